@@ -1,0 +1,39 @@
+# Thin wrapper over CMake. `make` builds build/mloncall; `make check` builds
+# with ASan+UBSan in build-check/ and runs the whole test suite; `make demo`
+# runs the main job. Both install missing Debian packages first.
+MAKEFLAGS += --no-print-directory
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+BUILD ?= build
+CHECK_BUILD ?= build-check
+
+.PHONY: all deps build check demo bench clean format docs
+
+all: build
+
+deps:
+	@scripts/deps.sh build
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+check:
+	@scripts/deps.sh test
+	@scripts/deps.sh optional
+	@cmake -S . -B $(CHECK_BUILD) -DCMAKE_BUILD_TYPE=Debug -DMLONCALL_SANITIZE=ON >/dev/null
+	@cmake --build $(CHECK_BUILD) -j $(JOBS)
+	@cd $(CHECK_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
+
+demo: build
+	@scripts/demo.sh $(SCENARIO)
+
+bench: build
+	@for b in bench/*/run.sh; do echo "== $$b"; sh $$b || exit 1; done
+
+format:
+	@clang-format -i $$(find src tests sandbox bench -name '*.[ch]')
+
+clean:
+	rm -rf $(BUILD) $(CHECK_BUILD)

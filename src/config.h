@@ -1,0 +1,27 @@
+/* config.h: every build-time knob of mloncall in one place, each with a note
+ * on when to change it. Runtime settings live in config files, not here. */
+#ifndef MLONCALL_CONFIG_H
+#define MLONCALL_CONFIG_H
+
+/* Bytes of a step's stdout+stderr kept in a run record. Raise when runbooks
+ * need to parse long outputs; the tail beyond this is dropped and marked. */
+#define ML_OUTPUT_CAP (64 * 1024)
+
+/* Default timeout of a `run` step when the runbook gives none. */
+#define ML_STEP_TIMEOUT_MS (10 * 60 * 1000)
+
+/* Grace between SIGTERM and SIGKILL when a step's process group times out. */
+#define ML_KILL_GRACE_MS 2000
+
+/* Lua expression sandbox limits: instructions per evaluation and bytes of
+ * memory. Raise only if a legitimate `when:` expression hits them. */
+#define ML_LUA_MAX_INSTRUCTIONS 1000000
+#define ML_LUA_MAX_MEMORY (8 * 1024 * 1024)
+
+/* Largest file a YAML/JSON loader accepts (runbooks, configs, facts). */
+#define ML_MAX_CONFIG_BYTES (16 * 1024 * 1024)
+
+/* Default review interval of a runbook without `review_every`. */
+#define ML_DEFAULT_REVIEW_DAYS 90
+
+#endif

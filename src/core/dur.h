@@ -1,0 +1,36 @@
+/* dur.h: durations ("500ms", "30s", "2m", "1h", "90d", "1h30m") and
+ * wall-clock times (RFC 3339, dates). All times are int64 milliseconds. */
+#ifndef ML_DUR_H
+#define ML_DUR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Parses a duration: one or more <number><unit> groups, unit one of ms s m
+ * h d w. "0" alone is zero. Returns 0 and sets *ms, or -1 on bad syntax or
+ * overflow. */
+int dur_parse(const char *s, int64_t *ms);
+
+/* Formats ms compactly ("1h30m", "500ms", "0s") into out (size >= 32). */
+void dur_format(int64_t ms, char *out, size_t n);
+
+/* Milliseconds since the epoch (wall clock). MLONCALL_NOW (RFC 3339 or
+ * epoch seconds) in the environment overrides it, for tests. */
+int64_t time_now_ms(void);
+
+/* Milliseconds of a monotonic clock, for measuring durations. */
+int64_t time_mono_ms(void);
+
+/* Formats epoch ms as RFC 3339 UTC with milliseconds
+ * ("2026-11-23T08:59:05.123Z"); out needs 32 bytes. */
+void time_format(int64_t ms, char *out, size_t n);
+
+/* Parses RFC 3339 ("2026-11-23T08:59:05Z", fractional seconds and
+ * +hh:mm offsets allowed) or a date "2026-11-23" (midnight UTC).
+ * Returns 0 or -1. */
+int time_parse(const char *s, int64_t *ms);
+
+/* Days from 1970-01-01 for a civil date (proleptic Gregorian). */
+int64_t time_days_from_civil(int64_t y, unsigned m, unsigned d);
+
+#endif

@@ -1,0 +1,21 @@
+/* k8s.c: the `k8s` probe (placeholder until its issue lands). */
+#include "probe/probe.h"
+
+static int run(const struct probe_ctx *ctx, json_t **facts,
+	       struct ml_err *err)
+{
+	(void)ctx;
+	*facts = NULL;
+	return ml_err_set(err, ML_EUNSUPPORTED,
+			  "probe k8s is not implemented yet");
+}
+
+static const struct probe_opt opts[] = {{0}};
+
+const struct probe_def probe_k8s = {
+	.name = "k8s",
+	.summary = "(not implemented yet)",
+	.read_only = 1,
+	.opts = opts,
+	.run = run,
+};

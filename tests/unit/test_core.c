@@ -1,0 +1,274 @@
+/* test_core.c: unit tests of src/core: durations, times, buffers, YAML
+ * documents, process running. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "core/buf.h"
+#include "core/dur.h"
+#include "core/proc.h"
+#include "core/strutil.h"
+#include "core/ydoc.h"
+
+static void test_dur_parse(void **state)
+{
+	int64_t ms;
+	(void)state;
+	assert_int_equal(dur_parse("500ms", &ms), 0);
+	assert_int_equal(ms, 500);
+	assert_int_equal(dur_parse("30s", &ms), 0);
+	assert_int_equal(ms, 30000);
+	assert_int_equal(dur_parse("2m", &ms), 0);
+	assert_int_equal(ms, 120000);
+	assert_int_equal(dur_parse("1h30m", &ms), 0);
+	assert_int_equal(ms, 5400000);
+	assert_int_equal(dur_parse("90d", &ms), 0);
+	assert_int_equal(ms, 90LL * 86400000);
+	assert_int_equal(dur_parse("0", &ms), 0);
+	assert_int_equal(ms, 0);
+	assert_int_equal(dur_parse("", &ms), -1);
+	assert_int_equal(dur_parse("5", &ms), -1);
+	assert_int_equal(dur_parse("5x", &ms), -1);
+	assert_int_equal(dur_parse("m5", &ms), -1);
+	assert_int_equal(dur_parse("-5s", &ms), -1);
+	assert_int_equal(dur_parse("99999999999999999999d", &ms), -1);
+	assert_int_equal(dur_parse("9999999999999999w", &ms), -1);
+}
+
+static void test_dur_format(void **state)
+{
+	char b[32];
+	(void)state;
+	dur_format(5400000, b, sizeof(b));
+	assert_string_equal(b, "1h30m");
+	dur_format(500, b, sizeof(b));
+	assert_string_equal(b, "500ms");
+	dur_format(0, b, sizeof(b));
+	assert_string_equal(b, "0s");
+	dur_format(1500, b, sizeof(b));
+	assert_string_equal(b, "1s500ms");
+}
+
+static void test_time_roundtrip(void **state)
+{
+	int64_t ms;
+	char b[40];
+	(void)state;
+	assert_int_equal(time_parse("2026-11-23T08:59:05.123Z", &ms), 0);
+	time_format(ms, b, sizeof(b));
+	assert_string_equal(b, "2026-11-23T08:59:05.123Z");
+	assert_int_equal(time_parse("2026-11-23T10:59:05+02:00", &ms), 0);
+	time_format(ms, b, sizeof(b));
+	assert_string_equal(b, "2026-11-23T08:59:05.000Z");
+	assert_int_equal(time_parse("2026-11-01", &ms), 0);
+	assert_int_equal(ms, 1793491200000LL);
+	assert_int_equal(time_parse("2026-13-01", &ms), -1);
+	assert_int_equal(time_parse("2026-11-01T", &ms), -1);
+	assert_int_equal(time_parse("yesterday", &ms), -1);
+}
+
+static void test_buf(void **state)
+{
+	struct buf b = BUF_INIT;
+	char *s;
+	size_t n;
+	(void)state;
+	assert_string_equal(buf_str(&b), "");
+	for (int i = 0; i < 1000; i++)
+		buf_printf(&b, "%d,", i);
+	assert_true(str_starts(buf_str(&b), "0,1,2,"));
+	assert_true(str_ends(buf_str(&b), "998,999,"));
+	s = buf_detach(&b, &n);
+	assert_int_equal(strlen(s), n);
+	free(s);
+	assert_null(b.data);
+}
+
+static void test_nearest(void **state)
+{
+	const char *const words[] = {"remedies", "rollback", "verify", NULL};
+	(void)state;
+	assert_string_equal(str_nearest("remedys", words), "remedies");
+	assert_string_equal(str_nearest("verfy", words), "verify");
+	assert_null(str_nearest("zzzzzz", words));
+}
+
+static void test_ydoc_positions(void **state)
+{
+	const char *y = "id: x\nsteps:\n  - run: true\n  - wait: 2m\n";
+	struct ml_err err = {0};
+	struct ydoc doc;
+	const struct ydoc_node *steps;
+	(void)state;
+	assert_int_equal(ydoc_load_string(y, strlen(y), "t.yaml", &doc, &err), 0);
+	steps = ydoc_get(doc.root, "steps");
+	assert_non_null(steps);
+	assert_int_equal(steps->type, YDOC_SEQ);
+	assert_int_equal(steps->n, 2);
+	assert_int_equal(steps->items[1]->line, 4);
+	assert_int_equal(steps->items[1]->col, 5);
+	ydoc_free(&doc);
+}
+
+static void test_ydoc_errors(void **state)
+{
+	static const char *const bad[] = {
+		"a: 1\na: 2\n",		   /* duplicate key */
+		"a: &x [1]\nb: *x\n",	   /* anchors */
+		"a: [1, 2\n",		   /* unterminated */
+		"a:\n\t- x\n",		   /* tab */
+		"{a: b}: c\n",		   /* non-scalar key */
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct ml_err err = {0};
+		struct ydoc doc;
+		assert_int_not_equal(ydoc_load_string(bad[i], strlen(bad[i]),
+						      "bad.yaml", &doc, &err),
+				     0);
+		assert_string_equal(err.file, "bad.yaml");
+		assert_true(err.line >= 1);
+		ydoc_free(&doc);
+	}
+}
+
+static void test_ydoc_deep(void **state)
+{
+	struct buf b = BUF_INIT;
+	struct ml_err err = {0};
+	struct ydoc doc;
+	(void)state;
+	for (int i = 0; i < 1000; i++)
+		buf_putc(&b, '[');
+	assert_int_equal(ydoc_load_string(b.data, b.len, "deep.yaml", &doc,
+					  &err),
+			 ML_EINPUT);
+	assert_non_null(strstr(err.msg, "nesting"));
+	ydoc_free(&doc);
+	buf_free(&b);
+}
+
+static void test_ydoc_json_types(void **state)
+{
+	const char *y = "i: 42\nf: 1.5\nb: true\nn: ~\ns: \"42\"\nt: hello\n";
+	struct ml_err err = {0};
+	struct ydoc doc;
+	json_t *j;
+	(void)state;
+	assert_int_equal(ydoc_load_string(y, strlen(y), "t", &doc, &err), 0);
+	j = ydoc_to_json(doc.root);
+	assert_true(json_is_integer(json_object_get(j, "i")));
+	assert_true(json_is_real(json_object_get(j, "f")));
+	assert_true(json_is_true(json_object_get(j, "b")));
+	assert_true(json_is_null(json_object_get(j, "n")));
+	assert_true(json_is_string(json_object_get(j, "s")));
+	assert_true(json_is_string(json_object_get(j, "t")));
+	json_decref(j);
+	ydoc_free(&doc);
+}
+
+static void test_proc_basic(void **state)
+{
+	struct proc_opts o = {.shell_cmd = "echo out; echo err >&2; exit 3",
+			      .timeout_ms = 10000};
+	struct proc_result r;
+	struct ml_err err = {0};
+	(void)state;
+	assert_int_equal(proc_run(&o, &r, &err), 0);
+	assert_true(r.exited);
+	assert_int_equal(r.exit_code, 3);
+	assert_string_equal(buf_str(&r.out), "out\n");
+	assert_string_equal(buf_str(&r.err), "err\n");
+	proc_result_free(&r);
+}
+
+static void test_proc_env_not_spliced(void **state)
+{
+	const char *env[] = {"ML_X=$(touch pwned-by-test); `touch pwned2`",
+			     NULL};
+	struct proc_opts o = {.shell_cmd = "printf %s \"$ML_X\"",
+			      .env_add = env, .timeout_ms = 10000};
+	struct proc_result r;
+	struct ml_err err = {0};
+	(void)state;
+	assert_int_equal(proc_run(&o, &r, &err), 0);
+	assert_string_equal(buf_str(&r.out), env[0] + 5);
+	assert_int_equal(access("pwned-by-test", F_OK), -1);
+	assert_int_equal(access("pwned2", F_OK), -1);
+	proc_result_free(&r);
+}
+
+static void test_proc_timeout_kills_group(void **state)
+{
+	/* The grandchild writes a file after 2 s unless it is killed. */
+	struct proc_opts o = {
+		.shell_cmd = "(sleep 2; touch grandchild-survived) & sleep 30",
+		.timeout_ms = 300,
+		.grace_ms = 200};
+	struct proc_result r;
+	struct ml_err err = {0};
+	(void)state;
+	unlink("grandchild-survived");
+	assert_int_equal(proc_run(&o, &r, &err), 0);
+	assert_true(r.timed_out);
+	assert_true(r.duration_ms < 5000);
+	proc_result_free(&r);
+	sleep(3);
+	assert_int_equal(access("grandchild-survived", F_OK), -1);
+}
+
+static void test_proc_cap(void **state)
+{
+	struct proc_opts o = {.shell_cmd = "head -c 100000 /dev/zero",
+			      .cap = 1000, .timeout_ms = 10000};
+	struct proc_result r;
+	struct ml_err err = {0};
+	(void)state;
+	assert_int_equal(proc_run(&o, &r, &err), 0);
+	assert_int_equal(r.out.len, 1000);
+	assert_int_equal(r.out_total, 100000);
+	proc_result_free(&r);
+}
+
+static void test_proc_stdin(void **state)
+{
+	struct proc_opts o = {.shell_cmd = "cat", .input = "hello",
+			      .input_len = 5, .timeout_ms = 10000};
+	struct proc_opts o2 = {.shell_cmd = "cat", .timeout_ms = 10000};
+	struct proc_result r;
+	struct ml_err err = {0};
+	(void)state;
+	assert_int_equal(proc_run(&o, &r, &err), 0);
+	assert_string_equal(buf_str(&r.out), "hello");
+	proc_result_free(&r);
+	/* default stdin is /dev/null: cat ends at once */
+	assert_int_equal(proc_run(&o2, &r, &err), 0);
+	assert_string_equal(buf_str(&r.out), "");
+	proc_result_free(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dur_parse),
+		cmocka_unit_test(test_dur_format),
+		cmocka_unit_test(test_time_roundtrip),
+		cmocka_unit_test(test_buf),
+		cmocka_unit_test(test_nearest),
+		cmocka_unit_test(test_ydoc_positions),
+		cmocka_unit_test(test_ydoc_errors),
+		cmocka_unit_test(test_ydoc_deep),
+		cmocka_unit_test(test_ydoc_json_types),
+		cmocka_unit_test(test_proc_basic),
+		cmocka_unit_test(test_proc_env_not_spliced),
+		cmocka_unit_test(test_proc_timeout_kills_group),
+		cmocka_unit_test(test_proc_cap),
+		cmocka_unit_test(test_proc_stdin),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

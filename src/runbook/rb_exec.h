@@ -1,0 +1,102 @@
+/* rb_exec.h: the runbook engine. Runs the lifecycle
+ *   prechecks -> diagnose -> remedy/procedure -> verify
+ *   -> (fail) rollback -> verify rollback, up to max_attempts
+ * and writes a run record. Every effect on the world goes through
+ * struct rb_exec_ops, so `runbook test` can run the same engine with
+ * mocked commands and probes, and nothing is executed. */
+#ifndef ML_RB_EXEC_H
+#define ML_RB_EXEC_H
+
+#include <jansson.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/err.h"
+#include "runbook/rb.h"
+
+/* Final status of a run (record field "status"). */
+enum rb_run_status {
+	RB_RUN_SUCCEEDED = 0,
+	RB_RUN_FAILED_PRECHECKS,
+	RB_RUN_NO_DIAGNOSIS,
+	RB_RUN_ROLLED_BACK,
+	RB_RUN_ROLLBACK_FAILED,
+	RB_RUN_ABORTED,
+	RB_RUN_DIAGNOSED, /* diagnose-only run: a cause was found */
+	RB_RUN_PLANNED,	  /* --dry-run */
+	RB_RUN_STATUS_LAST
+};
+
+const char *rb_run_status_name(enum rb_run_status s);
+
+/* Result of one command, as the real or mocked executor gives it. */
+struct rb_cmd_result {
+	int exit_code;	/* valid when !signaled && !timed_out */
+	int signaled;
+	int sig;
+	int timed_out;
+	char *output;	/* captured stdout+stderr (capped); malloc'ed */
+	size_t output_total;
+	int64_t duration_ms;
+};
+
+/* The effects. Real implementations are in rb_exec_real.c; the scenario
+ * tester provides mocks. All return 0 or an error code with err set. */
+struct rb_exec_ops {
+	void *ctx;
+	/* Runs shell text with env (NULL-terminated "K=V"); fills *res
+	 * (res->output owned by caller). A nonzero exit is not an error. */
+	int (*run_cmd)(void *ctx, const char *shell, const char *const *env,
+		       int64_t timeout_ms, struct rb_cmd_result *res,
+		       struct ml_err *err);
+	/* Runs a probe with resolved args; *facts is a new reference. */
+	int (*run_probe)(void *ctx, const char *probe, const json_t *args,
+			 int dry_run, json_t **facts, struct ml_err *err);
+	/* Asks a human; sets *yes. Without a TTY and without --yes the real
+	 * one answers no (the run stops safely before the change). */
+	int (*confirm)(void *ctx, const char *prompt, int *yes,
+		       struct ml_err *err);
+	/* Waits ms (the tester returns at once and advances a fake clock). */
+	void (*sleep_ms)(void *ctx, int64_t ms);
+	/* Wall clock in ms (the tester's is fake). */
+	int64_t (*now_ms)(void *ctx);
+	/* Delivers a notify step (real: prints; the service adds webhooks). */
+	int (*notify)(void *ctx, const char *channel, const char *message,
+		      struct ml_err *err);
+};
+
+struct rb_exec_opts {
+	const json_t *params; /* name -> string value, from --param or alert
+				 labels (borrowed); validated against the
+				 runbook's params by the engine */
+	int dry_run;	      /* plan only; only read-only probes run */
+	int assume_yes;	      /* --yes: confirm steps answer yes */
+	int diagnose_only;    /* stop after diagnose (incident service) */
+	FILE *progress;	      /* narration of steps as they run, or NULL */
+	volatile sig_atomic_t *interrupted; /* SIGINT/SIGTERM seen */
+	const char *record_path; /* write the run record here, or NULL */
+};
+
+/* Runs rb. On return *record is the run record (new reference, see
+ * docs/run-record.md) and *status the final status. Returns 0 when the
+ * engine ran to a final status (whatever it is), or an error code when it
+ * could not (bad params: ML_EUSAGE with the param named; I/O). */
+int rb_exec(const struct rb_runbook *rb, const struct rb_exec_opts *opts,
+	    const struct rb_exec_ops *ops, json_t **record,
+	    enum rb_run_status *status, struct ml_err *err);
+
+/* The real effects: /bin/sh with process groups, the probe registry, a
+ * TTY prompt, nanosleep, the wall clock, stdout notifications. */
+const struct rb_exec_ops *rb_exec_real_ops(void);
+
+/* Resolves params: defaults, required, types, pattern, enum. *out is a
+ * new object name -> string. Errors name the param. */
+int rb_params_resolve(const struct rb_runbook *rb, const json_t *given,
+		      json_t **out, struct ml_err *err);
+
+/* Exit code for a final status: succeeded/diagnosed/planned -> 0, others
+ * -> 1 (a finding). */
+int rb_run_exit_code(enum rb_run_status s);
+
+#endif

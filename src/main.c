@@ -8,12 +8,13 @@
 #include "cmd/cmd.h"
 
 extern const struct cmd_entry cmd_check_entry, cmd_run_entry,
-	cmd_runbook_entry, cmd_runs_entry, cmd_serve_entry, cmd_incident_entry;
+	cmd_runbook_entry, cmd_runs_entry, cmd_serve_entry, cmd_incident_entry,
+	cmd_token_entry;
 
 static const struct cmd_entry *const commands[] = {
 	&cmd_check_entry, &cmd_run_entry,   &cmd_runbook_entry,
 	&cmd_runs_entry,  &cmd_serve_entry, &cmd_incident_entry,
-	NULL};
+	&cmd_token_entry, NULL};
 
 static const struct cmd_entry top = {
 	.path = "",

@@ -1,0 +1,80 @@
+/* svc_config.h: the incident service's configuration file (YAML): SLA
+ * targets, escalation policy, on-call rotation, notification channels,
+ * run limits. Errors name file:line:col. See docs/serve.md. */
+#ifndef ML_SVC_CONFIG_H
+#define ML_SVC_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+enum notify_type { NOTIFY_SLACK, NOTIFY_WEBHOOK, NOTIFY_COMMAND };
+
+struct notify_channel {
+	char *name;
+	enum notify_type type;
+	char *url;     /* slack, webhook */
+	char *command; /* command: run with the JSON message on stdin */
+	int64_t timeout_ms;
+};
+
+struct esc_level {
+	int64_t after_ms; /* delay after the previous level (0 for first) */
+	char **notify;	  /* targets: people or on-call roles */
+	size_t n_notify;
+};
+
+struct rotation {
+	char *role;	  /* "primary", "secondary", ... */
+	char **people;
+	size_t n_people;
+	int64_t start_ms; /* first handoff */
+	int64_t every_ms; /* shift length */
+};
+
+struct override {
+	char *role;
+	char *person;
+	int64_t from_ms, to_ms;
+};
+
+struct svc_config {
+	char *file;
+	int default_severity;
+	int64_t sla_ms[5];	/* [1..4]: time to acknowledge */
+	struct esc_level *levels;
+	size_t n_levels;
+	int repeat;		/* times the policy repeats after the last */
+	int64_t repeat_after_ms;
+	struct rotation *rotations;
+	size_t n_rotations;
+	struct override *overrides;
+	size_t n_overrides;
+	struct notify_channel *channels;
+	size_t n_channels;
+	int run_concurrency;
+	int64_t run_timeout_ms;
+	int notify_retries;
+	int64_t notify_backoff_ms;
+	char *runbooks_dir;
+	int64_t body_limit;
+};
+
+/* Defaults: P1 15m, P2 1h, P3 4h, P4 24h; one escalation level notifying
+ * `primary` at once and `secondary` after 15m; no channels (notifications
+ * are only written to the timeline); 2 concurrent runs, 10m timeout;
+ * 1 MiB body limit. */
+void svc_config_defaults(struct svc_config *c);
+
+/* Loads path over the defaults. NULL path: defaults only. */
+int svc_config_load(const char *path, struct svc_config *c,
+		    struct ml_err *err);
+
+void svc_config_free(struct svc_config *c);
+
+/* Who holds role at time now (overrides first), or NULL (borrowed). */
+const char *svc_oncall(const struct svc_config *c, const char *role,
+		       int64_t now);
+
+#endif

@@ -1,0 +1,219 @@
+/* svc_notify.c: pages and messages to people: Slack-compatible and
+ * generic JSON webhooks (libcurl) and a command hook (JSON on stdin),
+ * retried with exponential backoff; every outcome is on the timeline. */
+#include <curl/curl.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/dur.h"
+#include "core/out.h"
+#include "core/proc.h"
+#include "incident/svc.h"
+
+static size_t discard(void *p, size_t sz, size_t n, void *u)
+{
+	(void)p;
+	(void)u;
+	return sz * n;
+}
+
+static int post_json(const char *url, const char *body, int64_t timeout_ms,
+		     char *why, size_t whyn)
+{
+	CURL *c = curl_easy_init();
+	struct curl_slist *h = NULL;
+	long status = 0;
+	CURLcode rc;
+
+	if (!c) {
+		snprintf(why, whyn, "curl init failed");
+		return -1;
+	}
+	h = curl_slist_append(h, "Content-Type: application/json");
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	rc = curl_easy_perform(c);
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	if (rc != CURLE_OK) {
+		snprintf(why, whyn, "%s", curl_easy_strerror(rc));
+		return -1;
+	}
+	if (status < 200 || status >= 300) {
+		snprintf(why, whyn, "HTTP %ld", status);
+		return -1;
+	}
+	return 0;
+}
+
+static int run_hook(const struct notify_channel *ch, const char *body,
+		    int64_t id, const char *person, char *why, size_t whyn)
+{
+	char e1[64], e2[300];
+	const char *env[] = {e1, e2, NULL};
+	struct proc_opts o = {.shell_cmd = ch->command,
+			      .env_add = env,
+			      .input = body,
+			      .input_len = strlen(body),
+			      .timeout_ms = ch->timeout_ms,
+			      .merge_stderr = 1};
+	struct proc_result r;
+	struct ml_err err = {0};
+
+	snprintf(e1, sizeof(e1), "ML_INCIDENT_ID=%lld", (long long)id);
+	snprintf(e2, sizeof(e2), "ML_PAGE_TARGET=%s", person ? person : "");
+	if (proc_run(&o, &r, &err) != 0) {
+		snprintf(why, whyn, "%s", err.msg);
+		return -1;
+	}
+	if (!r.exited || r.exit_code != 0) {
+		proc_describe(&r, &o, why, whyn);
+		proc_result_free(&r);
+		return -1;
+	}
+	proc_result_free(&r);
+	return 0;
+}
+
+static void sleep_ms(int64_t ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+/* Delivers body on channel with retries; 0 or -1 with why filled. */
+static int deliver(struct svc *svc, const struct notify_channel *ch,
+		   const char *slack_body, const char *json_body, int64_t id,
+		   const char *person, char *why, size_t whyn)
+{
+	int64_t backoff = svc->cfg.notify_backoff_ms;
+
+	for (int attempt = 0;; attempt++) {
+		int rc;
+		if (ch->type == NOTIFY_COMMAND)
+			rc = run_hook(ch, json_body, id, person, why, whyn);
+		else
+			rc = post_json(ch->url,
+				       ch->type == NOTIFY_SLACK ? slack_body
+								: json_body,
+				       ch->timeout_ms, why, whyn);
+		if (rc == 0)
+			return 0;
+		if (attempt >= svc->cfg.notify_retries || svc->stopping)
+			return -1;
+		sleep_ms(backoff);
+		backoff *= 2;
+	}
+}
+
+static void timeline(struct svc *svc, int64_t id, const char *kind,
+		     const char *msg, json_t *data)
+{
+	struct ml_err err = {0};
+
+	pthread_mutex_lock(&svc->store_lock);
+	if (store_timeline_add(svc->store, id, time_now_ms(), kind, "mloncall",
+			       msg, data, &err) != 0)
+		ml_err_print(&err);
+	pthread_mutex_unlock(&svc->store_lock);
+	json_decref(data);
+}
+
+static void send_all(struct svc *svc, int64_t id, const char *person,
+		     const char *what, const char *slack_body,
+		     const char *json_body)
+{
+	char msg[700], why[256];
+
+	if (svc->cfg.n_channels == 0) {
+		snprintf(msg, sizeof(msg), "%s (no notification channel "
+					   "configured)", what);
+		timeline(svc, id, "page", msg, NULL);
+		return;
+	}
+	for (size_t i = 0; i < svc->cfg.n_channels; i++) {
+		const struct notify_channel *ch = &svc->cfg.channels[i];
+		int ok = deliver(svc, ch, slack_body, json_body, id, person,
+				 why, sizeof(why)) == 0;
+		pthread_mutex_lock(&svc->metrics_lock);
+		if (ok)
+			svc->m.notifications_sent++;
+		else
+			svc->m.notifications_failed++;
+		pthread_mutex_unlock(&svc->metrics_lock);
+		snprintf(msg, sizeof(msg), "%s via %s: %s", what, ch->name,
+			 ok ? "delivered" : why);
+		timeline(svc, id, ok ? "page" : "page_failed", msg,
+			 json_pack("{s:s, s:b}", "channel", ch->name,
+				   "delivered", ok));
+	}
+}
+
+void svc_notify_page(struct svc *svc, int64_t id, int level,
+		     const char *target)
+{
+	const char *person = svc_oncall(&svc->cfg, target, time_now_ms());
+	struct ml_err err = {0};
+	json_t *inc = NULL, *msg, *sl;
+	char what[300], text[1200];
+	char *slack, *generic;
+
+	pthread_mutex_lock(&svc->store_lock);
+	store_incident_get(svc->store, id, &inc, &err);
+	pthread_mutex_unlock(&svc->store_lock);
+	if (!inc)
+		return;
+	if (!person)
+		person = target; /* a person named directly */
+	snprintf(what, sizeof(what), "paged %s (%s, level %d)", person, target,
+		 level + 1);
+	snprintf(text, sizeof(text), "[P%lld] %s: incident #%lld %s%s%s",
+		 (long long)jget_int(inc, "severity", 3),
+		 jget_str(inc, "status", "?"), (long long)id,
+		 jget_str(inc, "title", ""),
+		 jget_str(inc, "runbook_id", NULL) ? " (runbook: " : "",
+		 jget_str(inc, "runbook_id", NULL)
+			 ? jget_str(inc, "runbook_id", "")
+			 : "");
+	if (jget_str(inc, "runbook_id", NULL))
+		strncat(text, ")", sizeof(text) - strlen(text) - 1);
+	msg = json_pack("{s:s, s:I, s:s, s:s, s:i, s:O, s:O?}", "event",
+			"page", "incident", (json_int_t)id, "target", target,
+			"person", person, "level", level + 1, "severity",
+			json_object_get(inc, "severity"), "alert",
+			json_object_get(inc, "last_payload"));
+	json_object_set_new(msg, "text", json_string(text));
+	generic = json_dumps(msg, JSON_COMPACT);
+	sl = json_pack("{s:s}", "text", text);
+	slack = json_dumps(sl, JSON_COMPACT);
+	json_decref(sl);
+	send_all(svc, id, person, what, slack ? slack : "{}",
+		 generic ? generic : "{}");
+	free(slack);
+	free(generic);
+	json_decref(msg);
+	json_decref(inc);
+}
+
+void svc_notify_text(struct svc *svc, int64_t id, const char *text)
+{
+	json_t *msg = json_pack("{s:s, s:I, s:s}", "event", "update",
+				"incident", (json_int_t)id, "text", text);
+	json_t *sl = json_pack("{s:s}", "text", text);
+	char *generic = json_dumps(msg, JSON_COMPACT);
+	char *slack = json_dumps(sl, JSON_COMPACT);
+
+	send_all(svc, id, NULL, "notified the team", slack, generic);
+	free(slack);
+	free(generic);
+	json_decref(msg);
+	json_decref(sl);
+}

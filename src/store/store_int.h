@@ -1,0 +1,45 @@
+/* store_int.h: internals shared by the SQLite store's files: the handle,
+ * the statement cache and binding helpers. Not for callers of store.h. */
+#ifndef ML_STORE_INT_H
+#define ML_STORE_INT_H
+
+#include <sqlite3.h>
+
+#include "store/store.h"
+
+#define STORE_STMT_CACHE 64
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	int tx_depth;
+	struct {
+		const char *sql; /* a string literal: compared by address */
+		sqlite3_stmt *st;
+	} cache[STORE_STMT_CACHE];
+	int ncache;
+};
+
+/* Prepares (or takes from the cache, reset) sql and binds args described
+ * by fmt: 'i' int64_t, 'n' int, 't' const char * (NULL binds null),
+ * 'j' const json_t * (compact JSON; NULL binds null), 'd' double.
+ * The statement stays owned by the cache. */
+int store_q(struct store *s, const char *sql, sqlite3_stmt **st,
+	    struct ml_err *err, const char *fmt, ...);
+
+/* Runs a statement that returns no rows (store_q + step). */
+int store_exec(struct store *s, const char *sql, struct ml_err *err,
+	       const char *fmt, ...);
+
+/* sqlite error -> err; returns ML_EIO. */
+int store_fail(struct store *s, struct ml_err *err, const char *what);
+
+/* Column helpers: text column as JSON (parsed), string or null. */
+json_t *store_col_json(sqlite3_stmt *st, int col);
+json_t *store_col_str(sqlite3_stmt *st, int col);
+/* Row -> JSON object with the column names as keys: integers, reals and
+ * text; columns named *_json are parsed; *_at of 0/NULL become null and
+ * others also get an RFC 3339 twin "<name>_iso"... kept simple: ints. */
+json_t *store_row_json(sqlite3_stmt *st);
+
+#endif

@@ -1,0 +1,209 @@
+/* store_misc.c: escalation timers, runbook runs, API tokens and the
+ * counters behind /metrics. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/strutil.h"
+#include "store/store_int.h"
+
+int store_escalation_set(struct store *s, int64_t incident_id, int level,
+			 int64_t next_at, int repeats_done,
+			 struct ml_err *err)
+{
+	static const char sql[] =
+		"INSERT INTO escalations (incident_id, level, next_at,"
+		" repeats_done) VALUES (?, ?, ?, ?) ON CONFLICT (incident_id)"
+		" DO UPDATE SET level = excluded.level,"
+		" next_at = excluded.next_at,"
+		" repeats_done = excluded.repeats_done";
+	return store_exec(s, sql, err, "inin", incident_id, level, next_at,
+			  repeats_done);
+}
+
+int store_escalation_clear(struct store *s, int64_t incident_id,
+			   struct ml_err *err)
+{
+	return store_exec(s, "DELETE FROM escalations WHERE incident_id = ?",
+			  err, "i", incident_id);
+}
+
+static int select_array(struct store *s, const char *sql, json_t **out,
+			struct ml_err *err, sqlite3_stmt *st)
+{
+	int rc;
+
+	*out = json_array();
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_array_append_new(*out, store_row_json(st));
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(*out);
+		*out = NULL;
+		return store_fail(s, err, sql);
+	}
+	return 0;
+}
+
+int store_escalation_due(struct store *s, int64_t now, json_t **out,
+			 struct ml_err *err)
+{
+	static const char sql[] =
+		"SELECT e.incident_id, e.level, e.next_at, e.repeats_done"
+		" FROM escalations e JOIN incidents i ON i.id = e.incident_id"
+		" WHERE e.next_at <= ? AND i.status = 'triggered'"
+		" ORDER BY e.next_at";
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = store_q(s, sql, &st, err, "i", now)) != 0)
+		return rc;
+	return select_array(s, "due escalations", out, err, st);
+}
+
+int store_run_create(struct store *s, int64_t incident_id,
+		     const char *runbook_id, const char *mode, int64_t now,
+		     int64_t *run_id, struct ml_err *err)
+{
+	static const char sql[] =
+		"INSERT INTO runs (incident_id, runbook_id, mode, status,"
+		" created_at, updated_at) VALUES (?, ?, ?, 'queued', ?, ?)";
+	int rc = store_exec(s, sql, err, "ittii", incident_id, runbook_id,
+			    mode, now, now);
+	if (rc == 0)
+		*run_id = sqlite3_last_insert_rowid(s->db);
+	return rc;
+}
+
+int store_run_update(struct store *s, int64_t run_id, const char *status,
+		     int pid, const json_t *record, int64_t now,
+		     struct ml_err *err)
+{
+	static const char sql[] =
+		"UPDATE runs SET status = ?, pid = ?, updated_at = ?,"
+		" record_json = COALESCE(?, record_json) WHERE id = ?";
+	return store_exec(s, sql, err, "tniji", status, pid, now, record,
+			  run_id);
+}
+
+int store_run_interrupt_stale(struct store *s, int64_t now, int *n,
+			      struct ml_err *err)
+{
+	static const char sql[] =
+		"UPDATE runs SET status = 'interrupted', updated_at = ?"
+		" WHERE status = 'running'";
+	int rc = store_exec(s, sql, err, "i", now);
+	*n = rc ? 0 : sqlite3_changes(s->db);
+	return rc;
+}
+
+int store_run_list(struct store *s, int64_t incident_id, const char *status,
+		   json_t **out, struct ml_err *err)
+{
+	static const char sql[] =
+		"SELECT id, incident_id, runbook_id, mode, status, pid,"
+		" created_at, updated_at, record_json FROM runs"
+		" WHERE (? = 0 OR incident_id = ?) AND (? IS NULL OR status = ?)"
+		" ORDER BY id";
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = store_q(s, sql, &st, err, "iitt", incident_id, incident_id,
+			  status, status)) != 0)
+		return rc;
+	return select_array(s, "runs", out, err, st);
+}
+
+int store_token_add(struct store *s, const char *name, const char *role,
+		    const char *hash, int64_t now, struct ml_err *err)
+{
+	static const char sql[] = "INSERT INTO tokens (name, role, hash,"
+				  " created_at) VALUES (?, ?, ?, ?)";
+	if (strcmp(role, "viewer") && strcmp(role, "responder") &&
+	    strcmp(role, "admin"))
+		return ml_err_set(err, ML_EINPUT,
+				  "unknown role `%s` (expected viewer, "
+				  "responder or admin)",
+				  role);
+	return store_exec(s, sql, err, "ttti", name, role, hash, now);
+}
+
+/* Compares two equal-length strings without an early exit. */
+static int ct_equal(const char *a, const char *b, size_t n)
+{
+	unsigned char d = 0;
+
+	for (size_t i = 0; i < n; i++)
+		d |= (unsigned char)(a[i] ^ b[i]);
+	return d == 0;
+}
+
+int store_token_role(struct store *s, const char *hash, char **role,
+		     struct ml_err *err)
+{
+	static const char sql[] = "SELECT hash, role FROM tokens";
+	size_t n = strlen(hash);
+	sqlite3_stmt *st;
+	int rc;
+
+	*role = NULL;
+	if ((rc = store_q(s, sql, &st, err, "")) != 0)
+		return rc;
+	/* Every stored hash is compared in full, so timing does not tell
+	 * which prefix matched or where the match is. */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *h = (const char *)sqlite3_column_text(st, 0);
+		int eq = h && strlen(h) == n && ct_equal(h, hash, n);
+		if (eq && !*role)
+			*role = xstrdup(
+				(const char *)sqlite3_column_text(st, 1));
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : store_fail(s, err, "tokens");
+}
+
+static int count_into(struct store *s, const char *sql, json_t *obj,
+		      struct ml_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return store_fail(s, err, "stats");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *k = (const char *)sqlite3_column_text(st, 0);
+		json_object_set_new(obj, k ? k : "",
+				    json_integer(sqlite3_column_int64(st, 1)));
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : store_fail(s, err, "stats");
+}
+
+int store_stats(struct store *s, json_t **out, struct ml_err *err)
+{
+	json_t *o = json_object(), *by_state = json_object(),
+	       *by_sev = json_object(), *runs = json_object(),
+	       *alerts = json_object();
+	int rc;
+
+	json_object_set_new(o, "incidents_by_state", by_state);
+	json_object_set_new(o, "incidents_by_severity", by_sev);
+	json_object_set_new(o, "runs_by_status", runs);
+	json_object_set_new(o, "alerts", alerts);
+	if ((rc = count_into(s, "SELECT status, COUNT(*) FROM incidents"
+				" WHERE drill = 0 GROUP BY status",
+			     by_state, err)) ||
+	    (rc = count_into(s, "SELECT 'P' || severity, COUNT(*) FROM"
+				" incidents WHERE drill = 0 GROUP BY severity",
+			     by_sev, err)) ||
+	    (rc = count_into(s, "SELECT status, COUNT(*) FROM runs"
+				" GROUP BY status",
+			     runs, err)) ||
+	    (rc = count_into(s, "SELECT 'received', COALESCE(SUM(count), 0)"
+				" FROM alerts",
+			     alerts, err))) {
+		json_decref(o);
+		return rc;
+	}
+	*out = o;
+	return 0;
+}

@@ -1,19 +1,325 @@
-/* incident.c: `mloncall incident` (placeholder until its issue lands). */
+/* incident.c: `mloncall incident ls|show|ack|resolve|note|role|severity|
+ * bridge`: people acting on incidents, through a running service
+ * (--server, MLONCALL_SERVER; token in MLONCALL_TOKEN) or the database
+ * file (--db, MLONCALL_DB). */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cmd/cmd.h"
+#include "core/buf.h"
+#include "core/dur.h"
+#include "core/strutil.h"
+#include "incident/client.h"
 
-static int exec_incident(const struct cmd_entry *self, int argc, char **argv)
+struct inc_opts {
+	struct client c;
+	enum out_fmt fmt;
+	const char *actor;
+	struct buf query; /* ls filters */
+	char **args;	  /* positional words */
+	int nargs;
+};
+
+static void add_query(struct buf *q, const char *k, const char *v)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "mloncall %s: not implemented yet\n", self->path);
-	return ML_EXIT_INTERNAL;
+	buf_printf(q, "%s%s=%s", q->len ? "&" : "", k, v);
 }
+
+/* Parses common options; returns 0 or an exit code. */
+static int parse(const struct cmd_entry *self, int argc, char **argv,
+		 struct inc_opts *o)
+{
+	static const struct option longopts[] = {
+		{"server", required_argument, NULL, 's'},
+		{"db", required_argument, NULL, 'd'},
+		{"output", required_argument, NULL, 'o'},
+		{"as", required_argument, NULL, 'a'},
+		{"status", required_argument, NULL, 'S'},
+		{"severity", required_argument, NULL, 'P'},
+		{"since", required_argument, NULL, 'n'},
+		{"limit", required_argument, NULL, 'l'},
+		{"all", no_argument, NULL, 'A'},
+		{NULL, 0, NULL, 0}};
+	int ch, all = 0;
+
+	o->c.server = getenv("MLONCALL_SERVER");
+	o->c.token = getenv("MLONCALL_TOKEN");
+	o->c.db = getenv("MLONCALL_DB");
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "s:d:o:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			o->c.server = optarg;
+			break;
+		case 'd':
+			o->c.db = optarg;
+			o->c.server = NULL;
+			break;
+		case 'o':
+			if (cmd_output(self, optarg, &o->fmt))
+				return ML_EXIT_USAGE;
+			break;
+		case 'a':
+			o->actor = optarg;
+			break;
+		case 'S':
+			add_query(&o->query, "status", optarg);
+			break;
+		case 'P':
+			add_query(&o->query, "severity", optarg);
+			break;
+		case 'n':
+			add_query(&o->query, "since", optarg);
+			break;
+		case 'l':
+			add_query(&o->query, "limit", optarg);
+			break;
+		case 'A':
+			all = 1;
+			break;
+		default:
+			return cmd_usage(self, "unknown option %s",
+					 argv[optind - 1]);
+		}
+	}
+	if (!strcmp(self->path, "incident ls") && !all &&
+	    !strstr(buf_str(&o->query), "status="))
+		add_query(&o->query, "status", "open");
+	if (o->c.server && o->c.server[strlen(o->c.server) - 1] == '/')
+		return cmd_usage(self, "--server: give the URL without a "
+				       "trailing slash");
+	o->args = argv + optind;
+	o->nargs = argc - optind;
+	return 0;
+}
+
+static void fmt_time(const json_t *v, char *out, size_t n)
+{
+	if (!json_is_integer(v) || json_integer_value(v) <= 0) {
+		snprintf(out, n, "-");
+		return;
+	}
+	time_format(json_integer_value(v), out, n);
+	out[16] = '\0'; /* 2026-11-23T08:59 */
+	out[10] = ' ';
+}
+
+static void print_list(const json_t *incidents)
+{
+	const json_t *i;
+	size_t k;
+
+	printf("%-6s %-3s %-13s %-17s %-22s %s\n", "ID", "SEV", "STATUS",
+	       "OPENED", "RUNBOOK", "TITLE");
+	json_array_foreach(incidents, k, i)
+	{
+		char t[40];
+		fmt_time(json_object_get(i, "created_at"), t, sizeof(t));
+		printf("%-6lld P%-2lld %-13s %-17s %-22s %s\n",
+		       (long long)jget_int(i, "id", 0),
+		       (long long)jget_int(i, "severity", 0),
+		       jget_str(i, "status", "?"), t,
+		       jget_str(i, "runbook_id", "(none)"),
+		       jget_str(i, "title", ""));
+	}
+	if (json_array_size(incidents) == 0)
+		printf("(no incidents)\n");
+}
+
+static void print_incident(const json_t *inc)
+{
+	const json_t *e;
+	char t[40];
+	size_t k;
+
+	printf("Incident #%lld  P%lld  %s\n", (long long)jget_int(inc, "id", 0),
+	       (long long)jget_int(inc, "severity", 0),
+	       jget_str(inc, "status", "?"));
+	printf("Title:    %s\n", jget_str(inc, "title", ""));
+	printf("Runbook:  %s\n",
+	       jget_str(inc, "runbook_id", "(none: coverage gap)"));
+	fmt_time(json_object_get(inc, "created_at"), t, sizeof(t));
+	printf("Opened:   %s UTC\n", t);
+	if (jget_str(inc, "bridge_url", NULL))
+		printf("Bridge:   %s\n", jget_str(inc, "bridge_url", ""));
+	json_array_foreach(json_object_get(inc, "roles"), k, e)
+		printf("Role:     %s = %s\n", jget_str(e, "role", ""),
+		       jget_str(e, "person", ""));
+	printf("\nAlerts:\n");
+	json_array_foreach(json_object_get(inc, "alerts"), k, e)
+		printf("  %-9s %-24s x%lld  %s\n", jget_str(e, "status", ""),
+		       jget_str(e, "alertname", "?"),
+		       (long long)jget_int(e, "count", 1),
+		       jget_str(e, "fingerprint", ""));
+	printf("\nTimeline (UTC):\n");
+	json_array_foreach(json_object_get(inc, "timeline"), k, e)
+	{
+		fmt_time(json_object_get(e, "at"), t, sizeof(t));
+		printf("  %s  %-11s %s\n", t, jget_str(e, "kind", ""),
+		       jget_str(e, "message", ""));
+	}
+}
+
+static int finish(struct inc_opts *o, int rc, json_t *res,
+		  const struct ml_err *err, int is_list)
+{
+	buf_free(&o->query);
+	if (rc)
+		return cmd_fail(err);
+	if (o->fmt == OUT_JSON)
+		out_json(stdout, res);
+	else if (is_list)
+		print_list(json_object_get(res, "incidents"));
+	else
+		print_incident(res);
+	json_decref(res);
+	return ML_EXIT_OK;
+}
+
+static int exec_ls(const struct cmd_entry *self, int argc, char **argv)
+{
+	struct inc_opts o = {0};
+	struct ml_err err = {0};
+	json_t *res = NULL;
+	int rc;
+
+	if ((rc = parse(self, argc, argv, &o)) != 0)
+		return buf_free(&o.query), rc;
+	if (o.nargs)
+		return buf_free(&o.query),
+		       cmd_usage(self, "unexpected argument `%s`", o.args[0]);
+	rc = client_incidents(&o.c, buf_str(&o.query), &res, &err);
+	return finish(&o, rc, res, &err, 1);
+}
+
+static int get_id(const struct cmd_entry *self, struct inc_opts *o,
+		  long long *id)
+{
+	int64_t v;
+
+	if (o->nargs < 1 || str_to_i64(o->args[0], &v) != 0 || v < 1)
+		return cmd_usage(self, "expected an incident ID");
+	*id = v;
+	return 0;
+}
+
+static int exec_show(const struct cmd_entry *self, int argc, char **argv)
+{
+	struct inc_opts o = {0};
+	struct ml_err err = {0};
+	json_t *res = NULL;
+	long long id;
+	int rc;
+
+	if ((rc = parse(self, argc, argv, &o)) || (rc = get_id(self, &o, &id)))
+		return buf_free(&o.query), rc;
+	rc = client_incident(&o.c, id, &res, &err);
+	return finish(&o, rc, res, &err, 0);
+}
+
+/* ack/resolve/note/role/severity/bridge: ID then the action's words. */
+static int exec_action(const struct cmd_entry *self, int argc, char **argv)
+{
+	const char *action = strchr(self->path, ' ') + 1;
+	struct inc_opts o = {0};
+	struct ml_err err = {0};
+	json_t *body, *res = NULL;
+	long long id;
+	int rc;
+
+	if ((rc = parse(self, argc, argv, &o)) || (rc = get_id(self, &o, &id)))
+		return buf_free(&o.query), rc;
+	body = json_object();
+	if (!strcmp(action, "note") || !strcmp(action, "resolve")) {
+		struct buf text = BUF_INIT;
+		for (int i = 1; i < o.nargs; i++)
+			buf_printf(&text, "%s%s", i > 1 ? " " : "", o.args[i]);
+		if (text.len)
+			json_object_set_new(body, !strcmp(action, "note")
+							  ? "text"
+							  : "reason",
+					    json_string(buf_str(&text)));
+		buf_free(&text);
+	} else if (!strcmp(action, "role") && o.nargs == 3) {
+		json_object_set_new(body, "role", json_string(o.args[1]));
+		json_object_set_new(body, "person", json_string(o.args[2]));
+	} else if (!strcmp(action, "severity") && o.nargs == 2) {
+		json_object_set_new(body, "severity", json_string(o.args[1]));
+	} else if (!strcmp(action, "bridge") && o.nargs == 2) {
+		json_object_set_new(body, "url", json_string(o.args[1]));
+	} else if (strcmp(action, "ack")) {
+		json_decref(body);
+		buf_free(&o.query);
+		return cmd_usage(self, "wrong number of arguments");
+	}
+	rc = client_action(&o.c, id, action, body, o.actor, &res, &err);
+	json_decref(body);
+	if (rc == 0 && o.fmt == OUT_TEXT) {
+		printf("incident #%lld: %s done (now %s)\n", id, action,
+		       jget_str(res, "status", "?"));
+		json_decref(res);
+		buf_free(&o.query);
+		return ML_EXIT_OK;
+	}
+	return finish(&o, rc, res, &err, 0);
+}
+
+#define COMMON_OPTS                                                           \
+	"  --server URL    a running `mloncall serve` (or MLONCALL_SERVER);\n"  \
+	"                  token from MLONCALL_TOKEN\n"                         \
+	"  --db PATH       use the database file directly (or MLONCALL_DB)\n"   \
+	"  --as NAME       who acts (default: the token's name, or cli)\n"      \
+	"  -o FORMAT       text (default) or json\n"
+
+#define ENTRY(var, name, summ, usage)                                         \
+	static const struct cmd_entry var = {                                 \
+		.path = "incident " name,                                     \
+		.summary = summ,                                              \
+		.help = "Usage: mloncall incident " name " " usage "\n\n"     \
+			summ ".\n\nOptions:\n" COMMON_OPTS,                   \
+		.exec = exec_action,                                          \
+	}
+
+static const struct cmd_entry ls_entry = {
+	.path = "incident ls",
+	.summary = "list incidents (open ones by default)",
+	.help = "Usage: mloncall incident ls [--all] [--status S] [--severity P]"
+		" [--since 7d] [--limit N]\n\n"
+		"Lists incidents, newest first; open ones unless --all or "
+		"--status.\n\nOptions:\n" COMMON_OPTS
+		"\nExamples:\n"
+		"  mloncall incident ls --db oncall.db\n"
+		"  MLONCALL_SERVER=http://127.0.0.1:9094 mloncall incident ls "
+		"--all -o json\n",
+	.exec = exec_ls,
+};
+static const struct cmd_entry show_entry = {
+	.path = "incident show",
+	.summary = "show an incident: alerts, roles, runs and timeline",
+	.help = "Usage: mloncall incident show ID [options]\n\nOptions:\n"
+		COMMON_OPTS,
+	.exec = exec_show,
+};
+ENTRY(ack_entry, "ack", "acknowledge an incident (stops escalation)", "ID");
+ENTRY(resolve_entry, "resolve", "resolve an incident", "ID [REASON...]");
+ENTRY(note_entry, "note", "add a note to the timeline", "ID TEXT...");
+ENTRY(role_entry, "role",
+      "assign a role (incident_commander, communications, operations)",
+      "ID ROLE PERSON");
+ENTRY(severity_entry, "severity", "change the severity", "ID P1|P2|P3|P4");
+ENTRY(bridge_entry, "bridge", "link the call bridge", "ID URL");
+
+static const struct cmd_entry *const subs[] = {
+	&ls_entry,   &show_entry,     &ack_entry,    &resolve_entry,
+	&note_entry, &role_entry,     &severity_entry, &bridge_entry,
+	NULL};
 
 const struct cmd_entry cmd_incident_entry = {
 	.path = "incident",
 	.summary = "list and act on incidents (ls, show, ack, resolve, note)",
-	.help = "Usage: mloncall incident\n",
-	.exec = exec_incident,
+	.help = "Usage: mloncall incident COMMAND [options]\n",
+	.subs = subs,
 };

@@ -1,0 +1,219 @@
+/* client.c: incident operations over HTTP (libcurl) or on the store. */
+#include "incident/client.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/dur.h"
+#include "core/out.h"
+#include "incident/alert.h"
+#include "store/store.h"
+
+static size_t collect(void *p, size_t sz, size_t n, void *u)
+{
+	buf_add(u, p, sz * n);
+	return sz * n;
+}
+
+static int http(const struct client *c, const char *method, const char *path,
+		const json_t *body, json_t **out, struct ml_err *err)
+{
+	struct buf url = BUF_INIT, resp = BUF_INIT, auth = BUF_INIT;
+	struct curl_slist *h = NULL;
+	CURL *cu = curl_easy_init();
+	char *payload = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	long status = 0;
+	CURLcode rc;
+	int ret = 0;
+
+	buf_printf(&url, "%s%s", c->server, path);
+	h = curl_slist_append(h, "Content-Type: application/json");
+	if (c->token) {
+		buf_printf(&auth, "Authorization: Bearer %s", c->token);
+		h = curl_slist_append(h, buf_str(&auth));
+	}
+	curl_easy_setopt(cu, CURLOPT_URL, buf_str(&url));
+	curl_easy_setopt(cu, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(cu, CURLOPT_CUSTOMREQUEST, method);
+	if (payload || !strcmp(method, "POST"))
+		curl_easy_setopt(cu, CURLOPT_POSTFIELDS, payload ? payload : "");
+	curl_easy_setopt(cu, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(cu, CURLOPT_WRITEDATA, &resp);
+	curl_easy_setopt(cu, CURLOPT_TIMEOUT, 30L);
+	curl_easy_setopt(cu, CURLOPT_NOSIGNAL, 1L);
+	rc = curl_easy_perform(cu);
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(cu, CURLINFO_RESPONSE_CODE, &status);
+	*out = resp.len ? json_loadb(resp.data, resp.len, 0, NULL) : NULL;
+	if (rc != CURLE_OK)
+		ret = ml_err_set(err, ML_EIO, "%s: %s", buf_str(&url),
+				 curl_easy_strerror(rc));
+	else if (status >= 400)
+		ret = ml_err_set(err,
+				 status == 404	 ? ML_ENOTFOUND
+				 : status >= 500 ? ML_EIO
+						 : ML_EINPUT,
+				 "server answered %ld: %s", status,
+				 jget_str(*out, "error", "no message"));
+	else if (!*out)
+		ret = ml_err_set(err, ML_EIO, "server answered no JSON");
+	if (ret) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	curl_slist_free_all(h);
+	curl_easy_cleanup(cu);
+	free(payload);
+	buf_free(&url);
+	buf_free(&resp);
+	buf_free(&auth);
+	return ret;
+}
+
+int client_get(const struct client *c, const char *path, json_t **out,
+	       struct ml_err *err)
+{
+	return http(c, "GET", path, NULL, out, err);
+}
+
+/* Parses "k=v&k=v" into a filter (db mode). */
+static void filter_from_query(const char *q, struct store_filter *f,
+			      char *copy, size_t n)
+{
+	char *save = NULL, *tok;
+
+	memset(f, 0, sizeof(*f));
+	snprintf(copy, n, "%s", q ? q : "");
+	for (tok = strtok_r(copy, "&", &save); tok;
+	     tok = strtok_r(NULL, "&", &save)) {
+		char *eq = strchr(tok, '=');
+		int64_t v;
+		if (!eq)
+			continue;
+		*eq++ = '\0';
+		if (!strcmp(tok, "status"))
+			f->status = eq;
+		else if (!strcmp(tok, "severity"))
+			alert_severity_parse(eq, &f->severity);
+		else if (!strcmp(tok, "limit"))
+			f->limit = atoi(eq);
+		else if (!strcmp(tok, "runbook"))
+			f->runbook_id = eq;
+		else if (!strcmp(tok, "since") && dur_parse(eq, &v) == 0)
+			f->since = time_now_ms() - v;
+	}
+}
+
+static int open_db(const struct client *c, struct store **s,
+		   struct ml_err *err)
+{
+	if (!c->db)
+		return ml_err_set(err, ML_EUSAGE,
+				  "no server and no database: pass --server URL "
+				  "(or MLONCALL_SERVER) or --db PATH");
+	return store_open(c->db, s, err);
+}
+
+int client_incidents(const struct client *c, const char *query,
+		     json_t **out, struct ml_err *err)
+{
+	struct store_filter f;
+	struct store *s = NULL;
+	char copy[512];
+	json_t *list = NULL;
+	int rc;
+
+	if (c->server) {
+		char path[600];
+		snprintf(path, sizeof(path), "/api/v1/incidents%s%s",
+			 query && *query ? "?" : "", query ? query : "");
+		return http(c, "GET", path, NULL, out, err);
+	}
+	if ((rc = open_db(c, &s, err)) != 0)
+		return rc;
+	filter_from_query(query, &f, copy, sizeof(copy));
+	rc = store_incident_list(s, &f, &list, err);
+	store_close(s);
+	*out = rc ? NULL : json_pack("{s:o}", "incidents", list);
+	return rc;
+}
+
+int client_incident(const struct client *c, long long id, json_t **out,
+		    struct ml_err *err)
+{
+	struct store *s = NULL;
+	int rc;
+
+	if (c->server) {
+		char path[64];
+		snprintf(path, sizeof(path), "/api/v1/incidents/%lld", id);
+		return http(c, "GET", path, NULL, out, err);
+	}
+	if ((rc = open_db(c, &s, err)) != 0)
+		return rc;
+	rc = store_incident_get(s, id, out, err);
+	store_close(s);
+	return rc;
+}
+
+static int db_action(struct store *s, long long id, const char *a,
+		     const json_t *b, const char *actor, struct ml_err *err)
+{
+	int64_t now = time_now_ms();
+	int sev;
+
+	if (!strcmp(a, "ack"))
+		return store_incident_ack(s, id, actor, now, err);
+	if (!strcmp(a, "resolve"))
+		return store_incident_resolve(s, id, actor,
+					      jget_str(b, "reason", NULL), now,
+					      err);
+	if (!strcmp(a, "note"))
+		return store_incident_note(s, id, actor,
+					   jget_str(b, "text", NULL), now, err);
+	if (!strcmp(a, "role"))
+		return store_incident_role(s, id, actor,
+					   jget_str(b, "role", ""),
+					   jget_str(b, "person", NULL), now,
+					   err);
+	if (!strcmp(a, "severity")) {
+		if (alert_severity_parse(jget_str(b, "severity", ""), &sev))
+			return ml_err_set(err, ML_EINPUT,
+					  "severity: expected P1..P4");
+		return store_incident_severity(s, id, actor, sev, now, err);
+	}
+	if (!strcmp(a, "bridge"))
+		return store_incident_bridge(s, id, actor,
+					     jget_str(b, "url", NULL), now, err);
+	return ml_err_set(err, ML_EUSAGE, "unknown action `%s`", a);
+}
+
+int client_action(const struct client *c, long long id, const char *action,
+		  const json_t *body, const char *actor, json_t **out,
+		  struct ml_err *err)
+{
+	struct store *s = NULL;
+	int rc;
+
+	if (c->server) {
+		char path[96];
+		json_t *b = json_deep_copy(body);
+		snprintf(path, sizeof(path), "/api/v1/incidents/%lld/%s", id,
+			 action);
+		if (actor)
+			json_object_set_new(b, "actor", json_string(actor));
+		rc = http(c, "POST", path, b, out, err);
+		json_decref(b);
+		return rc;
+	}
+	if ((rc = open_db(c, &s, err)) != 0)
+		return rc;
+	rc = db_action(s, id, action, body, actor ? actor : "cli", err);
+	if (rc == 0)
+		rc = store_incident_get(s, id, out, err);
+	store_close(s);
+	return rc;
+}

@@ -191,7 +191,7 @@ int svc_start(struct svc *svc, const char *db, struct svc_config *cfg,
 	svc->cfg = *cfg;
 	memset(cfg, 0, sizeof(*cfg));
 	svc->self_exe = xstrdup(self_exe);
-	svc->tick_ms = 100;
+	svc->tick_ms = svc->cfg.tick_ms > 0 ? svc->cfg.tick_ms : 200;
 	pthread_mutex_init(&svc->store_lock, NULL);
 	pthread_mutex_init(&svc->q_lock, NULL);
 	pthread_mutex_init(&svc->metrics_lock, NULL);

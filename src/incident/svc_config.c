@@ -33,6 +33,7 @@ void svc_config_defaults(struct svc_config *c)
 	c->notify_retries = 3;
 	c->notify_backoff_ms = 1000;
 	c->body_limit = 1024 * 1024;
+	c->tick_ms = 200;
 }
 
 static void free_strv(char **v, size_t n)
@@ -370,7 +371,8 @@ static int load_root(struct svc_config *c, const struct ydoc_node *root,
 {
 	static const char *const keys[] = {
 		"default_severity", "sla", "escalation", "oncall", "notify",
-		"runs", "runbooks", "body_limit", "notify_retries", NULL};
+		"runs", "runbooks", "body_limit", "notify_retries",
+		"notify_backoff", "tick", NULL};
 	const struct ydoc_node *n;
 
 	if (want(c, root, YDOC_MAP, "a mapping at the top", err) ||
@@ -390,6 +392,11 @@ static int load_root(struct svc_config *c, const struct ydoc_node *root,
 		return ML_EINPUT;
 	if ((n = ydoc_get(root, "notify_retries")) &&
 	    get_int(c, n, 0, 20, &c->notify_retries, err))
+		return ML_EINPUT;
+	if ((n = ydoc_get(root, "notify_backoff")) &&
+	    get_dur(c, n, &c->notify_backoff_ms, err))
+		return ML_EINPUT;
+	if ((n = ydoc_get(root, "tick")) && get_dur(c, n, &c->tick_ms, err))
 		return ML_EINPUT;
 	if ((n = ydoc_get(root, "runbooks"))) {
 		if (want(c, n, YDOC_SCALAR, "a folder", err))

@@ -59,6 +59,7 @@ struct svc_config {
 	int64_t notify_backoff_ms;
 	char *runbooks_dir;
 	int64_t body_limit;
+	int64_t tick_ms; /* timer and runner poll period */
 };
 
 /* Defaults: P1 15m, P2 1h, P3 4h, P4 24h; one escalation level notifying

@@ -1,0 +1,273 @@
+/* test_store.c: the SQLite incident store: dedup by fingerprint, grouping,
+ * auto-resolve, actions, timers and runs that survive a reopen, tokens. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "core/out.h"
+#include "store/store.h"
+
+struct fx {
+	char path[64];
+	struct store *s;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct ml_err err = {0};
+
+	snprintf(f->path, sizeof(f->path), "test-store-%d.db", getpid());
+	unlink(f->path);
+	if (store_open(f->path, &f->s, &err) != 0)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	char p[80];
+
+	store_close(f->s);
+	unlink(f->path);
+	snprintf(p, sizeof(p), "%s-wal", f->path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", f->path);
+	unlink(p);
+	free(f);
+	return 0;
+}
+
+static void apply(struct store *s, const char *fp, const char *group,
+		  const char *status, int64_t now,
+		  struct store_alert_result *res)
+{
+	json_t *labels = json_pack("{s:s}", "alertname", "GPUHot");
+	struct store_alert a = {.fingerprint = fp,
+				.group_key = group,
+				.status = status,
+				.alertname = "GPUHot",
+				.severity = 2,
+				.labels = labels,
+				.source = "test",
+				.payload = labels};
+	struct ml_err err = {0};
+
+	assert_int_equal(store_begin(s, &err), 0);
+	assert_int_equal(store_alert_apply(s, &a, now, res, &err), 0);
+	assert_int_equal(store_commit(s, &err), 0);
+	json_decref(labels);
+}
+
+static void test_dedup_and_autoresolve(void **state)
+{
+	struct fx *f = *state;
+	struct store_alert_result r;
+	struct ml_err err = {0};
+	json_t *inc;
+
+	apply(f->s, "fp1", "g1", "firing", 1000, &r);
+	assert_true(r.created_incident);
+	assert_int_equal(r.incident_id, 1);
+	apply(f->s, "fp1", "g1", "firing", 2000, &r); /* repeat */
+	assert_true(r.repeat);
+	assert_false(r.created_incident);
+	apply(f->s, "fp2", "g1", "firing", 3000, &r); /* same group */
+	assert_false(r.created_incident);
+	assert_int_equal(r.incident_id, 1);
+	apply(f->s, "fp1", "g1", "resolved", 4000, &r);
+	assert_true(r.resolved_alert);
+	assert_false(r.resolved_incident); /* fp2 still firing */
+	apply(f->s, "fp2", "g1", "resolved", 5000, &r);
+	assert_true(r.resolved_incident);
+	assert_int_equal(store_incident_get(f->s, 1, &inc, &err), 0);
+	assert_string_equal(jget_str(inc, "status", ""), "resolved");
+	assert_int_equal(jget_int(inc, "auto_resolved", 0), 1);
+	assert_int_equal(json_array_size(json_object_get(inc, "alerts")), 2);
+	assert_int_equal(jget_int(json_array_get(json_object_get(inc, "alerts"),
+						 0),
+				  "count", 0),
+			 2);
+	json_decref(inc);
+	/* firing again after resolution opens a new incident */
+	apply(f->s, "fp1", "g1", "firing", 6000, &r);
+	assert_true(r.created_incident);
+	assert_int_equal(r.incident_id, 2);
+	/* resolved for an alert never seen: ignored */
+	apply(f->s, "nope", "g9", "resolved", 7000, &r);
+	assert_true(r.ignored);
+}
+
+static void test_actions(void **state)
+{
+	struct fx *f = *state;
+	struct store_alert_result r;
+	struct ml_err err = {0};
+	json_t *inc;
+
+	apply(f->s, "fpA", "gA", "firing", 1000, &r);
+	assert_int_equal(store_incident_ack(f->s, 1, "alice", 2000, &err), 0);
+	assert_int_equal(store_incident_ack(f->s, 1, "alice", 2500, &err), 0);
+	assert_int_equal(store_incident_note(f->s, 1, "bob", "looking", 3000,
+					     &err),
+			 0);
+	assert_int_equal(store_incident_note(f->s, 1, "bob", "", 3000, &err),
+			 ML_EINPUT);
+	assert_int_equal(store_incident_role(f->s, 1, "bob",
+					     "incident_commander", "carol",
+					     3100, &err),
+			 0);
+	assert_int_equal(store_incident_role(f->s, 1, "bob", "king", "x", 3100,
+					     &err),
+			 ML_EINPUT);
+	assert_int_equal(store_incident_severity(f->s, 1, "bob", 1, 3200, &err),
+			 0);
+	assert_int_equal(store_incident_severity(f->s, 1, "bob", 7, 3200, &err),
+			 ML_EINPUT);
+	assert_int_equal(store_incident_bridge(f->s, 1, "bob",
+					       "https://meet/x", 3300, &err),
+			 0);
+	assert_int_equal(store_incident_resolve(f->s, 1, "alice", "fixed",
+						4000, &err),
+			 0);
+	assert_int_equal(store_incident_ack(f->s, 1, "alice", 5000, &err),
+			 ML_EINPUT);
+	assert_int_equal(store_incident_ack(f->s, 42, "alice", 5000, &err),
+			 ML_ENOTFOUND);
+	assert_int_equal(store_incident_get(f->s, 1, &inc, &err), 0);
+	assert_int_equal(jget_int(inc, "acked_at", 0), 2000);
+	assert_int_equal(jget_int(inc, "severity", 0), 1);
+	assert_string_equal(jget_str(inc, "bridge_url", ""), "https://meet/x");
+	assert_string_equal(
+		jget_str(json_array_get(json_object_get(inc, "roles"), 0),
+			 "person", ""),
+		"carol");
+	/* opened, route, alert, ack, note, role, severity, bridge, resolved */
+	assert_int_equal(json_array_size(json_object_get(inc, "timeline")), 9);
+	json_decref(inc);
+}
+
+static void test_timers_and_runs_survive_reopen(void **state)
+{
+	struct fx *f = *state;
+	struct store_alert_result r;
+	struct ml_err err = {0};
+	json_t *due, *runs;
+	int64_t run_id;
+	int n;
+
+	apply(f->s, "fpT", "gT", "firing", 1000, &r);
+	assert_int_equal(store_escalation_set(f->s, 1, 1, 5000, 0, &err), 0);
+	assert_int_equal(store_run_create(f->s, 1, "gpu-oom", "diagnose", 1000,
+					  &run_id, &err),
+			 0);
+	assert_int_equal(store_run_update(f->s, run_id, "running", 123, NULL,
+					  1100, &err),
+			 0);
+	store_close(f->s);
+	assert_int_equal(store_open(f->path, &f->s, &err), 0);
+	assert_int_equal(store_escalation_due(f->s, 4999, &due, &err), 0);
+	assert_int_equal(json_array_size(due), 0);
+	json_decref(due);
+	assert_int_equal(store_escalation_due(f->s, 5000, &due, &err), 0);
+	assert_int_equal(json_array_size(due), 1);
+	assert_int_equal(jget_int(json_array_get(due, 0), "level", -1), 1);
+	json_decref(due);
+	assert_int_equal(store_run_interrupt_stale(f->s, 6000, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_run_list(f->s, 1, NULL, &runs, &err), 0);
+	assert_string_equal(jget_str(json_array_get(runs, 0), "status", ""),
+			    "interrupted");
+	json_decref(runs);
+	/* an acked incident has no due timer */
+	assert_int_equal(store_incident_ack(f->s, 1, "a", 7000, &err), 0);
+	assert_int_equal(store_escalation_due(f->s, 9000, &due, &err), 0);
+	assert_int_equal(json_array_size(due), 0);
+	json_decref(due);
+	assert_int_equal(store_check(f->s, &err), 0);
+}
+
+static void test_tokens(void **state)
+{
+	struct fx *f = *state;
+	struct ml_err err = {0};
+	char *role = NULL;
+
+	assert_int_equal(store_token_add(f->s, "am", "responder", "abcd", 1,
+					 &err),
+			 0);
+	assert_int_equal(store_token_add(f->s, "x", "god", "ef01", 1, &err),
+			 ML_EINPUT);
+	assert_int_equal(store_token_role(f->s, "abcd", &role, &err), 0);
+	assert_string_equal(role, "responder");
+	free(role);
+	assert_int_equal(store_token_role(f->s, "abce", &role, &err), 0);
+	assert_null(role);
+	assert_int_equal(store_token_role(f->s, "abc", &role, &err), 0);
+	assert_null(role);
+}
+
+static void test_list_filters(void **state)
+{
+	struct fx *f = *state;
+	struct store_alert_result r;
+	struct store_filter flt = {0};
+	struct ml_err err = {0};
+	json_t *list;
+
+	apply(f->s, "a", "ga", "firing", 1000, &r);
+	apply(f->s, "b", "gb", "firing", 2000, &r);
+	assert_int_equal(store_incident_resolve(f->s, 1, "x", NULL, 3000, &err),
+			 0);
+	flt.status = "open";
+	assert_int_equal(store_incident_list(f->s, &flt, &list, &err), 0);
+	assert_int_equal(json_array_size(list), 1);
+	assert_int_equal(jget_int(json_array_get(list, 0), "id", 0), 2);
+	json_decref(list);
+	flt.status = NULL;
+	flt.since = 1500;
+	assert_int_equal(store_incident_list(f->s, &flt, &list, &err), 0);
+	assert_int_equal(json_array_size(list), 1);
+	json_decref(list);
+}
+
+static void test_not_a_database(void **state)
+{
+	struct store *s = NULL;
+	struct ml_err err = {0};
+	FILE *fp = fopen("not-a-db.db", "w");
+	(void)state;
+	fputs("this is not sqlite, just text that is long enough to matter\n",
+	      fp);
+	fclose(fp);
+	assert_int_not_equal(store_open("not-a-db.db", &s, &err), 0);
+	assert_null(s);
+	assert_non_null(strstr(err.file, "not-a-db.db"));
+	unlink("not-a-db.db");
+	assert_int_equal(store_open("postgres://x/y", &s, &err),
+			 ML_EUNSUPPORTED);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_dedup_and_autoresolve,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_actions, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_timers_and_runs_survive_reopen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_filters, setup,
+						teardown),
+		cmocka_unit_test(test_not_a_database),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

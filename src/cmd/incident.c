@@ -211,7 +211,7 @@ static int exec_show(const struct cmd_entry *self, int argc, char **argv)
 	struct inc_opts o = {0};
 	struct ml_err err = {0};
 	json_t *res = NULL;
-	long long id;
+	long long id = 0;
 	int rc;
 
 	if ((rc = parse(self, argc, argv, &o)) || (rc = get_id(self, &o, &id)))
@@ -227,7 +227,7 @@ static int exec_action(const struct cmd_entry *self, int argc, char **argv)
 	struct inc_opts o = {0};
 	struct ml_err err = {0};
 	json_t *body, *res = NULL;
-	long long id;
+	long long id = 0;
 	int rc;
 
 	if ((rc = parse(self, argc, argv, &o)) || (rc = get_id(self, &o, &id)))

@@ -2,6 +2,7 @@
  * in, runbooks run, people paged; SQLite store; graceful shutdown on
  * SIGTERM/SIGINT (in-flight requests finish, runs stop cleanly). */
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,6 +109,9 @@ static int serve_exec(const struct cmd_entry *self, int argc, char **argv)
 
 	if ((rc = parse(self, argc, argv, &o)) != 0)
 		return rc;
+	/* One thread per connection: without a cap, glibc gives each
+	 * thread its own malloc arena and RSS grows with connections. */
+	mallopt(M_ARENA_MAX, 2);
 	if ((rc = svc_config_load(o.config, &cfg, &err)) != 0) {
 		svc_config_free(&cfg);
 		return cmd_fail(&err);

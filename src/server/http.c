@@ -305,7 +305,9 @@ int http_start(struct svc *svc, const char *host, int port, int *bound,
 		0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, &sa,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)512, MHD_OPTION_END);
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)512,
+		MHD_OPTION_THREAD_STACK_SIZE, (size_t)(256 * 1024),
+		MHD_OPTION_END);
 	if (!h->d) {
 		free(h);
 		return ml_err_set(err, ML_EIO, "cannot listen on %s:%d", host,

@@ -71,6 +71,7 @@ static int open_incident(struct store *s, const struct store_alert *a,
 		" runbook_id, source, drill, created_at, updated_at,"
 		" last_payload_json) VALUES (?, ?, ?, 'triggered', ?, ?, ?, ?,"
 		" ?, ?)";
+	json_t *data;
 	char msg[512];
 	int rc;
 
@@ -91,11 +92,12 @@ static int open_incident(struct store *s, const struct store_alert *a,
 	snprintf(msg, sizeof(msg), "%s", a->runbook_id
 			 ? "routed to runbook"
 			 : "no runbook matches this alert (coverage gap)");
-	return store_timeline_add(
-		s, *id, now, "route", "mloncall", msg,
-		a->runbook_id ? json_pack("{s:s}", "runbook", a->runbook_id)
-			      : NULL,
-		err);
+	data = a->runbook_id ? json_pack("{s:s}", "runbook", a->runbook_id)
+			     : NULL;
+	rc = store_timeline_add(s, *id, now, "route", "mloncall", msg, data,
+				err);
+	json_decref(data);
+	return rc;
 }
 
 static int insert_alert(struct store *s, const struct store_alert *a,
@@ -111,6 +113,7 @@ static int insert_alert(struct store *s, const struct store_alert *a,
 		"UPDATE incidents SET alert_count = alert_count + 1,"
 		" updated_at = ?, last_payload_json = ?,"
 		" severity = MIN(severity, ?) WHERE id = ?";
+	json_t *data;
 	char msg[512];
 	int rc;
 
@@ -126,11 +129,11 @@ static int insert_alert(struct store *s, const struct store_alert *a,
 		return rc;
 	snprintf(msg, sizeof(msg), "alert firing: %s",
 		 a->alertname ? a->alertname : a->fingerprint);
-	return store_timeline_add(s, incident_id, now, "alert", a->source,
-				  msg,
-				  json_pack("{s:s}", "fingerprint",
-					    a->fingerprint),
-				  err);
+	data = json_pack("{s:s}", "fingerprint", a->fingerprint);
+	rc = store_timeline_add(s, incident_id, now, "alert", a->source, msg,
+				data, err);
+	json_decref(data);
+	return rc;
 }
 
 static int apply_firing(struct store *s, const struct store_alert *a,

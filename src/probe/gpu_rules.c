@@ -190,13 +190,19 @@ static void judge_one(json_t *facts, const json_t *g,
 		probe_reason(facts, PV_DEGRADED, "temperature-high",
 			     "%s: %.0f C > %.0f C: check cooling and fans", who,
 			     temp, t->temp_c);
-	if (power_capped(g, t))
+	if (power_capped(g, t) && num(g, "clock_sm_max_mhz") > 0)
 		probe_reason(facts, PV_DEGRADED, "power-capped",
-			     "%s: drawing %.0f of %.0f W with SM clock %.0f MHz "
-			     "(max %.0f): power-capped; check the power limit "
+			     "%s: drawing %.0f of %.0f W with SM clock %.0f of "
+			     "%.0f MHz: power-capped; check the power limit "
 			     "(nvidia-smi -pl) and cooling", who,
 			     num(g, "power_draw_w"), num(g, "power_limit_w"),
 			     num(g, "clock_sm_mhz"), num(g, "clock_sm_max_mhz"));
+	else if (power_capped(g, t))
+		probe_reason(facts, PV_DEGRADED, "power-capped",
+			     "%s: drawing %.0f of %.0f W with the SW power cap "
+			     "active: power-capped; check the power limit "
+			     "(nvidia-smi -pl) and cooling", who,
+			     num(g, "power_draw_w"), num(g, "power_limit_w"));
 	if (t->persistence_required &&
 	    json_is_false(json_object_get(g, "persistence_mode")))
 		probe_reason(facts, PV_DEGRADED, "persistence-off",

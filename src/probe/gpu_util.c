@@ -81,6 +81,12 @@ static int is_na(const char *b, const char *e)
 	       (n == 13 && !strncasecmp(b, "Not Supported", 13));
 }
 
+/* Units nvidia-smi prints after numbers. */
+static const char *const units[] = {"MiB", "KiB", "GiB", "MB",	"KB",
+				    "GB",  "W",	  "mW",	 "%",	"MHz",
+				    "C",   "KB/s", "us", "ms", "s",
+				    "bank(s)", NULL};
+
 enum gpu_val gpu_parse_num(const char *s, double *out)
 {
 	const char *b, *e;
@@ -110,10 +116,12 @@ enum gpu_val gpu_parse_num(const char *s, double *out)
 	/* A unit may follow: "MiB", "W", "%", "MHz", "C", "KB per s". */
 	while (*end == ' ')
 		end++;
-	for (const char *p = end; *p; p++)
-		if (!isalpha((unsigned char)*p) && !strchr("%/()", *p))
-			return GPU_VAL_BAD;
-	return GPU_VAL_OK;
+	if (!*end)
+		return GPU_VAL_OK;
+	for (int i = 0; units[i]; i++)
+		if (!strcmp(end, units[i]))
+			return GPU_VAL_OK;
+	return GPU_VAL_BAD;
 }
 
 enum gpu_val gpu_parse_mask(const char *s, uint64_t *out)

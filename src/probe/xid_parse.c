@@ -223,14 +223,18 @@ static void pid_name(const char **p, const char *end, struct xid_event *ev)
 
 	ev->pid = -1;
 	if (end - *p > 4 && !memcmp(*p, "pid=", 4)) {
+		long v = 0;
+		const char *q = *p + 4;
 		t = token_end(*p, end);
-		if (isdigit((unsigned char)(*p)[4]))
-			ev->pid = strtol(*p + 4, NULL, 10);
+		while (q < t && isdigit((unsigned char)*q) && v < 100000000L)
+			v = v * 10 + (*q++ - '0');
+		if (q > *p + 4 && q == t)
+			ev->pid = v;
 		*p = t < end ? t + 2 : end;
 	}
 	if (end - *p > 5 && !memcmp(*p, "name=", 5)) {
 		t = token_end(*p, end);
-		if (strncmp(*p + 5, "<unknown>", 9))
+		if (t - (*p + 5) != 9 || memcmp(*p + 5, "<unknown>", 9))
 			ev->process = dup_clean(*p + 5, t);
 		*p = t < end ? t + 2 : end;
 	}

@@ -39,7 +39,9 @@ struct xid_dev {
 struct xid_state {
 	struct xid_dev *devs;
 	size_t ndevs;
-	json_t *events;	   /* the last XID_MAX_EVENTS events */
+	struct xid_event *ring; /* the last XID_MAX_EVENTS events ... */
+	long *ring_line;	/* ... and their line numbers */
+	size_t ring_n, ring_head;
 	long total, nxid, nsxid, lines, undated, before_since, dropped;
 	int64_t since_ms;  /* INT64_MIN: no filter */
 	int64_t now_ms;
@@ -132,7 +134,31 @@ static json_t *event_json(const struct xid_event *ev, long lineno)
 	return o;
 }
 
-static void add_event(struct xid_state *st, const struct xid_event *ev,
+/* Moves ev into the ring of recent events (ev is zeroed). */
+static void keep(struct xid_state *st, struct xid_event *ev, long lineno)
+{
+	size_t slot;
+
+	if (!st->ring) {
+		st->ring = xcalloc(XID_MAX_EVENTS, sizeof(*st->ring));
+		st->ring_line = xcalloc(XID_MAX_EVENTS, sizeof(*st->ring_line));
+	}
+	if (st->ring_n < XID_MAX_EVENTS) {
+		slot = (st->ring_head + st->ring_n++) % XID_MAX_EVENTS;
+	} else {
+		slot = st->ring_head;
+		xid_event_free(&st->ring[slot]);
+		st->ring_head = (st->ring_head + 1) % XID_MAX_EVENTS;
+		st->dropped++;
+	}
+	st->ring[slot] = *ev;
+	st->ring_line[slot] = lineno;
+	memset(ev, 0, sizeof(*ev));
+}
+
+/* Counts ev into its device and code; keeps it among the recent ones.
+ * Takes ownership of ev's strings when kept (ev is zeroed then). */
+static void add_event(struct xid_state *st, struct xid_event *ev,
 		      long lineno)
 {
 	struct xid_dev *d;
@@ -159,11 +185,7 @@ static void add_event(struct xid_state *st, const struct xid_event *ev,
 	if (!c->first[0])
 		snprintf(c->first, sizeof(c->first), "%s", t);
 	snprintf(c->last, sizeof(c->last), "%s", t);
-	if (json_array_size(st->events) >= XID_MAX_EVENTS) {
-		json_array_remove(st->events, 0);
-		st->dropped++;
-	}
-	json_array_append_new(st->events, event_json(ev, lineno));
+	keep(st, ev, lineno);
 }
 
 /* Walks every line of text. */
@@ -263,6 +285,18 @@ static json_t *dev_json(json_t *facts, const struct xid_dev *d,
 	return o;
 }
 
+static json_t *events_json(const struct xid_state *st)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < st->ring_n; i++) {
+		size_t slot = (st->ring_head + i) % XID_MAX_EVENTS;
+		json_array_append_new(a, event_json(&st->ring[slot],
+						    st->ring_line[slot]));
+	}
+	return a;
+}
+
 static json_t *make_facts(struct xid_state *st, const char *kind,
 			  const char *from, const char *since)
 {
@@ -300,7 +334,7 @@ static json_t *make_facts(struct xid_state *st, const char *kind,
 	jset_str(facts, "since", since);
 	json_object_set_new(facts, "gpus", gpus);
 	json_object_set_new(facts, "nvswitches", sw);
-	json_object_set(facts, "events", st->events);
+	json_object_set_new(facts, "events", events_json(st));
 	jset_bool(facts, "events_truncated", st->dropped > 0);
 	return facts;
 }
@@ -404,7 +438,10 @@ static void state_free(struct xid_state *st)
 		free(st->devs[i].codes);
 	}
 	free(st->devs);
-	json_decref(st->events);
+	for (size_t i = 0; st->ring && i < XID_MAX_EVENTS; i++)
+		xid_event_free(&st->ring[i]);
+	free(st->ring);
+	free(st->ring_line);
 }
 
 static int run(const struct probe_ctx *ctx, json_t **facts,
@@ -431,7 +468,6 @@ static int run(const struct probe_ctx *ctx, json_t **facts,
 		buf_free(&b);
 		return rc;
 	}
-	st.events = json_array();
 	scan(&st, buf_str(&b), b.len);
 	buf_free(&b);
 	if (since && st.since_ms != INT64_MIN) {

@@ -372,7 +372,8 @@ int gpu_xml_parse(const char *text_in, size_t len, const char *name,
 	if (!ctxt)
 		return ml_err_set(err, ML_ENOMEM, "libxml2: out of memory");
 	doc = xmlCtxtReadMemory(ctxt, text_in, (int)len, name, NULL,
-				XML_PARSE_NONET | XML_PARSE_NOERROR |
+				XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOBLANKS |
+					XML_PARSE_COMPACT |
 					XML_PARSE_NOWARNING);
 	if (!doc) {
 		rc = parse_error(ctxt, name, err);

@@ -36,8 +36,8 @@ static int read_input(struct gpu_src *s, const char *path, struct buf *b,
 		      struct ml_err *err)
 {
 	if (!strcmp(path, "-")) {
-		if (!s->stdin_read && buf_read_fd(&s->stdin_text, 0,
-						  GPU_MAX_INPUT) != 0)
+		if (!s->stdin_read &&
+		    buf_read_fd(&s->stdin_text, 0, GPU_MAX_INPUT) != 0)
 			return ml_err_set(err, ML_EIO, "cannot read stdin: %s",
 					  strerror(errno));
 		s->stdin_read = 1;
@@ -47,7 +47,8 @@ static int read_input(struct gpu_src *s, const char *path, struct buf *b,
 	if (buf_read_file(b, path, GPU_MAX_INPUT) != 0)
 		return ml_err_set(err, errno == ENOENT ? ML_ENOTFOUND : ML_EIO,
 				  "cannot read %s: %s", path,
-				  errno == EFBIG ? "file too large" : strerror(errno));
+				  errno == EFBIG ? "file too large"
+						 : strerror(errno));
 	return 0;
 }
 
@@ -59,8 +60,8 @@ static int looks_xml(const struct buf *b)
 
 	if (b->len >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF)
 		i = 3;
-	while (i < b->len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' ||
-			      p[i] == '\n'))
+	while (i < b->len &&
+	       (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
 		i++;
 	return i < b->len && p[i] == '<';
 }
@@ -98,8 +99,9 @@ static int read_live(const struct gpu_src *s, struct gpu_read *r,
 
 	if (!strcmp(s->source, "smi")) {
 		if (!proc_have("nvidia-smi"))
-			return ml_err_set(err, ML_ENOTFOUND,
-					  "no NVIDIA GPU: nvidia-smi not on PATH");
+			return ml_err_set(
+			    err, ML_ENOTFOUND,
+			    "no NVIDIA GPU: nvidia-smi not on PATH");
 		return gpu_smi_read(r, err);
 	}
 	rc = gpu_nvml_read(r, &nvml_err);
@@ -111,14 +113,15 @@ static int read_live(const struct gpu_src *s, struct gpu_read *r,
 		return rc;
 	}
 	if (!proc_have("nvidia-smi"))
-		return ml_err_set(err, ML_ENOTFOUND,
-				  "no NVIDIA GPU: NVML not found and nvidia-smi "
-				  "not on PATH (%s)", nvml_err.msg);
+		return ml_err_set(
+		    err, ML_ENOTFOUND,
+		    "no NVIDIA GPU: NVML not found and nvidia-smi "
+		    "not on PATH (%s)",
+		    nvml_err.msg);
 	return gpu_smi_read(r, err);
 }
 
-static int read_once(struct gpu_src *s, struct gpu_read *r,
-		     struct ml_err *err)
+static int read_once(struct gpu_src *s, struct gpu_read *r, struct ml_err *err)
 {
 	memset(r, 0, sizeof(*r));
 	return s->from ? read_file_source(s, r, err) : read_live(s, r, err);
@@ -137,12 +140,13 @@ static void accumulate(struct util_acc **acc, size_t *nacc, const json_t *gpus)
 	if (n > *nacc) {
 		*acc = xrealloc(*acc, n * sizeof(**acc));
 		for (size_t i = *nacc; i < n; i++)
-			(*acc)[i] = (struct util_acc){INFINITY, -INFINITY, 0, 0};
+			(*acc)[i] =
+			    (struct util_acc){INFINITY, -INFINITY, 0, 0};
 		*nacc = n;
 	}
 	for (size_t i = 0; i < n; i++) {
-		const json_t *v = json_object_get(json_array_get(gpus, i),
-						  "util_gpu_pct");
+		const json_t *v =
+		    json_object_get(json_array_get(gpus, i), "util_gpu_pct");
 		struct util_acc *a = &(*acc)[i];
 		double d;
 
@@ -205,17 +209,19 @@ static void add_watch(json_t *facts, json_t *gpus, const struct util_acc *acc,
 			 : mean <= t->util_low_pct ? "starved"
 						   : "steady";
 		if (!strcmp(interp, "flood"))
-			probe_reason(facts, PV_HEALTHY, "util-flood",
-				     "mean GPU utilisation %.0f%% >= %.0f%%: the "
-				     "GPUs are saturated (request flood or compute "
-				     "bound); scale out or shed load", mean,
-				     t->util_high_pct);
+			probe_reason(
+			    facts, PV_HEALTHY, "util-flood",
+			    "mean GPU utilisation %.0f%% >= %.0f%%: the "
+			    "GPUs are saturated (request flood or compute "
+			    "bound); scale out or shed load",
+			    mean, t->util_high_pct);
 		else if (!strcmp(interp, "starved"))
-			probe_reason(facts, PV_HEALTHY, "util-starved",
-				     "mean GPU utilisation %.0f%% <= %.0f%%: the "
-				     "GPUs wait for input (data loading or "
-				     "synchronous preprocessing on the CPU)", mean,
-				     t->util_low_pct);
+			probe_reason(
+			    facts, PV_HEALTHY, "util-starved",
+			    "mean GPU utilisation %.0f%% <= %.0f%%: the "
+			    "GPUs wait for input (data loading or "
+			    "synchronous preprocessing on the CPU)",
+			    mean, t->util_low_pct);
 	} else {
 		json_object_set_new(w, "util_min", json_null());
 		json_object_set_new(w, "util_mean", json_null());
@@ -254,12 +260,13 @@ static int get_opts(const json_t *args, struct gpu_src *s,
 	s->source = jget_str(args, "source", "auto");
 	if (strcmp(s->source, "auto") && strcmp(s->source, "nvml") &&
 	    strcmp(s->source, "smi"))
-		return ml_err_set(err, ML_EUSAGE,
-				  "--source must be auto, nvml or smi, not `%s`",
-				  s->source);
+		return ml_err_set(
+		    err, ML_EUSAGE,
+		    "--source must be auto, nvml or smi, not `%s`", s->source);
 	if (s->apps && !s->from)
-		return ml_err_set(err, ML_EUSAGE,
-				  "--apps goes with --from (a --query-gpu CSV)");
+		return ml_err_set(
+		    err, ML_EUSAGE,
+		    "--apps goes with --from (a --query-gpu CSV)");
 	gpu_thresholds_default(t);
 	if (th && (rc = gpu_thresholds_load(th, t, err)) != 0)
 		return rc;
@@ -271,8 +278,7 @@ static int get_opts(const json_t *args, struct gpu_src *s,
 	return 0;
 }
 
-static int run(const struct probe_ctx *ctx, json_t **facts,
-	       struct ml_err *err)
+static int run(const struct probe_ctx *ctx, json_t **facts, struct ml_err *err)
 {
 	struct gpu_src s = {0};
 	struct gpu_thresholds t;
@@ -295,7 +301,8 @@ static int run(const struct probe_ctx *ctx, json_t **facts,
 			break;
 		accumulate(&acc, &nacc, r.gpus);
 		if (ctx->progress && sampled && count > 1)
-			fprintf(ctx->progress, "gpu: sample %ld/%ld\n", i + 1, count);
+			fprintf(ctx->progress, "gpu: sample %ld/%ld\n", i + 1,
+				count);
 	}
 	if (!rc) {
 		*facts = make_facts(&r, &s, &t);
@@ -326,20 +333,19 @@ static void render_gpu(const json_t *g, struct buf *out)
 	const json_t *rs = json_object_get(g, "clocks_event_reasons"), *v;
 	size_t i;
 
-	buf_printf(out,
-		   "  %-3s %-24.24s %-17.17s %7s/%-7s %6s %5s %5s %6s/%-6s %6s  ",
-		   fmt(g, "index", x[0], 32), jget_str(g, "name", "-"),
-		   jget_str(g, "bus_id", "-"), fmt(g, "memory_used_mib", x[1], 32),
-		   fmt(g, "memory_total_mib", x[2], 32),
-		   fmt(g, "memory_used_pct", x[3], 32),
-		   fmt(g, "util_gpu_pct", x[4], 32), fmt(g, "temp_c", x[5], 32),
-		   fmt(g, "power_draw_w", x[6], 32),
-		   fmt(g, "power_limit_w", x[7], 32),
-		   fmt(g, "clock_sm_mhz", x[8], 32));
+	buf_printf(
+	    out, "  %-3s %-24.24s %-17.17s %7s/%-7s %6s %5s %5s %6s/%-6s %6s  ",
+	    fmt(g, "index", x[0], 32), jget_str(g, "name", "-"),
+	    jget_str(g, "bus_id", "-"), fmt(g, "memory_used_mib", x[1], 32),
+	    fmt(g, "memory_total_mib", x[2], 32),
+	    fmt(g, "memory_used_pct", x[3], 32),
+	    fmt(g, "util_gpu_pct", x[4], 32), fmt(g, "temp_c", x[5], 32),
+	    fmt(g, "power_draw_w", x[6], 32), fmt(g, "power_limit_w", x[7], 32),
+	    fmt(g, "clock_sm_mhz", x[8], 32));
 	if (json_array_size(rs) == 0)
 		buf_puts(out, "-");
 	json_array_foreach((json_t *)rs, i, v)
-		buf_printf(out, "%s%s", i ? "," : "", json_string_value(v));
+	    buf_printf(out, "%s%s", i ? "," : "", json_string_value(v));
 	buf_putc(out, '\n');
 }
 
@@ -357,73 +363,79 @@ static void render(const json_t *facts, struct buf *out)
 		   jget_str(src, "from", ""),
 		   jget_str(facts, "driver_version", "unknown"));
 	json_array_foreach(json_object_get(facts, "reasons"), i, p)
-		buf_printf(out, "  [%s] %s: %s\n", jget_str(p, "level", "?"),
-			   jget_str(p, "code", "?"), jget_str(p, "message", ""));
+	    buf_printf(out, "  [%s] %s: %s\n", jget_str(p, "level", "?"),
+		       jget_str(p, "code", "?"), jget_str(p, "message", ""));
 	if (json_array_size(gpus))
-		buf_printf(out, "  %-3s %-24s %-17s %15s %6s %5s %5s %13s %6s  %s\n",
-			   "GPU", "NAME", "BUS ID", "MEMORY MiB", "MEM%", "UTIL",
-			   "TEMP", "POWER W", "SM MHz", "CLOCK EVENTS");
+		buf_printf(out,
+			   "  %-3s %-24s %-17s %15s %6s %5s %5s %13s %6s  %s\n",
+			   "GPU", "NAME", "BUS ID", "MEMORY MiB", "MEM%",
+			   "UTIL", "TEMP", "POWER W", "SM MHz", "CLOCK EVENTS");
 	json_array_foreach((json_t *)gpus, i, g) render_gpu(g, out);
 	json_array_foreach((json_t *)gpus, i, g)
-		json_array_foreach(json_object_get(g, "processes"), j, p)
-			buf_printf(out, "  process: GPU %s pid %s %s %s MiB\n",
-				   fmt(g, "index", a, sizeof(a)),
-				   fmt(p, "pid", b, sizeof(b)),
-				   jget_str(p, "name", "?"),
-				   fmt(p, "used_memory_mib", c, sizeof(c)));
+	    json_array_foreach(json_object_get(g, "processes"), j, p)
+		buf_printf(out, "  process: GPU %s pid %s %s %s MiB\n",
+			   fmt(g, "index", a, sizeof(a)),
+			   fmt(p, "pid", b, sizeof(b)),
+			   jget_str(p, "name", "?"),
+			   fmt(p, "used_memory_mib", c, sizeof(c)));
 	w = json_object_get(facts, "watch");
 	if (w)
-		buf_printf(out, "  watch: %lld samples every %lldms: util min %s "
-			   "mean %s max %s: %s\n",
-			   jget_int(w, "samples", 0), jget_int(w, "interval_ms", 0),
-			   fmt(w, "util_min", a, 32), fmt(w, "util_mean", b, 32),
-			   fmt(w, "util_max", c, 32),
-			   jget_str(w, "interpretation", "?"));
+		buf_printf(
+		    out,
+		    "  watch: %lld samples every %lldms: util min %s "
+		    "mean %s max %s: %s\n",
+		    jget_int(w, "samples", 0), jget_int(w, "interval_ms", 0),
+		    fmt(w, "util_min", a, 32), fmt(w, "util_mean", b, 32),
+		    fmt(w, "util_max", c, 32),
+		    jget_str(w, "interpretation", "?"));
 }
 
 static const struct probe_opt opts[] = {
-	{"from", PO_PATH,
-	 "recorded nvidia-smi output: --query-gpu CSV with header, or -q -x "
-	 "XML (detected); - reads stdin", NULL, 0, 0},
-	{"apps", PO_PATH,
-	 "nvidia-smi --query-compute-apps CSV (with header) to add processes "
-	 "to a --from CSV", NULL, 0, 0},
-	{"source", PO_STRING, "live source: auto (NVML, else nvidia-smi), nvml "
-	 "or smi", "auto", 0, 0},
-	{"watch", PO_DURATION,
-	 "sample every DURATION and report utilisation min/mean/max", NULL, 0,
-	 0},
-	{"count", PO_INT, "number of samples (default 5 with --watch)", NULL, 0,
-	 0},
-	{"thresholds", PO_PATH,
-	 "YAML or JSON file overriding verdict thresholds (memory_pct, temp_c, "
-	 "...)", NULL, 0, 0},
-	{0}};
+    {"from", PO_PATH,
+     "recorded nvidia-smi output: --query-gpu CSV with header, or -q -x "
+     "XML (detected); - reads stdin",
+     NULL, 0, 0},
+    {"apps", PO_PATH,
+     "nvidia-smi --query-compute-apps CSV (with header) to add processes "
+     "to a --from CSV",
+     NULL, 0, 0},
+    {"source", PO_STRING,
+     "live source: auto (NVML, else nvidia-smi), nvml "
+     "or smi",
+     "auto", 0, 0},
+    {"watch", PO_DURATION,
+     "sample every DURATION and report utilisation min/mean/max", NULL, 0, 0},
+    {"count", PO_INT, "number of samples (default 5 with --watch)", NULL, 0, 0},
+    {"thresholds", PO_PATH,
+     "YAML or JSON file overriding verdict thresholds (memory_pct, temp_c, "
+     "...)",
+     NULL, 0, 0},
+    {0}};
 
 const struct probe_def probe_gpu = {
-	.name = "gpu",
-	.summary = "GPU health: memory, utilisation, ECC, remapped rows, "
-		   "clock slowdowns (NVML / nvidia-smi / file)",
-	.help =
-		"Reads every NVIDIA GPU through NVML (libnvidia-ml.so.1, loaded\n"
-		"at run time), else `nvidia-smi --query-gpu`, or a recorded file.\n"
-		"Without a GPU, live mode fails with exit 2: \"no NVIDIA GPU: NVML\n"
-		"not found and nvidia-smi not on PATH\".\n"
-		"\n"
-		"Verdict rules (thresholds in docs/probes/gpu.md): uncorrected ECC\n"
-		"or a remapped-row failure: failed (drain + RMA); pending remap or\n"
-		"page retirement (reset), memory > 95%, thermal/HW slowdown, power\n"
-		"cap with low clocks, temperature > 85 C, persistence off: degraded.\n"
-		"\n"
-		"Examples:\n"
-		"  mloncall check gpu\n"
-		"  mloncall check gpu --from nvidia-smi-q.xml -o json\n"
-		"  nvidia-smi --query-gpu=index,uuid,memory.used,memory.total \\\n"
-		"      --format=csv | mloncall check gpu --from -\n"
-		"  mloncall check gpu --watch 1s --count 10\n"
-		"  mloncall check gpu --thresholds gpu-thresholds.yaml\n",
-	.read_only = 1,
-	.opts = opts,
-	.run = run,
-	.render = render,
+    .name = "gpu",
+    .summary = "GPU health: memory, utilisation, ECC, remapped rows, "
+	       "clock slowdowns (NVML / nvidia-smi / file)",
+    .help =
+	"Reads every NVIDIA GPU through NVML (libnvidia-ml.so.1, loaded\n"
+	"at run time), else `nvidia-smi --query-gpu`, or a recorded file.\n"
+	"Without a GPU, live mode fails with exit 2: \"no NVIDIA GPU: NVML\n"
+	"not found and nvidia-smi not on PATH\".\n"
+	"\n"
+	"Verdict rules (thresholds in docs/probes/gpu.md): uncorrected ECC\n"
+	"or a remapped-row failure: failed (drain + RMA); pending remap or\n"
+	"page retirement (reset), memory > 95%, thermal/HW slowdown, power\n"
+	"cap with low clocks, temperature > 85 C, persistence off: degraded.\n"
+	"\n"
+	"Examples:\n"
+	"  mloncall check gpu\n"
+	"  mloncall check gpu --from nvidia-smi-q.xml -o json\n"
+	"  nvidia-smi --query-gpu=index,uuid,memory.used,memory.total \\\n"
+	"      --format=csv | mloncall check gpu --from -\n"
+	"  mloncall check gpu --watch 1s --count 10\n"
+	"  mloncall check gpu --thresholds gpu-thresholds.yaml\n",
+    .read_only = 1,
+    .opts = opts,
+    .run = run,
+    .render = render,
 };

@@ -71,10 +71,10 @@ void gpu_record_finish(json_t *rec);
 
 /* Which reader produced the records. */
 struct gpu_read {
-	json_t *gpus;	     /* array of records (owned) */
-	json_t *ignored;     /* array of column names not understood, or NULL */
-	const char *kind;    /* "csv", "xml", "nvml", "smi" */
-	char *driver;	     /* driver version when the source gives it */
+	json_t *gpus;	  /* array of records (owned) */
+	json_t *ignored;  /* array of column names not understood, or NULL */
+	const char *kind; /* "csv", "xml", "nvml", "smi" */
+	char *driver;	  /* driver version when the source gives it */
 };
 
 void gpu_read_free(struct gpu_read *r);
@@ -110,13 +110,13 @@ int gpu_nvml_read(struct gpu_read *out, struct ml_err *err);
 
 /* Verdict thresholds; a config file may change each (docs/probes/gpu.md). */
 struct gpu_thresholds {
-	double memory_pct;	 /* memory used above this: near cap */
-	double temp_c;		 /* GPU temperature above this */
-	double ecc_uncorrected;	 /* volatile uncorrected ECC above this */
-	double power_limit_pct;	 /* draw at or above this % of the limit.. */
-	double low_clock_pct;	 /* ..with SM clock below this % of max */
-	double util_high_pct;	 /* --watch: mean util at or above: flood */
-	double util_low_pct;	 /* --watch: mean util at or below: starved */
+	double memory_pct;	  /* memory used above this: near cap */
+	double temp_c;		  /* GPU temperature above this */
+	double ecc_uncorrected;	  /* volatile uncorrected ECC above this */
+	double power_limit_pct;	  /* draw at or above this % of the limit.. */
+	double low_clock_pct;	  /* ..with SM clock below this % of max */
+	double util_high_pct;	  /* --watch: mean util at or above: flood */
+	double util_low_pct;	  /* --watch: mean util at or below: starved */
 	int persistence_required; /* persistence mode off is a finding */
 };
 

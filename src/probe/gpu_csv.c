@@ -17,50 +17,48 @@ struct field {
 	const char *name; /* header name, lower case, without " [unit]" */
 	const char *key;  /* record key */
 	enum fkind kind;
-	int prio;	  /* a higher value wins when two columns fill a key */
+	int prio; /* a higher value wins when two columns fill a key */
 };
 
 static const struct field fields[] = {
-	{"index", "index", F_INT, 0},
-	{"uuid", "uuid", F_STR, 0},
-	{"name", "name", F_STR, 0},
-	{"pci.bus_id", "bus_id", F_STR, 0},
-	{"driver_version", "driver_version", F_STR, 0},
-	{"persistence_mode", "persistence_mode", F_BOOL, 0},
-	{"mig.mode.current", "mig_mode", F_STR, 0},
-	{"memory.total", "memory_total_mib", F_NUM, 0},
-	{"memory.used", "memory_used_mib", F_NUM, 0},
-	{"memory.free", "memory_free_mib", F_NUM, 0},
-	{"utilization.gpu", "util_gpu_pct", F_NUM, 0},
-	{"utilization.memory", "util_memory_pct", F_NUM, 0},
-	{"power.draw", "power_draw_w", F_NUM, 1},
-	{"power.draw.average", "power_draw_w", F_NUM, 0},
-	{"gpu.power.draw.average", "power_draw_w", F_NUM, 0},
-	{"power.draw.instant", "power_draw_w", F_NUM, 0},
-	{"enforced.power.limit", "power_limit_w", F_NUM, 1},
-	{"gpu.power.current_limit", "power_limit_w", F_NUM, 1},
-	{"power.limit", "power_limit_w", F_NUM, 0},
-	{"gpu.power.requested_limit", "power_limit_w", F_NUM, 0},
-	{"temperature.gpu", "temp_c", F_NUM, 0},
-	{"clocks.current.sm", "clock_sm_mhz", F_NUM, 0},
-	{"clocks.sm", "clock_sm_mhz", F_NUM, 0},
-	{"clocks.max.sm", "clock_sm_max_mhz", F_NUM, 0},
-	{"clocks.max.sm_clock", "clock_sm_max_mhz", F_NUM, 0},
-	{"clocks.current.memory", "clock_mem_mhz", F_NUM, 0},
-	{"clocks.mem", "clock_mem_mhz", F_NUM, 0},
-	{"clocks_event_reasons.active", "clocks_event_reasons_mask", F_MASK, 1},
-	{"clocks_throttle_reasons.active", "clocks_event_reasons_mask", F_MASK,
-	 1},
-	{"clocks_event_reasons.supported", NULL, F_IGNORE, 0},
-	{"clocks_throttle_reasons.supported", NULL, F_IGNORE, 0},
-	{"ecc.errors.corrected.volatile.total", "ecc_corrected_volatile", F_NUM,
-	 0},
-	{"ecc.errors.uncorrected.volatile.total", "ecc_uncorrected_volatile",
-	 F_NUM, 0},
-	{"retired_pages.pending", "retired_pages_pending", F_BOOL, 0},
-	{"remapped_rows.pending", "remapped_rows_pending", F_BOOL, 0},
-	{"remapped_rows.failure", "remapped_rows_failure", F_BOOL, 0},
-	{NULL, NULL, 0, 0}};
+    {"index", "index", F_INT, 0},
+    {"uuid", "uuid", F_STR, 0},
+    {"name", "name", F_STR, 0},
+    {"pci.bus_id", "bus_id", F_STR, 0},
+    {"driver_version", "driver_version", F_STR, 0},
+    {"persistence_mode", "persistence_mode", F_BOOL, 0},
+    {"mig.mode.current", "mig_mode", F_STR, 0},
+    {"memory.total", "memory_total_mib", F_NUM, 0},
+    {"memory.used", "memory_used_mib", F_NUM, 0},
+    {"memory.free", "memory_free_mib", F_NUM, 0},
+    {"utilization.gpu", "util_gpu_pct", F_NUM, 0},
+    {"utilization.memory", "util_memory_pct", F_NUM, 0},
+    {"power.draw", "power_draw_w", F_NUM, 1},
+    {"power.draw.average", "power_draw_w", F_NUM, 0},
+    {"gpu.power.draw.average", "power_draw_w", F_NUM, 0},
+    {"power.draw.instant", "power_draw_w", F_NUM, 0},
+    {"enforced.power.limit", "power_limit_w", F_NUM, 1},
+    {"gpu.power.current_limit", "power_limit_w", F_NUM, 1},
+    {"power.limit", "power_limit_w", F_NUM, 0},
+    {"gpu.power.requested_limit", "power_limit_w", F_NUM, 0},
+    {"temperature.gpu", "temp_c", F_NUM, 0},
+    {"clocks.current.sm", "clock_sm_mhz", F_NUM, 0},
+    {"clocks.sm", "clock_sm_mhz", F_NUM, 0},
+    {"clocks.max.sm", "clock_sm_max_mhz", F_NUM, 0},
+    {"clocks.max.sm_clock", "clock_sm_max_mhz", F_NUM, 0},
+    {"clocks.current.memory", "clock_mem_mhz", F_NUM, 0},
+    {"clocks.mem", "clock_mem_mhz", F_NUM, 0},
+    {"clocks_event_reasons.active", "clocks_event_reasons_mask", F_MASK, 1},
+    {"clocks_throttle_reasons.active", "clocks_event_reasons_mask", F_MASK, 1},
+    {"clocks_event_reasons.supported", NULL, F_IGNORE, 0},
+    {"clocks_throttle_reasons.supported", NULL, F_IGNORE, 0},
+    {"ecc.errors.corrected.volatile.total", "ecc_corrected_volatile", F_NUM, 0},
+    {"ecc.errors.uncorrected.volatile.total", "ecc_uncorrected_volatile", F_NUM,
+     0},
+    {"retired_pages.pending", "retired_pages_pending", F_BOOL, 0},
+    {"remapped_rows.pending", "remapped_rows_pending", F_BOOL, 0},
+    {"remapped_rows.failure", "remapped_rows_failure", F_BOOL, 0},
+    {NULL, NULL, 0, 0}};
 
 /* A column of the header: the field it fills (or NULL) and, for one
  * reason flag column, its bit. */
@@ -138,9 +136,8 @@ static char *header_key(const char *cell)
 
 static void map_column(const char *key, struct col *c)
 {
-	static const char *const prefixes[] = {"clocks_event_reasons.",
-					       "clocks_throttle_reasons.",
-					       NULL};
+	static const char *const prefixes[] = {
+	    "clocks_event_reasons.", "clocks_throttle_reasons.", NULL};
 	static const struct field bitf = {"", "clocks_event_reasons_mask",
 					  F_BIT, 0};
 
@@ -213,8 +210,9 @@ static int apply_cell(json_t *rec, const struct col *c, const char *cell,
 	case F_MASK:
 		v = gpu_parse_mask(cell, &mask);
 		if (v == GPU_VAL_BAD)
-			return bad_value(err, name, line, c, cell,
-					 "a hex bitmask like 0x0000000000000001");
+			return bad_value(
+			    err, name, line, c, cell,
+			    "a hex bitmask like 0x0000000000000001");
 		if (v == GPU_VAL_OK)
 			json_object_set_new(rec, f->key,
 					    json_integer((json_int_t)mask));
@@ -226,8 +224,8 @@ static int apply_cell(json_t *rec, const struct col *c, const char *cell,
 					 "Active or Not Active");
 		if (v == GPU_VAL_OK) {
 			mask = json_is_integer(cur)
-				       ? (uint64_t)json_integer_value(cur)
-				       : 0;
+				   ? (uint64_t)json_integer_value(cur)
+				   : 0;
 			mask = b ? mask | c->bit : mask & ~c->bit;
 			json_object_set_new(rec, f->key,
 					    json_integer((json_int_t)mask));
@@ -269,8 +267,9 @@ static int parse_row(char *line, int lineno, const struct col *cols,
 		return rc;
 	}
 	if (json_is_null(json_object_get(rec, "index")))
-		json_object_set_new(rec, "index",
-				    json_integer((json_int_t)json_array_size(gpus)));
+		json_object_set_new(
+		    rec, "index",
+		    json_integer((json_int_t)json_array_size(gpus)));
 	gpu_record_finish(rec);
 	json_array_append_new(gpus, rec);
 	return 0;
@@ -360,8 +359,8 @@ int gpu_csv_parse(const char *text, size_t len, const char *name,
 	}
 	for (size_t i = first; i < nlines && !rc; i++)
 		if (!blank(lines[i]))
-			rc = parse_row(lines[i], (int)i + 1, cols,
-				       ncols, name, out->gpus, err);
+			rc = parse_row(lines[i], (int)i + 1, cols, ncols, name,
+				       out->gpus, err);
 	if (!rc && json_array_size(out->gpus) > 0) {
 		const char *d = jget_str(json_array_get(out->gpus, 0),
 					 "driver_version", NULL);
@@ -454,8 +453,8 @@ static int apps_header(char *line, struct apps_cols *ac, size_t *ncols)
 	ac->gpu = ac->pid = ac->pname = ac->mem = -1;
 	for (size_t i = 0; i < n; i++) {
 		char *k = header_key(cells[i]);
-		if (!strcmp(k, "gpu_uuid") || (ac->gpu < 0 &&
-					       !strcmp(k, "gpu_bus_id")))
+		if (!strcmp(k, "gpu_uuid") ||
+		    (ac->gpu < 0 && !strcmp(k, "gpu_bus_id")))
 			ac->gpu = (int)i;
 		else if (!strcmp(k, "pid"))
 			ac->pid = (int)i;
@@ -507,23 +506,23 @@ int gpu_csv_apps(const char *text, size_t len, const char *name,
 /* Field lists for live queries: the current names, then the names that
  * drivers before R535 use. The order matches query-gpu.csv fixtures. */
 static const char *const smi_fields[] = {
-	"index,uuid,name,pci.bus_id,driver_version,persistence_mode,"
-	"memory.total,memory.used,memory.free,utilization.gpu,"
-	"utilization.memory,power.draw,power.limit,clocks.current.sm,"
-	"clocks.current.memory,temperature.gpu,"
-	"ecc.errors.corrected.volatile.total,"
-	"ecc.errors.uncorrected.volatile.total,clocks_event_reasons.active,"
-	"mig.mode.current,retired_pages.pending,remapped_rows.pending,"
-	"remapped_rows.failure,clocks.max.sm",
-	"index,uuid,name,pci.bus_id,driver_version,persistence_mode,"
-	"memory.total,memory.used,memory.free,utilization.gpu,"
-	"utilization.memory,power.draw,power.limit,clocks.sm,clocks.mem,"
-	"temperature.gpu,ecc.errors.corrected.volatile.total,"
-	"ecc.errors.uncorrected.volatile.total,"
-	"clocks_throttle_reasons.active,mig.mode.current,"
-	"retired_pages.pending,remapped_rows.pending,remapped_rows.failure,"
-	"clocks.max.sm",
-	NULL};
+    "index,uuid,name,pci.bus_id,driver_version,persistence_mode,"
+    "memory.total,memory.used,memory.free,utilization.gpu,"
+    "utilization.memory,power.draw,power.limit,clocks.current.sm,"
+    "clocks.current.memory,temperature.gpu,"
+    "ecc.errors.corrected.volatile.total,"
+    "ecc.errors.uncorrected.volatile.total,clocks_event_reasons.active,"
+    "mig.mode.current,retired_pages.pending,remapped_rows.pending,"
+    "remapped_rows.failure,clocks.max.sm",
+    "index,uuid,name,pci.bus_id,driver_version,persistence_mode,"
+    "memory.total,memory.used,memory.free,utilization.gpu,"
+    "utilization.memory,power.draw,power.limit,clocks.sm,clocks.mem,"
+    "temperature.gpu,ecc.errors.corrected.volatile.total,"
+    "ecc.errors.uncorrected.volatile.total,"
+    "clocks_throttle_reasons.active,mig.mode.current,"
+    "retired_pages.pending,remapped_rows.pending,remapped_rows.failure,"
+    "clocks.max.sm",
+    NULL};
 
 static const char apps_fields[] = "gpu_uuid,pid,process_name,used_gpu_memory";
 
@@ -552,10 +551,12 @@ static int smi_fail(const struct proc_result *r, struct ml_err *err)
 	int rc;
 
 	if (r->timed_out)
-		rc = ml_err_set(err, ML_ETIMEOUT, "nvidia-smi timed out after "
+		rc = ml_err_set(err, ML_ETIMEOUT,
+				"nvidia-smi timed out after "
 				"30s (GPU hung or driver stuck?)");
 	else
-		rc = ml_err_set(err, ML_EIO, "nvidia-smi failed (exit %d): %.300s",
+		rc = ml_err_set(err, ML_EIO,
+				"nvidia-smi failed (exit %d): %.300s",
 				r->exited ? r->exit_code : -1,
 				*msg ? msg : buf_str(&r->out));
 	free(msg);

@@ -10,7 +10,7 @@
 #include "core/strutil.h"
 #include "probe/gpu.h"
 
-typedef int nvml_ret;		     /* nvmlReturn_t; 0 = NVML_SUCCESS */
+typedef int nvml_ret;		      /* nvmlReturn_t; 0 = NVML_SUCCESS */
 typedef struct nvml_dev_st *nvml_dev; /* nvmlDevice_t (opaque) */
 
 struct nvml_memory { /* nvmlMemory_t (v1) */
@@ -128,7 +128,8 @@ static void read_basic(const struct nvml *n, nvml_dev d, json_t *rec)
 		set_str(rec, "bus_id", pci.bus_id);
 	}
 	if (n->persistence && !n->persistence(d, &mode))
-		json_object_set_new(rec, "persistence_mode", json_boolean(mode));
+		json_object_set_new(rec, "persistence_mode",
+				    json_boolean(mode));
 }
 
 static void read_perf(const struct nvml *n, nvml_dev d, json_t *rec)
@@ -160,8 +161,9 @@ static void read_perf(const struct nvml *n, nvml_dev d, json_t *rec)
 	if (n->clock && !n->clock(d, NVML_CLOCK_MEM, &v))
 		gpu_set_num(rec, "clock_mem_mhz", v);
 	if (n->reasons && !n->reasons(d, &r))
-		json_object_set_new(rec, "clocks_event_reasons_mask",
-				    json_integer((json_int_t)(r & 0xFFFFFFFFULL)));
+		json_object_set_new(
+		    rec, "clocks_event_reasons_mask",
+		    json_integer((json_int_t)(r & 0xFFFFFFFFULL)));
 }
 
 static void read_health(const struct nvml *n, nvml_dev d, json_t *rec)
@@ -176,10 +178,13 @@ static void read_health(const struct nvml *n, nvml_dev d, json_t *rec)
 	if (n->ecc && !n->ecc(d, 1, 0, &c))
 		gpu_set_num(rec, "ecc_uncorrected_volatile", (double)c);
 	if (n->retired_pending && !n->retired_pending(d, &p))
-		json_object_set_new(rec, "retired_pages_pending", json_boolean(p));
+		json_object_set_new(rec, "retired_pages_pending",
+				    json_boolean(p));
 	if (n->remapped && !n->remapped(d, &corr, &unc, &pend, &fail)) {
-		json_object_set_new(rec, "remapped_rows_pending", json_boolean(pend));
-		json_object_set_new(rec, "remapped_rows_failure", json_boolean(fail));
+		json_object_set_new(rec, "remapped_rows_pending",
+				    json_boolean(pend));
+		json_object_set_new(rec, "remapped_rows_failure",
+				    json_boolean(fail));
 	}
 	if (n->mig && !n->mig(d, &cur, &pending))
 		json_object_set_new(rec, "mig_mode",
@@ -210,11 +215,14 @@ static void read_procs(const struct nvml *n, nvml_dev d, json_t *rec)
 				set_str(p, "name", name);
 			else
 				json_object_set_new(p, "name", json_null());
-			if (ps[i].used_gpu_memory == NVML_VALUE_NOT_AVAILABLE_ULL)
-				json_object_set_new(p, "used_memory_mib", json_null());
+			if (ps[i].used_gpu_memory ==
+			    NVML_VALUE_NOT_AVAILABLE_ULL)
+				json_object_set_new(p, "used_memory_mib",
+						    json_null());
 			else
-				gpu_set_num(p, "used_memory_mib",
-					    (double)(ps[i].used_gpu_memory >> 20));
+				gpu_set_num(
+				    p, "used_memory_mib",
+				    (double)(ps[i].used_gpu_memory >> 20));
 			json_array_append_new(arr, p);
 		}
 	}
@@ -230,7 +238,8 @@ static int read_all(const struct nvml *n, struct gpu_read *out,
 
 	if ((r = n->count(&count)) != 0)
 		return ml_err_set(err, ML_EIO, "NVML: cannot count GPUs: %s",
-				  n->error_string ? n->error_string(r) : "error");
+				  n->error_string ? n->error_string(r)
+						  : "error");
 	memset(drv, 0, sizeof(drv));
 	if (n->driver_version && !n->driver_version(drv, sizeof(drv) - 1))
 		out->driver = gpu_text_clean(drv, strlen(drv));
@@ -271,7 +280,8 @@ int gpu_nvml_read(struct gpu_read *out, struct ml_err *err)
 		dlclose(n.lib);
 		return ml_err_set(err, ML_ENOTFOUND,
 				  "NVML not usable: %s lacks nvmlInit_v2 or "
-				  "nvmlDeviceGetCount_v2", name);
+				  "nvmlDeviceGetCount_v2",
+				  name);
 	}
 	if ((r = n.init()) != 0) {
 		rc = ml_err_set(err, ML_EIO, "NVML init failed: %s",

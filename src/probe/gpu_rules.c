@@ -41,10 +41,15 @@ static double *num_field(struct gpu_thresholds *t, const char *k)
 	return NULL;
 }
 
-static const char *const threshold_names[] = {
-	"memory_pct",	 "temp_c",	  "ecc_uncorrected",
-	"power_limit_pct", "low_clock_pct", "util_high_pct",
-	"util_low_pct",	 "persistence_required", NULL};
+static const char *const threshold_names[] = {"memory_pct",
+					      "temp_c",
+					      "ecc_uncorrected",
+					      "power_limit_pct",
+					      "low_clock_pct",
+					      "util_high_pct",
+					      "util_low_pct",
+					      "persistence_required",
+					      NULL};
 
 /* Applies one key: value pair of the config. */
 static int apply_one(struct gpu_thresholds *t, const struct ydoc_node *k,
@@ -59,8 +64,8 @@ static int apply_one(struct gpu_thresholds *t, const struct ydoc_node *k,
 		const char *near = str_nearest(k->value, threshold_names);
 		rc = ml_err_at(err, ML_EINPUT, path, k->line, k->col,
 			       "unknown threshold `%.60s`%s%s%s", k->value,
-			       near ? "; did you mean `" : "",
-			       near ? near : "", near ? "`?" : "");
+			       near ? "; did you mean `" : "", near ? near : "",
+			       near ? "`?" : "");
 	} else if (d && !json_is_number(j)) {
 		rc = ml_err_at(err, ML_EINPUT, path, v->line, v->col,
 			       "`%s` must be a number", k->value);
@@ -123,14 +128,16 @@ static int flag(const json_t *g, const char *k)
 static int slowdowns(const json_t *g, char *out, size_t n)
 {
 	const json_t *m = json_object_get(g, "clocks_event_reasons_mask");
-	uint64_t mask = json_is_integer(m) ? (uint64_t)json_integer_value(m) : 0;
+	uint64_t mask =
+	    json_is_integer(m) ? (uint64_t)json_integer_value(m) : 0;
 	int any = 0;
 
 	out[0] = '\0';
 	for (const struct gpu_reason_bit *r = gpu_reason_bits(); r->name; r++)
 		if (r->slowdown && (mask & r->bit)) {
 			size_t l = strlen(out);
-			snprintf(out + l, n - l, "%s%s", any ? ", " : "", r->name);
+			snprintf(out + l, n - l, "%s%s", any ? ", " : "",
+				 r->name);
 			any = 1;
 		}
 	return any;
@@ -141,7 +148,8 @@ static int power_capped(const json_t *g, const struct gpu_thresholds *t)
 	double draw = num(g, "power_draw_w"), lim = num(g, "power_limit_w");
 	double sm = num(g, "clock_sm_mhz"), max = num(g, "clock_sm_max_mhz");
 	const json_t *m = json_object_get(g, "clocks_event_reasons_mask");
-	uint64_t mask = json_is_integer(m) ? (uint64_t)json_integer_value(m) : 0;
+	uint64_t mask =
+	    json_is_integer(m) ? (uint64_t)json_integer_value(m) : 0;
 
 	if (!(lim > 0) || !(draw >= lim * t->power_limit_pct / 100))
 		return 0;
@@ -155,37 +163,47 @@ static void judge_one(json_t *facts, const json_t *g,
 		      const struct gpu_thresholds *t)
 {
 	char who[96], sd[160];
-	double pct = num(g, "memory_used_pct"), ecc = num(g, "ecc_uncorrected_volatile");
+	double pct = num(g, "memory_used_pct"),
+	       ecc = num(g, "ecc_uncorrected_volatile");
 	double temp = num(g, "temp_c");
 
 	snprintf(who, sizeof(who), "GPU %lld (%.40s)", jget_int(g, "index", -1),
 		 jget_str(g, "bus_id", "bus id unknown"));
 	if (ecc > t->ecc_uncorrected)
-		probe_reason(facts, PV_FAILED, "ecc-uncorrected",
-			     "%s: %.0f uncorrected volatile ECC errors: drain "
-			     "the node and reset the GPU; RMA (CONTACT_SUPPORT) "
-			     "if they recur", who, ecc);
+		probe_reason(
+		    facts, PV_FAILED, "ecc-uncorrected",
+		    "%s: %.0f uncorrected volatile ECC errors: drain "
+		    "the node and reset the GPU; RMA (CONTACT_SUPPORT) "
+		    "if they recur",
+		    who, ecc);
 	if (flag(g, "remapped_rows_failure"))
 		probe_reason(facts, PV_FAILED, "remap-failure",
 			     "%s: row remapping failed: drain the node and RMA "
-			     "the GPU", who);
+			     "the GPU",
+			     who);
 	if (flag(g, "remapped_rows_pending"))
-		probe_reason(facts, PV_DEGRADED, "remap-pending",
-			     "%s: row remap pending: drain the GPU and reset it "
-			     "(nvidia-smi -r) to apply the remap", who);
+		probe_reason(
+		    facts, PV_DEGRADED, "remap-pending",
+		    "%s: row remap pending: drain the GPU and reset it "
+		    "(nvidia-smi -r) to apply the remap",
+		    who);
 	if (flag(g, "retired_pages_pending"))
-		probe_reason(facts, PV_DEGRADED, "retire-pending",
-			     "%s: pages pending retirement: drain and reset the "
-			     "GPU or reboot to retire them", who);
+		probe_reason(
+		    facts, PV_DEGRADED, "retire-pending",
+		    "%s: pages pending retirement: drain and reset the "
+		    "GPU or reboot to retire them",
+		    who);
 	if (pct > t->memory_pct)
-		probe_reason(facts, PV_DEGRADED, "memory-near-cap",
-			     "%s: memory %.1f%% used > %.0f%%: at the memory "
-			     "cap; lower the batch size or move work off this GPU",
-			     who, pct, t->memory_pct);
+		probe_reason(
+		    facts, PV_DEGRADED, "memory-near-cap",
+		    "%s: memory %.1f%% used > %.0f%%: at the memory "
+		    "cap; lower the batch size or move work off this GPU",
+		    who, pct, t->memory_pct);
 	if (slowdowns(g, sd, sizeof(sd)))
 		probe_reason(facts, PV_DEGRADED, "clocks-slowdown",
 			     "%s: clocks slowed down (%s): check cooling, "
-			     "airflow and power supply", who, sd);
+			     "airflow and power supply",
+			     who, sd);
 	if (temp > t->temp_c)
 		probe_reason(facts, PV_DEGRADED, "temperature-high",
 			     "%s: %.0f C > %.0f C: check cooling and fans", who,
@@ -194,21 +212,24 @@ static void judge_one(json_t *facts, const json_t *g,
 		probe_reason(facts, PV_DEGRADED, "power-capped",
 			     "%s: drawing %.0f of %.0f W with SM clock %.0f of "
 			     "%.0f MHz: power-capped; check the power limit "
-			     "(nvidia-smi -pl) and cooling", who,
-			     num(g, "power_draw_w"), num(g, "power_limit_w"),
-			     num(g, "clock_sm_mhz"), num(g, "clock_sm_max_mhz"));
+			     "(nvidia-smi -pl) and cooling",
+			     who, num(g, "power_draw_w"),
+			     num(g, "power_limit_w"), num(g, "clock_sm_mhz"),
+			     num(g, "clock_sm_max_mhz"));
 	else if (power_capped(g, t))
 		probe_reason(facts, PV_DEGRADED, "power-capped",
 			     "%s: drawing %.0f of %.0f W with the SW power cap "
 			     "active: power-capped; check the power limit "
-			     "(nvidia-smi -pl) and cooling", who,
-			     num(g, "power_draw_w"), num(g, "power_limit_w"));
+			     "(nvidia-smi -pl) and cooling",
+			     who, num(g, "power_draw_w"),
+			     num(g, "power_limit_w"));
 	if (t->persistence_required &&
 	    json_is_false(json_object_get(g, "persistence_mode")))
 		probe_reason(facts, PV_DEGRADED, "persistence-off",
 			     "%s: persistence mode off: slow CUDA start-up and "
 			     "lost state between jobs; run nvidia-persistenced "
-			     "or nvidia-smi -pm 1", who);
+			     "or nvidia-smi -pm 1",
+			     who);
 }
 
 /* An aggregate over GPUs: max or sum of a number; null when unknown. */
@@ -263,17 +284,26 @@ static void aggregates(json_t *facts, const json_t *gpus)
 		slow += (size_t)slowdowns(g, sd, sizeof(sd));
 	}
 	jset_int(facts, "count", (long long)json_array_size(gpus));
-	json_object_set_new(facts, "memory_used_pct", agg(gpus, "memory_used_pct", 0));
-	json_object_set_new(facts, "memory_used_mib", agg(gpus, "memory_used_mib", 1));
-	json_object_set_new(facts, "memory_total_mib", agg(gpus, "memory_total_mib", 1));
+	json_object_set_new(facts, "memory_used_pct",
+			    agg(gpus, "memory_used_pct", 0));
+	json_object_set_new(facts, "memory_used_mib",
+			    agg(gpus, "memory_used_mib", 1));
+	json_object_set_new(facts, "memory_total_mib",
+			    agg(gpus, "memory_total_mib", 1));
 	json_object_set_new(facts, "util_pct", agg(gpus, "util_gpu_pct", 0));
 	json_object_set_new(facts, "temp_c", agg(gpus, "temp_c", 0));
-	json_object_set_new(facts, "power_draw_w", agg(gpus, "power_draw_w", 1));
-	json_object_set_new(facts, "ecc_corrected", agg(gpus, "ecc_corrected_volatile", 1));
-	json_object_set_new(facts, "ecc_uncorrected", agg(gpus, "ecc_uncorrected_volatile", 1));
-	json_object_set_new(facts, "remap_pending", any(gpus, "remapped_rows_pending"));
-	json_object_set_new(facts, "remap_failure", any(gpus, "remapped_rows_failure"));
-	json_object_set_new(facts, "retired_pages_pending", any(gpus, "retired_pages_pending"));
+	json_object_set_new(facts, "power_draw_w",
+			    agg(gpus, "power_draw_w", 1));
+	json_object_set_new(facts, "ecc_corrected",
+			    agg(gpus, "ecc_corrected_volatile", 1));
+	json_object_set_new(facts, "ecc_uncorrected",
+			    agg(gpus, "ecc_uncorrected_volatile", 1));
+	json_object_set_new(facts, "remap_pending",
+			    any(gpus, "remapped_rows_pending"));
+	json_object_set_new(facts, "remap_failure",
+			    any(gpus, "remapped_rows_failure"));
+	json_object_set_new(facts, "retired_pages_pending",
+			    any(gpus, "retired_pages_pending"));
 	jset_bool(facts, "slowdown", slow > 0);
 	jset_int(facts, "processes", (long long)procs);
 }

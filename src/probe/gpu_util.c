@@ -12,16 +12,16 @@
 #include "probe/gpu.h"
 
 static const struct gpu_reason_bit reason_bits[] = {
-	{0x1ULL, "gpu_idle", 0},
-	{0x2ULL, "applications_clocks_setting", 0},
-	{0x4ULL, "sw_power_cap", 0},
-	{0x8ULL, "hw_slowdown", 1},
-	{0x10ULL, "sync_boost", 0},
-	{0x20ULL, "sw_thermal_slowdown", 1},
-	{0x40ULL, "hw_thermal_slowdown", 1},
-	{0x80ULL, "hw_power_brake_slowdown", 1},
-	{0x100ULL, "display_clocks_setting", 0},
-	{0, NULL, 0}};
+    {0x1ULL, "gpu_idle", 0},
+    {0x2ULL, "applications_clocks_setting", 0},
+    {0x4ULL, "sw_power_cap", 0},
+    {0x8ULL, "hw_slowdown", 1},
+    {0x10ULL, "sync_boost", 0},
+    {0x20ULL, "sw_thermal_slowdown", 1},
+    {0x40ULL, "hw_thermal_slowdown", 1},
+    {0x80ULL, "hw_power_brake_slowdown", 1},
+    {0x100ULL, "display_clocks_setting", 0},
+    {0, NULL, 0}};
 
 const struct gpu_reason_bit *gpu_reason_bits(void)
 {
@@ -82,10 +82,9 @@ static int is_na(const char *b, const char *e)
 }
 
 /* Units nvidia-smi prints after numbers. */
-static const char *const units[] = {"MiB", "KiB", "GiB", "MB",	"KB",
-				    "GB",  "W",	  "mW",	 "%",	"MHz",
-				    "C",   "KB/s", "us", "ms", "s",
-				    "bank(s)", NULL};
+static const char *const units[] = {
+    "MiB", "KiB", "GiB",  "MB", "KB", "GB", "W",       "mW", "%",
+    "MHz", "C",	  "KB/s", "us", "ms", "s",  "bank(s)", NULL};
 
 enum gpu_val gpu_parse_num(const char *s, double *out)
 {
@@ -148,10 +147,10 @@ enum gpu_val gpu_parse_mask(const char *s, uint64_t *out)
 
 enum gpu_val gpu_parse_bool(const char *s, int *out)
 {
-	static const char *const yes[] = {"Enabled", "Yes", "Active", "On",
-					  "True", NULL};
-	static const char *const no[] = {"Disabled", "No", "Not Active", "Off",
-					 "False", NULL};
+	static const char *const yes[] = {"Enabled", "Yes",  "Active",
+					  "On",	     "True", NULL};
+	static const char *const no[] = {"Disabled", "No",    "Not Active",
+					 "Off",	     "False", NULL};
 	const char *b, *e;
 	size_t n;
 
@@ -229,15 +228,32 @@ char *gpu_text_clean(const char *s, size_t n)
 }
 
 /* The record's keys in documented order. */
-static const char *const record_keys[] = {
-	"index", "uuid", "name", "bus_id", "driver_version",
-	"persistence_mode", "mig_mode", "memory_total_mib", "memory_used_mib",
-	"memory_free_mib", "memory_used_pct", "util_gpu_pct",
-	"util_memory_pct", "power_draw_w", "power_limit_w", "temp_c",
-	"clock_sm_mhz", "clock_sm_max_mhz", "clock_mem_mhz",
-	"clocks_event_reasons_mask", "ecc_corrected_volatile",
-	"ecc_uncorrected_volatile", "retired_pages_pending",
-	"remapped_rows_pending", "remapped_rows_failure", NULL};
+static const char *const record_keys[] = {"index",
+					  "uuid",
+					  "name",
+					  "bus_id",
+					  "driver_version",
+					  "persistence_mode",
+					  "mig_mode",
+					  "memory_total_mib",
+					  "memory_used_mib",
+					  "memory_free_mib",
+					  "memory_used_pct",
+					  "util_gpu_pct",
+					  "util_memory_pct",
+					  "power_draw_w",
+					  "power_limit_w",
+					  "temp_c",
+					  "clock_sm_mhz",
+					  "clock_sm_max_mhz",
+					  "clock_mem_mhz",
+					  "clocks_event_reasons_mask",
+					  "ecc_corrected_volatile",
+					  "ecc_uncorrected_volatile",
+					  "retired_pages_pending",
+					  "remapped_rows_pending",
+					  "remapped_rows_failure",
+					  NULL};
 
 json_t *gpu_record_new(void)
 {
@@ -280,11 +296,11 @@ void gpu_record_finish(json_t *rec)
 	    json_number_value(total) > 0)
 		gpu_set_num(rec, "memory_used_pct",
 			    100.0 * json_number_value(used) /
-				    json_number_value(total));
+				json_number_value(total));
 	if (json_is_integer(mask))
 		json_object_set_new(
-			rec, "clocks_event_reasons",
-			gpu_reason_names((uint64_t)json_integer_value(mask)));
+		    rec, "clocks_event_reasons",
+		    gpu_reason_names((uint64_t)json_integer_value(mask)));
 }
 
 void gpu_read_free(struct gpu_read *r)

@@ -20,39 +20,39 @@ struct xfield {
 };
 
 static const struct xfield xfields[] = {
-	{"name", X_STR, {"product_name"}},
-	{"uuid", X_STR, {"uuid"}},
-	{"persistence_mode", X_BOOL, {"persistence_mode"}},
-	{"mig_mode", X_STR, {"mig_mode/current_mig"}},
-	{"memory_total_mib", X_NUM, {"fb_memory_usage/total"}},
-	{"memory_used_mib", X_NUM, {"fb_memory_usage/used"}},
-	{"memory_free_mib", X_NUM, {"fb_memory_usage/free"}},
-	{"util_gpu_pct", X_NUM, {"utilization/gpu_util"}},
-	{"util_memory_pct", X_NUM, {"utilization/memory_util"}},
-	{"power_draw_w",
-	 X_NUM,
-	 {"gpu_power_readings/power_draw", "gpu_power_readings/average_power_draw",
-	  "gpu_power_readings/instant_power_draw", "power_readings/power_draw"}},
-	{"power_limit_w",
-	 X_NUM,
-	 {"gpu_power_readings/current_power_limit",
-	  "gpu_power_readings/enforced_power_limit",
-	  "power_readings/enforced_power_limit", "power_readings/power_limit"}},
-	{"temp_c", X_NUM, {"temperature/gpu_temp"}},
-	{"clock_sm_mhz", X_NUM, {"clocks/sm_clock"}},
-	{"clock_sm_max_mhz", X_NUM, {"max_clocks/sm_clock"}},
-	{"clock_mem_mhz", X_NUM, {"clocks/mem_clock"}},
-	{"retired_pages_pending",
-	 X_BOOL,
-	 {"retired_pages/pending_retirement", "retired_pages/pending_blacklist"}},
-	{"remapped_rows_pending",
-	 X_BOOL,
-	 {"remapped_rows/remapped_row_pending", "remapped_rows/pending"}},
-	{"remapped_rows_failure",
-	 X_BOOL,
-	 {"remapped_rows/remapped_row_failure",
-	  "remapped_rows/remapping_failure_occurred"}},
-	{NULL, 0, {NULL}}};
+    {"name", X_STR, {"product_name"}},
+    {"uuid", X_STR, {"uuid"}},
+    {"persistence_mode", X_BOOL, {"persistence_mode"}},
+    {"mig_mode", X_STR, {"mig_mode/current_mig"}},
+    {"memory_total_mib", X_NUM, {"fb_memory_usage/total"}},
+    {"memory_used_mib", X_NUM, {"fb_memory_usage/used"}},
+    {"memory_free_mib", X_NUM, {"fb_memory_usage/free"}},
+    {"util_gpu_pct", X_NUM, {"utilization/gpu_util"}},
+    {"util_memory_pct", X_NUM, {"utilization/memory_util"}},
+    {"power_draw_w",
+     X_NUM,
+     {"gpu_power_readings/power_draw", "gpu_power_readings/average_power_draw",
+      "gpu_power_readings/instant_power_draw", "power_readings/power_draw"}},
+    {"power_limit_w",
+     X_NUM,
+     {"gpu_power_readings/current_power_limit",
+      "gpu_power_readings/enforced_power_limit",
+      "power_readings/enforced_power_limit", "power_readings/power_limit"}},
+    {"temp_c", X_NUM, {"temperature/gpu_temp"}},
+    {"clock_sm_mhz", X_NUM, {"clocks/sm_clock"}},
+    {"clock_sm_max_mhz", X_NUM, {"max_clocks/sm_clock"}},
+    {"clock_mem_mhz", X_NUM, {"clocks/mem_clock"}},
+    {"retired_pages_pending",
+     X_BOOL,
+     {"retired_pages/pending_retirement", "retired_pages/pending_blacklist"}},
+    {"remapped_rows_pending",
+     X_BOOL,
+     {"remapped_rows/remapped_row_pending", "remapped_rows/pending"}},
+    {"remapped_rows_failure",
+     X_BOOL,
+     {"remapped_rows/remapped_row_failure",
+      "remapped_rows/remapping_failure_occurred"}},
+    {NULL, 0, {NULL}}};
 
 /* First element child of n called name, or NULL. */
 static xmlNode *child(const xmlNode *n, const char *name)
@@ -160,13 +160,15 @@ static int read_reasons(const xmlNode *gpu, json_t *rec, const char *name,
 				continue;
 			for (int p = 0; pre[p] && !bit; p++)
 				if (str_starts(en, pre[p]))
-					bit = gpu_reason_bit_of(en + strlen(pre[p]));
+					bit = gpu_reason_bit_of(en +
+								strlen(pre[p]));
 			if (!bit)
 				continue;
 			v = text(c);
 			r = gpu_parse_bool(v ? v : "", &b);
 			if (r == GPU_VAL_BAD) {
-				int rc = bad(err, name, c, v, "Active or Not Active");
+				int rc = bad(err, name, c, v,
+					     "Active or Not Active");
 				free(v);
 				return rc;
 			}
@@ -217,10 +219,9 @@ static int read_ecc(const xmlNode *gpu, json_t *rec, const char *name,
 {
 	static const char *const corr[] = {"sram_correctable",
 					   "dram_correctable", NULL};
-	static const char *const unc[] = {"sram_uncorrectable_parity",
-					  "sram_uncorrectable_secded",
-					  "sram_uncorrectable",
-					  "dram_uncorrectable", NULL};
+	static const char *const unc[] = {
+	    "sram_uncorrectable_parity", "sram_uncorrectable_secded",
+	    "sram_uncorrectable", "dram_uncorrectable", NULL};
 	static const char *const total[] = {"total", NULL};
 	xmlNode *vol = path(gpu, "ecc_errors/volatile");
 	double c = 0, u = 0;
@@ -337,10 +338,11 @@ static int read_doc(xmlDocPtr doc, const char *name, struct gpu_read *out,
 	int rc = 0;
 
 	if (!root || strcmp((const char *)root->name, "nvidia_smi_log"))
-		return ml_err_at(err, ML_EINPUT, name, root ? (int)xmlGetLineNo(root) : 0, 0,
-				 "root element is <%s>, expected <nvidia_smi_log> "
-				 "(output of nvidia-smi -q -x)",
-				 root ? (const char *)root->name : "none");
+		return ml_err_at(
+		    err, ML_EINPUT, name, root ? (int)xmlGetLineNo(root) : 0, 0,
+		    "root element is <%s>, expected <nvidia_smi_log> "
+		    "(output of nvidia-smi -q -x)",
+		    root ? (const char *)root->name : "none");
 	out->driver = text(child(root, "driver_version"));
 	if (out->driver) {
 		char *c = gpu_text_clean(out->driver, strlen(out->driver));
@@ -372,9 +374,9 @@ int gpu_xml_parse(const char *text_in, size_t len, const char *name,
 	if (!ctxt)
 		return ml_err_set(err, ML_ENOMEM, "libxml2: out of memory");
 	doc = xmlCtxtReadMemory(ctxt, text_in, (int)len, name, NULL,
-				XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOBLANKS |
-					XML_PARSE_COMPACT |
-					XML_PARSE_NOWARNING);
+				XML_PARSE_NONET | XML_PARSE_NOERROR |
+				    XML_PARSE_NOBLANKS | XML_PARSE_COMPACT |
+				    XML_PARSE_NOWARNING);
 	if (!doc) {
 		rc = parse_error(ctxt, name, err);
 		xmlFreeParserCtxt(ctxt);

@@ -43,7 +43,7 @@ struct xid_state {
 	long *ring_line;	/* ... and their line numbers */
 	size_t ring_n, ring_head;
 	long total, nxid, nsxid, lines, undated, before_since, dropped;
-	int64_t since_ms;  /* INT64_MIN: no filter */
+	int64_t since_ms; /* INT64_MIN: no filter */
 	int64_t now_ms;
 };
 
@@ -97,7 +97,9 @@ static void describe(json_t *o, int sxid, int code, const char *severity)
 	jset_str(o, "meaning", x ? x->meaning : NULL);
 	jset_str(o, "category", x ? x->category : sxid ? "NVLink" : NULL);
 	jset_str(o, "action",
-		 x ? x->action : sxid ? (fatal ? "RESET_GPU" : "IGNORE") : NULL);
+		 x	? x->action
+		 : sxid ? (fatal ? "RESET_GPU" : "IGNORE")
+			: NULL);
 	if (!sxid)
 		jset_bool(o, "known", x != NULL);
 }
@@ -158,14 +160,14 @@ static void keep(struct xid_state *st, struct xid_event *ev, long lineno)
 
 /* Counts ev into its device and code; keeps it among the recent ones.
  * Takes ownership of ev's strings when kept (ev is zeroed then). */
-static void add_event(struct xid_state *st, struct xid_event *ev,
-		      long lineno)
+static void add_event(struct xid_state *st, struct xid_event *ev, long lineno)
 {
 	struct xid_dev *d;
 	struct xid_code_agg *c;
 	char t[48];
 
-	if (st->since_ms != INT64_MIN && ev->has_time && ev->time_ms < st->since_ms) {
+	if (st->since_ms != INT64_MIN && ev->has_time &&
+	    ev->time_ms < st->since_ms) {
 		st->before_since++;
 		return;
 	}
@@ -223,14 +225,17 @@ static void code_reason(json_t *facts, const struct xid_dev *d,
 	const struct xid_info *x = d->sxid ? NULL : xid_lookup(c->code);
 	char code[32];
 
-	snprintf(code, sizeof(code), "%s-%d", d->sxid ? "sxid" : "xid", c->code);
+	snprintf(code, sizeof(code), "%s-%d", d->sxid ? "sxid" : "xid",
+		 c->code);
 	if (d->sxid)
 		return; /* SXid reasons come per device: severity, not code */
 	if (!x) {
-		probe_reason(facts, PV_UNKNOWN, code,
-			     "GPU %s: Xid %d x%ld (last %s) is not in the Xid "
-			     "catalogue: look it up in NVIDIA's current catalogue "
-			     "before acting", d->bus_id, c->code, c->count, c->last);
+		probe_reason(
+		    facts, PV_UNKNOWN, code,
+		    "GPU %s: Xid %d x%ld (last %s) is not in the Xid "
+		    "catalogue: look it up in NVIDIA's current catalogue "
+		    "before acting",
+		    d->bus_id, c->code, c->count, c->last);
 		return;
 	}
 	probe_reason(facts, level_of(x->action), code,
@@ -269,14 +274,18 @@ static json_t *dev_json(json_t *facts, const struct xid_dev *d,
 		fatal = d->fatal;
 		dw = fatal ? "RESET_GPU" : "IGNORE";
 		if (fatal)
-			probe_reason(facts, PV_FAILED, "sxid-fatal",
-				     "NVSwitch %s: %ld fatal SXid event(s), last %s: "
-				     "reset the NVSwitches and GPUs of this baseboard "
-				     "(fabric manager guide)", d->bus_id, fatal, d->last);
+			probe_reason(
+			    facts, PV_FAILED, "sxid-fatal",
+			    "NVSwitch %s: %ld fatal SXid event(s), last %s: "
+			    "reset the NVSwitches and GPUs of this baseboard "
+			    "(fabric manager guide)",
+			    d->bus_id, fatal, d->last);
 		else
-			probe_reason(facts, PV_HEALTHY, "sxid-nonfatal",
-				     "NVSwitch %s: %ld non-fatal SXid event(s): no "
-				     "action unless they repeat", d->bus_id, d->events);
+			probe_reason(
+			    facts, PV_HEALTHY, "sxid-nonfatal",
+			    "NVSwitch %s: %ld non-fatal SXid event(s): no "
+			    "action unless they repeat",
+			    d->bus_id, d->events);
 	}
 	jset_str(o, "worst_action", dw);
 	json_object_set_new(o, "codes", codes);
@@ -291,8 +300,8 @@ static json_t *events_json(const struct xid_state *st)
 
 	for (size_t i = 0; i < st->ring_n; i++) {
 		size_t slot = (st->ring_head + i) % XID_MAX_EVENTS;
-		json_array_append_new(a, event_json(&st->ring[slot],
-						    st->ring_line[slot]));
+		json_array_append_new(
+		    a, event_json(&st->ring[slot], st->ring_line[slot]));
 	}
 	return a;
 }
@@ -301,7 +310,8 @@ static json_t *make_facts(struct xid_state *st, const char *kind,
 			  const char *from, const char *since)
 {
 	json_t *facts = probe_facts_new("xid"), *gpus = json_array();
-	json_t *sw = json_array(), *unknown = json_array(), *src = json_object();
+	json_t *sw = json_array(), *unknown = json_array(),
+	       *src = json_object();
 	const char *worst = NULL;
 
 	for (size_t i = 0; i < st->ndevs; i++) {
@@ -310,16 +320,18 @@ static json_t *make_facts(struct xid_state *st, const char *kind,
 				      dev_json(facts, d, &worst));
 		for (size_t k = 0; k < d->ncodes && !d->sxid; k++)
 			if (!xid_lookup(d->codes[k].code))
-				json_array_append_new(unknown,
-						      json_integer(d->codes[k].code));
+				json_array_append_new(
+				    unknown, json_integer(d->codes[k].code));
 	}
 	if (st->total == 0)
 		probe_reason(facts, PV_HEALTHY, "no-events",
 			     "no Xid or SXid event in %ld line(s)", st->lines);
 	if (st->undated && st->since_ms != INT64_MIN)
-		probe_reason(facts, PV_HEALTHY, "undated",
-			     "%ld event(s) carry only boot-relative dmesg times; "
-			     "--since could not filter them", st->undated);
+		probe_reason(
+		    facts, PV_HEALTHY, "undated",
+		    "%ld event(s) carry only boot-relative dmesg times; "
+		    "--since could not filter them",
+		    st->undated);
 	jset_int(facts, "events_total", st->total);
 	jset_int(facts, "xid_events", st->nxid);
 	jset_int(facts, "sxid_events", st->nsxid);
@@ -351,14 +363,17 @@ static int run_log(const char *const *argv, struct buf *out, struct buf *why)
 	o.timeout_ms = 60000;
 	o.cap = XID_MAX_INPUT;
 	if (proc_run(&o, &r, &e) != 0) {
-		buf_printf(why, "%s%s: %s", why->len ? "; " : "", argv[0], e.msg);
+		buf_printf(why, "%s%s: %s", why->len ? "; " : "", argv[0],
+			   e.msg);
 		proc_result_free(&r);
 		return -1;
 	}
 	if (!r.exited || r.exit_code != 0) {
-		char *m = r.err.len ? xstrdup(buf_str(&r.err)) : xstrdup("failed");
+		char *m =
+		    r.err.len ? xstrdup(buf_str(&r.err)) : xstrdup("failed");
 		m[strcspn(m, "\n")] = '\0';
-		buf_printf(why, "%s%s: %.200s", why->len ? "; " : "", argv[0], m);
+		buf_printf(why, "%s%s: %.200s", why->len ? "; " : "", argv[0],
+			   m);
 		free(m);
 		proc_result_free(&r);
 		return -1;
@@ -371,9 +386,10 @@ static int run_log(const char *const *argv, struct buf *out, struct buf *why)
 static int read_live(const char *source, struct buf *out, const char **kind,
 		     struct ml_err *err)
 {
-	static const char *const dmesg[] = {"dmesg", "--time-format", "iso", NULL};
-	static const char *const journal[] = {"journalctl", "-k", "-o",
-					      "short-iso", "--no-pager", NULL};
+	static const char *const dmesg[] = {"dmesg", "--time-format", "iso",
+					    NULL};
+	static const char *const journal[] = {"journalctl", "-k",	  "-o",
+					      "short-iso",  "--no-pager", NULL};
 	struct buf why = BUF_INIT;
 	int want_d = strcmp(source, "journal") != 0;
 	int want_j = strcmp(source, "dmesg") != 0;
@@ -384,10 +400,11 @@ static int read_live(const char *source, struct buf *out, const char **kind,
 	else if (want_j && run_log(journal, out, &why) == 0)
 		*kind = "journal";
 	else
-		rc = ml_err_set(err, ML_ENOTFOUND,
-				"cannot read the kernel log (%s); run as root or "
-				"pass --from /var/log/kern.log",
-				why.len ? buf_str(&why) : "no source");
+		rc = ml_err_set(
+		    err, ML_ENOTFOUND,
+		    "cannot read the kernel log (%s); run as root or "
+		    "pass --from /var/log/kern.log",
+		    why.len ? buf_str(&why) : "no source");
 	buf_free(&why);
 	return rc;
 }
@@ -408,7 +425,8 @@ static int parse_since(const char *since, int64_t now, int64_t *ms,
 		return 0;
 	return ml_err_set(err, ML_EUSAGE,
 			  "--since must be a duration (2h, 7d) or an RFC 3339 "
-			  "time (2026-11-23T08:00:00Z), not `%.60s`", since);
+			  "time (2026-11-23T08:00:00Z), not `%.60s`",
+			  since);
 }
 
 static int read_source(const char *from, const char *source, struct buf *b,
@@ -427,7 +445,8 @@ static int read_source(const char *from, const char *source, struct buf *b,
 	if (buf_read_file(b, from, XID_MAX_INPUT) != 0)
 		return ml_err_set(err, errno == ENOENT ? ML_ENOTFOUND : ML_EIO,
 				  "cannot read %s: %s", from,
-				  errno == EFBIG ? "file too large" : strerror(errno));
+				  errno == EFBIG ? "file too large"
+						 : strerror(errno));
 	return 0;
 }
 
@@ -444,8 +463,7 @@ static void state_free(struct xid_state *st)
 	free(st->ring_line);
 }
 
-static int run(const struct probe_ctx *ctx, json_t **facts,
-	       struct ml_err *err)
+static int run(const struct probe_ctx *ctx, json_t **facts, struct ml_err *err)
 {
 	const char *from = jget_str(ctx->args, "from", NULL);
 	const char *source = jget_str(ctx->args, "source", "auto");
@@ -458,9 +476,11 @@ static int run(const struct probe_ctx *ctx, json_t **facts,
 	*facts = NULL;
 	if (strcmp(source, "auto") && strcmp(source, "dmesg") &&
 	    strcmp(source, "journal"))
-		return ml_err_set(err, ML_EUSAGE,
-				  "--source must be auto, dmesg or journal, not "
-				  "`%.40s`", source);
+		return ml_err_set(
+		    err, ML_EUSAGE,
+		    "--source must be auto, dmesg or journal, not "
+		    "`%.40s`",
+		    source);
 	st.now_ms = time_now_ms();
 	if ((rc = parse_since(since, st.now_ms, &st.since_ms, err)) != 0)
 		return rc;
@@ -486,63 +506,67 @@ static void render(const json_t *facts, struct buf *out)
 	const json_t *src = json_object_get(facts, "source"), *r, *d, *c;
 	size_t i, j;
 
-	buf_printf(out,
-		   "xid: %s: %lld event(s) (%lld Xid, %lld SXid) in %lld line(s) "
-		   "from %s%s%s; worst action %s\n",
-		   jget_str(facts, "verdict", "unknown"),
-		   jget_int(facts, "events_total", 0),
-		   jget_int(facts, "xid_events", 0),
-		   jget_int(facts, "sxid_events", 0), jget_int(facts, "lines", 0),
-		   jget_str(src, "kind", "?"), jget_str(src, "from", NULL) ? " " : "",
-		   jget_str(src, "from", ""),
-		   jget_str(facts, "worst_action", "none"));
+	buf_printf(
+	    out,
+	    "xid: %s: %lld event(s) (%lld Xid, %lld SXid) in %lld line(s) "
+	    "from %s%s%s; worst action %s\n",
+	    jget_str(facts, "verdict", "unknown"),
+	    jget_int(facts, "events_total", 0),
+	    jget_int(facts, "xid_events", 0), jget_int(facts, "sxid_events", 0),
+	    jget_int(facts, "lines", 0), jget_str(src, "kind", "?"),
+	    jget_str(src, "from", NULL) ? " " : "", jget_str(src, "from", ""),
+	    jget_str(facts, "worst_action", "none"));
 	json_array_foreach(json_object_get(facts, "reasons"), i, r)
-		buf_printf(out, "  [%s] %s: %s\n", jget_str(r, "level", "?"),
-			   jget_str(r, "code", "?"), jget_str(r, "message", ""));
+	    buf_printf(out, "  [%s] %s: %s\n", jget_str(r, "level", "?"),
+		       jget_str(r, "code", "?"), jget_str(r, "message", ""));
 	if (json_array_size(json_object_get(facts, "gpus")))
-		buf_printf(out, "  %-14s %5s %6s  %-17s %-13s %s\n", "GPU", "XID",
-			   "COUNT", "ACTION", "CATEGORY", "LAST");
+		buf_printf(out, "  %-14s %5s %6s  %-17s %-13s %s\n", "GPU",
+			   "XID", "COUNT", "ACTION", "CATEGORY", "LAST");
 	json_array_foreach(json_object_get(facts, "gpus"), i, d)
-		json_array_foreach(json_object_get(d, "codes"), j, c)
-			buf_printf(out, "  %-14s %5lld %6lld  %-17s %-13s %s\n",
-				   jget_str(d, "bus_id", "?"), jget_int(c, "code", 0),
-				   jget_int(c, "count", 0),
-				   jget_str(c, "action", "UNKNOWN"),
-				   jget_str(c, "category", "unknown"),
-				   jget_str(c, "last", "?"));
+	    json_array_foreach(json_object_get(d, "codes"), j, c) buf_printf(
+		out, "  %-14s %5lld %6lld  %-17s %-13s %s\n",
+		jget_str(d, "bus_id", "?"), jget_int(c, "code", 0),
+		jget_int(c, "count", 0), jget_str(c, "action", "UNKNOWN"),
+		jget_str(c, "category", "unknown"), jget_str(c, "last", "?"));
 }
 
 static const struct probe_opt opts[] = {
-	{"from", PO_PATH, "kernel log file (dmesg, journalctl -k, syslog "
-	 "kern.log); - reads stdin", NULL, 0, 0},
-	{"source", PO_STRING, "live source: auto (dmesg, else journalctl -k), "
-	 "dmesg or journal", "auto", 0, 0},
-	{"since", PO_STRING, "only events after this: a duration back from now "
-	 "(2h, 7d) or an RFC 3339 time", NULL, 0, 0},
-	{0}};
+    {"from", PO_PATH,
+     "kernel log file (dmesg, journalctl -k, syslog "
+     "kern.log); - reads stdin",
+     NULL, 0, 0},
+    {"source", PO_STRING,
+     "live source: auto (dmesg, else journalctl -k), "
+     "dmesg or journal",
+     "auto", 0, 0},
+    {"since", PO_STRING,
+     "only events after this: a duration back from now "
+     "(2h, 7d) or an RFC 3339 time",
+     NULL, 0, 0},
+    {0}};
 
 const struct probe_def probe_xid = {
-	.name = "xid",
-	.summary = "NVIDIA Xid/SXid errors from the kernel log, classified "
-		   "with NVIDIA's Xid catalogue",
-	.help =
-		"Finds NVRM Xid and NVSwitch SXid lines (dmesg, dmesg -T, ISO,\n"
-		"journalctl short-iso and syslog timestamps) and classifies each\n"
-		"code with NVIDIA's Xid catalogue: meaning, category and the\n"
-		"recommended action (RESTART_APP, RESET_GPU, RESTART_BM,\n"
-		"CONTACT_SUPPORT, ...). Classify before anyone RMAs a GPU: Xid 13,\n"
-		"31 and 43 are application faults. Codes not in the catalogue are\n"
-		"reported as unknown, never guessed.\n"
-		"\n"
-		"Verdict: failed when an action is RESET_GPU or worse, degraded for\n"
-		"RESTART_APP-level events, unknown for uncatalogued codes.\n"
-		"\n"
-		"Examples:\n"
-		"  sudo mloncall check xid --since 24h\n"
-		"  mloncall check xid --from /var/log/kern.log -o json\n"
-		"  journalctl -k -o short-iso | mloncall check xid --from -\n",
-	.read_only = 1,
-	.opts = opts,
-	.run = run,
-	.render = render,
+    .name = "xid",
+    .summary = "NVIDIA Xid/SXid errors from the kernel log, classified "
+	       "with NVIDIA's Xid catalogue",
+    .help =
+	"Finds NVRM Xid and NVSwitch SXid lines (dmesg, dmesg -T, ISO,\n"
+	"journalctl short-iso and syslog timestamps) and classifies each\n"
+	"code with NVIDIA's Xid catalogue: meaning, category and the\n"
+	"recommended action (RESTART_APP, RESET_GPU, RESTART_BM,\n"
+	"CONTACT_SUPPORT, ...). Classify before anyone RMAs a GPU: Xid 13,\n"
+	"31 and 43 are application faults. Codes not in the catalogue are\n"
+	"reported as unknown, never guessed.\n"
+	"\n"
+	"Verdict: failed when an action is RESET_GPU or worse, degraded for\n"
+	"RESTART_APP-level events, unknown for uncatalogued codes.\n"
+	"\n"
+	"Examples:\n"
+	"  sudo mloncall check xid --since 24h\n"
+	"  mloncall check xid --from /var/log/kern.log -o json\n"
+	"  journalctl -k -o short-iso | mloncall check xid --from -\n",
+    .read_only = 1,
+    .opts = opts,
+    .run = run,
+    .render = render,
 };

@@ -39,16 +39,16 @@ int xid_action_rank(const char *action);
 
 /* One parsed event. Strings are owned (xid_event_free). */
 struct xid_event {
-	int sxid;	   /* 0: NVRM Xid; 1: NVSwitch SXid */
+	int sxid; /* 0: NVRM Xid; 1: NVSwitch SXid */
 	int code;
-	char *bus_id;	   /* "0000:3b:00" as logged, without "PCI:" */
-	long pid;	   /* -1 when absent or '<unknown>' */
-	char *process;	   /* NULL when absent */
-	char *severity;	   /* SXid: "Fatal" / "Non-fatal"; else NULL */
-	char *message;	   /* the rest of the line, cleaned to UTF-8 */
-	int has_time;	   /* time_ms valid: an absolute wall-clock time */
+	char *bus_id;	/* "0000:3b:00" as logged, without "PCI:" */
+	long pid;	/* -1 when absent or '<unknown>' */
+	char *process;	/* NULL when absent */
+	char *severity; /* SXid: "Fatal" / "Non-fatal"; else NULL */
+	char *message;	/* the rest of the line, cleaned to UTF-8 */
+	int has_time;	/* time_ms valid: an absolute wall-clock time */
 	int64_t time_ms;
-	int has_uptime;	   /* uptime_s valid: dmesg seconds since boot */
+	int has_uptime; /* uptime_s valid: dmesg seconds since boot */
 	double uptime_s;
 };
 

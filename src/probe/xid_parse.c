@@ -91,7 +91,8 @@ static int iso_time(const char *p, const char *end, int64_t *ms)
 	if (mo < 1 || mo > 12 || d < 1 || d > 31 || hms(&p, end, &h, &mi, &s))
 		return -1;
 	if (p < end && (*p == '.' || *p == ',')) {
-		for (p++; p < end && isdigit((unsigned char)*p); p++, scale /= 10)
+		for (p++; p < end && isdigit((unsigned char)*p);
+		     p++, scale /= 10)
 			frac += (*p - '0') * scale;
 	}
 	if (p < end && (*p == 'Z' || *p == 'z')) {
@@ -108,8 +109,11 @@ static int iso_time(const char *p, const char *end, int64_t *ms)
 		zone = 1;
 	}
 	if (zone)
-		*ms = (time_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
-		       h * 3600 + mi * 60 + s - off * 60) * 1000 + frac;
+		*ms = (time_days_from_civil(y, (unsigned)mo, (unsigned)d) *
+			   86400 +
+		       h * 3600 + mi * 60 + s - off * 60) *
+			  1000 +
+		      frac;
 	else
 		*ms = local_ms(y, mo - 1, d, h, mi, s) + frac;
 	return 0;
@@ -172,11 +176,13 @@ static int uptime_in(const char *p, const char *end, double *out)
 			continue;
 		for (q = p + 1; q < end && *q == ' '; q++)
 			;
-		for (; q < end && isdigit((unsigned char)*q) && dig < 12; q++, dig++)
+		for (; q < end && isdigit((unsigned char)*q) && dig < 12;
+		     q++, dig++)
 			v = v * 10 + (*q - '0');
 		if (!dig || q >= end || *q != '.')
 			continue;
-		for (q++; q < end && isdigit((unsigned char)*q); q++, scale /= 10)
+		for (q++; q < end && isdigit((unsigned char)*q);
+		     q++, scale /= 10)
 			v += (*q - '0') * scale;
 		if (q < end && *q == ']') {
 			*out = v;
@@ -274,13 +280,16 @@ int xid_parse_line(const char *line, size_t len, int64_t now_ms,
 	p = m + 5;
 	if (end - p >= 4 && !memcmp(p, "PCI:", 4))
 		p += 4;
-	for (b = p; p < end && (isxdigit((unsigned char)*p) || *p == ':' ||
-				*p == '.') && p - b < 32; p++)
+	for (b = p; p < end &&
+		    (isxdigit((unsigned char)*p) || *p == ':' || *p == '.') &&
+		    p - b < 32;
+	     p++)
 		;
 	if (p == b || end - p < 3 || p[0] != ')' || p[1] != ':' || p[2] != ' ')
 		return 0;
 	ev->bus_id = dup_clean(b, p);
-	for (p += 3; p < end && isdigit((unsigned char)*p) && code < 100000; p++)
+	for (p += 3; p < end && isdigit((unsigned char)*p) && code < 100000;
+	     p++)
 		code = code * 10 + (*p - '0');
 	if (!isdigit((unsigned char)p[-1]) || code >= 100000 ||
 	    (p < end && *p != ',')) {

@@ -85,7 +85,8 @@ static void test_parse_bool_mask(void **state)
 	assert_int_equal(m, 0x44);
 	assert_int_equal(gpu_parse_mask("68", &m), GPU_VAL_BAD);
 	assert_int_equal(gpu_parse_mask("0x-1", &m), GPU_VAL_BAD);
-	assert_int_equal(gpu_parse_mask("0xFFFFFFFFFFFFFFFFFF", &m), GPU_VAL_BAD);
+	assert_int_equal(gpu_parse_mask("0xFFFFFFFFFFFFFFFFFF", &m),
+			 GPU_VAL_BAD);
 }
 
 static void test_text_clean(void **state)
@@ -140,7 +141,7 @@ static void test_csv_real(void **state)
 	assert_true(json_is_null(json_object_get(g, "retired_pages_pending")));
 	assert_true(json_is_false(json_object_get(g, "remapped_rows_pending")));
 	assert_string_equal(json_string_value(json_array_get(
-				    json_object_get(g, "clocks_event_reasons"), 0)),
+				json_object_get(g, "clocks_event_reasons"), 0)),
 			    "gpu_idle");
 	assert_string_equal(r.driver, "580.159.04");
 	gpu_read_free(&r);
@@ -183,7 +184,8 @@ static void test_csv_noheader_names(void **state)
 	*strchr(h, '\n') = '\0';
 	assert_int_equal(gpu_csv_parse(t, len, "live", h, &r, &err), 0);
 	assert_int_equal(jget_int(gpu_at(&r, 0), "memory_used_mib", -1), 0);
-	assert_int_equal(jget_int(gpu_at(&r, 0), "memory_total_mib", -1), 81559);
+	assert_int_equal(jget_int(gpu_at(&r, 0), "memory_total_mib", -1),
+			 81559);
 	gpu_read_free(&r);
 	/* The same file without header names is refused with a hint. */
 	assert_int_equal(gpu_csv_parse(t, len, "nohdr.csv", NULL, &r, &err),
@@ -308,27 +310,34 @@ static void test_csv_broken(void **state)
 	assert_non_null(strstr(err.msg, "empty input"));
 	assert_int_equal(csv_err("\n \n", &err), ML_EINPUT);
 	assert_int_equal(csv_err("foo, bar\n1, 2\n", &err), ML_EINPUT);
-	assert_int_equal(csv_err("index, memory.used [MiB]\n0, abc MiB\n", &err),
-			 ML_EINPUT);
+	assert_int_equal(
+	    csv_err("index, memory.used [MiB]\n0, abc MiB\n", &err), ML_EINPUT);
 	assert_int_equal(err.line, 2);
 	assert_non_null(strstr(err.msg, "memory.used"));
-	assert_int_equal(csv_err("index, memory.used\n0, 1, 2\n", &err), ML_EINPUT);
+	assert_int_equal(csv_err("index, memory.used\n0, 1, 2\n", &err),
+			 ML_EINPUT);
 	assert_non_null(strstr(err.msg, "expected 2"));
-	assert_int_equal(csv_err("index, memory.used\n0, 1e400\n", &err), ML_EINPUT);
-	assert_int_equal(csv_err("index, persistence_mode\n0, Sometimes\n", &err),
+	assert_int_equal(csv_err("index, memory.used\n0, 1e400\n", &err),
 			 ML_EINPUT);
-	assert_int_equal(csv_err("index, clocks_event_reasons.active\n0, 12\n", &err),
-			 ML_EINPUT);
+	assert_int_equal(
+	    csv_err("index, persistence_mode\n0, Sometimes\n", &err),
+	    ML_EINPUT);
+	assert_int_equal(
+	    csv_err("index, clocks_event_reasons.active\n0, 12\n", &err),
+	    ML_EINPUT);
 	assert_int_equal(csv_err("index\n-3\n", &err), ML_EINPUT);
-	assert_int_equal(gpu_csv_parse(nul, 27, "nul.csv", NULL, &r, &err), ML_EINPUT);
+	assert_int_equal(gpu_csv_parse(nul, 27, "nul.csv", NULL, &r, &err),
+			 ML_EINPUT);
 	/* Non-UTF-8 in a name cell is cleaned, not fatal. */
-	assert_int_equal(gpu_csv_parse("index, name\n0, GPU\xff\xfe\n", 21, "u.csv",
-				       NULL, &r, &err), 0);
+	assert_int_equal(gpu_csv_parse("index, name\n0, GPU\xff\xfe\n", 21,
+				       "u.csv", NULL, &r, &err),
+			 0);
 	assert_string_equal(jget_str(gpu_at(&r, 0), "name", ""), "GPU??");
 	gpu_read_free(&r);
 	/* Huge values stay numbers; a 100 kB cell is refused cleanly. */
-	assert_int_equal(gpu_csv_parse("index, memory.used\n0, 1e300\n", 28, "h.csv",
-				       NULL, &r, &err), 0);
+	assert_int_equal(gpu_csv_parse("index, memory.used\n0, 1e300\n", 28,
+				       "h.csv", NULL, &r, &err),
+			 0);
 	gpu_read_free(&r);
 	huge = malloc(100032);
 	strcpy(huge, "index, memory.used\n0, ");
@@ -357,17 +366,20 @@ static void test_xml_hostile(void **state)
 	(void)state;
 
 	assert_int_equal(xml_err("", &err), ML_EINPUT);
-	assert_int_equal(xml_err("<nvidia_smi_log><gpu id=\"x\">", &err), ML_EINPUT);
+	assert_int_equal(xml_err("<nvidia_smi_log><gpu id=\"x\">", &err),
+			 ML_EINPUT);
 	assert_non_null(strstr(err.msg, "not well-formed"));
 	assert_int_equal(xml_err("<other/>", &err), ML_EINPUT);
 	assert_non_null(strstr(err.msg, "<nvidia_smi_log>"));
 	assert_int_equal(xml_err("<nvidia_smi_log><gpu><product_name>\xff\xfe"
-				 "</product_name></gpu></nvidia_smi_log>", &err),
+				 "</product_name></gpu></nvidia_smi_log>",
+				 &err),
 			 ML_EINPUT);
 	/* External entity: never read. */
 	xml_err("<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY e SYSTEM "
 		"\"file:///etc/passwd\">]><nvidia_smi_log><gpu id=\"1\">"
-		"<product_name>&e;</product_name></gpu></nvidia_smi_log>", &err);
+		"<product_name>&e;</product_name></gpu></nvidia_smi_log>",
+		&err);
 	/* Billion laughs: refused or bounded, never a blow-up. */
 	xml_err("<?xml version=\"1.0\"?><!DOCTYPE l [<!ENTITY a \"aaaaaaaaaa\">"
 		"<!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">"
@@ -375,10 +387,14 @@ static void test_xml_hostile(void **state)
 		"<!ENTITY d \"&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;\">"
 		"<!ENTITY e \"&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;\">]>"
 		"<nvidia_smi_log><gpu id=\"1\"><product_name>&e;&e;&e;"
-		"</product_name></gpu></nvidia_smi_log>", &err);
-	assert_int_equal(xml_err("<nvidia_smi_log><gpu id=\"1\"><fb_memory_usage>"
-				 "<used>lots</used></fb_memory_usage></gpu>"
-				 "</nvidia_smi_log>", &err), ML_EINPUT);
+		"</product_name></gpu></nvidia_smi_log>",
+		&err);
+	assert_int_equal(
+	    xml_err("<nvidia_smi_log><gpu id=\"1\"><fb_memory_usage>"
+		    "<used>lots</used></fb_memory_usage></gpu>"
+		    "</nvidia_smi_log>",
+		    &err),
+	    ML_EINPUT);
 	assert_non_null(strstr(err.msg, "<used>"));
 	assert_int_equal(err.line, 1);
 	/* No GPU at all is not an error: the verdict says so. */
@@ -401,9 +417,9 @@ static int has_reason(const json_t *facts, const char *code)
 {
 	size_t i;
 	json_t *r;
-	json_array_foreach(json_object_get(facts, "reasons"), i, r)
-		if (!strcmp(jget_str(r, "code", ""), code))
-			return 1;
+	json_array_foreach(
+	    json_object_get(facts, "reasons"), i,
+	    r) if (!strcmp(jget_str(r, "code", ""), code)) return 1;
 	return 0;
 }
 
@@ -412,10 +428,10 @@ static void test_rules_and_aggregates(void **state)
 	char path[1024], args[2048];
 	json_t *facts = NULL;
 	struct ml_err err = {0};
-	const char *codes[] = {"memory-near-cap", "ecc-uncorrected",
-			       "remap-failure", "remap-pending",
-			       "persistence-off", "clocks-slowdown",
-			       "temperature-high", "power-capped", NULL};
+	const char *codes[] = {
+	    "memory-near-cap",	"ecc-uncorrected", "remap-failure",
+	    "remap-pending",	"persistence-off", "clocks-slowdown",
+	    "temperature-high", "power-capped",	   NULL};
 	(void)state;
 
 	fixture_path("query-gpu-multi.csv", path, sizeof(path));
@@ -468,8 +484,11 @@ static void test_thresholds(void **state)
 
 	/* Through the probe: a raised memory threshold clears the finding. */
 	fixture_path("nvidia-smi-q-busy.xml", path, sizeof(path));
-	snprintf(args, sizeof(args), "{\"from\": \"%s\", \"thresholds\": \"%s/gpu/thresholds.yaml\"}",
-		 path, getenv("ML_FIXTURES") ? getenv("ML_FIXTURES") : "tests/fixtures");
+	snprintf(
+	    args, sizeof(args),
+	    "{\"from\": \"%s\", \"thresholds\": \"%s/gpu/thresholds.yaml\"}",
+	    path,
+	    getenv("ML_FIXTURES") ? getenv("ML_FIXTURES") : "tests/fixtures");
 	assert_int_equal(run_gpu(args, &facts, &err), 0);
 	assert_string_equal(jget_str(facts, "verdict", ""), "healthy");
 	json_decref(facts);
@@ -483,20 +502,25 @@ static void test_watch(void **state)
 	(void)state;
 
 	fixture_path("nvidia-smi-q-busy.xml", path, sizeof(path));
-	snprintf(args, sizeof(args), "{\"from\": \"%s\", \"watch\": \"10ms\", \"count\": 3}", path);
+	snprintf(args, sizeof(args),
+		 "{\"from\": \"%s\", \"watch\": \"10ms\", \"count\": 3}", path);
 	assert_int_equal(run_gpu(args, &facts, &err), 0);
 	w = json_object_get(facts, "watch");
 	assert_int_equal(jget_int(w, "samples", 0), 3);
 	assert_int_equal(jget_int(w, "interval_ms", 0), 10);
 	assert_string_equal(jget_str(w, "interpretation", ""), "flood");
 	assert_true(has_reason(facts, "util-flood"));
-	assert_int_equal(jget_int(json_object_get(json_array_get(json_object_get(
-						facts, "gpus"), 0), "util_watch"),
-				  "samples", 0), 3);
+	assert_int_equal(
+	    jget_int(json_object_get(
+			 json_array_get(json_object_get(facts, "gpus"), 0),
+			 "util_watch"),
+		     "samples", 0),
+	    3);
 	json_decref(facts);
 
 	fixture_path("nvidia-smi-q.xml", path, sizeof(path));
-	snprintf(args, sizeof(args), "{\"from\": \"%s\", \"watch\": \"0\", \"count\": 2}", path);
+	snprintf(args, sizeof(args),
+		 "{\"from\": \"%s\", \"watch\": \"0\", \"count\": 2}", path);
 	assert_int_equal(run_gpu(args, &facts, &err), 0);
 	w = json_object_get(facts, "watch");
 	assert_string_equal(jget_str(w, "interpretation", ""), "starved");
@@ -508,12 +532,16 @@ static void test_args(void **state)
 	json_t *facts = NULL;
 	struct ml_err err = {0};
 	(void)state;
-	assert_int_equal(run_gpu("{\"source\": \"cuda\"}", &facts, &err), ML_EUSAGE);
-	assert_int_equal(run_gpu("{\"apps\": \"x.csv\"}", &facts, &err), ML_EUSAGE);
-	assert_int_equal(run_gpu("{\"from\": \"/nonexistent.csv\"}", &facts, &err),
-			 ML_ENOTFOUND);
-	assert_int_equal(run_gpu("{\"from\": \"/dev/null\", \"count\": 0}", &facts,
-				 &err), ML_EUSAGE);
+	assert_int_equal(run_gpu("{\"source\": \"cuda\"}", &facts, &err),
+			 ML_EUSAGE);
+	assert_int_equal(run_gpu("{\"apps\": \"x.csv\"}", &facts, &err),
+			 ML_EUSAGE);
+	assert_int_equal(
+	    run_gpu("{\"from\": \"/nonexistent.csv\"}", &facts, &err),
+	    ML_ENOTFOUND);
+	assert_int_equal(
+	    run_gpu("{\"from\": \"/dev/null\", \"count\": 0}", &facts, &err),
+	    ML_EUSAGE);
 }
 
 /* A temp folder that becomes PATH, holding fake tools. */
@@ -552,8 +580,10 @@ static void test_live_no_gpu(void **state)
 	assert_int_equal(ml_exit_code(rc), 2);
 	assert_non_null(strstr(err.msg, "no NVIDIA GPU: NVML not found and "
 					"nvidia-smi not on PATH"));
-	assert_int_equal(run_gpu("{\"source\": \"smi\"}", &facts, &err), ML_ENOTFOUND);
-	assert_int_equal(run_gpu("{\"source\": \"nvml\"}", &facts, &err), ML_ENOTFOUND);
+	assert_int_equal(run_gpu("{\"source\": \"smi\"}", &facts, &err),
+			 ML_ENOTFOUND);
+	assert_int_equal(run_gpu("{\"source\": \"nvml\"}", &facts, &err),
+			 ML_ENOTFOUND);
 	assert_non_null(strstr(err.msg, "no NVIDIA GPU: NVML not found"));
 	setenv("PATH", old, 1);
 	rmdir(dir);
@@ -575,15 +605,16 @@ static void test_live_fake_smi(void **state)
 		 "--query-gpu=*) sed 's/$/, 1980/' '%s';;\n"
 		 "--query-compute-apps=*) echo 'GPU-14d8f5cc-e7ab-3160-eece-"
 		 "7858177694e5, 423, python3, 78554';;\n"
-		 "*) exit 9;;\nesac\n", path);
+		 "*) exit 9;;\nesac\n",
+		 path);
 	write_exec(dir, "nvidia-smi", body);
 	snprintf(path, sizeof(path), "%s:/usr/bin:/bin", dir); /* sed */
 	setenv("PATH", path, 1);
 	fixture_path("query-gpu-busy.csv", path, sizeof(path));
 	setenv("MLONCALL_NVML_LIB", "/nonexistent/libnvidia-ml.so.1", 1);
 	assert_int_equal(run_gpu("{}", &facts, &err), 0); /* auto: falls back */
-	assert_string_equal(jget_str(json_object_get(facts, "source"), "kind", ""),
-			    "smi");
+	assert_string_equal(
+	    jget_str(json_object_get(facts, "source"), "kind", ""), "smi");
 	g = json_array_get(json_object_get(facts, "gpus"), 0);
 	assert_int_equal(jget_int(g, "memory_used_mib", 0), 78563);
 	assert_int_equal(jget_int(g, "clock_sm_max_mhz", 0), 1980);
@@ -592,22 +623,27 @@ static void test_live_fake_smi(void **state)
 	json_decref(facts);
 
 	/* An old driver refuses the new field names: the old ones are used. */
-	snprintf(body, sizeof(body),
-		 "case \"$1\" in\n"
-		 "*clocks_event_reasons*) echo 'Field \"clocks_event_reasons.active\" "
-		 "is not a valid field to query.'; exit 2;;\n"
-		 "--query-gpu=*clocks_throttle_reasons*) sed 's/$/, 1980/' '%s';;\n"
-		 "*) exit 0;;\nesac\n", path);
+	snprintf(
+	    body, sizeof(body),
+	    "case \"$1\" in\n"
+	    "*clocks_event_reasons*) echo 'Field "
+	    "\"clocks_event_reasons.active\" "
+	    "is not a valid field to query.'; exit 2;;\n"
+	    "--query-gpu=*clocks_throttle_reasons*) sed 's/$/, 1980/' '%s';;\n"
+	    "*) exit 0;;\nesac\n",
+	    path);
 	write_exec(dir, "nvidia-smi", body);
 	assert_int_equal(run_gpu("{\"source\": \"smi\"}", &facts, &err), 0);
 	assert_int_equal(jget_int(facts, "count", 0), 1);
 	json_decref(facts);
 
 	/* nvidia-smi that cannot talk to the driver: its message is shown. */
-	write_exec(dir, "nvidia-smi",
-		   "echo \"NVIDIA-SMI has failed because it couldn't communicate "
-		   "with the NVIDIA driver.\" >&2; exit 9\n");
-	assert_int_equal(run_gpu("{\"source\": \"smi\"}", &facts, &err), ML_EIO);
+	write_exec(
+	    dir, "nvidia-smi",
+	    "echo \"NVIDIA-SMI has failed because it couldn't communicate "
+	    "with the NVIDIA driver.\" >&2; exit 9\n");
+	assert_int_equal(run_gpu("{\"source\": \"smi\"}", &facts, &err),
+			 ML_EIO);
 	assert_non_null(strstr(err.msg, "couldn't communicate"));
 
 	snprintf(path, sizeof(path), "%s/nvidia-smi", dir);
@@ -620,24 +656,24 @@ static void test_live_fake_smi(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_num),
-		cmocka_unit_test(test_parse_bool_mask),
-		cmocka_unit_test(test_text_clean),
-		cmocka_unit_test(test_reason_names),
-		cmocka_unit_test(test_csv_real),
-		cmocka_unit_test(test_csv_old_names),
-		cmocka_unit_test(test_csv_noheader_names),
-		cmocka_unit_test(test_xml_real),
-		cmocka_unit_test(test_xml_multi_and_old),
-		cmocka_unit_test(test_truncated_every_byte),
-		cmocka_unit_test(test_csv_broken),
-		cmocka_unit_test(test_xml_hostile),
-		cmocka_unit_test(test_rules_and_aggregates),
-		cmocka_unit_test(test_thresholds),
-		cmocka_unit_test(test_watch),
-		cmocka_unit_test(test_args),
-		cmocka_unit_test(test_live_no_gpu),
-		cmocka_unit_test(test_live_fake_smi),
+	    cmocka_unit_test(test_parse_num),
+	    cmocka_unit_test(test_parse_bool_mask),
+	    cmocka_unit_test(test_text_clean),
+	    cmocka_unit_test(test_reason_names),
+	    cmocka_unit_test(test_csv_real),
+	    cmocka_unit_test(test_csv_old_names),
+	    cmocka_unit_test(test_csv_noheader_names),
+	    cmocka_unit_test(test_xml_real),
+	    cmocka_unit_test(test_xml_multi_and_old),
+	    cmocka_unit_test(test_truncated_every_byte),
+	    cmocka_unit_test(test_csv_broken),
+	    cmocka_unit_test(test_xml_hostile),
+	    cmocka_unit_test(test_rules_and_aggregates),
+	    cmocka_unit_test(test_thresholds),
+	    cmocka_unit_test(test_watch),
+	    cmocka_unit_test(test_args),
+	    cmocka_unit_test(test_live_no_gpu),
+	    cmocka_unit_test(test_live_fake_smi),
 	};
 	setenv("TZ", "UTC", 1);
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -121,10 +121,31 @@ static int read_live(const struct gpu_src *s, struct gpu_read *r,
 	return gpu_smi_read(r, err);
 }
 
+/* A live source that exists but answers with an error (driver not
+ * loaded, GPU lost, nvidia-smi hung) is a finding about the node, not a
+ * failure of the probe: no GPU records and one problem. */
+static int unreachable(struct gpu_read *r, const char *kind, const char *msg)
+{
+	gpu_read_free(r);
+	r->gpus = json_array();
+	r->kind = kind;
+	r->problems = json_array();
+	json_array_append_new(r->problems, json_string(msg));
+	return 0;
+}
+
 static int read_once(struct gpu_src *s, struct gpu_read *r, struct ml_err *err)
 {
+	int rc;
+
 	memset(r, 0, sizeof(*r));
-	return s->from ? read_file_source(s, r, err) : read_live(s, r, err);
+	if (s->from)
+		return read_file_source(s, r, err);
+	rc = read_live(s, r, err);
+	if (rc == ML_EIO || rc == ML_ETIMEOUT)
+		return unreachable(r, strstr(err->msg, "NVML") ? "nvml" : "smi",
+				   err->msg);
+	return rc;
 }
 
 /* Per-GPU utilisation statistics over the samples. */
@@ -234,8 +255,14 @@ static void add_watch(json_t *facts, json_t *gpus, const struct util_acc *acc,
 static json_t *make_facts(struct gpu_read *r, const struct gpu_src *s,
 			  const struct gpu_thresholds *t)
 {
-	json_t *facts = probe_facts_new("gpu"), *src = json_object();
+	json_t *facts = probe_facts_new("gpu"), *src = json_object(), *p;
+	size_t i;
 
+	json_array_foreach(r->problems, i, p)
+		probe_reason(facts, PV_FAILED, "gpu-unreachable",
+			     "%s: drain the node, read the kernel log (mloncall "
+			     "check xid), then reset the GPU or reboot",
+			     json_string_value(p));
 	gpu_judge(facts, r->gpus, t);
 	jset_str(src, "kind", r->kind);
 	jset_str(src, "from", s->from);

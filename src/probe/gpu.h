@@ -75,6 +75,8 @@ struct gpu_read {
 	json_t *ignored;  /* array of column names not understood, or NULL */
 	const char *kind; /* "csv", "xml", "nvml", "smi" */
 	char *driver;	  /* driver version when the source gives it */
+	json_t *problems; /* strings: the live source answered with an
+			     error (GPU lost, driver down), or NULL */
 };
 
 void gpu_read_free(struct gpu_read *r);

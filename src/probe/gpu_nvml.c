@@ -229,6 +229,19 @@ static void read_procs(const struct nvml *n, nvml_dev d, json_t *rec)
 	free(ps);
 }
 
+/* Notes a GPU that NVML lists but cannot open (fallen off the bus...). */
+static void lost(const struct nvml *n, struct gpu_read *out, unsigned int i,
+		 nvml_ret r)
+{
+	char msg[160];
+
+	snprintf(msg, sizeof(msg), "GPU %u: NVML cannot open it (%s)", i,
+		 n->error_string ? n->error_string(r) : "error");
+	if (!out->problems)
+		out->problems = json_array();
+	json_array_append_new(out->problems, json_string(msg));
+}
+
 static int read_all(const struct nvml *n, struct gpu_read *out,
 		    struct ml_err *err)
 {
@@ -250,11 +263,13 @@ static int read_all(const struct nvml *n, struct gpu_read *out,
 		json_object_set_new(rec, "index", json_integer(i));
 		if (out->driver)
 			set_str(rec, "driver_version", out->driver);
-		if (n->handle(i, &d) == 0) {
+		if ((r = n->handle(i, &d)) == 0) {
 			read_basic(n, d, rec);
 			read_perf(n, d, rec);
 			read_health(n, d, rec);
 			read_procs(n, d, rec);
+		} else {
+			lost(n, out, i, r);
 		}
 		gpu_record_finish(rec);
 		json_array_append_new(out->gpus, rec);

@@ -315,7 +315,7 @@ void gpu_judge(json_t *facts, const json_t *gpus,
 	size_t i;
 
 	aggregates(facts, gpus);
-	if (json_array_size(gpus) == 0)
+	if (json_array_size(gpus) == 0 && probe_verdict_of(facts) < PV_FAILED)
 		probe_reason(facts, PV_UNKNOWN, "no-gpus",
 			     "the input lists no GPU: nothing to judge");
 	json_array_foreach((json_t *)gpus, i, g) judge_one(facts, g, t);

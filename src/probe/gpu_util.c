@@ -309,6 +309,8 @@ void gpu_read_free(struct gpu_read *r)
 		return;
 	json_decref(r->gpus);
 	json_decref(r->ignored);
+	json_decref(r->problems);
+	r->problems = NULL;
 	free(r->driver);
 	r->gpus = r->ignored = NULL;
 	r->driver = NULL;

@@ -388,6 +388,7 @@ static int read_live(const char *source, struct buf *out, const char **kind,
 {
 	static const char *const dmesg[] = {"dmesg", "--time-format", "iso",
 					    NULL};
+	static const char *const dmesg_plain[] = {"dmesg", NULL};
 	static const char *const journal[] = {"journalctl", "-k",	  "-o",
 					      "short-iso",  "--no-pager", NULL};
 	struct buf why = BUF_INIT;
@@ -395,10 +396,14 @@ static int read_live(const char *source, struct buf *out, const char **kind,
 	int want_j = strcmp(source, "dmesg") != 0;
 	int rc = 0;
 
+	/* Plain dmesg last: busybox and old util-linux lack --time-format;
+	 * their boot-relative stamps still give codes and counts. */
 	if (want_d && run_log(dmesg, out, &why) == 0)
 		*kind = "dmesg";
 	else if (want_j && run_log(journal, out, &why) == 0)
 		*kind = "journal";
+	else if (want_d && run_log(dmesg_plain, out, &why) == 0)
+		*kind = "dmesg";
 	else
 		rc = ml_err_set(
 		    err, ML_ENOTFOUND,

@@ -642,9 +642,15 @@ static void test_live_fake_smi(void **state)
 	    dir, "nvidia-smi",
 	    "echo \"NVIDIA-SMI has failed because it couldn't communicate "
 	    "with the NVIDIA driver.\" >&2; exit 9\n");
-	assert_int_equal(run_gpu("{\"source\": \"smi\"}", &facts, &err),
-			 ML_EIO);
-	assert_non_null(strstr(err.msg, "couldn't communicate"));
+	assert_int_equal(run_gpu("{\"source\": \"smi\"}", &facts, &err), 0);
+	assert_string_equal(jget_str(facts, "verdict", ""), "failed");
+	assert_int_equal(jget_int(facts, "count", -1), 0);
+	assert_true(has_reason(facts, "gpu-unreachable"));
+	assert_non_null(strstr(jget_str(json_array_get(json_object_get(
+					    facts, "reasons"), 0),
+					"message", ""),
+			       "couldn't communicate"));
+	json_decref(facts);
 
 	snprintf(path, sizeof(path), "%s/nvidia-smi", dir);
 	unlink(path);

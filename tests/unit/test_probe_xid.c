@@ -529,9 +529,20 @@ static void test_live(void **state)
 	    jget_str(json_object_get(facts, "source"), "kind", ""), "dmesg");
 	assert_string_equal(jget_str(facts, "verdict", ""), "degraded");
 	json_decref(facts);
-	snprintf(path, sizeof(path), "%s/dmesg", dir);
-	unlink(path);
+	/* busybox-style dmesg without --time-format, no journalctl */
 	snprintf(path, sizeof(path), "%s/journalctl", dir);
+	unlink(path);
+	write_exec(dir, "dmesg",
+		   "[ \"$1\" = --time-format ] && { echo 'dmesg: unrecognized "
+		   "option' >&2; exit 1; }\n"
+		   "echo '[    5.000000] NVRM: Xid (PCI:0000:3b:00): 48, pid=1, "
+		   "name=py, An uncorrectable double bit error'\n");
+	assert_int_equal(run_xid("{}", &facts, &err), 0);
+	assert_string_equal(jget_str(json_object_get(facts, "source"), "kind", ""),
+			    "dmesg");
+	assert_string_equal(jget_str(facts, "worst_action", ""), "RESET_GPU");
+	json_decref(facts);
+	snprintf(path, sizeof(path), "%s/dmesg", dir);
 	unlink(path);
 	rmdir(dir);
 	setenv("PATH", old, 1);

@@ -290,6 +290,10 @@ static int get_opts(const json_t *args, struct gpu_src *s,
 		return ml_err_set(
 		    err, ML_EUSAGE,
 		    "--source must be auto, nvml or smi, not `%s`", s->source);
+	if (s->from && strcmp(s->source, "auto"))
+		return ml_err_set(err, ML_EUSAGE,
+				  "--source applies to live mode; --from reads "
+				  "the file it names");
 	if (s->apps && !s->from)
 		return ml_err_set(
 		    err, ML_EUSAGE,

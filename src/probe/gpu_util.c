@@ -274,6 +274,8 @@ void gpu_set_num(json_t *rec, const char *key, double v)
 	}
 	if (v == floor(v) && fabs(v) < 9007199254740992.0)
 		json_object_set_new(rec, key, json_integer((json_int_t)v));
+	else if (fabs(v) > 1e15) /* no rounding: v * 100 could overflow */
+		json_object_set_new(rec, key, json_real(v));
 	else
 		json_object_set_new(rec, key, json_real(round(v * 100) / 100));
 }

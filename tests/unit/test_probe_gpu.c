@@ -537,6 +537,9 @@ static void test_args(void **state)
 	assert_int_equal(run_gpu("{\"apps\": \"x.csv\"}", &facts, &err),
 			 ML_EUSAGE);
 	assert_int_equal(
+	    run_gpu("{\"from\": \"x.csv\", \"source\": \"smi\"}", &facts, &err),
+	    ML_EUSAGE);
+	assert_int_equal(
 	    run_gpu("{\"from\": \"/nonexistent.csv\"}", &facts, &err),
 	    ML_ENOTFOUND);
 	assert_int_equal(

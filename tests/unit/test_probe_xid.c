@@ -103,6 +103,13 @@ static void test_timestamp_styles(void **state)
 	    1);
 	assert_int_equal(ev.time_ms, at("2025-12-31T23:59:59Z"));
 	xid_event_free(&ev);
+	/* dmesg -T pads one-digit days */
+	assert_int_equal(parse("[Tue Nov  3 06:18:00 2026] NVRM: Xid "
+			       "(PCI:0000:af:00): 79, x",
+			       &ev),
+			 1);
+	assert_int_equal(ev.time_ms, at("2026-11-03T06:18:00Z"));
+	xid_event_free(&ev);
 	/* raw /dev/kmsg priority prefix, no time */
 	assert_int_equal(parse("<4>NVRM: Xid (PCI:0000:af:00): 79, x", &ev), 1);
 	assert_int_equal(ev.has_time, 0);

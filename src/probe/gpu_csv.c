@@ -25,6 +25,7 @@ static const struct field fields[] = {
     {"uuid", "uuid", F_STR, 0},
     {"name", "name", F_STR, 0},
     {"pci.bus_id", "bus_id", F_STR, 0},
+    {"gpu_bus_id", "bus_id", F_STR, 0},
     {"driver_version", "driver_version", F_STR, 0},
     {"persistence_mode", "persistence_mode", F_BOOL, 0},
     {"mig.mode.current", "mig_mode", F_STR, 0},
@@ -508,7 +509,7 @@ int gpu_csv_apps(const char *text, size_t len, const char *name,
 static const char *const smi_fields[] = {
     "index,uuid,name,pci.bus_id,driver_version,persistence_mode,"
     "memory.total,memory.used,memory.free,utilization.gpu,"
-    "utilization.memory,power.draw,power.limit,clocks.current.sm,"
+    "utilization.memory,power.draw,enforced.power.limit,clocks.current.sm,"
     "clocks.current.memory,temperature.gpu,"
     "ecc.errors.corrected.volatile.total,"
     "ecc.errors.uncorrected.volatile.total,clocks_event_reasons.active,"
@@ -516,7 +517,7 @@ static const char *const smi_fields[] = {
     "remapped_rows.failure,clocks.max.sm",
     "index,uuid,name,pci.bus_id,driver_version,persistence_mode,"
     "memory.total,memory.used,memory.free,utilization.gpu,"
-    "utilization.memory,power.draw,power.limit,clocks.sm,clocks.mem,"
+    "utilization.memory,power.draw,enforced.power.limit,clocks.sm,clocks.mem,"
     "temperature.gpu,ecc.errors.corrected.volatile.total,"
     "ecc.errors.uncorrected.volatile.total,"
     "clocks_throttle_reasons.active,mig.mode.current,"

@@ -322,7 +322,7 @@ static int parse_error(xmlParserCtxtPtr ctxt, const char *name,
 	if (!e || !e->message)
 		return ml_err_at(err, ML_EINPUT, name, 0, 0,
 				 "not well-formed XML");
-	msg = gpu_text_clean(e->message, strlen(e->message));
+	msg = gpu_text_clean(e->message, strcspn(e->message, "\n"));
 	rc = ml_err_at(err, ML_EINPUT, name, e->line, e->int2,
 		       "not well-formed XML (truncated?): %s", msg);
 	free(msg);

@@ -23,6 +23,8 @@
 struct xid_code_agg {
 	int code;
 	long count;
+	const char *worst; /* catalogue action, or worse one an Xid 154
+			      message announced (static string) */
 	char first[48], last[48];
 };
 
@@ -132,8 +134,22 @@ static json_t *event_json(const struct xid_event *ev, long lineno)
 		jset_str(o, "process", ev->process);
 	jset_str(o, "message", ev->message);
 	describe(o, ev->sxid, ev->code, ev->severity);
+	if (!ev->sxid && ev->code == 154 && xid_recovery_action(ev->message))
+		jset_str(o, "action", xid_recovery_action(ev->message));
 	jset_int(o, "line", lineno);
 	return o;
+}
+
+/* Raises c->worst to the event's action (catalogue, or Xid 154 text). */
+static void note_action(struct xid_code_agg *c, const struct xid_event *ev)
+{
+	const struct xid_info *x = ev->sxid ? NULL : xid_lookup(ev->code);
+	const char *a = x ? x->action : NULL;
+
+	if (x && ev->code == 154 && xid_recovery_action(ev->message))
+		a = xid_recovery_action(ev->message);
+	if (a && xid_action_rank(a) > xid_action_rank(c->worst))
+		c->worst = a;
 }
 
 /* Moves ev into the ring of recent events (ev is zeroed). */
@@ -184,6 +200,7 @@ static void add_event(struct xid_state *st, struct xid_event *ev, long lineno)
 	snprintf(d->last, sizeof(d->last), "%s", t);
 	c = code_of(d, ev->code);
 	c->count++;
+	note_action(c, ev);
 	if (!c->first[0])
 		snprintf(c->first, sizeof(c->first), "%s", t);
 	snprintf(c->last, sizeof(c->last), "%s", t);
@@ -238,10 +255,11 @@ static void code_reason(json_t *facts, const struct xid_dev *d,
 		    d->bus_id, c->code, c->count, c->last);
 		return;
 	}
-	probe_reason(facts, level_of(x->action), code,
+	probe_reason(facts, level_of(c->worst ? c->worst : x->action), code,
 		     "GPU %s: Xid %d %s (%s) x%ld, last %s: %s (%s); then %s",
 		     d->bus_id, c->code, x->mnemonic, x->meaning, c->count,
-		     c->last, x->action, x->category, x->investigatory);
+		     c->last, c->worst ? c->worst : x->action, x->category,
+		     x->investigatory);
 }
 
 static json_t *dev_json(json_t *facts, const struct xid_dev *d,
@@ -262,6 +280,8 @@ static json_t *dev_json(json_t *facts, const struct xid_dev *d,
 		jset_int(e, "code", c->code);
 		jset_int(e, "count", c->count);
 		describe(e, d->sxid, c->code, NULL);
+		if (c->worst)
+			jset_str(e, "action", c->worst);
 		a = jget_str(e, "action", NULL);
 		if (!d->sxid && a && xid_action_rank(a) > xid_action_rank(dw))
 			dw = a;

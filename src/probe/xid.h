@@ -33,6 +33,13 @@ const struct xid_info *xid_lookup(int code);
 /* All rows in code order; *n gets the count. */
 const struct xid_info *xid_catalog(size_t *n);
 
+/* The action an Xid 154 message announces ("GPU recovery action changed
+ * from 0x0 (None) to 0x2 (Node Reboot Required)"): None -> IGNORE, Drain
+ * P2P -> INVESTIGATE, Drain and Reset / GPU Reset Required -> RESET_GPU,
+ * Node Reboot Required -> RESTART_BM. NULL when the text says none of
+ * these. message is NUL-terminated. */
+const char *xid_recovery_action(const char *message);
+
 /* Severity rank of an action bucket (IGNORE 0 ... CONTACT_SUPPORT 8), -1
  * for an unknown name. */
 int xid_action_rank(const char *action);

@@ -221,6 +221,25 @@ const struct xid_info *xid_catalog(size_t *n)
 	return catalog;
 }
 
+const char *xid_recovery_action(const char *message)
+{
+	static const struct {
+		const char *name, *action;
+	} map[] = {{"(None)", "IGNORE"},
+		   {"(Drain P2P)", "INVESTIGATE"},
+		   {"(Drain and Reset)", "RESET_GPU"},
+		   {"(GPU Reset Required)", "RESET_GPU"},
+		   {"(Node Reboot Required)", "RESTART_BM"}};
+	const char *to = message ? strstr(message, " to 0x") : NULL;
+
+	if (!to)
+		return NULL;
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strstr(to, map[i].name))
+			return map[i].action;
+	return NULL;
+}
+
 int xid_action_rank(const char *action)
 {
 	static const char *const order[] = {

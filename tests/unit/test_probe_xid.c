@@ -323,6 +323,19 @@ static void test_catalogue(void **state)
 	assert_true(xid_action_rank("RESET_GPU") >
 		    xid_action_rank("RESTART_APP"));
 	assert_int_equal(xid_action_rank("NOPE"), -1);
+	assert_string_equal(xid_recovery_action("GPU recovery action changed "
+						"from 0x0 (None) to 0x2 (Node "
+						"Reboot Required)"),
+			    "RESTART_BM");
+	assert_string_equal(xid_recovery_action("changed from 0x2 (Node Reboot "
+						"Required) to 0x1 (GPU Reset "
+						"Required)"),
+			    "RESET_GPU");
+	assert_string_equal(xid_recovery_action("from 0x1 (GPU Reset Required) "
+						"to 0x0 (None)"),
+			    "IGNORE");
+	assert_null(xid_recovery_action("to 0x9 (Something New)"));
+	assert_null(xid_recovery_action(""));
 }
 
 static int run_xid(const char *args_json, json_t **facts, struct ml_err *err)
@@ -539,14 +552,15 @@ static void test_live(void **state)
 	/* busybox-style dmesg without --time-format, no journalctl */
 	snprintf(path, sizeof(path), "%s/journalctl", dir);
 	unlink(path);
-	write_exec(dir, "dmesg",
-		   "[ \"$1\" = --time-format ] && { echo 'dmesg: unrecognized "
-		   "option' >&2; exit 1; }\n"
-		   "echo '[    5.000000] NVRM: Xid (PCI:0000:3b:00): 48, pid=1, "
-		   "name=py, An uncorrectable double bit error'\n");
+	write_exec(
+	    dir, "dmesg",
+	    "[ \"$1\" = --time-format ] && { echo 'dmesg: unrecognized "
+	    "option' >&2; exit 1; }\n"
+	    "echo '[    5.000000] NVRM: Xid (PCI:0000:3b:00): 48, pid=1, "
+	    "name=py, An uncorrectable double bit error'\n");
 	assert_int_equal(run_xid("{}", &facts, &err), 0);
-	assert_string_equal(jget_str(json_object_get(facts, "source"), "kind", ""),
-			    "dmesg");
+	assert_string_equal(
+	    jget_str(json_object_get(facts, "source"), "kind", ""), "dmesg");
 	assert_string_equal(jget_str(facts, "worst_action", ""), "RESET_GPU");
 	json_decref(facts);
 	snprintf(path, sizeof(path), "%s/dmesg", dir);

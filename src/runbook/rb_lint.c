@@ -156,14 +156,13 @@ static void lint_review(const struct rb_runbook *rb, const struct rb_lint_opts *
 	if (rb->reviewed_ms > now + day)
 		rb_lint_add(l, o, rb->file, ln, cl, RB_LINT_WARNING,
 			    "review-in-future", "`reviewed:` is in the future");
-	due = rb->reviewed_ms + rb->review_every_ms;
-	if (now <= due)
+	if (rb_review_status(rb, now, &due) != RB_REVIEW_OVERDUE)
 		return;
 	dur_format(rb->review_every_ms, every, sizeof(every));
 	rb_lint_add(l, o, rb->file, ln, cl, RB_LINT_WARNING, "review-overdue",
 		    "review overdue by %lld days (reviewed %lld days ago, "
 		    "review every %s)",
-		    (long long)((now - due) / day),
+		    (long long)due,
 		    (long long)((now - rb->reviewed_ms) / day), every);
 }
 

@@ -191,6 +191,14 @@ static int expr_fail(const char *msg, const char *expr, const char *file,
 			n = 0;
 		}
 	}
+	if (str_starts(p, "')' expected (to close '(' at line 1) near ")) {
+		/* the wrapper's own parenthesis: say what the user wrote */
+		snprintf(tail, sizeof(tail),
+			 "unexpected %s (expected an operator or the end of "
+			 "the expression)",
+			 p + strlen("')' expected (to close '(' at line 1) near "));
+		p = tail;
+	}
 	if (n > 2 && line > 0) {
 		long last = 2;	/* the expression's last line in the chunk */
 

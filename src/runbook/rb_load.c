@@ -304,7 +304,7 @@ static int load_root(const struct rbl *c, const struct ydoc_node *root,
 	int rc;
 
 	if (!root)
-		return rbl_fail(c, NULL,
+		return ml_err_at(c->err, ML_EINPUT, c->file, 1, 1, "%s",
 				"empty runbook: expected a mapping with at "
 				"least `id:` (see docs/runbook-format.md)");
 	if (root->type != YDOC_MAP)
@@ -333,11 +333,14 @@ static int load_root(const struct rbl *c, const struct ydoc_node *root,
 	return 0;
 }
 
-/* Adds a hint to libyaml's messages when the line holds a tab. */
-static void hint_tabs(const char *text, size_t len, struct ml_err *err)
+/* Appends a hint to libyaml's message for what usually causes it: a tab
+ * on the line, or an unquoted {{template}} (YAML reads it as a mapping). */
+static void hint(const char *text, size_t len, struct ml_err *err)
 {
-	const char *p = text, *end = text + len;
+	const char *p = text, *end = text + len, *eol;
+	const char *h = NULL;
 	int line = 1;
+	size_t n;
 
 	if (!err || err->line <= 0)
 		return;
@@ -348,13 +351,68 @@ static void hint_tabs(const char *text, size_t len, struct ml_err *err)
 		p = nl + 1;
 		line++;
 	}
-	for (; p < end && *p != '\n'; p++)
-		if (*p == '\t') {
-			size_t n = strlen(err->msg);
-			snprintf(err->msg + n, sizeof(err->msg) - n, "%s",
-				 " (a tab: YAML indents with spaces only)");
-			return;
-		}
+	eol = memchr(p, '\n', (size_t)(end - p));
+	n = eol ? (size_t)(eol - p) : (size_t)(end - p);
+	if (memchr(p, '\t', n))
+		h = " (a tab: YAML indents with spaces only)";
+	else if (memmem(p, n, "{{", 2))
+		h = " (quote templates: \"{{name}}\")";
+	if (h) {
+		size_t m = strlen(err->msg);
+		snprintf(err->msg + m, sizeof(err->msg) - m, "%s", h);
+	}
+}
+
+/* Length of the valid UTF-8 sequence at p (1-4), or 0 when invalid. */
+static size_t utf8_len(const unsigned char *p, const unsigned char *end)
+{
+	size_t n, i;
+	unsigned c = p[0];
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF)
+		n = 2;
+	else if (c >= 0xE0 && c <= 0xEF)
+		n = 3;
+	else if (c >= 0xF0 && c <= 0xF4)
+		n = 4;
+	else
+		return 0;
+	if ((size_t)(end - p) < n)
+		return 0;
+	for (i = 1; i < n; i++)
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+	if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] > 0x9F) ||
+	    (c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] > 0x8F))
+		return 0; /* overlong, surrogate, beyond U+10FFFF */
+	return n;
+}
+
+/* Fails at the first byte that is not UTF-8 (libyaml gives no position
+ * for these). */
+static int check_utf8(const char *text, size_t len, const char *file,
+		      struct ml_err *err)
+{
+	const unsigned char *p = (const unsigned char *)text, *end = p + len;
+	int line = 1, col = 1;
+
+	while (p < end) {
+		size_t n = utf8_len(p, end);
+
+		if (!n)
+			return ml_err_at(err, ML_EINPUT, file, line, col,
+					 "not UTF-8 text (byte 0x%02X); save "
+					 "the runbook as UTF-8",
+					 *p);
+		if (*p == '\n')
+			line++, col = 1;
+		else
+			col++;
+		p += n;
+	}
+	return 0;
 }
 
 int rb_load_string(const char *text, size_t len, const char *name,
@@ -370,8 +428,10 @@ int rb_load_string(const char *text, size_t len, const char *name,
 		return ml_err_at(err, ML_EINPUT, c.file, 0, 0,
 				 "runbook larger than %d bytes",
 				 ML_MAX_CONFIG_BYTES);
+	if ((rc = check_utf8(text, len, c.file, err)) != 0)
+		return rc;
 	if ((rc = ydoc_load_string(text, len, c.file, &doc, err)) != 0) {
-		hint_tabs(text, len, err);
+		hint(text, len, err);
 		ydoc_free(&doc);
 		return rc;
 	}

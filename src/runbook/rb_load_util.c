@@ -127,9 +127,10 @@ int rbl_int(const struct rbl *c, const struct ydoc_node *n, const char *what,
 	int64_t v;
 
 	if (!n || n->type != YDOC_SCALAR || str_to_i64(n->value, &v) != 0)
-		return rbl_fail(c, n, "%s: expected a whole number, got %s%.40s",
-				what, n && n->type == YDOC_SCALAR ? "" : got(n),
-				n && n->type == YDOC_SCALAR ? n->value : "");
+		return rbl_fail(c, n, "%s: expected a whole number, got %s%.40s%s",
+				what, n && n->type == YDOC_SCALAR ? "`" : got(n),
+				n && n->type == YDOC_SCALAR ? n->value : "",
+				n && n->type == YDOC_SCALAR ? "`" : "");
 	if (v < lo || v > hi)
 		return rbl_fail(c, n, "%s: expected a number from %lld to %lld, got %lld",
 				what, lo, hi, (long long)v);

@@ -115,11 +115,12 @@ int rb_matcher_parse(const char *text, struct rb_matcher *m,
 	m->label[p - start] = '\0';
 	p = skip_ws(p);
 	if (parse_op(&p, &m->op) != 0) {
+		rc = ml_err_set(err, ML_EINPUT,
+				"expected an operator (=, !=, =~ or !~) after "
+				"label `%.60s`, as in `%s =~ \"A|B\"`",
+				m->label, m->label);
 		rb_matcher_free(m);
-		return ml_err_set(err, ML_EINPUT,
-				  "expected an operator (=, !=, =~ or !~) after "
-				  "label `%.60s`",
-				  m->label ? m->label : "");
+		return rc;
 	}
 	if ((rc = parse_value(p, m, err)) != 0) {
 		rb_matcher_free(m);

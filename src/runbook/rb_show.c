@@ -100,7 +100,9 @@ static void step_md(struct buf *b, const struct rb_step *s, int indent)
 		if (strchr(s->run, '\n')) {
 			const char *p = s->run;
 
-			buf_printf(b, "run:\n\n%*s```sh\n", indent + 3, "");
+			buf_puts(b, "run");
+			step_opts(b, s);
+			buf_printf(b, ":\n\n%*s```sh\n", indent + 3, "");
 			while (*p) {
 				const char *nl = strchr(p, '\n');
 				size_t n = nl ? (size_t)(nl - p) : strlen(p);
@@ -108,10 +110,7 @@ static void step_md(struct buf *b, const struct rb_step *s, int indent)
 				buf_printf(b, "%*s%.*s\n", indent + 3, "", (int)n, p);
 				p += n + (nl ? 1 : 0);
 			}
-			buf_printf(b, "%*s```\n\n%*s", indent + 3, "", indent + 3, "");
-			buf_puts(b, "(run");
-			step_opts(b, s);
-			buf_puts(b, ")");
+			buf_printf(b, "%*s```\n", indent + 3, "");
 			return;
 		}
 		buf_puts(b, "run ");

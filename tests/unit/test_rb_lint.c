@@ -268,6 +268,59 @@ static void test_duplicates_and_json(void **state)
 	free(a);
 }
 
+/* Loads and lints text; must never crash (ASan watches), and a load
+ * failure must carry a message and a position inside the text. */
+static void survive(const char *text, size_t len)
+{
+	struct rb_runbook *rb = NULL;
+	struct rb_lint l = {0};
+	struct ml_err err;
+
+	ml_err_clear(&err);
+	if (rb_load_string(text, len, "m.yaml", &rb, &err) != 0) {
+		assert_true(err.msg[0] != '\0');
+		assert_true(err.line >= 1 && err.line <= 2000);
+		return;
+	}
+	rb_lint_runbook(rb, &opts, &l);
+	rb_lint_free(&l);
+	rb_free(rb);
+}
+
+/* Every prefix of each example (truncated files) and a few thousand
+ * seeded byte mutations load or fail cleanly. */
+static void test_mutations(void **state)
+{
+	static const char *const ex[] = {"runbooks/examples/gpu-oom.yaml",
+					 "runbooks/examples/rolling-restart.yaml"};
+	static const char junk[] = "\t\n\r\0\"'{}[]:-#&*!|>%@`$\\\xff\xc3";
+	unsigned seed = 12345;
+
+	(void)state;
+	for (size_t e = 0; e < 2; e++) {
+		char *path = path_of("ML_SRC", ex[e]);
+		struct buf b = BUF_INIT;
+		char *copy;
+
+		assert_int_equal(buf_read_file(&b, path, 1 << 20), 0);
+		for (size_t n = 0; n <= b.len; n += 7)
+			survive(buf_str(&b), n);
+		copy = xmalloc(b.len + 1);
+		for (int i = 0; i < 1500; i++) {
+			memcpy(copy, buf_str(&b), b.len + 1);
+			for (int k = 0; k < 3; k++) {
+				seed = seed * 1103515245u + 12345u;
+				copy[(seed >> 8) % b.len] =
+					junk[(seed >> 20) % (sizeof(junk) - 1)];
+			}
+			survive(copy, b.len);
+		}
+		free(copy);
+		buf_free(&b);
+		free(path);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -279,6 +332,7 @@ int main(void)
 		cmocka_unit_test(test_shell_refs_scan),
 		cmocka_unit_test(test_facts_and_remedies),
 		cmocka_unit_test(test_duplicates_and_json),
+		cmocka_unit_test(test_mutations),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

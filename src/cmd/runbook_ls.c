@@ -108,9 +108,9 @@ static int load_all(const char *dir, int quiet, struct row **rows, size_t *n,
 		ml_err_clear(&e);
 		if (rb_load_file(files[i], &rb, &e) != 0) {
 			json_array_append_new(
-				errors, json_pack("{s:s, s:i, s:i, s:s}", "file",
-						  files[i], "line", e.line, "col",
-						  e.col, "message", e.msg));
+			    errors, json_pack("{s:s, s:i, s:i, s:s}", "file",
+					      files[i], "line", e.line, "col",
+					      e.col, "message", e.msg));
 			if (!quiet)
 				ml_err_print(&e);
 		} else {
@@ -171,7 +171,8 @@ static int exec_runbook_ls(const struct cmd_entry *self, int argc, char **argv)
 	else if (n)
 		print_table(rows, n);
 	else if (!json_array_size(errors))
-		fprintf(stderr, "mloncall runbook ls: no runbooks under %s\n", dir);
+		fprintf(stderr, "mloncall runbook ls: no runbooks under %s\n",
+			dir);
 	rc = json_array_size(errors) ? ML_EXIT_FINDING : ML_EXIT_OK;
 	for (size_t i = 0; i < n; i++)
 		rb_free(rows[i].rb);
@@ -181,29 +182,29 @@ static int exec_runbook_ls(const struct cmd_entry *self, int argc, char **argv)
 }
 
 const struct cmd_entry cmd_runbook_ls_entry = {
-	.path = "runbook ls",
-	.summary = "list runbooks: id, severity, owner, review status, title",
-	.help = "Usage: mloncall runbook ls [DIR] [-o text|json]\n"
-		"\n"
-		"Lists the runbooks under DIR (default: ./runbooks; searched\n"
-		"recursively for *.yaml and *.yml, scenario tests *.test.yaml\n"
-		"skipped), sorted by path. REVIEW is `ok`, `due in N days` (due\n"
-		"within 14 days), `overdue N days` or `never reviewed`, from\n"
-		"`reviewed:` and `review_every:` (default 90d). Runbooks that do\n"
-		"not load are reported on stderr (file:line:col) and skipped.\n"
-		"\n"
-		"Options:\n"
-		"  -o FORMAT   text (default) or json: {runbooks: [{id, title,\n"
-		"              severity, owner, file, reviewed, review: {status,\n"
-		"              days}, triggers}], errors: [{file, line, col,\n"
-		"              message}]}\n"
-		"\n"
-		"Examples:\n"
-		"  mloncall runbook ls runbooks/\n"
-		"  mloncall runbook ls runbooks/ -o json | jq -r '.runbooks[] |\n"
-		"    select(.review.status == \"overdue\") | .id'\n"
-		"\n"
-		"Exit status: 0 listed, 1 some runbooks do not load, 2 usage\n"
-		"error or DIR does not exist.\n",
-	.exec = exec_runbook_ls,
+    .path = "runbook ls",
+    .summary = "list runbooks: id, severity, owner, review status, title",
+    .help = "Usage: mloncall runbook ls [DIR] [-o text|json]\n"
+	    "\n"
+	    "Lists the runbooks under DIR (default: ./runbooks; searched\n"
+	    "recursively for *.yaml and *.yml, scenario tests *.test.yaml\n"
+	    "skipped), sorted by path. REVIEW is `ok`, `due in N days` (due\n"
+	    "within 14 days), `overdue N days` or `never reviewed`, from\n"
+	    "`reviewed:` and `review_every:` (default 90d). Runbooks that do\n"
+	    "not load are reported on stderr (file:line:col) and skipped.\n"
+	    "\n"
+	    "Options:\n"
+	    "  -o FORMAT   text (default) or json: {runbooks: [{id, title,\n"
+	    "              severity, owner, file, reviewed, review: {status,\n"
+	    "              days}, triggers}], errors: [{file, line, col,\n"
+	    "              message}]}\n"
+	    "\n"
+	    "Examples:\n"
+	    "  mloncall runbook ls runbooks/\n"
+	    "  mloncall runbook ls runbooks/ -o json | jq -r '.runbooks[] |\n"
+	    "    select(.review.status == \"overdue\") | .id'\n"
+	    "\n"
+	    "Exit status: 0 listed, 1 some runbooks do not load, 2 usage\n"
+	    "error or DIR does not exist.\n",
+    .exec = exec_runbook_ls,
 };

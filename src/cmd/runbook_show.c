@@ -9,7 +9,8 @@
 #include "core/strutil.h"
 #include "runbook/rb.h"
 
-static int exec_runbook_show(const struct cmd_entry *self, int argc, char **argv)
+static int exec_runbook_show(const struct cmd_entry *self, int argc,
+			     char **argv)
 {
 	enum out_fmt fmt = OUT_MARKDOWN;
 	const char *file = NULL;
@@ -30,8 +31,10 @@ static int exec_runbook_show(const struct cmd_entry *self, int argc, char **argv
 		} else if (a[0] == '-' && a[1]) {
 			return cmd_usage(self, "unknown option `%s`", a);
 		} else if (file) {
-			return cmd_usage(self, "one runbook at a time (got `%s` "
-					       "and `%s`)", file, a);
+			return cmd_usage(self,
+					 "one runbook at a time (got `%s` "
+					 "and `%s`)",
+					 file, a);
 		} else {
 			file = a;
 		}
@@ -59,27 +62,28 @@ static int exec_runbook_show(const struct cmd_entry *self, int argc, char **argv
 }
 
 const struct cmd_entry cmd_runbook_show_entry = {
-	.path = "runbook show",
-	.summary = "print a runbook as Markdown (for a wiki) or JSON",
-	.help = "Usage: mloncall runbook show FILE [-o md|json]\n"
-		"\n"
-		"Renders a runbook as Markdown: title, severity and response\n"
-		"time, owner, review status, triggers, params table, numbered\n"
-		"steps per phase (prechecks, diagnose, remedies, procedure,\n"
-		"verify, rollback), the cases that pick a remedy, acceptance\n"
-		"criteria and contacts. Paste it in a wiki or link it from an\n"
-		"alert. Secret param defaults are shown as ***.\n"
-		"\n"
-		"Options:\n"
-		"  -o FORMAT   md (default; `text` is the same) or json (the\n"
-		"              loaded runbook, schema in docs/runbook-format.md)\n"
-		"\n"
-		"Examples:\n"
-		"  mloncall runbook show runbooks/examples/gpu-oom.yaml\n"
-		"  mloncall runbook show runbooks/examples/gpu-oom.yaml > gpu-oom.md\n"
-		"  mloncall runbook show runbooks/examples/disk-full.yaml -o json\n"
-		"\n"
-		"Exit status: 0 shown, 2 the file does not load (the message\n"
-		"names file:line:col).\n",
-	.exec = exec_runbook_show,
+    .path = "runbook show",
+    .summary = "print a runbook as Markdown (for a wiki) or JSON",
+    .help =
+	"Usage: mloncall runbook show FILE [-o md|json]\n"
+	"\n"
+	"Renders a runbook as Markdown: title, severity and response\n"
+	"time, owner, review status, triggers, params table, numbered\n"
+	"steps per phase (prechecks, diagnose, remedies, procedure,\n"
+	"verify, rollback), the cases that pick a remedy, acceptance\n"
+	"criteria and contacts. Paste it in a wiki or link it from an\n"
+	"alert. Secret param defaults are shown as ***.\n"
+	"\n"
+	"Options:\n"
+	"  -o FORMAT   md (default; `text` is the same) or json (the\n"
+	"              loaded runbook, schema in docs/runbook-format.md)\n"
+	"\n"
+	"Examples:\n"
+	"  mloncall runbook show runbooks/examples/gpu-oom.yaml\n"
+	"  mloncall runbook show runbooks/examples/gpu-oom.yaml > gpu-oom.md\n"
+	"  mloncall runbook show runbooks/examples/disk-full.yaml -o json\n"
+	"\n"
+	"Exit status: 0 shown, 2 the file does not load (the message\n"
+	"names file:line:col).\n",
+    .exec = exec_runbook_show,
 };

@@ -62,7 +62,8 @@ json_t *rb_step_to_json(const struct rb_step *s)
 	case RB_STEP_PROBE:
 		jset_str(o, "probe", s->probe);
 		json_object_set_new(o, "with",
-				    s->with ? json_deep_copy(s->with) : json_object());
+				    s->with ? json_deep_copy(s->with)
+					    : json_object());
 		jset_str(o, "as", s->as ? s->as : s->probe);
 		break;
 	case RB_STEP_WAIT:
@@ -107,7 +108,8 @@ static json_t *params_json(const struct rb_runbook *rb)
 		jset_str(o, "name", p->name);
 		jset_str(o, "type", rb_param_type_name(p->type));
 		jset_bool(o, "required", p->required);
-		jset_str(o, "default", p->secret ? (p->dflt ? "***" : NULL) : p->dflt);
+		jset_str(o, "default",
+			 p->secret ? (p->dflt ? "***" : NULL) : p->dflt);
 		jset_str(o, "pattern", p->pattern);
 		for (size_t j = 0; j < p->n_choices; j++)
 			json_array_append_new(ch, json_string(p->choices[j]));
@@ -164,7 +166,8 @@ static void meta_json(json_t *o, const struct rb_runbook *rb, int64_t now_ms)
 	jset_str(o, "id", rb->id);
 	jset_str(o, "title", rb->title);
 	jset_str(o, "description", rb->description);
-	jset_str(o, "severity", rb->severity ? rb_severity_name(rb->severity) : NULL);
+	jset_str(o, "severity",
+		 rb->severity ? rb_severity_name(rb->severity) : NULL);
 	jset_str(o, "owner", rb->owner);
 	if (rb->reviewed_ms) {
 		time_format(rb->reviewed_ms, date, sizeof(date));
@@ -191,7 +194,8 @@ json_t *rb_to_json(const struct rb_runbook *rb, int64_t now_ms)
 		json_t *tmp = json_object();
 
 		set_steps(tmp, "s", &rb->remedies[i].steps);
-		json_object_set(rem, rb->remedies[i].name, json_object_get(tmp, "s"));
+		json_object_set(rem, rb->remedies[i].name,
+				json_object_get(tmp, "s"));
 		json_decref(tmp);
 	}
 	json_object_set_new(o, "remedies", rem);
@@ -199,13 +203,14 @@ json_t *rb_to_json(const struct rb_runbook *rb, int64_t now_ms)
 	set_steps(o, "verify", &rb->verify);
 	if (rb->rollback_none)
 		json_object_set_new(o, "rollback",
-				    json_pack("{s:b, s:s?}", "none", 1, "reason",
-					      rb->rollback_reason));
+				    json_pack("{s:b, s:s?}", "none", 1,
+					      "reason", rb->rollback_reason));
 	else
 		set_steps(o, "rollback", &rb->rollback);
 	jset_int(o, "max_attempts", rb->max_attempts);
 	json_object_set_new(o, "contacts",
-			    rb->contacts ? json_deep_copy(rb->contacts) : json_object());
+			    rb->contacts ? json_deep_copy(rb->contacts)
+					 : json_object());
 	for (size_t i = 0; i < rb->n_acceptance; i++)
 		json_array_append_new(acc, json_string(rb->acceptance[i]));
 	json_object_set_new(o, "acceptance", acc);

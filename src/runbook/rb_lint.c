@@ -84,13 +84,14 @@ static void at(const struct rb_runbook *rb, struct rb_pos p, int *line,
 static int steps_check(const struct rb_steps *s)
 {
 	for (size_t i = 0; i < s->n; i++)
-		if (s->v[i].kind == RB_STEP_RUN || s->v[i].kind == RB_STEP_PROBE)
+		if (s->v[i].kind == RB_STEP_RUN ||
+		    s->v[i].kind == RB_STEP_PROBE)
 			return 1;
 	return 0;
 }
 
-static void lint_standard(const struct rb_runbook *rb, const struct rb_lint_opts *o,
-			  struct rb_lint *l)
+static void lint_standard(const struct rb_runbook *rb,
+			  const struct rb_lint_opts *o, struct rb_lint *l)
 {
 	const char *f = rb->file;
 	int ln, cl;
@@ -106,31 +107,37 @@ static void lint_standard(const struct rb_runbook *rb, const struct rb_lint_opts
 		rb_lint_add(l, o, f, ln, cl, RB_LINT_WARNING, "no-severity",
 			    "no `severity:` (P1 to P4)");
 	if (!rb->n_trigger)
-		rb_lint_add(l, o, f, ln, cl, RB_LINT_WARNING, "no-trigger",
-			    "no `trigger:`: no alert will route to this runbook");
+		rb_lint_add(
+		    l, o, f, ln, cl, RB_LINT_WARNING, "no-trigger",
+		    "no `trigger:`: no alert will route to this runbook");
 	if (!rb->prechecks.n)
 		rb_lint_add(l, o, f, ln, cl, RB_LINT_WARNING, "no-prechecks",
-			    "no `prechecks:`: check the situation before changing anything");
+			    "no `prechecks:`: check the situation before "
+			    "changing anything");
 	if (!rb->procedure.n && !rb->n_remedies)
 		rb_lint_add(l, o, f, ln, cl, RB_LINT_ERROR, "no-procedure",
-			    "neither `procedure:` nor `remedies:`: the runbook does nothing");
+			    "neither `procedure:` nor `remedies:`: the runbook "
+			    "does nothing");
 	if (rb->procedure.n && rb->n_cases) {
 		at(rb, rb->at_procedure, &ln, &cl);
-		rb_lint_add(l, o, f, ln, cl, RB_LINT_WARNING, "procedure-ignored",
-			    "`procedure:` never runs when `diagnose.cases` pick a "
-			    "remedy; move its steps into a remedy");
+		rb_lint_add(
+		    l, o, f, ln, cl, RB_LINT_WARNING, "procedure-ignored",
+		    "`procedure:` never runs when `diagnose.cases` pick a "
+		    "remedy; move its steps into a remedy");
 	}
 	at(rb, rb->at_verify, &ln, &cl);
 	if (!rb->verify.n)
 		rb_lint_add(l, o, f, ln, cl, RB_LINT_ERROR, "no-verify",
 			    "no `verify:`: how do we know the fix worked?");
 	else if (!steps_check(&rb->verify))
-		rb_lint_add(l, o, f, ln, cl, RB_LINT_ERROR, "no-verify",
-			    "`verify:` has no run or probe step: it checks nothing");
+		rb_lint_add(
+		    l, o, f, ln, cl, RB_LINT_ERROR, "no-verify",
+		    "`verify:` has no run or probe step: it checks nothing");
 	at(rb, rb->at_rollback, &ln, &cl);
 	if (!rb->rollback.n && !rb->rollback_none)
 		rb_lint_add(l, o, f, ln, cl, RB_LINT_ERROR, "no-rollback",
-			    "no `rollback:`: give the steps, or `rollback: {none: true, "
+			    "no `rollback:`: give the steps, or `rollback: "
+			    "{none: true, "
 			    "reason: \"why\"}`");
 	else if (rb->rollback_none &&
 		 (!rb->rollback_reason || !*rb->rollback_reason))
@@ -138,8 +145,8 @@ static void lint_standard(const struct rb_runbook *rb, const struct rb_lint_opts
 			    "`rollback: {none: true}` needs a `reason:`");
 }
 
-static void lint_review(const struct rb_runbook *rb, const struct rb_lint_opts *o,
-			struct rb_lint *l)
+static void lint_review(const struct rb_runbook *rb,
+			const struct rb_lint_opts *o, struct rb_lint *l)
 {
 	int64_t now = o && o->now_ms ? o->now_ms : time_now_ms();
 	int64_t due, day = 86400000;
@@ -148,7 +155,8 @@ static void lint_review(const struct rb_runbook *rb, const struct rb_lint_opts *
 
 	at(rb, rb->at_reviewed, &ln, &cl);
 	if (!rb->reviewed_ms) {
-		rb_lint_add(l, o, rb->file, ln, cl, RB_LINT_WARNING, "no-review",
+		rb_lint_add(l, o, rb->file, ln, cl, RB_LINT_WARNING,
+			    "no-review",
 			    "no `reviewed:` date: when did someone last check "
 			    "these steps?");
 		return;
@@ -162,8 +170,8 @@ static void lint_review(const struct rb_runbook *rb, const struct rb_lint_opts *
 	rb_lint_add(l, o, rb->file, ln, cl, RB_LINT_WARNING, "review-overdue",
 		    "review overdue by %lld days (reviewed %lld days ago, "
 		    "review every %s)",
-		    (long long)due,
-		    (long long)((now - rb->reviewed_ms) / day), every);
+		    (long long)due, (long long)((now - rb->reviewed_ms) / day),
+		    every);
 }
 
 void rb_lint_runbook(const struct rb_runbook *rb, const struct rb_lint_opts *o,
@@ -201,7 +209,8 @@ static void lint_dups(struct rb_runbook **rbs, size_t n,
 			continue;
 		for (size_t j = 0; j < i; j++)
 			if (rbs[j] && !strcmp(rbs[i]->id, rbs[j]->id)) {
-				rb_lint_add(l, o, rbs[i]->file, rbs[i]->at_id.line,
+				rb_lint_add(l, o, rbs[i]->file,
+					    rbs[i]->at_id.line,
 					    rbs[i]->at_id.col, RB_LINT_ERROR,
 					    "duplicate-id",
 					    "id `%s` is already used by %s:%d",
@@ -255,7 +264,8 @@ json_t *rb_lint_json(const struct rb_lint *l)
 		jset_str(o, "file", f->file);
 		jset_int(o, "line", f->line);
 		jset_int(o, "col", f->col);
-		jset_str(o, "level", f->level == RB_LINT_ERROR ? "error" : "warning");
+		jset_str(o, "level",
+			 f->level == RB_LINT_ERROR ? "error" : "warning");
 		jset_str(o, "code", f->code);
 		jset_str(o, "message", f->message);
 		json_array_append_new(arr, o);

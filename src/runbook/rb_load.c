@@ -15,10 +15,10 @@
 #include "runbook/rb_load_int.h"
 
 static const char *const top_keys[] = {
-	"id",	    "title",	 "description", "severity", "owner",
-	"reviewed", "review_every", "auto",	"trigger",  "params",
-	"prechecks", "diagnose", "remedies",	"procedure", "verify",
-	"rollback", "max_attempts", "contacts", "acceptance", NULL};
+    "id",	 "title",	 "description", "severity",   "owner",
+    "reviewed",	 "review_every", "auto",	"trigger",    "params",
+    "prechecks", "diagnose",	 "remedies",	"procedure",  "verify",
+    "rollback",	 "max_attempts", "contacts",	"acceptance", NULL};
 
 static int load_id(const struct rbl *c, const struct ydoc_node *v,
 		   struct rb_runbook *rb)
@@ -29,8 +29,8 @@ static int load_id(const struct rbl *c, const struct ydoc_node *v,
 	if ((rc = rbl_str(c, v, "`id`", &rb->id)) != 0)
 		return rc;
 	s = rb->id;
-	if (strlen(s) > RBL_MAX_NAME || !((*s >= 'a' && *s <= 'z') ||
-					  (*s >= '0' && *s <= '9')))
+	if (strlen(s) > RBL_MAX_NAME ||
+	    !((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')))
 		goto bad;
 	for (; *s; s++)
 		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
@@ -48,11 +48,13 @@ bad:
 static int load_severity(const struct rbl *c, const struct ydoc_node *v,
 			 struct rb_runbook *rb)
 {
-	if (v->type != YDOC_SCALAR || rb_severity_parse(v->value, &rb->severity))
+	if (v->type != YDOC_SCALAR ||
+	    rb_severity_parse(v->value, &rb->severity))
 		return rbl_fail(c, v,
 				"`severity`: expected P1, P2, P3 or P4 (or "
 				"critical, high, warning, info), got %s%.40s%s",
-				v->type == YDOC_SCALAR ? "`" : ydoc_type_name(v),
+				v->type == YDOC_SCALAR ? "`"
+						       : ydoc_type_name(v),
 				v->type == YDOC_SCALAR ? v->value : "",
 				v->type == YDOC_SCALAR ? "`" : "");
 	return 0;
@@ -66,7 +68,8 @@ static int load_reviewed(const struct rbl *c, const struct ydoc_node *v,
 		return rbl_fail(c, v,
 				"`reviewed`: expected a date like 2026-11-01, "
 				"got %s%.40s%s",
-				v->type == YDOC_SCALAR ? "`" : ydoc_type_name(v),
+				v->type == YDOC_SCALAR ? "`"
+						       : ydoc_type_name(v),
 				v->type == YDOC_SCALAR ? v->value : "",
 				v->type == YDOC_SCALAR ? "`" : "");
 	return 0;
@@ -92,15 +95,17 @@ static int load_cases(const struct rbl *c, const struct ydoc_node *n,
 		k->line = m->line;
 		k->col = m->col;
 		if (!(v = ydoc_get(m, "when")))
-			return rbl_fail(c, m, "a case needs `when:` (a Lua "
-					      "expression over facts)");
+			return rbl_fail(c, m,
+					"a case needs `when:` (a Lua "
+					"expression over facts)");
 		if ((rc = rbl_str(c, v, "`when`", &k->when)) != 0)
 			return rc;
 		k->when_line = v->line;
 		k->when_col = v->col;
 		if (!(v = ydoc_get(m, "cause")))
-			return rbl_fail(c, m, "a case needs `cause:` (a short "
-					      "name of the cause)");
+			return rbl_fail(c, m,
+					"a case needs `cause:` (a short "
+					"name of the cause)");
 		if ((rc = rbl_str(c, v, "`cause`", &k->cause)) != 0)
 			return rc;
 		if ((v = ydoc_get(m, "remedy")) &&
@@ -148,13 +153,16 @@ static int load_remedies(const struct rbl *c, const struct ydoc_node *n,
 
 		rb->n_remedies = i + 1;
 		if (!*k->value || strlen(k->value) > RBL_MAX_NAME)
-			return rbl_fail(c, k, "remedy name: expected 1 to %d "
-					      "characters", RBL_MAX_NAME);
+			return rbl_fail(c, k,
+					"remedy name: expected 1 to %d "
+					"characters",
+					RBL_MAX_NAME);
 		r->name = xstrdup(k->value);
 		r->line = k->line;
 		r->col = k->col;
 		snprintf(what, sizeof(what), "remedy `%s`", r->name);
-		if ((rc = rbl_steps(c, ydoc_val(n, i), what, 0, &r->steps)) != 0)
+		if ((rc = rbl_steps(c, ydoc_val(n, i), what, 0, &r->steps)) !=
+		    0)
 			return rc;
 	}
 	return 0;
@@ -197,9 +205,11 @@ static int load_contacts(const struct rbl *c, const struct ydoc_node *n,
 		const struct ydoc_node *v = ydoc_val(n, i);
 
 		if (v->type != YDOC_SCALAR || rbl_is_null(v))
-			return rbl_fail(c, v, "`contacts.%.64s`: expected a name "
-					      "or handle, got %s",
-					ydoc_key(n, i)->value, ydoc_type_name(v));
+			return rbl_fail(c, v,
+					"`contacts.%.64s`: expected a name "
+					"or handle, got %s",
+					ydoc_key(n, i)->value,
+					ydoc_type_name(v));
 	}
 	rb->contacts = json_object();
 	for (size_t i = 0; i < n->n; i++)
@@ -236,17 +246,17 @@ static struct rb_pos *pos_of(struct rb_runbook *rb, const char *k)
 		const char *key;
 		size_t off;
 	} tab[] = {
-		{"id", offsetof(struct rb_runbook, at_id)},
-		{"severity", offsetof(struct rb_runbook, at_severity)},
-		{"reviewed", offsetof(struct rb_runbook, at_reviewed)},
-		{"trigger", offsetof(struct rb_runbook, at_trigger)},
-		{"params", offsetof(struct rb_runbook, at_params)},
-		{"prechecks", offsetof(struct rb_runbook, at_prechecks)},
-		{"diagnose", offsetof(struct rb_runbook, at_diagnose)},
-		{"remedies", offsetof(struct rb_runbook, at_remedies)},
-		{"procedure", offsetof(struct rb_runbook, at_procedure)},
-		{"verify", offsetof(struct rb_runbook, at_verify)},
-		{"rollback", offsetof(struct rb_runbook, at_rollback)},
+	    {"id", offsetof(struct rb_runbook, at_id)},
+	    {"severity", offsetof(struct rb_runbook, at_severity)},
+	    {"reviewed", offsetof(struct rb_runbook, at_reviewed)},
+	    {"trigger", offsetof(struct rb_runbook, at_trigger)},
+	    {"params", offsetof(struct rb_runbook, at_params)},
+	    {"prechecks", offsetof(struct rb_runbook, at_prechecks)},
+	    {"diagnose", offsetof(struct rb_runbook, at_diagnose)},
+	    {"remedies", offsetof(struct rb_runbook, at_remedies)},
+	    {"procedure", offsetof(struct rb_runbook, at_procedure)},
+	    {"verify", offsetof(struct rb_runbook, at_verify)},
+	    {"rollback", offsetof(struct rb_runbook, at_rollback)},
 	};
 
 	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
@@ -292,7 +302,8 @@ static int load_key(const struct rbl *c, const char *k,
 	if (!strcmp(k, "rollback"))
 		return load_rollback(c, v, rb);
 	if (!strcmp(k, "max_attempts"))
-		return rbl_int(c, v, "`max_attempts`", 1, 100, &rb->max_attempts);
+		return rbl_int(c, v, "`max_attempts`", 1, 100,
+			       &rb->max_attempts);
 	if (!strcmp(k, "contacts"))
 		return load_contacts(c, v, rb);
 	return load_acceptance(c, v, rb);
@@ -305,8 +316,8 @@ static int load_root(const struct rbl *c, const struct ydoc_node *root,
 
 	if (!root)
 		return ml_err_at(c->err, ML_EINPUT, c->file, 1, 1, "%s",
-				"empty runbook: expected a mapping with at "
-				"least `id:` (see docs/runbook-format.md)");
+				 "empty runbook: expected a mapping with at "
+				 "least `id:` (see docs/runbook-format.md)");
 	if (root->type != YDOC_MAP)
 		return rbl_fail(c, root,
 				"expected a runbook (a mapping with `id:`, "
@@ -328,8 +339,9 @@ static int load_root(const struct rbl *c, const struct ydoc_node *root,
 			return rc;
 	}
 	if (!rb->id)
-		return rbl_fail(c, root, "a runbook needs `id:` (a short "
-					 "name like `gpu-oom`)");
+		return rbl_fail(c, root,
+				"a runbook needs `id:` (a short "
+				"name like `gpu-oom`)");
 	return 0;
 }
 
@@ -449,8 +461,7 @@ int rb_load_string(const char *text, size_t len, const char *name,
 	return 0;
 }
 
-int rb_load_file(const char *path, struct rb_runbook **out,
-		 struct ml_err *err)
+int rb_load_file(const char *path, struct rb_runbook **out, struct ml_err *err)
 {
 	struct buf b = BUF_INIT;
 	int rc;
@@ -460,8 +471,8 @@ int rb_load_file(const char *path, struct rb_runbook **out,
 		int e = errno;
 
 		buf_free(&b);
-		return ml_err_at(err, e == ENOENT ? ML_ENOTFOUND : ML_EIO,
-				 path, 0, 0, "cannot read: %s",
+		return ml_err_at(err, e == ENOENT ? ML_ENOTFOUND : ML_EIO, path,
+				 0, 0, "cannot read: %s",
 				 e == EFBIG ? "file larger than the limit "
 					      "(16 MiB)"
 					    : strerror(e));

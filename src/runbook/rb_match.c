@@ -62,8 +62,7 @@ static int parse_op(const char **pp, enum rb_match_op *op)
 }
 
 /* Reads the value after the operator into m->value. */
-static int parse_value(const char *p, struct rb_matcher *m,
-		       struct ml_err *err)
+static int parse_value(const char *p, struct rb_matcher *m, struct ml_err *err)
 {
 	struct buf b = BUF_INIT;
 	const char *end;
@@ -95,8 +94,7 @@ static int parse_value(const char *p, struct rb_matcher *m,
 	return 0;
 }
 
-int rb_matcher_parse(const char *text, struct rb_matcher *m,
-		     struct ml_err *err)
+int rb_matcher_parse(const char *text, struct rb_matcher *m, struct ml_err *err)
 {
 	const char *p = skip_ws(text), *start = p;
 	int rc;

@@ -79,9 +79,11 @@ static void with_md(struct buf *b, const json_t *with)
 	json_t *v;
 	int first = 1;
 
-	json_object_foreach((json_t *)with, k, v) {
-		char *t = json_is_string(v) ? NULL
-					    : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	json_object_foreach((json_t *)with, k, v)
+	{
+		char *t = json_is_string(v)
+			      ? NULL
+			      : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 
 		buf_puts(b, first ? " with " : ", ");
 		buf_printf(b, "%s=", k);
@@ -107,7 +109,8 @@ static void step_md(struct buf *b, const struct rb_step *s, int indent)
 				const char *nl = strchr(p, '\n');
 				size_t n = nl ? (size_t)(nl - p) : strlen(p);
 
-				buf_printf(b, "%*s%.*s\n", indent + 3, "", (int)n, p);
+				buf_printf(b, "%*s%.*s\n", indent + 3, "",
+					   (int)n, p);
 				p += n + (nl ? 1 : 0);
 			}
 			buf_printf(b, "%*s```\n", indent + 3, "");
@@ -137,8 +140,9 @@ static void step_md(struct buf *b, const struct rb_step *s, int indent)
 	case RB_STEP_BATCH:
 		buf_puts(b, "for each item of ");
 		code(b, s->items);
-		buf_printf(b, ", %d at a time, stop at the first failure "
-			      "($ITEM is the item):\n",
+		buf_printf(b,
+			   ", %d at a time, stop at the first failure "
+			   "($ITEM is the item):\n",
 			   s->parallel);
 		if (s->before.n) {
 			buf_printf(b, "%*s- before:\n", indent + 3, "");
@@ -166,8 +170,7 @@ static void steps_md(struct buf *b, const struct rb_steps *ss, int indent)
 	}
 }
 
-static void section(struct buf *b, const char *title,
-		    const struct rb_steps *ss)
+static void section(struct buf *b, const char *title, const struct rb_steps *ss)
 {
 	if (!ss->n)
 		return;
@@ -177,10 +180,9 @@ static void section(struct buf *b, const char *title,
 
 static const char *sla(enum rb_severity s)
 {
-	static const char *const t[] = {"", "respond within 15 min",
-					"respond within 1 h",
-					"respond within 4 h",
-					"respond within 24 h"};
+	static const char *const t[] = {
+	    "", "respond within 15 min", "respond within 1 h",
+	    "respond within 4 h", "respond within 24 h"};
 
 	return (unsigned)s <= RB_P4 ? t[s] : "";
 }
@@ -267,7 +269,8 @@ static void params_md(struct buf *b, const struct rb_runbook *rb)
 		const struct rb_param *p = &rb->params[i];
 
 		buf_printf(b, "| `%s` | %s | %s | ", p->name,
-			   rb_param_type_name(p->type), p->required ? "yes" : "no");
+			   rb_param_type_name(p->type),
+			   p->required ? "yes" : "no");
 		cell(b, p->secret && p->dflt ? "***" : p->dflt, 1);
 		buf_puts(b, " | ");
 		if (p->pattern)
@@ -326,7 +329,8 @@ static void tail_md(struct buf *b, const struct rb_runbook *rb)
 	}
 	if (rb->contacts && json_object_size(rb->contacts)) {
 		buf_puts(b, "\n## Contacts\n\n| role | who |\n|---|---|\n");
-		json_object_foreach(rb->contacts, k, v) {
+		json_object_foreach(rb->contacts, k, v)
+		{
 			buf_puts(b, "| ");
 			cell(b, k, 0);
 			buf_puts(b, " | ");
@@ -336,8 +340,7 @@ static void tail_md(struct buf *b, const struct rb_runbook *rb)
 	}
 }
 
-void rb_render_md(const struct rb_runbook *rb, int64_t now_ms,
-		  struct buf *b)
+void rb_render_md(const struct rb_runbook *rb, int64_t now_ms, struct buf *b)
 {
 	header_md(b, rb, now_ms);
 	trigger_md(b, rb);

@@ -41,7 +41,8 @@ static void check_broken(const char *file)
 
 	assert_int_equal(buf_read_file(&text, file, 1 << 20), 0);
 	if (sscanf(buf_str(&text), "# expect: %d:%d %63[a-z-]: %n", &line, &col,
-		   code, &n) != 3 || !n)
+		   code, &n) != 3 ||
+	    !n)
 		fail_msg("%s: first line must be `# expect: L:C code: message`",
 			 file);
 	want = buf_str(&text) + n;
@@ -52,8 +53,9 @@ static void check_broken(const char *file)
 	for (size_t i = 0; i < l.n; i++) {
 		const struct rb_finding *f = &l.v[i];
 
-		if (f->line == line && f->col == col && !strcmp(f->code, code) &&
-		    !strcmp(f->message, want) && f->level == RB_LINT_ERROR) {
+		if (f->line == line && f->col == col &&
+		    !strcmp(f->code, code) && !strcmp(f->message, want) &&
+		    f->level == RB_LINT_ERROR) {
 			rb_lint_free(&l);
 			buf_free(&text);
 			return;
@@ -124,32 +126,35 @@ static size_t count(const char *text, const struct rb_lint_opts *o,
 	return n;
 }
 
-#define GOOD_TAIL                                                          \
-	"title: t\nowner: o\nseverity: P3\nreviewed: 2026-11-01\n"         \
-	"trigger: [\"alertname = X\"]\nprechecks: [{run: \"true\"}]\n"     \
+#define GOOD_TAIL                                                              \
+	"title: t\nowner: o\nseverity: P3\nreviewed: 2026-11-01\n"             \
+	"trigger: [\"alertname = X\"]\nprechecks: [{run: \"true\"}]\n"         \
 	"verify: [{run: \"true\"}]\nrollback: {none: true, reason: r}\n"
 
 static void test_standard(void **state)
 {
 	(void)state;
-	assert_int_equal(count("id: a\nprocedure: [{run: \"true\"}]\n" GOOD_TAIL,
-			       &strict, "no-procedure", RB_LINT_ERROR),
-			 0);
-	assert_int_equal(count("id: a\n" GOOD_TAIL, &opts, "no-procedure",
-			       RB_LINT_ERROR),
-			 1);
+	assert_int_equal(
+	    count("id: a\nprocedure: [{run: \"true\"}]\n" GOOD_TAIL, &strict,
+		  "no-procedure", RB_LINT_ERROR),
+	    0);
+	assert_int_equal(
+	    count("id: a\n" GOOD_TAIL, &opts, "no-procedure", RB_LINT_ERROR),
+	    1);
 	assert_int_equal(count("id: a\nprocedure: [{run: x}]\n", &opts,
 			       "no-trigger", RB_LINT_WARNING),
 			 1);
 	assert_int_equal(count("id: a\nprocedure: [{run: x}]\n", &strict,
 			       "no-trigger", RB_LINT_ERROR),
 			 1);
-	assert_int_equal(count("id: a\nprocedure: [{run: x}]\nverify: [{wait: 1m}]\n",
-			       &opts, "no-verify", RB_LINT_ERROR),
-			 1);
-	assert_int_equal(count("id: a\nprocedure: [{run: x}]\nrollback: {none: true}\n",
-			       &opts, "rollback-reason", RB_LINT_ERROR),
-			 1);
+	assert_int_equal(
+	    count("id: a\nprocedure: [{run: x}]\nverify: [{wait: 1m}]\n", &opts,
+		  "no-verify", RB_LINT_ERROR),
+	    1);
+	assert_int_equal(
+	    count("id: a\nprocedure: [{run: x}]\nrollback: {none: true}\n",
+		  &opts, "rollback-reason", RB_LINT_ERROR),
+	    1);
 }
 
 static void test_review(void **state)
@@ -159,13 +164,16 @@ static void test_review(void **state)
 	assert_int_equal(count("id: a\nreviewed: 2026-11-01\n", &opts,
 			       "review-overdue", RB_LINT_WARNING),
 			 0);
-	assert_int_equal(count("id: a\nreviewed: 2026-11-01\nreview_every: 7d\n",
-			       &opts, "review-overdue", RB_LINT_WARNING),
+	assert_int_equal(
+	    count("id: a\nreviewed: 2026-11-01\nreview_every: 7d\n", &opts,
+		  "review-overdue", RB_LINT_WARNING),
+	    1);
+	assert_int_equal(
+	    count("id: a\nreviewed: 2026-11-01\nreview_every: 7d\n", &strict,
+		  "review-overdue", RB_LINT_ERROR),
+	    1);
+	assert_int_equal(count("id: a\n", &opts, "no-review", RB_LINT_WARNING),
 			 1);
-	assert_int_equal(count("id: a\nreviewed: 2026-11-01\nreview_every: 7d\n",
-			       &strict, "review-overdue", RB_LINT_ERROR),
-			 1);
-	assert_int_equal(count("id: a\n", &opts, "no-review", RB_LINT_WARNING), 1);
 	assert_int_equal(count("id: a\nreviewed: 2027-06-01\n", &opts,
 			       "review-in-future", RB_LINT_WARNING),
 			 1);
@@ -180,18 +188,19 @@ static void test_params(void **state)
 			 1);
 	/* every way to use a param counts */
 	assert_int_equal(
-		count("id: a\nparams: {a: {}, b: {}, c: {}, d: {}, e: {}, f: {}}\n"
-		      "procedure:\n"
-		      "  - run: echo ${a:-x} $((b / 2)) $ML_PARAM_C\n"
-		      "  - probe: oom\n    with: {from: \"{{ d }}\"}\n"
-		      "    expect: \"params.e == 'x' and params['f']\"\n",
-		      &opts, "unused-param", RB_LINT_WARNING),
-		0);
-	assert_int_equal(count("id: a\nparams: {ns: {}}\nprocedure:\n"
-			       "  - run: echo \"$nss\" $HOME '$quoted'; for x in 1; "
-			       "do echo $x; done; y=1; echo $y\n",
-			       &opts, "undefined-param", RB_LINT_WARNING),
-			 1); /* only $nss: not $HOME, '$quoted', $x, $y */
+	    count("id: a\nparams: {a: {}, b: {}, c: {}, d: {}, e: {}, f: {}}\n"
+		  "procedure:\n"
+		  "  - run: echo ${a:-x} $((b / 2)) $ML_PARAM_C\n"
+		  "  - probe: oom\n    with: {from: \"{{ d }}\"}\n"
+		  "    expect: \"params.e == 'x' and params['f']\"\n",
+		  &opts, "unused-param", RB_LINT_WARNING),
+	    0);
+	assert_int_equal(
+	    count("id: a\nparams: {ns: {}}\nprocedure:\n"
+		  "  - run: echo \"$nss\" $HOME '$quoted'; for x in 1; "
+		  "do echo $x; done; y=1; echo $y\n",
+		  &opts, "undefined-param", RB_LINT_WARNING),
+	    1); /* only $nss: not $HOME, '$quoted', $x, $y */
 }
 
 static void test_shell_refs_scan(void **state)
@@ -207,36 +216,43 @@ static void test_shell_refs_scan(void **state)
 static void test_facts_and_remedies(void **state)
 {
 	(void)state;
-	assert_int_equal(count("id: a\ndiagnose:\n  steps: [{probe: gpu}]\n"
-			       "  cases: [{when: \"gpus.count > 1\", cause: c}]\n",
-			       &opts, "unknown-fact", RB_LINT_WARNING),
-			 1);
-	assert_int_equal(count("id: a\ndiagnose:\n  steps: [{probe: command, as: d,"
-			       " with: {cmd: \"true\"}}]\n"
-			       "  cases: [{when: \"d.x > 1 and (function() local n = 1;"
-			       " return n end)() == 1 and math.max(1, 2) == 2\", cause: c}]\n",
-			       &opts, "unknown-fact", RB_LINT_WARNING),
-			 0);
+	assert_int_equal(
+	    count("id: a\ndiagnose:\n  steps: [{probe: gpu}]\n"
+		  "  cases: [{when: \"gpus.count > 1\", cause: c}]\n",
+		  &opts, "unknown-fact", RB_LINT_WARNING),
+	    1);
+	assert_int_equal(
+	    count(
+		"id: a\ndiagnose:\n  steps: [{probe: command, as: d,"
+		" with: {cmd: \"true\"}}]\n"
+		"  cases: [{when: \"d.x > 1 and (function() local n = 1;"
+		" return n end)() == 1 and math.max(1, 2) == 2\", cause: c}]\n",
+		&opts, "unknown-fact", RB_LINT_WARNING),
+	    0);
 	assert_int_equal(count("id: a\nremedies: {r: [{run: x}]}\n", &opts,
 			       "unused-remedy", RB_LINT_WARNING),
 			 1);
-	assert_int_equal(count("id: a\nprocedure: [{run: x}]\ndiagnose:\n"
-			       "  cases: [{when: \"true\", cause: c, remedy: r}]\n"
-			       "remedies: {r: [{run: x}]}\n",
-			       &opts, "procedure-ignored", RB_LINT_WARNING),
-			 1);
-	assert_int_equal(count("id: a\nparams: {p: {}}\nprocedure:\n"
-			       "  - probe: command\n    with: {cmd: \"ls {{p}}\"}\n",
-			       &opts, "template-in-shell", RB_LINT_WARNING),
-			 1);
-	assert_int_equal(count("id: a\nparams: {p: {pattern: \"[a-z]+\"}}\nprocedure:\n"
-			       "  - probe: command\n    with: {cmd: \"ls {{p}}\"}\n",
-			       &opts, "template-in-shell", RB_LINT_WARNING),
-			 0);
-	assert_int_equal(count("id: a\nparams: {nodes: {}}\nprocedure:\n"
-			       "  - batch: \"gpu.bad_nodes\"\n    steps: [{run: x}]\n",
-			       &opts, "unknown-fact", RB_LINT_WARNING),
-			 1);
+	assert_int_equal(
+	    count("id: a\nprocedure: [{run: x}]\ndiagnose:\n"
+		  "  cases: [{when: \"true\", cause: c, remedy: r}]\n"
+		  "remedies: {r: [{run: x}]}\n",
+		  &opts, "procedure-ignored", RB_LINT_WARNING),
+	    1);
+	assert_int_equal(
+	    count("id: a\nparams: {p: {}}\nprocedure:\n"
+		  "  - probe: command\n    with: {cmd: \"ls {{p}}\"}\n",
+		  &opts, "template-in-shell", RB_LINT_WARNING),
+	    1);
+	assert_int_equal(
+	    count("id: a\nparams: {p: {pattern: \"[a-z]+\"}}\nprocedure:\n"
+		  "  - probe: command\n    with: {cmd: \"ls {{p}}\"}\n",
+		  &opts, "template-in-shell", RB_LINT_WARNING),
+	    0);
+	assert_int_equal(
+	    count("id: a\nparams: {nodes: {}}\nprocedure:\n"
+		  "  - batch: \"gpu.bad_nodes\"\n    steps: [{run: x}]\n",
+		  &opts, "unknown-fact", RB_LINT_WARNING),
+	    1);
 }
 
 static void test_duplicates_and_json(void **state)
@@ -263,7 +279,8 @@ static void test_duplicates_and_json(void **state)
 	json_decref(j);
 	rb_lint_free(&l);
 	paths[0] = "/nonexistent/runbooks";
-	assert_int_equal(rb_lint_paths(paths, 1, &opts, &l, &err), ML_ENOTFOUND);
+	assert_int_equal(rb_lint_paths(paths, 1, &opts, &l, &err),
+			 ML_ENOTFOUND);
 	rb_lint_free(&l);
 	free(a);
 }
@@ -291,8 +308,9 @@ static void survive(const char *text, size_t len)
  * seeded byte mutations load or fail cleanly. */
 static void test_mutations(void **state)
 {
-	static const char *const ex[] = {"runbooks/examples/gpu-oom.yaml",
-					 "runbooks/examples/rolling-restart.yaml"};
+	static const char *const ex[] = {
+	    "runbooks/examples/gpu-oom.yaml",
+	    "runbooks/examples/rolling-restart.yaml"};
 	static const char junk[] = "\t\n\r\0\"'{}[]:-#&*!|>%@`$\\\xff\xc3";
 	unsigned seed = 12345;
 
@@ -311,7 +329,7 @@ static void test_mutations(void **state)
 			for (int k = 0; k < 3; k++) {
 				seed = seed * 1103515245u + 12345u;
 				copy[(seed >> 8) % b.len] =
-					junk[(seed >> 20) % (sizeof(junk) - 1)];
+				    junk[(seed >> 20) % (sizeof(junk) - 1)];
 			}
 			survive(copy, b.len);
 		}
@@ -324,15 +342,15 @@ static void test_mutations(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_broken_fixtures),
-		cmocka_unit_test(test_examples_strict),
-		cmocka_unit_test(test_standard),
-		cmocka_unit_test(test_review),
-		cmocka_unit_test(test_params),
-		cmocka_unit_test(test_shell_refs_scan),
-		cmocka_unit_test(test_facts_and_remedies),
-		cmocka_unit_test(test_duplicates_and_json),
-		cmocka_unit_test(test_mutations),
+	    cmocka_unit_test(test_broken_fixtures),
+	    cmocka_unit_test(test_examples_strict),
+	    cmocka_unit_test(test_standard),
+	    cmocka_unit_test(test_review),
+	    cmocka_unit_test(test_params),
+	    cmocka_unit_test(test_shell_refs_scan),
+	    cmocka_unit_test(test_facts_and_remedies),
+	    cmocka_unit_test(test_duplicates_and_json),
+	    cmocka_unit_test(test_mutations),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -118,12 +118,35 @@ static int main_text(const struct rbl *c, const struct ydoc_node *m,
 		snprintf(what, sizeof(what), "`%s`", long_key);
 		return rbl_str(c, lv, what, out);
 	}
+	if (v->type == YDOC_SCALAR && !v->quoted && !strcmp(v->value, "false"))
+		return rbl_fail(c, v,
+				"`%s: false` does nothing: give the %s, or "
+				"remove the step",
+				kind, long_key);
 	if (lv)
 		return rbl_fail(c, lv,
 				"`%s` is given twice: as the value of `%s` "
 				"and as `%s:`; keep one",
 				long_key, kind, long_key);
 	return rbl_str(c, v, what, out);
+}
+
+/* Names facts cannot take: expressions see these first. */
+static int reserved(const char *s)
+{
+	static const char *const names[] = {
+	    "params", "string", "math",	   "table",    "utf8",	  "assert",
+	    "error",  "ipairs", "pairs",   "select",   "tonumber", "tostring",
+	    "type",   "_ENV",	"and",	   "break",    "do",	  "else",
+	    "elseif", "end",	"false",   "for",      "function", "goto",
+	    "if",     "in",	"local",   "nil",      "not",	  "or",
+	    "repeat", "return", "then",	   "true",     "until",	  "while",
+	    NULL};
+
+	for (int i = 0; names[i]; i++)
+		if (!strcmp(names[i], s))
+			return 1;
+	return 0;
 }
 
 static int load_with(const struct rbl *c, const struct ydoc_node *v,
@@ -165,6 +188,12 @@ static int load_common(const struct rbl *c, const char *k,
 			    c, v,
 			    "`as`: expected a name (letters, digits, "
 			    "_) for the facts");
+		if (reserved(v->value))
+			return rbl_fail(c, v,
+					"`as: %s`: that name is taken by "
+					"expressions (a Lua keyword, library "
+					"or `params`); pick another",
+					v->value);
 		return rbl_str(c, v, "`as`", &s->as);
 	}
 	if (!strcmp(k, "channel"))

@@ -88,7 +88,10 @@ static int set_fact(lua_State *L)
 	const json_t *v = lua_touserdata(L, 2);
 
 	lua_getfield(L, LUA_REGISTRYINDEX, RBX_FACTS);
-	rbx_push_json(L, v, 0);
+	if (v)
+		rbx_push_json(L, v, 0);
+	else
+		lua_pushnil(L); /* NULL: the fact is removed */
 	lua_setfield(L, -2, name);
 	return 0;
 }

@@ -174,6 +174,50 @@ static void lint_review(const struct rb_runbook *rb,
 		    every);
 }
 
+/* Steps that stop or skip in situations the runbook declares itself:
+ * a confirm in a runbook that runs unattended, a run step in prechecks
+ * or diagnose that --dry-run cannot run. */
+static void confirms(const struct rb_runbook *rb, const struct rb_lint_opts *o,
+		     const struct rb_steps *ss, struct rb_lint *l)
+{
+	for (size_t i = 0; i < ss->n; i++) {
+		const struct rb_step *s = &ss->v[i];
+
+		if (s->kind == RB_STEP_CONFIRM)
+			rb_lint_add(l, o, rb->file, s->line, s->col,
+				    RB_LINT_WARNING, "auto-confirm",
+				    "`auto: true` but this step asks a person: "
+				    "unattended runs stop here");
+		confirms(rb, o, &s->before, l);
+		confirms(rb, o, &s->steps, l);
+		confirms(rb, o, &s->after, l);
+	}
+}
+
+static void lint_modes(const struct rb_runbook *rb, const struct rb_lint_opts *o,
+		       struct rb_lint *l)
+{
+	const struct rb_steps *ro[] = {&rb->prechecks, &rb->diagnose};
+
+	for (size_t k = 0; k < 2; k++)
+		for (size_t i = 0; i < ro[k]->n; i++) {
+			const struct rb_step *s = &ro[k]->v[i];
+
+			if (s->kind == RB_STEP_RUN && !s->read_only)
+				rb_lint_add(l, o, rb->file, s->line, s->col,
+					    RB_LINT_WARNING, "not-read-only",
+					    "a %s run step without `read_only: "
+					    "true`: --dry-run skips it; mark it "
+					    "if it changes nothing",
+					    k ? "diagnose" : "precheck");
+		}
+	if (!rb->auto_remediate)
+		return;
+	confirms(rb, o, &rb->procedure, l);
+	for (size_t i = 0; i < rb->n_remedies; i++)
+		confirms(rb, o, &rb->remedies[i].steps, l);
+}
+
 void rb_lint_runbook(const struct rb_runbook *rb, const struct rb_lint_opts *o,
 		     struct rb_lint *l)
 {
@@ -181,6 +225,7 @@ void rb_lint_runbook(const struct rb_runbook *rb, const struct rb_lint_opts *o,
 
 	lint_standard(rb, o, l);
 	lint_review(rb, o, l);
+	lint_modes(rb, o, l);
 	rbl_lint_refs(rb, o, l);
 	if (l->n > first)
 		qsort(l->v + first, l->n - first, sizeof(*l->v), cmp_pos);

@@ -128,7 +128,8 @@ static size_t count(const char *text, const struct rb_lint_opts *o,
 
 #define GOOD_TAIL                                                              \
 	"title: t\nowner: o\nseverity: P3\nreviewed: 2026-11-01\n"             \
-	"trigger: [\"alertname = X\"]\nprechecks: [{run: \"true\"}]\n"         \
+	"trigger: [\"alertname = X\"]\n"                                   \
+	"prechecks: [{run: \"true\", read_only: true}]\n"         \
 	"verify: [{run: \"true\"}]\nrollback: {none: true, reason: r}\n"
 
 static void test_standard(void **state)
@@ -155,6 +156,25 @@ static void test_standard(void **state)
 	    count("id: a\nprocedure: [{run: x}]\nrollback: {none: true}\n",
 		  &opts, "rollback-reason", RB_LINT_ERROR),
 	    1);
+}
+
+static void test_modes(void **state)
+{
+	(void)state;
+	assert_int_equal(count("id: a\nprechecks: [{run: x}]\n", &opts,
+			       "not-read-only", RB_LINT_WARNING),
+			 1);
+	assert_int_equal(count("id: a\nprechecks: [{run: x, read_only: true}]\n"
+			       "diagnose: {steps: [{probe: gpu}]}\n",
+			       &opts, "not-read-only", RB_LINT_WARNING),
+			 0);
+	assert_int_equal(count("id: a\nauto: true\nprocedure:\n"
+			       "  - batch: n\n    steps: [{confirm: ok?}]\n",
+			       &opts, "auto-confirm", RB_LINT_WARNING),
+			 1);
+	assert_int_equal(count("id: a\nprocedure: [{confirm: ok?}]\n", &opts,
+			       "auto-confirm", RB_LINT_WARNING),
+			 0);
 }
 
 static void test_review(void **state)
@@ -346,6 +366,7 @@ int main(void)
 	    cmocka_unit_test(test_examples_strict),
 	    cmocka_unit_test(test_standard),
 	    cmocka_unit_test(test_review),
+	    cmocka_unit_test(test_modes),
 	    cmocka_unit_test(test_params),
 	    cmocka_unit_test(test_shell_refs_scan),
 	    cmocka_unit_test(test_facts_and_remedies),

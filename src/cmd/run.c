@@ -37,6 +37,7 @@ static int parse_param(const struct cmd_entry *self, const char *kv,
 		       json_t *params)
 {
 	const char *eq = strchr(kv, '=');
+	json_t *v;
 	char *k;
 
 	if (!eq || eq == kv)
@@ -45,11 +46,12 @@ static int parse_param(const struct cmd_entry *self, const char *kv,
 	k = xmalloc((size_t)(eq - kv) + 1);
 	memcpy(k, kv, (size_t)(eq - kv));
 	k[eq - kv] = 0;
-	if (!json_string(eq + 1)) {
+	v = json_string(eq + 1);
+	if (!v) {
 		free(k);
 		return cmd_usage(self, "--param %s: value is not UTF-8", kv);
 	}
-	json_object_set_new(params, k, json_string(eq + 1));
+	json_object_set_new(params, k, v);
 	free(k);
 	return 0;
 }
@@ -185,7 +187,15 @@ static void step_what(const json_t *s, struct buf *b)
 		buf_printf(b, "$ %.*s", (int)strcspn(cmd, "\n"), cmd);
 	else if (jget_str(s, "probe", NULL))
 		buf_printf(b, "probe %s", jget_str(s, "probe", ""));
-	else
+	else if (jget_str(s, "prompt", NULL))
+		buf_printf(b, "ask: %s", jget_str(s, "prompt", ""));
+	else if (jget_str(s, "message", NULL))
+		buf_printf(b, "notify: %s", jget_str(s, "message", ""));
+	else if (json_object_get(s, "wait_ms")) {
+		char d[32];
+		dur_format(jget_int(s, "wait_ms", 0), d, sizeof(d));
+		buf_printf(b, "wait %s", d);
+	} else
 		buf_puts(b, jget_str(s, "kind", "?"));
 }
 
@@ -204,6 +214,8 @@ static void print_plan(const json_t *rec)
 		struct buf w = BUF_INIT;
 		const char *res = jget_str(s, "result", "?");
 		step_what(s, &w);
+		if (w.len > 50)
+			strcpy(w.data + 47, "...");
 		printf("  %-10s %-7s %-50s %s\n", jget_str(s, "phase", "?"),
 		       jget_str(s, "kind", "?"), buf_str(&w),
 		       !strcmp(res, "planned") ? "would run"
@@ -237,7 +249,12 @@ static void print_diagnosis(const json_t *rec, enum rb_run_status st)
 		{
 			struct buf b = BUF_INIT;
 			probe_render_default(v, &b);
-			printf("[%s] %s", k, buf_str(&b));
+			printf("  [%s] ", k);
+			for (const char *p = buf_str(&b); *p; p++) {
+				putchar(*p);
+				if (*p == '\n' && p[1])
+					printf("    ");
+			}
 			buf_free(&b);
 		}
 	}
@@ -269,10 +286,20 @@ static void print_summary(const json_t *rec, enum rb_run_status st,
 			step_what(s, &w);
 			if (!failed++)
 				printf("Steps that did not pass:\n");
-			printf("  line %lld %s %s: %s%s%s\n", jget_int(s, "line", 0),
-			       jget_str(s, "phase", "?"), buf_str(&w), r,
-			       jget_str(s, "error", NULL) ? ": " : "",
-			       jget_str(s, "error", ""));
+			printf("  line %lld, %s: %s: %s", jget_int(s, "line", 0),
+			       jget_str(s, "phase", "?"), buf_str(&w), r);
+			if (jget_bool(s, "timed_out", 0))
+				printf(", timed out");
+			else if (jget_str(s, "signal", NULL))
+				printf(", killed by %s", jget_str(s, "signal", ""));
+			else if (jget_int(s, "exit_code", 0))
+				printf(", exit %lld", jget_int(s, "exit_code", 0));
+			if (json_is_false(json_object_get(s, "expect_result")))
+				printf(", expect %s is false",
+				       jget_str(s, "expect", ""));
+			if (jget_str(s, "error", NULL))
+				printf(": %s", jget_str(s, "error", ""));
+			printf("\n");
 			buf_free(&w);
 		}
 	}

@@ -487,7 +487,11 @@ enum rb_step_res rb_step_run(struct rb_lane *ln, const struct rb_step *st)
 	t1 = ops->now_ms(ops->ctx);
 	rb_jset_time(rec, "end", t1);
 	jset_int(rec, "duration_ms", t1 - t0);
-	jset_str(rec, "result", res_name(res));
+	jset_str(rec, "result",
+		 run->opts->dry_run && res == RB_SR_OK &&
+				 st->kind == RB_STEP_BATCH
+			 ? "planned"
+			 : res_name(res));
 	{
 		char d[32];
 		struct buf why = BUF_INIT;

@@ -174,8 +174,13 @@ static enum rb_run_status rollback(struct rb_lane *ln, const char *why,
 			      "verify after rollback %s",
 			      r == RB_SR_OK ? "passed" : "did not pass");
 	}
-	if (last || run->interrupted)
+	if (last || run->interrupted) {
+		rb_transition(run, "rolled_back", "%s",
+			      run->interrupted ? "stopped after the rollback "
+						 "(interrupted)"
+					       : "no attempt left");
 		return RB_RUN_ROLLED_BACK;
+	}
 	return RB_RUN_STATUS_LAST;
 }
 

@@ -137,7 +137,7 @@ const struct probe_def probe_command = {
 		"environment variables (\"$deployment\"), never spliced into it.\n"
 		"\n"
 		"Examples:\n"
-		"  mloncall check command 'echo {\"queue_depth\": 12}'\n"
+		"  mloncall check command \"echo '{\\\"queue_depth\\\": 12}'\"\n"
 		"  mloncall check command 'kubectl get deploy web -o json' "
 		"--timeout 10s\n",
 	.read_only = 0,

@@ -39,7 +39,8 @@ static void test_env_override_and_group(void **state)
 	struct ml_err err;
 	(void)state;
 	setenv("ML_T_X", "old", 1);
-	o.shell_cmd = "echo \"$ML_T_X\"; ps -o pgid= -p $$ | tr -d ' '; echo $$";
+	o.shell_cmd =
+	    "echo \"$ML_T_X\"; ps -o pgid= -p $$ | tr -d ' '; echo $$";
 	o.env_add = env;
 	signal(SIGPIPE, SIG_IGN);
 	assert_int_equal(proc_run(&o, &r, &err), 0);
@@ -47,9 +48,8 @@ static void test_env_override_and_group(void **state)
 	/* the value overrides, the pgid equals the child's own pid */
 	{
 		char v[16], pg[32], pid[32];
-		assert_int_equal(sscanf(buf_str(&r.out), "%15s %31s %31s", v, pg,
-					pid),
-				 3);
+		assert_int_equal(
+		    sscanf(buf_str(&r.out), "%15s %31s %31s", v, pg, pid), 3);
 		assert_string_equal(v, "new");
 		assert_string_equal(pg, pid);
 	}
@@ -67,8 +67,8 @@ static void test_env_override_and_group(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_not_found_is_127),
-		cmocka_unit_test(test_env_override_and_group),
+	    cmocka_unit_test(test_not_found_is_127),
+	    cmocka_unit_test(test_env_override_and_group),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

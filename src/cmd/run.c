@@ -235,6 +235,7 @@ static void print_plan(const json_t *rec)
 {
 	const char *k;
 	json_t *v, *s, *x;
+	const char *last = NULL;
 	size_t i, j;
 
 	printf("Params:\n");
@@ -244,6 +245,10 @@ static void print_plan(const json_t *rec)
 	json_array_foreach(json_object_get(rec, "steps"), i, s)
 	{
 		const json_t *runs = json_object_get(s, "runs");
+		const char *rem = jget_str(s, "remedy", NULL);
+		if (rem && (!last || strcmp(rem, last)))
+			printf("  remedy `%s`:\n", rem);
+		last = rem;
 		plan_line(s, "");
 		/* a batch: the steps of its first item stand for all */
 		json_array_foreach(
@@ -272,6 +277,8 @@ static void print_diagnosis(const json_t *rec, enum rb_run_status st)
 			printf("Remedy: %s\n", jget_str(d, "remedy", ""));
 	} else if (json_object_get(d, "matched") || st == RB_RUN_NO_DIAGNOSIS) {
 		printf("Diagnosis: no case matched. Facts:\n");
+		if (!json_object_size(json_object_get(rec, "facts")))
+			printf("  (none: no diagnose step gave facts)\n");
 		json_object_foreach(json_object_get(rec, "facts"), k, v)
 		{
 			struct buf b = BUF_INIT;
@@ -305,6 +312,10 @@ static void print_summary(const json_t *rec, enum rb_run_status st,
 	print_diagnosis(rec, st);
 	if (st == RB_RUN_PLANNED)
 		print_plan(rec);
+	json_array_foreach(json_object_get(rec, "transitions"), i, s)
+		if (!strcmp(jget_str(s, "to", ""), "prechecks-failed"))
+			printf("Note: a precheck did not pass: a real run would "
+			       "stop before any change.\n");
 	json_array_foreach(json_object_get(rec, "steps"), i, s)
 	{
 		const char *r = jget_str(s, "result", "");

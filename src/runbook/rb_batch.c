@@ -119,6 +119,7 @@ static void job_init(struct item_job *j, struct rb_lane *ln,
 	j->lane.run = ln->run;
 	j->lane.phase = ln->phase;
 	j->lane.item = item;
+	j->lane.remedy = ln->remedy;
 	j->lane.env = rb_env_build(ln->run->rb, ln->run->params, item);
 	j->lane.facts = json_deep_copy(ln->facts);
 	j->rec = json_object();

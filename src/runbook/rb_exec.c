@@ -128,6 +128,7 @@ static enum rb_run_status plan_rest(struct rb_lane *ln,
 	} else {
 		for (size_t i = 0; i < run->rb->n_remedies; i++) {
 			ln->phase = "remedy";
+			ln->remedy = run->rb->remedies[i].name;
 			rb_steps_run(ln, &run->rb->remedies[i].steps);
 		}
 	}
@@ -237,6 +238,23 @@ change(struct rb_lane *ln, const struct rb_steps *steps, const char *phase)
 	return RB_RUN_ROLLED_BACK; /* not reached */
 }
 
+/* Prechecks of a dry run: all of them, past a failing one, so the plan
+ * shows each. Returns the first result that is not OK. */
+static enum rb_step_res dry_prechecks(struct rb_lane *ln)
+{
+	const struct rb_steps *ss = &ln->run->rb->prechecks;
+	enum rb_step_res first = RB_SR_OK;
+
+	for (size_t i = 0; i < ss->n; i++) {
+		enum rb_step_res r = rb_step_run(ln, &ss->v[i]);
+		if (r == RB_SR_INTERRUPTED || r == RB_SR_DECLINED)
+			return r;
+		if (first == RB_SR_OK)
+			first = r;
+	}
+	return first;
+}
+
 /* Prechecks and diagnose; then the change, the plan, or a stop. */
 static enum rb_run_status lifecycle(struct rb_lane *ln, json_t *diag)
 {
@@ -249,14 +267,20 @@ static enum rb_run_status lifecycle(struct rb_lane *ln, json_t *diag)
 
 	rb_transition(run, "prechecks", "checking that it is safe to act");
 	ln->phase = "prechecks";
-	r = rb_steps_run(ln, &rb->prechecks);
+	r = run->opts->dry_run ? dry_prechecks(ln)
+			       : rb_steps_run(ln, &rb->prechecks);
 	if (r == RB_SR_INTERRUPTED || r == RB_SR_DECLINED) {
 		rb_transition(run, "aborted", "%s before any change",
 			      r == RB_SR_DECLINED ? "not confirmed"
 						  : "interrupted");
 		return RB_RUN_ABORTED;
 	}
-	if (r != RB_SR_OK) {
+	if (r != RB_SR_OK && run->opts->dry_run) {
+		/* a dry run still shows the whole plan */
+		rb_transition(run, "prechecks-failed",
+			      "a precheck did not pass: a real run would stop "
+			      "here (failed_prechecks)");
+	} else if (r != RB_SR_OK) {
 		rb_transition(run, "failed_prechecks",
 			      "a precheck did not pass: nothing was changed");
 		return RB_RUN_FAILED_PRECHECKS;
@@ -293,6 +317,7 @@ static enum rb_run_status lifecycle(struct rb_lane *ln, json_t *diag)
 				return RB_RUN_ABORTED;
 			}
 			steps = &m->steps;
+			ln->remedy = m->name;
 		}
 	}
 	if (run->opts->dry_run)

@@ -156,6 +156,8 @@ json_t *rb_step_record(struct rb_lane *ln, const struct rb_step *st,
 	jset_str(r, "phase", ln->phase);
 	if (ln->run->attempt)
 		jset_int(r, "attempt", ln->run->attempt);
+	if (ln->remedy && !strcmp(ln->phase, "remedy"))
+		jset_str(r, "remedy", ln->remedy);
 	jset_str(r, "kind", rb_step_kind_name(st->kind));
 	if (st->name)
 		rb_jset_masked(r, ln->run->secrets, "name", st->name);

@@ -56,6 +56,8 @@ touch pwned4" '"; touch pwned5; "' "'; touch pwned6; '" '|| touch pwned7'; do
 	check "secret absent from stdout, stderr, record" \
 		'! grep -q "$secret" "$d/out" "$d/err" "$d/run.json"'
 	check "secret masked as ***" 'grep -q "calling the API with \*\*\*" "$d/run.json"'
+	check "-o json prints the record (runs show reads it)" \
+		'"$ML" runs show - <"$d/out" | grep -q "^Run of exec-inject"'
 done
 
 # 4. a timeout kills the step's grandchildren

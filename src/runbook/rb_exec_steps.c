@@ -201,6 +201,7 @@ static enum rb_step_res probe_once(struct rb_lane *ln, const struct rb_step *st,
 		char msg[2200];
 		ml_err_format(&err, msg, sizeof(msg));
 		rb_jset_masked(rec, run->secrets, "error", msg);
+		json_object_del(rec, "facts"); /* of an earlier try */
 		json_decref(facts);
 		return RB_SR_FAIL;
 	}
@@ -226,24 +227,30 @@ static enum rb_step_res probe_once(struct rb_lane *ln, const struct rb_step *st,
 		   : RB_SR_OK;
 }
 
-/* Probes that take an `env` list (command) get the lane's environment,
- * so params reach their shell as variables, as for run steps. */
-static void add_env_arg(struct rb_lane *ln, const struct rb_step *st,
-			json_t *args)
+/* Fills what a probe takes from the step rather than from `with:`: an
+ * `env` list (command) gets the lane's environment, so params reach its
+ * shell as variables as for run steps; a `timeout` argument gets the
+ * step's `timeout:`. */
+static void add_step_args(struct rb_lane *ln, const struct rb_step *st,
+			  json_t *args)
 {
 	const struct probe_def *p = probe_find(st->probe);
 	json_t *a;
 
-	if (!p || json_object_get(args, "env"))
-		return;
-	for (const struct probe_opt *o = p->opts; o && o->name; o++)
-		if (!strcmp(o->name, "env") && o->type == PO_LIST) {
+	for (const struct probe_opt *o = p ? p->opts : NULL; o && o->name;
+	     o++) {
+		if (!strcmp(o->name, "env") && o->type == PO_LIST &&
+		    !json_object_get(args, "env")) {
 			a = json_array();
 			for (char **e = ln->env; e && *e; e++)
 				json_array_append_new(a, json_string(*e));
 			json_object_set_new(args, "env", a);
-			return;
 		}
+		if (!strcmp(o->name, "timeout") && o->type == PO_DURATION &&
+		    st->timeout_ms > 0 && !json_object_get(args, "timeout"))
+			json_object_set_new(args, "timeout",
+					    json_integer(st->timeout_ms));
+	}
 }
 
 /* Runs a run or probe step with retries / within / every. */
@@ -271,7 +278,7 @@ static enum rb_step_res with_retries(struct rb_lane *ln,
 		}
 		json_object_set_new(rec, "with",
 				    rb_mask_json(run->secrets, args));
-		add_env_arg(ln, st, args);
+		add_step_args(ln, st, args);
 	}
 	for (;;) {
 		int more;

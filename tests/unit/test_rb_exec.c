@@ -517,6 +517,29 @@ static void test_command_probe_gets_params_as_env(void **state)
 	json_decref(p.with);
 }
 
+static void test_probe_step_timeout(void **state)
+{
+	struct rb_runbook rb = base();
+	struct rb_exec_opts o = {0};
+	struct rb_step p =
+	    PROBE("command", json_pack("{s:s}", "cmd", "sleep 20; echo {}"),
+		  NULL);
+	int64_t t0 = time_mono_ms();
+	json_t *rec;
+	(void)state;
+	p.timeout_ms = 300; /* the step's timeout: reaches the probe */
+	rb.prechecks = STEPS(p);
+	assert_int_equal(exec_real(&rb, &o, &rec, NULL),
+			 RB_RUN_FAILED_PRECHECKS);
+	assert_true(time_mono_ms() - t0 < 5000);
+	assert_non_null(strstr(
+	    jget_str(json_array_get(json_object_get(rec, "steps"), 0),
+		     "error", ""),
+	    "timed out"));
+	json_decref(rec);
+	json_decref(p.with);
+}
+
 static void test_secrets_masked(void **state)
 {
 	static struct rb_param ps[] = {{.name = "dir", .required = 1},
@@ -930,6 +953,7 @@ int main(void)
 	    T(test_injection),
 	    T(test_cmd_template_refused),
 	    T(test_command_probe_gets_params_as_env),
+	    T(test_probe_step_timeout),
 	    T(test_secrets_masked),
 	    T(test_batch_stops_at_first_failure),
 	    T(test_batch_parallel),

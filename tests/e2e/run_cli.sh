@@ -68,5 +68,15 @@ check "timeout: recorded" 'grep -q "\"timed_out\": true" "$d/run.json"'
 sleep 2.5
 check "timeout: grandchild died with the group" '[ ! -f "$d/grandchild-survived" ]'
 
+# 5. confirm on a terminal (util-linux `script` gives the run a pty)
+if command -v script >/dev/null 2>&1; then
+	out=$(printf 'y\n' | script -qec "'$ML' run '$EX/confirm.yaml' -q" /dev/null)
+	check "confirm on a tty: y runs the change" 'printf %s "$out" | grep -q "succeeded"'
+	out=$(printf 'n\n' | script -qec "'$ML' run '$EX/confirm.yaml' -q" /dev/null)
+	check "confirm on a tty: n stops before it" 'printf %s "$out" | grep -q "aborted"'
+else
+	echo "skip confirm on a tty (no script(1))"
+fi
+
 [ $fails = 0 ] || { echo "$fails check(s) failed"; exit 1; }
 echo "all checks passed"

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -133,6 +134,7 @@ struct runstate {
 	pid_t pid;
 	int status;
 	int reaped;
+	int pidfd; /* readable when the child exits (Linux 5.3+), or -1 */
 	int64_t start, term_at, kill_at;
 };
 
@@ -177,7 +179,7 @@ static void loop(const struct proc_opts *o, struct proc_result *r,
 	int64_t reaped_at = 0, closed_at = 0;
 
 	for (;;) {
-		struct pollfd pf[3];
+		struct pollfd pf[4];
 		int n = 0, open_streams = 0, wait_ms;
 
 		wait_ms = tick(o, r, st);
@@ -192,6 +194,10 @@ static void loop(const struct proc_opts *o, struct proc_result *r,
 				pf[n++].events = POLLIN;
 				open_streams++;
 			}
+		if (st->pidfd >= 0 && !st->reaped) {
+			pf[n].fd = st->pidfd;
+			pf[n++].events = POLLIN;
+		}
 		if (in_fd >= 0) {
 			pf[n].fd = in_fd;
 			pf[n++].events = POLLOUT;
@@ -203,10 +209,11 @@ static void loop(const struct proc_opts *o, struct proc_result *r,
 			break;
 		if (st->reaped && wait_ms > 50)
 			wait_ms = 50;
-		/* The child closed its output, so it is usually exiting: its
-		 * fds close before it can be reaped, and SIGCHLD does not wake
-		 * poll. Look again soon rather than after the whole tick. */
-		if (!st->reaped && !open_streams) {
+		/* Without a pidfd: the child closed its output, so it is
+		 * usually exiting; its fds close before it can be reaped, and
+		 * SIGCHLD does not wake poll. Look again soon rather than
+		 * after the whole tick. (The pidfd wakes poll at the exit.) */
+		if (!st->reaped && !open_streams && st->pidfd < 0) {
 			int64_t now = time_mono_ms();
 			if (!closed_at)
 				closed_at = now;
@@ -314,7 +321,14 @@ int proc_run(const struct proc_opts *o, struct proc_result *r,
 						 &r->err_total};
 	if (inp[1] >= 0)
 		fcntl(inp[1], F_SETFL, O_NONBLOCK);
+#ifdef SYS_pidfd_open
+	st.pidfd = (int)syscall(SYS_pidfd_open, st.pid, 0);
+#else
+	st.pidfd = -1;
+#endif
 	loop(o, r, &st, ss, nstreams, inp[1]);
+	if (st.pidfd >= 0)
+		close(st.pidfd);
 	r->duration_ms = time_mono_ms() - st.start;
 	if (WIFEXITED(st.status)) {
 		r->exited = 1;

@@ -435,7 +435,9 @@ static void test_signal_recorded(void **state)
 
 static void test_injection(void **state)
 {
-	static const char *const evil[] = {"$(touch pwned1)",
+	static const char *const evil[] = {"x; rm -f \"$dir/canary\"",
+					   "$(rm -f \"$dir/canary\")",
+					   "$(touch pwned1)",
 					   "`touch pwned2`",
 					   "x; touch pwned3",
 					   "a\ntouch pwned4",
@@ -447,6 +449,7 @@ static void test_injection(void **state)
 	static struct rb_param ps[] = {{.name = "dir", .required = 1},
 				       {.name = "deployment", .required = 1}};
 	(void)state;
+	write_file("canary", "still here");
 	for (const char *const *e = evil; *e; e++) {
 		struct rb_runbook rb = base();
 		struct rb_exec_opts o = {0};
@@ -474,6 +477,7 @@ static void test_injection(void **state)
 		json_decref(rec);
 		json_decref(p.with);
 	}
+	assert_true(exists("canary")); /* no `rm` ran either */
 	for (int i = 1; i <= 7; i++) {
 		char n[16];
 		snprintf(n, sizeof(n), "pwned%d", i);

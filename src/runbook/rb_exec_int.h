@@ -49,8 +49,9 @@ struct rb_lane {
 
 /* rb_params.c */
 /* Builds the environment for shell steps: each param as NAME=value (when
- * NAME is a shell identifier) and ML_PARAM_<NAME>=value, plus ITEM when
- * item is not NULL, ML_RUNBOOK and ML_DRY_RUN. NULL-terminated, caller
+ * NAME is a shell identifier and not one the shell or the loader reads:
+ * PATH, IFS, LD_*, ...) and ML_PARAM_<NAME>=value, plus ITEM when item is
+ * not NULL, and ML_RUNBOOK. NULL-terminated, caller
  * frees with rb_env_free(). */
 char **rb_env_build(const struct rb_runbook *rb, const json_t *params,
 		    const char *item);

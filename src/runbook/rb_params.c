@@ -179,6 +179,23 @@ static int is_identifier(const char *s)
 	return 1;
 }
 
+/* Names a param may not take as is in the environment, because the
+ * shell or the dynamic linker reads them (a param filled from an alert
+ * label must not be able to change PATH or preload a library). Such a
+ * param still reaches the shell as ML_PARAM_<NAME>. */
+static int env_reserved(const char *name)
+{
+	static const char *const names[] = {
+		"PATH", "IFS",	"ENV",	  "BASH_ENV", "SHELLOPTS", "PS4",
+		"CDPATH", "HOME", "SHELL", "ITEM",	"TMPDIR",    NULL};
+
+	for (const char *const *n = names; *n; n++)
+		if (!strcmp(name, *n))
+			return 1;
+	return !strncmp(name, "LD_", 3) || !strncmp(name, "ML_", 3) ||
+	       !strncmp(name, "GCONV_", 6) || !strncmp(name, "MALLOC_", 7);
+}
+
 static void env_add(char ***env, size_t *n, const char *k, const char *v)
 {
 	struct buf b = BUF_INIT;
@@ -205,7 +222,7 @@ char **rb_env_build(const struct rb_runbook *rb, const json_t *params,
 			buf_putc(&up, isalnum((unsigned char)*c)
 					  ? (char)toupper((unsigned char)*c)
 					  : '_');
-		if (is_identifier(key))
+		if (is_identifier(key) && !env_reserved(key))
 			env_add(&env, &n, key, json_string_value(v));
 		env_add(&env, &n, buf_str(&up), json_string_value(v));
 		buf_free(&up);

@@ -486,6 +486,32 @@ static void test_injection(void **state)
 	}
 }
 
+static void test_reserved_env_names(void **state)
+{
+	static struct rb_param ps[] = {{.name = "dir", .required = 1},
+				       {.name = "PATH", .required = 1},
+				       {.name = "LD_PRELOAD", .required = 1}};
+	struct rb_runbook rb = base();
+	struct rb_exec_opts o = {0};
+	json_t *rec;
+	char *got;
+	(void)state;
+	rb.params = ps;
+	rb.n_params = 3;
+	/* `touch` still found: PATH was not replaced by the param */
+	rb.procedure = STEPS(RUN("touch \"$dir/ran\"; printf '%s|%s|%s' "
+				 "\"$ML_PARAM_PATH\" \"$LD_PRELOAD\" "
+				 "\"$ML_PARAM_LD_PRELOAD\" > \"$dir/env\""));
+	assert_int_equal(exec_real(&rb, &o, &rec, "PATH", "/evil",
+				   "LD_PRELOAD", "/evil.so", NULL),
+			 RB_RUN_SUCCEEDED);
+	assert_true(exists("ran"));
+	got = slurp("env");
+	assert_string_equal(got, "/evil||/evil.so");
+	free(got);
+	json_decref(rec);
+}
+
 static void test_cmd_template_refused(void **state)
 {
 	struct rb_runbook rb = base();
@@ -955,6 +981,7 @@ int main(void)
 	    T(test_output_cap),
 	    T(test_signal_recorded),
 	    T(test_injection),
+	    T(test_reserved_env_names),
 	    T(test_cmd_template_refused),
 	    T(test_command_probe_gets_params_as_env),
 	    T(test_probe_step_timeout),

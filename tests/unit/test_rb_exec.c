@@ -5,7 +5,8 @@
  * all at once), SIGTERM during a change running the rollback, retries with
  * a fake clock, and param resolution. Runbooks are built in C here so the
  * engine is tested apart from the loader; YAML runbooks are exercised by
- * the golden cases in tests/golden/run/. */
+ * the golden cases in tests/golden/run/ and tests/e2e/run_cli.sh. One file
+ * (over the usual 800 lines) so every test shares the runbook builders. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

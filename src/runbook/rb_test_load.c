@@ -696,9 +696,9 @@ int rb_test_load_string(const char *text, size_t len, const char *name,
 		return ml_err_at(err, ML_EINPUT, name, 0, 0,
 				 "test file is larger than %d bytes",
 				 ML_MAX_CONFIG_BYTES);
-	if ((rc = ydoc_load_string(text, len, name, &doc, err)))
-		return rc;
-	rc = load_doc(&doc, name, out, err);
+	rc = ydoc_load_string(text, len, name, &doc, err);
+	if (!rc)
+		rc = load_doc(&doc, name, out, err);
 	ydoc_free(&doc);
 	return rc;
 }

@@ -157,6 +157,14 @@ struct rb_runbook {
 
 	/* positions of top-level keys, for lint messages */
 	int line, col;
+
+	/* Added by the loader: where each section starts (0 when absent), so
+	 * lint and show can point at them. */
+	struct rb_pos {
+		int line, col;
+	} at_id, at_severity, at_reviewed, at_trigger, at_params,
+		at_prechecks, at_diagnose, at_remedies, at_procedure,
+		at_verify, at_rollback;
 };
 
 /* Loads and validates the schema of one runbook file. Errors name
@@ -189,6 +197,27 @@ int rb_matches(const struct rb_runbook *rb, const json_t *labels);
  * rb_severity_parse returns 0 or -1. */
 const char *rb_severity_name(enum rb_severity s);
 int rb_severity_parse(const char *s, enum rb_severity *out);
+
+/* Parses one matcher string (`alertname =~ "A|B"`, `severity = page`,
+ * `team != "x"`, `env !~ "dev.*"`; value quoted with \" escapes, or bare)
+ * into *m (fields owned by m: rb_matcher_free). Returns 0, or ML_EINPUT
+ * with a message saying what was expected (err has no position; the
+ * caller adds it). */
+int rb_matcher_parse(const char *text, struct rb_matcher *m,
+		     struct ml_err *err);
+void rb_matcher_free(struct rb_matcher *m);
+
+/* Nonzero when m holds for labels (JSON object; a missing label or a
+ * non-string value is the empty string, as in Alertmanager). */
+int rb_matcher_match(const struct rb_matcher *m, const json_t *labels);
+
+/* Checks a param value against its type, pattern and enum. Returns 0 or
+ * ML_EINPUT with a message naming the param and what was expected. */
+int rb_param_validate(const struct rb_param *p, const char *value,
+		      struct ml_err *err);
+
+/* Name of a param type: "string", "int", ... */
+const char *rb_param_type_name(enum rb_param_type t);
 
 /* Name of a step kind: "run", "probe", ... */
 const char *rb_step_kind_name(enum rb_step_kind k);

@@ -183,6 +183,7 @@ int rb_test_run_scenario(const struct rb_test_suite *s, size_t i,
 		actual_from_record(record, st, &a);
 	}
 	a.commands = ctx.commands;
+	a.envs = ctx.envs;
 	a.probes = ctx.probes;
 	a.notified = ctx.notified;
 	check_trigger(s, sc, rb, fails);

@@ -24,6 +24,7 @@ struct rb_pattern {
 	char *text; /* glob, or regex source when is_re */
 	int is_re;
 	regex_t re;
+	json_t *env; /* expectations only: name -> exact value, or NULL */
 	int line, col;
 };
 
@@ -136,8 +137,13 @@ void rb_test_suite_free(struct rb_test_suite *s);
 int rb_test_validate(const struct rb_test_suite *s,
 		     const struct rb_runbook *rb, struct ml_err *err);
 
-/* Whether pattern p matches command text cmd (whitespace-normalized). */
+/* Whether pattern p matches command text cmd (whitespace-normalized).
+ * p->env is not looked at (see rb_env_match). */
 int rb_pattern_match(const struct rb_pattern *p, const char *cmd);
+
+/* Whether every name of want (object of strings) has exactly that value
+ * in got (object of strings). NULL want matches anything. */
+int rb_env_match(const json_t *want, const json_t *got);
 
 /* Frees a pattern's storage (not p itself). */
 void rb_pattern_free(struct rb_pattern *p);

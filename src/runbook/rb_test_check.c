@@ -60,22 +60,41 @@ static void check_str(const struct rb_expect_str *e, const char *what,
 
 static json_t *pattern_json(const struct rb_pattern *p)
 {
-	if (!p->is_re)
+	json_t *j;
+
+	if (!p->is_re && !p->env)
 		return json_string(p->text);
-	return json_pack("{s:s}", "re", p->text);
+	j = json_pack("{s:s}", p->is_re ? "re" : "match", p->text);
+	if (p->env)
+		json_object_set(j, "env", p->env);
+	return j;
 }
 
 static void pattern_text(const struct rb_pattern *p, struct buf *b)
 {
+	const char *k;
+	json_t *v;
+
 	if (p->is_re)
 		buf_printf(b, "re: %s", p->text);
 	else
 		buf_puts(b, p->text);
+	json_object_foreach(p->env, k, v)
+		buf_printf(b, " [%s=%s]", k, json_string_value(v));
+}
+
+/* Pattern e->v[i] against command j (text and, when given, env). */
+static int match_at(const struct rb_pattern *p, const json_t *cmds,
+		    const json_t *envs, size_t j)
+{
+	return rb_pattern_match(p,
+				json_string_value(json_array_get(cmds, j))) &&
+	       rb_env_match(p->env, json_array_get(envs, j));
 }
 
 /* `ran:` is the whole sequence: row i pairs pattern i with command i. */
 static void check_ran(const struct rb_pattern_list *e, const json_t *cmds,
-		      json_t *fails)
+		      const json_t *envs, json_t *fails)
 {
 	size_t na = json_array_size(cmds), n = e->n > na ? e->n : na;
 	size_t first = n;
@@ -84,10 +103,7 @@ static void check_ran(const struct rb_pattern_list *e, const json_t *cmds,
 	if (!e->set)
 		return;
 	for (size_t i = 0; i < n && first == n; i++)
-		if (i >= e->n || i >= na ||
-		    !rb_pattern_match(&e->v[i],
-				      json_string_value(json_array_get(cmds,
-								       i))))
+		if (i >= e->n || i >= na || !match_at(&e->v[i], cmds, envs, i))
 			first = i;
 	if (first == n)
 		return;
@@ -100,12 +116,8 @@ static void check_ran(const struct rb_pattern_list *e, const json_t *cmds,
 		json_object_set(r, "actual",
 				i < na ? json_array_get(cmds, i) : json_null());
 		jset_bool(r, "diverges", i == first);
-		jset_bool(r, "ok", i < e->n && i < na &&
-					   rb_pattern_match(
-						   &e->v[i],
-						   json_string_value(
-							   json_array_get(cmds,
-									  i))));
+		jset_bool(r, "ok",
+			  i < e->n && i < na && match_at(&e->v[i], cmds, envs, i));
 		json_array_append_new(rows, r);
 	}
 	fail(fails, "ran", e->line, NULL, json_deep_copy(cmds),
@@ -118,8 +130,8 @@ static void check_ran(const struct rb_pattern_list *e, const json_t *cmds,
 
 /* `ran_include:` in order, others may run in between. */
 static void check_ran_include(const struct rb_pattern_list *e,
-			      const json_t *cmds, const char *what,
-			      json_t *fails)
+			      const json_t *cmds, const json_t *envs,
+			      const char *what, json_t *fails)
 {
 	size_t j = 0, na = json_array_size(cmds);
 	struct buf b = BUF_INIT;
@@ -127,10 +139,7 @@ static void check_ran_include(const struct rb_pattern_list *e,
 	if (!e->set)
 		return;
 	for (size_t i = 0; i < e->n; i++) {
-		while (j < na &&
-		       !rb_pattern_match(&e->v[i],
-					 json_string_value(
-						 json_array_get(cmds, j))))
+		while (j < na && !match_at(&e->v[i], cmds, envs, j))
 			j++;
 		if (j < na) {
 			j++;
@@ -147,7 +156,7 @@ static void check_ran_include(const struct rb_pattern_list *e,
 }
 
 static void check_none(const struct rb_pattern_list *e, const json_t *got,
-		       const char *what, json_t *fails)
+		       const json_t *envs, const char *what, json_t *fails)
 {
 	struct buf b = BUF_INIT;
 
@@ -155,7 +164,7 @@ static void check_none(const struct rb_pattern_list *e, const json_t *got,
 		for (size_t j = 0; j < json_array_size(got); j++) {
 			const char *c =
 				json_string_value(json_array_get(got, j));
-			if (!rb_pattern_match(&e->v[i], c))
+			if (!match_at(&e->v[i], got, envs, j))
 				continue;
 			buf_reset(&b);
 			pattern_text(&e->v[i], &b);
@@ -271,11 +280,12 @@ void rb_test_check(const struct rb_expect *e, const struct rb_actual *a,
 		check_str(&e->cause, "cause", a->cause, fails);
 		check_str(&e->remedy, "remedy", a->remedy, fails);
 	}
-	check_ran(&e->ran, a->commands, fails);
-	check_ran_include(&e->ran_include, a->commands, "ran_include", fails);
-	check_none(&e->not_ran, a->commands, "not_ran", fails);
+	check_ran(&e->ran, a->commands, a->envs, fails);
+	check_ran_include(&e->ran_include, a->commands, a->envs,
+			  "ran_include", fails);
+	check_none(&e->not_ran, a->commands, a->envs, "not_ran", fails);
 	check_probed(e, a->probes, fails);
-	check_ran_include(&e->notified, a->notified, "notified", fails);
+	check_ran_include(&e->notified, a->notified, NULL, "notified", fails);
 	if (e->facts)
 		check_facts(e, a->facts, fails);
 }

@@ -15,6 +15,7 @@ struct rb_actual {
 	const char *remedy; /* NULL: no remedy */
 	const char *error;  /* engine error message, or NULL */
 	const json_t *commands; /* array of command texts, in order */
+	const json_t *envs;	/* array: the env object of each command */
 	const json_t *probes;	/* array of probe names, in order */
 	const json_t *notified; /* array of notify messages */
 	const json_t *facts;	/* object: name -> facts (may be NULL) */

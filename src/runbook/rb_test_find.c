@@ -125,8 +125,10 @@ static int names_has(const struct names *ns, const char *s)
 static void probe_names(const struct rb_steps *ss, struct names *ns)
 {
 	for (size_t i = 0; i < ss->n; i++) {
-		if (ss->v[i].kind == RB_STEP_PROBE)
+		if (ss->v[i].kind == RB_STEP_PROBE) {
 			names_add(ns, ss->v[i].probe);
+			names_add(ns, ss->v[i].as);
+		}
 		probe_names(&ss->v[i].before, ns);
 		probe_names(&ss->v[i].steps, ns);
 		probe_names(&ss->v[i].after, ns);

@@ -156,27 +156,34 @@ static int load_pattern_text(struct ld *L, const struct ydoc_node *v,
 	return 0;
 }
 
-/* A pattern in a list: "glob" or {re: "regex"}. */
+/* A pattern in a list: "glob", or {match: glob | re: regex, env: {..}}. */
 static int load_pattern(struct ld *L, const struct ydoc_node *n,
 			const char *key, struct rb_pattern *p)
 {
-	static const char *const keys[] = {"re", NULL};
-	const struct ydoc_node *v;
+	static const char *const keys[] = {"match", "re", "env", NULL};
+	const struct ydoc_node *m, *re, *env;
 	int rc;
 
 	if (n->type != YDOC_MAP)
 		return load_pattern_text(L, n, key, 0, p);
 	if ((rc = check_keys(L, n, keys, key)) != 0)
 		return rc;
-	if (!(v = ydoc_get(n, "re")))
-		return bad(L, n, "a pattern mapping needs `re:`");
-	return load_pattern_text(L, v, key, 1, p);
+	m = ydoc_get(n, "match");
+	re = ydoc_get(n, "re");
+	if (!m == !re)
+		return bad(L, n, "a pattern needs exactly one of `match:` (a "
+				 "glob) or `re:` (a regex)");
+	rc = load_pattern_text(L, m ? m : re, key, !m, p);
+	if (!rc && (env = ydoc_get(n, "env")))
+		rc = get_strmap(L, env, "env", &p->env);
+	return rc;
 }
 
 void rb_pattern_free(struct rb_pattern *p)
 {
 	if (p->is_re)
 		regfree(&p->re);
+	json_decref(p->env);
 	free(p->text);
 	memset(p, 0, sizeof(*p));
 }

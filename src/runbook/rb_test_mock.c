@@ -58,39 +58,59 @@ int rb_pattern_match(const struct rb_pattern *p, const char *cmd)
 	return ok;
 }
 
+/* Does step s match: a run step with shell text, a probe step of probe
+ * text, or (as_name) a probe step of probe text stored under as_name? */
+static int step_is(const struct rb_step *s, const char *text, int is_probe,
+		   const char *as_name)
+{
+	if (!is_probe)
+		return s->kind == RB_STEP_RUN && s->run &&
+		       !strcmp(s->run, text);
+	return s->kind == RB_STEP_PROBE && s->probe &&
+	       !strcmp(s->probe, text) &&
+	       (!as_name || (s->as && !strcmp(s->as, as_name)));
+}
+
 static const struct rb_step *find_in(const struct rb_steps *ss,
-				     const char *text, int is_probe)
+				     const char *text, int is_probe,
+				     const char *as_name)
 {
 	for (size_t i = 0; i < ss->n; i++) {
 		const struct rb_step *s = &ss->v[i], *r;
-		if (!is_probe && s->kind == RB_STEP_RUN && s->run &&
-		    !strcmp(s->run, text))
-			return s;
-		if (is_probe && s->kind == RB_STEP_PROBE && s->probe &&
-		    !strcmp(s->probe, text))
+		if (step_is(s, text, is_probe, as_name))
 			return s;
 		if (s->kind == RB_STEP_BATCH &&
-		    ((r = find_in(&s->before, text, is_probe)) ||
-		     (r = find_in(&s->steps, text, is_probe)) ||
-		     (r = find_in(&s->after, text, is_probe))))
+		    ((r = find_in(&s->before, text, is_probe, as_name)) ||
+		     (r = find_in(&s->steps, text, is_probe, as_name)) ||
+		     (r = find_in(&s->after, text, is_probe, as_name))))
 			return r;
 	}
 	return NULL;
 }
 
-char *rb_mock_step_at(const struct rb_runbook *rb, const char *text,
-		      int is_probe)
+/* The first step of rb that runs text / calls probe text (as as_name). */
+static const struct rb_step *find_step(const struct rb_runbook *rb,
+				       const char *text, int is_probe,
+				       const char *as_name)
 {
 	const struct rb_steps *lists[] = {&rb->prechecks, &rb->diagnose,
 					  &rb->procedure, &rb->verify,
 					  &rb->rollback};
 	const struct rb_step *s = NULL;
-	struct buf b = BUF_INIT;
 
 	for (size_t i = 0; !s && i < sizeof(lists) / sizeof(*lists); i++)
-		s = find_in(lists[i], text, is_probe);
+		s = find_in(lists[i], text, is_probe, as_name);
 	for (size_t i = 0; !s && i < rb->n_remedies; i++)
-		s = find_in(&rb->remedies[i].steps, text, is_probe);
+		s = find_in(&rb->remedies[i].steps, text, is_probe, as_name);
+	return s;
+}
+
+char *rb_mock_step_at(const struct rb_runbook *rb, const char *text,
+		      int is_probe)
+{
+	const struct rb_step *s = find_step(rb, text, is_probe, NULL);
+	struct buf b = BUF_INIT;
+
 	if (!s)
 		return NULL;
 	buf_printf(&b, "%s:%d", rb->file ? rb->file : "runbook", s->line);
@@ -113,6 +133,7 @@ void rb_mock_init(struct rb_mock_ctx *ctx, const struct rb_test_suite *suite,
 						  : RB_DEFAULT_NOW_MS;
 	ctx->now_ms = ctx->start_ms;
 	ctx->commands = json_array();
+	ctx->envs = json_array();
 	ctx->probes = json_array();
 	ctx->notified = json_array();
 	ctx->trace = json_array();
@@ -125,6 +146,7 @@ void rb_mock_free(struct rb_mock_ctx *ctx)
 	free(ctx->cmd_calls);
 	free(ctx->probe_calls);
 	json_decref(ctx->commands);
+	json_decref(ctx->envs);
 	json_decref(ctx->probes);
 	json_decref(ctx->notified);
 	json_decref(ctx->trace);
@@ -162,29 +184,43 @@ static int too_many(struct rb_mock_ctx *ctx, struct ml_err *err)
 			  RB_MOCK_MAX_CALLS);
 }
 
-static int env_matches(const json_t *want, const char *const *env)
+int rb_env_match(const json_t *want, const json_t *got)
 {
 	const char *k;
 	json_t *v;
 
 	json_object_foreach((json_t *)want, k, v)
 	{
-		size_t kl = strlen(k);
-		const char *got = NULL;
-		for (const char *const *e = env; e && *e; e++)
-			if (!strncmp(*e, k, kl) && (*e)[kl] == '=')
-				got = *e + kl + 1;
-		if (!got || strcmp(got, json_string_value(v)))
+		const char *g = json_string_value(json_object_get(got, k));
+		if (!g || strcmp(g, json_string_value(v)))
 			return 0;
 	}
 	return 1;
 }
 
+/* "K=V" list -> object (a later K wins, as in execve). */
+static json_t *env_object(const char *const *env)
+{
+	json_t *o = json_object();
+
+	for (const char *const *e = env; e && *e; e++) {
+		const char *eq = strchr(*e, '=');
+		char *k;
+		if (!eq)
+			continue;
+		k = xstrdup(*e);
+		k[eq - *e] = 0;
+		json_object_set_new(o, k, json_string(eq + 1));
+		free(k);
+	}
+	return o;
+}
+
 /* The first matching command mock: scenario's, then defaults'. *slot is
  * its index into ctx->cmd_calls. */
 static const struct rb_cmd_mock *find_cmd(struct rb_mock_ctx *ctx,
-					  const char *shell,
-					  const char *const *env, size_t *slot)
+					  const char *shell, const json_t *env,
+					  size_t *slot)
 {
 	const struct rb_mocks *ms[] = {&ctx->sc->m, &ctx->suite->defaults};
 	size_t base = 0;
@@ -193,7 +229,7 @@ static const struct rb_cmd_mock *find_cmd(struct rb_mock_ctx *ctx,
 		for (size_t i = 0; i < ms[k]->n_cmds; i++) {
 			const struct rb_cmd_mock *m = &ms[k]->cmds[i];
 			if (rb_pattern_match(&m->pat, shell) &&
-			    (!m->env || env_matches(m->env, env))) {
+			    rb_env_match(m->env, env)) {
 				*slot = base + i;
 				return m;
 			}
@@ -255,9 +291,12 @@ static int mock_run_cmd(void *vctx, const char *shell, const char *const *env,
 	memset(res, 0, sizeof(*res));
 	norm = rb_mock_normalize(shell);
 	json_array_append_new(ctx->commands, json_string(norm));
+	json_array_append_new(ctx->envs, env_object(env));
 	ev = event(ctx, "run");
 	jset_str(ev, "command", norm);
-	m = find_cmd(ctx, shell, env, &slot);
+	m = find_cmd(ctx, shell,
+		     json_array_get(ctx->envs, json_array_size(ctx->envs) - 1),
+		     &slot);
 	if (!m) {
 		jset_bool(ev, "unmocked", 1);
 		rc = unmocked_cmd(ctx, shell, norm, err);
@@ -294,28 +333,35 @@ static const struct rb_probe_mock *find_probe(struct rb_mock_ctx *ctx,
 	const struct rb_mocks *ms[] = {&ctx->sc->m, &ctx->suite->defaults};
 	size_t base = 0;
 
-	for (size_t k = 0; k < 2; k++) {
-		for (size_t i = 0; i < ms[k]->n_probes; i++)
-			if (!strcmp(ms[k]->probes[i].name, name)) {
+	/* pass 0: keyed by the probe name; pass 1: by a step's `as:` */
+	for (int pass = 0; pass < 2; pass++, base = 0)
+		for (size_t k = 0; k < 2; k++) {
+			for (size_t i = 0; i < ms[k]->n_probes; i++) {
+				const char *key = ms[k]->probes[i].name;
+				if (pass ? !find_step(ctx->rb, name, 1, key)
+					 : strcmp(key, name) != 0)
+					continue;
 				*slot = base + i;
 				return &ms[k]->probes[i];
 			}
-		base += ms[k]->n_probes;
-	}
+			base += ms[k]->n_probes;
+		}
 	return NULL;
 }
 
 static int unmocked_probe(struct rb_mock_ctx *ctx, const char *name,
 			  struct ml_err *err)
 {
+	const struct rb_step *st = find_step(ctx->rb, name, 1, NULL);
+	const char *key = st && st->as ? st->as : name;
 	char *at = rb_mock_step_at(ctx->rb, name, 1);
 	struct buf snip = BUF_INIT;
 	json_t *u = json_object();
-	int plain = name[0] && strspn(name, "abcdefghijklmnopqrstuvwxyz"
-					    "0123456789_-.") == strlen(name);
+	int plain = key[0] && strspn(key, "abcdefghijklmnopqrstuvwxyz"
+					  "0123456789_-.") == strlen(key);
 
 	buf_printf(&snip, "    probes:\n      %s%s%s: { verdict: healthy }\n",
-		   plain ? "" : "\"", name, plain ? "" : "\"");
+		   plain ? "" : "\"", key, plain ? "" : "\"");
 	jset_str(u, "kind", "probe");
 	jset_str(u, "text", name);
 	jset_str(u, "at", at);

@@ -23,6 +23,7 @@ struct rb_mock_ctx {
 	size_t n_calls;
 	int64_t start_ms, now_ms;
 	json_t *commands; /* command texts as run, in order */
+	json_t *envs;	  /* the env of each command: name -> value */
 	json_t *probes;	  /* probe names as called, in order */
 	json_t *notified; /* notify messages, in order */
 	json_t *trace;	  /* every mocked call: objects, see docs */

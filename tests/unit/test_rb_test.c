@@ -225,6 +225,8 @@ static void test_load_broken(void **state)
 	    "`ran` must be a list");
 	BAD("scenarios:\n  - name: a\n    expect: {status: s, ran: [{rx: a}]}\n",
 	    3, "did you mean `re`");
+	BAD("scenarios:\n  - name: a\n    expect: {status: s, ran: [{env: {}}]}\n",
+	    3, "exactly one of `match:`");
 	BAD("scenarios:\n  - name: a\n    expect: {status: s, triggered: 2}\n",
 	    3, "yes or no");
 	BAD("scenarios:\n  - name: a\n    expect: {status: ~}\n", 3,
@@ -530,7 +532,7 @@ static void test_check_pass_and_fail(void **state)
 				   " \"gpus\": [{\"id\": 0}]}}",
 				   0, NULL);
 	struct rb_actual a = {"succeeded", "fragmentation", "set-alloc-conf",
-			      NULL, cmds, probes, notes, facts};
+			      NULL, cmds, NULL, probes, notes, facts};
 	json_t *fails = json_array(), *f, *rows;
 
 	(void)state;
@@ -600,7 +602,7 @@ static void test_check_expected_error(void **state)
 		"      error: \"does not match\"\n      not_ran: [\"*\"]\n");
 	json_t *none = json_array(), *fails = json_array();
 	struct rb_actual a = {NULL, NULL, NULL, "param d: does not match x",
-			      none, none, none, NULL};
+			      none, NULL, none, none, NULL};
 
 	(void)state;
 	rb_test_check(&s->v[0].expect, &a, fails);

@@ -372,7 +372,8 @@ static int unmocked_probe(struct rb_mock_ctx *ctx, const char *name,
 	return ml_err_set(err, ML_EINPUT, "unmocked probe: %s", name);
 }
 
-/* Checks args like the real probe would, when the registry knows it. */
+/* Checks args like the real probe would, when the registry knows it and
+ * it declares its options (a placeholder probe declares none yet). */
 static int check_probe_args(const char *name, const json_t *args,
 			    struct ml_err *err)
 {
@@ -380,7 +381,7 @@ static int check_probe_args(const char *name, const json_t *args,
 	json_t *checked = NULL;
 	int rc;
 
-	if (!p)
+	if (!p || !p->opts || !p->opts[0].name)
 		return 0;
 	rc = probe_args_check(p, args, &checked, err);
 	json_decref(checked);

@@ -39,6 +39,8 @@ struct rb_cmd_result {
 	char *output;	/* captured stdout+stderr (capped); malloc'ed */
 	size_t output_total;
 	int64_t duration_ms;
+	int interrupted; /* killed because the run was interrupted (added
+			    by rb-exec; mocks may leave it 0) */
 };
 
 /* The effects. Real implementations are in rb_exec_real.c; the scenario
@@ -64,6 +66,21 @@ struct rb_exec_ops {
 	/* Delivers a notify step (real: prints; the service adds webhooks). */
 	int (*notify)(void *ctx, const char *channel, const char *message,
 		      struct ml_err *err);
+	/* Nonzero when the ops above may be called from several threads at
+	 * once (batch `parallel:`). Mocks leave it 0: then batch items run
+	 * one after the other, in order, whatever `parallel` says. */
+	int thread_safe;
+};
+
+/* Optional ctx of the real ops (copy *rb_exec_real_ops() and set ctx to
+ * one of these): cancel is polled while a command runs or a wait sleeps
+ * (the command's process group is killed when it becomes nonzero); the
+ * other fields override config.h defaults when nonzero. */
+struct rb_exec_real_ctx {
+	volatile sig_atomic_t *cancel;
+	size_t output_cap; /* bytes of output kept; 0: ML_OUTPUT_CAP */
+	int64_t grace_ms;  /* SIGTERM -> SIGKILL; 0: ML_KILL_GRACE_MS */
+	int no_tty;	   /* confirm never asks (tests) */
 };
 
 struct rb_exec_opts {
@@ -74,7 +91,10 @@ struct rb_exec_opts {
 	int assume_yes;	      /* --yes: confirm steps answer yes */
 	int diagnose_only;    /* stop after diagnose (incident service) */
 	FILE *progress;	      /* narration of steps as they run, or NULL */
-	volatile sig_atomic_t *interrupted; /* SIGINT/SIGTERM seen */
+	volatile sig_atomic_t *interrupted; /* SIGINT/SIGTERM seen. When the
+				 engine sees it during a change it resets it
+				 to 0 and runs the rollback, so a second
+				 signal interrupts the rollback itself. */
 	const char *record_path; /* write the run record here, or NULL */
 };
 

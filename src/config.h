@@ -18,6 +18,11 @@
 #define ML_LUA_MAX_INSTRUCTIONS 1000000
 #define ML_LUA_MAX_MEMORY (8 * 1024 * 1024)
 
+/* Bytes the facts of one expression environment may take once turned into
+ * Lua tables (about 4x their JSON size). ML_LUA_MAX_MEMORY applies on top
+ * of them while an expression runs. */
+#define ML_LUA_MAX_FACTS_MEMORY (64 * 1024 * 1024)
+
 /* Largest file a YAML/JSON loader accepts (runbooks, configs, facts). */
 #define ML_MAX_CONFIG_BYTES (16 * 1024 * 1024)
 

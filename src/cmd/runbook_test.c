@@ -121,6 +121,7 @@ static void run_file(const char *path, const struct rt_opts *o,
 	int rc;
 
 	jset_str(fj, "file", path);
+	json_object_set_new(fj, "runbook", json_null());
 	json_object_set_new(fj, "scenarios", json_array());
 	json_array_append_new(t->files, fj);
 	rc = rb_test_load_file(path, &s, &err);
@@ -154,7 +155,8 @@ static void run_file(const char *path, const struct rt_opts *o,
 static void find_untested(const char *dir, struct rt_tally *t)
 {
 	struct ml_err err = {0};
-	char **paths = NULL;
+	/* not NULL: rb_find_files sorts *paths even when it found none */
+	char **paths = xcalloc(1, sizeof(char *));
 	size_t n = 0;
 
 	if (rb_find_files(dir, &paths, &n, &err) == 0)

@@ -93,27 +93,57 @@ static void actual_from_record(const json_t *rec, enum rb_run_status st,
 	a->facts = json_object_get(rec, "facts");
 }
 
-/* Mocks that never answered: likely stale or mistyped patterns. */
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/* Lines of the scenario's mocks (and per-call results) that never
+ * answered, ascending: likely stale or mistyped patterns. */
 static json_t *unused_mocks(const struct rb_mock_ctx *ctx,
 			    const struct rb_scenario *sc)
 {
+	size_t n = 0, cap = sc->m.n_probes + 1;
 	json_t *out = json_array();
 	char key[32];
+	int *lines;
 
 	for (size_t i = 0; i < sc->m.n_cmds; i++)
-		for (size_t j = 0; j < sc->m.cmds[i].n_results; j++) {
-			snprintf(key, sizeof(key), "%d",
-				 sc->m.cmds[i].results[j].line);
-			if (!json_object_get(ctx->used, key))
-				json_array_append_new(
-					out, json_integer(
-						     sc->m.cmds[i].results[j].line));
-		}
-	for (size_t i = 0; i < sc->m.n_probes; i++) {
-		snprintf(key, sizeof(key), "%d", sc->m.probes[i].line);
+		cap += sc->m.cmds[i].n_results;
+	lines = xcalloc(cap, sizeof(int));
+	for (size_t i = 0; i < sc->m.n_cmds; i++)
+		for (size_t j = 0; j < sc->m.cmds[i].n_results; j++)
+			lines[n++] = sc->m.cmds[i].results[j].line;
+	for (size_t i = 0; i < sc->m.n_probes; i++)
+		lines[n++] = sc->m.probes[i].line;
+	qsort(lines, n, sizeof(int), cmp_int);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), "%d", lines[i]);
 		if (!json_object_get(ctx->used, key))
-			json_array_append_new(
-				out, json_integer(sc->m.probes[i].line));
+			json_array_append_new(out, json_integer(lines[i]));
+	}
+	free(lines);
+	return out;
+}
+
+/* Errors the engine recorded on steps (a probe that failed in diagnose
+ * does not stop the run, but explains a surprising status). */
+static json_t *step_errors(const json_t *rec, const struct rb_runbook *rb)
+{
+	json_t *out = json_array(), *st;
+	size_t i;
+
+	json_array_foreach(json_object_get(rec, "steps"), i, st)
+	{
+		const char *e = jget_str(st, "error", NULL);
+		if (!e)
+			continue;
+		json_array_append_new(
+			out, json_pack("{s:s, s:s, s:I, s:s}", "phase",
+				       jget_str(st, "phase", ""), "file",
+				       rb->file ? rb->file : "", "line",
+				       (json_int_t)jget_int(st, "line", 0),
+				       "error", e));
 	}
 	return out;
 }
@@ -198,9 +228,12 @@ int rb_test_run_scenario(const struct rb_test_suite *s, size_t i,
 	jset_int(res, "wall_ms", time_mono_ms() - t0);
 	json_object_set_new(res, "failures", fails);
 	json_object_set_new(res, "actual", actual_json(&a));
+	json_object_set_new(json_object_get(res, "actual"), "step_errors",
+			    step_errors(record, rb));
 	json_object_set_new(res, "unused_mocks", unused_mocks(&ctx, sc));
 	json_object_set(res, "trace", ctx.trace);
-	(void)opts;
+	if (opts && opts->verbose && record)
+		json_object_set(res, "record", record);
 	(void)err;
 	*result = res;
 	json_decref(record);

@@ -98,7 +98,7 @@ static void check_ran(const struct rb_pattern_list *e, const json_t *cmds,
 {
 	size_t na = json_array_size(cmds), n = e->n > na ? e->n : na;
 	size_t first = n;
-	json_t *rows;
+	json_t *rows, *exp;
 
 	if (!e->set)
 		return;
@@ -108,6 +108,9 @@ static void check_ran(const struct rb_pattern_list *e, const json_t *cmds,
 	if (first == n)
 		return;
 	rows = json_array();
+	exp = json_array();
+	for (size_t i = 0; i < e->n; i++)
+		json_array_append_new(exp, pattern_json(&e->v[i]));
 	for (size_t i = 0; i < n; i++) {
 		json_t *r = json_object();
 		json_object_set_new(r, "expected", i < e->n
@@ -120,7 +123,7 @@ static void check_ran(const struct rb_pattern_list *e, const json_t *cmds,
 			  i < e->n && i < na && match_at(&e->v[i], cmds, envs, i));
 		json_array_append_new(rows, r);
 	}
-	fail(fails, "ran", e->line, NULL, json_deep_copy(cmds),
+	fail(fails, "ran", e->line, exp, json_deep_copy(cmds),
 	     "ran: the commands differ from command #%zu on (%zu expected, "
 	     "%zu ran)",
 	     first + 1, e->n, na);

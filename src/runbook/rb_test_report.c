@@ -142,11 +142,25 @@ static void put_actual(struct buf *out, const json_t *r)
 {
 	const json_t *a = json_object_get(r, "actual");
 
-	if (jget_str(a, "error", NULL))
-		return;
-	buf_printf(out, IND "got: status %s, cause %s, remedy %s\n",
-		   jget_str(a, "status", "?"), jget_str(a, "cause", "none"),
-		   jget_str(a, "remedy", "none"));
+	size_t i;
+	json_t *e;
+
+	if (!jget_str(a, "error", NULL))
+		buf_printf(out, IND "got: status %s, cause %s, remedy %s\n",
+			   jget_str(a, "status", "?"),
+			   jget_str(a, "cause", "none"),
+			   jget_str(a, "remedy", "none"));
+	json_array_foreach(json_object_get(a, "step_errors"), i, e)
+	{
+		const char *file = jget_str(e, "file", ""),
+			   *msg = jget_str(e, "error", "");
+		buf_printf(out, IND "step error in %s: ",
+			   jget_str(e, "phase", "?"));
+		if (!*file || !strstr(msg, file))
+			buf_printf(out, "%s:%lld: ", file,
+				   jget_int(e, "line", 0));
+		buf_printf(out, "%s\n", msg);
+	}
 }
 
 static void put_unused(struct buf *out, const json_t *r)

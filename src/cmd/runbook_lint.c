@@ -1,19 +1,126 @@
-/* runbook_lint.c: `mloncall runbook lint` (placeholder until its issue lands). */
+/* runbook_lint.c: `mloncall runbook lint PATH... [--strict] [-o json]`:
+ * prints lint findings (file:line:col: level: message [code]) and a
+ * summary; exit 1 when any finding is an error. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cmd/cmd.h"
+#include "core/strutil.h"
+#include "runbook/rb_lint.h"
+
+static void print_text(const struct rb_lint *l)
+{
+	int color = out_color(stdout);
+
+	for (size_t i = 0; i < l->n; i++) {
+		const struct rb_finding *f = &l->v[i];
+		int err = f->level == RB_LINT_ERROR;
+
+		printf("%s:%d:%d: %s%s%s: %s [%s]\n", f->file, f->line, f->col,
+		       color ? (err ? "\033[31m" : "\033[33m") : "",
+		       err ? "error" : "warning", color ? "\033[0m" : "",
+		       f->message, f->code);
+	}
+	printf("%zu runbook%s checked: %zu error%s, %zu warning%s\n", l->files,
+	       l->files == 1 ? "" : "s", l->errors, l->errors == 1 ? "" : "s",
+	       l->warnings, l->warnings == 1 ? "" : "s");
+}
 
 static int exec_runbook_lint(const struct cmd_entry *self, int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "mloncall %s: not implemented yet\n", self->path);
-	return ML_EXIT_INTERNAL;
+	struct rb_lint_opts o = {0};
+	enum out_fmt fmt = OUT_TEXT;
+	char **paths = xcalloc((size_t)argc + 1, sizeof(char *));
+	size_t n = 0;
+	struct rb_lint l;
+	struct ml_err err;
+	int rc, only_paths = 0;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (only_paths || a[0] != '-' || !strcmp(a, "-")) {
+			paths[n++] = argv[i];
+		} else if (!strcmp(a, "--")) {
+			only_paths = 1;
+		} else if (!strcmp(a, "--strict")) {
+			o.strict = 1;
+		} else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+			if (++i >= argc || cmd_output(self, argv[i], &fmt)) {
+				free(paths);
+				return i >= argc ? cmd_usage(self, "%s needs a value", a)
+						 : ML_EXIT_USAGE;
+			}
+		} else if (str_starts(a, "-o") && a[2]) {
+			if (cmd_output(self, a + 2, &fmt)) {
+				free(paths);
+				return ML_EXIT_USAGE;
+			}
+		} else {
+			free(paths);
+			return cmd_usage(self, "unknown option `%s`", a);
+		}
+	}
+	if (!n) {
+		free(paths);
+		return cmd_usage(self, "give at least one runbook file or folder");
+	}
+	if (fmt != OUT_TEXT && fmt != OUT_JSON) {
+		free(paths);
+		return cmd_usage(self, "-o: lint prints text or json");
+	}
+	rb_lint_init(&l);
+	ml_err_clear(&err);
+	rc = rb_lint_paths(paths, n, &o, &l, &err);
+	free(paths);
+	if (rc) {
+		rb_lint_free(&l);
+		return cmd_fail(&err);
+	}
+	if (!l.files) {
+		rb_lint_free(&l);
+		fprintf(stderr, "mloncall runbook lint: no runbooks (*.yaml, "
+				"*.yml) found\n");
+		return ML_EXIT_USAGE;
+	}
+	if (fmt == OUT_JSON) {
+		json_t *j = rb_lint_json(&l);
+		out_json(stdout, j);
+		json_decref(j);
+	} else {
+		print_text(&l);
+	}
+	rc = l.errors ? ML_EXIT_FINDING : ML_EXIT_OK;
+	rb_lint_free(&l);
+	return rc;
 }
 
 const struct cmd_entry cmd_runbook_lint_entry = {
 	.path = "runbook lint",
 	.summary = "check runbooks: schema, references, expressions, staleness",
-	.help = "Usage: mloncall runbook lint\n",
+	.help = "Usage: mloncall runbook lint PATH... [--strict] [-o text|json]\n"
+		"\n"
+		"Checks runbook files (PATH is a file or a folder searched for\n"
+		"*.yaml and *.yml; *.test.yaml scenario files are skipped): the\n"
+		"schema, duplicate ids, remedies named by cases, expressions that\n"
+		"must compile, probe names and arguments, params used and\n"
+		"defined, the runbook standard (trigger, prechecks, procedure or\n"
+		"remedies, verify, rollback) and review dates. Every finding has\n"
+		"a code, listed in docs/lint.md.\n"
+		"\n"
+		"Options:\n"
+		"  --strict      warnings count as errors (use in CI)\n"
+		"  -o FORMAT     text (default) or json:\n"
+		"                {files, errors, warnings, findings: [{file, line,\n"
+		"                col, level, code, message}]}\n"
+		"\n"
+		"Examples:\n"
+		"  mloncall runbook lint runbooks/\n"
+		"  mloncall runbook lint --strict runbooks/examples/gpu-oom.yaml\n"
+		"  mloncall runbook lint runbooks/ -o json | jq '.findings[].code'\n"
+		"\n"
+		"Exit status: 0 no errors (warnings allowed), 1 errors found,\n"
+		"2 usage error or a path that does not exist.\n",
 	.exec = exec_runbook_lint,
 };

@@ -115,6 +115,7 @@ struct rb_case {
 	char *cause;
 	char *remedy; /* name of a remedy, or NULL */
 	int line, col;
+	int when_line, when_col; /* position of the `when` text */
 };
 
 struct rb_remedy {

@@ -6,6 +6,7 @@
 
 #include <lauxlib.h>
 #include <lua.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -176,6 +177,7 @@ static int expr_fail(const char *msg, const char *expr, const char *file,
 {
 	long n = 0;
 	const char *p = msg ? msg : "Lua error";
+	char tail[512];
 
 	if (str_starts(p, "expr:")) {
 		char *end;
@@ -194,8 +196,16 @@ static int expr_fail(const char *msg, const char *expr, const char *file,
 
 		for (const char *q = expr; *q; q++)
 			last += *q == '\n';
-		if (n > last)
+		if (n > last) { /* on the wrapper's closing line */
+			const char *near = strstr(p, " near ')'");
+
 			n = last;
+			if (near) {
+				snprintf(tail, sizeof(tail), "%.*s at the end of "
+					 "the expression", (int)(near - p), p);
+				p = tail;
+			}
+		}
 		if (n > 2) {
 			line += (int)n - 2;
 			col = 0;

@@ -96,6 +96,8 @@ static int load_cases(const struct rbl *c, const struct ydoc_node *n,
 					      "expression over facts)");
 		if ((rc = rbl_str(c, v, "`when`", &k->when)) != 0)
 			return rc;
+		k->when_line = v->line;
+		k->when_col = v->col;
 		if (!(v = ydoc_get(m, "cause")))
 			return rbl_fail(c, m, "a case needs `cause:` (a short "
 					      "name of the cause)");

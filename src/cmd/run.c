@@ -1,19 +1,378 @@
-/* run.c: `mloncall run` (placeholder until its issue lands). */
+/* run.c: `mloncall run FILE|ID`: executes a runbook with the real effects
+ * (rb_exec_real_ops), narrating each step on stderr, then prints a
+ * summary (or the run record with -o json). SIGINT/SIGTERM during the
+ * change kill the running step's process group and run the rollback. */
+#include <signal.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #include "cmd/cmd.h"
+#include "core/buf.h"
+#include "core/dur.h"
+#include "core/strutil.h"
+#include "probe/probe.h"
+#include "runbook/rb_exec.h"
+
+/* The one piece of static state: a signal handler can only reach a
+ * static. The engine resets it when it starts the rollback. */
+static volatile sig_atomic_t run_interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	run_interrupted = 1;
+}
+
+struct run_args {
+	const char *target;
+	const char *record;
+	const char *runbooks;
+	json_t *params;
+	enum out_fmt fmt;
+	int dry_run, yes, quiet;
+};
+
+static int parse_param(const struct cmd_entry *self, const char *kv,
+		       json_t *params)
+{
+	const char *eq = strchr(kv, '=');
+	char *k;
+
+	if (!eq || eq == kv)
+		return cmd_usage(self, "--param needs NAME=VALUE, got `%s`",
+				 kv);
+	k = xmalloc((size_t)(eq - kv) + 1);
+	memcpy(k, kv, (size_t)(eq - kv));
+	k[eq - kv] = 0;
+	if (!json_string(eq + 1)) {
+		free(k);
+		return cmd_usage(self, "--param %s: value is not UTF-8", kv);
+	}
+	json_object_set_new(params, k, json_string(eq + 1));
+	free(k);
+	return 0;
+}
+
+/* Value of an option given as `--opt v` or `--opt=v`; NULL if a is not
+ * that option. Advances *i past a separate value. */
+static const char *opt_value(int argc, char **argv, int *i, const char *name,
+			     int *missing)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(argv[*i], name, n))
+		return NULL;
+	if (argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (argv[*i][n])
+		return NULL;
+	if (*i + 1 >= argc) {
+		*missing = 1;
+		return NULL;
+	}
+	return argv[++*i];
+}
+
+static int parse(const struct cmd_entry *self, int argc, char **argv,
+		 struct run_args *a)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *v;
+		int miss = 0;
+		if ((v = opt_value(argc, argv, &i, "--param", &miss)) ||
+		    (v = opt_value(argc, argv, &i, "-p", &miss))) {
+			if (parse_param(self, v, a->params))
+				return ML_EXIT_USAGE;
+		} else if ((v = opt_value(argc, argv, &i, "--record", &miss))) {
+			a->record = v;
+		} else if ((v = opt_value(argc, argv, &i, "--runbooks",
+					  &miss))) {
+			a->runbooks = v;
+		} else if ((v = opt_value(argc, argv, &i, "-o", &miss)) ||
+			   (v = opt_value(argc, argv, &i, "--output", &miss))) {
+			if (cmd_output(self, v, &a->fmt))
+				return ML_EXIT_USAGE;
+		} else if (miss) {
+			return cmd_usage(self, "%s needs a value", argv[i]);
+		} else if (!strcmp(argv[i], "--dry-run") ||
+			   !strcmp(argv[i], "-n")) {
+			a->dry_run = 1;
+		} else if (!strcmp(argv[i], "--yes") || !strcmp(argv[i], "-y")) {
+			a->yes = 1;
+		} else if (!strcmp(argv[i], "-q") ||
+			   !strcmp(argv[i], "--quiet")) {
+			a->quiet = 1;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			return cmd_usage(self, "unknown option %s", argv[i]);
+		} else if (a->target) {
+			return cmd_usage(self, "one runbook at a time (got `%s` "
+					       "and `%s`)",
+					 a->target, argv[i]);
+		} else {
+			a->target = argv[i];
+		}
+	}
+	if (!a->target)
+		return cmd_usage(self, "which runbook? (a FILE or an ID)");
+	return 0;
+}
+
+/* Finds the runbook whose id is id under dir. */
+static int load_by_id(const char *id, const char *dir,
+		      struct rb_runbook **out, struct ml_err *err)
+{
+	char **paths = NULL;
+	size_t n = 0;
+	const char **ids;
+	size_t nid = 0;
+	int rc;
+
+	*out = NULL;
+	if ((rc = rb_find_files(dir, &paths, &n, err)) != 0) {
+		ml_err_prefix(err, "runbook id `%s`", id);
+		return rc;
+	}
+	ids = xcalloc(n + 1, sizeof(*ids));
+	for (size_t i = 0; i < n && !*out; i++) {
+		struct rb_runbook *rb = NULL;
+		struct ml_err e2;
+		if (rb_load_file(paths[i], &rb, &e2) != 0)
+			continue;
+		if (rb->id && !strcmp(rb->id, id))
+			*out = rb;
+		else {
+			ids[nid++] = xstrdup(rb->id ? rb->id : "");
+			rb_free(rb);
+		}
+	}
+	if (!*out) {
+		const char *near = str_nearest(id, ids);
+		rc = ml_err_set(err, ML_ENOTFOUND,
+				"no runbook with id `%s` under %s%s%s%s", id,
+				dir, near ? "; did you mean `" : "",
+				near ? near : "", near ? "`?" : "");
+	}
+	for (size_t i = 0; i < nid; i++)
+		free((char *)ids[i]);
+	for (size_t i = 0; i < n; i++)
+		free(paths[i]);
+	free(ids);
+	free(paths);
+	return rc;
+}
+
+static int load(const struct run_args *a, struct rb_runbook **rb,
+		struct ml_err *err)
+{
+	struct stat st;
+
+	if (stat(a->target, &st) == 0 || strchr(a->target, '/') ||
+	    str_ends(a->target, ".yaml") || str_ends(a->target, ".yml"))
+		return rb_load_file(a->target, rb, err);
+	return load_by_id(a->target, a->runbooks, rb, err);
+}
+
+/* Short "what" of a recorded step: its name, command or probe. */
+static void step_what(const json_t *s, struct buf *b)
+{
+	const char *name = jget_str(s, "name", NULL);
+	const char *cmd = jget_str(s, "command", NULL);
+
+	if (name)
+		buf_puts(b, name);
+	else if (cmd)
+		buf_printf(b, "$ %.*s", (int)strcspn(cmd, "\n"), cmd);
+	else if (jget_str(s, "probe", NULL))
+		buf_printf(b, "probe %s", jget_str(s, "probe", ""));
+	else
+		buf_puts(b, jget_str(s, "kind", "?"));
+}
+
+static void print_plan(const json_t *rec)
+{
+	const char *k;
+	json_t *v, *s;
+	size_t i;
+
+	printf("Params:\n");
+	json_object_foreach(json_object_get(rec, "params"), k, v)
+		printf("  %s = %s\n", k, json_string_value(v));
+	printf("\nPlan (dry run: nothing was changed):\n");
+	json_array_foreach(json_object_get(rec, "steps"), i, s)
+	{
+		struct buf w = BUF_INIT;
+		const char *res = jget_str(s, "result", "?");
+		step_what(s, &w);
+		printf("  %-10s %-7s %-50s %s\n", jget_str(s, "phase", "?"),
+		       jget_str(s, "kind", "?"), buf_str(&w),
+		       !strcmp(res, "planned") ? "would run"
+					       : (!strcmp(res, "ok") ? "ran (read-only): ok"
+								     : res));
+		buf_free(&w);
+	}
+}
+
+static void print_diagnosis(const json_t *rec, enum rb_run_status st)
+{
+	const json_t *d = json_object_get(rec, "diagnosis");
+	const char *k;
+	json_t *v;
+
+	if (jget_bool(d, "matched", 0)) {
+		printf("Diagnosis: %s (case %lld, line %lld: %s)\n",
+		       jget_str(d, "cause", "?"), jget_int(d, "case", 0) + 1,
+		       jget_int(d, "line", 0), jget_str(d, "when", ""));
+		json_object_foreach(json_object_get(d, "seen"), k, v)
+		{
+			char *t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+			printf("  %s = %s\n", k, t ? t : "?");
+			free(t);
+		}
+		if (jget_str(d, "remedy", NULL))
+			printf("Remedy: %s\n", jget_str(d, "remedy", ""));
+	} else if (json_object_get(d, "matched") || st == RB_RUN_NO_DIAGNOSIS) {
+		printf("Diagnosis: no case matched. Facts:\n");
+		json_object_foreach(json_object_get(rec, "facts"), k, v)
+		{
+			struct buf b = BUF_INIT;
+			probe_render_default(v, &b);
+			printf("[%s] %s", k, buf_str(&b));
+			buf_free(&b);
+		}
+	}
+}
+
+static void print_summary(const json_t *rec, enum rb_run_status st,
+			  const char *record_path)
+{
+	char d[32];
+	size_t i, failed = 0;
+	json_t *s;
+
+	dur_format(jget_int(rec, "duration_ms", 0), d, sizeof(d));
+	printf("Runbook %s: %s in %s", jget_str(json_object_get(rec, "runbook"),
+						"id", "?"),
+	       rb_run_status_name(st), d);
+	if (jget_int(rec, "attempts", 0))
+		printf(" (%lld attempt%s)", jget_int(rec, "attempts", 0),
+		       jget_int(rec, "attempts", 0) > 1 ? "s" : "");
+	printf("\n");
+	print_diagnosis(rec, st);
+	if (st == RB_RUN_PLANNED)
+		print_plan(rec);
+	json_array_foreach(json_object_get(rec, "steps"), i, s)
+	{
+		const char *r = jget_str(s, "result", "");
+		if (strcmp(r, "ok") && strcmp(r, "planned")) {
+			struct buf w = BUF_INIT;
+			step_what(s, &w);
+			if (!failed++)
+				printf("Steps that did not pass:\n");
+			printf("  line %lld %s %s: %s%s%s\n", jget_int(s, "line", 0),
+			       jget_str(s, "phase", "?"), buf_str(&w), r,
+			       jget_str(s, "error", NULL) ? ": " : "",
+			       jget_str(s, "error", ""));
+			buf_free(&w);
+		}
+	}
+	if (record_path)
+		printf("Record: %s (mloncall runs show %s)\n", record_path,
+		       record_path);
+}
 
 static int exec_run(const struct cmd_entry *self, int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "mloncall %s: not implemented yet\n", self->path);
-	return ML_EXIT_INTERNAL;
+	struct run_args a = {0};
+	struct rb_runbook *rb = NULL;
+	struct ml_err err = {0};
+	struct rb_exec_real_ctx ctx = {0};
+	struct rb_exec_ops ops = *rb_exec_real_ops();
+	struct rb_exec_opts o = {0};
+	struct sigaction sa = {0}, old_int, old_term;
+	enum rb_run_status st;
+	json_t *rec = NULL;
+	int rc;
+
+	a.params = json_object();
+	a.runbooks = "runbooks";
+	if ((rc = parse(self, argc, argv, &a)) != 0) {
+		json_decref(a.params);
+		return rc;
+	}
+	if ((rc = load(&a, &rb, &err)) != 0) {
+		json_decref(a.params);
+		return cmd_fail(&err);
+	}
+	run_interrupted = 0;
+	ctx.cancel = &run_interrupted;
+	ops.ctx = &ctx;
+	o.params = a.params;
+	o.dry_run = a.dry_run;
+	o.assume_yes = a.yes;
+	o.progress = a.quiet ? NULL : stderr;
+	o.interrupted = &run_interrupted;
+	o.record_path = a.record;
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	rc = rb_exec(rb, &o, &ops, &rec, &st, &err);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	if (rec && a.fmt == OUT_JSON)
+		out_json(stdout, rec);
+	else if (rec)
+		print_summary(rec, st, rc ? NULL : a.record);
+	json_decref(rec);
+	json_decref(a.params);
+	rb_free(rb);
+	if (rc)
+		return cmd_fail(&err);
+	return rb_run_exit_code(st);
 }
 
 const struct cmd_entry cmd_run_entry = {
 	.path = "run",
 	.summary = "execute a runbook: prechecks, diagnose, remedy, verify, rollback",
-	.help = "Usage: mloncall run\n",
+	.help =
+		"Usage: mloncall run FILE|ID [--param NAME=VALUE]... [--dry-run] "
+		"[--yes]\n"
+		"                    [--record FILE] [--runbooks DIR] [-o json] "
+		"[-q]\n"
+		"\n"
+		"Runs a runbook: prechecks (a failure stops before any change),\n"
+		"diagnose (probes, then the first case whose `when` holds picks\n"
+		"the remedy), the remedy or procedure, verify; when verify fails,\n"
+		"the rollback and verify again, up to max_attempts. Steps are\n"
+		"narrated on stderr; a summary (or the run record) goes to stdout.\n"
+		"\n"
+		"Params reach shell steps only as environment variables ($name and\n"
+		"$ML_PARAM_NAME), never spliced into the command text; secret\n"
+		"params are shown as *** everywhere.\n"
+		"\n"
+		"Options:\n"
+		"  -p, --param NAME=VALUE  set a param (repeatable)\n"
+		"  -n, --dry-run           print the plan; run only read-only probes\n"
+		"                          and `read_only: true` steps; change nothing\n"
+		"  -y, --yes               answer yes to confirm steps (without it and\n"
+		"                          without a terminal, a confirm stops the run\n"
+		"                          safely before the change)\n"
+		"  --record FILE           write the run record (JSON) to FILE\n"
+		"  --runbooks DIR          where to look up an ID (default: runbooks)\n"
+		"  -o, --output FORMAT     text (summary) or json (the run record)\n"
+		"  -q, --quiet             no narration on stderr\n"
+		"\n"
+		"Ctrl-C or SIGTERM during the change kills the running step (and its\n"
+		"children) and runs the rollback; a second one interrupts the\n"
+		"rollback.\n"
+		"\n"
+		"Examples:\n"
+		"  mloncall run runbooks/examples/disk-full.yaml --dry-run\n"
+		"  mloncall run gpu-oom --param deployment=llm-serve --record run.json\n"
+		"  mloncall runs show run.json\n"
+		"\n"
+		"Exit status: 0 succeeded, diagnosed or planned; 1 failed_prechecks,\n"
+		"no_diagnosis, rolled_back, rollback_failed or aborted; 2 usage or\n"
+		"input error; 3 internal error.\n",
 	.exec = exec_run,
 };

@@ -21,7 +21,7 @@ static const char *const kind_extra[][10] = {
 	[RB_STEP_RUN] = {"timeout", "expect", "retries", "within", "every",
 			 "read_only", NULL},
 	[RB_STEP_PROBE] = {"timeout", "with", "as", "expect", "retries",
-			   "within", "every", NULL},
+			   "within", "every", "read_only", NULL},
 	[RB_STEP_WAIT] = {NULL},
 	[RB_STEP_CONFIRM] = {"prompt", NULL},
 	[RB_STEP_BATCH] = {"items", "parallel", "before", "steps", "after",

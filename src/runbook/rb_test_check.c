@@ -92,41 +92,98 @@ static int match_at(const struct rb_pattern *p, const json_t *cmds,
 	       rb_env_match(p->env, json_array_get(envs, j));
 }
 
-/* `ran:` is the whole sequence: row i pairs pattern i with command i. */
+/* Longest common subsequence table of patterns vs commands:
+ * L[i][j] = LCS of e->v[i..] and cmds[j..]. (n+1)*(m+1) entries. */
+static size_t *lcs_table(const struct rb_pattern_list *e, const json_t *cmds,
+			 const json_t *envs)
+{
+	size_t n = e->n, m = json_array_size(cmds), w = m + 1;
+	size_t *L = xcalloc((n + 1) * w, sizeof(size_t));
+
+	for (size_t i = n; i-- > 0;)
+		for (size_t j = m; j-- > 0;) {
+			size_t down = L[(i + 1) * w + j], right = L[i * w + j + 1];
+			if (match_at(&e->v[i], cmds, envs, j))
+				L[i * w + j] = L[(i + 1) * w + j + 1] + 1;
+			else
+				L[i * w + j] = down > right ? down : right;
+		}
+	return L;
+}
+
+static void add_row(json_t *rows, const char *op, json_t *exp,
+		    const json_t *act, size_t index, int *diverged)
+{
+	json_t *r = json_object();
+	int first = strcmp(op, "same") && !*diverged;
+
+	jset_str(r, "op", op);
+	json_object_set_new(r, "expected", exp ? exp : json_null());
+	json_object_set(r, "actual", act ? (json_t *)act : json_null());
+	if (index)
+		jset_int(r, "index", (long long)index);
+	else
+		json_object_set_new(r, "index", json_null());
+	jset_bool(r, "diverges", first);
+	*diverged |= first;
+	json_array_append_new(rows, r);
+}
+
+/* `ran:` is the whole sequence. On a difference, rows is a diff of the
+ * expected patterns and the commands that ran: "same", "extra" (ran, not
+ * expected), "missing" (expected, did not run). *first is the 1-based
+ * command position of the first difference. */
+static json_t *ran_diff(const struct rb_pattern_list *e, const json_t *cmds,
+			const json_t *envs, size_t *first)
+{
+	size_t n = e->n, m = json_array_size(cmds), w = m + 1, i = 0, j = 0;
+	size_t *L = lcs_table(e, cmds, envs);
+	json_t *rows = json_array();
+	int diverged = 0;
+
+	*first = 0;
+	while (i < n || j < m) {
+		if (!diverged)
+			*first = j + 1;
+		if (i < n && j < m && match_at(&e->v[i], cmds, envs, j) &&
+		    L[i * w + j] == L[(i + 1) * w + j + 1] + 1) {
+			add_row(rows, "same", pattern_json(&e->v[i]),
+				json_array_get(cmds, j), j + 1, &diverged);
+			i++, j++;
+		} else if (j < m &&
+			   (i == n || L[i * w + j + 1] >= L[(i + 1) * w + j])) {
+			add_row(rows, "extra", NULL, json_array_get(cmds, j),
+				j + 1, &diverged);
+			j++;
+		} else {
+			add_row(rows, "missing", pattern_json(&e->v[i]), NULL,
+				0, &diverged);
+			i++;
+		}
+	}
+	free(L);
+	if (!diverged) {
+		json_decref(rows);
+		return NULL;
+	}
+	return rows;
+}
+
 static void check_ran(const struct rb_pattern_list *e, const json_t *cmds,
 		      const json_t *envs, json_t *fails)
 {
-	size_t na = json_array_size(cmds), n = e->n > na ? e->n : na;
-	size_t first = n;
+	size_t first, na = json_array_size(cmds);
 	json_t *rows, *exp;
 
-	if (!e->set)
+	if (!e->set || !(rows = ran_diff(e, cmds, envs, &first)))
 		return;
-	for (size_t i = 0; i < n && first == n; i++)
-		if (i >= e->n || i >= na || !match_at(&e->v[i], cmds, envs, i))
-			first = i;
-	if (first == n)
-		return;
-	rows = json_array();
 	exp = json_array();
 	for (size_t i = 0; i < e->n; i++)
 		json_array_append_new(exp, pattern_json(&e->v[i]));
-	for (size_t i = 0; i < n; i++) {
-		json_t *r = json_object();
-		json_object_set_new(r, "expected", i < e->n
-							  ? pattern_json(&e->v[i])
-							  : json_null());
-		json_object_set(r, "actual",
-				i < na ? json_array_get(cmds, i) : json_null());
-		jset_bool(r, "diverges", i == first);
-		jset_bool(r, "ok",
-			  i < e->n && i < na && match_at(&e->v[i], cmds, envs, i));
-		json_array_append_new(rows, r);
-	}
 	fail(fails, "ran", e->line, exp, json_deep_copy(cmds),
 	     "ran: the commands differ from command #%zu on (%zu expected, "
 	     "%zu ran)",
-	     first + 1, e->n, na);
+	     first, e->n, na);
 	json_object_set_new(json_array_get(fails, json_array_size(fails) - 1),
 			    "rows", rows);
 }

@@ -32,28 +32,28 @@ static void put_pattern(struct buf *out, const json_t *p)
 		buf_puts(out, "(nothing)");
 }
 
+/* The diff of `ran:`: "  #n   cmd" same, "+ #n   cmd" ran but not
+ * expected, "-       pattern" expected but did not run; ">" marks the
+ * first difference. */
 static void put_rows(struct buf *out, const json_t *rows)
 {
 	size_t i;
 	json_t *r;
-	int after = 0;
 
 	json_array_foreach(rows, i, r)
 	{
-		const json_t *act = json_object_get(r, "actual");
-		int div = jget_bool(r, "diverges", 0);
-		after |= div;
-		if (!after) {
-			buf_printf(out, IND "    #%-3zu %s\n", i + 1,
-				   json_string_value(act));
+		const char *op = jget_str(r, "op", "");
+		const char *mark = jget_bool(r, "diverges", 0) ? ">" : " ";
+		if (!strcmp(op, "missing")) {
+			buf_printf(out, IND "  %s -        ", mark);
+			put_pattern(out, json_object_get(r, "expected"));
+			buf_puts(out, "   (expected, did not run)\n");
 			continue;
 		}
-		buf_printf(out, IND "  %s #%-3zu expected  ", div ? ">" : " ",
-			   i + 1);
-		put_pattern(out, json_object_get(r, "expected"));
-		buf_printf(out, "\n" IND "         ran       %s\n",
-			   json_is_string(act) ? json_string_value(act)
-					       : "(nothing)");
+		buf_printf(out, IND "  %s %s #%-4lld %s%s\n", mark,
+			   strcmp(op, "extra") ? " " : "+",
+			   jget_int(r, "index", 0), jget_str(r, "actual", ""),
+			   strcmp(op, "extra") ? "" : "   (ran, not expected)");
 	}
 }
 

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "core/buf.h"
@@ -559,11 +561,17 @@ static void test_check_pass_and_fail(void **state)
 	assert_non_null(strstr(jget_str(f, "message", ""),
 			       "from command #2 on (2 expected, 3 ran)"));
 	rows = json_object_get(f, "rows");
-	assert_int_equal(json_array_size(rows), 3);
-	assert_true(jget_bool(json_array_get(rows, 0), "ok", 0));
+	assert_int_equal(json_array_size(rows), 4);
+	assert_string_equal(jget_str(json_array_get(rows, 0), "op", ""), "same");
+	assert_false(jget_bool(json_array_get(rows, 0), "diverges", 1));
+	assert_string_equal(jget_str(json_array_get(rows, 1), "op", ""),
+			    "extra");
 	assert_true(jget_bool(json_array_get(rows, 1), "diverges", 0));
+	assert_int_equal(jget_int(json_array_get(rows, 1), "index", 0), 2);
+	assert_string_equal(jget_str(json_array_get(rows, 3), "op", ""),
+			    "missing");
 	assert_true(json_is_null(
-		json_object_get(json_array_get(rows, 2), "expected")));
+		json_object_get(json_array_get(rows, 3), "actual")));
 	/* ran_include still holds: "*status*" matches the third command */
 	f = json_array_get(fails, 3);
 	assert_string_equal(jget_str(f, "check", ""), "not_ran");
@@ -595,6 +603,51 @@ static void test_check_pass_and_fail(void **state)
 	rb_test_suite_free(s);
 }
 
+/* The `ran` diff lines up what matches (LCS) and tells batch items
+ * apart by env. */
+static void test_check_ran_diff_env(void **state)
+{
+	struct rb_test_suite *s = load_ok(
+		"scenarios:\n  - name: a\n    expect:\n      status: x\n"
+		"      ran:\n"
+		"        - { match: \"cordon *\", env: { ITEM: n1 } }\n"
+		"        - { match: \"drain *\", env: { ITEM: n1 } }\n"
+		"        - { match: \"cordon *\", env: { ITEM: n2 } }\n");
+	json_t *cmds = strs("cordon \"$ITEM\"", "cordon \"$ITEM\"", NULL);
+	json_t *envs = json_pack("[{s:s},{s:s}]", "ITEM", "n1", "ITEM", "n2");
+	json_t *none = json_array(), *fails = json_array(), *rows;
+	struct rb_actual a = {"x", NULL, NULL, NULL, cmds, envs,
+			      none, none, NULL};
+
+	(void)state;
+	rb_test_check(&s->v[0].expect, &a, fails);
+	assert_int_equal(json_array_size(fails), 1);
+	assert_non_null(strstr(jget_str(json_array_get(fails, 0), "message",
+					""),
+			       "from command #2 on (3 expected, 2 ran)"));
+	rows = json_object_get(json_array_get(fails, 0), "rows");
+	assert_int_equal(json_array_size(rows), 3);
+	assert_string_equal(jget_str(json_array_get(rows, 1), "op", ""),
+			    "missing");
+	assert_true(jget_bool(json_array_get(rows, 1), "diverges", 0));
+	assert_string_equal(jget_str(json_array_get(rows, 2), "op", ""), "same");
+	/* with the drain in place it passes */
+	json_array_clear(fails);
+	json_array_insert_new(cmds, 1, json_string("drain \"$ITEM\" --force"));
+	json_array_insert_new(envs, 1, json_pack("{s:s}", "ITEM", "n1"));
+	rb_test_check(&s->v[0].expect, &a, fails);
+	assert_int_equal(json_array_size(fails), 0);
+	/* the wrong node is a difference even when the text matches */
+	json_object_set_new(json_array_get(envs, 1), "ITEM", json_string("n2"));
+	rb_test_check(&s->v[0].expect, &a, fails);
+	assert_int_equal(json_array_size(fails), 1);
+	json_decref(cmds);
+	json_decref(envs);
+	json_decref(none);
+	json_decref(fails);
+	rb_test_suite_free(s);
+}
+
 static void test_check_expected_error(void **state)
 {
 	struct rb_test_suite *s = load_ok(
@@ -622,6 +675,195 @@ static void test_check_expected_error(void **state)
 	rb_test_suite_free(s);
 }
 
+static const char *rb_yaml =
+	"id: t\n"
+	"title: t\n"
+	"severity: P3\n"
+	"owner: me\n"
+	"reviewed: 2026-11-01\n"
+	"trigger:\n  - alertname = \"X\"\n"
+	"params:\n  svc: { required: true, pattern: \"[a-z]+\" }\n"
+	"prechecks:\n  - run: check \"$svc\"\n"
+	"diagnose:\n  steps:\n    - probe: gpu\n      as: card\n"
+	"  cases:\n    - when: \"card.util_pct < 5\"\n"
+	"      cause: hung\n      remedy: restart\n"
+	"remedies:\n  restart:\n    - run: restart \"$svc\"\n"
+	"verify:\n  - wait: 1m\n  - probe: gpu\n    as: card\n"
+	"    expect: \"card.util_pct > 20\"\n"
+	"rollback:\n  - run: stop \"$svc\"\n";
+
+static struct rb_runbook *load_rb(void)
+{
+	struct rb_runbook *rb = NULL;
+	struct ml_err err = {0};
+
+	if (rb_load_string(rb_yaml, strlen(rb_yaml), "t.yaml", &rb, &err))
+		fail_msg("runbook: %d:%d: %s", err.line, err.col, err.msg);
+	return rb;
+}
+
+static json_t *run_one(const char *yaml, size_t i,
+		       const struct rb_runbook *rb)
+{
+	struct rb_test_suite *s = load_ok(yaml);
+	struct rb_test_opts o = {NULL, 0};
+	struct ml_err err = {0};
+	json_t *r = NULL;
+
+	if (rb_test_validate(s, rb, &err))
+		fail_msg("validate: %d: %s", err.line, err.msg);
+	assert_int_equal(rb_test_run_scenario(s, i, rb, &o, &r, &err), 0);
+	rb_test_suite_free(s);
+	return r;
+}
+
+/* Whole scenarios through the real engine. */
+static void test_scenarios_engine(void **state)
+{
+	struct rb_runbook *rb = load_rb();
+	const char *yaml =
+		"defaults:\n  params: { svc: iris }\n"
+		"  commands: [ { match: \"check *\" } ]\n"
+		"scenarios:\n"
+		"  - name: ok\n"
+		"    labels: { alertname: X }\n"
+		"    probes: { card: [ {util_pct: 0}, {util_pct: 50} ] }\n"
+		"    commands: [ { match: \"restart *\", env: {svc: iris} } ]\n"
+		"    expect: { status: succeeded, cause: hung,\n"
+		"      facts: { card.util_pct: 50 }, probed: [gpu, gpu] }\n"
+		"  - name: unmocked probe\n"
+		"    expect: { status: succeeded }\n"
+		"  - name: refused param\n"
+		"    params: { svc: \"a b\" }\n"
+		"    expect: { error: svc, not_ran: [\"*\"] }\n"
+		"  - name: wrong alert\n"
+		"    labels: { alertname: Y }\n"
+		"    probes: { gpu: {util_pct: 90} }\n"
+		"    expect: { status: no_diagnosis }\n";
+	json_t *r;
+	char *dump;
+
+	(void)state;
+	r = run_one(yaml, 0, rb);
+	dump = json_dumps(json_object_get(r, "failures"), 0);
+	if (!jget_bool(r, "passed", 0))
+		fail_msg("scenario failed: %s", dump);
+	free(dump);
+	assert_int_equal(jget_int(r, "sim_ms", 0), 60000); /* the wait */
+	json_decref(r);
+
+	r = run_one(yaml, 1, rb);
+	assert_false(jget_bool(r, "passed", 1));
+	json_t *f = json_array_get(json_object_get(r, "failures"), 0);
+	assert_string_equal(jget_str(f, "check", ""), "unmocked");
+	assert_string_equal(jget_str(f, "kind", ""), "probe");
+	assert_string_equal(jget_str(f, "at", ""), "t.yaml:14");
+	assert_non_null(strstr(jget_str(f, "snippet", ""),
+			       "card: { verdict: healthy }"));
+	json_decref(r);
+
+	r = run_one(yaml, 2, rb);
+	if (!jget_bool(r, "passed", 0))
+		fail_msg("refused param: %s",
+			 json_dumps(json_object_get(r, "failures"), 0));
+	json_decref(r);
+
+	r = run_one(yaml, 3, rb);
+	assert_false(jget_bool(r, "passed", 1));
+	f = json_array_get(json_object_get(r, "failures"), 0);
+	assert_string_equal(jget_str(f, "check", ""), "triggered");
+	json_decref(r);
+	rb_free(rb);
+}
+
+/* Names in a test file are checked against the runbook. */
+static void test_validate_names(void **state)
+{
+	struct rb_runbook *rb = load_rb();
+	static const struct {
+		const char *yaml, *want;
+	} cases[] = {
+		{"scenarios: [{name: a, expect: {status: sucseeded}}]\n",
+		 "did you mean `succeeded`"},
+		{"scenarios: [{name: a, expect: {status: succeeded, "
+		 "remedy: restrat}}]\n",
+		 "remedy `restrat` is not in t.yaml; did you mean `restart`"},
+		{"scenarios: [{name: a, expect: {status: succeeded, "
+		 "cause: hang}}]\n",
+		 "did you mean `hung`"},
+		{"scenarios: [{name: a, probes: {gpuu: {}}, "
+		 "expect: {status: succeeded}}]\n",
+		 "probe `gpuu` is not in t.yaml; did you mean `gpu`"},
+		{"scenarios: [{name: a, params: {sv: x}, "
+		 "expect: {status: succeeded}}]\n",
+		 "param `sv` is not in t.yaml; did you mean `svc`"},
+		{"defaults: {probes: {oom: {}}}\n"
+		 "scenarios: [{name: a, expect: {status: succeeded}}]\n",
+		 "probe `oom` is not in t.yaml"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct rb_test_suite *s = load_ok(cases[i].yaml);
+		struct ml_err err = {0};
+		assert_int_equal(rb_test_validate(s, rb, &err), ML_EINPUT);
+		if (!strstr(err.msg, cases[i].want))
+			fail_msg("`%s` lacks `%s`", err.msg, cases[i].want);
+		rb_test_suite_free(s);
+	}
+	rb_free(rb);
+}
+
+static void test_find_files(void **state)
+{
+	char dir[] = "/tmp/rbtestXXXXXX", p[512];
+	char **paths = NULL;
+	size_t n = 0;
+	struct ml_err err = {0};
+	const char *files[] = {"b.yaml", "b.test.yaml", "a.test.yaml",
+			       "sub/c.test.yml", ".hidden/d.test.yaml",
+			       "notes.txt"};
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(p, sizeof(p), "%s/sub", dir);
+	assert_int_equal(mkdir(p, 0700), 0);
+	snprintf(p, sizeof(p), "%s/.hidden", dir);
+	assert_int_equal(mkdir(p, 0700), 0);
+	for (size_t i = 0; i < sizeof(files) / sizeof(*files); i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, files[i]);
+		FILE *f = fopen(p, "w");
+		assert_non_null(f);
+		fclose(f);
+	}
+	assert_int_equal(rb_test_find_files(dir, &paths, &n, &err), 0);
+	assert_int_equal(n, 3);
+	assert_non_null(strstr(paths[0], "/a.test.yaml"));
+	assert_non_null(strstr(paths[1], "/b.test.yaml"));
+	assert_non_null(strstr(paths[2], "/sub/c.test.yml"));
+	snprintf(p, sizeof(p), "%s/b.yaml", dir);
+	assert_int_equal(rb_test_find_files(p, &paths, &n, &err), 0);
+	assert_int_equal(n, 4);
+	assert_non_null(strstr(paths[3], "/b.test.yaml"));
+	snprintf(p, sizeof(p), "%s/notes.txt", dir);
+	assert_int_equal(rb_test_find_files(p, &paths, &n, &err), ML_ENOTFOUND);
+	assert_int_equal(rb_test_find_files("/nonexistent-dir", &paths, &n,
+					    &err),
+			 ML_ENOTFOUND);
+	for (size_t i = 0; i < n; i++)
+		free(paths[i]);
+	free(paths);
+	for (size_t i = 0; i < sizeof(files) / sizeof(*files); i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, files[i]);
+		unlink(p);
+	}
+	snprintf(p, sizeof(p), "%s/sub", dir);
+	rmdir(p);
+	snprintf(p, sizeof(p), "%s/.hidden", dir);
+	rmdir(p);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -635,7 +877,11 @@ int main(void)
 		cmocka_unit_test(test_mock_unmocked_snippet),
 		cmocka_unit_test(test_mock_probes_confirm_clock),
 		cmocka_unit_test(test_check_pass_and_fail),
+		cmocka_unit_test(test_check_ran_diff_env),
 		cmocka_unit_test(test_check_expected_error),
+		cmocka_unit_test(test_scenarios_engine),
+		cmocka_unit_test(test_validate_names),
+		cmocka_unit_test(test_find_files),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,6 +3,7 @@
  * checks of a test file against its runbook (names that must exist). */
 #include "runbook/rb_test.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -199,15 +200,22 @@ int rb_test_run_scenario(const struct rb_test_suite *s, size_t i,
 	struct ml_err rerr = {0};
 	json_t *record = NULL, *fails = json_array(), *res, *params;
 	int64_t t0 = time_mono_ms();
-	char emsg[2048];
+	char emsg[2048], *narr = NULL;
+	size_t narr_len = 0;
 	int rc;
 
 	rb_mock_init(&ctx, s, sc, rb);
 	rb_mock_ops(&ctx, &ops);
+	if (opts && opts->verbose)
+		ctx.narrate = open_memstream(&narr, &narr_len);
 	params = merged_params(s, sc, rb);
 	eo.params = params;
 	eo.interrupted = &stop;
+	eo.progress = ctx.narrate;
 	rc = rb_exec(rb, &eo, &ops, &record, &st, &rerr);
+	if (ctx.narrate)
+		fclose(ctx.narrate);
+	ctx.narrate = NULL;
 	if (rc) {
 		ml_err_format(&rerr, emsg, sizeof(emsg));
 		a.error = emsg;
@@ -236,6 +244,12 @@ int rb_test_run_scenario(const struct rb_test_suite *s, size_t i,
 	json_object_set(res, "trace", ctx.trace);
 	if (opts && opts->verbose && record)
 		json_object_set(res, "record", record);
+	if (narr) {
+		json_t *nj = json_stringn(narr, narr_len);
+		json_object_set_new(res, "narration",
+				    nj ? nj : json_string("(not UTF-8)"));
+	}
+	free(narr);
 	(void)err;
 	*result = res;
 	json_decref(record);

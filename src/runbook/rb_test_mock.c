@@ -161,6 +161,10 @@ static json_t *event(struct rb_mock_ctx *ctx, const char *kind)
 
 	jset_int(e, "at_ms", ctx->now_ms - ctx->start_ms);
 	jset_str(e, "kind", kind);
+	if (ctx->narrate) {
+		fflush(ctx->narrate);
+		jset_int(e, "narration_at", ftell(ctx->narrate));
+	}
 	json_array_append_new(ctx->trace, e);
 	return e;
 }
@@ -425,6 +429,7 @@ static int mock_run_probe(void *vctx, const char *probe, const json_t *args,
 	}
 	*facts = json_deep_copy(f);
 	jset_str(ev, "verdict", jget_str(f, "verdict", "healthy"));
+	json_object_set_new(ev, "facts", json_deep_copy(f));
 	return 0;
 }
 

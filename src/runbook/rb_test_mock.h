@@ -6,6 +6,7 @@
 #define ML_RB_TEST_MOCK_H
 
 #include <jansson.h>
+#include <stdio.h>
 
 #include "runbook/rb_exec.h"
 #include "runbook/rb_test.h"
@@ -28,7 +29,9 @@ struct rb_mock_ctx {
 	json_t *notified; /* notify messages, in order */
 	json_t *trace;	  /* every mocked call: objects, see docs */
 	json_t *unmocked; /* {kind, text, at, snippet} per unmocked call */
-	json_t *used;	  /* "file:line" of every mock that answered */
+	json_t *used;	  /* line of every mock that answered */
+	FILE *narrate;	  /* the engine's narration (verbose), or NULL:
+			     events note their offset in it */
 };
 
 /* Prepares ctx for one scenario run (nothing allocated is borrowed from

@@ -94,13 +94,32 @@ static void put_failures(struct buf *out, const char *file, const json_t *r)
 	}
 }
 
+/* "-> healthy {memory_used_pct: 97}": the mocked facts, short. */
+static void put_facts(struct buf *out, const json_t *e)
+{
+	json_t *f = json_deep_copy(json_object_get(e, "facts"));
+	char *text;
+
+	json_object_del(f, "probe");
+	json_object_del(f, "verdict");
+	if (!json_array_size(json_object_get(f, "reasons")))
+		json_object_del(f, "reasons");
+	text = json_dumps(f, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	buf_printf(out, "  -> %s", jget_str(e, "verdict", ""));
+	if (text && strcmp(text, "{}"))
+		buf_printf(out, " %.*s%s", 100, text,
+			   strlen(text) > 100 ? "..." : "");
+	free(text);
+	json_decref(f);
+}
+
 static void put_event(struct buf *out, const json_t *e)
 {
 	const char *kind = jget_str(e, "kind", "");
 	char at[32];
 
 	dur_format(jget_int(e, "at_ms", 0), at, sizeof(at));
-	buf_printf(out, IND "  +%-8s %-7s ", at, kind);
+	buf_printf(out, IND "  ~ +%-7s %-7s ", at, kind);
 	if (!strcmp(kind, "run")) {
 		buf_puts(out, jget_str(e, "command", ""));
 		if (jget_bool(e, "unmocked", 0))
@@ -121,7 +140,7 @@ static void put_event(struct buf *out, const json_t *e)
 			buf_printf(out, "  -> error: %s",
 				   jget_str(e, "error", ""));
 		else if (json_object_get(e, "verdict"))
-			buf_printf(out, "  -> %s", jget_str(e, "verdict", ""));
+			put_facts(out, e);
 	} else if (!strcmp(kind, "wait")) {
 		char d[32];
 		dur_format(jget_int(e, "ms", 0), d, sizeof(d));
@@ -178,6 +197,40 @@ static void put_unused(struct buf *out, const json_t *r)
 	buf_puts(out, ")\n");
 }
 
+/* Engine narration bytes [from, to) as indented lines. */
+static void put_narration(struct buf *out, const char *n, size_t from,
+			  size_t to)
+{
+	while (from < to) {
+		const char *nl = memchr(n + from, '\n', to - from);
+		size_t len = nl ? (size_t)(nl - (n + from)) : to - from;
+		buf_printf(out, IND "  %.*s\n", (int)len, n + from);
+		from += len + 1;
+	}
+}
+
+/* The trace: the engine's narration with each mocked call ("~") at the
+ * point where it happened; without narration, the calls alone. */
+static void put_trace(struct buf *out, const json_t *r)
+{
+	const char *n = jget_str(r, "narration", NULL);
+	size_t nlen = n ? strlen(n) : 0, pos = 0, i;
+	json_t *e;
+
+	buf_puts(out, IND "trace (~ = mocked call, + fake time):\n");
+	json_array_foreach(json_object_get(r, "trace"), i, e)
+	{
+		size_t at = (size_t)jget_int(e, "narration_at", 0);
+		if (n && at > pos && at <= nlen) {
+			put_narration(out, n, pos, at);
+			pos = at;
+		}
+		put_event(out, e);
+	}
+	if (n)
+		put_narration(out, n, pos, nlen);
+}
+
 void rb_test_render_scenario(const char *file, const json_t *result,
 			     int verbose, int color, struct buf *out)
 {
@@ -198,11 +251,6 @@ void rb_test_render_scenario(const char *file, const json_t *result,
 	}
 	if (!passed || verbose)
 		put_unused(out, result);
-	if (verbose) {
-		size_t i;
-		json_t *e;
-		buf_puts(out, IND "trace:\n");
-		json_array_foreach(json_object_get(result, "trace"), i, e)
-			put_event(out, e);
-	}
+	if (verbose)
+		put_trace(out, result);
 }

@@ -128,10 +128,20 @@ static void run_file(const char *path, const struct rt_opts *o,
 	if (!rc) {
 		jset_str(fj, "runbook", s->runbook);
 		rc = rb_load_file(s->runbook, &rb, &err);
-		if (rc == ML_ENOTFOUND && !s->runbook_line)
-			ml_err_prefix(&err, "%s: its runbook (set `runbook:` "
-					    "when it is not the sibling file)",
-				      path);
+		if (rc == ML_ENOTFOUND || rc == ML_EIO) {
+			char msg[sizeof(err.msg)];
+			snprintf(msg, sizeof(msg), "%s",
+				 str_starts(err.msg, "cannot read: ")
+					 ? err.msg + 13
+					 : err.msg);
+			rc = ml_err_at(&err, ML_EINPUT, path, s->runbook_line,
+				       0, "cannot read its runbook %s: %s%s",
+				       s->runbook, msg,
+				       s->runbook_line
+					       ? ""
+					       : " (set `runbook:` when it is "
+						 "not the sibling NAME.yaml)");
+		}
 	}
 	if (!rc)
 		rc = rb_test_validate(s, rb, &err);

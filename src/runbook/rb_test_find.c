@@ -45,7 +45,8 @@ static int walk(const char *dir, char ***paths, size_t *n, int depth,
 		if (e->d_name[0] != '.')
 			push(&names, &nn, xstrdup(e->d_name));
 	closedir(d);
-	qsort(names, nn, sizeof(char *), cmp_str);
+	if (nn)
+		qsort(names, nn, sizeof(char *), cmp_str);
 	for (size_t i = 0; i < nn; i++) {
 		struct buf p = BUF_INIT;
 		struct stat st;

@@ -210,6 +210,7 @@ int rb_test_run_scenario(const struct rb_test_suite *s, size_t i,
 		ctx.narrate = open_memstream(&narr, &narr_len);
 	params = merged_params(s, sc, rb);
 	eo.params = params;
+	eo.dry_run = sc->dry_run;
 	eo.interrupted = &stop;
 	eo.progress = ctx.narrate;
 	rc = rb_exec(rb, &eo, &ops, &record, &st, &rerr);

@@ -102,6 +102,7 @@ struct rb_mocks {
 struct rb_scenario {
 	char *name;
 	int line, col;
+	int dry_run; /* `dry_run: yes`: run the engine's --dry-run */
 	struct rb_mocks m;
 	struct rb_expect expect;
 };

@@ -569,9 +569,9 @@ static void rb_test_expect_free(struct rb_expect *e)
 static int load_scenario(struct ld *L, const struct ydoc_node *n,
 			 struct rb_scenario *sc)
 {
-	static const char *const keys[] = {"name",     "params", "labels",
-					   "now",      "probes", "commands",
-					   "confirm",  "expect", NULL};
+	static const char *const keys[] = {
+		"name",	   "params",  "labels", "now",	   "probes",
+		"commands", "confirm", "expect", "dry_run", NULL};
 	const struct ydoc_node *v;
 	int rc;
 
@@ -586,6 +586,9 @@ static int load_scenario(struct ld *L, const struct ydoc_node *n,
 	if ((rc = get_str(L, v, "name", &sc->name)))
 		return rc;
 	if ((rc = load_mocks(L, n, &sc->m)))
+		return rc;
+	if ((v = ydoc_get(n, "dry_run")) &&
+	    (rc = get_bool(L, v, "dry_run", &sc->dry_run)))
 		return rc;
 	if (!(v = ydoc_get(n, "expect")))
 		return bad(L, n, "scenario `%s` needs an `expect:` (at least "

@@ -50,8 +50,8 @@ static int parse(const struct cmd_entry *self, int argc, char **argv,
 		} else if (a[0] == '-' && a[1]) {
 			return cmd_usage(self, "unknown option `%s`", a);
 		} else {
-			o->paths = xrealloc(o->paths, (o->n_paths + 1) *
-							      sizeof(char *));
+			o->paths = xrealloc(o->paths,
+					    (o->n_paths + 1) * sizeof(char *));
 			o->paths[o->n_paths++] = argv[i];
 		}
 	}
@@ -100,8 +100,8 @@ static void run_suite(const struct rb_test_suite *s,
 		else
 			t->failed++;
 		if (o->fmt == OUT_TEXT) {
-			rb_test_render_scenario(s->file, r, o->t.verbose,
-						color, &out);
+			rb_test_render_scenario(s->file, r, o->t.verbose, color,
+						&out);
 			fputs(buf_str(&out), stdout);
 			fflush(stdout);
 			buf_free(&out);
@@ -132,15 +132,14 @@ static void run_file(const char *path, const struct rt_opts *o,
 			char msg[sizeof(err.msg)];
 			snprintf(msg, sizeof(msg), "%s",
 				 str_starts(err.msg, "cannot read: ")
-					 ? err.msg + 13
-					 : err.msg);
-			rc = ml_err_at(&err, ML_EINPUT, path, s->runbook_line,
-				       0, "cannot read its runbook %s: %s%s",
-				       s->runbook, msg,
-				       s->runbook_line
-					       ? ""
-					       : " (set `runbook:` when it is "
-						 "not the sibling NAME.yaml)");
+				     ? err.msg + 13
+				     : err.msg);
+			rc = ml_err_at(
+			    &err, ML_EINPUT, path, s->runbook_line, 0,
+			    "cannot read its runbook %s: %s%s", s->runbook, msg,
+			    s->runbook_line ? ""
+					    : " (set `runbook:` when it is "
+					      "not the sibling NAME.yaml)");
 		}
 	}
 	if (!rc)
@@ -205,9 +204,8 @@ static void summary(const struct rt_opts *o, struct rt_tally *t)
 		json_decref(j);
 		return;
 	}
-	json_array_foreach(t->untested, i, u)
-		printf("%sno scenario tests: %s\n", i ? "" : "\n",
-		       json_string_value(u));
+	json_array_foreach(t->untested, i, u) printf(
+	    "%sno scenario tests: %s\n", i ? "" : "\n", json_string_value(u));
 	printf("\n%ld passed, %ld failed", t->passed, t->failed);
 	if (t->broken)
 		printf(", %ld broken", t->broken);
@@ -242,8 +240,10 @@ static int exec_runbook_test(const struct cmd_entry *self, int argc,
 			ml_err_print(&err);
 			t.broken++;
 		} else if (!n) {
-			fprintf(stderr, "mloncall: %s: no *.test.yaml files "
-					"there\n", o.paths[i]);
+			fprintf(stderr,
+				"mloncall: %s: no *.test.yaml files "
+				"there\n",
+				o.paths[i]);
 			t.broken++;
 		}
 		for (size_t j = 0; j < n; j++) {
@@ -268,41 +268,40 @@ static int exec_runbook_test(const struct cmd_entry *self, int argc,
 }
 
 const struct cmd_entry cmd_runbook_test_entry = {
-	.path = "runbook test",
-	.summary = "run a runbook's scenario tests (nothing is executed)",
-	.help =
-		"Usage: mloncall runbook test PATH... [options]\n"
-		"\n"
-		"Runs the scenario tests of runbooks: for each NAME.yaml, the\n"
-		"scenarios in NAME.test.yaml next to it. Each scenario runs the\n"
-		"real engine with mocked probe facts, mocked command results\n"
-		"(by glob or regex), confirm answers and a fake clock, then\n"
-		"checks the final status, the cause and remedy chosen, and the\n"
-		"commands that ran and did not, in order. Nothing is executed:\n"
-		"a command or probe without a mock fails the scenario, with a\n"
-		"mock to paste. Format: docs/runbook-testing.md.\n"
-		"\n"
-		"PATH is a folder (searched for *.test.yaml), a runbook\n"
-		"(its sibling NAME.test.yaml) or a test file.\n"
-		"\n"
-		"Options:\n"
-		"  --filter TEXT, -k TEXT  run only scenarios whose name "
-		"contains TEXT\n"
-		"  -v, --verbose           print the trace of every scenario "
-		"(each mocked\n"
-		"                          call, its answer and the fake "
-		"time)\n"
-		"  -o, --output FORMAT     text (default) or json\n"
-		"  -h, --help              this help\n"
-		"\n"
-		"Examples:\n"
-		"  mloncall runbook test runbooks/examples/\n"
-		"  mloncall runbook test runbooks/examples/gpu-oom.yaml -v\n"
-		"  mloncall runbook test gpu-oom.test.yaml --filter rollback\n"
-		"  mloncall runbook test runbooks/ -o json | jq '.failed'\n"
-		"\n"
-		"Exit status: 0 all scenarios passed, 1 a scenario failed, 2 a\n"
-		"test file or runbook is broken (file:line:col on stderr) or\n"
-		"nothing matched, 3 internal error.\n",
-	.exec = exec_runbook_test,
+    .path = "runbook test",
+    .summary = "run a runbook's scenario tests (nothing is executed)",
+    .help = "Usage: mloncall runbook test PATH... [options]\n"
+	    "\n"
+	    "Runs the scenario tests of runbooks: for each NAME.yaml, the\n"
+	    "scenarios in NAME.test.yaml next to it. Each scenario runs the\n"
+	    "real engine with mocked probe facts, mocked command results\n"
+	    "(by glob or regex), confirm answers and a fake clock, then\n"
+	    "checks the final status, the cause and remedy chosen, and the\n"
+	    "commands that ran and did not, in order. Nothing is executed:\n"
+	    "a command or probe without a mock fails the scenario, with a\n"
+	    "mock to paste. Format: docs/runbook-testing.md.\n"
+	    "\n"
+	    "PATH is a folder (searched for *.test.yaml), a runbook\n"
+	    "(its sibling NAME.test.yaml) or a test file.\n"
+	    "\n"
+	    "Options:\n"
+	    "  --filter TEXT, -k TEXT  run only scenarios whose name "
+	    "contains TEXT\n"
+	    "  -v, --verbose           print the trace of every scenario "
+	    "(each mocked\n"
+	    "                          call, its answer and the fake "
+	    "time)\n"
+	    "  -o, --output FORMAT     text (default) or json\n"
+	    "  -h, --help              this help\n"
+	    "\n"
+	    "Examples:\n"
+	    "  mloncall runbook test runbooks/examples/\n"
+	    "  mloncall runbook test runbooks/examples/gpu-oom.yaml -v\n"
+	    "  mloncall runbook test gpu-oom.test.yaml --filter rollback\n"
+	    "  mloncall runbook test runbooks/ -o json | jq '.failed'\n"
+	    "\n"
+	    "Exit status: 0 all scenarios passed, 1 a scenario failed, 2 a\n"
+	    "test file or runbook is broken (file:line:col on stderr) or\n"
+	    "nothing matched, 3 internal error.\n",
+    .exec = exec_runbook_test,
 };

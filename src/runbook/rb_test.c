@@ -28,9 +28,9 @@ static json_t *merged_params(const struct rb_test_suite *s,
 	const char *k;
 
 	for (size_t i = 0; i < 4; i++)
-		json_object_foreach((json_t *)srcs[i], k, v)
-			if (i >= 2 || rb_param_find(rb, k))
-				json_object_set(out, k, v);
+		json_object_foreach((json_t *)srcs[i], k,
+				    v) if (i >= 2 || rb_param_find(rb, k))
+		    json_object_set(out, k, v);
 	return out;
 }
 
@@ -65,9 +65,9 @@ static void check_trigger(const struct rb_test_suite *s,
 	if (got != want) {
 		json_t *f = json_object();
 		jset_str(f, "check", "triggered");
-		jset_int(f, "line", sc->expect.triggered_line
-					    ? sc->expect.triggered_line
-					    : sc->line);
+		jset_int(f, "line",
+			 sc->expect.triggered_line ? sc->expect.triggered_line
+						   : sc->line);
 		jset_str(f, "message",
 			 want ? "triggered: the runbook's trigger does not "
 				"match these labels"
@@ -142,11 +142,11 @@ static json_t *step_errors(const json_t *rec, const struct rb_runbook *rb)
 		    strstr(e, "unmocked probe: "))
 			continue;
 		json_array_append_new(
-			out, json_pack("{s:s, s:s, s:I, s:s}", "phase",
-				       jget_str(st, "phase", ""), "file",
-				       rb->file ? rb->file : "", "line",
-				       (json_int_t)jget_int(st, "line", 0),
-				       "error", e));
+		    out,
+		    json_pack("{s:s, s:s, s:I, s:s}", "phase",
+			      jget_str(st, "phase", ""), "file",
+			      rb->file ? rb->file : "", "line",
+			      (json_int_t)jget_int(st, "line", 0), "error", e));
 	}
 	return out;
 }

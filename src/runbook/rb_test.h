@@ -78,9 +78,9 @@ struct rb_expect {
 	char **probed;
 	size_t n_probed;
 	int probed_set, probed_line;
-	json_t *facts; /* "dotted.path" -> expected JSON value */
+	json_t *facts;	     /* "dotted.path" -> expected JSON value */
 	json_t *facts_lines; /* "dotted.path" -> line */
-	int triggered; /* -1: not said; 0/1 */
+	int triggered;	     /* -1: not said; 0/1 */
 	int triggered_line;
 	int line, col;
 };
@@ -109,9 +109,9 @@ struct rb_scenario {
 
 /* One loaded NAME.test.yaml. */
 struct rb_test_suite {
-	char *file;	    /* path of the test file */
-	char *runbook;	    /* path of the runbook it tests */
-	int runbook_line;   /* line of `runbook:` (0: defaulted) */
+	char *file;	  /* path of the test file */
+	char *runbook;	  /* path of the runbook it tests */
+	int runbook_line; /* line of `runbook:` (0: defaulted) */
 	struct rb_mocks defaults;
 	struct rb_scenario *v;
 	size_t n;
@@ -135,8 +135,8 @@ void rb_test_suite_free(struct rb_test_suite *s);
 /* Checks the suite against the runbook it tests: expected remedies and
  * causes exist, probe mocks name probes the runbook uses or the registry
  * knows. Returns 0 or ML_EINPUT at the test file's line ("did you mean"). */
-int rb_test_validate(const struct rb_test_suite *s,
-		     const struct rb_runbook *rb, struct ml_err *err);
+int rb_test_validate(const struct rb_test_suite *s, const struct rb_runbook *rb,
+		     struct ml_err *err);
 
 /* Whether pattern p matches command text cmd (whitespace-normalized).
  * p->env is not looked at (see rb_env_match). */

@@ -14,7 +14,7 @@
 
 static void fail(json_t *fails, const char *check, int line, json_t *exp,
 		 json_t *act, const char *fmt, ...)
-	__attribute__((format(printf, 6, 7)));
+    __attribute__((format(printf, 6, 7)));
 
 static void fail(json_t *fails, const char *check, int line, json_t *exp,
 		 json_t *act, const char *fmt, ...)
@@ -53,9 +53,9 @@ static void check_str(const struct rb_expect_str *e, const char *what,
 	if ((!e->value && !actual) ||
 	    (e->value && actual && !strcmp(e->value, actual)))
 		return;
-	fail(fails, what, e->line, str_or_null(e->value),
-	     str_or_null(actual), "%s: expected %s, got %s", what,
-	     or_none(e->value), or_none(actual));
+	fail(fails, what, e->line, str_or_null(e->value), str_or_null(actual),
+	     "%s: expected %s, got %s", what, or_none(e->value),
+	     or_none(actual));
 }
 
 static json_t *pattern_json(const struct rb_pattern *p)
@@ -80,7 +80,7 @@ static void pattern_text(const struct rb_pattern *p, struct buf *b)
 	else
 		buf_puts(b, p->text);
 	json_object_foreach(p->env, k, v)
-		buf_printf(b, " [%s=%s]", k, json_string_value(v));
+	    buf_printf(b, " [%s=%s]", k, json_string_value(v));
 }
 
 /* Pattern e->v[i] against command j (text and, when given, env). */
@@ -102,7 +102,8 @@ static size_t *lcs_table(const struct rb_pattern_list *e, const json_t *cmds,
 
 	for (size_t i = n; i-- > 0;)
 		for (size_t j = m; j-- > 0;) {
-			size_t down = L[(i + 1) * w + j], right = L[i * w + j + 1];
+			size_t down = L[(i + 1) * w + j],
+			       right = L[i * w + j + 1];
 			if (match_at(&e->v[i], cmds, envs, j))
 				L[i * w + j] = L[(i + 1) * w + j + 1] + 1;
 			else
@@ -223,7 +224,7 @@ static void check_none(const struct rb_pattern_list *e, const json_t *got,
 	for (size_t i = 0; i < e->n; i++)
 		for (size_t j = 0; j < json_array_size(got); j++) {
 			const char *c =
-				json_string_value(json_array_get(got, j));
+			    json_string_value(json_array_get(got, j));
 			if (!match_at(&e->v[i], got, envs, j))
 				continue;
 			buf_reset(&b);
@@ -316,14 +317,14 @@ static void check_error(const struct rb_expect *e, const char *error,
 			const char *status, json_t *fails)
 {
 	if (e->error.set && !error)
-		fail(fails, "error", e->error.line,
-		     json_string(e->error.value), NULL,
+		fail(fails, "error", e->error.line, json_string(e->error.value),
+		     NULL,
 		     "error: expected the engine to refuse with `%s`, but the "
 		     "run finished: %s",
 		     e->error.value, or_none(status));
 	else if (e->error.set && !strstr(error, e->error.value))
-		fail(fails, "error", e->error.line,
-		     json_string(e->error.value), json_string(error),
+		fail(fails, "error", e->error.line, json_string(e->error.value),
+		     json_string(error),
 		     "error: expected a message containing `%s`, got: %s",
 		     e->error.value, error);
 	else if (!e->error.set && error)
@@ -341,8 +342,8 @@ void rb_test_check(const struct rb_expect *e, const struct rb_actual *a,
 		check_str(&e->remedy, "remedy", a->remedy, fails);
 	}
 	check_ran(&e->ran, a->commands, a->envs, fails);
-	check_ran_include(&e->ran_include, a->commands, a->envs,
-			  "ran_include", fails);
+	check_ran_include(&e->ran_include, a->commands, a->envs, "ran_include",
+			  fails);
 	check_none(&e->not_ran, a->commands, a->envs, "not_ran", fails);
 	check_probed(e, a->probes, fails);
 	check_ran_include(&e->notified, a->notified, NULL, "notified", fails);

@@ -10,10 +10,10 @@
 
 /* What a scenario run did (all borrowed). */
 struct rb_actual {
-	const char *status; /* final status name, NULL when error */
-	const char *cause;  /* NULL: no cause */
-	const char *remedy; /* NULL: no remedy */
-	const char *error;  /* engine error message, or NULL */
+	const char *status;	/* final status name, NULL when error */
+	const char *cause;	/* NULL: no cause */
+	const char *remedy;	/* NULL: no remedy */
+	const char *error;	/* engine error message, or NULL */
 	const json_t *commands; /* array of command texts, in order */
 	const json_t *envs;	/* array: the env object of each command */
 	const json_t *probes;	/* array of probe names, in order */

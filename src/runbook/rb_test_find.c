@@ -39,8 +39,8 @@ static int walk(const char *dir, char ***paths, size_t *n, int depth,
 	size_t nn = 0;
 
 	if (!d)
-		return ml_err_at(err, ML_EIO, dir, 0, 0, "cannot open folder: %s",
-				 strerror(errno));
+		return ml_err_at(err, ML_EIO, dir, 0, 0,
+				 "cannot open folder: %s", strerror(errno));
 	while ((e = readdir(d)))
 		if (e->d_name[0] != '.')
 			push(&names, &nn, xstrdup(e->d_name));
@@ -50,8 +50,8 @@ static int walk(const char *dir, char ***paths, size_t *n, int depth,
 	for (size_t i = 0; i < nn; i++) {
 		struct buf p = BUF_INIT;
 		struct stat st;
-		buf_printf(&p, "%s%s%s", dir,
-			   str_ends(dir, "/") ? "" : "/", names[i]);
+		buf_printf(&p, "%s%s%s", dir, str_ends(dir, "/") ? "" : "/",
+			   names[i]);
 		if (stat(p.data, &st) == 0 && S_ISDIR(st.st_mode) && depth < 32)
 			walk(p.data, paths, n, depth + 1, err);
 		else if (S_ISREG(st.st_mode) && is_test_name(names[i]))
@@ -161,10 +161,10 @@ static int check_mocks(const struct rb_test_suite *s, const struct rb_mocks *m,
 			return unknown(s, m->probes[i].line, m->probes[i].col,
 				       "probe", m->probes[i].name, probes,
 				       rbfile, err);
-	json_object_foreach(m->params, k, v)
-		if (!names_has(params, k))
-			return unknown(s, 0, 0, "param", k, params, rbfile,
-				       err);
+	json_object_foreach(
+	    m->params, k,
+	    v) if (!names_has(params, k)) return unknown(s, 0, 0, "param", k,
+							 params, rbfile, err);
 	return 0;
 }
 
@@ -190,8 +190,8 @@ static int check_expect(const struct rb_test_suite *s,
 	return 0;
 }
 
-int rb_test_validate(const struct rb_test_suite *s,
-		     const struct rb_runbook *rb, struct ml_err *err)
+int rb_test_validate(const struct rb_test_suite *s, const struct rb_runbook *rb,
+		     struct ml_err *err)
 {
 	struct names st = {0}, causes = {0}, rems = {0}, probes = {0},
 		     params = {0};

@@ -22,7 +22,7 @@ struct ld {
 };
 
 static int bad(struct ld *L, const struct ydoc_node *n, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static int bad(struct ld *L, const struct ydoc_node *n, const char *fmt, ...)
 {
@@ -39,8 +39,7 @@ static int bad(struct ld *L, const struct ydoc_node *n, const char *fmt, ...)
 static int want(struct ld *L, const struct ydoc_node *n, enum ydoc_type t,
 		const char *key)
 {
-	static const char *const names[] = {"a string", "a list",
-					    "a mapping"};
+	static const char *const names[] = {"a string", "a list", "a mapping"};
 
 	if (n->type == t)
 		return 0;
@@ -112,8 +111,8 @@ static int get_int(struct ld *L, const struct ydoc_node *n, const char *key,
 }
 
 /* A mapping of scalars -> JSON object of strings (params, labels, env). */
-static int get_strmap(struct ld *L, const struct ydoc_node *n,
-		      const char *key, json_t **out)
+static int get_strmap(struct ld *L, const struct ydoc_node *n, const char *key,
+		      json_t **out)
 {
 	int rc = want(L, n, YDOC_MAP, key);
 
@@ -171,8 +170,9 @@ static int load_pattern(struct ld *L, const struct ydoc_node *n,
 	m = ydoc_get(n, "match");
 	re = ydoc_get(n, "re");
 	if (!m == !re)
-		return bad(L, n, "a pattern needs exactly one of `match:` (a "
-				 "glob) or `re:` (a regex)");
+		return bad(L, n,
+			   "a pattern needs exactly one of `match:` (a "
+			   "glob) or `re:` (a regex)");
 	rc = load_pattern_text(L, m ? m : re, key, !m, p);
 	if (!rc && (env = ydoc_get(n, "env")))
 		rc = get_strmap(L, env, "env", &p->env);
@@ -224,8 +224,9 @@ static int load_result(struct ld *L, const struct ydoc_node *n,
 		rc = get_bool(L, v, "timeout", &r->timed_out);
 	if (!rc && (v = ydoc_get(n, "duration")) &&
 	    (v->type != YDOC_SCALAR || dur_parse(v->value, &r->duration_ms)))
-		rc = bad(L, v, "`duration` must be a duration like 2s or "
-			       "1m30s");
+		rc = bad(L, v,
+			 "`duration` must be a duration like 2s or "
+			 "1m30s");
 	for (int i = 0; !rc && i < 2; i++) {
 		const char *k = i ? "stderr" : "stdout";
 		if (!(v = ydoc_get(n, k)))
@@ -246,11 +247,10 @@ static int load_cmd_mock(struct ld *L, const struct ydoc_node *n,
 			 struct rb_cmd_mock *m)
 {
 	static const char *const keys[] = {
-		"match",  "re",	    "env",	"exit",	    "stdout", "stderr",
-		"timeout", "signal", "duration", "results", NULL};
-	static const char *const rkeys[] = {"exit",    "stdout", "stderr",
-					    "timeout", "signal", "duration",
-					    NULL};
+	    "match",   "re",	 "env",	     "exit",	"stdout", "stderr",
+	    "timeout", "signal", "duration", "results", NULL};
+	static const char *const rkeys[] = {
+	    "exit", "stdout", "stderr", "timeout", "signal", "duration", NULL};
 	const struct ydoc_node *match, *re, *v, *res;
 	int rc;
 
@@ -262,8 +262,9 @@ static int load_cmd_mock(struct ld *L, const struct ydoc_node *n,
 	match = ydoc_get(n, "match");
 	re = ydoc_get(n, "re");
 	if (!match == !re)
-		return bad(L, n, "a command mock needs exactly one of `match:` "
-				 "(a glob) or `re:` (a regex)");
+		return bad(L, n,
+			   "a command mock needs exactly one of `match:` "
+			   "(a glob) or `re:` (a regex)");
 	rc = match ? load_pattern_text(L, match, "match", 0, &m->pat)
 		   : load_pattern_text(L, re, "re", 1, &m->pat);
 	if (!rc && (v = ydoc_get(n, "env")))
@@ -274,8 +275,10 @@ static int load_cmd_mock(struct ld *L, const struct ydoc_node *n,
 	if (res) {
 		for (const char *const *k = rkeys; *k; k++)
 			if ((v = ydoc_get(n, *k)))
-				return bad(L, v, "`%s` goes inside each item "
-						 "of `results:` here", *k);
+				return bad(L, v,
+					   "`%s` goes inside each item "
+					   "of `results:` here",
+					   *k);
 		if ((rc = want(L, res, YDOC_SEQ, "results")))
 			return rc;
 		if (!res->n)
@@ -314,11 +317,11 @@ static int load_cmds(struct ld *L, const struct ydoc_node *n,
 }
 
 /* Facts of one probe call: a mapping; fills probe/verdict/reasons. */
-static int load_facts(struct ld *L, const struct ydoc_node *n,
-		      const char *name, json_t **out)
+static int load_facts(struct ld *L, const struct ydoc_node *n, const char *name,
+		      json_t **out)
 {
-	static const char *const verdicts[] = {"healthy", "unknown",
-					       "degraded", "failed", NULL};
+	static const char *const verdicts[] = {"healthy", "unknown", "degraded",
+					       "failed", NULL};
 	const struct ydoc_node *v;
 	int rc = want(L, n, YDOC_MAP, name);
 
@@ -331,11 +334,11 @@ static int load_facts(struct ld *L, const struct ydoc_node *n,
 				ok |= !strcmp(*p, v->value);
 		if (!ok) {
 			const char *near = v->type == YDOC_SCALAR
-						   ? str_nearest(v->value,
-								 verdicts)
-						   : NULL;
-			return bad(L, v, "`verdict` must be healthy, unknown, "
-					 "degraded or failed%s%s%s",
+					       ? str_nearest(v->value, verdicts)
+					       : NULL;
+			return bad(L, v,
+				   "`verdict` must be healthy, unknown, "
+				   "degraded or failed%s%s%s",
 				   near ? "; did you mean `" : "",
 				   near ? near : "", near ? "`?" : "");
 		}
@@ -370,12 +373,14 @@ static int load_probes(struct ld *L, const struct ydoc_node *n,
 		p->line = k->line;
 		p->col = k->col;
 		if (v->type == YDOC_SEQ && !v->n)
-			return bad(L, v, "probe `%s`: the list of calls must "
-					 "not be empty", k->value);
+			return bad(L, v,
+				   "probe `%s`: the list of calls must "
+				   "not be empty",
+				   k->value);
 		p->facts = xcalloc(cnt, sizeof(*p->facts));
 		for (size_t j = 0; j < cnt; j++) {
 			const struct ydoc_node *f =
-				v->type == YDOC_SEQ ? v->items[j] : v;
+			    v->type == YDOC_SEQ ? v->items[j] : v;
 			if ((rc = load_facts(L, f, k->value, &p->facts[j])))
 				return rc;
 			p->n++;
@@ -391,12 +396,13 @@ static int load_confirm(struct ld *L, const struct ydoc_node *n,
 	int rc;
 
 	if (n->type == YDOC_MAP || !cnt)
-		return bad(L, n, "`confirm` must be yes, no or a list of them "
-				 "(one per confirm step)");
+		return bad(L, n,
+			   "`confirm` must be yes, no or a list of them "
+			   "(one per confirm step)");
 	m->confirm = xcalloc(cnt, sizeof(int));
 	for (size_t i = 0; i < cnt; i++) {
-		const struct ydoc_node *v = n->type == YDOC_SEQ ? n->items[i]
-								 : n;
+		const struct ydoc_node *v =
+		    n->type == YDOC_SEQ ? n->items[i] : n;
 		if ((rc = get_bool(L, v, "confirm", &m->confirm[i])))
 			return rc;
 		m->n_confirm++;
@@ -417,8 +423,9 @@ static int load_mocks(struct ld *L, const struct ydoc_node *n,
 		rc = get_strmap(L, v, "labels", &m->labels);
 	if (!rc && (v = ydoc_get(n, "now"))) {
 		if (v->type != YDOC_SCALAR || time_parse(v->value, &m->now_ms))
-			rc = bad(L, v, "`now` must be an RFC 3339 time like "
-				       "2026-11-23T03:00:00Z");
+			rc = bad(L, v,
+				 "`now` must be an RFC 3339 time like "
+				 "2026-11-23T03:00:00Z");
 		m->has_now = 1;
 	}
 	if (!rc && (v = ydoc_get(n, "probes")))
@@ -467,8 +474,7 @@ static int load_probed(struct ld *L, const struct ydoc_node *n,
 	e->probed_line = n->line;
 	e->probed = xcalloc(n->n ? n->n : 1, sizeof(char *));
 	for (size_t i = 0; i < n->n; i++) {
-		if ((rc = get_str(L, n->items[i], "probed[]",
-				  &e->probed[i])))
+		if ((rc = get_str(L, n->items[i], "probed[]", &e->probed[i])))
 			return rc;
 		e->n_probed++;
 	}
@@ -498,9 +504,9 @@ static int load_expect(struct ld *L, const struct ydoc_node *n,
 		       const char *name, struct rb_expect *e)
 {
 	static const char *const keys[] = {
-		"status",  "cause",    "remedy",  "error",  "ran",
-		"ran_include", "not_ran", "notified", "probed", "facts",
-		"triggered", NULL};
+	    "status", "cause",	     "remedy",	  "error",
+	    "ran",    "ran_include", "not_ran",	  "notified",
+	    "probed", "facts",	     "triggered", NULL};
 	const struct ydoc_node *v;
 	int rc;
 
@@ -515,9 +521,11 @@ static int load_expect(struct ld *L, const struct ydoc_node *n,
 	    (rc = load_expect_str(L, n, "error", 0, &e->error)))
 		return rc;
 	if (!e->status.set && !e->error.set)
-		return bad(L, n, "scenario `%s`: `expect` needs `status:` (the "
-				 "final status) or `error:` (the engine "
-				 "refuses to run)", name);
+		return bad(L, n,
+			   "scenario `%s`: `expect` needs `status:` (the "
+			   "final status) or `error:` (the engine "
+			   "refuses to run)",
+			   name);
 	if (e->status.set && e->error.set)
 		return bad(L, ydoc_get(n, "error"),
 			   "`error:` and `status:` exclude each other: a run "
@@ -570,8 +578,8 @@ static int load_scenario(struct ld *L, const struct ydoc_node *n,
 			 struct rb_scenario *sc)
 {
 	static const char *const keys[] = {
-		"name",	   "params",  "labels", "now",	   "probes",
-		"commands", "confirm", "expect", "dry_run", NULL};
+	    "name",	"params",  "labels", "now",	"probes",
+	    "commands", "confirm", "expect", "dry_run", NULL};
 	const struct ydoc_node *v;
 	int rc;
 
@@ -591,8 +599,10 @@ static int load_scenario(struct ld *L, const struct ydoc_node *n,
 	    (rc = get_bool(L, v, "dry_run", &sc->dry_run)))
 		return rc;
 	if (!(v = ydoc_get(n, "expect")))
-		return bad(L, n, "scenario `%s` needs an `expect:` (at least "
-				 "`status:` or `error:`)", sc->name);
+		return bad(L, n,
+			   "scenario `%s` needs an `expect:` (at least "
+			   "`status:` or `error:`)",
+			   sc->name);
 	return load_expect(L, v, sc->name, &sc->expect);
 }
 
@@ -628,9 +638,8 @@ static int load_root(struct ld *L, const struct ydoc_node *root,
 {
 	static const char *const keys[] = {"runbook", "defaults", "scenarios",
 					   NULL};
-	static const char *const dkeys[] = {"params", "labels",	  "now",
-					    "probes", "commands", "confirm",
-					    NULL};
+	static const char *const dkeys[] = {
+	    "params", "labels", "now", "probes", "commands", "confirm", NULL};
 	const struct ydoc_node *v, *scs;
 	int rc;
 
@@ -661,8 +670,9 @@ static int load_root(struct ld *L, const struct ydoc_node *root,
 	if ((rc = want(L, scs, YDOC_SEQ, "scenarios")))
 		return rc;
 	if (!scs->n)
-		return bad(L, scs, "`scenarios` is empty: a test file without "
-				   "scenarios tests nothing");
+		return bad(L, scs,
+			   "`scenarios` is empty: a test file without "
+			   "scenarios tests nothing");
 	s->v = xcalloc(scs->n, sizeof(*s->v));
 	for (size_t i = 0; i < scs->n; i++) {
 		s->n++;

@@ -124,11 +124,11 @@ void rb_mock_init(struct rb_mock_ctx *ctx, const struct rb_test_suite *suite,
 	ctx->suite = suite;
 	ctx->sc = sc;
 	ctx->rb = rb;
-	ctx->cmd_calls = xcalloc(sc->m.n_cmds + suite->defaults.n_cmds + 1,
-				 sizeof(size_t));
+	ctx->cmd_calls =
+	    xcalloc(sc->m.n_cmds + suite->defaults.n_cmds + 1, sizeof(size_t));
 	ctx->probe_calls = xcalloc(
-		sc->m.n_probes + suite->defaults.n_probes + 1, sizeof(size_t));
-	ctx->start_ms = sc->m.has_now		    ? sc->m.now_ms
+	    sc->m.n_probes + suite->defaults.n_probes + 1, sizeof(size_t));
+	ctx->start_ms = sc->m.has_now		  ? sc->m.now_ms
 			: suite->defaults.has_now ? suite->defaults.now_ms
 						  : RB_DEFAULT_NOW_MS;
 	ctx->now_ms = ctx->start_ms;
@@ -270,8 +270,7 @@ static int unmocked_cmd(struct rb_mock_ctx *ctx, const char *shell,
 	jset_str(u, "kind", "command");
 	jset_str(u, "text", norm);
 	jset_str(u, "at", at);
-	json_object_set_new(u, "snippet",
-			    json_string(buf_str(&snip)));
+	json_object_set_new(u, "snippet", json_string(buf_str(&snip)));
 	json_array_append_new(ctx->unmocked, u);
 	buf_free(&snip);
 	free(at);
@@ -308,8 +307,8 @@ static int mock_run_cmd(void *vctx, const char *shell, const char *const *env,
 		return rc;
 	}
 	r = &m->results[ctx->cmd_calls[slot] < m->n_results
-				? ctx->cmd_calls[slot]
-				: m->n_results - 1];
+			    ? ctx->cmd_calls[slot]
+			    : m->n_results - 1];
 	ctx->cmd_calls[slot]++;
 	mark_used(ctx, r->line, ev);
 	res->exit_code = r->exit_code;
@@ -318,8 +317,8 @@ static int mock_run_cmd(void *vctx, const char *shell, const char *const *env,
 	res->timed_out = r->timed_out;
 	res->output = xstrdup(r->output ? r->output : "");
 	res->output_total = strlen(res->output);
-	res->duration_ms = r->timed_out && timeout_ms > 0 ? timeout_ms
-							  : r->duration_ms;
+	res->duration_ms =
+	    r->timed_out && timeout_ms > 0 ? timeout_ms : r->duration_ms;
 	ctx->now_ms += res->duration_ms;
 	if (r->timed_out)
 		jset_bool(ev, "timed_out", 1);
@@ -437,17 +436,17 @@ static int mock_confirm(void *vctx, const char *prompt, int *yes,
 			struct ml_err *err)
 {
 	struct rb_mock_ctx *ctx = vctx;
-	const struct rb_mocks *m = ctx->sc->m.n_confirm ? &ctx->sc->m
-							 : &ctx->suite->defaults;
+	const struct rb_mocks *m =
+	    ctx->sc->m.n_confirm ? &ctx->sc->m : &ctx->suite->defaults;
 	size_t i = ctx->confirm_calls++;
 	json_t *ev;
 	int rc;
 
 	if ((rc = too_many(ctx, err)))
 		return rc;
-	*yes = m->n_confirm ? m->confirm[i < m->n_confirm ? i
-							  : m->n_confirm - 1]
-			    : 1;
+	*yes = m->n_confirm
+		   ? m->confirm[i < m->n_confirm ? i : m->n_confirm - 1]
+		   : 1;
 	ev = event(ctx, "confirm");
 	jset_str(ev, "prompt", prompt);
 	jset_bool(ev, "answer", *yes);
@@ -478,8 +477,8 @@ static int mock_notify(void *vctx, const char *channel, const char *message,
 
 	if ((rc = too_many(ctx, err)))
 		return rc;
-	json_array_append_new(ctx->notified, json_string(message ? message
-								  : ""));
+	json_array_append_new(ctx->notified,
+			      json_string(message ? message : ""));
 	ev = event(ctx, "notify");
 	jset_str(ev, "channel", channel);
 	jset_str(ev, "message", message);

@@ -173,8 +173,8 @@ static void put_actual(struct buf *out, const json_t *r)
 	{
 		const char *file = jget_str(e, "file", ""),
 			   *msg = jget_str(e, "error", "");
-		buf_printf(out, IND "step error in %s: ",
-			   jget_str(e, "phase", "?"));
+		buf_printf(out,
+			   IND "step error in %s: ", jget_str(e, "phase", "?"));
 		if (!*file || !strstr(msg, file))
 			buf_printf(out, "%s:%lld: ", file,
 				   jget_int(e, "line", 0));
@@ -191,9 +191,8 @@ static void put_unused(struct buf *out, const json_t *r)
 	if (!json_array_size(u))
 		return;
 	buf_puts(out, IND "note: mocks never used (lines");
-	json_array_foreach(u, i, v)
-		buf_printf(out, "%s %lld", i ? "," : "",
-			   (long long)json_integer_value(v));
+	json_array_foreach(u, i, v) buf_printf(
+	    out, "%s %lld", i ? "," : "", (long long)json_integer_value(v));
 	buf_puts(out, ")\n");
 }
 

@@ -26,8 +26,8 @@ static struct rb_test_suite *load_ok(const char *yaml)
 {
 	struct rb_test_suite *s = NULL;
 	struct ml_err err = {0};
-	int rc = rb_test_load_string(yaml, strlen(yaml), "t/x.test.yaml", &s,
-				     &err);
+	int rc =
+	    rb_test_load_string(yaml, strlen(yaml), "t/x.test.yaml", &s, &err);
 
 	if (rc)
 		fail_msg("unexpected load error: %d:%d: %s", err.line, err.col,
@@ -57,35 +57,35 @@ static void load_bad(const char *yaml, size_t len, int line, const char *want)
 #define BAD(yaml, line, want) load_bad(yaml, strlen(yaml), line, want)
 
 static const char *full =
-	"runbook: ../gpu-oom.yaml\n"
-	"defaults:\n"
-	"  params: { deployment: llm-serve }\n"
-	"  probes:\n"
-	"    k8s: { ready: true }\n"
-	"scenarios:\n"
-	"  - name: fragmentation\n"
-	"    now: 2026-11-23T03:00:00Z\n"
-	"    params: { batch_size: 32 }\n"
-	"    probes:\n"
-	"      gpu: { memory_used_pct: 97, verdict: degraded }\n"
-	"      oom: [ {reserved_gib: 70}, {reserved_gib: 10} ]\n"
-	"    commands:\n"
-	"      - match: \"kubectl * set env *\"\n"
-	"        env: { deployment: llm-serve }\n"
-	"        stdout: updated\n"
-	"      - re: \"rollout (status|undo)\"\n"
-	"        results:\n"
-	"          - { exit: 1, stderr: boom, duration: 2s }\n"
-	"          - { timeout: true }\n"
-	"    confirm: [yes, no]\n"
-	"    expect:\n"
-	"      status: succeeded\n"
-	"      cause: fragmentation\n"
-	"      remedy: ~\n"
-	"      ran: [\"kubectl * set env *\", {re: \"rollout\"}]\n"
-	"      not_ran: [\"*undo*\"]\n"
-	"      probed: [gpu, oom]\n"
-	"      facts: { gpu.memory_used_pct: 97 }\n";
+    "runbook: ../gpu-oom.yaml\n"
+    "defaults:\n"
+    "  params: { deployment: llm-serve }\n"
+    "  probes:\n"
+    "    k8s: { ready: true }\n"
+    "scenarios:\n"
+    "  - name: fragmentation\n"
+    "    now: 2026-11-23T03:00:00Z\n"
+    "    params: { batch_size: 32 }\n"
+    "    probes:\n"
+    "      gpu: { memory_used_pct: 97, verdict: degraded }\n"
+    "      oom: [ {reserved_gib: 70}, {reserved_gib: 10} ]\n"
+    "    commands:\n"
+    "      - match: \"kubectl * set env *\"\n"
+    "        env: { deployment: llm-serve }\n"
+    "        stdout: updated\n"
+    "      - re: \"rollout (status|undo)\"\n"
+    "        results:\n"
+    "          - { exit: 1, stderr: boom, duration: 2s }\n"
+    "          - { timeout: true }\n"
+    "    confirm: [yes, no]\n"
+    "    expect:\n"
+    "      status: succeeded\n"
+    "      cause: fragmentation\n"
+    "      remedy: ~\n"
+    "      ran: [\"kubectl * set env *\", {re: \"rollout\"}]\n"
+    "      not_ran: [\"*undo*\"]\n"
+    "      probed: [gpu, oom]\n"
+    "      facts: { gpu.memory_used_pct: 97 }\n";
 
 static void test_load_full(void **state)
 {
@@ -134,8 +134,8 @@ static void test_load_full(void **state)
 
 static void test_load_sibling_runbook(void **state)
 {
-	struct rb_test_suite *s = load_ok(
-		"scenarios: [{name: a, expect: {status: succeeded}}]\n");
+	struct rb_test_suite *s =
+	    load_ok("scenarios: [{name: a, expect: {status: succeeded}}]\n");
 
 	(void)state;
 	assert_string_equal(s->runbook, "t/x.yaml");
@@ -225,9 +225,11 @@ static void test_load_broken(void **state)
 	    3, "`params.x` must be a string");
 	BAD("scenarios:\n  - name: a\n    expect: {status: s, ran: x}\n", 3,
 	    "`ran` must be a list");
-	BAD("scenarios:\n  - name: a\n    expect: {status: s, ran: [{rx: a}]}\n",
+	BAD("scenarios:\n  - name: a\n    expect: {status: s, ran: [{rx: "
+	    "a}]}\n",
 	    3, "did you mean `re`");
-	BAD("scenarios:\n  - name: a\n    expect: {status: s, ran: [{env: {}}]}\n",
+	BAD("scenarios:\n  - name: a\n    expect: {status: s, ran: [{env: "
+	    "{}}]}\n",
 	    3, "exactly one of `match:`");
 	BAD("scenarios:\n  - name: a\n    expect: {status: s, triggered: 2}\n",
 	    3, "yes or no");
@@ -277,9 +279,9 @@ static void test_load_file_missing(void **state)
 	struct ml_err err = {0};
 
 	(void)state;
-	assert_int_equal(rb_test_load_file("/nonexistent/x.test.yaml", &s,
-					   &err),
-			 ML_ENOTFOUND);
+	assert_int_equal(
+	    rb_test_load_file("/nonexistent/x.test.yaml", &s, &err),
+	    ML_ENOTFOUND);
 	assert_null(s);
 }
 
@@ -299,7 +301,7 @@ static void test_patterns(void **state)
 
 	(void)state;
 	assert_true(rb_pattern_match(
-		&p, "kubectl -n \"$namespace\" set env deploy/\"$d\" X=1"));
+	    &p, "kubectl -n \"$namespace\" set env deploy/\"$d\" X=1"));
 	assert_false(rb_pattern_match(&p, "kubectl rollout undo x"));
 	/* whitespace, newlines and continuations are normalized */
 	assert_true(rb_pattern_match(&p, "  kubectl -n x \\\n  set   env\ty"));
@@ -349,21 +351,21 @@ static void mini_init(struct mini *m)
 }
 
 static const char *mocks_yaml =
-	"scenarios:\n"
-	"  - name: a\n"
-	"    probes:\n"
-	"      gpu: [ {n: 1}, {n: 2, verdict: degraded} ]\n"
-	"      oom: { _error: \"no such file\" }\n"
-	"    commands:\n"
-	"      - match: \"kubectl * undo *\"\n"
-	"        env: { d: prod }\n"
-	"        stdout: prod-undo\n"
-	"      - match: \"kubectl *\"\n"
-	"        results:\n"
-	"          - { exit: 3, stdout: first, duration: 5s }\n"
-	"          - { timeout: true }\n"
-	"    confirm: [no, yes]\n"
-	"    expect: { status: succeeded }\n";
+    "scenarios:\n"
+    "  - name: a\n"
+    "    probes:\n"
+    "      gpu: [ {n: 1}, {n: 2, verdict: degraded} ]\n"
+    "      oom: { _error: \"no such file\" }\n"
+    "    commands:\n"
+    "      - match: \"kubectl * undo *\"\n"
+    "        env: { d: prod }\n"
+    "        stdout: prod-undo\n"
+    "      - match: \"kubectl *\"\n"
+    "        results:\n"
+    "          - { exit: 3, stdout: first, duration: 5s }\n"
+    "          - { timeout: true }\n"
+    "    confirm: [no, yes]\n"
+    "    expect: { status: succeeded }\n";
 
 static void test_mock_commands(void **state)
 {
@@ -381,16 +383,14 @@ static void test_mock_commands(void **state)
 	rb_mock_init(&ctx, s, &s->v[0], &m.rb);
 	rb_mock_ops(&ctx, &ops);
 	/* env selects the first mock */
-	assert_int_equal(ops.run_cmd(ops.ctx, m.steps[1].run, env_prod, 0,
-				     &res, &err),
-			 0);
+	assert_int_equal(
+	    ops.run_cmd(ops.ctx, m.steps[1].run, env_prod, 0, &res, &err), 0);
 	assert_int_equal(res.exit_code, 0);
 	assert_string_equal(res.output, "prod-undo");
 	free(res.output);
 	/* another env falls through to the second; results per call */
-	assert_int_equal(ops.run_cmd(ops.ctx, m.steps[1].run, env_dev, 0, &res,
-				     &err),
-			 0);
+	assert_int_equal(
+	    ops.run_cmd(ops.ctx, m.steps[1].run, env_dev, 0, &res, &err), 0);
 	assert_int_equal(res.exit_code, 3);
 	assert_string_equal(res.output, "first");
 	assert_int_equal(ops.now_ms(ops.ctx) - ctx.start_ms, 5000);
@@ -427,14 +427,13 @@ static void test_mock_unmocked_snippet(void **state)
 	mini_init(&m);
 	rb_mock_init(&ctx, s, &s->v[0], &m.rb);
 	rb_mock_ops(&ctx, &ops);
-	assert_int_equal(ops.run_cmd(ops.ctx, m.steps[2].run, NULL, 0, &res,
-				     &err),
-			 ML_EINPUT);
+	assert_int_equal(
+	    ops.run_cmd(ops.ctx, m.steps[2].run, NULL, 0, &res, &err),
+	    ML_EINPUT);
 	assert_non_null(strstr(err.msg, "unmocked command"));
 	u = json_array_get(ctx.unmocked, 0);
 	assert_string_equal(jget_str(u, "at", ""), "rb/gpu-oom.yaml:30");
-	assert_string_equal(jget_str(u, "text", ""),
-			    "echo '*it''s*' [x] done");
+	assert_string_equal(jget_str(u, "text", ""), "echo '*it''s*' [x] done");
 	buf_printf(&y, "scenarios:\n  - name: b\n%s    expect: {status: x}\n",
 		   jget_str(u, "snippet", ""));
 	s2 = load_ok(y.data);
@@ -468,7 +467,7 @@ static void test_mock_probes_confirm_clock(void **state)
 	json_decref(f);
 	for (int i = 0; i < 2; i++) {
 		assert_int_equal(
-			ops.run_probe(ops.ctx, "gpu", NULL, 0, &f, &err), 0);
+		    ops.run_probe(ops.ctx, "gpu", NULL, 0, &f, &err), 0);
 		assert_int_equal(jget_int(f, "n", 0), 2);
 		json_decref(f);
 	}
@@ -479,9 +478,9 @@ static void test_mock_probes_confirm_clock(void **state)
 	assert_int_equal(ops.run_probe(ops.ctx, "xid", NULL, 0, &f, &err),
 			 ML_EINPUT);
 	assert_non_null(strstr(err.msg, "unmocked probe: xid"));
-	assert_non_null(strstr(jget_str(json_array_get(ctx.unmocked, 0),
-					"snippet", ""),
-			       "xid: { verdict: healthy }"));
+	assert_non_null(
+	    strstr(jget_str(json_array_get(ctx.unmocked, 0), "snippet", ""),
+		   "xid: { verdict: healthy }"));
 	assert_int_equal(ops.confirm(ops.ctx, "go?", &yes, &err), 0);
 	assert_int_equal(yes, 0);
 	assert_int_equal(ops.confirm(ops.ctx, "go?", &yes, &err), 0);
@@ -490,8 +489,7 @@ static void test_mock_probes_confirm_clock(void **state)
 	assert_int_equal(yes, 1);
 	ops.sleep_ms(ops.ctx, 120000);
 	assert_int_equal(ops.now_ms(ops.ctx) - ctx.start_ms, 120000);
-	assert_int_equal(ops.notify(ops.ctx, "oncall", "rolled back", &err),
-			 0);
+	assert_int_equal(ops.notify(ops.ctx, "oncall", "rolled back", &err), 0);
 	assert_int_equal(json_array_size(ctx.notified), 1);
 	assert_int_equal(json_array_size(ctx.probes), 5);
 	rb_mock_free(&ctx);
@@ -499,18 +497,18 @@ static void test_mock_probes_confirm_clock(void **state)
 }
 
 static const char *expect_yaml =
-	"scenarios:\n"
-	"  - name: a\n"
-	"    expect:\n"
-	"      status: succeeded\n"
-	"      cause: fragmentation\n"
-	"      remedy: set-alloc-conf\n"
-	"      ran: [\"kubectl * set env *\", \"kubectl * rollout status *\"]\n"
-	"      ran_include: [\"*set env*\", \"*status*\"]\n"
-	"      not_ran: [\"*undo*\"]\n"
-	"      probed: [gpu, oom]\n"
-	"      notified: [\"*fixed*\"]\n"
-	"      facts: { gpu.memory_used_pct: 97, gpu.gpus.0.id: 0 }\n";
+    "scenarios:\n"
+    "  - name: a\n"
+    "    expect:\n"
+    "      status: succeeded\n"
+    "      cause: fragmentation\n"
+    "      remedy: set-alloc-conf\n"
+    "      ran: [\"kubectl * set env *\", \"kubectl * rollout status *\"]\n"
+    "      ran_include: [\"*set env*\", \"*status*\"]\n"
+    "      not_ran: [\"*undo*\"]\n"
+    "      probed: [gpu, oom]\n"
+    "      notified: [\"*fixed*\"]\n"
+    "      facts: { gpu.memory_used_pct: 97, gpu.gpus.0.id: 0 }\n";
 
 static json_t *strs(const char *a, const char *b, const char *c)
 {
@@ -533,8 +531,15 @@ static void test_check_pass_and_fail(void **state)
 	json_t *facts = json_loads("{\"gpu\": {\"memory_used_pct\": 97.0,"
 				   " \"gpus\": [{\"id\": 0}]}}",
 				   0, NULL);
-	struct rb_actual a = {"succeeded", "fragmentation", "set-alloc-conf",
-			      NULL, cmds, NULL, probes, notes, facts};
+	struct rb_actual a = {"succeeded",
+			      "fragmentation",
+			      "set-alloc-conf",
+			      NULL,
+			      cmds,
+			      NULL,
+			      probes,
+			      notes,
+			      facts};
 	json_t *fails = json_array(), *f, *rows;
 
 	(void)state;
@@ -562,7 +567,8 @@ static void test_check_pass_and_fail(void **state)
 			       "from command #2 on (2 expected, 3 ran)"));
 	rows = json_object_get(f, "rows");
 	assert_int_equal(json_array_size(rows), 4);
-	assert_string_equal(jget_str(json_array_get(rows, 0), "op", ""), "same");
+	assert_string_equal(jget_str(json_array_get(rows, 0), "op", ""),
+			    "same");
 	assert_false(jget_bool(json_array_get(rows, 0), "diverges", 1));
 	assert_string_equal(jget_str(json_array_get(rows, 1), "op", ""),
 			    "extra");
@@ -570,8 +576,8 @@ static void test_check_pass_and_fail(void **state)
 	assert_int_equal(jget_int(json_array_get(rows, 1), "index", 0), 2);
 	assert_string_equal(jget_str(json_array_get(rows, 3), "op", ""),
 			    "missing");
-	assert_true(json_is_null(
-		json_object_get(json_array_get(rows, 3), "actual")));
+	assert_true(
+	    json_is_null(json_object_get(json_array_get(rows, 3), "actual")));
 	/* ran_include still holds: "*status*" matches the third command */
 	f = json_array_get(fails, 3);
 	assert_string_equal(jget_str(f, "check", ""), "not_ran");
@@ -586,15 +592,16 @@ static void test_check_pass_and_fail(void **state)
 	a.error = "param deployment: does not match ^[a-z-]+$";
 	json_array_clear(cmds);
 	json_array_append_new(cmds, json_string("kubectl -n x set env y"));
-	json_array_append_new(cmds, json_string("kubectl -n x rollout status y"));
+	json_array_append_new(cmds,
+			      json_string("kubectl -n x rollout status y"));
 	json_array_append_new(notes, json_string("fixed"));
 	json_object_set_new(json_object_get(facts, "gpu"), "memory_used_pct",
 			    json_integer(97));
 	rb_test_check(&s->v[0].expect, &a, fails);
 	assert_int_equal(json_array_size(fails), 1);
-	assert_non_null(strstr(jget_str(json_array_get(fails, 0), "message",
-					""),
-			       "stopped with an error: param deployment"));
+	assert_non_null(
+	    strstr(jget_str(json_array_get(fails, 0), "message", ""),
+		   "stopped with an error: param deployment"));
 	json_decref(fails);
 	json_decref(cmds);
 	json_decref(probes);
@@ -607,30 +614,31 @@ static void test_check_pass_and_fail(void **state)
  * apart by env. */
 static void test_check_ran_diff_env(void **state)
 {
-	struct rb_test_suite *s = load_ok(
-		"scenarios:\n  - name: a\n    expect:\n      status: x\n"
-		"      ran:\n"
-		"        - { match: \"cordon *\", env: { ITEM: n1 } }\n"
-		"        - { match: \"drain *\", env: { ITEM: n1 } }\n"
-		"        - { match: \"cordon *\", env: { ITEM: n2 } }\n");
+	struct rb_test_suite *s =
+	    load_ok("scenarios:\n  - name: a\n    expect:\n      status: x\n"
+		    "      ran:\n"
+		    "        - { match: \"cordon *\", env: { ITEM: n1 } }\n"
+		    "        - { match: \"drain *\", env: { ITEM: n1 } }\n"
+		    "        - { match: \"cordon *\", env: { ITEM: n2 } }\n");
 	json_t *cmds = strs("cordon \"$ITEM\"", "cordon \"$ITEM\"", NULL);
 	json_t *envs = json_pack("[{s:s},{s:s}]", "ITEM", "n1", "ITEM", "n2");
 	json_t *none = json_array(), *fails = json_array(), *rows;
-	struct rb_actual a = {"x", NULL, NULL, NULL, cmds, envs,
-			      none, none, NULL};
+	struct rb_actual a = {"x",  NULL, NULL, NULL, cmds,
+			      envs, none, none, NULL};
 
 	(void)state;
 	rb_test_check(&s->v[0].expect, &a, fails);
 	assert_int_equal(json_array_size(fails), 1);
-	assert_non_null(strstr(jget_str(json_array_get(fails, 0), "message",
-					""),
-			       "from command #2 on (3 expected, 2 ran)"));
+	assert_non_null(
+	    strstr(jget_str(json_array_get(fails, 0), "message", ""),
+		   "from command #2 on (3 expected, 2 ran)"));
 	rows = json_object_get(json_array_get(fails, 0), "rows");
 	assert_int_equal(json_array_size(rows), 3);
 	assert_string_equal(jget_str(json_array_get(rows, 1), "op", ""),
 			    "missing");
 	assert_true(jget_bool(json_array_get(rows, 1), "diverges", 0));
-	assert_string_equal(jget_str(json_array_get(rows, 2), "op", ""), "same");
+	assert_string_equal(jget_str(json_array_get(rows, 2), "op", ""),
+			    "same");
 	/* with the drain in place it passes */
 	json_array_clear(fails);
 	json_array_insert_new(cmds, 1, json_string("drain \"$ITEM\" --force"));
@@ -651,11 +659,12 @@ static void test_check_ran_diff_env(void **state)
 static void test_check_expected_error(void **state)
 {
 	struct rb_test_suite *s = load_ok(
-		"scenarios:\n  - name: a\n    expect:\n"
-		"      error: \"does not match\"\n      not_ran: [\"*\"]\n");
+	    "scenarios:\n  - name: a\n    expect:\n"
+	    "      error: \"does not match\"\n      not_ran: [\"*\"]\n");
 	json_t *none = json_array(), *fails = json_array();
 	struct rb_actual a = {NULL, NULL, NULL, "param d: does not match x",
-			      none, NULL, none, none, NULL};
+			      none, NULL, none, none,
+			      NULL};
 
 	(void)state;
 	rb_test_check(&s->v[0].expect, &a, fails);
@@ -667,30 +676,30 @@ static void test_check_expected_error(void **state)
 	a.status = "succeeded";
 	rb_test_check(&s->v[0].expect, &a, fails);
 	assert_int_equal(json_array_size(fails), 2);
-	assert_non_null(strstr(jget_str(json_array_get(fails, 1), "message",
-					""),
-			       "but the run finished: succeeded"));
+	assert_non_null(
+	    strstr(jget_str(json_array_get(fails, 1), "message", ""),
+		   "but the run finished: succeeded"));
 	json_decref(none);
 	json_decref(fails);
 	rb_test_suite_free(s);
 }
 
 static const char *rb_yaml =
-	"id: t\n"
-	"title: t\n"
-	"severity: P3\n"
-	"owner: me\n"
-	"reviewed: 2026-11-01\n"
-	"trigger:\n  - alertname = \"X\"\n"
-	"params:\n  svc: { required: true, pattern: \"[a-z]+\" }\n"
-	"prechecks:\n  - run: check \"$svc\"\n"
-	"diagnose:\n  steps:\n    - probe: gpu\n      as: card\n"
-	"  cases:\n    - when: \"card.util_pct < 5\"\n"
-	"      cause: hung\n      remedy: restart\n"
-	"remedies:\n  restart:\n    - run: restart \"$svc\"\n"
-	"verify:\n  - wait: 1m\n  - probe: gpu\n    as: card\n"
-	"    expect: \"card.util_pct > 20\"\n"
-	"rollback:\n  - run: stop \"$svc\"\n";
+    "id: t\n"
+    "title: t\n"
+    "severity: P3\n"
+    "owner: me\n"
+    "reviewed: 2026-11-01\n"
+    "trigger:\n  - alertname = \"X\"\n"
+    "params:\n  svc: { required: true, pattern: \"[a-z]+\" }\n"
+    "prechecks:\n  - run: check \"$svc\"\n"
+    "diagnose:\n  steps:\n    - probe: gpu\n      as: card\n"
+    "  cases:\n    - when: \"card.util_pct < 5\"\n"
+    "      cause: hung\n      remedy: restart\n"
+    "remedies:\n  restart:\n    - run: restart \"$svc\"\n"
+    "verify:\n  - wait: 1m\n  - probe: gpu\n    as: card\n"
+    "    expect: \"card.util_pct > 20\"\n"
+    "rollback:\n  - run: stop \"$svc\"\n";
 
 static struct rb_runbook *load_rb(void)
 {
@@ -702,8 +711,7 @@ static struct rb_runbook *load_rb(void)
 	return rb;
 }
 
-static json_t *run_one(const char *yaml, size_t i,
-		       const struct rb_runbook *rb)
+static json_t *run_one(const char *yaml, size_t i, const struct rb_runbook *rb)
 {
 	struct rb_test_suite *s = load_ok(yaml);
 	struct rb_test_opts o = {NULL, 0};
@@ -722,24 +730,24 @@ static void test_scenarios_engine(void **state)
 {
 	struct rb_runbook *rb = load_rb();
 	const char *yaml =
-		"defaults:\n  params: { svc: iris }\n"
-		"  commands: [ { match: \"check *\" } ]\n"
-		"scenarios:\n"
-		"  - name: ok\n"
-		"    labels: { alertname: X }\n"
-		"    probes: { card: [ {util_pct: 0}, {util_pct: 50} ] }\n"
-		"    commands: [ { match: \"restart *\", env: {svc: iris} } ]\n"
-		"    expect: { status: succeeded, cause: hung,\n"
-		"      facts: { card.util_pct: 50 }, probed: [gpu, gpu] }\n"
-		"  - name: unmocked probe\n"
-		"    expect: { status: succeeded }\n"
-		"  - name: refused param\n"
-		"    params: { svc: \"a b\" }\n"
-		"    expect: { error: svc, not_ran: [\"*\"] }\n"
-		"  - name: wrong alert\n"
-		"    labels: { alertname: Y }\n"
-		"    probes: { gpu: {util_pct: 90} }\n"
-		"    expect: { status: no_diagnosis }\n";
+	    "defaults:\n  params: { svc: iris }\n"
+	    "  commands: [ { match: \"check *\" } ]\n"
+	    "scenarios:\n"
+	    "  - name: ok\n"
+	    "    labels: { alertname: X }\n"
+	    "    probes: { card: [ {util_pct: 0}, {util_pct: 50} ] }\n"
+	    "    commands: [ { match: \"restart *\", env: {svc: iris} } ]\n"
+	    "    expect: { status: succeeded, cause: hung,\n"
+	    "      facts: { card.util_pct: 50 }, probed: [gpu, gpu] }\n"
+	    "  - name: unmocked probe\n"
+	    "    expect: { status: succeeded }\n"
+	    "  - name: refused param\n"
+	    "    params: { svc: \"a b\" }\n"
+	    "    expect: { error: svc, not_ran: [\"*\"] }\n"
+	    "  - name: wrong alert\n"
+	    "    labels: { alertname: Y }\n"
+	    "    probes: { gpu: {util_pct: 90} }\n"
+	    "    expect: { status: no_diagnosis }\n";
 	json_t *r;
 	char *dump;
 
@@ -758,8 +766,8 @@ static void test_scenarios_engine(void **state)
 	assert_string_equal(jget_str(f, "check", ""), "unmocked");
 	assert_string_equal(jget_str(f, "kind", ""), "probe");
 	assert_string_equal(jget_str(f, "at", ""), "t.yaml:14");
-	assert_non_null(strstr(jget_str(f, "snippet", ""),
-			       "card: { verdict: healthy }"));
+	assert_non_null(
+	    strstr(jget_str(f, "snippet", ""), "card: { verdict: healthy }"));
 	json_decref(r);
 
 	r = run_one(yaml, 2, rb);
@@ -783,23 +791,23 @@ static void test_validate_names(void **state)
 	static const struct {
 		const char *yaml, *want;
 	} cases[] = {
-		{"scenarios: [{name: a, expect: {status: sucseeded}}]\n",
-		 "did you mean `succeeded`"},
-		{"scenarios: [{name: a, expect: {status: succeeded, "
-		 "remedy: restrat}}]\n",
-		 "remedy `restrat` is not in t.yaml; did you mean `restart`"},
-		{"scenarios: [{name: a, expect: {status: succeeded, "
-		 "cause: hang}}]\n",
-		 "did you mean `hung`"},
-		{"scenarios: [{name: a, probes: {gpuu: {}}, "
-		 "expect: {status: succeeded}}]\n",
-		 "probe `gpuu` is not in t.yaml; did you mean `gpu`"},
-		{"scenarios: [{name: a, params: {sv: x}, "
-		 "expect: {status: succeeded}}]\n",
-		 "param `sv` is not in t.yaml; did you mean `svc`"},
-		{"defaults: {probes: {oom: {}}}\n"
-		 "scenarios: [{name: a, expect: {status: succeeded}}]\n",
-		 "probe `oom` is not in t.yaml"},
+	    {"scenarios: [{name: a, expect: {status: sucseeded}}]\n",
+	     "did you mean `succeeded`"},
+	    {"scenarios: [{name: a, expect: {status: succeeded, "
+	     "remedy: restrat}}]\n",
+	     "remedy `restrat` is not in t.yaml; did you mean `restart`"},
+	    {"scenarios: [{name: a, expect: {status: succeeded, "
+	     "cause: hang}}]\n",
+	     "did you mean `hung`"},
+	    {"scenarios: [{name: a, probes: {gpuu: {}}, "
+	     "expect: {status: succeeded}}]\n",
+	     "probe `gpuu` is not in t.yaml; did you mean `gpu`"},
+	    {"scenarios: [{name: a, params: {sv: x}, "
+	     "expect: {status: succeeded}}]\n",
+	     "param `sv` is not in t.yaml; did you mean `svc`"},
+	    {"defaults: {probes: {oom: {}}}\n"
+	     "scenarios: [{name: a, expect: {status: succeeded}}]\n",
+	     "probe `oom` is not in t.yaml"},
 	};
 
 	(void)state;
@@ -820,9 +828,9 @@ static void test_find_files(void **state)
 	char **paths = NULL;
 	size_t n = 0;
 	struct ml_err err = {0};
-	const char *files[] = {"b.yaml", "b.test.yaml", "a.test.yaml",
-			       "sub/c.test.yml", ".hidden/d.test.yaml",
-			       "notes.txt"};
+	const char *files[] = {
+	    "b.yaml",	      "b.test.yaml",	     "a.test.yaml",
+	    "sub/c.test.yml", ".hidden/d.test.yaml", "notes.txt"};
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
@@ -847,9 +855,9 @@ static void test_find_files(void **state)
 	assert_non_null(strstr(paths[3], "/b.test.yaml"));
 	snprintf(p, sizeof(p), "%s/notes.txt", dir);
 	assert_int_equal(rb_test_find_files(p, &paths, &n, &err), ML_ENOTFOUND);
-	assert_int_equal(rb_test_find_files("/nonexistent-dir", &paths, &n,
-					    &err),
-			 ML_ENOTFOUND);
+	assert_int_equal(
+	    rb_test_find_files("/nonexistent-dir", &paths, &n, &err),
+	    ML_ENOTFOUND);
 	for (size_t i = 0; i < n; i++)
 		free(paths[i]);
 	free(paths);
@@ -867,21 +875,21 @@ static void test_find_files(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_load_full),
-		cmocka_unit_test(test_load_sibling_runbook),
-		cmocka_unit_test(test_load_broken),
-		cmocka_unit_test(test_load_hostile),
-		cmocka_unit_test(test_load_file_missing),
-		cmocka_unit_test(test_patterns),
-		cmocka_unit_test(test_mock_commands),
-		cmocka_unit_test(test_mock_unmocked_snippet),
-		cmocka_unit_test(test_mock_probes_confirm_clock),
-		cmocka_unit_test(test_check_pass_and_fail),
-		cmocka_unit_test(test_check_ran_diff_env),
-		cmocka_unit_test(test_check_expected_error),
-		cmocka_unit_test(test_scenarios_engine),
-		cmocka_unit_test(test_validate_names),
-		cmocka_unit_test(test_find_files),
+	    cmocka_unit_test(test_load_full),
+	    cmocka_unit_test(test_load_sibling_runbook),
+	    cmocka_unit_test(test_load_broken),
+	    cmocka_unit_test(test_load_hostile),
+	    cmocka_unit_test(test_load_file_missing),
+	    cmocka_unit_test(test_patterns),
+	    cmocka_unit_test(test_mock_commands),
+	    cmocka_unit_test(test_mock_unmocked_snippet),
+	    cmocka_unit_test(test_mock_probes_confirm_clock),
+	    cmocka_unit_test(test_check_pass_and_fail),
+	    cmocka_unit_test(test_check_ran_diff_env),
+	    cmocka_unit_test(test_check_expected_error),
+	    cmocka_unit_test(test_scenarios_engine),
+	    cmocka_unit_test(test_validate_names),
+	    cmocka_unit_test(test_find_files),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

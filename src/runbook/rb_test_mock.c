@@ -289,9 +289,9 @@ static int mock_run_cmd(void *vctx, const char *shell, const char *const *env,
 	json_t *ev;
 	int rc;
 
+	memset(res, 0, sizeof(*res));
 	if ((rc = too_many(ctx, err)))
 		return rc;
-	memset(res, 0, sizeof(*res));
 	norm = rb_mock_normalize(shell);
 	json_array_append_new(ctx->commands, json_string(norm));
 	json_array_append_new(ctx->envs, env_object(env));

@@ -157,10 +157,23 @@ static void put_event(struct buf *out, const json_t *e)
 	buf_putc(out, '\n');
 }
 
+static int has_check(const json_t *r, const char *check)
+{
+	size_t i;
+	json_t *f;
+
+	json_array_foreach(json_object_get(r, "failures"), i, f)
+		if (!strcmp(jget_str(f, "check", ""), check))
+			return 1;
+	return 0;
+}
+
+/* What the run did, for a failed scenario: status, cause, remedy, the
+ * commands (unless the `ran` diff already shows them), step errors. */
 static void put_actual(struct buf *out, const json_t *r)
 {
 	const json_t *a = json_object_get(r, "actual");
-
+	const json_t *cmds = json_object_get(a, "commands");
 	size_t i;
 	json_t *e;
 
@@ -169,12 +182,19 @@ static void put_actual(struct buf *out, const json_t *r)
 			   jget_str(a, "status", "?"),
 			   jget_str(a, "cause", "none"),
 			   jget_str(a, "remedy", "none"));
+	if (!has_check(r, "ran")) {
+		buf_printf(out, IND "commands that ran:%s\n",
+			   json_array_size(cmds) ? "" : " none");
+		json_array_foreach(cmds, i, e)
+			buf_printf(out, IND "    #%-4zu %s\n", i + 1,
+				   json_string_value(e));
+	}
 	json_array_foreach(json_object_get(a, "step_errors"), i, e)
 	{
 		const char *file = jget_str(e, "file", ""),
 			   *msg = jget_str(e, "error", "");
-		buf_printf(out,
-			   IND "step error in %s: ", jget_str(e, "phase", "?"));
+		buf_printf(out, IND "step error in %s: ",
+			   jget_str(e, "phase", "?"));
 		if (!*file || !strstr(msg, file))
 			buf_printf(out, "%s:%lld: ", file,
 				   jget_int(e, "line", 0));

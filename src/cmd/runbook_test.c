@@ -2,6 +2,7 @@
  * in NAME.test.yaml files (next to runbooks) with the real engine and
  * mocked commands, probes, confirmations and clock. Nothing is executed.
  * Prints one line per scenario, details for failures, and a summary. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 
 struct rt_opts {
 	enum out_fmt fmt;
+	int init; /* --init: write a starting NAME.test.yaml */
 	struct rb_test_opts t;
 	char **paths;
 	size_t n_paths;
@@ -45,6 +47,8 @@ static int parse(const struct cmd_entry *self, int argc, char **argv,
 			o->t.filter = argv[i];
 		} else if (str_starts(a, "--filter=")) {
 			o->t.filter = a + 9;
+		} else if (!strcmp(a, "--init")) {
+			o->init = 1;
 		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
 			o->t.verbose = 1;
 		} else if (a[0] == '-' && a[1]) {
@@ -214,6 +218,52 @@ static void summary(const struct rt_opts *o, struct rt_tally *t)
 	printf("\n");
 }
 
+/* --init: writes NAME.test.yaml next to each runbook, never over an
+ * existing file. Returns an exit code. */
+static int init_tests(const struct rt_opts *o)
+{
+	int rc = ML_EXIT_OK;
+
+	for (size_t i = 0; i < o->n_paths; i++) {
+		const char *path = o->paths[i], *base = strrchr(path, '/');
+		struct rb_runbook *rb = NULL;
+		struct ml_err err = {0};
+		struct buf out = BUF_INIT, tp = BUF_INIT;
+		size_t len = strlen(path);
+		struct stat st;
+
+		base = base ? base + 1 : path;
+		len -= str_ends(path, ".yaml")	? 5
+		       : str_ends(path, ".yml") ? 4
+						: 0;
+		buf_add(&tp, path, len);
+		buf_puts(&tp, ".test.yaml");
+		if (str_ends(path, ".test.yaml") || str_ends(path, ".test.yml"))
+			err.code = ml_err_at(&err, ML_EUSAGE, path, 0, 0,
+					     "--init takes a runbook, not a "
+					     "test file");
+		else if (stat(tp.data, &st) == 0)
+			ml_err_at(&err, ML_EUSAGE, tp.data, 0, 0,
+				  "exists already; --init never overwrites");
+		else if (rb_load_file(path, &rb, &err) == 0) {
+			rb_test_skeleton(rb, base, &out);
+			if (buf_write_file_atomic(tp.data, out.data, out.len))
+				ml_err_at(&err, ML_EIO, tp.data, 0, 0,
+					  "cannot write: %s", strerror(errno));
+			else
+				printf("wrote %s: fill in the TODOs, then run "
+				       "mloncall runbook test %s\n",
+				       tp.data, tp.data);
+		}
+		if (err.code)
+			rc = cmd_fail(&err);
+		rb_free(rb);
+		buf_free(&out);
+		buf_free(&tp);
+	}
+	return rc;
+}
+
 static int exec_runbook_test(const struct cmd_entry *self, int argc,
 			     char **argv)
 {
@@ -225,7 +275,9 @@ static int exec_runbook_test(const struct cmd_entry *self, int argc,
 		cmd_print_help(self);
 		return ML_EXIT_OK;
 	}
-	if ((rc = parse(self, argc, argv, &o))) {
+	if ((rc = parse(self, argc, argv, &o)) || o.init) {
+		if (!rc)
+			rc = init_tests(&o);
 		free(o.paths);
 		return rc;
 	}

@@ -180,4 +180,12 @@ int rb_test_find_files(const char *path, char ***paths, size_t *n,
 void rb_test_render_scenario(const char *file, const json_t *result,
 			     int verbose, int color, struct buf *out);
 
+/* Appends a starting test file for rb (rb_name: its path as the test
+ * file will name it, usually the base name) to b: every command mocked
+ * to succeed, a mock per probe (by `as:` name), a scenario per diagnose
+ * case, no diagnosis, a failed precheck and the rollback path, with TODO
+ * comments where facts must be filled in. It loads and validates as is. */
+void rb_test_skeleton(const struct rb_runbook *rb, const char *rb_name,
+		      struct buf *b);
+
 #endif

@@ -243,8 +243,7 @@ static const struct rb_cmd_mock *find_cmd(struct rb_mock_ctx *ctx,
 	return NULL;
 }
 
-/* A glob matching exactly text, as a YAML single-quoted string. */
-static void put_glob_literal(struct buf *b, const char *text)
+void rb_mock_glob_literal(struct buf *b, const char *text)
 {
 	buf_putc(b, '\'');
 	for (const char *p = text; *p; p++) {
@@ -265,7 +264,7 @@ static int unmocked_cmd(struct rb_mock_ctx *ctx, const char *shell,
 	json_t *u = json_object();
 
 	buf_puts(&snip, "    commands:\n      - match: ");
-	put_glob_literal(&snip, norm);
+	rb_mock_glob_literal(&snip, norm);
 	buf_puts(&snip, "\n        exit: 0\n        stdout: \"\"\n");
 	jset_str(u, "kind", "command");
 	jset_str(u, "text", norm);

@@ -8,6 +8,8 @@
 #include <jansson.h>
 #include <stdio.h>
 
+#include "core/buf.h"
+
 #include "runbook/rb_exec.h"
 #include "runbook/rb_test.h"
 
@@ -53,5 +55,9 @@ char *rb_mock_normalize(const char *cmd);
  * probe name when is_probe), or NULL when none is found. Caller frees. */
 char *rb_mock_step_at(const struct rb_runbook *rb, const char *text,
 		      int is_probe);
+
+/* Appends a glob that matches exactly text (wildcards escaped), as a
+ * YAML single-quoted string, to b. */
+void rb_mock_glob_literal(struct buf *b, const char *text);
 
 #endif

@@ -162,9 +162,9 @@ static int has_check(const json_t *r, const char *check)
 	size_t i;
 	json_t *f;
 
-	json_array_foreach(json_object_get(r, "failures"), i, f)
-		if (!strcmp(jget_str(f, "check", ""), check))
-			return 1;
+	json_array_foreach(
+	    json_object_get(r, "failures"), i,
+	    f) if (!strcmp(jget_str(f, "check", ""), check)) return 1;
 	return 0;
 }
 
@@ -185,16 +185,15 @@ static void put_actual(struct buf *out, const json_t *r)
 	if (!has_check(r, "ran")) {
 		buf_printf(out, IND "commands that ran:%s\n",
 			   json_array_size(cmds) ? "" : " none");
-		json_array_foreach(cmds, i, e)
-			buf_printf(out, IND "    #%-4zu %s\n", i + 1,
-				   json_string_value(e));
+		json_array_foreach(cmds, i, e) buf_printf(
+		    out, IND "    #%-4zu %s\n", i + 1, json_string_value(e));
 	}
 	json_array_foreach(json_object_get(a, "step_errors"), i, e)
 	{
 		const char *file = jget_str(e, "file", ""),
 			   *msg = jget_str(e, "error", "");
-		buf_printf(out, IND "step error in %s: ",
-			   jget_str(e, "phase", "?"));
+		buf_printf(out,
+			   IND "step error in %s: ", jget_str(e, "phase", "?"));
 		if (!*file || !strstr(msg, file))
 			buf_printf(out, "%s:%lld: ", file,
 				   jget_int(e, "line", 0));

@@ -822,6 +822,30 @@ static void test_validate_names(void **state)
 	rb_free(rb);
 }
 
+/* The --init skeleton loads and validates against its runbook. */
+static void test_skeleton(void **state)
+{
+	struct rb_runbook *rb = load_rb();
+	struct rb_test_suite *s;
+	struct ml_err err = {0};
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	rb_test_skeleton(rb, "t.yaml", &b);
+	s = load_ok(b.data);
+	assert_int_equal(rb_test_validate(s, rb, &err), 0);
+	assert_int_equal(s->n,
+			 4); /* 1 case, no diagnosis, precheck, rollback */
+	assert_string_equal(s->v[0].name, "case 1: hung");
+	assert_string_equal(s->v[0].expect.remedy.value, "restart");
+	assert_int_equal(s->defaults.n_cmds, 3);
+	assert_string_equal(s->defaults.probes[0].name, "card");
+	assert_non_null(strstr(b.data, "svc: todo"));
+	rb_test_suite_free(s);
+	buf_free(&b);
+	rb_free(rb);
+}
+
 static void test_find_files(void **state)
 {
 	char dir[] = "/tmp/rbtestXXXXXX", p[512];

@@ -913,6 +913,7 @@ int main(void)
 	    cmocka_unit_test(test_check_expected_error),
 	    cmocka_unit_test(test_scenarios_engine),
 	    cmocka_unit_test(test_validate_names),
+	    cmocka_unit_test(test_skeleton),
 	    cmocka_unit_test(test_find_files),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

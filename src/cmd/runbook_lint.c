@@ -27,7 +27,8 @@ static void print_text(const struct rb_lint *l)
 	       l->warnings, l->warnings == 1 ? "" : "s");
 }
 
-static int exec_runbook_lint(const struct cmd_entry *self, int argc, char **argv)
+static int exec_runbook_lint(const struct cmd_entry *self, int argc,
+			     char **argv)
 {
 	struct rb_lint_opts o = {0};
 	enum out_fmt fmt = OUT_TEXT;
@@ -49,8 +50,10 @@ static int exec_runbook_lint(const struct cmd_entry *self, int argc, char **argv
 		} else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
 			if (++i >= argc || cmd_output(self, argv[i], &fmt)) {
 				free(paths);
-				return i >= argc ? cmd_usage(self, "%s needs a value", a)
-						 : ML_EXIT_USAGE;
+				return i >= argc
+					   ? cmd_usage(self, "%s needs a value",
+						       a)
+					   : ML_EXIT_USAGE;
 			}
 		} else if (str_starts(a, "-o") && a[2]) {
 			if (cmd_output(self, a + 2, &fmt)) {
@@ -64,7 +67,8 @@ static int exec_runbook_lint(const struct cmd_entry *self, int argc, char **argv
 	}
 	if (!n) {
 		free(paths);
-		return cmd_usage(self, "give at least one runbook file or folder");
+		return cmd_usage(self,
+				 "give at least one runbook file or folder");
 	}
 	if (fmt != OUT_TEXT && fmt != OUT_JSON) {
 		free(paths);
@@ -97,30 +101,31 @@ static int exec_runbook_lint(const struct cmd_entry *self, int argc, char **argv
 }
 
 const struct cmd_entry cmd_runbook_lint_entry = {
-	.path = "runbook lint",
-	.summary = "check runbooks: schema, references, expressions, staleness",
-	.help = "Usage: mloncall runbook lint PATH... [--strict] [-o text|json]\n"
-		"\n"
-		"Checks runbook files (PATH is a file or a folder searched for\n"
-		"*.yaml and *.yml; *.test.yaml scenario files are skipped): the\n"
-		"schema, duplicate ids, remedies named by cases, expressions that\n"
-		"must compile, probe names and arguments, params used and\n"
-		"defined, the runbook standard (trigger, prechecks, procedure or\n"
-		"remedies, verify, rollback) and review dates. Every finding has\n"
-		"a code, listed in docs/lint.md.\n"
-		"\n"
-		"Options:\n"
-		"  --strict      warnings count as errors (use in CI)\n"
-		"  -o FORMAT     text (default) or json:\n"
-		"                {files, errors, warnings, findings: [{file, line,\n"
-		"                col, level, code, message}]}\n"
-		"\n"
-		"Examples:\n"
-		"  mloncall runbook lint runbooks/\n"
-		"  mloncall runbook lint --strict runbooks/examples/gpu-oom.yaml\n"
-		"  mloncall runbook lint runbooks/ -o json | jq '.findings[].code'\n"
-		"\n"
-		"Exit status: 0 no errors (warnings allowed), 1 errors found,\n"
-		"2 usage error or a path that does not exist.\n",
-	.exec = exec_runbook_lint,
+    .path = "runbook lint",
+    .summary = "check runbooks: schema, references, expressions, staleness",
+    .help =
+	"Usage: mloncall runbook lint PATH... [--strict] [-o text|json]\n"
+	"\n"
+	"Checks runbook files (PATH is a file or a folder searched for\n"
+	"*.yaml and *.yml; *.test.yaml scenario files are skipped): the\n"
+	"schema, duplicate ids, remedies named by cases, expressions that\n"
+	"must compile, probe names and arguments, params used and\n"
+	"defined, the runbook standard (trigger, prechecks, procedure or\n"
+	"remedies, verify, rollback) and review dates. Every finding has\n"
+	"a code, listed in docs/lint.md.\n"
+	"\n"
+	"Options:\n"
+	"  --strict      warnings count as errors (use in CI)\n"
+	"  -o FORMAT     text (default) or json:\n"
+	"                {files, errors, warnings, findings: [{file, line,\n"
+	"                col, level, code, message}]}\n"
+	"\n"
+	"Examples:\n"
+	"  mloncall runbook lint runbooks/\n"
+	"  mloncall runbook lint --strict runbooks/examples/gpu-oom.yaml\n"
+	"  mloncall runbook lint runbooks/ -o json | jq '.findings[].code'\n"
+	"\n"
+	"Exit status: 0 no errors (warnings allowed), 1 errors found,\n"
+	"2 usage error or a path that does not exist.\n",
+    .exec = exec_runbook_lint,
 };

@@ -220,6 +220,36 @@ int rb_param_validate(const struct rb_param *p, const char *value,
 /* Name of a param type: "string", "int", ... */
 const char *rb_param_type_name(enum rb_param_type t);
 
+/* Review status of a runbook at now_ms: never reviewed, ok, due within
+ * RB_REVIEW_DUE_DAYS, or overdue. *days (may be NULL) gets the days until
+ * the review is due (ok, due) or the days past it (overdue). */
+#define RB_REVIEW_DUE_DAYS 14
+enum rb_review {
+	RB_REVIEW_NEVER = 0,
+	RB_REVIEW_OK,
+	RB_REVIEW_DUE,
+	RB_REVIEW_OVERDUE
+};
+enum rb_review rb_review_status(const struct rb_runbook *rb, int64_t now_ms,
+				int64_t *days);
+/* "never", "ok", "due", "overdue". */
+const char *rb_review_name(enum rb_review r);
+
+/* The runbook as JSON (schema in docs/runbook-format.md, "JSON form"):
+ * what `runbook show -o json` prints. New reference. */
+json_t *rb_to_json(const struct rb_runbook *rb, int64_t now_ms);
+
+/* Renders the runbook as Markdown for a wiki or an alert link: title,
+ * facts table, triggers, params, numbered steps per phase, cases ->
+ * remedies, verify, rollback, acceptance, contacts. Appends to out
+ * (struct buf from core/buf.h). Secret defaults are masked. */
+struct buf;
+void rb_render_md(const struct rb_runbook *rb, int64_t now_ms,
+		  struct buf *out);
+
+/* One step as JSON (kind, line, and the fields set). New reference. */
+json_t *rb_step_to_json(const struct rb_step *s);
+
 /* Name of a step kind: "run", "probe", ... */
 const char *rb_step_kind_name(enum rb_step_kind k);
 

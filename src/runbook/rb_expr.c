@@ -54,8 +54,9 @@ static void count_hook(lua_State *L, lua_Debug *ar)
 	lua_getallocf(L, &ud);
 	if (((struct rb_expr_env *)ud)->steps++ * RBX_HOOK_EVERY >=
 	    ML_LUA_MAX_INSTRUCTIONS)
-		luaL_error(L, "instruction limit exceeded (%d): the expression "
-			      "runs too long (an endless loop?)",
+		luaL_error(L,
+			   "instruction limit exceeded (%d): the expression "
+			   "runs too long (an endless loop?)",
 			   ML_LUA_MAX_INSTRUCTIONS);
 }
 
@@ -87,7 +88,10 @@ static int set_fact(lua_State *L)
 	const json_t *v = lua_touserdata(L, 2);
 
 	lua_getfield(L, LUA_REGISTRYINDEX, RBX_FACTS);
-	rbx_push_json(L, v, 0);
+	if (v)
+		rbx_push_json(L, v, 0);
+	else
+		lua_pushnil(L); /* NULL: the fact is removed */
 	lua_setfield(L, -2, name);
 	return 0;
 }
@@ -97,8 +101,8 @@ static int pfail(struct rb_expr_env *e, int status, struct ml_err *err,
 {
 	const char *m = lua_tostring(e->L, -1);
 
-	ml_err_set(err, status == LUA_ERRMEM ? ML_ENOMEM : ML_EINPUT,
-		   "%s: %s", what,
+	ml_err_set(err, status == LUA_ERRMEM ? ML_ENOMEM : ML_EINPUT, "%s: %s",
+		   what,
 		   status == LUA_ERRMEM ? "facts too large for the expression "
 					  "memory limit"
 					: (m ? m : "Lua error"));
@@ -146,11 +150,13 @@ int rb_expr_env_new(const json_t *facts, const json_t *params,
 		return err ? err->code : ML_EINTERNAL;
 	}
 	if (json_is_object(facts))
-		json_object_foreach((json_t *)facts, k, v)
-			if ((rc = rb_expr_env_set(e, k, v, err)) != 0) {
-				rb_expr_env_free(e);
-				return rc;
-			}
+		json_object_foreach(
+		    (json_t *)facts, k,
+		    v) if ((rc = rb_expr_env_set(e, k, v, err)) != 0)
+		{
+			rb_expr_env_free(e);
+			return rc;
+		}
 	if (params && (rc = rb_expr_env_set(e, "params", params, err)) != 0) {
 		rb_expr_env_free(e);
 		return rc;
@@ -191,8 +197,17 @@ static int expr_fail(const char *msg, const char *expr, const char *file,
 			n = 0;
 		}
 	}
+	if (str_starts(p, "')' expected (to close '(' at line 1) near ")) {
+		/* the wrapper's own parenthesis: say what the user wrote */
+		snprintf(
+		    tail, sizeof(tail),
+		    "unexpected %s (expected an operator or the end of "
+		    "the expression)",
+		    p + strlen("')' expected (to close '(' at line 1) near "));
+		p = tail;
+	}
 	if (n > 2 && line > 0) {
-		long last = 2;	/* the expression's last line in the chunk */
+		long last = 2; /* the expression's last line in the chunk */
 
 		for (const char *q = expr; *q; q++)
 			last += *q == '\n';
@@ -201,8 +216,10 @@ static int expr_fail(const char *msg, const char *expr, const char *file,
 
 			n = last;
 			if (near) {
-				snprintf(tail, sizeof(tail), "%.*s at the end of "
-					 "the expression", (int)(near - p), p);
+				snprintf(tail, sizeof(tail),
+					 "%.*s at the end of "
+					 "the expression",
+					 (int)(near - p), p);
 				p = tail;
 			}
 		}
@@ -237,8 +254,8 @@ int rb_expr_check(const char *expr, const char *file, int line, int col,
 
 /* Compiles and runs expr with the limits on; leaves one result on the
  * stack, or fills err. */
-static int run_expr(struct rb_expr_env *e, const char *expr,
-		    const char *file, int line, int col, struct ml_err *err)
+static int run_expr(struct rb_expr_env *e, const char *expr, const char *file,
+		    int line, int col, struct ml_err *err)
 {
 	lua_State *L = e->L;
 	int st;

@@ -17,7 +17,8 @@ int rb_expr_env_new(const json_t *facts, const json_t *params,
 		    struct rb_expr_env **out, struct ml_err *err);
 void rb_expr_env_free(struct rb_expr_env *env);
 
-/* Replaces/sets one top-level fact table (after a probe ran). */
+/* Replaces/sets one top-level fact table (after a probe ran); value NULL
+ * (or JSON null) removes it. */
 int rb_expr_env_set(struct rb_expr_env *env, const char *name,
 		    const json_t *value, struct ml_err *err);
 

@@ -27,7 +27,8 @@ static void push_real(lua_State *L, int proxy)
 
 static int ro_newindex(lua_State *L)
 {
-	const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?";
+	const char *k =
+	    lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?";
 
 	return luaL_error(L, "facts are read-only: cannot set `%s`", k);
 }
@@ -59,8 +60,8 @@ static int ro_pairs(lua_State *L)
 /* Replaces the table at the top of the stack by a read-only proxy. */
 static void make_proxy(lua_State *L)
 {
-	lua_newtable(L);	     /* real proxy */
-	lua_createtable(L, 0, 5);    /* real proxy mt */
+	lua_newtable(L);	  /* real proxy */
+	lua_createtable(L, 0, 5); /* real proxy mt */
 	lua_pushvalue(L, -3);
 	lua_setfield(L, -2, "__index");
 	lua_pushcfunction(L, ro_newindex);
@@ -84,12 +85,14 @@ void rbx_push_json(lua_State *L, const json_t *j, int depth)
 	size_t i;
 
 	if (depth > RBX_MAX_DEPTH)
-		luaL_error(L, "facts nested deeper than %d levels", RBX_MAX_DEPTH);
+		luaL_error(L, "facts nested deeper than %d levels",
+			   RBX_MAX_DEPTH);
 	luaL_checkstack(L, 8, "facts nested too deep");
 	switch (json_typeof(j)) {
 	case JSON_OBJECT:
 		lua_createtable(L, 0, (int)json_object_size(j));
-		json_object_foreach((json_t *)j, k, v) {
+		json_object_foreach((json_t *)j, k, v)
+		{
 			if (json_is_null(v))
 				continue;
 			rbx_push_json(L, v, depth + 1);
@@ -99,7 +102,8 @@ void rbx_push_json(lua_State *L, const json_t *j, int depth)
 		break;
 	case JSON_ARRAY:
 		lua_createtable(L, (int)json_array_size(j), 0);
-		json_array_foreach(j, i, v) {
+		json_array_foreach(j, i, v)
+		{
 			rbx_push_json(L, v, depth + 1);
 			lua_rawseti(L, -2, (lua_Integer)i + 1);
 		}
@@ -181,8 +185,7 @@ static json_t *table_to_json(lua_State *L, int idx, int depth)
 			snprintf(key, sizeof(key), "%lld",
 				 (long long)lua_tointeger(L, -2));
 		else
-			snprintf(key, sizeof(key), "%s",
-				 luaL_typename(L, -2));
+			snprintf(key, sizeof(key), "%s", luaL_typename(L, -2));
 		lua_pop(L, 1);
 		if (!v) {
 			lua_pop(L, 2);
@@ -240,8 +243,9 @@ static int safe_rep(lua_State *L)
 	luaL_optlstring(L, 3, "", &lsep);
 	if (n > RBX_MAX_REP_COUNT ||
 	    (n > 0 && (double)(l + lsep) * (double)n > RBX_MAX_REP_BYTES))
-		return luaL_error(L, "string.rep: result too large (at most %d "
-				     "bytes, %d repeats)",
+		return luaL_error(L,
+				  "string.rep: result too large (at most %d "
+				  "bytes, %d repeats)",
 				  RBX_MAX_REP_BYTES, RBX_MAX_REP_COUNT);
 	lua_pushvalue(L, lua_upvalueindex(1));
 	lua_insert(L, 1);
@@ -318,15 +322,16 @@ static void fix_string_lib(lua_State *L)
 	lua_pop(L, 1);
 }
 
-static const char *const safe_globals[] = {
-	"assert", "error", "ipairs", "pairs", "select", "tonumber",
-	"tostring", "type", NULL};
+static const char *const safe_globals[] = {"assert",   "error",	 "ipairs",
+					   "pairs",    "select", "tonumber",
+					   "tostring", "type",	 NULL};
 static const char *const safe_libs[] = {"string", "math", "table", "utf8",
 					NULL};
 
 static int globals_newindex(lua_State *L)
 {
-	const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?";
+	const char *k =
+	    lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "?";
 
 	return luaL_error(L,
 			  "cannot assign the global `%s`: expressions only "

@@ -36,8 +36,7 @@ static int is_runbook_name(const char *name)
 	return str_ends(name, ".yaml") || str_ends(name, ".yml");
 }
 
-static int walk(const char *dir, int depth, struct list *l,
-		struct ml_err *err)
+static int walk(const char *dir, int depth, struct list *l, struct ml_err *err)
 {
 	DIR *d;
 	struct dirent *e;
@@ -45,8 +44,8 @@ static int walk(const char *dir, int depth, struct list *l,
 	if (depth > RB_FILES_MAX_DEPTH)
 		return 0;
 	if (!(d = opendir(dir)))
-		return ml_err_at(err, ML_EIO, dir, 0, 0, "cannot open folder: %s",
-				 strerror(errno));
+		return ml_err_at(err, ML_EIO, dir, 0, 0,
+				 "cannot open folder: %s", strerror(errno));
 	while ((e = readdir(d)) != NULL) {
 		struct buf p = BUF_INIT;
 		struct stat st;

@@ -84,13 +84,14 @@ static void at(const struct rb_runbook *rb, struct rb_pos p, int *line,
 static int steps_check(const struct rb_steps *s)
 {
 	for (size_t i = 0; i < s->n; i++)
-		if (s->v[i].kind == RB_STEP_RUN || s->v[i].kind == RB_STEP_PROBE)
+		if (s->v[i].kind == RB_STEP_RUN ||
+		    s->v[i].kind == RB_STEP_PROBE)
 			return 1;
 	return 0;
 }
 
-static void lint_standard(const struct rb_runbook *rb, const struct rb_lint_opts *o,
-			  struct rb_lint *l)
+static void lint_standard(const struct rb_runbook *rb,
+			  const struct rb_lint_opts *o, struct rb_lint *l)
 {
 	const char *f = rb->file;
 	int ln, cl;
@@ -106,31 +107,37 @@ static void lint_standard(const struct rb_runbook *rb, const struct rb_lint_opts
 		rb_lint_add(l, o, f, ln, cl, RB_LINT_WARNING, "no-severity",
 			    "no `severity:` (P1 to P4)");
 	if (!rb->n_trigger)
-		rb_lint_add(l, o, f, ln, cl, RB_LINT_WARNING, "no-trigger",
-			    "no `trigger:`: no alert will route to this runbook");
+		rb_lint_add(
+		    l, o, f, ln, cl, RB_LINT_WARNING, "no-trigger",
+		    "no `trigger:`: no alert will route to this runbook");
 	if (!rb->prechecks.n)
 		rb_lint_add(l, o, f, ln, cl, RB_LINT_WARNING, "no-prechecks",
-			    "no `prechecks:`: check the situation before changing anything");
+			    "no `prechecks:`: check the situation before "
+			    "changing anything");
 	if (!rb->procedure.n && !rb->n_remedies)
 		rb_lint_add(l, o, f, ln, cl, RB_LINT_ERROR, "no-procedure",
-			    "neither `procedure:` nor `remedies:`: the runbook does nothing");
+			    "neither `procedure:` nor `remedies:`: the runbook "
+			    "does nothing");
 	if (rb->procedure.n && rb->n_cases) {
 		at(rb, rb->at_procedure, &ln, &cl);
-		rb_lint_add(l, o, f, ln, cl, RB_LINT_WARNING, "procedure-ignored",
-			    "`procedure:` never runs when `diagnose.cases` pick a "
-			    "remedy; move its steps into a remedy");
+		rb_lint_add(
+		    l, o, f, ln, cl, RB_LINT_WARNING, "procedure-ignored",
+		    "`procedure:` never runs when `diagnose.cases` pick a "
+		    "remedy; move its steps into a remedy");
 	}
 	at(rb, rb->at_verify, &ln, &cl);
 	if (!rb->verify.n)
 		rb_lint_add(l, o, f, ln, cl, RB_LINT_ERROR, "no-verify",
 			    "no `verify:`: how do we know the fix worked?");
 	else if (!steps_check(&rb->verify))
-		rb_lint_add(l, o, f, ln, cl, RB_LINT_ERROR, "no-verify",
-			    "`verify:` has no run or probe step: it checks nothing");
+		rb_lint_add(
+		    l, o, f, ln, cl, RB_LINT_ERROR, "no-verify",
+		    "`verify:` has no run or probe step: it checks nothing");
 	at(rb, rb->at_rollback, &ln, &cl);
 	if (!rb->rollback.n && !rb->rollback_none)
 		rb_lint_add(l, o, f, ln, cl, RB_LINT_ERROR, "no-rollback",
-			    "no `rollback:`: give the steps, or `rollback: {none: true, "
+			    "no `rollback:`: give the steps, or `rollback: "
+			    "{none: true, "
 			    "reason: \"why\"}`");
 	else if (rb->rollback_none &&
 		 (!rb->rollback_reason || !*rb->rollback_reason))
@@ -138,8 +145,8 @@ static void lint_standard(const struct rb_runbook *rb, const struct rb_lint_opts
 			    "`rollback: {none: true}` needs a `reason:`");
 }
 
-static void lint_review(const struct rb_runbook *rb, const struct rb_lint_opts *o,
-			struct rb_lint *l)
+static void lint_review(const struct rb_runbook *rb,
+			const struct rb_lint_opts *o, struct rb_lint *l)
 {
 	int64_t now = o && o->now_ms ? o->now_ms : time_now_ms();
 	int64_t due, day = 86400000;
@@ -148,7 +155,8 @@ static void lint_review(const struct rb_runbook *rb, const struct rb_lint_opts *
 
 	at(rb, rb->at_reviewed, &ln, &cl);
 	if (!rb->reviewed_ms) {
-		rb_lint_add(l, o, rb->file, ln, cl, RB_LINT_WARNING, "no-review",
+		rb_lint_add(l, o, rb->file, ln, cl, RB_LINT_WARNING,
+			    "no-review",
 			    "no `reviewed:` date: when did someone last check "
 			    "these steps?");
 		return;
@@ -156,15 +164,58 @@ static void lint_review(const struct rb_runbook *rb, const struct rb_lint_opts *
 	if (rb->reviewed_ms > now + day)
 		rb_lint_add(l, o, rb->file, ln, cl, RB_LINT_WARNING,
 			    "review-in-future", "`reviewed:` is in the future");
-	due = rb->reviewed_ms + rb->review_every_ms;
-	if (now <= due)
+	if (rb_review_status(rb, now, &due) != RB_REVIEW_OVERDUE)
 		return;
 	dur_format(rb->review_every_ms, every, sizeof(every));
 	rb_lint_add(l, o, rb->file, ln, cl, RB_LINT_WARNING, "review-overdue",
 		    "review overdue by %lld days (reviewed %lld days ago, "
 		    "review every %s)",
-		    (long long)((now - due) / day),
-		    (long long)((now - rb->reviewed_ms) / day), every);
+		    (long long)due, (long long)((now - rb->reviewed_ms) / day),
+		    every);
+}
+
+/* Steps that stop or skip in situations the runbook declares itself:
+ * a confirm in a runbook that runs unattended, a run step in prechecks
+ * or diagnose that --dry-run cannot run. */
+static void confirms(const struct rb_runbook *rb, const struct rb_lint_opts *o,
+		     const struct rb_steps *ss, struct rb_lint *l)
+{
+	for (size_t i = 0; i < ss->n; i++) {
+		const struct rb_step *s = &ss->v[i];
+
+		if (s->kind == RB_STEP_CONFIRM)
+			rb_lint_add(l, o, rb->file, s->line, s->col,
+				    RB_LINT_WARNING, "auto-confirm",
+				    "`auto: true` but this step asks a person: "
+				    "unattended runs stop here");
+		confirms(rb, o, &s->before, l);
+		confirms(rb, o, &s->steps, l);
+		confirms(rb, o, &s->after, l);
+	}
+}
+
+static void lint_modes(const struct rb_runbook *rb, const struct rb_lint_opts *o,
+		       struct rb_lint *l)
+{
+	const struct rb_steps *ro[] = {&rb->prechecks, &rb->diagnose};
+
+	for (size_t k = 0; k < 2; k++)
+		for (size_t i = 0; i < ro[k]->n; i++) {
+			const struct rb_step *s = &ro[k]->v[i];
+
+			if (s->kind == RB_STEP_RUN && !s->read_only)
+				rb_lint_add(l, o, rb->file, s->line, s->col,
+					    RB_LINT_WARNING, "not-read-only",
+					    "a %s run step without `read_only: "
+					    "true`: --dry-run skips it; mark it "
+					    "if it changes nothing",
+					    k ? "diagnose" : "precheck");
+		}
+	if (!rb->auto_remediate)
+		return;
+	confirms(rb, o, &rb->procedure, l);
+	for (size_t i = 0; i < rb->n_remedies; i++)
+		confirms(rb, o, &rb->remedies[i].steps, l);
 }
 
 void rb_lint_runbook(const struct rb_runbook *rb, const struct rb_lint_opts *o,
@@ -174,6 +225,7 @@ void rb_lint_runbook(const struct rb_runbook *rb, const struct rb_lint_opts *o,
 
 	lint_standard(rb, o, l);
 	lint_review(rb, o, l);
+	lint_modes(rb, o, l);
 	rbl_lint_refs(rb, o, l);
 	if (l->n > first)
 		qsort(l->v + first, l->n - first, sizeof(*l->v), cmp_pos);
@@ -202,7 +254,8 @@ static void lint_dups(struct rb_runbook **rbs, size_t n,
 			continue;
 		for (size_t j = 0; j < i; j++)
 			if (rbs[j] && !strcmp(rbs[i]->id, rbs[j]->id)) {
-				rb_lint_add(l, o, rbs[i]->file, rbs[i]->at_id.line,
+				rb_lint_add(l, o, rbs[i]->file,
+					    rbs[i]->at_id.line,
 					    rbs[i]->at_id.col, RB_LINT_ERROR,
 					    "duplicate-id",
 					    "id `%s` is already used by %s:%d",
@@ -256,7 +309,8 @@ json_t *rb_lint_json(const struct rb_lint *l)
 		jset_str(o, "file", f->file);
 		jset_int(o, "line", f->line);
 		jset_int(o, "col", f->col);
-		jset_str(o, "level", f->level == RB_LINT_ERROR ? "error" : "warning");
+		jset_str(o, "level",
+			 f->level == RB_LINT_ERROR ? "error" : "warning");
 		jset_str(o, "code", f->code);
 		jset_str(o, "message", f->message);
 		json_array_append_new(arr, o);

@@ -33,8 +33,8 @@ struct rb_lint_opts {
 struct rb_lint {
 	struct rb_finding *v;
 	size_t n, cap;
-	size_t files;	 /* runbook files looked at */
-	size_t errors;	 /* findings at level error (after --strict) */
+	size_t files;  /* runbook files looked at */
+	size_t errors; /* findings at level error (after --strict) */
 	size_t warnings;
 };
 
@@ -46,7 +46,7 @@ void rb_lint_free(struct rb_lint *l);
 void rb_lint_add(struct rb_lint *l, const struct rb_lint_opts *o,
 		 const char *file, int line, int col, enum rb_lint_level lv,
 		 const char *code, const char *fmt, ...)
-	__attribute__((format(printf, 8, 9)));
+    __attribute__((format(printf, 8, 9)));
 
 /* Checks one loaded runbook (everything except duplicate ids across
  * files) and appends its findings, sorted by position. */

@@ -28,9 +28,9 @@ struct lc {
 };
 
 static const char *const lua_builtins[] = {
-	"assert", "error", "ipairs", "pairs",  "select", "tonumber", "tostring",
-	"type",	  "string", "math", "table",  "utf8",   "params",   "_ENV",
-	NULL};
+    "assert",	"error",    "ipairs", "pairs",	"select",
+    "tonumber", "tostring", "type",   "string", "math",
+    "table",	"utf8",	    "params", "_ENV",	NULL};
 
 static void use_param(struct lc *c, const char *name, int undefined_level,
 		      const char *pre, const char *post)
@@ -181,7 +181,8 @@ static void with_values(struct lc *c, const json_t *v, int shell_arg)
 	if (json_is_array(v))
 		json_array_foreach(v, i, x) with_values(c, x, shell_arg);
 	if (json_is_object(v))
-		json_object_foreach((json_t *)v, k, x) with_values(c, x, shell_arg);
+		json_object_foreach((json_t *)v, k, x)
+		    with_values(c, x, shell_arg);
 	(void)shell_arg;
 }
 
@@ -205,12 +206,13 @@ static void shell_templates(struct lc *c, const struct rb_step *s)
 				buf_putc(&b, *q);
 		prm = rb_param_find(c->rb, buf_str(&b));
 		if (prm && !prm->has_re && !prm->n_choices)
-			rb_lint_add(c->l, c->o, c->rb->file, s->line, s->col,
-				    RB_LINT_WARNING, "template-in-shell",
-				    "`{{%s}}` goes into shell text unchecked; give "
-				    "the param a `pattern:` or `enum:`, or read "
-				    "it as $%s",
-				    prm->name, prm->name);
+			rb_lint_add(
+			    c->l, c->o, c->rb->file, s->line, s->col,
+			    RB_LINT_WARNING, "template-in-shell",
+			    "`{{%s}}` goes into shell text unchecked; give "
+			    "the param a `pattern:` or `enum:`, or read "
+			    "it as $%s",
+			    prm->name, prm->name);
 		buf_free(&b);
 		p = e + 2;
 	}
@@ -239,7 +241,8 @@ static void probe_step(struct lc *c, const struct rb_step *s)
 		for (; p->opts[n].name && n + 1 < 64; n++)
 			names[n] = p->opts[n].name;
 		names[n] = NULL;
-		json_object_foreach(s->with, k, v) {
+		json_object_foreach(s->with, k, v)
+		{
 			size_t i;
 
 			for (i = 0; names[i] && strcmp(names[i], k); i++)
@@ -328,7 +331,8 @@ static void collect_facts(struct lc *c, const struct rb_steps *ss)
 	}
 }
 
-static void all_steps(struct lc *c, void (*f)(struct lc *, const struct rb_steps *))
+static void all_steps(struct lc *c,
+		      void (*f)(struct lc *, const struct rb_steps *))
 {
 	const struct rb_runbook *rb = c->rb;
 
@@ -358,15 +362,16 @@ static void cases(struct lc *c)
 		expr(c, k->when, k->when_line, k->when_col, 1);
 		if (!k->remedy)
 			continue;
-		for (j = 0; j < rb->n_remedies && strcmp(rnames[j], k->remedy); j++)
+		for (j = 0; j < rb->n_remedies && strcmp(rnames[j], k->remedy);
+		     j++)
 			;
 		if (j < rb->n_remedies) {
 			c->rused[j] = 1;
 			continue;
 		}
 		near = str_nearest(k->remedy, rnames);
-		rb_lint_add(c->l, c->o, rb->file, k->line, k->col, RB_LINT_ERROR,
-			    "unknown-remedy",
+		rb_lint_add(c->l, c->o, rb->file, k->line, k->col,
+			    RB_LINT_ERROR, "unknown-remedy",
 			    "case `%s` names remedy `%s`, which is not under "
 			    "`remedies:`%s%s%s",
 			    k->cause, k->remedy, near ? "; did you mean `" : "",

@@ -170,15 +170,15 @@ void rb_lint_shell_refs(const char *text,
 /* ---- Lua ------------------------------------------------------------- */
 
 static const char *const lua_keywords[] = {
-	"and",	 "break", "do",	  "else", "elseif", "end",   "false",
-	"for",	 "function", "goto", "if", "in",     "local", "nil",
-	"not",	 "or",	  "repeat", "return", "then", "true", "until",
-	"while", NULL};
+    "and",	"break",  "do",	  "else", "elseif", "end",   "false", "for",
+    "function", "goto",	  "if",	  "in",	  "local",  "nil",   "not",   "or",
+    "repeat",	"return", "then", "true", "until",  "while", NULL};
 
 static int is_keyword(const char *p, size_t n)
 {
 	for (int i = 0; lua_keywords[i]; i++)
-		if (strlen(lua_keywords[i]) == n && !strncmp(lua_keywords[i], p, n))
+		if (strlen(lua_keywords[i]) == n &&
+		    !strncmp(lua_keywords[i], p, n))
 			return 1;
 	return 0;
 }
@@ -228,7 +228,8 @@ static const char *skip_lua(const char *p)
 	if (isdigit((unsigned char)*p)) {
 		while (isalnum((unsigned char)*p) || *p == '.' ||
 		       ((*p == '+' || *p == '-') &&
-			(p[-1] == 'e' || p[-1] == 'E' || p[-1] == 'p' || p[-1] == 'P')))
+			(p[-1] == 'e' || p[-1] == 'E' || p[-1] == 'p' ||
+			 p[-1] == 'P')))
 			p++;
 	}
 	return p;

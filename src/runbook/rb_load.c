@@ -15,10 +15,10 @@
 #include "runbook/rb_load_int.h"
 
 static const char *const top_keys[] = {
-	"id",	    "title",	 "description", "severity", "owner",
-	"reviewed", "review_every", "auto",	"trigger",  "params",
-	"prechecks", "diagnose", "remedies",	"procedure", "verify",
-	"rollback", "max_attempts", "contacts", "acceptance", NULL};
+    "id",	 "title",	 "description", "severity",   "owner",
+    "reviewed",	 "review_every", "auto",	"trigger",    "params",
+    "prechecks", "diagnose",	 "remedies",	"procedure",  "verify",
+    "rollback",	 "max_attempts", "contacts",	"acceptance", NULL};
 
 static int load_id(const struct rbl *c, const struct ydoc_node *v,
 		   struct rb_runbook *rb)
@@ -29,8 +29,8 @@ static int load_id(const struct rbl *c, const struct ydoc_node *v,
 	if ((rc = rbl_str(c, v, "`id`", &rb->id)) != 0)
 		return rc;
 	s = rb->id;
-	if (strlen(s) > RBL_MAX_NAME || !((*s >= 'a' && *s <= 'z') ||
-					  (*s >= '0' && *s <= '9')))
+	if (strlen(s) > RBL_MAX_NAME ||
+	    !((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')))
 		goto bad;
 	for (; *s; s++)
 		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
@@ -48,11 +48,13 @@ bad:
 static int load_severity(const struct rbl *c, const struct ydoc_node *v,
 			 struct rb_runbook *rb)
 {
-	if (v->type != YDOC_SCALAR || rb_severity_parse(v->value, &rb->severity))
+	if (v->type != YDOC_SCALAR ||
+	    rb_severity_parse(v->value, &rb->severity))
 		return rbl_fail(c, v,
 				"`severity`: expected P1, P2, P3 or P4 (or "
 				"critical, high, warning, info), got %s%.40s%s",
-				v->type == YDOC_SCALAR ? "`" : ydoc_type_name(v),
+				v->type == YDOC_SCALAR ? "`"
+						       : ydoc_type_name(v),
 				v->type == YDOC_SCALAR ? v->value : "",
 				v->type == YDOC_SCALAR ? "`" : "");
 	return 0;
@@ -66,7 +68,8 @@ static int load_reviewed(const struct rbl *c, const struct ydoc_node *v,
 		return rbl_fail(c, v,
 				"`reviewed`: expected a date like 2026-11-01, "
 				"got %s%.40s%s",
-				v->type == YDOC_SCALAR ? "`" : ydoc_type_name(v),
+				v->type == YDOC_SCALAR ? "`"
+						       : ydoc_type_name(v),
 				v->type == YDOC_SCALAR ? v->value : "",
 				v->type == YDOC_SCALAR ? "`" : "");
 	return 0;
@@ -92,15 +95,17 @@ static int load_cases(const struct rbl *c, const struct ydoc_node *n,
 		k->line = m->line;
 		k->col = m->col;
 		if (!(v = ydoc_get(m, "when")))
-			return rbl_fail(c, m, "a case needs `when:` (a Lua "
-					      "expression over facts)");
+			return rbl_fail(c, m,
+					"a case needs `when:` (a Lua "
+					"expression over facts)");
 		if ((rc = rbl_str(c, v, "`when`", &k->when)) != 0)
 			return rc;
 		k->when_line = v->line;
 		k->when_col = v->col;
 		if (!(v = ydoc_get(m, "cause")))
-			return rbl_fail(c, m, "a case needs `cause:` (a short "
-					      "name of the cause)");
+			return rbl_fail(c, m,
+					"a case needs `cause:` (a short "
+					"name of the cause)");
 		if ((rc = rbl_str(c, v, "`cause`", &k->cause)) != 0)
 			return rc;
 		if ((v = ydoc_get(m, "remedy")) &&
@@ -148,13 +153,16 @@ static int load_remedies(const struct rbl *c, const struct ydoc_node *n,
 
 		rb->n_remedies = i + 1;
 		if (!*k->value || strlen(k->value) > RBL_MAX_NAME)
-			return rbl_fail(c, k, "remedy name: expected 1 to %d "
-					      "characters", RBL_MAX_NAME);
+			return rbl_fail(c, k,
+					"remedy name: expected 1 to %d "
+					"characters",
+					RBL_MAX_NAME);
 		r->name = xstrdup(k->value);
 		r->line = k->line;
 		r->col = k->col;
 		snprintf(what, sizeof(what), "remedy `%s`", r->name);
-		if ((rc = rbl_steps(c, ydoc_val(n, i), what, 0, &r->steps)) != 0)
+		if ((rc = rbl_steps(c, ydoc_val(n, i), what, 0, &r->steps)) !=
+		    0)
 			return rc;
 	}
 	return 0;
@@ -197,9 +205,11 @@ static int load_contacts(const struct rbl *c, const struct ydoc_node *n,
 		const struct ydoc_node *v = ydoc_val(n, i);
 
 		if (v->type != YDOC_SCALAR || rbl_is_null(v))
-			return rbl_fail(c, v, "`contacts.%.64s`: expected a name "
-					      "or handle, got %s",
-					ydoc_key(n, i)->value, ydoc_type_name(v));
+			return rbl_fail(c, v,
+					"`contacts.%.64s`: expected a name "
+					"or handle, got %s",
+					ydoc_key(n, i)->value,
+					ydoc_type_name(v));
 	}
 	rb->contacts = json_object();
 	for (size_t i = 0; i < n->n; i++)
@@ -236,17 +246,17 @@ static struct rb_pos *pos_of(struct rb_runbook *rb, const char *k)
 		const char *key;
 		size_t off;
 	} tab[] = {
-		{"id", offsetof(struct rb_runbook, at_id)},
-		{"severity", offsetof(struct rb_runbook, at_severity)},
-		{"reviewed", offsetof(struct rb_runbook, at_reviewed)},
-		{"trigger", offsetof(struct rb_runbook, at_trigger)},
-		{"params", offsetof(struct rb_runbook, at_params)},
-		{"prechecks", offsetof(struct rb_runbook, at_prechecks)},
-		{"diagnose", offsetof(struct rb_runbook, at_diagnose)},
-		{"remedies", offsetof(struct rb_runbook, at_remedies)},
-		{"procedure", offsetof(struct rb_runbook, at_procedure)},
-		{"verify", offsetof(struct rb_runbook, at_verify)},
-		{"rollback", offsetof(struct rb_runbook, at_rollback)},
+	    {"id", offsetof(struct rb_runbook, at_id)},
+	    {"severity", offsetof(struct rb_runbook, at_severity)},
+	    {"reviewed", offsetof(struct rb_runbook, at_reviewed)},
+	    {"trigger", offsetof(struct rb_runbook, at_trigger)},
+	    {"params", offsetof(struct rb_runbook, at_params)},
+	    {"prechecks", offsetof(struct rb_runbook, at_prechecks)},
+	    {"diagnose", offsetof(struct rb_runbook, at_diagnose)},
+	    {"remedies", offsetof(struct rb_runbook, at_remedies)},
+	    {"procedure", offsetof(struct rb_runbook, at_procedure)},
+	    {"verify", offsetof(struct rb_runbook, at_verify)},
+	    {"rollback", offsetof(struct rb_runbook, at_rollback)},
 	};
 
 	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
@@ -292,7 +302,8 @@ static int load_key(const struct rbl *c, const char *k,
 	if (!strcmp(k, "rollback"))
 		return load_rollback(c, v, rb);
 	if (!strcmp(k, "max_attempts"))
-		return rbl_int(c, v, "`max_attempts`", 1, 100, &rb->max_attempts);
+		return rbl_int(c, v, "`max_attempts`", 1, 100,
+			       &rb->max_attempts);
 	if (!strcmp(k, "contacts"))
 		return load_contacts(c, v, rb);
 	return load_acceptance(c, v, rb);
@@ -304,9 +315,9 @@ static int load_root(const struct rbl *c, const struct ydoc_node *root,
 	int rc;
 
 	if (!root)
-		return rbl_fail(c, NULL,
-				"empty runbook: expected a mapping with at "
-				"least `id:` (see docs/runbook-format.md)");
+		return ml_err_at(c->err, ML_EINPUT, c->file, 1, 1, "%s",
+				 "empty runbook: expected a mapping with at "
+				 "least `id:` (see docs/runbook-format.md)");
 	if (root->type != YDOC_MAP)
 		return rbl_fail(c, root,
 				"expected a runbook (a mapping with `id:`, "
@@ -328,16 +339,20 @@ static int load_root(const struct rbl *c, const struct ydoc_node *root,
 			return rc;
 	}
 	if (!rb->id)
-		return rbl_fail(c, root, "a runbook needs `id:` (a short "
-					 "name like `gpu-oom`)");
+		return rbl_fail(c, root,
+				"a runbook needs `id:` (a short "
+				"name like `gpu-oom`)");
 	return 0;
 }
 
-/* Adds a hint to libyaml's messages when the line holds a tab. */
-static void hint_tabs(const char *text, size_t len, struct ml_err *err)
+/* Appends a hint to libyaml's message for what usually causes it: a tab
+ * on the line, or an unquoted {{template}} (YAML reads it as a mapping). */
+static void hint(const char *text, size_t len, struct ml_err *err)
 {
-	const char *p = text, *end = text + len;
+	const char *p = text, *end = text + len, *eol;
+	const char *h = NULL;
 	int line = 1;
+	size_t n;
 
 	if (!err || err->line <= 0)
 		return;
@@ -348,13 +363,68 @@ static void hint_tabs(const char *text, size_t len, struct ml_err *err)
 		p = nl + 1;
 		line++;
 	}
-	for (; p < end && *p != '\n'; p++)
-		if (*p == '\t') {
-			size_t n = strlen(err->msg);
-			snprintf(err->msg + n, sizeof(err->msg) - n, "%s",
-				 " (a tab: YAML indents with spaces only)");
-			return;
-		}
+	eol = memchr(p, '\n', (size_t)(end - p));
+	n = eol ? (size_t)(eol - p) : (size_t)(end - p);
+	if (memchr(p, '\t', n))
+		h = " (a tab: YAML indents with spaces only)";
+	else if (memmem(p, n, "{{", 2))
+		h = " (quote templates: \"{{name}}\")";
+	if (h) {
+		size_t m = strlen(err->msg);
+		snprintf(err->msg + m, sizeof(err->msg) - m, "%s", h);
+	}
+}
+
+/* Length of the valid UTF-8 sequence at p (1-4), or 0 when invalid. */
+static size_t utf8_len(const unsigned char *p, const unsigned char *end)
+{
+	size_t n, i;
+	unsigned c = p[0];
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF)
+		n = 2;
+	else if (c >= 0xE0 && c <= 0xEF)
+		n = 3;
+	else if (c >= 0xF0 && c <= 0xF4)
+		n = 4;
+	else
+		return 0;
+	if ((size_t)(end - p) < n)
+		return 0;
+	for (i = 1; i < n; i++)
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+	if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] > 0x9F) ||
+	    (c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] > 0x8F))
+		return 0; /* overlong, surrogate, beyond U+10FFFF */
+	return n;
+}
+
+/* Fails at the first byte that is not UTF-8 (libyaml gives no position
+ * for these). */
+static int check_utf8(const char *text, size_t len, const char *file,
+		      struct ml_err *err)
+{
+	const unsigned char *p = (const unsigned char *)text, *end = p + len;
+	int line = 1, col = 1;
+
+	while (p < end) {
+		size_t n = utf8_len(p, end);
+
+		if (!n)
+			return ml_err_at(err, ML_EINPUT, file, line, col,
+					 "not UTF-8 text (byte 0x%02X); save "
+					 "the runbook as UTF-8",
+					 *p);
+		if (*p == '\n')
+			line++, col = 1;
+		else
+			col++;
+		p += n;
+	}
+	return 0;
 }
 
 int rb_load_string(const char *text, size_t len, const char *name,
@@ -370,8 +440,10 @@ int rb_load_string(const char *text, size_t len, const char *name,
 		return ml_err_at(err, ML_EINPUT, c.file, 0, 0,
 				 "runbook larger than %d bytes",
 				 ML_MAX_CONFIG_BYTES);
+	if ((rc = check_utf8(text, len, c.file, err)) != 0)
+		return rc;
 	if ((rc = ydoc_load_string(text, len, c.file, &doc, err)) != 0) {
-		hint_tabs(text, len, err);
+		hint(text, len, err);
 		ydoc_free(&doc);
 		return rc;
 	}
@@ -389,8 +461,7 @@ int rb_load_string(const char *text, size_t len, const char *name,
 	return 0;
 }
 
-int rb_load_file(const char *path, struct rb_runbook **out,
-		 struct ml_err *err)
+int rb_load_file(const char *path, struct rb_runbook **out, struct ml_err *err)
 {
 	struct buf b = BUF_INIT;
 	int rc;
@@ -400,8 +471,8 @@ int rb_load_file(const char *path, struct rb_runbook **out,
 		int e = errno;
 
 		buf_free(&b);
-		return ml_err_at(err, e == ENOENT ? ML_ENOTFOUND : ML_EIO,
-				 path, 0, 0, "cannot read: %s",
+		return ml_err_at(err, e == ENOENT ? ML_ENOTFOUND : ML_EIO, path,
+				 0, 0, "cannot read: %s",
 				 e == EFBIG ? "file larger than the limit "
 					      "(16 MiB)"
 					    : strerror(e));

@@ -24,8 +24,8 @@ struct rbl {
 
 /* Fills err with ML_EINPUT at node's position (file:line:col). Returns
  * ML_EINPUT. node may be NULL (then no position). */
-int rbl_fail(const struct rbl *c, const struct ydoc_node *node,
-	     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int rbl_fail(const struct rbl *c, const struct ydoc_node *node, const char *fmt,
+	     ...) __attribute__((format(printf, 3, 4)));
 
 /* Checks that every key of map is in allowed (NULL-terminated). An unknown
  * key fails with "unknown key `k` in WHERE; did you mean `x`?" or the list
@@ -45,8 +45,8 @@ int rbl_want_seq(const struct rbl *c, const struct ydoc_node *n,
  * rbl_dur a duration ("30s", "2m"). */
 int rbl_str(const struct rbl *c, const struct ydoc_node *n, const char *what,
 	    char **out);
-int rbl_bool(const struct rbl *c, const struct ydoc_node *n,
-	     const char *what, int *out);
+int rbl_bool(const struct rbl *c, const struct ydoc_node *n, const char *what,
+	     int *out);
 int rbl_int(const struct rbl *c, const struct ydoc_node *n, const char *what,
 	    long long lo, long long hi, int *out);
 int rbl_dur(const struct rbl *c, const struct ydoc_node *n, const char *what,
@@ -66,8 +66,8 @@ int rbl_regex(const struct rbl *c, const struct ydoc_node *node,
 /* Loads a list of steps (what names it for messages; depth counts batch
  * nesting). *out is filled; on error it holds what was loaded so far and
  * is freed by rb_steps_free. */
-int rbl_steps(const struct rbl *c, const struct ydoc_node *n,
-	      const char *what, int depth, struct rb_steps *out);
+int rbl_steps(const struct rbl *c, const struct ydoc_node *n, const char *what,
+	      int depth, struct rb_steps *out);
 
 /* Loads `params:` into rb. */
 int rbl_params(const struct rbl *c, const struct ydoc_node *n,

@@ -7,8 +7,8 @@
 #include "core/strutil.h"
 #include "runbook/rb_load_int.h"
 
-static const char *const type_names[] = {"string", "int", "float", "bool",
-					 "duration", NULL};
+static const char *const type_names[] = {"string", "int",      "float",
+					 "bool",   "duration", NULL};
 
 const char *rb_param_type_name(enum rb_param_type t)
 {
@@ -40,14 +40,14 @@ int rb_param_validate(const struct rb_param *p, const char *value,
 	size_t i;
 
 	if (!type_ok(p->type, value))
-		return ml_err_set(err, ML_EINPUT,
-				  "param `%s`: expected %s, got `%.60s`",
-				  p->name,
-				  p->type == RB_PT_INT	      ? "a whole number"
-				  : p->type == RB_PT_FLOAT    ? "a number"
-				  : p->type == RB_PT_BOOL     ? "true or false"
-							      : "a duration like 30s",
-				  value);
+		return ml_err_set(
+		    err, ML_EINPUT, "param `%s`: expected %s, got `%.60s`",
+		    p->name,
+		    p->type == RB_PT_INT     ? "a whole number"
+		    : p->type == RB_PT_FLOAT ? "a number"
+		    : p->type == RB_PT_BOOL  ? "true or false"
+					     : "a duration like 30s",
+		    value);
 	if (p->has_re && regexec(&p->re, value, 0, NULL, 0) != 0)
 		return ml_err_set(err, ML_EINPUT,
 				  "param `%s`: `%.60s` does not match the "
@@ -68,9 +68,9 @@ int rb_param_validate(const struct rb_param *p, const char *value,
 static const char *alias_of(const char *s)
 {
 	static const char *const al[][2] = {
-		{"integer", "int"},   {"number", "float"}, {"double", "float"},
-		{"boolean", "bool"},  {"str", "string"},   {"text", "string"},
-		{"interval", "duration"}};
+	    {"integer", "int"},	     {"number", "float"}, {"double", "float"},
+	    {"boolean", "bool"},     {"str", "string"},	  {"text", "string"},
+	    {"interval", "duration"}};
 
 	for (size_t i = 0; i < sizeof(al) / sizeof(al[0]); i++)
 		if (!strcmp(al[i][0], s))
@@ -84,15 +84,18 @@ static int load_type(const struct rbl *c, const struct ydoc_node *n,
 	const char *near;
 
 	for (int t = 0; type_names[t]; t++)
-		if (n->type == YDOC_SCALAR && !strcmp(n->value, type_names[t])) {
+		if (n->type == YDOC_SCALAR &&
+		    !strcmp(n->value, type_names[t])) {
 			p->type = (enum rb_param_type)t;
 			return 0;
 		}
 	if (n->type == YDOC_SCALAR &&
 	    ((near = alias_of(n->value)) != NULL ||
 	     (near = str_nearest(n->value, type_names)) != NULL))
-		return rbl_fail(c, n, "param `%s`: unknown type `%.40s`; did you mean `%s`?",
-				p->name, n->value, near);
+		return rbl_fail(
+		    c, n,
+		    "param `%s`: unknown type `%.40s`; did you mean `%s`?",
+		    p->name, n->value, near);
 	return rbl_fail(c, n,
 			"param `%s`: `type` must be one of string, int, "
 			"float, bool, duration",
@@ -118,9 +121,9 @@ static int load_enum(const struct rbl *c, const struct ydoc_node *n,
 	return 0;
 }
 
-static const char *const param_keys[] = {
-	"type", "required", "default", "pattern", "enum",
-	"secret", "help", "description", NULL};
+static const char *const param_keys[] = {"type",    "required",	   "default",
+					 "pattern", "enum",	   "secret",
+					 "help",    "description", NULL};
 
 static int load_field(const struct rbl *c, const char *k,
 		      const struct ydoc_node *v, struct rb_param *p)
@@ -192,11 +195,12 @@ int rbl_params(const struct rbl *c, const struct ydoc_node *n,
 
 		rb->n_params = i + 1;
 		if (!rbl_is_ident(k->value))
-			return rbl_fail(c, k,
-					"param name `%.64s`: expected letters, "
-					"digits and _ (it becomes an environment "
-					"variable)",
-					k->value);
+			return rbl_fail(
+			    c, k,
+			    "param name `%.64s`: expected letters, "
+			    "digits and _ (it becomes an environment "
+			    "variable)",
+			    k->value);
 		p->name = xstrdup(k->value);
 		p->line = k->line;
 		p->col = k->col;

@@ -7,14 +7,14 @@
 #include "core/strutil.h"
 #include "runbook/rb_load_int.h"
 
-static const char *const kind_keys[] = {"run",	   "probe", "wait",
-					"confirm", "batch", "notify", NULL};
+static const char *const kind_keys[] = {"run",	 "probe",  "wait", "confirm",
+					"batch", "notify", NULL};
 
 static const char *const all_keys[] = {
-	"run",	    "probe",   "wait",	  "confirm", "batch", "notify",
-	"name",	    "timeout", "expect",  "retries", "within", "every",
-	"read_only", "with",   "as",	  "prompt",  "message", "channel",
-	"items",    "parallel", "before", "steps",   "after", NULL};
+    "run",	 "probe",    "wait",   "confirm", "batch",   "notify",
+    "name",	 "timeout",  "expect", "retries", "within",  "every",
+    "read_only", "with",     "as",     "prompt",  "message", "channel",
+    "items",	 "parallel", "before", "steps",	  "after",   NULL};
 
 /* Keys valid per kind, besides the kind key and `name`. */
 static const char *const kind_extra[][10] = {
@@ -119,12 +119,35 @@ static int main_text(const struct rbl *c, const struct ydoc_node *m,
 		snprintf(what, sizeof(what), "`%s`", long_key);
 		return rbl_str(c, lv, what, out);
 	}
+	if (v->type == YDOC_SCALAR && !v->quoted && !strcmp(v->value, "false"))
+		return rbl_fail(c, v,
+				"`%s: false` does nothing: give the %s, or "
+				"remove the step",
+				kind, long_key);
 	if (lv)
 		return rbl_fail(c, lv,
 				"`%s` is given twice: as the value of `%s` "
 				"and as `%s:`; keep one",
 				long_key, kind, long_key);
 	return rbl_str(c, v, what, out);
+}
+
+/* Names facts cannot take: expressions see these first. */
+static int reserved(const char *s)
+{
+	static const char *const names[] = {
+	    "params", "string", "math",	   "table",    "utf8",	  "assert",
+	    "error",  "ipairs", "pairs",   "select",   "tonumber", "tostring",
+	    "type",   "_ENV",	"and",	   "break",    "do",	  "else",
+	    "elseif", "end",	"false",   "for",      "function", "goto",
+	    "if",     "in",	"local",   "nil",      "not",	  "or",
+	    "repeat", "return", "then",	   "true",     "until",	  "while",
+	    NULL};
+
+	for (int i = 0; names[i]; i++)
+		if (!strcmp(names[i], s))
+			return 1;
+	return 0;
 }
 
 static int load_with(const struct rbl *c, const struct ydoc_node *v,
@@ -162,9 +185,16 @@ static int load_common(const struct rbl *c, const char *k,
 		return load_with(c, v, s);
 	if (!strcmp(k, "as")) {
 		if (v->type != YDOC_SCALAR || !rbl_is_ident(v->value))
+			return rbl_fail(
+			    c, v,
+			    "`as`: expected a name (letters, digits, "
+			    "_) for the facts");
+		if (reserved(v->value))
 			return rbl_fail(c, v,
-					"`as`: expected a name (letters, digits, "
-					"_) for the facts");
+					"`as: %s`: that name is taken by "
+					"expressions (a Lua keyword, library "
+					"or `params`); pick another",
+					v->value);
 		return rbl_str(c, v, "`as`", &s->as);
 	}
 	if (!strcmp(k, "channel"))
@@ -215,8 +245,8 @@ static int load_kind(const struct rbl *c, const struct ydoc_node *m,
 	}
 }
 
-static int load_step(const struct rbl *c, const struct ydoc_node *m,
-		     int depth, struct rb_step *s)
+static int load_step(const struct rbl *c, const struct ydoc_node *m, int depth,
+		     struct rb_step *s)
 {
 	int rc;
 
@@ -237,10 +267,11 @@ static int load_step(const struct rbl *c, const struct ydoc_node *m,
 		const struct ydoc_node *k = ydoc_key(m, i);
 
 		if (!key_valid(s->kind, k->value))
-			return rbl_fail(c, k, "`%s` does not belong in a %s step",
+			return rbl_fail(c, k,
+					"`%s` does not belong in a %s step",
 					k->value, kind_keys[s->kind]);
-		if ((rc = load_common(c, k->value, ydoc_val(m, i), s,
-				      depth)) != 0)
+		if ((rc = load_common(c, k->value, ydoc_val(m, i), s, depth)) !=
+		    0)
 			return rc;
 	}
 	if (s->kind == RB_STEP_BATCH && depth + 1 > RBL_MAX_STEP_DEPTH)
@@ -249,8 +280,8 @@ static int load_step(const struct rbl *c, const struct ydoc_node *m,
 	return load_kind(c, m, s);
 }
 
-int rbl_steps(const struct rbl *c, const struct ydoc_node *n,
-	      const char *what, int depth, struct rb_steps *out)
+int rbl_steps(const struct rbl *c, const struct ydoc_node *n, const char *what,
+	      int depth, struct rb_steps *out)
 {
 	int rc;
 

@@ -10,8 +10,8 @@
 #include "core/strutil.h"
 #include "runbook/rb_load_int.h"
 
-int rbl_fail(const struct rbl *c, const struct ydoc_node *node,
-	     const char *fmt, ...)
+int rbl_fail(const struct rbl *c, const struct ydoc_node *node, const char *fmt,
+	     ...)
 {
 	char msg[1024];
 	va_list ap;
@@ -46,7 +46,8 @@ int rbl_keys(const struct rbl *c, const struct ydoc_node *map,
 					k->value, where, near);
 		for (j = 0; allowed[j]; j++)
 			buf_printf(&list, "%s%s", j ? ", " : "", allowed[j]);
-		rc = rbl_fail(c, k, "unknown key `%.64s` in %s (expected one of: %s)",
+		rc = rbl_fail(c, k,
+			      "unknown key `%.64s` in %s (expected one of: %s)",
 			      k->value, where, buf_str(&list));
 		buf_free(&list);
 		return rc;
@@ -66,7 +67,8 @@ int rbl_want_map(const struct rbl *c, const struct ydoc_node *n,
 {
 	if (n && n->type == YDOC_MAP)
 		return 0;
-	return rbl_fail(c, n, "%s: expected a mapping (key: value lines), got %s",
+	return rbl_fail(c, n,
+			"%s: expected a mapping (key: value lines), got %s",
 			what, got(n));
 }
 
@@ -75,8 +77,9 @@ int rbl_want_seq(const struct rbl *c, const struct ydoc_node *n,
 {
 	if (n && n->type == YDOC_SEQ)
 		return 0;
-	return rbl_fail(c, n, "%s: expected a list (lines starting with `- `), got %s",
-			what, got(n));
+	return rbl_fail(
+	    c, n, "%s: expected a list (lines starting with `- `), got %s",
+	    what, got(n));
 }
 
 int rbl_is_null(const struct ydoc_node *n)
@@ -101,8 +104,8 @@ int rbl_str(const struct rbl *c, const struct ydoc_node *n, const char *what,
 	return 0;
 }
 
-int rbl_bool(const struct rbl *c, const struct ydoc_node *n,
-	     const char *what, int *out)
+int rbl_bool(const struct rbl *c, const struct ydoc_node *n, const char *what,
+	     int *out)
 {
 	if (n && n->type == YDOC_SCALAR && !n->quoted) {
 		if (!strcmp(n->value, "true") || !strcmp(n->value, "True")) {
@@ -127,12 +130,15 @@ int rbl_int(const struct rbl *c, const struct ydoc_node *n, const char *what,
 	int64_t v;
 
 	if (!n || n->type != YDOC_SCALAR || str_to_i64(n->value, &v) != 0)
-		return rbl_fail(c, n, "%s: expected a whole number, got %s%.40s",
-				what, n && n->type == YDOC_SCALAR ? "" : got(n),
-				n && n->type == YDOC_SCALAR ? n->value : "");
+		return rbl_fail(
+		    c, n, "%s: expected a whole number, got %s%.40s%s", what,
+		    n && n->type == YDOC_SCALAR ? "`" : got(n),
+		    n && n->type == YDOC_SCALAR ? n->value : "",
+		    n && n->type == YDOC_SCALAR ? "`" : "");
 	if (v < lo || v > hi)
-		return rbl_fail(c, n, "%s: expected a number from %lld to %lld, got %lld",
-				what, lo, hi, (long long)v);
+		return rbl_fail(
+		    c, n, "%s: expected a number from %lld to %lld, got %lld",
+		    what, lo, hi, (long long)v);
 	*out = (int)v;
 	return 0;
 }
@@ -155,7 +161,8 @@ int rbl_is_ident(const char *s)
 {
 	if (!s || !*s || strlen(s) > RBL_MAX_NAME)
 		return 0;
-	if (!(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
+	if (!(*s == '_' || (*s >= 'a' && *s <= 'z') ||
+	      (*s >= 'A' && *s <= 'Z')))
 		return 0;
 	for (s++; *s; s++)
 		if (!(*s == '_' || (*s >= 'a' && *s <= 'z') ||

@@ -62,8 +62,7 @@ static int parse_op(const char **pp, enum rb_match_op *op)
 }
 
 /* Reads the value after the operator into m->value. */
-static int parse_value(const char *p, struct rb_matcher *m,
-		       struct ml_err *err)
+static int parse_value(const char *p, struct rb_matcher *m, struct ml_err *err)
 {
 	struct buf b = BUF_INIT;
 	const char *end;
@@ -95,8 +94,7 @@ static int parse_value(const char *p, struct rb_matcher *m,
 	return 0;
 }
 
-int rb_matcher_parse(const char *text, struct rb_matcher *m,
-		     struct ml_err *err)
+int rb_matcher_parse(const char *text, struct rb_matcher *m, struct ml_err *err)
 {
 	const char *p = skip_ws(text), *start = p;
 	int rc;
@@ -115,11 +113,12 @@ int rb_matcher_parse(const char *text, struct rb_matcher *m,
 	m->label[p - start] = '\0';
 	p = skip_ws(p);
 	if (parse_op(&p, &m->op) != 0) {
+		rc = ml_err_set(err, ML_EINPUT,
+				"expected an operator (=, !=, =~ or !~) after "
+				"label `%.60s`, as in `%s =~ \"A|B\"`",
+				m->label, m->label);
 		rb_matcher_free(m);
-		return ml_err_set(err, ML_EINPUT,
-				  "expected an operator (=, !=, =~ or !~) after "
-				  "label `%.60s`",
-				  m->label ? m->label : "");
+		return rc;
 	}
 	if ((rc = parse_value(p, m, err)) != 0) {
 		rb_matcher_free(m);

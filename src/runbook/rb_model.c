@@ -96,10 +96,10 @@ int rb_severity_parse(const char *s, enum rb_severity *out)
 		const char *word;
 		enum rb_severity sev;
 	} words[] = {
-		{"critical", RB_P1}, {"page", RB_P1},	   {"high", RB_P2},
-		{"error", RB_P2},    {"major", RB_P2},	   {"warning", RB_P3},
-		{"medium", RB_P3},   {"minor", RB_P3},	   {"low", RB_P4},
-		{"info", RB_P4},
+	    {"critical", RB_P1}, {"page", RB_P1},  {"high", RB_P2},
+	    {"error", RB_P2},	 {"major", RB_P2}, {"warning", RB_P3},
+	    {"medium", RB_P3},	 {"minor", RB_P3}, {"low", RB_P4},
+	    {"info", RB_P4},
 	};
 
 	if (!s)

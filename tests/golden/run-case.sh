@@ -7,6 +7,8 @@
 #   stderr    (optional) a line that must appear in stderr (grep -F)
 #   exit      expected exit code (default 0)
 #   why       one line: why this case exists
+#   env       (optional) KEY=VALUE lines exported for the command, e.g.
+#             MLONCALL_NOW=2026-11-23T00:00:00Z for dates in output
 # Run with UPDATE=1 to rewrite `expected` from the actual output.
 set -u
 ML=$1
@@ -20,6 +22,11 @@ mloncall() { "$ML" "$@"; }
 want_exit=0
 [ -f "$CASE/exit" ] && want_exit=$(cat "$CASE/exit")
 input=/dev/null
+if [ -f "$CASE/env" ]; then
+	while IFS= read -r kv; do
+		case $kv in *=*) export "$kv" ;; esac
+	done <"$CASE/env"
+fi
 [ -f "$CASE/stdin" ] && input="$CASE/stdin"
 cd "$CASE" || exit 1
 eval "mloncall $(cat "$CASE/cmd")" <"$input" >"$TMP/out" 2>"$TMP/err"

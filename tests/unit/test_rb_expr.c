@@ -23,14 +23,14 @@ static int setup(void **state)
 	static struct fx f;
 	json_error_t je;
 	json_t *facts = json_loads(
-		"{\"gpu\": {\"memory_used_pct\": 97.5, \"count\": 8,"
-		"  \"gpus\": [{\"index\": 0, \"temp_c\": 81},"
-		"             {\"index\": 1, \"temp_c\": 60}],"
-		"  \"verdict\": \"degraded\", \"mig\": null},"
-		" \"oom\": {\"reserved_gib\": 20.5, \"allocated_gib\": 10,"
-		"  \"capacity_gib\": 30},"
-		" \"flag\": true, \"name\": \"llm\"}",
-		0, &je);
+	    "{\"gpu\": {\"memory_used_pct\": 97.5, \"count\": 8,"
+	    "  \"gpus\": [{\"index\": 0, \"temp_c\": 81},"
+	    "             {\"index\": 1, \"temp_c\": 60}],"
+	    "  \"verdict\": \"degraded\", \"mig\": null},"
+	    " \"oom\": {\"reserved_gib\": 20.5, \"allocated_gib\": 10,"
+	    "  \"capacity_gib\": 30},"
+	    " \"flag\": true, \"name\": \"llm\"}",
+	    0, &je);
 	json_t *params = json_pack("{s:s, s:s}", "deployment", "llm-serve",
 				   "batch_size", "32");
 	struct ml_err err;
@@ -100,7 +100,9 @@ static void fails(void **state, const char *expr, const char *want)
 static void test_facts(void **state)
 {
 	is_true(state, "gpu.memory_used_pct > 95");
-	is_true(state, "oom.reserved_gib - oom.allocated_gib > 0.3 * oom.capacity_gib");
+	is_true(
+	    state,
+	    "oom.reserved_gib - oom.allocated_gib > 0.3 * oom.capacity_gib");
 	is_true(state, "gpu.gpus[1].temp_c == 81 and #gpu.gpus == 2");
 	is_true(state, "gpu.verdict == 'degraded'");
 	is_true(state, "flag and name == 'llm'");
@@ -134,19 +136,22 @@ static void test_json_and_set(void **state)
 			 0);
 	assert_true(json_is_array(j));
 	assert_int_equal(json_integer_value(json_array_get(j, 0)), 8);
-	assert_int_equal(json_integer_value(
-				 json_object_get(json_array_get(j, 2), "x")),
-			 1);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_array_get(j, 2), "x")), 1);
 	json_decref(j);
-	assert_int_equal(rb_expr_eval_json(f->env, "gpu.gpus", "f", 1, 1, &j,
-					   &err),
-			 0);
+	assert_int_equal(
+	    rb_expr_eval_json(f->env, "gpu.gpus", "f", 1, 1, &j, &err), 0);
 	assert_int_equal(json_array_size(j), 2);
 	json_decref(j);
 	assert_int_equal(rb_expr_env_set(f->env, "http", v, &err), 0);
 	json_decref(v);
 	assert_int_equal(rb_expr_eval_bool(f->env, "http.status == 200", "f", 1,
 					   1, &r, &err),
+			 0);
+	assert_int_equal(r, 1);
+	assert_int_equal(rb_expr_env_set(f->env, "http", NULL, &err), 0);
+	assert_int_equal(rb_expr_eval_bool(f->env, "http == nil", "f", 1, 1, &r,
+					   &err),
 			 0);
 	assert_int_equal(r, 1);
 }
@@ -165,12 +170,12 @@ static void test_errors(void **state)
 	assert_string_equal(err.file, "x.yaml");
 	assert_int_equal(err.line, 3);
 	assert_int_equal(err.col, 7);
-	assert_int_equal(rb_expr_check("a and\n b and\n )", "x.yaml", 3, 7, &err),
-			 ML_EINPUT);
+	assert_int_equal(
+	    rb_expr_check("a and\n b and\n )", "x.yaml", 3, 7, &err),
+	    ML_EINPUT);
 	assert_int_equal(err.line, 5);
-	assert_int_equal(rb_expr_check("gpu.x > 1 and params.y == 'z'", "x", 1,
-				       1, &err),
-			 0);
+	assert_int_equal(
+	    rb_expr_check("gpu.x > 1 and params.y == 'z'", "x", 1, 1, &err), 0);
 	assert_int_not_equal(rb_expr_check("   ", "x", 1, 1, &err), 0);
 	/* statements are not expressions */
 	assert_int_not_equal(rb_expr_check("x = 1", "x", 1, 1, &err), 0);
@@ -179,7 +184,8 @@ static void test_errors(void **state)
 static void test_escapes(void **state)
 {
 	fails(state, "io.open('/etc/passwd')", "attempt to index a nil value");
-	fails(state, "os.execute('touch /tmp/pwned')", "attempt to index a nil");
+	fails(state, "os.execute('touch /tmp/pwned')",
+	      "attempt to index a nil");
 	fails(state, "require('os')", "attempt to call a nil value");
 	fails(state, "load('return 1')()", "attempt to call a nil value");
 	fails(state, "loadstring('return 1')", "attempt to call a nil value");
@@ -193,7 +199,8 @@ static void test_escapes(void **state)
 	fails(state, "getmetatable('').__index.dump", "attempt to call a nil");
 	fails(state, "string.dump(function() end)", "attempt to call a nil");
 	fails(state, "('').dump(function() end)", "attempt to call a nil");
-	fails(state, "coroutine.wrap(function() end)", "attempt to index a nil");
+	fails(state, "coroutine.wrap(function() end)",
+	      "attempt to index a nil");
 	fails(state, "pcall(error, 'x')", "attempt to call a nil value");
 	fails(state, "print('x')", "attempt to call a nil value");
 	fails(state, "_G.os", "attempt to index a nil value");
@@ -224,24 +231,29 @@ static void test_limits(void **state)
 	is_true(state, "#string.rep('ab', 3, ',') == 8");
 	fails(state, "(function() while true do end end)()",
 	      "instruction limit exceeded");
-	fails(state, "(function() local function f() return f() end "
-		     "return f() end)()",
+	fails(state,
+	      "(function() local function f() return f() end "
+	      "return f() end)()",
 	      "instruction limit exceeded");
-	fails(state, "(function() local function f(n) return 1 + f(n + 1) "
-		     "end return f(1) end)()",
+	fails(state,
+	      "(function() local function f(n) return 1 + f(n + 1) "
+	      "end return f(1) end)()",
 	      "memory limit exceeded");
-	fails(state, "(function() local t = {} for i = 1, 1e8 do t[i] = "
-		     "('x'):rep(100) .. i end end)()",
+	fails(state,
+	      "(function() local t = {} for i = 1, 1e8 do t[i] = "
+	      "('x'):rep(100) .. i end end)()",
 	      "limit exceeded");
-	fails(state, "(function() local s = ('x'):rep(1000000) local t = {} "
-		     "for i = 1, 100 do t[i] = s .. i end end)()",
+	fails(state,
+	      "(function() local s = ('x'):rep(1000000) local t = {} "
+	      "for i = 1, 100 do t[i] = s .. i end end)()",
 	      "memory limit exceeded");
 	fails(state, "string.find(('a'):rep(100000), '.-.-.-.-b')",
 	      "too costly");
 	is_true(state, "string.find(('a'):rep(100000) .. 'b', 'b', 1, true) "
 		       "== 100001");
-	fails(state, "(function() local s = 'x' for i = 1, 40 do s = s .. s "
-		     "end end)()",
+	fails(state,
+	      "(function() local s = 'x' for i = 1, 40 do s = s .. s "
+	      "end end)()",
 	      "memory limit exceeded");
 	/* the environment still works after hitting the limits */
 	is_true(state, "gpu.count == 8");
@@ -270,12 +282,9 @@ static void test_deep_facts(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_facts),
-		cmocka_unit_test(test_json_and_set),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_escapes),
-		cmocka_unit_test(test_limits),
-		cmocka_unit_test(test_deep_facts),
+	    cmocka_unit_test(test_facts),  cmocka_unit_test(test_json_and_set),
+	    cmocka_unit_test(test_errors), cmocka_unit_test(test_escapes),
+	    cmocka_unit_test(test_limits), cmocka_unit_test(test_deep_facts),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -44,9 +44,8 @@ static void load_bad(const char *text, int line, const char *want)
 	struct ml_err err;
 
 	ml_err_clear(&err);
-	assert_int_not_equal(rb_load_string(text, strlen(text), "t.yaml", &rb,
-					    &err),
-			     0);
+	assert_int_not_equal(
+	    rb_load_string(text, strlen(text), "t.yaml", &rb, &err), 0);
 	assert_null(rb);
 	if (!strstr(err.msg, want))
 		fail_msg("message `%s` lacks `%s`", err.msg, want);
@@ -70,7 +69,8 @@ static void test_gpu_oom_example(void **state)
 	assert_string_equal(rb->owner, "ml-platform");
 	assert_int_equal(rb->n_trigger, 1);
 	assert_int_equal(rb->trigger[0].op, RB_MATCH_RE);
-	assert_string_equal(rb->trigger[0].value, "CUDAOutOfMemory|PodOOMKilled");
+	assert_string_equal(rb->trigger[0].value,
+			    "CUDAOutOfMemory|PodOOMKilled");
 	assert_int_equal(rb->n_params, 4);
 	p = rb_param_find(rb, "batch_size");
 	assert_non_null(p);
@@ -82,9 +82,9 @@ static void test_gpu_oom_example(void **state)
 	assert_true(rb->prechecks.v[0].read_only);
 	assert_int_equal(rb->diagnose.n, 2);
 	assert_int_equal(rb->diagnose.v[1].kind, RB_STEP_PROBE);
-	assert_string_equal(json_string_value(json_object_get(
-				    rb->diagnose.v[1].with, "from")),
-			    "{{log_file}}");
+	assert_string_equal(
+	    json_string_value(json_object_get(rb->diagnose.v[1].with, "from")),
+	    "{{log_file}}");
 	assert_int_equal(rb->n_cases, 2);
 	assert_string_equal(rb->cases[1].remedy, "halve-batch");
 	assert_non_null(rb_remedy_find(rb, "halve-batch"));
@@ -166,23 +166,22 @@ static void test_minimal_defaults(void **state)
 
 static void test_step_forms(void **state)
 {
-	struct rb_runbook *rb = load_ok(
-		"id: x\n"
-		"procedure:\n"
-		"  - confirm: true\n"
-		"    prompt: sure?\n"
-		"  - notify: true\n"
-		"    message: hi\n"
-		"  - batch: true\n"
-		"    items: \"facts.nodes\"\n"
-		"    parallel: 3\n"
-		"    steps: [ {run: \"echo $ITEM\"} ]\n"
-		"  - run: |\n"
-		"      echo one\n"
-		"      echo two\n"
-		"    timeout: 1h30m\n"
-		"    expect: \"true\"\n"
-		"    within: 2m\n");
+	struct rb_runbook *rb = load_ok("id: x\n"
+					"procedure:\n"
+					"  - confirm: true\n"
+					"    prompt: sure?\n"
+					"  - notify: true\n"
+					"    message: hi\n"
+					"  - batch: true\n"
+					"    items: \"facts.nodes\"\n"
+					"    parallel: 3\n"
+					"    steps: [ {run: \"echo $ITEM\"} ]\n"
+					"  - run: |\n"
+					"      echo one\n"
+					"      echo two\n"
+					"    timeout: 1h30m\n"
+					"    expect: \"true\"\n"
+					"    within: 2m\n");
 	const struct rb_steps *s = &rb->procedure;
 
 	(void)state;
@@ -201,13 +200,13 @@ static void test_step_forms(void **state)
 static void test_params_forms(void **state)
 {
 	struct rb_runbook *rb = load_ok(
-		"id: x\n"
-		"params:\n"
-		"  a:\n"
-		"  b: hello\n"
-		"  c: { type: bool, default: false }\n"
-		"  d: { enum: [small, large], default: small, secret: true }\n"
-		"  e: { type: duration, default: 5m }\n");
+	    "id: x\n"
+	    "params:\n"
+	    "  a:\n"
+	    "  b: hello\n"
+	    "  c: { type: bool, default: false }\n"
+	    "  d: { enum: [small, large], default: small, secret: true }\n"
+	    "  e: { type: duration, default: 5m }\n");
 	struct ml_err err;
 
 	(void)state;
@@ -219,7 +218,8 @@ static void test_params_forms(void **state)
 	assert_true(rb->params[3].secret);
 	ml_err_clear(&err);
 	assert_int_equal(rb_param_validate(&rb->params[3], "large", &err), 0);
-	assert_int_not_equal(rb_param_validate(&rb->params[3], "huge", &err), 0);
+	assert_int_not_equal(rb_param_validate(&rb->params[3], "huge", &err),
+			     0);
 	assert_non_null(strstr(err.msg, "not one of"));
 	assert_int_not_equal(rb_param_validate(&rb->params[4], "5", &err), 0);
 	assert_int_equal(rb_param_validate(&rb->params[4], "90s", &err), 0);
@@ -228,30 +228,34 @@ static void test_params_forms(void **state)
 
 static void test_pattern_anchored(void **state)
 {
-	struct rb_runbook *rb = load_ok(
-		"id: x\nparams:\n  d: { pattern: \"[a-z]+\" }\n"
-		"  e: { pattern: \"^[a-z]+$\" }\n");
+	struct rb_runbook *rb =
+	    load_ok("id: x\nparams:\n  d: { pattern: \"[a-z]+\" }\n"
+		    "  e: { pattern: \"^[a-z]+$\" }\n");
 	struct ml_err err;
 
 	(void)state;
 	ml_err_clear(&err);
 	assert_int_equal(rb_param_validate(&rb->params[0], "abc", &err), 0);
-	assert_int_not_equal(rb_param_validate(&rb->params[0], "abc1", &err), 0);
-	assert_int_not_equal(rb_param_validate(&rb->params[0], "1abc", &err), 0);
-	assert_int_not_equal(rb_param_validate(&rb->params[0], "$(x)", &err), 0);
+	assert_int_not_equal(rb_param_validate(&rb->params[0], "abc1", &err),
+			     0);
+	assert_int_not_equal(rb_param_validate(&rb->params[0], "1abc", &err),
+			     0);
+	assert_int_not_equal(rb_param_validate(&rb->params[0], "$(x)", &err),
+			     0);
 	assert_int_equal(rb_param_validate(&rb->params[1], "abc", &err), 0);
-	assert_int_not_equal(rb_param_validate(&rb->params[1], "ab c", &err), 0);
+	assert_int_not_equal(rb_param_validate(&rb->params[1], "ab c", &err),
+			     0);
 	rb_free(rb);
 }
 
 static void test_matchers(void **state)
 {
-	struct rb_runbook *rb = load_ok(
-		"id: x\ntrigger:\n"
-		"  - alertname =~ \"CUDAOutOfMemory|PodOOMKilled\"\n"
-		"  - 'team != infra'\n"
-		"  - env !~ \"dev.*\"\n"
-		"  - 'sev=\"a \\\" b\"'\n");
+	struct rb_runbook *rb =
+	    load_ok("id: x\ntrigger:\n"
+		    "  - alertname =~ \"CUDAOutOfMemory|PodOOMKilled\"\n"
+		    "  - 'team != infra'\n"
+		    "  - env !~ \"dev.*\"\n"
+		    "  - 'sev=\"a \\\" b\"'\n");
 	json_t *l = json_pack("{s:s, s:s, s:s}", "alertname", "PodOOMKilled",
 			      "env", "prod", "sev", "a \" b");
 
@@ -365,18 +369,18 @@ static void test_huge_and_nul(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_gpu_oom_example),
-		cmocka_unit_test(test_batch_example),
-		cmocka_unit_test(test_disk_full_example),
-		cmocka_unit_test(test_minimal_defaults),
-		cmocka_unit_test(test_step_forms),
-		cmocka_unit_test(test_params_forms),
-		cmocka_unit_test(test_pattern_anchored),
-		cmocka_unit_test(test_matchers),
-		cmocka_unit_test(test_matcher_parse_errors),
-		cmocka_unit_test(test_severity),
-		cmocka_unit_test(test_inline_errors),
-		cmocka_unit_test(test_huge_and_nul),
+	    cmocka_unit_test(test_gpu_oom_example),
+	    cmocka_unit_test(test_batch_example),
+	    cmocka_unit_test(test_disk_full_example),
+	    cmocka_unit_test(test_minimal_defaults),
+	    cmocka_unit_test(test_step_forms),
+	    cmocka_unit_test(test_params_forms),
+	    cmocka_unit_test(test_pattern_anchored),
+	    cmocka_unit_test(test_matchers),
+	    cmocka_unit_test(test_matcher_parse_errors),
+	    cmocka_unit_test(test_severity),
+	    cmocka_unit_test(test_inline_errors),
+	    cmocka_unit_test(test_huge_and_nul),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

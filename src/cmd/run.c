@@ -37,6 +37,7 @@ static int parse_param(const struct cmd_entry *self, const char *kv,
 		       json_t *params)
 {
 	const char *eq = strchr(kv, '=');
+	json_t *v;
 	char *k;
 
 	if (!eq || eq == kv)
@@ -45,11 +46,12 @@ static int parse_param(const struct cmd_entry *self, const char *kv,
 	k = xmalloc((size_t)(eq - kv) + 1);
 	memcpy(k, kv, (size_t)(eq - kv));
 	k[eq - kv] = 0;
-	if (!json_string(eq + 1)) {
+	v = json_string(eq + 1);
+	if (!v) {
 		free(k);
 		return cmd_usage(self, "--param %s: value is not UTF-8", kv);
 	}
-	json_object_set_new(params, k, json_string(eq + 1));
+	json_object_set_new(params, k, v);
 	free(k);
 	return 0;
 }
@@ -183,17 +185,56 @@ static void step_what(const json_t *s, struct buf *b)
 		buf_puts(b, name);
 	else if (cmd)
 		buf_printf(b, "$ %.*s", (int)strcspn(cmd, "\n"), cmd);
-	else if (jget_str(s, "probe", NULL))
-		buf_printf(b, "probe %s", jget_str(s, "probe", ""));
-	else
+	else if (jget_str(s, "probe", NULL)) {
+		char *w = json_object_size(json_object_get(s, "with"))
+				  ? json_dumps(json_object_get(s, "with"),
+					       JSON_COMPACT | JSON_PRESERVE_ORDER)
+				  : NULL;
+		buf_printf(b, "probe %s%s%s", jget_str(s, "probe", ""),
+			   w ? " " : "", w ? w : "");
+		free(w);
+	} else if (json_object_get(s, "items")) {
+		const json_t *items = json_object_get(s, "items"), *x;
+		size_t i;
+		buf_puts(b, "for each of ");
+		json_array_foreach(items, i, x)
+			buf_printf(b, "%s%s", i ? ", " : "",
+				   json_string_value(x));
+		buf_printf(b, " (%lld at a time)", jget_int(s, "parallel", 1));
+	} else if (jget_str(s, "prompt", NULL))
+		buf_printf(b, "ask: %s", jget_str(s, "prompt", ""));
+	else if (jget_str(s, "message", NULL))
+		buf_printf(b, "notify: %s", jget_str(s, "message", ""));
+	else if (json_object_get(s, "wait_ms")) {
+		char d[32];
+		dur_format(jget_int(s, "wait_ms", 0), d, sizeof(d));
+		buf_printf(b, "wait %s", d);
+	} else
 		buf_puts(b, jget_str(s, "kind", "?"));
+}
+
+static void plan_line(const json_t *s, const char *indent)
+{
+	struct buf w = BUF_INIT;
+	const char *res = jget_str(s, "result", "?");
+
+	buf_puts(&w, indent);
+	step_what(s, &w);
+	if (w.len > 56)
+		strcpy(w.data + 53, "...");
+	printf("  %-10s %-7s %-56s %s\n", jget_str(s, "phase", "?"),
+	       jget_str(s, "kind", "?"), buf_str(&w),
+	       !strcmp(res, "planned")
+		       ? "would run"
+		       : (!strcmp(res, "ok") ? "ran (read-only): ok" : res));
+	buf_free(&w);
 }
 
 static void print_plan(const json_t *rec)
 {
 	const char *k;
-	json_t *v, *s;
-	size_t i;
+	json_t *v, *s, *x;
+	size_t i, j;
 
 	printf("Params:\n");
 	json_object_foreach(json_object_get(rec, "params"), k, v)
@@ -201,15 +242,12 @@ static void print_plan(const json_t *rec)
 	printf("\nPlan (dry run: nothing was changed):\n");
 	json_array_foreach(json_object_get(rec, "steps"), i, s)
 	{
-		struct buf w = BUF_INIT;
-		const char *res = jget_str(s, "result", "?");
-		step_what(s, &w);
-		printf("  %-10s %-7s %-50s %s\n", jget_str(s, "phase", "?"),
-		       jget_str(s, "kind", "?"), buf_str(&w),
-		       !strcmp(res, "planned") ? "would run"
-					       : (!strcmp(res, "ok") ? "ran (read-only): ok"
-								     : res));
-		buf_free(&w);
+		const json_t *runs = json_object_get(s, "runs");
+		plan_line(s, "");
+		/* a batch: the steps of its first item stand for all */
+		json_array_foreach(json_object_get(json_array_get(runs, 0),
+						   "steps"),
+				   j, x) plan_line(x, "| ");
 	}
 }
 
@@ -237,7 +275,12 @@ static void print_diagnosis(const json_t *rec, enum rb_run_status st)
 		{
 			struct buf b = BUF_INIT;
 			probe_render_default(v, &b);
-			printf("[%s] %s", k, buf_str(&b));
+			printf("  [%s] ", k);
+			for (const char *p = buf_str(&b); *p; p++) {
+				putchar(*p);
+				if (*p == '\n' && p[1])
+					printf("    ");
+			}
 			buf_free(&b);
 		}
 	}
@@ -246,14 +289,14 @@ static void print_diagnosis(const json_t *rec, enum rb_run_status st)
 static void print_summary(const json_t *rec, enum rb_run_status st,
 			  const char *record_path)
 {
-	char d[32];
 	size_t i, failed = 0;
 	json_t *s;
 
-	dur_format(jget_int(rec, "duration_ms", 0), d, sizeof(d));
-	printf("Runbook %s: %s in %s", jget_str(json_object_get(rec, "runbook"),
-						"id", "?"),
-	       rb_run_status_name(st), d);
+	/* no durations here: stderr narrates them, and the summary stays
+	 * comparable between runs */
+	printf("Runbook %s: %s", jget_str(json_object_get(rec, "runbook"), "id",
+					  "?"),
+	       rb_run_status_name(st));
 	if (jget_int(rec, "attempts", 0))
 		printf(" (%lld attempt%s)", jget_int(rec, "attempts", 0),
 		       jget_int(rec, "attempts", 0) > 1 ? "s" : "");
@@ -269,10 +312,20 @@ static void print_summary(const json_t *rec, enum rb_run_status st,
 			step_what(s, &w);
 			if (!failed++)
 				printf("Steps that did not pass:\n");
-			printf("  line %lld %s %s: %s%s%s\n", jget_int(s, "line", 0),
-			       jget_str(s, "phase", "?"), buf_str(&w), r,
-			       jget_str(s, "error", NULL) ? ": " : "",
-			       jget_str(s, "error", ""));
+			printf("  line %lld, %s: %s: %s", jget_int(s, "line", 0),
+			       jget_str(s, "phase", "?"), buf_str(&w), r);
+			if (jget_bool(s, "timed_out", 0))
+				printf(", timed out");
+			else if (jget_str(s, "signal", NULL))
+				printf(", killed by %s", jget_str(s, "signal", ""));
+			else if (jget_int(s, "exit_code", 0))
+				printf(", exit %lld", jget_int(s, "exit_code", 0));
+			if (json_is_false(json_object_get(s, "expect_result")))
+				printf(", expect %s is false",
+				       jget_str(s, "expect", ""));
+			if (jget_str(s, "error", NULL))
+				printf(": %s", jget_str(s, "error", ""));
+			printf("\n");
 			buf_free(&w);
 		}
 	}

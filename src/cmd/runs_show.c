@@ -51,6 +51,8 @@ static void print_details(const json_t *s)
 
 	if (!strcmp(res, "ok") || !strcmp(res, "planned"))
 		return;
+	if (jget_int(s, "tries", 1) > 1)
+		printf("%16s%lld tries\n", "", jget_int(s, "tries", 1));
 	if (jget_bool(s, "timed_out", 0))
 		printf("%16stimed out (process group killed)\n", "");
 	else if (jget_str(s, "signal", NULL))
@@ -90,16 +92,28 @@ static void print_step(const json_t *s, int indent)
 		buf_printf(&w, "$ %.*s", (int)strcspn(cmd, "\n"), cmd);
 	else if (jget_str(s, "probe", NULL))
 		buf_printf(&w, "probe %s", jget_str(s, "probe", ""));
-	else
+	else if (json_is_array(json_object_get(s, "items"))) {
+		buf_puts(&w, "batch:");
+		json_array_foreach(json_object_get(s, "items"), i, x)
+			buf_printf(&w, " %s", json_string_value(x));
+	} else
 		buf_puts(&w, jget_str(s, "kind", "?"));
-	printf("%-12s  %*s%-15s %-44.44s %-11s %s\n", t, indent, "",
-	       jget_str(s, "phase", "?"), buf_str(&w), jget_str(s, "result", "?"),
-	       d);
+	printf("%-12s  %-15s %*s%-*.*s %-11s %s\n", t,
+	       jget_str(s, "phase", "?"), indent, "", 44 - indent, 44 - indent,
+	       buf_str(&w), jget_str(s, "result", "?"), d);
 	buf_free(&w);
 	print_details(s);
 	json_array_foreach(runs, i, r)
+	{
+		if (!json_array_size(json_object_get(r, "steps")))
+			printf("%-12s  %-15s %*s[%s] %-*s %s\n", "",
+			       jget_str(s, "phase", "?"), indent + 2, "",
+			       jget_str(r, "item", "?"),
+			       39 - indent - (int)strlen(jget_str(r, "item", "?")),
+			       "", jget_str(r, "result", "?"));
 		json_array_foreach(json_object_get(r, "steps"), k, x)
 			print_step(x, indent + 2);
+	}
 }
 
 static void print_diagnosis(const json_t *rec)

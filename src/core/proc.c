@@ -123,7 +123,7 @@ static void loop(const struct proc_opts *o, struct proc_result *r,
 {
 	size_t cap = o->cap ? o->cap : ML_OUTPUT_CAP;
 	size_t in_off = 0;
-	int64_t reaped_at = 0;
+	int64_t reaped_at = 0, closed_at = 0;
 
 	for (;;) {
 		struct pollfd pf[3];
@@ -152,6 +152,16 @@ static void loop(const struct proc_opts *o, struct proc_result *r,
 			break;
 		if (st->reaped && wait_ms > 50)
 			wait_ms = 50;
+		/* The child closed its output, so it is usually exiting: its
+		 * fds close before it can be reaped, and SIGCHLD does not wake
+		 * poll. Look again soon rather than after the whole tick. */
+		if (!st->reaped && !open_streams) {
+			int64_t now = time_mono_ms();
+			if (!closed_at)
+				closed_at = now;
+			if (wait_ms > (now - closed_at < 50 ? 1 : 20))
+				wait_ms = now - closed_at < 50 ? 1 : 20;
+		}
 		if (poll(pf, (nfds_t)n, wait_ms) < 0 && errno != EINTR)
 			break;
 		for (int i = 0, k = 0; i < nstreams; i++) {

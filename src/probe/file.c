@@ -34,8 +34,10 @@ static int parse(const char *text, size_t len, const char *name, json_t **out,
 	} else {
 		struct ydoc doc = {0};
 		int rc = ydoc_load_string(text, len, name, &doc, err);
-		if (rc)
+		if (rc) {
+			ydoc_free(&doc); /* the doc keeps its name on error */
 			return rc;
+		}
 		*out = doc.root ? ydoc_to_json(doc.root) : NULL;
 		ydoc_free(&doc);
 		if (!*out)

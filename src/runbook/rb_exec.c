@@ -164,7 +164,8 @@ static enum rb_run_status rollback(struct rb_lane *ln, const char *why,
 			return RB_RUN_ROLLBACK_FAILED;
 		}
 	}
-	if (!run->interrupted && rb->verify.n) {
+	/* verify again only when a rollback changed something back */
+	if (!run->interrupted && rb->verify.n && rb->rollback.n) {
 		rb_transition(run, "verify-rollback",
 			      "checking the state after the rollback");
 		ln->phase = "verify-rollback";
@@ -173,8 +174,13 @@ static enum rb_run_status rollback(struct rb_lane *ln, const char *why,
 			      "verify after rollback %s",
 			      r == RB_SR_OK ? "passed" : "did not pass");
 	}
-	if (last || run->interrupted)
+	if (last || run->interrupted) {
+		rb_transition(run, "rolled_back", "%s",
+			      run->interrupted ? "stopped after the rollback "
+						 "(interrupted)"
+					       : "no attempt left");
 		return RB_RUN_ROLLED_BACK;
+	}
 	return RB_RUN_STATUS_LAST;
 }
 
@@ -271,7 +277,7 @@ static enum rb_run_status lifecycle(struct rb_lane *ln, json_t *diag)
 				return plan_rest(ln, NULL, NULL);
 			return RB_RUN_NO_DIAGNOSIS;
 		}
-		rb_transition(run, "diagnosed", "case %d matched: cause %s",
+		rb_transition(run, "cause-found", "case %d matched: cause %s",
 			      k + 1, rb->cases[k].cause ? rb->cases[k].cause
 							: "?");
 		steps = NULL;

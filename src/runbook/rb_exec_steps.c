@@ -351,6 +351,16 @@ static void describe(const struct rb_step *st, struct buf *b)
 			   st->run ? st->run : "");
 	else if (st->kind == RB_STEP_PROBE)
 		buf_printf(b, "probe %s", st->probe ? st->probe : "?");
+	else if (st->kind == RB_STEP_CONFIRM)
+		buf_printf(b, "ask: %s", st->prompt ? st->prompt : "Continue?");
+	else if (st->kind == RB_STEP_NOTIFY)
+		buf_printf(b, "notify: %s", st->message ? st->message : "");
+	else if (st->kind == RB_STEP_WAIT) {
+		char d[32];
+		dur_format(st->wait_ms, d, sizeof(d));
+		buf_printf(b, "wait %s", d);
+	} else if (st->kind == RB_STEP_BATCH)
+		buf_printf(b, "batch over %s", st->items ? st->items : "?");
 	else
 		buf_puts(b, rb_step_kind_name(st->kind));
 }
@@ -379,6 +389,33 @@ static enum rb_step_res dispatch(struct rb_lane *ln, const struct rb_step *st,
 		return rb_batch_run(ln, st, rec);
 	}
 	return RB_SR_ERROR;
+}
+
+/* ": exit 1: last line of output" for the narration of a failure. */
+static void fail_reason(const json_t *rec, struct buf *b)
+{
+	const char *out = jget_str(rec, "output", ""), *e;
+	const json_t *ec = json_object_get(rec, "exit_code");
+	size_t n;
+
+	if (jget_bool(rec, "timed_out", 0))
+		buf_puts(b, ": timed out, process group killed");
+	else if (jget_str(rec, "signal", NULL))
+		buf_printf(b, ": killed by %s", jget_str(rec, "signal", ""));
+	else if (json_is_integer(ec) && json_integer_value(ec))
+		buf_printf(b, ": exit %lld", (long long)json_integer_value(ec));
+	if (json_is_false(json_object_get(rec, "expect_result")))
+		buf_printf(b, ": expect %s is false", jget_str(rec, "expect", ""));
+	if (jget_str(rec, "error", NULL))
+		buf_printf(b, ": %s", jget_str(rec, "error", ""));
+	n = strlen(out);
+	while (n && out[n - 1] == '\n')
+		n--;
+	for (e = out + n; e > out && e[-1] != '\n'; e--)
+		;
+	if (n && !jget_str(rec, "error", NULL))
+		buf_printf(b, ": %.*s", (int)(out + n - e > 200 ? 200 : out + n - e),
+			   e);
 }
 
 /* Records what a dry run would do with a step it does not run. */
@@ -450,11 +487,19 @@ enum rb_step_res rb_step_run(struct rb_lane *ln, const struct rb_step *st)
 	t1 = ops->now_ms(ops->ctx);
 	rb_jset_time(rec, "end", t1);
 	jset_int(rec, "duration_ms", t1 - t0);
-	jset_str(rec, "result", res_name(res));
+	jset_str(rec, "result",
+		 run->opts->dry_run && res == RB_SR_OK &&
+				 st->kind == RB_STEP_BATCH
+			 ? "planned"
+			 : res_name(res));
 	{
 		char d[32];
+		struct buf why = BUF_INIT;
 		dur_format(t1 - t0, d, sizeof(d));
-		rb_say(run, "   %s (%s)", res_name(res), d);
+		if (res != RB_SR_OK)
+			fail_reason(rec, &why);
+		rb_say(run, "   %s (%s)%s", res_name(res), d, buf_str(&why));
+		buf_free(&why);
 	}
 	buf_free(&what);
 	return res;

@@ -796,7 +796,15 @@ static void test_retries_and_within(void **state)
 						 1),
 				  "tries", 0),
 			 2); /* at 0s and 5s; 10s is past `within` */
-	assert_int_equal(m.probes, 4); /* + 2 in the verify after rollback */
+	/* no rollback steps: nothing to verify again */
+	assert_int_equal(m.probes, 2);
+	json_decref(rec);
+
+	/* with rollback steps, verify runs again after them */
+	memset(&m, 0, sizeof(m));
+	rb.rollback = STEPS(RUN("undo"));
+	assert_int_equal(exec_mock(&rb, &m, &rec), RB_RUN_ROLLED_BACK);
+	assert_int_equal(m.probes, 4);
 	json_decref(rec);
 }
 

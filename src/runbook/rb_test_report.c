@@ -260,8 +260,6 @@ void rb_test_render_scenario(const char *file, const json_t *result,
 		   color ? (passed ? "\033[32m" : "\033[31;1m") : "",
 		   passed ? "PASS" : "FAIL", color ? "\033[0m" : "",
 		   jget_str(result, "name", ""), sim);
-	if (verbose)
-		buf_printf(out, ", %lld ms", jget_int(result, "wall_ms", 0));
 	buf_puts(out, ")\n");
 	if (!passed) {
 		put_failures(out, file, result);

@@ -65,6 +65,7 @@ json_t *rb_step_to_json(const struct rb_step *s)
 				    s->with ? json_deep_copy(s->with)
 					    : json_object());
 		jset_str(o, "as", s->as ? s->as : s->probe);
+		jset_bool(o, "read_only", s->read_only);
 		break;
 	case RB_STEP_WAIT:
 		jset_int(o, "wait_ms", s->wait_ms);

@@ -70,7 +70,9 @@ static int cmp_pos(const void *a, const void *b)
 		return x->line < y->line ? -1 : 1;
 	if (x->col != y->col)
 		return x->col < y->col ? -1 : 1;
-	return 0;
+	if (strcmp(x->code, y->code))
+		return strcmp(x->code, y->code);
+	return strcmp(x->message, y->message);
 }
 
 /* A section's position, or the runbook's start when absent. */
@@ -246,24 +248,22 @@ static void lint_file(const char *path, const struct rb_lint_opts *o,
 	rb_lint_runbook(*out, o, l);
 }
 
-static void lint_dups(struct rb_runbook **rbs, size_t n,
-		      const struct rb_lint_opts *o, struct rb_lint *l)
+/* Reports rbs[i] when an earlier file has its id. */
+static void lint_dup(struct rb_runbook **rbs, size_t i,
+		     const struct rb_lint_opts *o, struct rb_lint *l)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (!rbs[i])
-			continue;
-		for (size_t j = 0; j < i; j++)
-			if (rbs[j] && !strcmp(rbs[i]->id, rbs[j]->id)) {
-				rb_lint_add(l, o, rbs[i]->file,
-					    rbs[i]->at_id.line,
-					    rbs[i]->at_id.col, RB_LINT_ERROR,
-					    "duplicate-id",
-					    "id `%s` is already used by %s:%d",
-					    rbs[i]->id, rbs[j]->file,
-					    rbs[j]->at_id.line);
-				break;
-			}
-	}
+	if (!rbs[i])
+		return;
+	for (size_t j = 0; j < i; j++)
+		if (rbs[j] && !strcmp(rbs[i]->id, rbs[j]->id)) {
+			rb_lint_add(l, o, rbs[i]->file, rbs[i]->at_id.line,
+				    rbs[i]->at_id.col, RB_LINT_ERROR,
+				    "duplicate-id",
+				    "id `%s` is already used by %s:%d",
+				    rbs[i]->id, rbs[j]->file,
+				    rbs[j]->at_id.line);
+			return;
+		}
 }
 
 int rb_lint_paths(char *const *paths, size_t n, const struct rb_lint_opts *o,
@@ -283,9 +283,15 @@ int rb_lint_paths(char *const *paths, size_t n, const struct rb_lint_opts *o,
 		return rc;
 	}
 	rbs = xcalloc(nf ? nf : 1, sizeof(*rbs));
-	for (size_t i = 0; i < nf; i++)
+	for (size_t i = 0; i < nf; i++) {
+		size_t first = l->n;
+
 		lint_file(files[i], o, l, &rbs[i]);
-	lint_dups(rbs, nf, o, l);
+		lint_dup(rbs, i, o, l);
+		if (l->n > first) /* findings of one file, by position */
+			qsort(l->v + first, l->n - first, sizeof(*l->v),
+			      cmp_pos);
+	}
 	for (size_t i = 0; i < nf; i++) {
 		rb_free(rbs[i]);
 		free(files[i]);

@@ -260,6 +260,11 @@ static void probe_step(struct lc *c, const struct rb_step *s)
 	if (s->with) {
 		with_values(c, s->with, 0);
 		shell_templates(c, s);
+		/* the command probe's cmd is shell text with params as env */
+		if (!strcmp(s->probe, "command") &&
+		    json_is_string(json_object_get(s->with, "cmd")))
+			text_refs(c, json_string_value(
+					 json_object_get(s->with, "cmd")));
 	}
 }
 

@@ -18,15 +18,14 @@ static const char *const all_keys[] = {
 
 /* Keys valid per kind, besides the kind key and `name`. */
 static const char *const kind_extra[][10] = {
-	[RB_STEP_RUN] = {"timeout", "expect", "retries", "within", "every",
-			 "read_only", NULL},
-	[RB_STEP_PROBE] = {"timeout", "with", "as", "expect", "retries",
-			   "within", "every", "read_only", NULL},
-	[RB_STEP_WAIT] = {NULL},
-	[RB_STEP_CONFIRM] = {"prompt", NULL},
-	[RB_STEP_BATCH] = {"items", "parallel", "before", "steps", "after",
-			   NULL},
-	[RB_STEP_NOTIFY] = {"message", "channel", NULL},
+    [RB_STEP_RUN] = {"timeout", "expect", "retries", "within", "every",
+		     "read_only", NULL},
+    [RB_STEP_PROBE] = {"timeout", "with", "as", "expect", "retries", "within",
+		       "every", "read_only", NULL},
+    [RB_STEP_WAIT] = {NULL},
+    [RB_STEP_CONFIRM] = {"prompt", NULL},
+    [RB_STEP_BATCH] = {"items", "parallel", "before", "steps", "after", NULL},
+    [RB_STEP_NOTIFY] = {"message", "channel", NULL},
 };
 
 const char *rb_step_kind_name(enum rb_step_kind k)

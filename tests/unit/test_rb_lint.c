@@ -359,6 +359,72 @@ static void test_mutations(void **state)
 	}
 }
 
+static void count_ref(void *ctx, const char *name, int flag)
+{
+	(void)flag;
+	assert_true(name[0] != '\0');
+	(*(int *)ctx)++;
+}
+
+/* The lexical scanners see hostile text (random bytes, unterminated
+ * quotes, brackets and comments) without reading out of bounds. */
+static void test_scanners_random(void **state)
+{
+	static const char alphabet[] = "ab_$({})[]'\"\\=-.:,#\n \t0e+x"
+				       "params.locfunctin[[]]==--";
+	unsigned seed = 99;
+	char text[200];
+	int n = 0;
+
+	(void)state;
+	for (int i = 0; i < 20000; i++) {
+		size_t len;
+
+		seed = seed * 1103515245u + 12345u;
+		len = (seed >> 16) % (sizeof(text) - 1);
+		for (size_t k = 0; k < len; k++) {
+			seed = seed * 1103515245u + 12345u;
+			text[k] = alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
+		}
+		text[len] = '\0';
+		rb_lint_shell_refs(text, count_ref, &n);
+		rb_lint_lua_refs(text, count_ref, &n);
+	}
+	assert_true(n > 0);
+	n = 0;
+	rb_lint_lua_refs("a.b + c:d() + params.x + params['y'] + 'q' .. e "
+			 "-- f\n + [[g]] + (function(h) local i = h return i "
+			 "end)(j) + {k = 1}",
+			 count_ref, &n);
+	/* globals a c params params e j, then params x and y */
+	assert_int_equal(n, 8);
+}
+
+/* A runbook of 5,000 steps loads and lints quickly. */
+static void test_large_runbook(void **state)
+{
+	struct buf b = BUF_INIT;
+	struct rb_runbook *rb = NULL;
+	struct rb_lint l = {0};
+	struct ml_err err;
+	int64_t t0 = time_mono_ms();
+
+	(void)state;
+	buf_puts(&b, "id: big\nprocedure:\n");
+	for (int i = 0; i < 5000; i++)
+		buf_printf(&b, "  - run: echo %d\n    name: step %d\n", i, i);
+	ml_err_clear(&err);
+	assert_int_equal(rb_load_string(buf_str(&b), b.len, "big.yaml", &rb, &err),
+			 0);
+	assert_int_equal(rb->procedure.n, 5000);
+	rb_lint_runbook(rb, &opts, &l);
+	assert_true(l.n > 0);
+	assert_true(time_mono_ms() - t0 < 10000);
+	rb_lint_free(&l);
+	rb_free(rb);
+	buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -372,6 +438,8 @@ int main(void)
 	    cmocka_unit_test(test_facts_and_remedies),
 	    cmocka_unit_test(test_duplicates_and_json),
 	    cmocka_unit_test(test_mutations),
+	    cmocka_unit_test(test_scanners_random),
+	    cmocka_unit_test(test_large_runbook),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

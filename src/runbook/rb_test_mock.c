@@ -178,10 +178,13 @@ static void mark_used(struct rb_mock_ctx *ctx, int line, json_t *ev)
 	jset_int(ev, "mock_line", line);
 }
 
+/* Past RB_MOCK_MAX_CALLS every call fails and the fake clock jumps a
+ * century, so loops bounded by `within:` end too. */
 static int too_many(struct rb_mock_ctx *ctx, struct ml_err *err)
 {
 	if (++ctx->n_calls <= RB_MOCK_MAX_CALLS)
 		return 0;
+	ctx->now_ms += RB_MOCK_RUNAWAY_JUMP_MS;
 	return ml_err_set(err, ML_EINTERNAL,
 			  "more than %d mocked calls: the runbook loops "
 			  "(retries without an end?)",
@@ -455,7 +458,13 @@ static int mock_confirm(void *vctx, const char *prompt, int *yes,
 static void mock_sleep_ms(void *vctx, int64_t ms)
 {
 	struct rb_mock_ctx *ctx = vctx;
-	json_t *ev = event(ctx, "wait");
+	json_t *ev;
+
+	if (ctx->n_calls > RB_MOCK_MAX_CALLS) {
+		ctx->now_ms += RB_MOCK_RUNAWAY_JUMP_MS;
+		return;
+	}
+	ev = event(ctx, "wait");
 
 	jset_int(ev, "ms", ms);
 	if (ms > 0)

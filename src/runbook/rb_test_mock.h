@@ -14,7 +14,9 @@
 #include "runbook/rb_test.h"
 
 /* Stop a runaway engine loop after this many mocked calls. */
-#define RB_MOCK_MAX_CALLS 100000
+#define RB_MOCK_MAX_CALLS 20000
+#define RB_MOCK_MAX_STR "20000"
+#define RB_MOCK_RUNAWAY_JUMP_MS (100LL * 365 * 86400 * 1000)
 
 struct rb_mock_ctx {
 	const struct rb_test_suite *suite;

@@ -100,7 +100,8 @@ static int parse(const struct cmd_entry *self, int argc, char **argv,
 		} else if (!strcmp(argv[i], "--dry-run") ||
 			   !strcmp(argv[i], "-n")) {
 			a->dry_run = 1;
-		} else if (!strcmp(argv[i], "--yes") || !strcmp(argv[i], "-y")) {
+		} else if (!strcmp(argv[i], "--yes") ||
+			   !strcmp(argv[i], "-y")) {
 			a->yes = 1;
 		} else if (!strcmp(argv[i], "-q") ||
 			   !strcmp(argv[i], "--quiet")) {
@@ -108,8 +109,9 @@ static int parse(const struct cmd_entry *self, int argc, char **argv,
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			return cmd_usage(self, "unknown option %s", argv[i]);
 		} else if (a->target) {
-			return cmd_usage(self, "one runbook at a time (got `%s` "
-					       "and `%s`)",
+			return cmd_usage(self,
+					 "one runbook at a time (got `%s` "
+					 "and `%s`)",
 					 a->target, argv[i]);
 		} else {
 			a->target = argv[i];
@@ -121,8 +123,8 @@ static int parse(const struct cmd_entry *self, int argc, char **argv,
 }
 
 /* Finds the runbook whose id is id under dir. */
-static int load_by_id(const char *id, const char *dir,
-		      struct rb_runbook **out, struct ml_err *err)
+static int load_by_id(const char *id, const char *dir, struct rb_runbook **out,
+		      struct ml_err *err)
 {
 	char **paths = NULL;
 	size_t n = 0;
@@ -187,9 +189,9 @@ static void step_what(const json_t *s, struct buf *b)
 		buf_printf(b, "$ %.*s", (int)strcspn(cmd, "\n"), cmd);
 	else if (jget_str(s, "probe", NULL)) {
 		char *w = json_object_size(json_object_get(s, "with"))
-				  ? json_dumps(json_object_get(s, "with"),
-					       JSON_COMPACT | JSON_PRESERVE_ORDER)
-				  : NULL;
+			      ? json_dumps(json_object_get(s, "with"),
+					   JSON_COMPACT | JSON_PRESERVE_ORDER)
+			      : NULL;
 		buf_printf(b, "probe %s%s%s", jget_str(s, "probe", ""),
 			   w ? " " : "", w ? w : "");
 		free(w);
@@ -198,8 +200,7 @@ static void step_what(const json_t *s, struct buf *b)
 		size_t i;
 		buf_puts(b, "for each of ");
 		json_array_foreach(items, i, x)
-			buf_printf(b, "%s%s", i ? ", " : "",
-				   json_string_value(x));
+		    buf_printf(b, "%s%s", i ? ", " : "", json_string_value(x));
 		buf_printf(b, " (%lld at a time)", jget_int(s, "parallel", 1));
 	} else if (jget_str(s, "prompt", NULL))
 		buf_printf(b, "ask: %s", jget_str(s, "prompt", ""));
@@ -225,8 +226,8 @@ static void plan_line(const json_t *s, const char *indent)
 	printf("  %-10s %-7s %-56s %s\n", jget_str(s, "phase", "?"),
 	       jget_str(s, "kind", "?"), buf_str(&w),
 	       !strcmp(res, "planned")
-		       ? "would run"
-		       : (!strcmp(res, "ok") ? "ran (read-only): ok" : res));
+		   ? "would run"
+		   : (!strcmp(res, "ok") ? "ran (read-only): ok" : res));
 	buf_free(&w);
 }
 
@@ -238,16 +239,16 @@ static void print_plan(const json_t *rec)
 
 	printf("Params:\n");
 	json_object_foreach(json_object_get(rec, "params"), k, v)
-		printf("  %s = %s\n", k, json_string_value(v));
+	    printf("  %s = %s\n", k, json_string_value(v));
 	printf("\nPlan (dry run: nothing was changed):\n");
 	json_array_foreach(json_object_get(rec, "steps"), i, s)
 	{
 		const json_t *runs = json_object_get(s, "runs");
 		plan_line(s, "");
 		/* a batch: the steps of its first item stand for all */
-		json_array_foreach(json_object_get(json_array_get(runs, 0),
-						   "steps"),
-				   j, x) plan_line(x, "| ");
+		json_array_foreach(
+		    json_object_get(json_array_get(runs, 0), "steps"), j, x)
+		    plan_line(x, "| ");
 	}
 }
 
@@ -294,8 +295,8 @@ static void print_summary(const json_t *rec, enum rb_run_status st,
 
 	/* no durations here: stderr narrates them, and the summary stays
 	 * comparable between runs */
-	printf("Runbook %s: %s", jget_str(json_object_get(rec, "runbook"), "id",
-					  "?"),
+	printf("Runbook %s: %s",
+	       jget_str(json_object_get(rec, "runbook"), "id", "?"),
 	       rb_run_status_name(st));
 	if (jget_int(rec, "attempts", 0))
 		printf(" (%lld attempt%s)", jget_int(rec, "attempts", 0),
@@ -312,14 +313,17 @@ static void print_summary(const json_t *rec, enum rb_run_status st,
 			step_what(s, &w);
 			if (!failed++)
 				printf("Steps that did not pass:\n");
-			printf("  line %lld, %s: %s: %s", jget_int(s, "line", 0),
+			printf("  line %lld, %s: %s: %s",
+			       jget_int(s, "line", 0),
 			       jget_str(s, "phase", "?"), buf_str(&w), r);
 			if (jget_bool(s, "timed_out", 0))
 				printf(", timed out");
 			else if (jget_str(s, "signal", NULL))
-				printf(", killed by %s", jget_str(s, "signal", ""));
+				printf(", killed by %s",
+				       jget_str(s, "signal", ""));
 			else if (jget_int(s, "exit_code", 0))
-				printf(", exit %lld", jget_int(s, "exit_code", 0));
+				printf(", exit %lld",
+				       jget_int(s, "exit_code", 0));
 			if (json_is_false(json_object_get(s, "expect_result")))
 				printf(", expect %s is false",
 				       jget_str(s, "expect", ""));
@@ -385,47 +389,52 @@ static int exec_run(const struct cmd_entry *self, int argc, char **argv)
 }
 
 const struct cmd_entry cmd_run_entry = {
-	.path = "run",
-	.summary = "execute a runbook: prechecks, diagnose, remedy, verify, rollback",
-	.help =
-		"Usage: mloncall run FILE|ID [--param NAME=VALUE]... [--dry-run] "
-		"[--yes]\n"
-		"                    [--record FILE] [--runbooks DIR] [-o json] "
-		"[-q]\n"
-		"\n"
-		"Runs a runbook: prechecks (a failure stops before any change),\n"
-		"diagnose (probes, then the first case whose `when` holds picks\n"
-		"the remedy), the remedy or procedure, verify; when verify fails,\n"
-		"the rollback and verify again, up to max_attempts. Steps are\n"
-		"narrated on stderr; a summary (or the run record) goes to stdout.\n"
-		"\n"
-		"Params reach shell steps only as environment variables ($name and\n"
-		"$ML_PARAM_NAME), never spliced into the command text; secret\n"
-		"params are shown as *** everywhere.\n"
-		"\n"
-		"Options:\n"
-		"  -p, --param NAME=VALUE  set a param (repeatable)\n"
-		"  -n, --dry-run           print the plan; run only read-only probes\n"
-		"                          and `read_only: true` steps; change nothing\n"
-		"  -y, --yes               answer yes to confirm steps (without it and\n"
-		"                          without a terminal, a confirm stops the run\n"
-		"                          safely before the change)\n"
-		"  --record FILE           write the run record (JSON) to FILE\n"
-		"  --runbooks DIR          where to look up an ID (default: runbooks)\n"
-		"  -o, --output FORMAT     text (summary) or json (the run record)\n"
-		"  -q, --quiet             no narration on stderr\n"
-		"\n"
-		"Ctrl-C or SIGTERM during the change kills the running step (and its\n"
-		"children) and runs the rollback; a second one interrupts the\n"
-		"rollback.\n"
-		"\n"
-		"Examples:\n"
-		"  mloncall run runbooks/examples/disk-full.yaml --dry-run\n"
-		"  mloncall run gpu-oom --param deployment=llm-serve --record run.json\n"
-		"  mloncall runs show run.json\n"
-		"\n"
-		"Exit status: 0 succeeded, diagnosed or planned; 1 failed_prechecks,\n"
-		"no_diagnosis, rolled_back, rollback_failed or aborted; 2 usage or\n"
-		"input error; 3 internal error.\n",
-	.exec = exec_run,
+    .path = "run",
+    .summary =
+	"execute a runbook: prechecks, diagnose, remedy, verify, rollback",
+    .help =
+	"Usage: mloncall run FILE|ID [--param NAME=VALUE]... [--dry-run] "
+	"[--yes]\n"
+	"                    [--record FILE] [--runbooks DIR] [-o json] "
+	"[-q]\n"
+	"\n"
+	"Runs a runbook: prechecks (a failure stops before any change),\n"
+	"diagnose (probes, then the first case whose `when` holds picks\n"
+	"the remedy), the remedy or procedure, verify; when verify fails,\n"
+	"the rollback and verify again, up to max_attempts. Steps are\n"
+	"narrated on stderr; a summary (or the run record) goes to stdout.\n"
+	"\n"
+	"Params reach shell steps only as environment variables ($name and\n"
+	"$ML_PARAM_NAME), never spliced into the command text; secret\n"
+	"params are shown as *** everywhere.\n"
+	"\n"
+	"Options:\n"
+	"  -p, --param NAME=VALUE  set a param (repeatable)\n"
+	"  -n, --dry-run           print the plan; run only read-only probes\n"
+	"                          and `read_only: true` steps; change "
+	"nothing\n"
+	"  -y, --yes               answer yes to confirm steps (without it "
+	"and\n"
+	"                          without a terminal, a confirm stops the "
+	"run\n"
+	"                          safely before the change)\n"
+	"  --record FILE           write the run record (JSON) to FILE\n"
+	"  --runbooks DIR          where to look up an ID (default: runbooks)\n"
+	"  -o, --output FORMAT     text (summary) or json (the run record)\n"
+	"  -q, --quiet             no narration on stderr\n"
+	"\n"
+	"Ctrl-C or SIGTERM during the change kills the running step (and its\n"
+	"children) and runs the rollback; a second one interrupts the\n"
+	"rollback.\n"
+	"\n"
+	"Examples:\n"
+	"  mloncall run runbooks/examples/disk-full.yaml --dry-run\n"
+	"  mloncall run gpu-oom --param deployment=llm-serve --record "
+	"run.json\n"
+	"  mloncall runs show run.json\n"
+	"\n"
+	"Exit status: 0 succeeded, diagnosed or planned; 1 failed_prechecks,\n"
+	"no_diagnosis, rolled_back, rollback_failed or aborted; 2 usage or\n"
+	"input error; 3 internal error.\n",
+    .exec = exec_run,
 };

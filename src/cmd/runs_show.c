@@ -58,12 +58,13 @@ static void print_details(const json_t *s)
 	else if (jget_str(s, "signal", NULL))
 		printf("%16skilled by %s\n", "", jget_str(s, "signal", ""));
 	else if (json_is_integer(ec))
-		printf("%16sexit %lld\n", "", (long long)json_integer_value(ec));
+		printf("%16sexit %lld\n", "",
+		       (long long)json_integer_value(ec));
 	if (jget_str(s, "expect", NULL))
 		printf("%16sexpect %s: %s\n", "", jget_str(s, "expect", ""),
 		       json_is_true(json_object_get(s, "expect_result"))
-			       ? "true"
-			       : "false");
+			   ? "true"
+			   : "false");
 	if (jget_str(s, "error", NULL))
 		printf("%16s%s\n", "", jget_str(s, "error", ""));
 	if (jget_str(s, "output", NULL) && *jget_str(s, "output", ""))
@@ -95,7 +96,7 @@ static void print_step(const json_t *s, int indent)
 	else if (json_is_array(json_object_get(s, "items"))) {
 		buf_puts(&w, "batch:");
 		json_array_foreach(json_object_get(s, "items"), i, x)
-			buf_printf(&w, " %s", json_string_value(x));
+		    buf_printf(&w, " %s", json_string_value(x));
 	} else
 		buf_puts(&w, jget_str(s, "kind", "?"));
 	printf("%-12s  %-15s %*s%-*.*s %-11s %s\n", t,
@@ -109,10 +110,11 @@ static void print_step(const json_t *s, int indent)
 			printf("%-12s  %-15s %*s[%s] %-*s %s\n", "",
 			       jget_str(s, "phase", "?"), indent + 2, "",
 			       jget_str(r, "item", "?"),
-			       39 - indent - (int)strlen(jget_str(r, "item", "?")),
+			       39 - indent -
+				   (int)strlen(jget_str(r, "item", "?")),
 			       "", jget_str(r, "result", "?"));
 		json_array_foreach(json_object_get(r, "steps"), k, x)
-			print_step(x, indent + 2);
+		    print_step(x, indent + 2);
 	}
 }
 
@@ -182,8 +184,8 @@ static int show(const json_t *rec)
 	if (json_object_size(json_object_get(rec, "params"))) {
 		printf("Params:");
 		json_object_foreach(json_object_get(rec, "params"), k, v)
-			printf(" %s=%s", k,
-			       json_is_string(v) ? json_string_value(v) : "?");
+		    printf(" %s=%s", k,
+			   json_is_string(v) ? json_string_value(v) : "?");
 		printf("\n");
 	}
 	print_diagnosis(rec);
@@ -241,21 +243,21 @@ static int exec_runs_show(const struct cmd_entry *self, int argc, char **argv)
 }
 
 const struct cmd_entry cmd_runs_show_entry = {
-	.path = "runs show",
-	.summary = "print a run record as a timeline",
-	.help = "Usage: mloncall runs show RECORD [-o json]\n"
-		"\n"
-		"Prints a run record (from `mloncall run --record FILE`) as a\n"
-		"timeline: every lifecycle transition and step with its time,\n"
-		"phase, result and duration; for a step that did not pass, its\n"
-		"exit code, timeout or signal, the expect that failed and the\n"
-		"last lines of its output. RECORD may be - for stdin.\n"
-		"\n"
-		"Examples:\n"
-		"  mloncall run disk-full --record run.json; mloncall runs show "
-		"run.json\n"
-		"  mloncall runs show run.json -o json | jq .status\n"
-		"\n"
-		"Exit status: 0 shown, 2 not a run record.\n",
-	.exec = exec_runs_show,
+    .path = "runs show",
+    .summary = "print a run record as a timeline",
+    .help = "Usage: mloncall runs show RECORD [-o json]\n"
+	    "\n"
+	    "Prints a run record (from `mloncall run --record FILE`) as a\n"
+	    "timeline: every lifecycle transition and step with its time,\n"
+	    "phase, result and duration; for a step that did not pass, its\n"
+	    "exit code, timeout or signal, the expect that failed and the\n"
+	    "last lines of its output. RECORD may be - for stdin.\n"
+	    "\n"
+	    "Examples:\n"
+	    "  mloncall run disk-full --record run.json; mloncall runs show "
+	    "run.json\n"
+	    "  mloncall runs show run.json -o json | jq .status\n"
+	    "\n"
+	    "Exit status: 0 shown, 2 not a run record.\n",
+    .exec = exec_runs_show,
 };

@@ -32,9 +32,8 @@ static const char **env_list(const json_t *env)
 	size_t i, n = 0;
 	json_t *e;
 
-	json_array_foreach(env, i, e)
-		if (strchr(json_string_value(e), '='))
-			v[n++] = json_string_value(e);
+	json_array_foreach(env, i, e) if (strchr(json_string_value(e), '='))
+	    v[n++] = json_string_value(e);
 	return v;
 }
 
@@ -54,11 +53,10 @@ static int to_facts(const struct proc_result *r, const char *cmd,
 	jset_int(*facts, "exit_code", r->exited ? r->exit_code : -1);
 	if (!r->exited || r->exit_code != 0) {
 		jset_str(*facts, "stderr", tail(buf_str(&r->err), 2048));
-		probe_reason(*facts, PV_FAILED, "exit",
-			     "command %s: exit %d%s%s", cmd,
-			     r->exited ? r->exit_code : -1,
-			     r->err.len ? ": " : "",
-			     tail(buf_str(&r->err), 200));
+		probe_reason(
+		    *facts, PV_FAILED, "exit", "command %s: exit %d%s%s", cmd,
+		    r->exited ? r->exit_code : -1, r->err.len ? ": " : "",
+		    tail(buf_str(&r->err), 200));
 	} else if (!data || !json_is_object(data)) {
 		json_decref(*facts);
 		*facts = NULL;
@@ -80,8 +78,7 @@ static int to_facts(const struct proc_result *r, const char *cmd,
 	return 0;
 }
 
-static int run(const struct probe_ctx *ctx, json_t **facts,
-	       struct ml_err *err)
+static int run(const struct probe_ctx *ctx, json_t **facts, struct ml_err *err)
 {
 	const char *cmd = jget_str(ctx->args, "cmd", NULL);
 	struct proc_opts o = {0};
@@ -119,28 +116,28 @@ static int run(const struct probe_ctx *ctx, json_t **facts,
 }
 
 static const struct probe_opt opts[] = {
-	{"cmd", PO_STRING, "shell command whose stdout is a JSON object", NULL,
-	 1, 1},
-	{"timeout", PO_DURATION, "kill the command (and its children) after",
-	 "30s", 0, 0},
-	{"env", PO_LIST, "extra environment, K=V (runbooks pass their params)",
-	 NULL, 0, 0},
-	{0}};
+    {"cmd", PO_STRING, "shell command whose stdout is a JSON object", NULL, 1,
+     1},
+    {"timeout", PO_DURATION, "kill the command (and its children) after", "30s",
+     0, 0},
+    {"env", PO_LIST, "extra environment, K=V (runbooks pass their params)",
+     NULL, 0, 0},
+    {0}};
 
 const struct probe_def probe_command = {
-	.name = "command",
-	.summary = "run a command; its JSON stdout is the facts",
-	.help = "The command's stdout must be a JSON object; its keys become the\n"
-		"facts, plus exit_code. A nonzero exit is a finding (verdict\n"
-		"failed, stderr kept); stdout that is not a JSON object is an\n"
-		"input error. In runbooks, params reach the command only as\n"
-		"environment variables (\"$deployment\"), never spliced into it.\n"
-		"\n"
-		"Examples:\n"
-		"  mloncall check command 'echo {\"queue_depth\": 12}'\n"
-		"  mloncall check command 'kubectl get deploy web -o json' "
-		"--timeout 10s\n",
-	.read_only = 0,
-	.opts = opts,
-	.run = run,
+    .name = "command",
+    .summary = "run a command; its JSON stdout is the facts",
+    .help = "The command's stdout must be a JSON object; its keys become the\n"
+	    "facts, plus exit_code. A nonzero exit is a finding (verdict\n"
+	    "failed, stderr kept); stdout that is not a JSON object is an\n"
+	    "input error. In runbooks, params reach the command only as\n"
+	    "environment variables (\"$deployment\"), never spliced into it.\n"
+	    "\n"
+	    "Examples:\n"
+	    "  mloncall check command \"echo '{\\\"queue_depth\\\": 12}'\"\n"
+	    "  mloncall check command 'kubectl get deploy web -o json' "
+	    "--timeout 10s\n",
+    .read_only = 0,
+    .opts = opts,
+    .run = run,
 };

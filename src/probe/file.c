@@ -29,7 +29,8 @@ static int parse(const char *text, size_t len, const char *name, json_t **out,
 		*out = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
 		if (!*out)
 			return ml_err_at(err, ML_EINPUT, name, je.line,
-					 je.column, "invalid JSON: %s", je.text);
+					 je.column, "invalid JSON: %s",
+					 je.text);
 		return 0;
 	} else {
 		struct ydoc doc = {0};
@@ -47,8 +48,7 @@ static int parse(const char *text, size_t len, const char *name, json_t **out,
 	}
 }
 
-static int run(const struct probe_ctx *ctx, json_t **facts,
-	       struct ml_err *err)
+static int run(const struct probe_ctx *ctx, json_t **facts, struct ml_err *err)
 {
 	const char *from = jget_str(ctx->args, "from", NULL);
 	struct buf b = BUF_INIT;
@@ -59,8 +59,8 @@ static int run(const struct probe_ctx *ctx, json_t **facts,
 	if (!from)
 		return ml_err_set(err, ML_EUSAGE, "probe file needs `from`");
 	rc = !strcmp(from, "-")
-		     ? buf_read_fd(&b, STDIN_FILENO, ML_MAX_CONFIG_BYTES)
-		     : buf_read_file(&b, from, ML_MAX_CONFIG_BYTES);
+		 ? buf_read_fd(&b, STDIN_FILENO, ML_MAX_CONFIG_BYTES)
+		 : buf_read_file(&b, from, ML_MAX_CONFIG_BYTES);
 	if (rc != 0) {
 		int e = errno;
 		buf_free(&b);
@@ -75,8 +75,9 @@ static int run(const struct probe_ctx *ctx, json_t **facts,
 		return rc;
 	if (!json_is_object(data)) {
 		json_decref(data);
-		return ml_err_at(err, ML_EINPUT, from, 1, 1,
-				 "expected a mapping of facts at the top level");
+		return ml_err_at(
+		    err, ML_EINPUT, from, 1, 1,
+		    "expected a mapping of facts at the top level");
 	}
 	*facts = probe_facts_new("file");
 	json_object_update(*facts, data);
@@ -89,25 +90,24 @@ static int run(const struct probe_ctx *ctx, json_t **facts,
 }
 
 static const struct probe_opt opts[] = {
-	{"from", PO_PATH, "JSON or YAML file to read (- for stdin)", NULL, 1,
-	 1},
-	{0}};
+    {"from", PO_PATH, "JSON or YAML file to read (- for stdin)", NULL, 1, 1},
+    {0}};
 
 const struct probe_def probe_file = {
-	.name = "file",
-	.summary = "a JSON or YAML file as facts",
-	.help = "The file's top-level mapping becomes the facts, key by key. A\n"
-		"`verdict` and `reasons` in the file are kept, so facts recorded\n"
-		"from another probe can be replayed.\n"
-		"\n"
-		"Examples:\n"
-		"  mloncall check file status.json\n"
-		"  kubectl get node n1 -o json | mloncall check file - -o json\n"
-		"  # in a runbook:\n"
-		"  - probe: file\n"
-		"    with: { from: /var/run/trainer/status.yaml }\n"
-		"    as: trainer\n",
-	.read_only = 1,
-	.opts = opts,
-	.run = run,
+    .name = "file",
+    .summary = "a JSON or YAML file as facts",
+    .help = "The file's top-level mapping becomes the facts, key by key. A\n"
+	    "`verdict` and `reasons` in the file are kept, so facts recorded\n"
+	    "from another probe can be replayed.\n"
+	    "\n"
+	    "Examples:\n"
+	    "  mloncall check file status.json\n"
+	    "  kubectl get node n1 -o json | mloncall check file - -o json\n"
+	    "  # in a runbook:\n"
+	    "  - probe: file\n"
+	    "    with: { from: /var/run/trainer/status.yaml }\n"
+	    "    as: trainer\n",
+    .read_only = 1,
+    .opts = opts,
+    .run = run,
 };

@@ -63,14 +63,13 @@ static void judge(const struct probe_ctx *ctx, json_t *f, long status,
 		json_object_set_new(f, "body_match", json_null());
 	}
 	if (want && status != want)
-		probe_reason(f, PV_FAILED, "status",
-			     "status %ld, expected %ld", status, want);
+		probe_reason(f, PV_FAILED, "status", "status %ld, expected %ld",
+			     status, want);
 	else if (!want && (status < 200 || status >= 400))
 		probe_reason(f, PV_FAILED, "status", "status %ld", status);
 }
 
-static int run(const struct probe_ctx *ctx, json_t **facts,
-	       struct ml_err *err)
+static int run(const struct probe_ctx *ctx, json_t **facts, struct ml_err *err)
 {
 	const char *url = jget_str(ctx->args, "url", NULL);
 	const char *method = jget_str(ctx->args, "method", "GET");
@@ -87,7 +86,8 @@ static int run(const struct probe_ctx *ctx, json_t **facts,
 	if (ctx->dry_run && !is_safe_method(method))
 		return ml_err_set(err, ML_EUSAGE,
 				  "probe http: %s is not read-only: not sent "
-				  "in a dry run", method);
+				  "in a dry run",
+				  method);
 	if (!(c = curl_easy_init()))
 		return ml_err_set(err, ML_EINTERNAL, "curl_easy_init failed");
 	curl_easy_setopt(c, CURLOPT_URL, url);
@@ -121,12 +121,12 @@ static int run(const struct probe_ctx *ctx, json_t **facts,
 	if (cc != CURLE_OK) {
 		jset_int(*facts, "status", 0);
 		json_object_set_new(*facts, "body_match", json_null());
-		jset_str(*facts, "error", cerr[0] ? cerr : curl_easy_strerror(cc));
-		probe_reason(*facts, PV_FAILED,
-			     cc == CURLE_OPERATION_TIMEDOUT ? "timeout"
-							    : "connect",
-			     "%s: %s", url,
-			     cerr[0] ? cerr : curl_easy_strerror(cc));
+		jset_str(*facts, "error",
+			 cerr[0] ? cerr : curl_easy_strerror(cc));
+		probe_reason(
+		    *facts, PV_FAILED,
+		    cc == CURLE_OPERATION_TIMEDOUT ? "timeout" : "connect",
+		    "%s: %s", url, cerr[0] ? cerr : curl_easy_strerror(cc));
 	} else {
 		judge(ctx, *facts, status, &bd);
 	}
@@ -135,28 +135,29 @@ static int run(const struct probe_ctx *ctx, json_t **facts,
 }
 
 static const struct probe_opt opts[] = {
-	{"url", PO_STRING, "http:// or https:// URL", NULL, 1, 1},
-	{"method", PO_STRING, "request method (GET, HEAD: read-only)", "GET", 0,
-	 0},
-	{"timeout", PO_DURATION, "give up after", "10s", 0, 0},
-	{"expect_status", PO_INT, "status that counts as healthy "
-				  "(default: any 2xx or 3xx)", NULL, 0, 0},
-	{"body_contains", PO_STRING, "text the body must contain", NULL, 0, 0},
-	{0}};
+    {"url", PO_STRING, "http:// or https:// URL", NULL, 1, 1},
+    {"method", PO_STRING, "request method (GET, HEAD: read-only)", "GET", 0, 0},
+    {"timeout", PO_DURATION, "give up after", "10s", 0, 0},
+    {"expect_status", PO_INT,
+     "status that counts as healthy "
+     "(default: any 2xx or 3xx)",
+     NULL, 0, 0},
+    {"body_contains", PO_STRING, "text the body must contain", NULL, 0, 0},
+    {0}};
 
 const struct probe_def probe_http = {
-	.name = "http",
-	.summary = "HTTP status, latency and body match of a URL",
-	.help = "Facts: url, method, status (0 when nothing answered),\n"
-		"latency_ms, body_bytes, body_match (null without\n"
-		"body_contains), error. A service that does not answer is a\n"
-		"finding (verdict failed), so verify steps can retry it.\n"
-		"\n"
-		"Examples:\n"
-		"  mloncall check http http://localhost:8080/healthz\n"
-		"  mloncall check http http://svc/v1/models --body_contains "
-		"ready --expect_status 200\n",
-	.read_only = 1,
-	.opts = opts,
-	.run = run,
+    .name = "http",
+    .summary = "HTTP status, latency and body match of a URL",
+    .help = "Facts: url, method, status (0 when nothing answered),\n"
+	    "latency_ms, body_bytes, body_match (null without\n"
+	    "body_contains), error. A service that does not answer is a\n"
+	    "finding (verdict failed), so verify steps can retry it.\n"
+	    "\n"
+	    "Examples:\n"
+	    "  mloncall check http http://localhost:8080/healthz\n"
+	    "  mloncall check http http://svc/v1/models --body_contains "
+	    "ready --expect_status 200\n",
+    .read_only = 1,
+    .opts = opts,
+    .run = run,
 };

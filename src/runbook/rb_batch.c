@@ -64,8 +64,8 @@ static json_t *batch_items(struct rb_lane *ln, const struct rb_step *st,
 	if (!json_is_array(v)) {
 		json_decref(v);
 		return ml_err_at(err, ML_EINPUT, run->rb->file, st->line,
-				 st->col,
-				 "batch items `%s` is not a list", st->items),
+				 st->col, "batch items `%s` is not a list",
+				 st->items),
 		       NULL;
 	}
 	a = json_array();
@@ -83,7 +83,8 @@ static json_t *batch_items(struct rb_lane *ln, const struct rb_step *st,
 			json_decref(a);
 			return ml_err_at(err, ML_EINPUT, run->rb->file,
 					 st->line, st->col,
-					 "batch item %zu is not a string", i + 1),
+					 "batch item %zu is not a string",
+					 i + 1),
 			       NULL;
 		}
 	}
@@ -157,8 +158,8 @@ static enum rb_step_res run_wave(struct rb_lane *ln, const struct rb_step *st,
 		job_init(&jobs[i], ln, st,
 			 json_string_value(json_array_get(items, from + i)));
 		if (threads)
-			started[i] = !pthread_create(&th[i], NULL, item_run,
-						     &jobs[i]);
+			started[i] =
+			    !pthread_create(&th[i], NULL, item_run, &jobs[i]);
 		if (!started[i]) {
 			item_run(&jobs[i]);
 			if (!threads && jobs[i].res != RB_SR_OK) {
@@ -177,8 +178,9 @@ static enum rb_step_res run_wave(struct rb_lane *ln, const struct rb_step *st,
 	}
 	for (size_t i = done; i < n; i++) { /* never started */
 		json_t *r = json_object();
-		rb_jset_masked(r, ln->run->secrets, "item",
-			       json_string_value(json_array_get(items, from + i)));
+		rb_jset_masked(
+		    r, ln->run->secrets, "item",
+		    json_string_value(json_array_get(items, from + i)));
 		jset_str(r, "result", "skipped");
 		json_array_append_new(runs, r);
 	}
@@ -207,10 +209,12 @@ enum rb_step_res rb_batch_run(struct rb_lane *ln, const struct rb_step *st,
 	par = st->parallel > 0 ? (size_t)st->parallel : 1;
 	if (n > 1 && par >= n) {
 		par = n - 1;
-		jset_str(rec, "note", "parallel lowered so that not every item "
-				      "changes at once");
+		jset_str(rec, "note",
+			 "parallel lowered so that not every item "
+			 "changes at once");
 	}
-	json_object_set_new(rec, "items", rb_mask_json(ln->run->secrets, items));
+	json_object_set_new(rec, "items",
+			    rb_mask_json(ln->run->secrets, items));
 	jset_int(rec, "parallel", (long long)par);
 	runs = json_array();
 	json_object_set_new(rec, "runs", runs);

@@ -14,19 +14,19 @@
 
 const char *rb_run_status_name(enum rb_run_status s)
 {
-	static const char *const n[] = {
-		"succeeded", "failed_prechecks", "no_diagnosis",
-		"rolled_back", "rollback_failed", "aborted",
-		"diagnosed", "planned"};
+	static const char *const n[] = {"succeeded",	   "failed_prechecks",
+					"no_diagnosis",	   "rolled_back",
+					"rollback_failed", "aborted",
+					"diagnosed",	   "planned"};
 	return s < RB_RUN_STATUS_LAST ? n[s] : "unknown";
 }
 
 int rb_run_exit_code(enum rb_run_status s)
 {
 	return s == RB_RUN_SUCCEEDED || s == RB_RUN_DIAGNOSED ||
-			       s == RB_RUN_PLANNED
-		       ? ML_EXIT_OK
-		       : ML_EXIT_FINDING;
+		       s == RB_RUN_PLANNED
+		   ? ML_EXIT_OK
+		   : ML_EXIT_FINDING;
 }
 
 /* Evaluates one case into entry; returns 1 when it holds. */
@@ -149,9 +149,10 @@ static enum rb_run_status rollback(struct rb_lane *ln, const char *why,
 	enum rb_step_res r;
 
 	if (!rb->rollback.n) {
-		rb_transition(run, "rollback", "%s; the runbook has no rollback "
-			      "steps%s%s", why,
-			      rb->rollback_reason ? ": " : "",
+		rb_transition(run, "rollback",
+			      "%s; the runbook has no rollback "
+			      "steps%s%s",
+			      why, rb->rollback_reason ? ": " : "",
 			      rb->rollback_reason ? rb->rollback_reason : "");
 	} else {
 		rb_transition(run, "rollback", "%s", why);
@@ -185,9 +186,8 @@ static enum rb_run_status rollback(struct rb_lane *ln, const char *why,
 }
 
 /* The change phase: attempts of change steps + verify, with rollback. */
-static enum rb_run_status change(struct rb_lane *ln,
-				 const struct rb_steps *steps,
-				 const char *phase)
+static enum rb_run_status
+change(struct rb_lane *ln, const struct rb_steps *steps, const char *phase)
 {
 	struct rb_run *run = ln->run;
 	int max = run->rb->max_attempts > 0 ? run->rb->max_attempts : 1;
@@ -270,21 +270,22 @@ static enum rb_run_status lifecycle(struct rb_lane *ln, json_t *diag)
 	}
 	if (rb->n_cases) {
 		if ((k = pick_case(ln, diag)) < 0) {
-			rb_transition(run, run->opts->dry_run ? "planned"
-							       : "no_diagnosis",
+			rb_transition(run,
+				      run->opts->dry_run ? "planned"
+							 : "no_diagnosis",
 				      "no case matched the facts");
 			if (run->opts->dry_run)
 				return plan_rest(ln, NULL, NULL);
 			return RB_RUN_NO_DIAGNOSIS;
 		}
 		rb_transition(run, "cause-found", "case %d matched: cause %s",
-			      k + 1, rb->cases[k].cause ? rb->cases[k].cause
-							: "?");
+			      k + 1,
+			      rb->cases[k].cause ? rb->cases[k].cause : "?");
 		steps = NULL;
 		phase = "remedy";
 		if (rb->cases[k].remedy) {
 			const struct rb_remedy *m =
-				rb_remedy_find(rb, rb->cases[k].remedy);
+			    rb_remedy_find(rb, rb->cases[k].remedy);
 			if (!m) {
 				rb_transition(run, "aborted",
 					      "remedy `%s` does not exist",

@@ -24,9 +24,9 @@ struct rb_run {
 	const struct rb_runbook *rb;
 	const struct rb_exec_opts *opts;
 	const struct rb_exec_ops *ops;
-	json_t *params;	 /* resolved: name -> string (real values) */
-	char **secrets;	 /* values to mask, NULL-terminated */
-	json_t *record;	 /* the run record being built */
+	json_t *params; /* resolved: name -> string (real values) */
+	char **secrets; /* values to mask, NULL-terminated */
+	json_t *record; /* the run record being built */
 	json_t *transitions;
 	int attempt;	 /* 1-based, 0 before the change phase */
 	int changed;	 /* a step that may change something has run */
@@ -38,12 +38,12 @@ struct rb_run {
  * items can run in threads). */
 struct rb_lane {
 	struct rb_run *run;
-	const char *phase; /* "prechecks", "diagnose", "remedy", ... */
-	const char *item;  /* batch item or NULL */
-	char **env;	   /* "K=V", NULL-terminated (owned) */
-	json_t *facts;	   /* name -> facts object (owned reference) */
+	const char *phase;	  /* "prechecks", "diagnose", "remedy", ... */
+	const char *item;	  /* batch item or NULL */
+	char **env;		  /* "K=V", NULL-terminated (owned) */
+	json_t *facts;		  /* name -> facts object (owned reference) */
 	struct rb_expr_env *expr; /* lazily created */
-	json_t *steps;	   /* record array steps are appended to (borrowed) */
+	json_t *steps; /* record array steps are appended to (borrowed) */
 };
 
 /* rb_params.c */
@@ -74,7 +74,7 @@ void rb_jset_masked(json_t *o, char *const *secrets, const char *k,
 		    const char *s);
 /* Appends {"at", "to", "why"} to the run's transitions and narrates. */
 void rb_transition(struct rb_run *run, const char *to, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* Formats ms as RFC 3339 into the object's key k. */
 void rb_jset_time(json_t *o, const char *k, int64_t ms);
 /* New step record with phase, kind, name, line, item, attempt, start. */
@@ -85,7 +85,7 @@ json_t *rb_step_record(struct rb_lane *ln, const struct rb_step *st,
 int rb_record_write(const json_t *rec, const char *path, struct ml_err *err);
 /* Narrates a line to opts->progress (masked), when set. */
 void rb_say(struct rb_run *run, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* rb_exec_steps.c */
 /* Runs steps in order, appending their records to ln->steps; stops at

@@ -34,8 +34,8 @@ static int real_run_cmd(void *ctx, const char *shell, const char *const *env,
 	o.env_add = env;
 	o.timeout_ms = timeout_ms > 0 ? timeout_ms : ML_STEP_TIMEOUT_MS;
 	o.cap = ctx && ((struct rb_exec_real_ctx *)ctx)->output_cap
-			? ((struct rb_exec_real_ctx *)ctx)->output_cap
-			: ML_OUTPUT_CAP;
+		    ? ((struct rb_exec_real_ctx *)ctx)->output_cap
+		    : ML_OUTPUT_CAP;
 	if (ctx && ((struct rb_exec_real_ctx *)ctx)->grace_ms)
 		o.grace_ms = ((struct rb_exec_real_ctx *)ctx)->grace_ms;
 	o.merge_stderr = 1;
@@ -124,14 +124,14 @@ static int real_notify(void *ctx, const char *channel, const char *message,
 }
 
 static const struct rb_exec_ops real_ops = {
-	.ctx = NULL,
-	.run_cmd = real_run_cmd,
-	.run_probe = real_run_probe,
-	.confirm = real_confirm,
-	.sleep_ms = real_sleep_ms,
-	.now_ms = real_now_ms,
-	.notify = real_notify,
-	.thread_safe = 1,
+    .ctx = NULL,
+    .run_cmd = real_run_cmd,
+    .run_probe = real_run_probe,
+    .confirm = real_confirm,
+    .sleep_ms = real_sleep_ms,
+    .now_ms = real_now_ms,
+    .notify = real_notify,
+    .thread_safe = 1,
 };
 
 const struct rb_exec_ops *rb_exec_real_ops(void)

@@ -64,15 +64,24 @@ void rb_lane_set_fact(struct rb_lane *ln, const char *name, json_t *facts)
 static const char *sig_name(int sig)
 {
 	switch (sig) {
-	case SIGTERM: return "SIGTERM";
-	case SIGKILL: return "SIGKILL";
-	case SIGINT: return "SIGINT";
-	case SIGSEGV: return "SIGSEGV";
-	case SIGABRT: return "SIGABRT";
-	case SIGPIPE: return "SIGPIPE";
-	case SIGHUP: return "SIGHUP";
-	case SIGBUS: return "SIGBUS";
-	default: return "signal";
+	case SIGTERM:
+		return "SIGTERM";
+	case SIGKILL:
+		return "SIGKILL";
+	case SIGINT:
+		return "SIGINT";
+	case SIGSEGV:
+		return "SIGSEGV";
+	case SIGABRT:
+		return "SIGABRT";
+	case SIGPIPE:
+		return "SIGPIPE";
+	case SIGHUP:
+		return "SIGHUP";
+	case SIGBUS:
+		return "SIGBUS";
+	default:
+		return "signal";
 	}
 }
 
@@ -138,8 +147,8 @@ static enum rb_step_res run_once(struct rb_lane *ln, const struct rb_step *st,
 	struct rb_run *run = ln->run;
 	struct rb_cmd_result r;
 	struct ml_err err;
-	int64_t timeout = st->timeout_ms > 0 ? st->timeout_ms
-					     : ML_STEP_TIMEOUT_MS;
+	int64_t timeout =
+	    st->timeout_ms > 0 ? st->timeout_ms : ML_STEP_TIMEOUT_MS;
 	int pass;
 
 	memset(&r, 0, sizeof(r));
@@ -156,13 +165,13 @@ static enum rb_step_res run_once(struct rb_lane *ln, const struct rb_step *st,
 	record_cmd(ln, rec, &r);
 	if (r.interrupted)
 		run->interrupted = 1;
-	pass = !r.timed_out && !r.signaled && !r.interrupted &&
-	       r.exit_code == 0;
+	pass =
+	    !r.timed_out && !r.signaled && !r.interrupted && r.exit_code == 0;
 	if (st->expect && !r.interrupted) {
-		json_t *f = json_pack("{s:i, s:s, s:b}", "exit_code",
-				      r.timed_out || r.signaled ? -1
-								: r.exit_code,
-				      "output", "", "timed_out", r.timed_out);
+		json_t *f =
+		    json_pack("{s:i, s:s, s:b}", "exit_code",
+			      r.timed_out || r.signaled ? -1 : r.exit_code,
+			      "output", "", "timed_out", r.timed_out);
 		json_t *o = json_string(r.output ? r.output : "");
 		if (o)
 			json_object_set_new(f, "output", o);
@@ -178,9 +187,8 @@ static enum rb_step_res run_once(struct rb_lane *ln, const struct rb_step *st,
 }
 
 /* One try of a probe step with already expanded args. */
-static enum rb_step_res probe_once(struct rb_lane *ln,
-				   const struct rb_step *st, const json_t *args,
-				   json_t *rec)
+static enum rb_step_res probe_once(struct rb_lane *ln, const struct rb_step *st,
+				   const json_t *args, json_t *rec)
 {
 	struct rb_run *run = ln->run;
 	json_t *facts = NULL;
@@ -198,7 +206,8 @@ static enum rb_step_res probe_once(struct rb_lane *ln,
 	}
 	if (!json_is_object(facts)) {
 		json_decref(facts);
-		rb_jset_masked(rec, run->secrets, "error", "probe gave no facts");
+		rb_jset_masked(rec, run->secrets, "error",
+			       "probe gave no facts");
 		return RB_SR_FAIL;
 	}
 	json_object_del(rec, "error");
@@ -211,11 +220,10 @@ static enum rb_step_res probe_once(struct rb_lane *ln,
 		return eval_expect(ln, st, rec);
 	if (!strcmp(ln->phase, "diagnose"))
 		return RB_SR_OK;
-	return probe_verdict_of(json_object_get(ln->facts,
-						st->as ? st->as : st->probe)) ==
-			       PV_FAILED
-		       ? RB_SR_FAIL
-		       : RB_SR_OK;
+	return probe_verdict_of(json_object_get(
+		   ln->facts, st->as ? st->as : st->probe)) == PV_FAILED
+		   ? RB_SR_FAIL
+		   : RB_SR_OK;
 }
 
 /* Probes that take an `env` list (command) get the lane's environment,
@@ -245,8 +253,8 @@ static enum rb_step_res with_retries(struct rb_lane *ln,
 	struct rb_run *run = ln->run;
 	const struct rb_exec_ops *ops = run->ops;
 	int64_t t0 = ops->now_ms(ops->ctx);
-	int64_t every = st->interval_ms > 0 ? st->interval_ms
-					    : RB_DEFAULT_INTERVAL_MS;
+	int64_t every =
+	    st->interval_ms > 0 ? st->interval_ms : RB_DEFAULT_INTERVAL_MS;
 	json_t *args = NULL;
 	enum rb_step_res res;
 	int tries = 0;
@@ -261,7 +269,8 @@ static enum rb_step_res with_retries(struct rb_lane *ln,
 			rb_jset_masked(rec, run->secrets, "error", msg);
 			return RB_SR_ERROR;
 		}
-		json_object_set_new(rec, "with", rb_mask_json(run->secrets, args));
+		json_object_set_new(rec, "with",
+				    rb_mask_json(run->secrets, args));
 		add_env_arg(ln, st, args);
 	}
 	for (;;) {
@@ -347,7 +356,8 @@ static void describe(const struct rb_step *st, struct buf *b)
 	if (st->name)
 		buf_puts(b, st->name);
 	else if (st->kind == RB_STEP_RUN)
-		buf_printf(b, "$ %.*s", (int)strcspn(st->run ? st->run : "", "\n"),
+		buf_printf(b, "$ %.*s",
+			   (int)strcspn(st->run ? st->run : "", "\n"),
 			   st->run ? st->run : "");
 	else if (st->kind == RB_STEP_PROBE)
 		buf_printf(b, "probe %s", st->probe ? st->probe : "?");
@@ -405,7 +415,8 @@ static void fail_reason(const json_t *rec, struct buf *b)
 	else if (json_is_integer(ec) && json_integer_value(ec))
 		buf_printf(b, ": exit %lld", (long long)json_integer_value(ec));
 	if (json_is_false(json_object_get(rec, "expect_result")))
-		buf_printf(b, ": expect %s is false", jget_str(rec, "expect", ""));
+		buf_printf(b, ": expect %s is false",
+			   jget_str(rec, "expect", ""));
 	if (jget_str(rec, "error", NULL))
 		buf_printf(b, ": %s", jget_str(rec, "error", ""));
 	n = strlen(out);
@@ -414,13 +425,12 @@ static void fail_reason(const json_t *rec, struct buf *b)
 	for (e = out + n; e > out && e[-1] != '\n'; e--)
 		;
 	if (n && !jget_str(rec, "error", NULL))
-		buf_printf(b, ": %.*s", (int)(out + n - e > 200 ? 200 : out + n - e),
-			   e);
+		buf_printf(b, ": %.*s",
+			   (int)(out + n - e > 200 ? 200 : out + n - e), e);
 }
 
 /* Records what a dry run would do with a step it does not run. */
-static void plan_step(struct rb_lane *ln, const struct rb_step *st,
-		      json_t *rec)
+static void plan_step(struct rb_lane *ln, const struct rb_step *st, json_t *rec)
 {
 	struct rb_run *run = ln->run;
 
@@ -459,9 +469,8 @@ enum rb_step_res rb_step_run(struct rb_lane *ln, const struct rb_step *st)
 
 	describe(st, &what);
 	planned = run->opts->dry_run && st->kind != RB_STEP_BATCH &&
-		  (!rb_step_read_only(st) ||
-		   (strcmp(ln->phase, "prechecks") &&
-		    strcmp(ln->phase, "diagnose")));
+		  (!rb_step_read_only(st) || (strcmp(ln->phase, "prechecks") &&
+					      strcmp(ln->phase, "diagnose")));
 	json_array_append_new(ln->steps, rec); /* rec stays valid: borrowed */
 	if (rb_check_interrupt(run)) {
 		jset_str(rec, "result", "interrupted");
@@ -489,9 +498,9 @@ enum rb_step_res rb_step_run(struct rb_lane *ln, const struct rb_step *st)
 	jset_int(rec, "duration_ms", t1 - t0);
 	jset_str(rec, "result",
 		 run->opts->dry_run && res == RB_SR_OK &&
-				 st->kind == RB_STEP_BATCH
-			 ? "planned"
-			 : res_name(res));
+			 st->kind == RB_STEP_BATCH
+		     ? "planned"
+		     : res_name(res));
 	{
 		char d[32];
 		struct buf why = BUF_INIT;

@@ -84,7 +84,7 @@ json_t *rb_expr_seen(struct rb_expr_env *env, const char *expr,
 		while (ident_char(*s))
 			s++;
 		hl = (size_t)(s - a) < sizeof(head) ? (size_t)(s - a)
-						     : sizeof(head) - 1;
+						    : sizeof(head) - 1;
 		memcpy(head, a, hl);
 		head[hl] = 0;
 		buf_add(&path, a, (size_t)(s - a));

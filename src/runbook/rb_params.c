@@ -31,13 +31,13 @@ static char *value_text(const json_t *v)
 static const char *type_name(enum rb_param_type t)
 {
 	static const char *const n[] = {"a string", "an integer", "a number",
-					"true or false", "a duration (30s, 2m)"};
+					"true or false",
+					"a duration (30s, 2m)"};
 	return t <= RB_PT_DURATION ? n[t] : "a value";
 }
 
 /* Checks (and normalizes booleans in) *val for p. Returns 0 or sets err. */
-static int check_value(const struct rb_param *p, char **val,
-		       struct ml_err *err)
+static int check_value(const struct rb_param *p, char **val, struct ml_err *err)
 {
 	int64_t i;
 	double d;
@@ -72,15 +72,16 @@ static int check_value(const struct rb_param *p, char **val,
 		break;
 	}
 	if (!ok)
-		return ml_err_set(err, ML_EUSAGE, "param `%s` must be %s%s%s",
-				  p->name, type_name(p->type),
-				  p->secret ? "" : ", got: ",
-				  p->secret ? "" : *val);
+		return ml_err_set(
+		    err, ML_EUSAGE, "param `%s` must be %s%s%s", p->name,
+		    type_name(p->type),
+		    p->secret ? "" : ", got: ", p->secret ? "" : *val);
 	if (p->has_re && regexec(&p->re, *val, 0, NULL, 0) != 0)
-		return ml_err_set(err, ML_EUSAGE,
-				  "param `%s` does not match the pattern %s%s%s",
-				  p->name, p->pattern ? p->pattern : "?",
-				  p->secret ? "" : ": ", p->secret ? "" : *val);
+		return ml_err_set(
+		    err, ML_EUSAGE,
+		    "param `%s` does not match the pattern %s%s%s", p->name,
+		    p->pattern ? p->pattern : "?", p->secret ? "" : ": ",
+		    p->secret ? "" : *val);
 	if (p->n_choices) {
 		struct buf b = BUF_INIT;
 		for (size_t k = 0; k < p->n_choices; k++)
@@ -111,11 +112,10 @@ static int check_unknown(const struct rb_runbook *rb, const json_t *given,
 		if (rb_param_find(rb, key))
 			continue;
 		near = str_nearest(key, names);
-		rc = ml_err_set(err, ML_EUSAGE,
-				"runbook %s has no param `%s`%s%s%s",
-				rb->id ? rb->id : "?", key,
-				near ? "; did you mean `" : "",
-				near ? near : "", near ? "`?" : "");
+		rc = ml_err_set(
+		    err, ML_EUSAGE, "runbook %s has no param `%s`%s%s%s",
+		    rb->id ? rb->id : "?", key, near ? "; did you mean `" : "",
+		    near ? near : "", near ? "`?" : "");
 		break;
 	}
 	free(names);
@@ -136,9 +136,10 @@ int rb_params_resolve(const struct rb_runbook *rb, const json_t *given,
 	res = json_object();
 	for (size_t i = 0; i < rb->n_params; i++) {
 		const struct rb_param *p = &rb->params[i];
-		const json_t *v = given ? json_object_get(given, p->name) : NULL;
-		char *val = v && !json_is_null(v) ? value_text(v)
-						  : xstrdup(p->dflt);
+		const json_t *v =
+		    given ? json_object_get(given, p->name) : NULL;
+		char *val =
+		    v && !json_is_null(v) ? value_text(v) : xstrdup(p->dflt);
 
 		if (v && !json_is_null(v) && !val) {
 			json_decref(res);
@@ -202,8 +203,8 @@ char **rb_env_build(const struct rb_runbook *rb, const json_t *params,
 		buf_puts(&up, "ML_PARAM_");
 		for (const char *c = key; *c; c++)
 			buf_putc(&up, isalnum((unsigned char)*c)
-					      ? (char)toupper((unsigned char)*c)
-					      : '_');
+					  ? (char)toupper((unsigned char)*c)
+					  : '_');
 		if (is_identifier(key))
 			env_add(&env, &n, key, json_string_value(v));
 		env_add(&env, &n, buf_str(&up), json_string_value(v));
@@ -230,7 +231,7 @@ char **rb_secrets_collect(const struct rb_runbook *rb, const json_t *params)
 
 	for (size_t i = 0; i < rb->n_params; i++) {
 		const char *v = json_string_value(
-			json_object_get(params, rb->params[i].name));
+		    json_object_get(params, rb->params[i].name));
 		if (rb->params[i].secret && v && *v)
 			s[n++] = xstrdup(v);
 	}
@@ -262,8 +263,9 @@ static int expand_str(const char *s, const json_t *params, const char *item,
 		name = xmalloc((size_t)(z - a) + 1);
 		memcpy(name, a, (size_t)(z - a));
 		name[z - a] = 0;
-		val = !strcmp(name, "ITEM") ? item
-		      : json_string_value(json_object_get(params, name));
+		val = !strcmp(name, "ITEM")
+			  ? item
+			  : json_string_value(json_object_get(params, name));
 		if (!val) {
 			int known = rb_param_find(rb, name) != NULL;
 			ml_err_at(err, ML_EINPUT, rb->file, st->line, st->col,
@@ -292,12 +294,13 @@ static int expand(const json_t *v, const char *key, const json_t *params,
 
 	if (json_is_string(v)) {
 		struct buf b = BUF_INIT;
-		if (key && !strcmp(key, "cmd") && strstr(json_string_value(v), "{{"))
-			return ml_err_at(err, ML_EINPUT, rb->file, st->line,
-					 st->col,
-					 "`cmd` is shell text: {{...}} would "
-					 "splice a value into it; use \"$name\" "
-					 "(params are environment variables)");
+		if (key && !strcmp(key, "cmd") &&
+		    strstr(json_string_value(v), "{{"))
+			return ml_err_at(
+			    err, ML_EINPUT, rb->file, st->line, st->col,
+			    "`cmd` is shell text: {{...}} would "
+			    "splice a value into it; use \"$name\" "
+			    "(params are environment variables)");
 		rc = expand_str(json_string_value(v), params, item, rb, st, &b,
 				err);
 		*out = rc ? NULL : json_string(buf_str(&b));
@@ -321,7 +324,8 @@ static int expand(const json_t *v, const char *key, const json_t *params,
 		json_array_foreach(v, i, e)
 		{
 			json_t *x;
-			if ((rc = expand(e, key, params, item, rb, st, &x, err)))
+			if ((rc =
+				 expand(e, key, params, item, rb, st, &x, err)))
 				break;
 			json_array_append_new(*out, x);
 		}

@@ -82,7 +82,7 @@ json_t *rb_mask_json(char *const *secrets, const json_t *j)
 	case JSON_ARRAY:
 		out = json_array();
 		json_array_foreach(j, i, v)
-			json_array_append_new(out, rb_mask_json(secrets, v));
+		    json_array_append_new(out, rb_mask_json(secrets, v));
 		return out;
 	default:
 		return json_incref((json_t *)j);
@@ -166,8 +166,7 @@ json_t *rb_step_record(struct rb_lane *ln, const struct rb_step *st,
 	return r;
 }
 
-int rb_record_write(const json_t *rec, const char *path,
-			struct ml_err *err)
+int rb_record_write(const json_t *rec, const char *path, struct ml_err *err)
 {
 	char *text = json_dumps(rec, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	struct buf b = BUF_INIT;

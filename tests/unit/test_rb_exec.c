@@ -24,8 +24,7 @@
 
 /* ---- building runbooks in C ---- */
 
-static struct rb_step RUN(const char *cmd)
-{
+static struct rb_step RUN(const char *cmd) {
 	struct rb_step s = {0};
 	s.kind = RB_STEP_RUN;
 	s.run = (char *)cmd;
@@ -33,8 +32,8 @@ static struct rb_step RUN(const char *cmd)
 	return s;
 }
 
-static struct rb_step PROBE(const char *name, json_t *with, const char *expect)
-{
+static struct rb_step
+PROBE(const char *name, json_t *with, const char *expect) {
 	struct rb_step s = {0};
 	s.kind = RB_STEP_PROBE;
 	s.probe = (char *)name;
@@ -44,10 +43,10 @@ static struct rb_step PROBE(const char *name, json_t *with, const char *expect)
 	return s;
 }
 
-#define STEPS(...)                                                          \
-	((struct rb_steps){(struct rb_step[]){__VA_ARGS__},                 \
-			   sizeof((struct rb_step[]){__VA_ARGS__}) /         \
-				   sizeof(struct rb_step)})
+#define STEPS(...)                                                             \
+	((struct rb_steps){(struct rb_step[]){__VA_ARGS__},                    \
+			   sizeof((struct rb_step[]){__VA_ARGS__}) /           \
+			       sizeof(struct rb_step)})
 
 static struct rb_param dir_param[] = {{.name = "dir", .required = 1}};
 
@@ -101,9 +100,8 @@ static char *slurp(const char *name)
 }
 
 static volatile sig_atomic_t flag;
-static struct rb_exec_real_ctx real_ctx = {.cancel = &flag,
-					   .grace_ms = 200,
-					   .no_tty = 1};
+static struct rb_exec_real_ctx real_ctx = {
+    .cancel = &flag, .grace_ms = 200, .no_tty = 1};
 
 /* Runs rb with the real ops and the given params (pairs, NULL-ended). */
 static enum rb_run_status exec_real(const struct rb_runbook *rb,
@@ -168,10 +166,10 @@ static void test_failed_prechecks(void **state)
 	assert_int_equal(exec_real(&rb, &o, &rec, NULL),
 			 RB_RUN_FAILED_PRECHECKS);
 	assert_false(exists("changed"));
-	assert_int_equal(jget_int(json_array_get(json_object_get(rec, "steps"),
-						 0),
-				  "exit_code", -1),
-			 3);
+	assert_int_equal(
+	    jget_int(json_array_get(json_object_get(rec, "steps"), 0),
+		     "exit_code", -1),
+	    3);
 	assert_int_equal(rb_run_exit_code(RB_RUN_FAILED_PRECHECKS), 1);
 	json_decref(rec);
 }
@@ -187,11 +185,14 @@ static void write_file(const char *name, const char *text)
 	fclose(f);
 }
 
-static struct rb_case two_cases[] = {
-	{.when = "disk.used_pct > 95", .cause = "full", .remedy = "clean",
-	 .line = 10},
-	{.when = "disk.inodes_pct > 90", .cause = "inodes", .remedy = "clean",
-	 .line = 12}};
+static struct rb_case two_cases[] = {{.when = "disk.used_pct > 95",
+				      .cause = "full",
+				      .remedy = "clean",
+				      .line = 10},
+				     {.when = "disk.inodes_pct > 90",
+				      .cause = "inodes",
+				      .remedy = "clean",
+				      .line = 12}};
 
 static struct rb_remedy clean_remedy[1];
 
@@ -226,10 +227,10 @@ static void test_no_diagnosis(void **state)
 	assert_false(jget_bool(d, "matched", 1));
 	assert_int_equal(json_array_size(json_object_get(d, "cases")), 2);
 	/* the facts are in the record for the human to read */
-	assert_int_equal(jget_int(json_object_get(json_object_get(rec, "facts"),
-						  "disk"),
-				  "used_pct", 0),
-			 50);
+	assert_int_equal(
+	    jget_int(json_object_get(json_object_get(rec, "facts"), "disk"),
+		     "used_pct", 0),
+	    50);
 	json_decref(rec);
 	json_decref(rb.diagnose.v[0].with);
 }
@@ -250,8 +251,8 @@ static void test_diagnosis_second_case_with_why(void **state)
 	seen = json_object_get(d, "seen");
 	assert_int_equal(jget_int(seen, "disk.inodes_pct", 0), 97);
 	/* the first case was evaluated false, with what it saw */
-	seen = json_object_get(
-		json_array_get(json_object_get(d, "cases"), 0), "seen");
+	seen = json_object_get(json_array_get(json_object_get(d, "cases"), 0),
+			       "seen");
 	assert_int_equal(jget_int(seen, "disk.used_pct", 0), 50);
 	json_decref(rec);
 	json_decref(rb.diagnose.v[0].with);
@@ -346,10 +347,10 @@ static void test_dry_run_changes_nothing(void **state)
 	struct rb_runbook rb = diag_runbook();
 	struct rb_exec_opts o = {0};
 	struct rb_step ro = RUN("echo looked > \"$dir/looked\"");
-	struct rb_step cmdp = PROBE("command",
-				    json_pack("{s:s}", "cmd",
-					      "touch \"$dir/probe-ran\"; echo {}"),
-				    NULL);
+	struct rb_step cmdp = PROBE(
+	    "command",
+	    json_pack("{s:s}", "cmd", "touch \"$dir/probe-ran\"; echo {}"),
+	    NULL);
 	struct rb_step wait = {.kind = RB_STEP_WAIT, .wait_ms = 60000};
 	json_t *rec;
 	int64_t t0 = time_mono_ms();
@@ -368,9 +369,8 @@ static void test_dry_run_changes_nothing(void **state)
 	assert_false(exists("verified"));
 	assert_false(exists("rolled"));
 	assert_true(time_mono_ms() - t0 < 5000); /* the wait was not waited */
-	assert_string_equal(jget_str(json_object_get(rec, "diagnosis"), "cause",
-				     ""),
-			    "full");
+	assert_string_equal(
+	    jget_str(json_object_get(rec, "diagnosis"), "cause", ""), "full");
 	/* every step is in the plan */
 	assert_int_equal(json_array_size(json_object_get(rec, "steps")), 7);
 	assert_int_equal(rb_run_exit_code(RB_RUN_PLANNED), 0);
@@ -435,33 +435,36 @@ static void test_signal_recorded(void **state)
 
 static void test_injection(void **state)
 {
-	static const char *const evil[] = {
-		"$(touch pwned1)", "`touch pwned2`", "x; touch pwned3",
-		"a\ntouch pwned4", "\"; touch pwned5; echo \"",
-		"' ; touch pwned6 ; '", "$((1+1)) && touch pwned7", "${IFS}",
-		NULL};
+	static const char *const evil[] = {"$(touch pwned1)",
+					   "`touch pwned2`",
+					   "x; touch pwned3",
+					   "a\ntouch pwned4",
+					   "\"; touch pwned5; echo \"",
+					   "' ; touch pwned6 ; '",
+					   "$((1+1)) && touch pwned7",
+					   "${IFS}",
+					   NULL};
 	static struct rb_param ps[] = {{.name = "dir", .required = 1},
 				       {.name = "deployment", .required = 1}};
 	(void)state;
 	for (const char *const *e = evil; *e; e++) {
 		struct rb_runbook rb = base();
 		struct rb_exec_opts o = {0};
-		struct rb_step p = PROBE("file",
-					 json_pack("{s:s}", "from",
-						   "{{dir}}/{{deployment}}"),
-					 NULL);
+		struct rb_step p = PROBE(
+		    "file",
+		    json_pack("{s:s}", "from", "{{dir}}/{{deployment}}"), NULL);
 		json_t *rec;
 		char *got;
 		rb.params = ps;
 		rb.n_params = 2;
 		rb.diagnose = STEPS(p);
-		rb.procedure = STEPS(
-			RUN("printf '%s' \"$deployment\" > \"$dir/out\""),
-			RUN("printf '%s' \"$ML_PARAM_DEPLOYMENT\" > "
-			    "\"$dir/out2\""));
-		assert_int_equal(exec_real(&rb, &o, &rec, "deployment", *e,
-					   NULL),
-				 RB_RUN_SUCCEEDED);
+		rb.procedure =
+		    STEPS(RUN("printf '%s' \"$deployment\" > \"$dir/out\""),
+			  RUN("printf '%s' \"$ML_PARAM_DEPLOYMENT\" > "
+			      "\"$dir/out2\""));
+		assert_int_equal(
+		    exec_real(&rb, &o, &rec, "deployment", *e, NULL),
+		    RB_RUN_SUCCEEDED);
 		got = slurp("out");
 		assert_string_equal(got, *e); /* arrived as plain data */
 		free(got);
@@ -483,9 +486,8 @@ static void test_cmd_template_refused(void **state)
 {
 	struct rb_runbook rb = base();
 	struct rb_exec_opts o = {0};
-	struct rb_step p = PROBE("command",
-				 json_pack("{s:s}", "cmd", "echo {{dir}}"),
-				 NULL);
+	struct rb_step p =
+	    PROBE("command", json_pack("{s:s}", "cmd", "echo {{dir}}"), NULL);
 	json_t *rec, *step;
 	(void)state;
 	rb.prechecks = STEPS(p);
@@ -502,10 +504,10 @@ static void test_command_probe_gets_params_as_env(void **state)
 {
 	struct rb_runbook rb = base();
 	struct rb_exec_opts o = {0};
-	struct rb_step p = PROBE("command",
-				 json_pack("{s:s}", "cmd",
-					   "printf '{\"d\": \"%s\"}' \"$dir\""),
-				 "cmd.d == params.dir");
+	struct rb_step p = PROBE(
+	    "command",
+	    json_pack("{s:s}", "cmd", "printf '{\"d\": \"%s\"}' \"$dir\""),
+	    "cmd.d == params.dir");
 	json_t *rec;
 	(void)state;
 	p.as = "cmd";
@@ -530,8 +532,8 @@ static void test_secrets_masked(void **state)
 	(void)state;
 	rb.params = ps;
 	rb.n_params = 2;
-	rb.procedure = STEPS(RUN("echo \"token=$token\"; echo \"$token\" >&2"),
-			     notify);
+	rb.procedure =
+	    STEPS(RUN("echo \"token=$token\"; echo \"$token\" >&2"), notify);
 	o.progress = open_memstream(&progress, &plen);
 	o.record_path = NULL;
 	assert_int_equal(exec_real(&rb, &o, &rec, "token", secret, NULL),
@@ -541,9 +543,8 @@ static void test_secrets_masked(void **state)
 	assert_null(strstr(dump, secret));
 	assert_null(strstr(progress, secret));
 	assert_non_null(strstr(dump, "token=***"));
-	assert_string_equal(jget_str(json_object_get(rec, "params"), "token",
-				     ""),
-			    "***");
+	assert_string_equal(
+	    jget_str(json_object_get(rec, "params"), "token", ""), "***");
 	free(dump);
 	free(progress);
 	json_decref(rec);
@@ -568,8 +569,9 @@ static void test_batch_stops_at_first_failure(void **state)
 	rb.params = batch_params;
 	rb.n_params = 2;
 	rb.procedure = STEPS(b);
-	assert_int_equal(exec_real(&rb, &o, &rec, "nodes", "n1, n2 n3,n4", NULL),
-			 RB_RUN_ROLLED_BACK);
+	assert_int_equal(
+	    exec_real(&rb, &o, &rec, "nodes", "n1, n2 n3,n4", NULL),
+	    RB_RUN_ROLLED_BACK);
 	log = slurp("log");
 	assert_string_equal(log, "cordon n1\nuncordon n1\ncordon n2\n");
 	free(log);
@@ -587,8 +589,8 @@ static void test_batch_parallel(void **state)
 {
 	struct rb_runbook rb = base();
 	struct rb_exec_opts o = {0};
-	struct rb_step b = {.kind = RB_STEP_BATCH, .items = "nodes",
-			    .parallel = 2};
+	struct rb_step b = {
+	    .kind = RB_STEP_BATCH, .items = "nodes", .parallel = 2};
 	json_t *rec;
 	char *log;
 	int max = 0;
@@ -617,9 +619,9 @@ static void test_batch_parallel(void **state)
 	assert_int_equal(exec_real(&rb, &o, &rec, "nodes", "w x y z", NULL),
 			 RB_RUN_SUCCEEDED);
 	assert_int_equal(
-		jget_int(json_array_get(json_object_get(rec, "steps"), 0),
-			 "parallel", 0),
-		3);
+	    jget_int(json_array_get(json_object_get(rec, "steps"), 0),
+		     "parallel", 0),
+	    3);
 	json_decref(rec);
 }
 
@@ -627,9 +629,8 @@ static void test_batch_items_from_expression(void **state)
 {
 	struct rb_runbook rb = base();
 	struct rb_exec_opts o = {0};
-	struct rb_step p = PROBE("file", json_pack("{s:s}", "from",
-						   "{{dir}}/nodes.json"),
-				 NULL);
+	struct rb_step p = PROBE(
+	    "file", json_pack("{s:s}", "from", "{{dir}}/nodes.json"), NULL);
 	struct rb_step b = {.kind = RB_STEP_BATCH, .items = "inv.nodes"};
 	json_t *rec;
 	char *log;
@@ -701,9 +702,8 @@ static int m_run(void *ctx, const char *shell, const char *const *env,
 	m->calls++;
 	if (!strcmp(shell, "check"))
 		m->checks++;
-	res->exit_code = strcmp(shell, "check") || m->checks >= m->pass_on
-				 ? 0
-				 : 1;
+	res->exit_code =
+	    strcmp(shell, "check") || m->checks >= m->pass_on ? 0 : 1;
 	res->output = strdup("");
 	return 0;
 }
@@ -746,7 +746,7 @@ static int m_notify(void *ctx, const char *c, const char *msg,
 static enum rb_run_status exec_mock(struct rb_runbook *rb, struct mock *m,
 				    json_t **rec)
 {
-	struct rb_exec_ops ops = {m,	     m_run,  m_probe, m_confirm,
+	struct rb_exec_ops ops = {m,	   m_run, m_probe,  m_confirm,
 				  m_sleep, m_now, m_notify, 0};
 	struct rb_exec_opts o = {0};
 	json_t *params = json_pack("{s:s}", "dir", "/nonexistent");
@@ -771,10 +771,10 @@ static void test_retries_and_within(void **state)
 	rb.procedure = STEPS(RUN("change"));
 	rb.verify = STEPS(v);
 	assert_int_equal(exec_mock(&rb, &m, &rec), RB_RUN_SUCCEEDED);
-	assert_int_equal(jget_int(json_array_get(json_object_get(rec, "steps"),
-						 1),
-				  "tries", 0),
-			 3);
+	assert_int_equal(
+	    jget_int(json_array_get(json_object_get(rec, "steps"), 1), "tries",
+		     0),
+	    3);
 	json_decref(rec);
 
 	/* within 20s every 5s: tries at 0, 5, 10, 15, 20 -> the 4th passes */
@@ -792,10 +792,10 @@ static void test_retries_and_within(void **state)
 	p.within_ms = 9000;
 	rb.verify = STEPS(p);
 	assert_int_equal(exec_mock(&rb, &m, &rec), RB_RUN_ROLLED_BACK);
-	assert_int_equal(jget_int(json_array_get(json_object_get(rec, "steps"),
-						 1),
-				  "tries", 0),
-			 2); /* at 0s and 5s; 10s is past `within` */
+	assert_int_equal(
+	    jget_int(json_array_get(json_object_get(rec, "steps"), 1), "tries",
+		     0),
+	    2); /* at 0s and 5s; 10s is past `within` */
 	/* no rollback steps: nothing to verify again */
 	assert_int_equal(m.probes, 2);
 	json_decref(rec);
@@ -812,7 +812,7 @@ static void test_mock_dry_run_runs_no_command(void **state)
 {
 	struct rb_runbook rb = base();
 	struct mock m = {.pass_on = 1};
-	struct rb_exec_ops ops = {&m,	   m_run, m_probe, m_confirm,
+	struct rb_exec_ops ops = {&m,	   m_run, m_probe,  m_confirm,
 				  m_sleep, m_now, m_notify, 0};
 	struct rb_exec_opts o = {0};
 	json_t *params = json_pack("{s:s}", "dir", "/x"), *rec;
@@ -838,19 +838,19 @@ static void test_params_resolve(void **state)
 {
 	static char *choices[] = {"a", "b"};
 	static struct rb_param ps[] = {
-		{.name = "n", .type = RB_PT_INT, .dflt = "3"},
-		{.name = "flag", .type = RB_PT_BOOL},
-		{.name = "mode", .n_choices = 2, .choices = choices},
-		{.name = "need", .required = 1},
-		{.name = "d", .type = RB_PT_DURATION}};
+	    {.name = "n", .type = RB_PT_INT, .dflt = "3"},
+	    {.name = "flag", .type = RB_PT_BOOL},
+	    {.name = "mode", .n_choices = 2, .choices = choices},
+	    {.name = "need", .required = 1},
+	    {.name = "d", .type = RB_PT_DURATION}};
 	struct rb_runbook rb = base();
 	struct ml_err err;
 	json_t *out, *given;
 	(void)state;
 	rb.params = ps;
 	rb.n_params = 5;
-	given = json_pack("{s:s, s:s, s:s}", "need", "x", "flag", "yes",
-			  "mode", "b");
+	given = json_pack("{s:s, s:s, s:s}", "need", "x", "flag", "yes", "mode",
+			  "b");
 	assert_int_equal(rb_params_resolve(&rb, given, &out, &err), 0);
 	assert_string_equal(jget_str(out, "n", ""), "3");
 	assert_string_equal(jget_str(out, "flag", ""), "true");
@@ -914,32 +914,32 @@ static void test_record_file_written(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_succeeded),
-		T(test_failed_prechecks),
-		T(test_no_diagnosis),
-		T(test_diagnosis_second_case_with_why),
-		T(test_diagnose_only),
-		T(test_rolled_back),
-		T(test_rollback_failed),
-		T(test_aborted_without_tty),
-		T(test_max_attempts),
-		T(test_dry_run_changes_nothing),
-		T(test_timeout_kills_grandchildren),
-		T(test_output_cap),
-		T(test_signal_recorded),
-		T(test_injection),
-		T(test_cmd_template_refused),
-		T(test_command_probe_gets_params_as_env),
-		T(test_secrets_masked),
-		T(test_batch_stops_at_first_failure),
-		T(test_batch_parallel),
-		T(test_batch_items_from_expression),
-		T(test_sigterm_runs_rollback),
-		T(test_retries_and_within),
-		T(test_mock_dry_run_runs_no_command),
-		T(test_params_resolve),
-		T(test_status_names),
-		T(test_record_file_written),
+	    T(test_succeeded),
+	    T(test_failed_prechecks),
+	    T(test_no_diagnosis),
+	    T(test_diagnosis_second_case_with_why),
+	    T(test_diagnose_only),
+	    T(test_rolled_back),
+	    T(test_rollback_failed),
+	    T(test_aborted_without_tty),
+	    T(test_max_attempts),
+	    T(test_dry_run_changes_nothing),
+	    T(test_timeout_kills_grandchildren),
+	    T(test_output_cap),
+	    T(test_signal_recorded),
+	    T(test_injection),
+	    T(test_cmd_template_refused),
+	    T(test_command_probe_gets_params_as_env),
+	    T(test_secrets_masked),
+	    T(test_batch_stops_at_first_failure),
+	    T(test_batch_parallel),
+	    T(test_batch_items_from_expression),
+	    T(test_sigterm_runs_rollback),
+	    T(test_retries_and_within),
+	    T(test_mock_dry_run_runs_no_command),
+	    T(test_params_resolve),
+	    T(test_status_names),
+	    T(test_record_file_written),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

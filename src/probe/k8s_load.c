@@ -116,6 +116,18 @@ static int load_file(const char *path, json_t *items, struct ml_err *err)
 	return rc;
 }
 
+/* The last non-empty line of b (kubectl's summary of what went wrong). */
+static const char *last_line(struct buf *b)
+{
+	char *p;
+
+	while (b->len && (b->data[b->len - 1] == '\n' ||
+			  b->data[b->len - 1] == '\r'))
+		b->data[--b->len] = 0;
+	p = b->len ? strrchr(b->data, '\n') : NULL;
+	return p ? p + 1 : buf_str(b);
+}
+
 static int load_live(const json_t *args, json_t *items, struct ml_err *err)
 {
 	const char *kubectl = jget_str(args, "kubectl", "kubectl");
@@ -156,7 +168,7 @@ static int load_live(const json_t *args, json_t *items, struct ml_err *err)
 		proc_describe(&r, &o, how, sizeof(how));
 		rc = ml_err_set(err, ML_EIO, "kubectl get pods,nodes,events: "
 				"%s: %.400s",
-				how, buf_str(&r.err));
+				how, last_line(&r.err));
 	} else {
 		rc = load_text(buf_str(&r.out), r.out.len, "kubectl output",
 			       items, err);

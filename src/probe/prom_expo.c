@@ -208,8 +208,8 @@ int prom_parse_value(const char *s, size_t len, double *out)
 	if (!((tmp[0] >= '0' && tmp[0] <= '9') || tmp[0] == '.' ||
 	      tmp[0] == '-' || tmp[0] == '+'))
 		return -1;
-	if (strpbrk(tmp, "nNiI"))
-		return -1; /* "-nan", "infinity" spelled oddly */
+	if (strpbrk(tmp, "nNiIxX"))
+		return -1; /* "-nan", "infinity", hex floats */
 	return str_to_double(tmp, out);
 }
 

@@ -50,7 +50,7 @@ static const struct probe_opt *find_opt(const struct probe_def *p,
 					const char *name)
 {
 	for (const struct probe_opt *o = p->opts; o->name; o++)
-		if (!o->positional && !strcmp(o->name, name))
+		if (!strcmp(o->name, name)) /* --from works for positionals */
 			return o;
 	return NULL;
 }

@@ -11,6 +11,7 @@
 #include "probe/prom_api.h"
 #include "probe/prom_burn.h"
 #include "probe/prom_expo.h"
+#include "probe/probe.h"
 #include "probe/prom_slo.h"
 
 static double point_value(const json_t *pt, double *t)
@@ -159,6 +160,17 @@ int prom_slo_from_server(const char *url, const struct prom_slo_spec *sp,
 	r.end_ms = sp->end_ms ? sp->end_ms : time_now_ms();
 	r.step_ms = sp->step_ms > 0 ? sp->step_ms : 60000;
 	r.start_ms = r.end_ms - prom_burn_longest_ms();
+	/* Prometheus refuses more than 11,000 points per series */
+	if ((r.end_ms - r.start_ms) / r.step_ms > 10000) {
+		r.step_ms = (r.end_ms - r.start_ms + 9999) / 10000;
+		r.step_ms = (r.step_ms + 999) / 1000 * 1000;
+		probe_reason(facts, PV_HEALTHY, "slo_step_raised",
+			     "step raised to %llds: a 3d range allows at most "
+			     "10000 points",
+			     (long long)(r.step_ms / 1000));
+	}
+	/* end on the grid, so the newest point is `end` itself */
+	r.start_ms = r.end_ms - (r.end_ms - r.start_ms) / r.step_ms * r.step_ms;
 	if (sp->metric)
 		rc = latency_points(url, sp, &r, &pts, &n, err);
 	else

@@ -85,11 +85,36 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	return need;
 }
 
+/* Fast path of lex_label_value: a value without escapes is copied in
+ * one piece. Returns 1 when it handled the value (ok or error in *rc). */
+static int plain_label_value(struct lexer *lx, char **out, int *rc)
+{
+	const char *s = lx->p + 1, *q = s;
+
+	while (q < lx->end && *q != '"' && *q != '\\')
+		q++;
+	if (q >= lx->end || *q != '"')
+		return 0;
+	for (const char *u = s; u < q;) {
+		size_t n = utf8_len((const unsigned char *)u, (size_t)(q - u));
+		if (!n)
+			return 0; /* the slow path reports where */
+		u += n;
+	}
+	*out = strndup(s, (size_t)(q - s));
+	lx->p = q + 1;
+	*rc = 0;
+	return 1;
+}
+
 /* Reads a quoted label value; lx->p is at the opening quote. */
 static int lex_label_value(struct lexer *lx, char **out)
 {
 	struct buf b = BUF_INIT;
+	int rc;
 
+	if (plain_label_value(lx, out, &rc))
+		return rc;
 	lx->p++;
 	while (lx->p < lx->end && *lx->p != '"') {
 		const unsigned char *u = (const unsigned char *)lx->p;
@@ -400,8 +425,13 @@ static int series_key(const struct prom_sample *s, struct buf *key,
 		      const char *file, struct ml_err *err)
 {
 	const struct prom_label **ls;
+	size_t need = strlen(s->name) + 1;
 
 	buf_reset(key);
+	for (size_t i = 0; i < s->nlabels; i++)
+		need += strlen(s->labels[i].name) +
+			strlen(s->labels[i].value) + 2;
+	buf_grow(key, need);
 	buf_puts(key, s->name);
 	if (!s->nlabels)
 		return 0;
@@ -418,7 +448,10 @@ static int series_key(const struct prom_sample *s, struct buf *key,
 			free(ls);
 			return rc;
 		}
-		buf_printf(key, "\xff%s\xff%s", ls[i]->name, ls[i]->value);
+		buf_putc(key, '\xff');
+		buf_puts(key, ls[i]->name);
+		buf_putc(key, '\xff');
+		buf_puts(key, ls[i]->value);
 	}
 	free(ls);
 	return 0;

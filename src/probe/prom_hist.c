@@ -96,13 +96,17 @@ static struct hsample *collect(const struct prom_expo *e, const char *name,
 			       const struct prom_sel *sel, size_t *n)
 {
 	struct hsample *h = NULL;
+	size_t cap = 0;
 
 	*n = 0;
 	for (size_t i = 0; i < e->nsamples; i++) {
 		const struct prom_sample *s = &e->samples[i];
 		if (strcmp(s->name, name) || !prom_sel_match(sel, s, 1))
 			continue;
-		h = xrealloc(h, (*n + 1) * sizeof(*h));
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 64;
+			h = xrealloc(h, cap * sizeof(*h));
+		}
 		h[*n].s = s;
 		h[(*n)++].key = group_key(s);
 	}
@@ -162,11 +166,12 @@ static int group_buckets(const struct hsample *h, size_t n, const char *src,
 					 h[i].s->name);
 		}
 		(*b)[i].count = h[i].s->value;
-		json_array_append_new(*arr, json_pack("{s:s, s:f}", "le", le,
-						      "count",
-						      isfinite(h[i].s->value)
-							      ? h[i].s->value
-							      : 0.0));
+		json_t *o = json_object();
+		json_object_set_new_nocheck(o, "le", json_string(le));
+		json_object_set_new_nocheck(
+			o, "count",
+			json_real(isfinite(h[i].s->value) ? h[i].s->value : 0));
+		json_array_append_new(*arr, o);
 	}
 	return 0;
 }
@@ -206,8 +211,7 @@ static int one_group(const struct hist_in *in, size_t i, size_t j,
 	json_object_set_new(g, "quantiles", q);
 	jset_bool(g, "has_inf_bucket", has_inf(b, j - i));
 	json_array_append_new(groups, g);
-	*all = xrealloc(*all, (*nall + (j - i)) * sizeof(**all));
-	memcpy(*all + *nall, b, (j - i) * sizeof(*b));
+	memcpy(*all + *nall, b, (j - i) * sizeof(*b)); /* sized for all */
 	*nall += j - i;
 	free(b);
 	return 0;
@@ -240,6 +244,7 @@ int prom_hist_facts(const struct prom_expo *e, const char *metric,
 					? " (give the base name, without "
 					  "_bucket)"
 					: "");
+	all = xmalloc((in.nb + 1) * sizeof(*all));
 	for (i = 0; i < in.nb && !rc; i = j) {
 		for (j = i + 1; j < in.nb && !strcmp(in.b[i].key, in.b[j].key);
 		     j++)

@@ -11,14 +11,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/buf.h"
 #include "core/out.h"
 #include "probe/probe.h"
+#include "probe/prom_api.h"
 #include "probe/prom_burn.h"
 #include "probe/prom_expo.h"
 #include "probe/prom_hist.h"
 #include "probe/prom_quantile.h"
+#include "probe/prom_slo.h"
 
 static const char small[] =
 	"# HELP req_seconds Latency of \\\\ requests.\\nSecond line.\n"
@@ -443,6 +447,118 @@ static void test_burn_page(void **state)
 	json_decref(f);
 }
 
+/* Answers of the HTTP API as Prometheus writes them. */
+static void test_api_facts(void **state)
+{
+	json_t *d = json_loads(
+		"{\"resultType\": \"vector\", \"result\": [{\"metric\": "
+		"{\"job\": \"a\"}, \"value\": [1795424400.5, \"0.25\"]}]}",
+		0, NULL);
+	json_t *f = prom_api_facts(d);
+	(void)state;
+
+	assert_float_equal(jget_num(f, "value", 0), 0.25, 0);
+	assert_int_equal(jget_int(f, "series", 0), 1);
+	assert_string_equal(
+		jget_str(json_object_get(json_array_get(json_object_get(f,
+									 "result"),
+							0),
+					 "metric"),
+			 "job", ""),
+		"a");
+	json_decref(f);
+	json_decref(d);
+	d = json_loads("{\"resultType\": \"matrix\", \"result\": [{\"metric\": "
+		       "{}, \"values\": [[1, \"1\"], [2, \"NaN\"], [3, "
+		       "\"+Inf\"]]}, {\"metric\": {}, \"values\": []}]}",
+		       0, NULL);
+	f = prom_api_facts(d);
+	assert_null(json_object_get(f, "value"));
+	assert_int_equal(jget_int(f, "series", 0), 2);
+	assert_true(json_is_null(json_array_get(
+		json_array_get(json_object_get(json_array_get(json_object_get(
+							      f, "result"),
+						      0),
+					      "values"),
+			       1),
+		1)));
+	json_decref(f);
+	json_decref(d);
+	d = json_loads("{\"resultType\": \"scalar\", \"result\": [7, \"-Inf\"]}",
+		       0, NULL);
+	f = prom_api_facts(d);
+	assert_true(json_is_null(json_object_get(f, "value")));
+	assert_string_equal(jget_str(json_array_get(json_object_get(f, "result"),
+						    0),
+				     "value_text", ""),
+			    "-Inf");
+	json_decref(f);
+	json_decref(d);
+	/* junk in the right places does not crash */
+	d = json_loads("{\"resultType\": \"vector\", \"result\": [3, {\"value\": "
+		       "7}, {\"metric\": [], \"value\": [\"x\"]}]}",
+		       0, NULL);
+	f = prom_api_facts(d);
+	assert_int_equal(jget_int(f, "series", 0), 3);
+	json_decref(f);
+	json_decref(d);
+}
+
+static void test_snapshot_names(void **state)
+{
+	char dir[] = "/tmp/snapsXXXXXX";
+	struct prom_slo_spec sp = {0};
+	struct ml_err err;
+	struct buf path = BUF_INIT;
+	json_t *f = probe_facts_new("prom");
+	FILE *fp;
+	(void)state;
+
+	assert_non_null(mkdtemp(dir));
+	sp.objective = 0.99;
+	sp.period_ms = 30LL * 86400000;
+	sp.errors = "e";
+	sp.total = "t";
+	/* empty folder: no data, unknown */
+	assert_int_equal(prom_slo_from_snapshots(dir, &sp, f, &err), 0);
+	assert_string_equal(jget_str(f, "verdict", ""), "unknown");
+	buf_printf(&path, "%s/2026-11-23T09:00:00Z.prom", dir);
+	fp = fopen(path.data, "w");
+	fputs("e 1\nt 100\n", fp);
+	fclose(fp);
+	buf_reset(&path);
+	buf_printf(&path, "%s/1795420800.txt", dir);
+	fp = fopen(path.data, "w");
+	fputs("e 0\nt 0\n", fp);
+	fclose(fp);
+	json_decref(f);
+	f = probe_facts_new("prom");
+	assert_int_equal(prom_slo_from_snapshots(dir, &sp, f, &err), 0);
+	assert_float_equal(jget_num(json_object_get(f, "slo"), "error_ratio", 0),
+			   0.01, 1e-12);
+	assert_int_equal(jget_int(json_object_get(f, "slo"), "points", 0), 2);
+	buf_reset(&path);
+	buf_printf(&path, "%s/yesterday.prom", dir);
+	fp = fopen(path.data, "w");
+	fclose(fp);
+	json_decref(f);
+	f = probe_facts_new("prom");
+	assert_int_equal(prom_slo_from_snapshots(dir, &sp, f, &err), ML_EINPUT);
+	assert_non_null(strstr(err.file, "yesterday.prom"));
+	unlink(path.data);
+	buf_reset(&path);
+	buf_printf(&path, "%s/1795420800.txt", dir);
+	unlink(path.data);
+	buf_reset(&path);
+	buf_printf(&path, "%s/2026-11-23T09:00:00Z.prom", dir);
+	unlink(path.data);
+	rmdir(dir);
+	assert_int_equal(prom_slo_from_snapshots(dir, &sp, f, &err),
+			 ML_ENOTFOUND);
+	json_decref(f);
+	buf_free(&path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -459,6 +575,8 @@ int main(void)
 		cmocka_unit_test(test_hist_facts),
 		cmocka_unit_test(test_burn_increase_resets),
 		cmocka_unit_test(test_burn_page),
+		cmocka_unit_test(test_api_facts),
+		cmocka_unit_test(test_snapshot_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -107,7 +107,9 @@ static int load_file(const char *path, json_t *items, struct ml_err *err)
 			rc = load_text(buf_str(&b), b.len, "<stdin>", items,
 				       err);
 	} else if (buf_read_file(&b, path, K8S_MAX_JSON_BYTES)) {
-		rc = ml_err_set(err, errno == ENOENT ? ML_ENOTFOUND : ML_EIO,
+		rc = ml_err_set(err, errno == ENOENT	? ML_ENOTFOUND
+				: errno == EISDIR ? ML_EINPUT
+						  : ML_EIO,
 				"%s: %s", path, strerror(errno));
 	} else {
 		rc = load_text(buf_str(&b), b.len, path, items, err);

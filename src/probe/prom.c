@@ -103,7 +103,9 @@ static int read_expo(const json_t *args, struct buf *text, const char **src,
 		return 0;
 	}
 	if (buf_read_file(text, from, PROM_HTTP_MAX_BYTES))
-		return ml_err_set(err, errno == ENOENT ? ML_ENOTFOUND : ML_EIO,
+		return ml_err_set(err, errno == ENOENT	? ML_ENOTFOUND
+				: errno == EISDIR ? ML_EINPUT
+						  : ML_EIO,
 				  "%s: %s", from, strerror(errno));
 	return 0;
 }

@@ -212,30 +212,29 @@ static int lex_labels(struct lexer *lx, struct prom_sample *s)
 
 int prom_parse_value(const char *s, size_t len, double *out)
 {
-	char tmp[64];
+	char *tmp;
+	int rc;
 
-	if (len == 0 || len >= sizeof(tmp) || memchr(s, '(', len))
+	if (len == 0 || memchr(s, '(', len) || memchr(s, 0, len))
 		return -1;
-	memcpy(tmp, s, len);
-	tmp[len] = 0;
+	tmp = strndup(s, len);
 	if (!strcasecmp(tmp, "nan")) {
 		*out = NAN;
-		return 0;
-	}
-	if (!strcasecmp(tmp, "+inf") || !strcasecmp(tmp, "inf")) {
+		rc = 0;
+	} else if (!strcasecmp(tmp, "+inf") || !strcasecmp(tmp, "inf")) {
 		*out = INFINITY;
-		return 0;
-	}
-	if (!strcasecmp(tmp, "-inf")) {
+		rc = 0;
+	} else if (!strcasecmp(tmp, "-inf")) {
 		*out = -INFINITY;
-		return 0;
+		rc = 0;
+	} else if (!strchr("0123456789.+-", tmp[0]) ||
+		   strpbrk(tmp, "nNiIxX")) {
+		rc = -1; /* "-nan", "infinity", hex floats */
+	} else {
+		rc = str_to_double(tmp, out);
 	}
-	if (!((tmp[0] >= '0' && tmp[0] <= '9') || tmp[0] == '.' ||
-	      tmp[0] == '-' || tmp[0] == '+'))
-		return -1;
-	if (strpbrk(tmp, "nNiIxX"))
-		return -1; /* "-nan", "infinity", hex floats */
-	return str_to_double(tmp, out);
+	free(tmp);
+	return rc;
 }
 
 /* Reads a whitespace-delimited token. */

@@ -175,6 +175,12 @@ static json_t *pod_facts(const json_t *pod, const json_t *events,
 	} else if (sched) {
 		jset_str(o, "waiting", waiting_reason(pod));
 	}
+	/* the scheduler preempts pods on this node to make room */
+	if (!sched && jget_str(json_object_get(pod, "status"),
+			       "nominatedNodeName", NULL))
+		jset_str(o, "nominated_node",
+			 jget_str(json_object_get(pod, "status"),
+				  "nominatedNodeName", NULL));
 	buf_free(&key);
 	return o;
 }
@@ -216,7 +222,15 @@ static void judge_pending(json_t *facts, const json_t *p, int64_t max_ms)
 	const char *w = jget_str(p, "waiting", NULL);
 
 	dur_format(s * 1000, age, sizeof(age));
-	if (!jget_bool(p, "scheduled", 0)) {
+	if (!jget_bool(p, "scheduled", 0) && jget_str(p, "nominated_node",
+						     NULL)) {
+		probe_reason(facts, PV_DEGRADED, "pod_preempting",
+			     "%s/%s pending for %s: preempting lower-priority "
+			     "pods on %s",
+			     jget_str(p, "namespace", ""),
+			     jget_str(p, "name", ""), age,
+			     jget_str(p, "nominated_node", ""));
+	} else if (!jget_bool(p, "scheduled", 0)) {
 		reasons_text(p, &b);
 		probe_reason(facts, s * 1000 > max_ms ? PV_FAILED : PV_DEGRADED,
 			     "pod_unschedulable", "%s/%s pending for %s: %s",

@@ -36,7 +36,9 @@ int k8s_load_doc(const json_t *doc, const char *name, json_t *items,
  * {nvidia.com/gpu: present}. preemption: 0/12 nodes are available: 12 No
  * preemption victims found for incoming pod.". Returns a new object:
  * {"nodes_total": n|null, "nodes_available": n|null, "reasons": [{"code",
- * "count", "text", "resource"?, "taint"?}], "preemption": text|null}.
+ * "count", "text", "resource"?, "taint"?}], "preemption": null |
+ * {"text", "nodes_total", "nodes_available", "reasons": [{"code":
+ * "no_victims"|"not_helpful"|"other", "count", "text"}]}}.
  * Codes: insufficient_gpu, insufficient_cpu, insufficient_memory,
  * insufficient_resource, untolerated_taint, node_not_ready,
  * node_affinity, pod_affinity, unbound_pvc, volume_node_affinity,

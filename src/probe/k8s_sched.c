@@ -67,10 +67,25 @@ static char *trim_item(const char *s, size_t n)
 	return strndup(s, n);
 }
 
+/* Code of an item of the "preemption: ..." part. */
+static const char *preemption_code(const char *text)
+{
+	if (strstr(text, "No preemption victims found"))
+		return "no_victims";
+	if (strstr(text, "Preemption is not helpful"))
+		return "not_helpful";
+	return "other";
+}
+
+/* gpu_res NULL: an item of the preemption part. */
 static void classify(json_t *r, const char *text, const char *gpu_res)
 {
 	const char *code = "other", *taint;
 
+	if (!gpu_res) {
+		jset_str(r, "code", preemption_code(text));
+		return;
+	}
 	if (str_starts(text, "Insufficient ")) {
 		const char *res = text + 13;
 		code = !strcmp(res, gpu_res) || strstr(res, "gpu")
@@ -149,12 +164,12 @@ static const char *list_end(const char *s)
 	return p;
 }
 
-json_t *k8s_sched_parse(const char *msg, const char *gpu_res)
+/* Parses "[N/M nodes are available: ]item, item. item." into out:
+ * nodes_total, nodes_available and reasons. gpu_res NULL: preemption. */
+static void parse_part(const char *text, const char *gpu_res, json_t *out)
 {
-	json_t *out = json_object(), *reasons = json_array();
-	const char *pre = strstr(msg, "preemption: ");
-	char *main = pre ? strndup(msg, (size_t)(pre - msg)) : xstrdup(msg);
-	const char *p = main;
+	json_t *reasons = json_array();
+	const char *p = text;
 	long avail = -1, total = -1;
 
 	if (nodes_prefix(&p, &avail, &total) == 0) {
@@ -174,11 +189,23 @@ json_t *k8s_sched_parse(const char *msg, const char *gpu_res)
 			p++;
 	}
 	json_object_set_new(out, "reasons", reasons);
-	if (pre)
-		json_object_set_new(out, "preemption",
-				    json_string(pre + 12));
-	else
+}
+
+json_t *k8s_sched_parse(const char *msg, const char *gpu_res)
+{
+	json_t *out = json_object(), *pr;
+	const char *pre = strstr(msg, "preemption: ");
+	char *main = pre ? strndup(msg, (size_t)(pre - msg)) : xstrdup(msg);
+
+	parse_part(main, gpu_res, out);
+	if (pre) {
+		pr = json_object();
+		jset_str(pr, "text", pre + 12);
+		parse_part(pre + 12, NULL, pr);
+		json_object_set_new(out, "preemption", pr);
+	} else {
 		json_object_set_new(out, "preemption", json_null());
+	}
 	free(main);
 	return out;
 }

@@ -119,7 +119,9 @@ void k8s_suggest(json_t *facts, const char *gpu)
 
 	json_array_foreach(json_object_get(facts, "pending"), i, p)
 	{
-		if (jget_bool(p, "scheduled", 0))
+		/* scheduled, or preemption is already making room */
+		if (jget_bool(p, "scheduled", 0) ||
+		    jget_str(p, "nominated_node", NULL))
 			continue;
 		buf_reset(&pod);
 		buf_printf(&pod, "%s/%s", jget_str(p, "namespace", ""),

@@ -19,6 +19,9 @@
 
 static const char *const GPU = "nvidia.com/gpu";
 
+static json_t *run_probe(const char *file, const char *extra_json,
+			 struct ml_err *err, int *rc);
+
 static const json_t *reason(const json_t *p, size_t i)
 {
 	return json_array_get(json_object_get(p, "reasons"), i);
@@ -32,6 +35,7 @@ static void test_sched_gpu_taint(void **state)
 		"preemption: 0/12 nodes are available: 12 No preemption "
 		"victims found for incoming pod.",
 		GPU);
+	const json_t *pre;
 	(void)state;
 
 	assert_int_equal(jget_int(p, "nodes_total", -1), 12);
@@ -46,9 +50,14 @@ static void test_sched_gpu_taint(void **state)
 	assert_int_equal(jget_int(reason(p, 1), "count", 0), 8);
 	assert_string_equal(jget_str(reason(p, 1), "taint", ""),
 			    "{nvidia.com/gpu: present}");
-	assert_string_equal(jget_str(p, "preemption", ""),
+	pre = json_object_get(p, "preemption");
+	assert_string_equal(jget_str(pre, "text", ""),
 			    "0/12 nodes are available: 12 No preemption "
 			    "victims found for incoming pod.");
+	assert_int_equal(jget_int(pre, "nodes_total", 0), 12);
+	assert_string_equal(jget_str(reason(pre, 0), "code", ""),
+			    "no_victims");
+	assert_int_equal(jget_int(reason(pre, 0), "count", 0), 12);
 	json_decref(p);
 }
 
@@ -126,6 +135,46 @@ static void test_sched_wordings(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++)
 		check_codes(w[i].msg, w[i].codes);
+}
+
+static void test_sched_preemption(void **state)
+{
+	json_t *p = k8s_sched_parse(
+		"0/12 nodes are available: 4 Insufficient cpu, 4 Insufficient "
+		"memory, 8 node(s) had untolerated taint {nvidia.com/gpu: "
+		"present}. preemption: 0/12 nodes are available: 4 No "
+		"preemption victims found for incoming pod, 8 Preemption is "
+		"not helpful for scheduling.",
+		GPU);
+	const json_t *pre = json_object_get(p, "preemption");
+	(void)state;
+
+	assert_int_equal(json_array_size(json_object_get(p, "reasons")), 3);
+	assert_int_equal(json_array_size(json_object_get(pre, "reasons")), 2);
+	assert_string_equal(jget_str(reason(pre, 0), "code", ""),
+			    "no_victims");
+	assert_string_equal(jget_str(reason(pre, 1), "code", ""),
+			    "not_helpful");
+	assert_int_equal(jget_int(reason(pre, 1), "count", 0), 8);
+	json_decref(p);
+}
+
+static void test_preempting_pod(void **state)
+{
+	struct ml_err err;
+	int rc;
+	json_t *f = run_probe("preempting.json", NULL, &err, &rc);
+	const json_t *p = json_array_get(json_object_get(f, "pending"), 0);
+	(void)state;
+
+	assert_int_equal(rc, 0);
+	assert_string_equal(jget_str(p, "nominated_node", ""), "gpu-node-3");
+	assert_string_equal(jget_str(json_array_get(json_object_get(f,
+								    "reasons"),
+						    0),
+				     "code", ""),
+			    "pod_preempting");
+	json_decref(f);
 }
 
 static void test_sched_pod_level_count(void **state)
@@ -527,7 +576,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sched_gpu_taint),
 		cmocka_unit_test(test_sched_wordings),
+		cmocka_unit_test(test_sched_preemption),
 		cmocka_unit_test(test_sched_pod_level_count),
+		cmocka_unit_test(test_preempting_pod),
 		cmocka_unit_test(test_sched_huge),
 		cmocka_unit_test(test_quantity),
 		cmocka_unit_test(test_pod_request),

@@ -31,6 +31,7 @@ int prom_http_get(const char *url, int64_t timeout_ms, struct buf *out,
 {
 	struct sink s = {out, 0};
 	char ebuf[CURL_ERROR_SIZE] = "";
+	struct curl_slist *hdrs;
 	CURLcode rc;
 	CURL *c;
 
@@ -51,12 +52,19 @@ int prom_http_get(const char *url, int64_t timeout_ms, struct buf *out,
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	/* exporters that also speak OpenMetrics must answer in 0.0.4 */
+	hdrs = curl_slist_append(NULL, "Accept: text/plain;version=0.0.4;"
+				       "q=1.0, application/json;q=0.9, "
+				       "*/*;q=0.1");
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "mloncall/" MLONCALL_VERSION);
 	rc = curl_easy_perform(c);
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
 	curl_easy_cleanup(c);
+	curl_slist_free_all(hdrs);
 	if (rc == CURLE_WRITE_ERROR)
 		return ml_err_set(err, ML_EIO, "GET %s: answer larger than %d "
 				  "bytes", url, PROM_HTTP_MAX_BYTES);

@@ -241,6 +241,24 @@ static void test_selectors(void **state)
 			 ML_EUSAGE);
 	assert_int_equal(prom_sel_parse("r x", &s, &err), ML_EUSAGE);
 	assert_null(s);
+	/* every prefix of a selector parses or fails cleanly */
+	{
+		static const char full[] =
+			"r{code=~\"5..\", h!=\"/a\\\"b\",x!~\"(a|b)+\"} ";
+		char cut[sizeof(full)];
+		int ok = 0;
+		for (size_t i = 0; i < sizeof(full); i++) {
+			memcpy(cut, full, i);
+			cut[i] = 0;
+			if (prom_sel_parse(cut, &s, &err) == 0) {
+				ok++;
+				prom_sel_free(s);
+			} else {
+				assert_null(s);
+			}
+		}
+		assert_true(ok >= 3);
+	}
 	prom_expo_free(&e);
 }
 

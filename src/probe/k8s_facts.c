@@ -34,8 +34,8 @@ static int64_t event_time(const json_t *ev)
 {
 	static const char *const keys[] = {"lastTimestamp", "eventTime",
 					   "firstTimestamp", NULL};
-	const char *so = jget_str(json_object_get(ev, "series"),
-				  "lastObservedTime", NULL);
+	const char *so =
+	    jget_str(json_object_get(ev, "series"), "lastObservedTime", NULL);
 	int64_t t;
 
 	if (so && !time_parse(so, &t))
@@ -92,11 +92,9 @@ static const json_t *sched_cond(const json_t *pod)
 	const json_t *c;
 	size_t i;
 
-	json_array_foreach(json_object_get(json_object_get(pod, "status"),
-					   "conditions"),
-			   i, c)
-		if (!strcmp(jget_str(c, "type", ""), "PodScheduled"))
-			return c;
+	json_array_foreach(
+	    json_object_get(json_object_get(pod, "status"), "conditions"), i,
+	    c) if (!strcmp(jget_str(c, "type", ""), "PodScheduled")) return c;
 	return NULL;
 }
 
@@ -110,8 +108,8 @@ static const char *waiting_reason(const json_t *pod)
 					   "containerStatuses"),
 			   i, cs)
 	{
-		const json_t *w = json_object_get(
-			json_object_get(cs, "state"), "waiting");
+		const json_t *w =
+		    json_object_get(json_object_get(cs, "state"), "waiting");
 		if (w)
 			return jget_str(w, "reason", NULL);
 	}
@@ -147,8 +145,8 @@ static json_t *pod_facts(const json_t *pod, const json_t *events,
 	json_t *o = json_object();
 	struct buf key = BUF_INIT;
 	const json_t *ev = json_object_get(events, pod_key(pod, &key));
-	const json_t *sel = json_object_get(json_object_get(pod, "spec"),
-					    "nodeSelector");
+	const json_t *sel =
+	    json_object_get(json_object_get(pod, "spec"), "nodeSelector");
 	int64_t created = created_ms(pod);
 	int sched = k8s_pod_scheduled(pod);
 	const char *msg = sched ? NULL : sched_message(pod, ev);
@@ -176,8 +174,8 @@ static json_t *pod_facts(const json_t *pod, const json_t *events,
 		jset_str(o, "waiting", waiting_reason(pod));
 	}
 	/* the scheduler preempts pods on this node to make room */
-	if (!sched && jget_str(json_object_get(pod, "status"),
-			       "nominatedNodeName", NULL))
+	if (!sched &&
+	    jget_str(json_object_get(pod, "status"), "nominatedNodeName", NULL))
 		jset_str(o, "nominated_node",
 			 jget_str(json_object_get(pod, "status"),
 				  "nominatedNodeName", NULL));
@@ -222,8 +220,8 @@ static void judge_pending(json_t *facts, const json_t *p, int64_t max_ms)
 	const char *w = jget_str(p, "waiting", NULL);
 
 	dur_format(s * 1000, age, sizeof(age));
-	if (!jget_bool(p, "scheduled", 0) && jget_str(p, "nominated_node",
-						     NULL)) {
+	if (!jget_bool(p, "scheduled", 0) &&
+	    jget_str(p, "nominated_node", NULL)) {
 		probe_reason(facts, PV_DEGRADED, "pod_preempting",
 			     "%s/%s pending for %s: preempting lower-priority "
 			     "pods on %s",
@@ -286,11 +284,9 @@ static void node_reasons(json_t *facts, const json_t *nodes)
 	const json_t *n;
 	size_t i;
 
-	json_array_foreach(nodes, i, n)
-		if (!jget_bool(n, "ready", 0))
-			probe_reason(facts, PV_DEGRADED, "node_not_ready",
-				     "node %s is NotReady",
-				     jget_str(n, "name", "?"));
+	json_array_foreach(nodes, i, n) if (!jget_bool(n, "ready", 0))
+	    probe_reason(facts, PV_DEGRADED, "node_not_ready",
+			 "node %s is NotReady", jget_str(n, "name", "?"));
 }
 
 void k8s_facts(const json_t *items, const json_t *args, int64_t now_ms,
@@ -316,7 +312,8 @@ void k8s_facts(const json_t *items, const json_t *args, int64_t now_ms,
 		json_t *pf;
 		if (strcmp(kind_of(it), "Pod") || !in_scope(it, ns, name))
 			continue;
-		jset_int(phases, phase_of(it), jget_int(phases, phase_of(it), 0) + 1);
+		jset_int(phases, phase_of(it),
+			 jget_int(phases, phase_of(it), 0) + 1);
 		if (name && !target)
 			target = pod_facts(it, events, gpu, now_ms);
 		if (strcmp(phase_of(it), "Pending"))

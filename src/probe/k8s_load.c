@@ -33,8 +33,8 @@ static int add_item(const json_t *it, const char *dflt_kind, const char *name,
 		return ml_err_set(err, ML_EINPUT,
 				  "%s: items[%zu] has no \"kind\"", name, idx);
 	if (!json_is_object(json_object_get(it, "metadata")) ||
-	    !json_is_string(json_object_get(json_object_get(it, "metadata"),
-					    "name")))
+	    !json_is_string(
+		json_object_get(json_object_get(it, "metadata"), "name")))
 		return ml_err_set(err, ML_EINPUT,
 				  "%s: items[%zu] has no metadata.name", name,
 				  idx);
@@ -71,10 +71,10 @@ int k8s_load_doc(const json_t *doc, const char *name, json_t *items,
 		return add_item(doc, NULL, name, 0, items, err);
 	}
 	ik = item_kind_of_list(kind);
-	json_array_foreach(list, i, it)
-		if ((rc = add_item(it, strcmp(kind, "List") ? ik : NULL, name,
-				   i, items, err)) != 0)
-			break;
+	json_array_foreach(
+	    list, i,
+	    it) if ((rc = add_item(it, strcmp(kind, "List") ? ik : NULL, name,
+				   i, items, err)) != 0) break;
 	free(ik);
 	return rc;
 }
@@ -107,7 +107,8 @@ static int load_file(const char *path, json_t *items, struct ml_err *err)
 			rc = load_text(buf_str(&b), b.len, "<stdin>", items,
 				       err);
 	} else if (buf_read_file(&b, path, K8S_MAX_JSON_BYTES)) {
-		rc = ml_err_set(err, errno == ENOENT	? ML_ENOTFOUND
+		rc = ml_err_set(err,
+				errno == ENOENT	  ? ML_ENOTFOUND
 				: errno == EISDIR ? ML_EINPUT
 						  : ML_EIO,
 				"%s: %s", path, strerror(errno));
@@ -123,8 +124,8 @@ static const char *last_line(struct buf *b)
 {
 	char *p;
 
-	while (b->len && (b->data[b->len - 1] == '\n' ||
-			  b->data[b->len - 1] == '\r'))
+	while (b->len &&
+	       (b->data[b->len - 1] == '\n' || b->data[b->len - 1] == '\r'))
 		b->data[--b->len] = 0;
 	p = b->len ? strrchr(b->data, '\n') : NULL;
 	return p ? p + 1 : buf_str(b);
@@ -168,7 +169,8 @@ static int load_live(const json_t *args, json_t *items, struct ml_err *err)
 	if (!r.exited || r.exit_code != 0 || r.out_total > r.out.len) {
 		char how[64];
 		proc_describe(&r, &o, how, sizeof(how));
-		rc = ml_err_set(err, ML_EIO, "kubectl get pods,nodes,events: "
+		rc = ml_err_set(err, ML_EIO,
+				"kubectl get pods,nodes,events: "
 				"%s: %.400s",
 				how, last_line(&r.err));
 	} else {
@@ -188,9 +190,9 @@ int k8s_load(const json_t *args, json_t **items, struct ml_err *err)
 	*items = json_array();
 	if (!json_array_size(from))
 		rc = load_live(args, *items, err);
-	json_array_foreach(from, i, f)
-		if ((rc = load_file(json_string_value(f), *items, err)) != 0)
-			break;
+	json_array_foreach(from, i,
+			   f) if ((rc = load_file(json_string_value(f), *items,
+						  err)) != 0) break;
 	if (rc) {
 		json_decref(*items);
 		*items = NULL;

@@ -26,10 +26,10 @@ static json_t *requested_by_node(const json_t *items, const char *gpu)
 
 	json_array_foreach(items, i, it)
 	{
-		const char *node = jget_str(json_object_get(it, "spec"),
-					    "nodeName", NULL);
-		const char *ph = jget_str(json_object_get(it, "status"),
-					  "phase", "");
+		const char *node =
+		    jget_str(json_object_get(it, "spec"), "nodeName", NULL);
+		const char *ph =
+		    jget_str(json_object_get(it, "status"), "phase", "");
 		json_t *n;
 		if (strcmp(jget_str(it, "kind", ""), "Pod") || !node ||
 		    !strcmp(ph, "Succeeded") || !strcmp(ph, "Failed"))
@@ -39,12 +39,13 @@ static json_t *requested_by_node(const json_t *items, const char *gpu)
 				      0.0, "memory", 0.0, "pods", 0);
 			json_object_set_new(m, node, n);
 		}
-		jset_real(n, "gpu", jget_num(n, "gpu", 0) +
-					    k8s_pod_request(it, gpu));
-		jset_real(n, "cpu", jget_num(n, "cpu", 0) +
-					    k8s_pod_request(it, "cpu"));
-		jset_real(n, "memory", jget_num(n, "memory", 0) +
-					       k8s_pod_request(it, "memory"));
+		jset_real(n, "gpu",
+			  jget_num(n, "gpu", 0) + k8s_pod_request(it, gpu));
+		jset_real(n, "cpu",
+			  jget_num(n, "cpu", 0) + k8s_pod_request(it, "cpu"));
+		jset_real(n, "memory",
+			  jget_num(n, "memory", 0) +
+			      k8s_pod_request(it, "memory"));
 		jset_int(n, "pods", jget_int(n, "pods", 0) + 1);
 	}
 	return m;
@@ -55,11 +56,11 @@ static int node_ready(const json_t *node)
 	const json_t *c;
 	size_t i;
 
-	json_array_foreach(json_object_get(json_object_get(node, "status"),
-					   "conditions"),
-			   i, c)
-		if (!strcmp(jget_str(c, "type", ""), "Ready"))
-			return !strcmp(jget_str(c, "status", ""), "True");
+	json_array_foreach(
+	    json_object_get(json_object_get(node, "status"), "conditions"), i,
+	    c) if (!strcmp(jget_str(c, "type", ""),
+			   "Ready")) return !strcmp(jget_str(c, "status", ""),
+						    "True");
 	return 0;
 }
 
@@ -70,14 +71,14 @@ static json_t *taints_of(const json_t *node)
 	struct buf b = BUF_INIT;
 	size_t i;
 
-	json_array_foreach(json_object_get(json_object_get(node, "spec"),
-					   "taints"),
-			   i, t)
+	json_array_foreach(
+	    json_object_get(json_object_get(node, "spec"), "taints"), i, t)
 	{
 		const char *v = jget_str(t, "value", NULL);
 		buf_reset(&b);
 		buf_printf(&b, "%s%s%s:%s", jget_str(t, "key", "?"),
-			   v ? "=" : "", v ? v : "", jget_str(t, "effect", "?"));
+			   v ? "=" : "", v ? v : "",
+			   jget_str(t, "effect", "?"));
 		json_array_append_new(out, json_string(b.data));
 	}
 	buf_free(&b);
@@ -90,13 +91,13 @@ static json_t *node_facts(const json_t *node, const json_t *req,
 	const json_t *st = json_object_get(node, "status");
 	const json_t *cap = json_object_get(st, "capacity");
 	const json_t *alloc = json_object_get(st, "allocatable");
-	const json_t *labels = json_object_get(
-		json_object_get(node, "metadata"), "labels");
+	const json_t *labels =
+	    json_object_get(json_object_get(node, "metadata"), "labels");
 	json_t *o = json_object();
 	double ga = quantity_of(alloc, gpu), gr = jget_num(req, "gpu", 0);
 
-	jset_str(o, "name", jget_str(json_object_get(node, "metadata"), "name",
-				     "?"));
+	jset_str(o, "name",
+		 jget_str(json_object_get(node, "metadata"), "name", "?"));
 	jset_bool(o, "ready", node_ready(node));
 	jset_bool(o, "unschedulable",
 		  jget_bool(json_object_get(node, "spec"), "unschedulable", 0));
@@ -138,15 +139,18 @@ json_t *k8s_nodes(const json_t *items, const char *gpu, json_t *totals)
 		int usable;
 		if (strcmp(jget_str(it, "kind", ""), "Node"))
 			continue;
-		nf = node_facts(it, json_object_get(req, jget_str(
-					json_object_get(it, "metadata"), "name",
-					"")),
-				gpu);
+		nf = node_facts(
+		    it,
+		    json_object_get(
+			req,
+			jget_str(json_object_get(it, "metadata"), "name", "")),
+		    gpu);
 		usable = jget_bool(nf, "ready", 0) &&
 			 !jget_bool(nf, "unschedulable", 0);
 		n++;
 		ready += jget_bool(nf, "ready", 0);
-		add_total(totals, "gpu_capacity", jget_num(nf, "gpu_capacity", 0));
+		add_total(totals, "gpu_capacity",
+			  jget_num(nf, "gpu_capacity", 0));
 		add_total(totals, "gpu_allocatable",
 			  jget_num(nf, "gpu_allocatable", 0));
 		add_total(totals, "gpu_requested",

@@ -14,11 +14,22 @@ int k8s_quantity(const char *s, double *out)
 		const char *suffix;
 		double mult;
 	} units[] = {
-		{"Ki", 1024.0},	{"Mi", 1048576.0}, {"Gi", 1073741824.0},
-		{"Ti", 1099511627776.0}, {"Pi", 1125899906842624.0},
-		{"Ei", 1152921504606846976.0}, {"n", 1e-9}, {"u", 1e-6},
-		{"m", 1e-3}, {"k", 1e3}, {"M", 1e6}, {"G", 1e9}, {"T", 1e12},
-		{"P", 1e15}, {"E", 1e18}, {NULL, 0},
+	    {"Ki", 1024.0},
+	    {"Mi", 1048576.0},
+	    {"Gi", 1073741824.0},
+	    {"Ti", 1099511627776.0},
+	    {"Pi", 1125899906842624.0},
+	    {"Ei", 1152921504606846976.0},
+	    {"n", 1e-9},
+	    {"u", 1e-6},
+	    {"m", 1e-3},
+	    {"k", 1e3},
+	    {"M", 1e6},
+	    {"G", 1e9},
+	    {"T", 1e12},
+	    {"P", 1e15},
+	    {"E", 1e18},
+	    {NULL, 0},
 	};
 	char *end;
 	double v;
@@ -52,9 +63,8 @@ static double container_request(const json_t *c, const char *res)
 		s = jget_str(json_object_get(r, "limits"), res, NULL);
 	if (!s) {
 		/* integers are allowed too: "nvidia.com/gpu": 1 */
-		const json_t *n = json_object_get(json_object_get(r,
-								   "requests"),
-						  res);
+		const json_t *n =
+		    json_object_get(json_object_get(r, "requests"), res);
 		if (!n)
 			n = json_object_get(json_object_get(r, "limits"), res);
 		return json_is_number(n) ? json_number_value(n) : 0;
@@ -69,8 +79,8 @@ double k8s_pod_request(const json_t *pod, const char *res)
 	const char *ov;
 	size_t i;
 
-	json_array_foreach(json_object_get(spec, "containers"), i, c)
-		sum += container_request(c, res);
+	json_array_foreach(json_object_get(spec, "containers"), i, c) sum +=
+	    container_request(c, res);
 	json_array_foreach(json_object_get(spec, "initContainers"), i, c)
 	{
 		double r = container_request(c, res);
@@ -92,10 +102,11 @@ int k8s_pod_scheduled(const json_t *pod)
 
 	if (jget_str(json_object_get(pod, "spec"), "nodeName", NULL))
 		return 1;
-	json_array_foreach(json_object_get(json_object_get(pod, "status"),
-					   "conditions"),
-			   i, c)
-		if (!strcmp(jget_str(c, "type", ""), "PodScheduled"))
-			return !strcmp(jget_str(c, "status", ""), "True");
+	json_array_foreach(
+	    json_object_get(json_object_get(pod, "status"), "conditions"), i,
+	    c) if (!strcmp(jget_str(c, "type", ""),
+			   "PodScheduled")) return !strcmp(jget_str(c, "status",
+								    ""),
+							   "True");
 	return 0;
 }

@@ -16,24 +16,24 @@ static const struct {
 	const char *needle;
 	const char *code;
 } rules[] = {
-	{"node.kubernetes.io/not-ready", "node_not_ready"},
-	{"node.kubernetes.io/unreachable", "node_not_ready"},
-	{"untolerated taint", "untolerated_taint"},
-	{"taints that the pod didn't tolerate", "untolerated_taint"},
-	{"had taint", "untolerated_taint"},
-	{"node affinity/selector", "node_affinity"},
-	{"didn't match node selector", "node_affinity"},
-	{"didn't match Pod's node affinity", "node_affinity"},
-	{"pod affinity", "pod_affinity"},
-	{"anti-affinity", "pod_affinity"},
-	{"unbound immediate PersistentVolumeClaims", "unbound_pvc"},
-	{"persistentvolumeclaim", "unbound_pvc"},
-	{"volume node affinity conflict", "volume_node_affinity"},
-	{"were unschedulable", "node_unschedulable"},
-	{"Too many pods", "too_many_pods"},
-	{"free ports", "host_ports"},
-	{"topology spread constraints", "topology_spread"},
-	{NULL, NULL},
+    {"node.kubernetes.io/not-ready", "node_not_ready"},
+    {"node.kubernetes.io/unreachable", "node_not_ready"},
+    {"untolerated taint", "untolerated_taint"},
+    {"taints that the pod didn't tolerate", "untolerated_taint"},
+    {"had taint", "untolerated_taint"},
+    {"node affinity/selector", "node_affinity"},
+    {"didn't match node selector", "node_affinity"},
+    {"didn't match Pod's node affinity", "node_affinity"},
+    {"pod affinity", "pod_affinity"},
+    {"anti-affinity", "pod_affinity"},
+    {"unbound immediate PersistentVolumeClaims", "unbound_pvc"},
+    {"persistentvolumeclaim", "unbound_pvc"},
+    {"volume node affinity conflict", "volume_node_affinity"},
+    {"were unschedulable", "node_unschedulable"},
+    {"Too many pods", "too_many_pods"},
+    {"free ports", "host_ports"},
+    {"topology spread constraints", "topology_spread"},
+    {NULL, NULL},
 };
 
 /* Reads "N/M nodes are available: " at *pp. */
@@ -89,7 +89,7 @@ static void classify(json_t *r, const char *text, const char *gpu_res)
 	if (str_starts(text, "Insufficient ")) {
 		const char *res = text + 13;
 		code = !strcmp(res, gpu_res) || strstr(res, "gpu")
-			       ? "insufficient_gpu"
+			   ? "insufficient_gpu"
 		       : !strcmp(res, "cpu")	? "insufficient_cpu"
 		       : !strcmp(res, "memory") ? "insufficient_memory"
 						: "insufficient_resource";
@@ -105,8 +105,8 @@ static void classify(json_t *r, const char *text, const char *gpu_res)
 		const char *end = strrchr(text, '}');
 		if (end && end > taint)
 			json_object_set_new(
-				r, "taint",
-				json_stringn(taint, (size_t)(end - taint + 1)));
+			    r, "taint",
+			    json_stringn(taint, (size_t)(end - taint + 1)));
 	}
 	jset_str(r, "code", code);
 }

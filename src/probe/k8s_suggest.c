@@ -39,13 +39,15 @@ static void gpu_suggestion(struct sugg *s, const json_t *p, const json_t *t,
 	struct buf m = BUF_INIT;
 
 	if (want > max_alloc) {
-		buf_printf(&m, "lower the request: %s asks for %g %s but no "
+		buf_printf(&m,
+			   "lower the request: %s asks for %g %s but no "
 			   "node has more than %g allocatable (split the job "
 			   "across pods or use bigger nodes)",
 			   pod, want, gpu, max_alloc);
 		suggest(s, "lower_request", pod, m.data, pod);
 	} else {
-		buf_printf(&m, "scale the GPU pool: pending pods need %g %s, "
+		buf_printf(&m,
+			   "scale the GPU pool: pending pods need %g %s, "
 			   "the cluster has %g free (at most %g on one node); "
 			   "add GPU nodes or free GPUs held by other pods",
 			   jget_num(t, "pending_gpu_requested", 0), gpu,
@@ -56,9 +58,8 @@ static void gpu_suggestion(struct sugg *s, const json_t *p, const json_t *t,
 	buf_free(&m);
 }
 
-static void reason_suggestion(struct sugg *s, const json_t *p,
-			      const json_t *r, const json_t *t,
-			      const char *gpu, const char *pod)
+static void reason_suggestion(struct sugg *s, const json_t *p, const json_t *r,
+			      const json_t *t, const char *gpu, const char *pod)
 {
 	const char *code = jget_str(r, "code", "other");
 	const char *taint = jget_str(r, "taint", "");
@@ -68,7 +69,8 @@ static void reason_suggestion(struct sugg *s, const json_t *p,
 	if (!strcmp(code, "insufficient_gpu")) {
 		gpu_suggestion(s, p, t, gpu, pod);
 	} else if (!strcmp(code, "untolerated_taint")) {
-		buf_printf(&m, "tolerate the taint %s: add a matching "
+		buf_printf(&m,
+			   "tolerate the taint %s: add a matching "
 			   "toleration to the pod spec, or remove the taint "
 			   "from nodes meant for this workload",
 			   taint);
@@ -92,7 +94,8 @@ static void reason_suggestion(struct sugg *s, const json_t *p,
 			"StorageClass provisioner, or create a matching PV",
 			pod);
 	} else if (!strncmp(code, "insufficient_", 13)) {
-		buf_printf(&m, "lower the %s request or add capacity: no node "
+		buf_printf(&m,
+			   "lower the %s request or add capacity: no node "
 			   "has enough free %s",
 			   res, res);
 		suggest(s, "lower_request", res, m.data, pod);
@@ -127,7 +130,7 @@ void k8s_suggest(json_t *facts, const char *gpu)
 		buf_printf(&pod, "%s/%s", jget_str(p, "namespace", ""),
 			   jget_str(p, "name", ""));
 		json_array_foreach(json_object_get(p, "reasons"), k, r)
-			reason_suggestion(&s, p, r, t, gpu, pod.data);
+		    reason_suggestion(&s, p, r, t, gpu, pod.data);
 	}
 	json_object_set_new(facts, "suggestions", s.list);
 	json_decref(s.index);

@@ -34,7 +34,8 @@ static int arg_time(const json_t *args, const char *name, int64_t *ms,
 	}
 	if (!time_parse(s, ms))
 		return 0;
-	return ml_err_set(err, ML_EUSAGE, "prom: `%s` must be an RFC 3339 "
+	return ml_err_set(err, ML_EUSAGE,
+			  "prom: `%s` must be an RFC 3339 "
 			  "time or epoch seconds, got `%s`",
 			  name, s);
 }
@@ -49,7 +50,8 @@ static int run_query(const json_t *args, json_t *facts, struct ml_err *err)
 	int rc, range;
 
 	if (!url)
-		return ml_err_set(err, ML_EUSAGE, "prom: `query` needs `url` "
+		return ml_err_set(err, ML_EUSAGE,
+				  "prom: `query` needs `url` "
 				  "(the Prometheus server)");
 	if ((rc = arg_time(args, "start", &r.start_ms, err)) ||
 	    (rc = arg_time(args, "end", &r.end_ms, err)) ||
@@ -60,7 +62,8 @@ static int run_query(const json_t *args, json_t *facts, struct ml_err *err)
 		r.end_ms = r.end_ms ? r.end_ms : time_now_ms();
 		r.step_ms = jget_int(args, "step", 60000);
 		if (r.step_ms <= 0 || r.end_ms < r.start_ms)
-			return ml_err_set(err, ML_EUSAGE, "prom: a range query "
+			return ml_err_set(err, ML_EUSAGE,
+					  "prom: a range query "
 					  "needs start <= end and step > 0");
 	}
 	rc = prom_api_query(url, q, range ? &r : NULL, t,
@@ -103,9 +106,10 @@ static int read_expo(const json_t *args, struct buf *text, const char **src,
 		return 0;
 	}
 	if (buf_read_file(text, from, PROM_HTTP_MAX_BYTES))
-		return ml_err_set(err, errno == ENOENT	? ML_ENOTFOUND
-				: errno == EISDIR ? ML_EINPUT
-						  : ML_EIO,
+		return ml_err_set(err,
+				  errno == ENOENT   ? ML_ENOTFOUND
+				  : errno == EISDIR ? ML_EINPUT
+						    : ML_EIO,
 				  "%s: %s", from, strerror(errno));
 	return 0;
 }
@@ -117,9 +121,9 @@ static json_t *metric_counts(const struct prom_expo *e)
 
 	for (size_t i = 0; i < e->nsamples; i++) {
 		json_t *c = json_object_get(m, e->samples[i].name);
-		json_object_set_new(m, e->samples[i].name,
-				    json_integer(c ? json_integer_value(c) + 1
-						   : 1));
+		json_object_set_new(
+		    m, e->samples[i].name,
+		    json_integer(c ? json_integer_value(c) + 1 : 1));
 	}
 	return m;
 }
@@ -153,7 +157,7 @@ static int run_expo(const json_t *args, json_t *facts, struct ml_err *err)
 	int rc;
 
 	if ((rc = prom_hist_parse_quantiles(
-		     jget_str(args, "quantiles", "0.5,0.99"), &qs, &nq, err)) ||
+		 jget_str(args, "quantiles", "0.5,0.99"), &qs, &nq, err)) ||
 	    (labels && (rc = prom_sel_parse(labels, &sel, err))) ||
 	    (rc = read_expo(args, &text, &src, err)) ||
 	    (rc = prom_expo_parse(buf_str(&text), text.len, src, &e, err)))
@@ -187,7 +191,8 @@ static int run_slo(const json_t *args, json_t *facts, struct ml_err *err)
 	if (sp.objective > 1 && sp.objective < 100)
 		sp.objective /= 100; /* 99.9 means 0.999 */
 	if (!(sp.objective > 0 && sp.objective < 1))
-		return ml_err_set(err, ML_EUSAGE, "prom: `slo` must be between "
+		return ml_err_set(err, ML_EUSAGE,
+				  "prom: `slo` must be between "
 				  "0 and 1 (0.999) or a percentage (99.9)");
 	sp.period_ms = jget_int(args, "period", 30LL * 86400000);
 	sp.metric = jget_str(args, "metric", NULL);
@@ -211,12 +216,12 @@ static int run_slo(const json_t *args, json_t *facts, struct ml_err *err)
 		return prom_slo_from_snapshots(snaps, &sp, facts, err);
 	if (url)
 		return prom_slo_from_server(url, &sp, facts, err);
-	return ml_err_set(err, ML_EUSAGE, "prom: `slo` needs `url` (a "
+	return ml_err_set(err, ML_EUSAGE,
+			  "prom: `slo` needs `url` (a "
 			  "Prometheus server) or `snapshots` (a folder)");
 }
 
-static int run(const struct probe_ctx *ctx, json_t **facts,
-	       struct ml_err *err)
+static int run(const struct probe_ctx *ctx, json_t **facts, struct ml_err *err)
 {
 	const json_t *a = ctx->args;
 	int rc;
@@ -297,7 +302,8 @@ static void render_slo(const json_t *f, struct buf *out)
 	const json_t *s = json_object_get(f, "slo"), *w;
 	size_t i;
 
-	buf_printf(out, "SLO %.10g%% (%s) over %s: error ratio %.4g, budget "
+	buf_printf(out,
+		   "SLO %.10g%% (%s) over %s: error ratio %.4g, budget "
 		   "remaining %.1f%%\n",
 		   100 * jget_num(s, "objective", 0),
 		   jget_str(f, "slo_kind", "?"), jget_str(s, "period", "?"),
@@ -309,13 +315,12 @@ static void render_slo(const json_t *f, struct buf *out)
 		char name[32];
 		snprintf(name, sizeof(name), "%s/%s", jget_str(w, "long", "?"),
 			 jget_str(w, "short", "?"));
-		buf_printf(out, "  %-8s  %10.3f  %11.3f  %6.1f  %s\n", name,
-			   jget_num(w, "burn_long", 0),
-			   jget_num(w, "burn_short", 0),
-			   jget_num(w, "factor", 0),
-			   jget_bool(w, "firing", 0)
-				   ? jget_str(w, "severity", "yes")
-				   : "no");
+		buf_printf(
+		    out, "  %-8s  %10.3f  %11.3f  %6.1f  %s\n", name,
+		    jget_num(w, "burn_long", 0), jget_num(w, "burn_short", 0),
+		    jget_num(w, "factor", 0),
+		    jget_bool(w, "firing", 0) ? jget_str(w, "severity", "yes")
+					      : "no");
 	}
 }
 
@@ -332,8 +337,8 @@ static void render_query(const json_t *f, struct buf *out)
 		buf_puts(out, "  ");
 		render_labels(json_object_get(r, "metric"), out);
 		if (vals) {
-			const json_t *last = json_array_get(
-				vals, json_array_size(vals) - 1);
+			const json_t *last =
+			    json_array_get(vals, json_array_size(vals) - 1);
 			buf_printf(out, " %zu points, last %.15g\n",
 				   json_array_size(vals),
 				   json_number_value(json_array_get(last, 1)));
@@ -352,8 +357,8 @@ static void render(const json_t *f, struct buf *out)
 
 	buf_printf(out, "prom: %s\n", jget_str(f, "verdict", "unknown"));
 	json_array_foreach(reasons, i, r)
-		buf_printf(out, "  [%s] %s: %s\n", jget_str(r, "level", "?"),
-			   jget_str(r, "code", "?"), jget_str(r, "message", ""));
+	    buf_printf(out, "  [%s] %s: %s\n", jget_str(r, "level", "?"),
+		       jget_str(r, "code", "?"), jget_str(r, "message", ""));
 	buf_printf(out, "source: %s\n", jget_str(f, "source", "?"));
 	if (json_object_get(f, "windows"))
 		render_slo(f, out);
@@ -362,82 +367,76 @@ static void render(const json_t *f, struct buf *out)
 	else if (json_object_get(f, "result_type"))
 		render_query(f, out);
 	else
-		buf_printf(out, "%lld samples, %lld families, %zu metric "
+		buf_printf(out,
+			   "%lld samples, %lld families, %zu metric "
 			   "names\n",
-			   jget_int(f, "samples", 0), jget_int(f, "families", 0),
+			   jget_int(f, "samples", 0),
+			   jget_int(f, "families", 0),
 			   json_object_size(json_object_get(f, "metrics")));
 }
 
 static const struct probe_opt opts[] = {
-	{"url", PO_STRING, "Prometheus server, e.g. http://prometheus:9090",
-	 NULL, 0, 0},
-	{"query", PO_STRING, "PromQL query (instant, or range with --start)",
-	 NULL, 0, 0},
-	{"start", PO_STRING, "range query start (RFC 3339 or epoch s)", NULL,
-	 0, 0},
-	{"end", PO_STRING, "range/SLO end (RFC 3339 or epoch s; default now)",
-	 NULL, 0, 0},
-	{"time", PO_STRING, "instant query time (default: server's now)", NULL,
-	 0, 0},
-	{"step", PO_DURATION, "range query / SLO resolution", "1m", 0, 0},
-	{"from", PO_PATH, "exposition text file, or - for stdin", NULL, 1, 0},
-	{"metrics_url", PO_STRING, "URL of a /metrics page to parse", NULL, 0,
-	 0},
-	{"metric", PO_STRING, "histogram base name (without _bucket)", NULL, 0,
-	 0},
-	{"quantiles", PO_STRING, "quantiles to compute", "0.5,0.99", 0, 0},
-	{"labels", PO_STRING, "label selector, e.g. job=\"api\",code=~\"2..\"",
-	 NULL, 0, 0},
-	{"max", PO_NUM, "degraded when the highest quantile is above this",
-	 NULL, 0, 0},
-	{"slo", PO_NUM, "SLO objective for burn rates: 0.999 or 99.9", NULL,
-	 0, 0},
-	{"threshold", PO_NUM, "latency SLO: bucket bound in seconds", NULL, 0,
-	 0},
-	{"errors", PO_STRING, "error-ratio SLO: selector of error events",
-	 NULL, 0, 0},
-	{"total", PO_STRING, "error-ratio SLO: selector of all events", NULL,
-	 0, 0},
-	{"snapshots", PO_PATH, "SLO offline: folder of TIME.prom files", NULL,
-	 0, 0},
-	{"period", PO_DURATION, "SLO period for the error budget", "30d", 0,
-	 0},
-	{"timeout", PO_DURATION, "HTTP timeout", "30s", 0, 0},
-	{0},
+    {"url", PO_STRING, "Prometheus server, e.g. http://prometheus:9090", NULL,
+     0, 0},
+    {"query", PO_STRING, "PromQL query (instant, or range with --start)", NULL,
+     0, 0},
+    {"start", PO_STRING, "range query start (RFC 3339 or epoch s)", NULL, 0, 0},
+    {"end", PO_STRING, "range/SLO end (RFC 3339 or epoch s; default now)", NULL,
+     0, 0},
+    {"time", PO_STRING, "instant query time (default: server's now)", NULL, 0,
+     0},
+    {"step", PO_DURATION, "range query / SLO resolution", "1m", 0, 0},
+    {"from", PO_PATH, "exposition text file, or - for stdin", NULL, 1, 0},
+    {"metrics_url", PO_STRING, "URL of a /metrics page to parse", NULL, 0, 0},
+    {"metric", PO_STRING, "histogram base name (without _bucket)", NULL, 0, 0},
+    {"quantiles", PO_STRING, "quantiles to compute", "0.5,0.99", 0, 0},
+    {"labels", PO_STRING, "label selector, e.g. job=\"api\",code=~\"2..\"",
+     NULL, 0, 0},
+    {"max", PO_NUM, "degraded when the highest quantile is above this", NULL, 0,
+     0},
+    {"slo", PO_NUM, "SLO objective for burn rates: 0.999 or 99.9", NULL, 0, 0},
+    {"threshold", PO_NUM, "latency SLO: bucket bound in seconds", NULL, 0, 0},
+    {"errors", PO_STRING, "error-ratio SLO: selector of error events", NULL, 0,
+     0},
+    {"total", PO_STRING, "error-ratio SLO: selector of all events", NULL, 0, 0},
+    {"snapshots", PO_PATH, "SLO offline: folder of TIME.prom files", NULL, 0,
+     0},
+    {"period", PO_DURATION, "SLO period for the error budget", "30d", 0, 0},
+    {"timeout", PO_DURATION, "HTTP timeout", "30s", 0, 0},
+    {0},
 };
 
 const struct probe_def probe_prom = {
-	.name = "prom",
-	.summary = "Prometheus: queries, histogram quantiles, SLO burn rates",
-	.help =
-		"Three uses, chosen by the options given:\n"
-		"  query: PromQL over the HTTP API (instant, or range with "
-		"--start/--end/--step);\n"
-		"  exposition: parse a metrics file or URL; with --metric, "
-		"quantiles of a\n"
-		"    histogram computed exactly like histogram_quantile();\n"
-		"  SLO: multiwindow burn rates (1h/5m 14.4x and 6h/30m 6x "
-		"page: failed;\n"
-		"    3d/6h 1x ticket: degraded) from a server or a folder of "
-		"snapshots.\n"
-		"\n"
-		"Examples:\n"
-		"  mloncall check prom --url http://localhost:9090 --query "
-		"'up'\n"
-		"  mloncall check prom metrics.txt --metric "
-		"http_request_duration_seconds\n"
-		"  mloncall check prom --metrics_url http://irisd:8080/metrics "
-		"\\\n"
-		"      --metric ttft_seconds --quantiles 0.5,0.9,0.99 --max 2\n"
-		"  mloncall check prom --url http://localhost:9090 --slo 99.9 \\\n"
-		"      --metric http_request_duration_seconds --threshold 0.5\n"
-		"  mloncall check prom --snapshots snaps/ --slo 0.99 \\\n"
-		"      --errors 'http_requests_total{code=~\"5..\"}' --total "
-		"http_requests_total\n"
-		"\n"
-		"Facts are documented in docs/probes/prom.md.\n",
-	.read_only = 1,
-	.opts = opts,
-	.run = run,
-	.render = render,
+    .name = "prom",
+    .summary = "Prometheus: queries, histogram quantiles, SLO burn rates",
+    .help = "Three uses, chosen by the options given:\n"
+	    "  query: PromQL over the HTTP API (instant, or range with "
+	    "--start/--end/--step);\n"
+	    "  exposition: parse a metrics file or URL; with --metric, "
+	    "quantiles of a\n"
+	    "    histogram computed exactly like histogram_quantile();\n"
+	    "  SLO: multiwindow burn rates (1h/5m 14.4x and 6h/30m 6x "
+	    "page: failed;\n"
+	    "    3d/6h 1x ticket: degraded) from a server or a folder of "
+	    "snapshots.\n"
+	    "\n"
+	    "Examples:\n"
+	    "  mloncall check prom --url http://localhost:9090 --query "
+	    "'up'\n"
+	    "  mloncall check prom metrics.txt --metric "
+	    "http_request_duration_seconds\n"
+	    "  mloncall check prom --metrics_url http://irisd:8080/metrics "
+	    "\\\n"
+	    "      --metric ttft_seconds --quantiles 0.5,0.9,0.99 --max 2\n"
+	    "  mloncall check prom --url http://localhost:9090 --slo 99.9 \\\n"
+	    "      --metric http_request_duration_seconds --threshold 0.5\n"
+	    "  mloncall check prom --snapshots snaps/ --slo 0.99 \\\n"
+	    "      --errors 'http_requests_total{code=~\"5..\"}' --total "
+	    "http_requests_total\n"
+	    "\n"
+	    "Facts are documented in docs/probes/prom.md.\n",
+    .read_only = 1,
+    .opts = opts,
+    .run = run,
+    .render = render,
 };

@@ -37,9 +37,9 @@ int prom_http_get(const char *url, int64_t timeout_ms, struct buf *out,
 
 	*status = 0;
 	if (strncmp(url, "http://", 7) && strncmp(url, "https://", 8))
-		return ml_err_set(err, ML_EUSAGE,
-				  "URL `%s` must start with http:// or https://",
-				  url);
+		return ml_err_set(
+		    err, ML_EUSAGE,
+		    "URL `%s` must start with http:// or https://", url);
 	if (!(c = curl_easy_init()))
 		return ml_err_set(err, ML_EINTERNAL, "curl_easy_init failed");
 	curl_easy_setopt(c, CURLOPT_URL, url);
@@ -66,14 +66,14 @@ int prom_http_get(const char *url, int64_t timeout_ms, struct buf *out,
 	curl_easy_cleanup(c);
 	curl_slist_free_all(hdrs);
 	if (rc == CURLE_WRITE_ERROR)
-		return ml_err_set(err, ML_EIO, "GET %s: answer larger than %d "
-				  "bytes", url, PROM_HTTP_MAX_BYTES);
+		return ml_err_set(err, ML_EIO,
+				  "GET %s: answer larger than %d "
+				  "bytes",
+				  url, PROM_HTTP_MAX_BYTES);
 	if (rc != CURLE_OK)
-		return ml_err_set(err, rc == CURLE_OPERATION_TIMEDOUT
-					       ? ML_ETIMEOUT
-					       : ML_EIO,
-				  "GET %s: %s", url,
-				  ebuf[0] ? ebuf : curl_easy_strerror(rc));
+		return ml_err_set(
+		    err, rc == CURLE_OPERATION_TIMEDOUT ? ML_ETIMEOUT : ML_EIO,
+		    "GET %s: %s", url, ebuf[0] ? ebuf : curl_easy_strerror(rc));
 	return 0;
 }
 
@@ -83,8 +83,8 @@ static void add_param(CURL *c, struct buf *url, const char *name,
 {
 	char *e = curl_easy_escape(c, value, 0);
 
-	buf_printf(url, "%s%s=%s", strchr(buf_str(url), '?') ? "&" : "?",
-		   name, e ? e : "");
+	buf_printf(url, "%s%s=%s", strchr(buf_str(url), '?') ? "&" : "?", name,
+		   e ? e : "");
 	curl_free(e);
 }
 
@@ -143,7 +143,8 @@ int prom_api_query(const char *base, const char *query,
 		goto out;
 	}
 	if (strcmp(jget_str(doc, "status", ""), "success")) {
-		rc = ml_err_set(err, ML_EINPUT, "%s: query `%s` failed (HTTP "
+		rc = ml_err_set(err, ML_EINPUT,
+				"%s: query `%s` failed (HTTP "
 				"%ld): %s: %s",
 				base, query, status,
 				jget_str(doc, "errorType", "error"),
@@ -151,8 +152,8 @@ int prom_api_query(const char *base, const char *query,
 		goto out;
 	}
 	d = json_object_get(doc, "data");
-	if (!json_is_object(d) || !json_is_string(json_object_get(
-					  d, "resultType"))) {
+	if (!json_is_object(d) ||
+	    !json_is_string(json_object_get(d, "resultType"))) {
 		rc = ml_err_set(err, ML_EINPUT,
 				"%s: answer has no data.resultType", base);
 		goto out;
@@ -177,8 +178,8 @@ static void convert_point(const json_t *pt, json_t *o, json_t *arr)
 	if (arr) {
 		json_t *p = json_array();
 		json_array_append_new(p, json_real(t));
-		json_array_append_new(p, isfinite(v) ? json_real(v)
-						     : json_null());
+		json_array_append_new(p,
+				      isfinite(v) ? json_real(v) : json_null());
 		json_array_append_new(arr, p);
 		return;
 	}
@@ -215,7 +216,7 @@ json_t *prom_api_facts(const json_t *data)
 			const json_t *pt;
 			size_t k;
 			json_array_foreach(json_object_get(e, "values"), k, pt)
-				convert_point(pt, NULL, vals);
+			    convert_point(pt, NULL, vals);
 			json_object_set_new(o, "values", vals);
 		} else {
 			convert_point(json_object_get(e, "value"), o, NULL);
@@ -223,8 +224,9 @@ json_t *prom_api_facts(const json_t *data)
 		json_array_append_new(out, o);
 	}
 	if (!strcmp(type, "vector") && json_array_size(out) == 1)
-		json_object_set(f, "value",
-				json_object_get(json_array_get(out, 0), "value"));
+		json_object_set(
+		    f, "value",
+		    json_object_get(json_array_get(out, 0), "value"));
 	jset_int(f, "series", (long long)json_array_size(out));
 	json_object_set_new(f, "result", out);
 	return f;

@@ -20,9 +20,9 @@ struct pair {
 
 /* SRE workbook, table 5-8 (for a 30-day SLO period). */
 static const struct pair pairs[] = {
-	{HOUR_MS, 5 * MIN_MS, 14.4, "page"},
-	{6 * HOUR_MS, 30 * MIN_MS, 6, "page"},
-	{72 * HOUR_MS, 6 * HOUR_MS, 1, "ticket"},
+    {HOUR_MS, 5 * MIN_MS, 14.4, "page"},
+    {6 * HOUR_MS, 30 * MIN_MS, 6, "page"},
+    {72 * HOUR_MS, 6 * HOUR_MS, 1, "ticket"},
 };
 
 int64_t prom_burn_longest_ms(void)
@@ -50,9 +50,8 @@ void prom_burn_increase(const struct prom_point *p, size_t n, int64_t from_ms,
 	for (size_t i = base + 1; i < n && p[i].t_ms <= to_ms; i++) {
 		*part += counter_increase(p[i - 1].part, p[i].part);
 		*total += counter_increase(p[i - 1].total, p[i].total);
-		*covered_ms = p[i].t_ms - (p[base].t_ms > from_ms
-						   ? p[base].t_ms
-						   : from_ms);
+		*covered_ms = p[i].t_ms -
+			      (p[base].t_ms > from_ms ? p[base].t_ms : from_ms);
 	}
 }
 
@@ -110,8 +109,8 @@ static void slo_summary(const struct prom_point *p, size_t n, int good,
 	json_t *s = json_object();
 	int64_t span = p[n - 1].t_ms - p[0].t_ms, cov;
 	double ratio = window_ratio(p, n, good, span, &cov);
-	double consumed = burn_of(ratio, 1 - objective) * (double)span /
-			  (double)period_ms;
+	double consumed =
+	    burn_of(ratio, 1 - objective) * (double)span / (double)period_ms;
 	char tmp[32];
 
 	jset_real(s, "objective", objective);
@@ -161,7 +160,8 @@ void prom_burn_facts(const struct prom_point *p, size_t n, int part_is_good,
 				     jget_num(w, "burn_long", 0),
 				     jget_str(w, "long", "?"),
 				     jget_num(w, "burn_short", 0),
-				     jget_str(w, "short", "?"), pairs[i].factor);
+				     jget_str(w, "short", "?"),
+				     pairs[i].factor);
 		}
 		if (jget_num(w, "coverage", 1) < 0.999)
 			probe_reason(facts, PV_HEALTHY, "slo_partial_window",

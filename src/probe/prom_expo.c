@@ -124,9 +124,10 @@ static int lex_label_value(struct lexer *lx, char **out)
 			char c = lx->p + 1 < lx->end ? lx->p[1] : 0;
 			if (c != '\\' && c != '"' && c != 'n') {
 				buf_free(&b);
-				return lex_fail(lx, "bad escape in label value: "
-						    "only \\\\, \\\" and \\n "
-						    "are allowed");
+				return lex_fail(lx,
+						"bad escape in label value: "
+						"only \\\\, \\\" and \\n "
+						"are allowed");
 			}
 			buf_putc(&b, c == 'n' ? '\n' : c);
 			lx->p += 2;
@@ -186,7 +187,8 @@ static int lex_labels(struct lexer *lx, struct prom_sample *s)
 		skip_blanks(lx);
 		if (lx->p >= lx->end || *lx->p != '"') {
 			free(l.name);
-			return lex_fail(lx, "expected `\"` to open label value");
+			return lex_fail(lx,
+					"expected `\"` to open label value");
 		}
 		if ((rc = lex_label_value(lx, &l.value)) != 0) {
 			free(l.name);
@@ -194,7 +196,8 @@ static int lex_labels(struct lexer *lx, struct prom_sample *s)
 		}
 		if (s->nlabels == cap) {
 			cap = cap ? cap * 2 : 4;
-			s->labels = xrealloc(s->labels, cap * sizeof(*s->labels));
+			s->labels =
+			    xrealloc(s->labels, cap * sizeof(*s->labels));
 		}
 		s->labels[s->nlabels++] = l;
 		skip_blanks(lx);
@@ -227,8 +230,7 @@ int prom_parse_value(const char *s, size_t len, double *out)
 	} else if (!strcasecmp(tmp, "-inf")) {
 		*out = -INFINITY;
 		rc = 0;
-	} else if (!strchr("0123456789.+-", tmp[0]) ||
-		   strpbrk(tmp, "nNiIxX")) {
+	} else if (!strchr("0123456789.+-", tmp[0]) || strpbrk(tmp, "nNiIxX")) {
 		rc = -1; /* "-nan", "infinity", hex floats */
 	} else {
 		rc = str_to_double(tmp, out);
@@ -318,8 +320,8 @@ static struct prom_family *family_get(struct prom_expo *e, const char *name)
 	for (size_t i = 0; i < e->nfamilies; i++)
 		if (!strcmp(e->families[i].name, name))
 			return &e->families[i];
-	e->families = xrealloc(e->families,
-			       (e->nfamilies + 1) * sizeof(*e->families));
+	e->families =
+	    xrealloc(e->families, (e->nfamilies + 1) * sizeof(*e->families));
 	memset(&e->families[e->nfamilies], 0, sizeof(*e->families));
 	e->families[e->nfamilies].name = xstrdup(name);
 	return &e->families[e->nfamilies++];
@@ -353,7 +355,7 @@ static int help_text(struct lexer *lx, char **out)
 
 static int valid_type(const char *t)
 {
-	static const char *const types[] = {"counter", "gauge", "histogram",
+	static const char *const types[] = {"counter", "gauge",	  "histogram",
 					    "summary", "untyped", NULL};
 	for (int i = 0; types[i]; i++)
 		if (!strcmp(t, types[i]))
@@ -371,8 +373,8 @@ static int lex_comment(struct lexer *lx, struct prom_expo *e)
 
 	lx->p++;
 	skip_blanks(lx);
-	if (lx->end - lx->p >= 4 && (!strncmp(lx->p, "HELP", 4) ||
-				     !strncmp(lx->p, "TYPE", 4)) &&
+	if (lx->end - lx->p >= 4 &&
+	    (!strncmp(lx->p, "HELP", 4) || !strncmp(lx->p, "TYPE", 4)) &&
 	    (lx->end - lx->p == 4 || lx->p[4] == ' ' || lx->p[4] == '\t'))
 		help = lx->p[0] == 'H';
 	else
@@ -428,8 +430,8 @@ static int series_key(const struct prom_sample *s, struct buf *key,
 
 	buf_reset(key);
 	for (size_t i = 0; i < s->nlabels; i++)
-		need += strlen(s->labels[i].name) +
-			strlen(s->labels[i].value) + 2;
+		need +=
+		    strlen(s->labels[i].name) + strlen(s->labels[i].value) + 2;
 	buf_grow(key, need);
 	buf_puts(key, s->name);
 	if (!s->nlabels)

@@ -69,8 +69,7 @@ struct prom_sel;
  * extended and fully anchored, like PromQL. An empty string selects
  * everything. Returns 0 and *out (free with prom_sel_free), or ML_EUSAGE
  * with err saying what was expected at which column. */
-int prom_sel_parse(const char *text, struct prom_sel **out,
-		   struct ml_err *err);
+int prom_sel_parse(const char *text, struct prom_sel **out, struct ml_err *err);
 
 /* Frees a selector; NULL is a no-op. */
 void prom_sel_free(struct prom_sel *sel);

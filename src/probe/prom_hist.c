@@ -34,7 +34,8 @@ int prom_hist_parse_quantiles(const char *text, double **qs, size_t *n,
 		(*qs)[(*n)++] = q;
 	}
 	if (!rc && *n == 0)
-		rc = ml_err_set(err, ML_EUSAGE, "quantiles: give at least one, "
+		rc = ml_err_set(err, ML_EUSAGE,
+				"quantiles: give at least one, "
 				"e.g. 0.5,0.99");
 	free(copy);
 	if (rc) {
@@ -126,9 +127,8 @@ static void free_hs(struct hsample *h, size_t n)
 static double lookup(const struct hsample *h, size_t n, const char *key)
 {
 	struct hsample k = {NULL, (char *)key};
-	const struct hsample *f = n ? bsearch(&k, h, n, sizeof(*h),
-					      cmp_hsample)
-				    : NULL;
+	const struct hsample *f =
+	    n ? bsearch(&k, h, n, sizeof(*h), cmp_hsample) : NULL;
 	return f ? f->s->value : NAN;
 }
 
@@ -169,8 +169,8 @@ static int group_buckets(const struct hsample *h, size_t n, const char *src,
 		json_t *o = json_object();
 		json_object_set_new_nocheck(o, "le", json_string(le));
 		json_object_set_new_nocheck(
-			o, "count",
-			json_real(isfinite(h[i].s->value) ? h[i].s->value : 0));
+		    o, "count",
+		    json_real(isfinite(h[i].s->value) ? h[i].s->value : 0));
 		json_array_append_new(*arr, o);
 	}
 	return 0;
@@ -241,16 +241,16 @@ int prom_hist_facts(const struct prom_expo *e, const char *metric,
 				"%s: no samples named %s_bucket%s%s", src,
 				metric, sel ? " matching the labels" : "",
 				str_ends(metric, "_bucket")
-					? " (give the base name, without "
-					  "_bucket)"
-					: "");
+				    ? " (give the base name, without "
+				      "_bucket)"
+				    : "");
 	all = xmalloc((in.nb + 1) * sizeof(*all));
 	for (i = 0; i < in.nb && !rc; i = j) {
 		for (j = i + 1; j < in.nb && !strcmp(in.b[i].key, in.b[j].key);
 		     j++)
 			;
-		rc = one_group(&in, i, j, qs, nq, src, groups, &all, &nall,
-			       err);
+		rc =
+		    one_group(&in, i, j, qs, nq, src, groups, &all, &nall, err);
 	}
 	if (!rc) {
 		jset_str(facts, "metric", metric);

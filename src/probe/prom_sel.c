@@ -135,7 +135,8 @@ static int parse_matcher(const char *text, const char **pp,
 		if (bad) {
 			free(m.name);
 			free(m.value);
-			return sel_fail(err, text, s, "a valid regular expression");
+			return sel_fail(err, text, s,
+					"a valid regular expression");
 		}
 	}
 	sel->m = xrealloc(sel->m, (sel->n + 1) * sizeof(*sel->m));
@@ -157,8 +158,8 @@ static int parse_matchers(const char *text, const char **pp, int braced,
 		if (*p == ',')
 			p = skip_ws(p + 1);
 		else if (*p && !(braced && *p == '}'))
-			return sel_fail(err, text, p, braced ? "`,` or `}`"
-							     : "`,`");
+			return sel_fail(err, text, p,
+					braced ? "`,` or `}`" : "`,`");
 	}
 	if (braced && *p != '}')
 		return sel_fail(err, text, p, "`}`");
@@ -166,8 +167,7 @@ static int parse_matchers(const char *text, const char **pp, int braced,
 	return 0;
 }
 
-int prom_sel_parse(const char *text, struct prom_sel **out,
-		   struct ml_err *err)
+int prom_sel_parse(const char *text, struct prom_sel **out, struct ml_err *err)
 {
 	struct prom_sel *sel = xcalloc(1, sizeof(*sel));
 	const char *p = skip_ws(text), *s = p, *q = p;

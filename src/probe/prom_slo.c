@@ -96,9 +96,9 @@ static int cmp_point(const void *a, const void *b)
 
 /* Parses one snapshot file and appends its point. */
 static int add_snapshot(const char *dir, const char *fname,
-			const struct prom_slo_spec *sp, const struct prom_sel *a,
-			const struct prom_sel *b, struct prom_point *pt,
-			struct ml_err *err)
+			const struct prom_slo_spec *sp,
+			const struct prom_sel *a, const struct prom_sel *b,
+			struct prom_point *pt, struct ml_err *err)
 {
 	struct buf path = BUF_INIT, text = BUF_INIT;
 	struct prom_expo e;

@@ -27,8 +27,8 @@ static double point_value(const json_t *pt, double *t)
 
 /* Merges [t, "v"] lists into points; a time missing from part counts as 0
  * when zero_missing (no error series yet), else the time is skipped. */
-static size_t merge(const json_t *part, const json_t *total,
-		    int zero_missing, struct prom_point **out)
+static size_t merge(const json_t *part, const json_t *total, int zero_missing,
+		    struct prom_point **out)
 {
 	size_t i, j = 0, n = 0;
 	const json_t *pt;
@@ -56,9 +56,8 @@ static size_t merge(const json_t *part, const json_t *total,
 /* The values of the only series of a matrix answer, or NULL. */
 static const json_t *only_values(const json_t *data)
 {
-	return json_object_get(json_array_get(json_object_get(data, "result"),
-					      0),
-			       "values");
+	return json_object_get(
+	    json_array_get(json_object_get(data, "result"), 0), "values");
 }
 
 /* The values of the series whose `le` equals le (numerically). */
@@ -69,7 +68,8 @@ static const json_t *le_values(const json_t *data, double le)
 
 	json_array_foreach(json_object_get(data, "result"), i, s)
 	{
-		const char *t = jget_str(json_object_get(s, "metric"), "le", "");
+		const char *t =
+		    jget_str(json_object_get(s, "metric"), "le", "");
 		double v;
 		if (!prom_parse_value(t, strlen(t), &v) && v == le)
 			return json_object_get(s, "values");
@@ -110,11 +110,14 @@ static int latency_points(const char *url, const struct prom_slo_spec *sp,
 		good = le_values(data, sp->threshold);
 		all = le_values(data, INFINITY);
 		if (!all)
-			rc = ml_err_set(err, ML_EINPUT, "%s: no %s_bucket "
-					"series with le=\"+Inf\" in the last 3d",
-					url, sp->metric);
+			rc =
+			    ml_err_set(err, ML_EINPUT,
+				       "%s: no %s_bucket "
+				       "series with le=\"+Inf\" in the last 3d",
+				       url, sp->metric);
 		else if (!good)
-			rc = ml_err_set(err, ML_EINPUT, "%s: no %s_bucket with "
+			rc = ml_err_set(err, ML_EINPUT,
+					"%s: no %s_bucket with "
 					"le=%g: the threshold must be a bucket "
 					"bound",
 					url, sp->metric, sp->threshold);

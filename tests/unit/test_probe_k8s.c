@@ -30,11 +30,11 @@ static const json_t *reason(const json_t *p, size_t i)
 static void test_sched_gpu_taint(void **state)
 {
 	json_t *p = k8s_sched_parse(
-		"0/12 nodes are available: 4 Insufficient nvidia.com/gpu, 8 "
-		"node(s) had untolerated taint {nvidia.com/gpu: present}. "
-		"preemption: 0/12 nodes are available: 12 No preemption "
-		"victims found for incoming pod.",
-		GPU);
+	    "0/12 nodes are available: 4 Insufficient nvidia.com/gpu, 8 "
+	    "node(s) had untolerated taint {nvidia.com/gpu: present}. "
+	    "preemption: 0/12 nodes are available: 12 No preemption "
+	    "victims found for incoming pod.",
+	    GPU);
 	const json_t *pre;
 	(void)state;
 
@@ -55,8 +55,7 @@ static void test_sched_gpu_taint(void **state)
 			    "0/12 nodes are available: 12 No preemption "
 			    "victims found for incoming pod.");
 	assert_int_equal(jget_int(pre, "nodes_total", 0), 12);
-	assert_string_equal(jget_str(reason(pre, 0), "code", ""),
-			    "no_victims");
+	assert_string_equal(jget_str(reason(pre, 0), "code", ""), "no_victims");
 	assert_int_equal(jget_int(reason(pre, 0), "count", 0), 12);
 	json_decref(p);
 }
@@ -74,7 +73,7 @@ static void check_codes(const char *msg, const char *codes)
 	size_t i;
 
 	json_array_foreach(json_object_get(p, "reasons"), i, r)
-		buf_printf(&got, "%s%s", i ? " " : "", jget_str(r, "code", "?"));
+	    buf_printf(&got, "%s%s", i ? " " : "", jget_str(r, "code", "?"));
 	if (strcmp(buf_str(&got), codes))
 		fail_msg("%s\n  want: %s\n  got:  %s", msg, codes,
 			 buf_str(&got));
@@ -85,52 +84,52 @@ static void check_codes(const char *msg, const char *codes)
 static void test_sched_wordings(void **state)
 {
 	static const struct want w[] = {
-		{"0/12 nodes are available: 4 Insufficient nvidia.com/gpu, 8 "
-		 "node(s) didn't match Pod's node affinity/selector. "
-		 "preemption: 0/12 nodes are available: 12 Preemption is not "
-		 "helpful for scheduling.",
-		 "insufficient_gpu node_affinity"},
-		{"0/12 nodes are available: pod has unbound immediate "
-		 "PersistentVolumeClaims. preemption: 0/12 nodes are "
-		 "available: 12 Preemption is not helpful for scheduling.",
-		 "unbound_pvc"},
-		{"pod has unbound immediate PersistentVolumeClaims.",
-		 "unbound_pvc"},
-		{"0/3 nodes are available: 3 Insufficient cpu, 3 Insufficient "
-		 "memory.",
-		 "insufficient_cpu insufficient_memory"},
-		{"0/5 nodes are available: 1 node(s) had untolerated taint "
-		 "{node-role.kubernetes.io/control-plane: }, 4 node(s) didn't "
-		 "match Pod's node affinity/selector.",
-		 "untolerated_taint node_affinity"},
-		{"0/5 nodes are available: 5 node(s) had taints that the pod "
-		 "didn't tolerate.",
-		 "untolerated_taint"},
-		{"0/4 nodes are available: 1 node(s) had untolerated taint "
-		 "{node.kubernetes.io/not-ready: }, 1 node(s) were "
-		 "unschedulable, 2 Insufficient amd.com/gpu.",
-		 "node_not_ready node_unschedulable insufficient_gpu"},
-		{"0/6 nodes are available: 2 node(s) didn't match pod "
-		 "anti-affinity rules, 2 node(s) had volume node affinity "
-		 "conflict, 1 Too many pods, 1 node(s) didn't have free ports "
-		 "for the requested pod ports.",
-		 "pod_affinity volume_node_affinity too_many_pods host_ports"},
-		{"0/3 nodes are available: 3 node(s) didn't match pod "
-		 "topology spread constraints.",
-		 "topology_spread"},
-		{"0/2 nodes are available: 2 Insufficient "
-		 "ephemeral-storage.",
-		 "insufficient_resource"},
-		{"0/2 nodes are available: 2 node(s) had untolerated taint "
-		 "{team: a, b}. preemption: x", /* a comma inside braces */
-		 "untolerated_taint"},
-		{"something new the scheduler says", "other"},
-		{"", ""},
-		{"0/ nodes are available", "other"},
-		{"12/", "other"},
-		{"{{{{ , , }}. . ", "other"},
-		{"preemption: ", ""},
-		{"0/1 nodes are available: %s%n%x. preemption: %n", "other"},
+	    {"0/12 nodes are available: 4 Insufficient nvidia.com/gpu, 8 "
+	     "node(s) didn't match Pod's node affinity/selector. "
+	     "preemption: 0/12 nodes are available: 12 Preemption is not "
+	     "helpful for scheduling.",
+	     "insufficient_gpu node_affinity"},
+	    {"0/12 nodes are available: pod has unbound immediate "
+	     "PersistentVolumeClaims. preemption: 0/12 nodes are "
+	     "available: 12 Preemption is not helpful for scheduling.",
+	     "unbound_pvc"},
+	    {"pod has unbound immediate PersistentVolumeClaims.",
+	     "unbound_pvc"},
+	    {"0/3 nodes are available: 3 Insufficient cpu, 3 Insufficient "
+	     "memory.",
+	     "insufficient_cpu insufficient_memory"},
+	    {"0/5 nodes are available: 1 node(s) had untolerated taint "
+	     "{node-role.kubernetes.io/control-plane: }, 4 node(s) didn't "
+	     "match Pod's node affinity/selector.",
+	     "untolerated_taint node_affinity"},
+	    {"0/5 nodes are available: 5 node(s) had taints that the pod "
+	     "didn't tolerate.",
+	     "untolerated_taint"},
+	    {"0/4 nodes are available: 1 node(s) had untolerated taint "
+	     "{node.kubernetes.io/not-ready: }, 1 node(s) were "
+	     "unschedulable, 2 Insufficient amd.com/gpu.",
+	     "node_not_ready node_unschedulable insufficient_gpu"},
+	    {"0/6 nodes are available: 2 node(s) didn't match pod "
+	     "anti-affinity rules, 2 node(s) had volume node affinity "
+	     "conflict, 1 Too many pods, 1 node(s) didn't have free ports "
+	     "for the requested pod ports.",
+	     "pod_affinity volume_node_affinity too_many_pods host_ports"},
+	    {"0/3 nodes are available: 3 node(s) didn't match pod "
+	     "topology spread constraints.",
+	     "topology_spread"},
+	    {"0/2 nodes are available: 2 Insufficient "
+	     "ephemeral-storage.",
+	     "insufficient_resource"},
+	    {"0/2 nodes are available: 2 node(s) had untolerated taint "
+	     "{team: a, b}. preemption: x", /* a comma inside braces */
+	     "untolerated_taint"},
+	    {"something new the scheduler says", "other"},
+	    {"", ""},
+	    {"0/ nodes are available", "other"},
+	    {"12/", "other"},
+	    {"{{{{ , , }}. . ", "other"},
+	    {"preemption: ", ""},
+	    {"0/1 nodes are available: %s%n%x. preemption: %n", "other"},
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++)
@@ -140,19 +139,18 @@ static void test_sched_wordings(void **state)
 static void test_sched_preemption(void **state)
 {
 	json_t *p = k8s_sched_parse(
-		"0/12 nodes are available: 4 Insufficient cpu, 4 Insufficient "
-		"memory, 8 node(s) had untolerated taint {nvidia.com/gpu: "
-		"present}. preemption: 0/12 nodes are available: 4 No "
-		"preemption victims found for incoming pod, 8 Preemption is "
-		"not helpful for scheduling.",
-		GPU);
+	    "0/12 nodes are available: 4 Insufficient cpu, 4 Insufficient "
+	    "memory, 8 node(s) had untolerated taint {nvidia.com/gpu: "
+	    "present}. preemption: 0/12 nodes are available: 4 No "
+	    "preemption victims found for incoming pod, 8 Preemption is "
+	    "not helpful for scheduling.",
+	    GPU);
 	const json_t *pre = json_object_get(p, "preemption");
 	(void)state;
 
 	assert_int_equal(json_array_size(json_object_get(p, "reasons")), 3);
 	assert_int_equal(json_array_size(json_object_get(pre, "reasons")), 2);
-	assert_string_equal(jget_str(reason(pre, 0), "code", ""),
-			    "no_victims");
+	assert_string_equal(jget_str(reason(pre, 0), "code", ""), "no_victims");
 	assert_string_equal(jget_str(reason(pre, 1), "code", ""),
 			    "not_helpful");
 	assert_int_equal(jget_int(reason(pre, 1), "count", 0), 8);
@@ -169,11 +167,10 @@ static void test_preempting_pod(void **state)
 
 	assert_int_equal(rc, 0);
 	assert_string_equal(jget_str(p, "nominated_node", ""), "gpu-node-3");
-	assert_string_equal(jget_str(json_array_get(json_object_get(f,
-								    "reasons"),
-						    0),
-				     "code", ""),
-			    "pod_preempting");
+	assert_string_equal(
+	    jget_str(json_array_get(json_object_get(f, "reasons"), 0), "code",
+		     ""),
+	    "pod_preempting");
 	json_decref(f);
 }
 
@@ -233,15 +230,15 @@ static void test_pod_request(void **state)
 {
 	json_error_t je;
 	json_t *pod = json_loads(
-		"{\"spec\": {\"containers\": ["
-		"{\"resources\": {\"requests\": {\"nvidia.com/gpu\": \"2\", "
-		"\"cpu\": \"500m\"}}},"
-		"{\"resources\": {\"limits\": {\"nvidia.com/gpu\": 1}}},"
-		"{\"resources\": \"junk\"}, 7],"
-		"\"initContainers\": [{\"resources\": {\"requests\": "
-		"{\"cpu\": \"4\"}}}],"
-		"\"overhead\": {\"cpu\": \"250m\"}, \"nodeName\": \"n1\"}}",
-		0, &je);
+	    "{\"spec\": {\"containers\": ["
+	    "{\"resources\": {\"requests\": {\"nvidia.com/gpu\": \"2\", "
+	    "\"cpu\": \"500m\"}}},"
+	    "{\"resources\": {\"limits\": {\"nvidia.com/gpu\": 1}}},"
+	    "{\"resources\": \"junk\"}, 7],"
+	    "\"initContainers\": [{\"resources\": {\"requests\": "
+	    "{\"cpu\": \"4\"}}}],"
+	    "\"overhead\": {\"cpu\": \"250m\"}, \"nodeName\": \"n1\"}}",
+	    0, &je);
 	(void)state;
 	assert_non_null(pod);
 	assert_float_equal(k8s_pod_request(pod, GPU), 3, 0);
@@ -304,9 +301,9 @@ static void test_load_doc_shapes(void **state)
 			 ML_EINPUT);
 	assert_non_null(strstr(err.msg, "no \"kind\""));
 	json_decref(items);
-	assert_int_equal(load_text("{\"kind\": \"List\", \"items\": [3]}",
-				   &items, &err),
-			 ML_EINPUT);
+	assert_int_equal(
+	    load_text("{\"kind\": \"List\", \"items\": [3]}", &items, &err),
+	    ML_EINPUT);
 	json_decref(items);
 }
 
@@ -322,8 +319,9 @@ static char *fixture(const char *name)
 static json_t *run_probe(const char *file, const char *extra_json,
 			 struct ml_err *err, int *rc)
 {
-	json_t *args = extra_json ? json_loads(extra_json, 0, NULL)
-				  : json_object(), *facts = NULL;
+	json_t *args =
+		   extra_json ? json_loads(extra_json, 0, NULL) : json_object(),
+	       *facts = NULL;
 	char *path = file ? fixture(file) : NULL;
 
 	if (path)
@@ -368,9 +366,9 @@ static void test_load_broken_files(void **state)
 	fputs("{\"kind\": \"Pod\", \"metadata\": {\"name\": \"\xff\"}}", f);
 	fclose(f);
 	args = json_pack("{s:[s]}", "from", tmp);
-	assert_int_equal(probe_run(probe_find("k8s"), args, 0, NULL, NULL,
-				   &facts, &err),
-			 ML_EINPUT);
+	assert_int_equal(
+	    probe_run(probe_find("k8s"), args, 0, NULL, NULL, &facts, &err),
+	    ML_EINPUT);
 	json_decref(args);
 	unlink(tmp);
 	buf_free(&text);
@@ -384,9 +382,9 @@ static const json_t *pending_pod(const json_t *f, const char *name)
 	const json_t *p;
 	size_t i;
 
-	json_array_foreach(json_object_get(f, "pending"), i, p)
-		if (!strcmp(jget_str(p, "name", ""), name))
-			return p;
+	json_array_foreach(
+	    json_object_get(f, "pending"), i,
+	    p) if (!strcmp(jget_str(p, "name", ""), name)) return p;
 	fail_msg("no pending pod %s", name);
 	return NULL;
 }
@@ -396,9 +394,9 @@ static int has_suggestion(const json_t *f, const char *code)
 	const json_t *s;
 	size_t i;
 
-	json_array_foreach(json_object_get(f, "suggestions"), i, s)
-		if (!strcmp(jget_str(s, "code", ""), code))
-			return 1;
+	json_array_foreach(
+	    json_object_get(f, "suggestions"), i,
+	    s) if (!strcmp(jget_str(s, "code", ""), code)) return 1;
 	return 0;
 }
 
@@ -442,9 +440,8 @@ static void test_cluster_facts(void **state)
 	p = pending_pod(f, "ranker-1");
 	assert_true(jget_bool(p, "scheduled", 0));
 	assert_string_equal(jget_str(p, "waiting", ""), "ContainerCreating");
-	assert_float_equal(jget_num(pending_pod(f, "train-16gpu-0"),
-				    "cpu_request", 0),
-			   96, 0);
+	assert_float_equal(
+	    jget_num(pending_pod(f, "train-16gpu-0"), "cpu_request", 0), 96, 0);
 	assert_true(has_suggestion(f, "scale_gpu_pool"));
 	assert_true(has_suggestion(f, "lower_request"));
 	assert_true(has_suggestion(f, "tolerate_taint"));
@@ -464,8 +461,9 @@ static void test_pod_verify(void **state)
 {
 	struct ml_err err;
 	int rc;
-	json_t *f = run_probe("trainer-pending.json", "{\"pod\": "
-				"\"trainer-0\"}",
+	json_t *f = run_probe("trainer-pending.json",
+			      "{\"pod\": "
+			      "\"trainer-0\"}",
 			      &err, &rc);
 	(void)state;
 
@@ -475,8 +473,8 @@ static void test_pod_verify(void **state)
 	assert_string_equal(jget_str(f, "verdict", ""), "degraded");
 	json_decref(f);
 	f = run_probe("trainer-pending.json",
-		      "{\"pod\": \"trainer-0\", \"max_pending\": \"30s\"}", &err,
-		      &rc);
+		      "{\"pod\": \"trainer-0\", \"max_pending\": \"30s\"}",
+		      &err, &rc);
 	assert_string_equal(jget_str(f, "verdict", ""), "failed");
 	json_decref(f);
 	f = run_probe("trainer-scheduled.json", "{\"pod\": \"trainer-0\"}",
@@ -503,12 +501,11 @@ static void test_not_ready(void **state)
 
 	assert_int_equal(rc, 0);
 	assert_string_equal(jget_str(f, "verdict", ""), "degraded");
-	assert_float_equal(jget_num(json_object_get(f, "totals"), "gpu_free",
-				    0),
-			   8, 0); /* the NotReady node's GPUs do not count */
-	assert_int_equal(jget_int(json_object_get(f, "totals"), "nodes_ready",
-				  0),
-			 1);
+	assert_float_equal(
+	    jget_num(json_object_get(f, "totals"), "gpu_free", 0), 8,
+	    0); /* the NotReady node's GPUs do not count */
+	assert_int_equal(
+	    jget_int(json_object_get(f, "totals"), "nodes_ready", 0), 1);
 	json_decref(f);
 }
 
@@ -520,24 +517,24 @@ static void test_wrong_types(void **state)
 	struct ml_err err;
 	json_t *args, *f = NULL;
 	static const char doc[] =
-		"{\"kind\": \"List\", \"items\": ["
-		"{\"kind\": \"Pod\", \"metadata\": {\"name\": \"p\", "
-		"\"namespace\": 7, \"creationTimestamp\": \"yesterday\"}, "
-		"\"spec\": \"junk\", \"status\": {\"phase\": \"Pending\", "
-		"\"conditions\": [{\"type\": \"PodScheduled\", \"status\": "
-		"\"False\", \"message\": 42}, \"x\"]}},"
-		"{\"kind\": \"Pod\", \"metadata\": {\"name\": \"q\"}, "
-		"\"spec\": {\"containers\": {\"a\": 1}, \"nodeName\": 5}, "
-		"\"status\": \"?\"},"
-		"{\"kind\": \"Node\", \"metadata\": {\"name\": \"n\", "
-		"\"labels\": []}, \"spec\": {\"taints\": [1, {\"key\": 2}]}, "
-		"\"status\": {\"allocatable\": {\"nvidia.com/gpu\": \"lots\"}, "
-		"\"capacity\": [], \"conditions\": {}}},"
-		"{\"kind\": \"Event\", \"metadata\": {\"name\": \"e\"}, "
-		"\"reason\": \"FailedScheduling\", \"involvedObject\": "
-		"{\"kind\": \"Pod\", \"name\": \"p\"}, \"count\": \"many\", "
-		"\"message\": \"%s%s%n {{{\"},"
-		"{\"kind\": \"ConfigMap\", \"metadata\": {\"name\": \"c\"}}]}";
+	    "{\"kind\": \"List\", \"items\": ["
+	    "{\"kind\": \"Pod\", \"metadata\": {\"name\": \"p\", "
+	    "\"namespace\": 7, \"creationTimestamp\": \"yesterday\"}, "
+	    "\"spec\": \"junk\", \"status\": {\"phase\": \"Pending\", "
+	    "\"conditions\": [{\"type\": \"PodScheduled\", \"status\": "
+	    "\"False\", \"message\": 42}, \"x\"]}},"
+	    "{\"kind\": \"Pod\", \"metadata\": {\"name\": \"q\"}, "
+	    "\"spec\": {\"containers\": {\"a\": 1}, \"nodeName\": 5}, "
+	    "\"status\": \"?\"},"
+	    "{\"kind\": \"Node\", \"metadata\": {\"name\": \"n\", "
+	    "\"labels\": []}, \"spec\": {\"taints\": [1, {\"key\": 2}]}, "
+	    "\"status\": {\"allocatable\": {\"nvidia.com/gpu\": \"lots\"}, "
+	    "\"capacity\": [], \"conditions\": {}}},"
+	    "{\"kind\": \"Event\", \"metadata\": {\"name\": \"e\"}, "
+	    "\"reason\": \"FailedScheduling\", \"involvedObject\": "
+	    "{\"kind\": \"Pod\", \"name\": \"p\"}, \"count\": \"many\", "
+	    "\"message\": \"%s%s%n {{{\"},"
+	    "{\"kind\": \"ConfigMap\", \"metadata\": {\"name\": \"c\"}}]}";
 	(void)state;
 
 	assert_true(write(fd, doc, strlen(doc)) == (ssize_t)strlen(doc));
@@ -574,21 +571,21 @@ static void test_render(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sched_gpu_taint),
-		cmocka_unit_test(test_sched_wordings),
-		cmocka_unit_test(test_sched_preemption),
-		cmocka_unit_test(test_sched_pod_level_count),
-		cmocka_unit_test(test_preempting_pod),
-		cmocka_unit_test(test_sched_huge),
-		cmocka_unit_test(test_quantity),
-		cmocka_unit_test(test_pod_request),
-		cmocka_unit_test(test_load_doc_shapes),
-		cmocka_unit_test(test_load_broken_files),
-		cmocka_unit_test(test_cluster_facts),
-		cmocka_unit_test(test_pod_verify),
-		cmocka_unit_test(test_not_ready),
-		cmocka_unit_test(test_wrong_types),
-		cmocka_unit_test(test_render),
+	    cmocka_unit_test(test_sched_gpu_taint),
+	    cmocka_unit_test(test_sched_wordings),
+	    cmocka_unit_test(test_sched_preemption),
+	    cmocka_unit_test(test_sched_pod_level_count),
+	    cmocka_unit_test(test_preempting_pod),
+	    cmocka_unit_test(test_sched_huge),
+	    cmocka_unit_test(test_quantity),
+	    cmocka_unit_test(test_pod_request),
+	    cmocka_unit_test(test_load_doc_shapes),
+	    cmocka_unit_test(test_load_broken_files),
+	    cmocka_unit_test(test_cluster_facts),
+	    cmocka_unit_test(test_pod_verify),
+	    cmocka_unit_test(test_not_ready),
+	    cmocka_unit_test(test_wrong_types),
+	    cmocka_unit_test(test_render),
 	};
 	setenv("MLONCALL_NOW", "2026-11-23T09:00:00Z", 1);
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -25,18 +25,18 @@
 #include "probe/prom_slo.h"
 
 static const char small[] =
-	"# HELP req_seconds Latency of \\\\ requests.\\nSecond line.\n"
-	"# TYPE req_seconds histogram\n"
-	"req_seconds_bucket{path=\"/a\\\"b\",le=\"0.1\"} 10\n"
-	"req_seconds_bucket{path=\"/a\\\"b\",le=\"0.5\"} 30 1795424400000\n"
-	"req_seconds_bucket{path=\"/a\\\"b\",le=\"+Inf\"} 40\n"
-	"req_seconds_count{path=\"/a\\\"b\"} 40\n"
-	"req_seconds_sum{path=\"/a\\\"b\"} 9.5\n"
-	"# a comment\n"
-	"\n"
-	"temp_celsius{sensor=\"\xc3\xa9t\xc3\xa9\\n2\"} -Inf\n"
-	"ratio NaN\n"
-	"up{} +Inf\n";
+    "# HELP req_seconds Latency of \\\\ requests.\\nSecond line.\n"
+    "# TYPE req_seconds histogram\n"
+    "req_seconds_bucket{path=\"/a\\\"b\",le=\"0.1\"} 10\n"
+    "req_seconds_bucket{path=\"/a\\\"b\",le=\"0.5\"} 30 1795424400000\n"
+    "req_seconds_bucket{path=\"/a\\\"b\",le=\"+Inf\"} 40\n"
+    "req_seconds_count{path=\"/a\\\"b\"} 40\n"
+    "req_seconds_sum{path=\"/a\\\"b\"} 9.5\n"
+    "# a comment\n"
+    "\n"
+    "temp_celsius{sensor=\"\xc3\xa9t\xc3\xa9\\n2\"} -Inf\n"
+    "ratio NaN\n"
+    "up{} +Inf\n";
 
 static int parse(const char *text, size_t len, struct prom_expo *e,
 		 struct ml_err *err)
@@ -57,8 +57,7 @@ static void test_parse_good(void **state)
 	assert_string_equal(e.families[0].type, "histogram");
 	assert_string_equal(e.families[0].help,
 			    "Latency of \\ requests.\nSecond line.");
-	assert_string_equal(prom_sample_label(&e.samples[0], "path"),
-			    "/a\"b");
+	assert_string_equal(prom_sample_label(&e.samples[0], "path"), "/a\"b");
 	assert_string_equal(prom_sample_label(&e.samples[0], "le"), "0.1");
 	assert_int_equal(e.samples[1].has_ts, 1);
 	assert_int_equal(e.samples[1].ts_ms, 1795424400000LL);
@@ -144,7 +143,7 @@ static void test_bad_lines(void **state)
 	expect_error("a{x=\"1\",y=\"2\"} 1\na{y=\"2\",x=\"1\"} 3\n", 2,
 		     "as line 1");
 	expect_error("a{b=\"\xff\"} 1\n", 1, "UTF-8");
-	expect_error("a{b=\"\xc0\xaf\"} 1\n", 1, "UTF-8"); /* overlong */
+	expect_error("a{b=\"\xc0\xaf\"} 1\n", 1, "UTF-8");     /* overlong */
 	expect_error("a{b=\"\xed\xa0\x80\"} 1\n", 1, "UTF-8"); /* surrogate */
 	expect_error("a{b=\"\xe2\x82\"} 1\n", 1, "UTF-8");     /* cut */
 	expect_error("# HELP a caf\xe9\n", 1, "UTF-8");
@@ -186,8 +185,7 @@ static void test_huge_label_set(void **state)
 	buf_puts(&b, "} 1\n");
 	assert_int_equal(parse(b.data, b.len, &e, &err), 0);
 	assert_int_equal(e.samples[0].nlabels, 5000);
-	assert_string_equal(prom_sample_label(&e.samples[0], "l4999"),
-			    "v4999");
+	assert_string_equal(prom_sample_label(&e.samples[0], "l4999"), "v4999");
 	prom_expo_free(&e);
 	b.len -= 4;
 	buf_puts(&b, ",l17=\"again\"} 1\n");
@@ -225,9 +223,8 @@ static void test_selectors(void **state)
 	assert_int_equal(prom_sel_parse("{code=~\"5\"}", &s, &err), 0);
 	assert_false(prom_sel_match(s, &e.samples[1], 0));
 	prom_sel_free(s);
-	assert_int_equal(prom_sel_parse("{code!~\"2..\",__name__=\"q\"}", &s,
-					&err),
-			 0);
+	assert_int_equal(
+	    prom_sel_parse("{code!~\"2..\",__name__=\"q\"}", &s, &err), 0);
 	assert_true(prom_sel_match(s, &e.samples[2], 0));
 	assert_false(prom_sel_match(s, &e.samples[1], 0));
 	prom_sel_free(s);
@@ -237,14 +234,13 @@ static void test_selectors(void **state)
 	assert_int_equal(prom_sel_parse("r{code=\"x\"", &s, &err), ML_EUSAGE);
 	assert_int_equal(prom_sel_parse("r{code=x}", &s, &err), ML_EUSAGE);
 	assert_int_equal(prom_sel_parse("r{code~\"x\"}", &s, &err), ML_EUSAGE);
-	assert_int_equal(prom_sel_parse("r{code=~\"(\"}", &s, &err),
-			 ML_EUSAGE);
+	assert_int_equal(prom_sel_parse("r{code=~\"(\"}", &s, &err), ML_EUSAGE);
 	assert_int_equal(prom_sel_parse("r x", &s, &err), ML_EUSAGE);
 	assert_null(s);
 	/* every prefix of a selector parses or fails cleanly */
 	{
 		static const char full[] =
-			"r{code=~\"5..\", h!=\"/a\\\"b\",x!~\"(a|b)+\"} ";
+		    "r{code=~\"5..\", h!=\"/a\\\"b\",x!~\"(a|b)+\"} ";
 		char cut[sizeof(full)];
 		int ok = 0;
 		for (size_t i = 0; i < sizeof(full); i++) {
@@ -275,22 +271,21 @@ static double hq(double q, const double *pairs, size_t n)
 	return prom_bucket_quantile(q, b, &nb);
 }
 
-#define HQ(q, ...)                                                         \
-	hq(q, (const double[]){__VA_ARGS__},                               \
+#define HQ(q, ...)                                                             \
+	hq(q, (const double[]){__VA_ARGS__},                                   \
 	   sizeof((const double[]){__VA_ARGS__}) / sizeof(double) / 2)
 
 static void test_quantile_values(void **state)
 {
 	(void)state;
 	/* 10 obs <= 0.1, 20 in (0.1,0.5], 10 in (0.5,1] */
-	assert_float_equal(HQ(0.5, 0.1, 10, 0.5, 30, 1, 40, INFINITY, 40),
-			   0.3, 1e-12);
-	assert_float_equal(HQ(0.25, 0.1, 10, 0.5, 30, 1, 40, INFINITY, 40),
-			   0.1, 1e-12);
-	assert_float_equal(HQ(0.1, 0.1, 10, 0.5, 30, 1, 40, INFINITY, 40),
-			   0.04, 1e-12); /* lowest bucket from 0 */
-	assert_float_equal(HQ(0, 0.1, 10, 0.5, 30, 1, 40, INFINITY, 40), 0,
-			   0);
+	assert_float_equal(HQ(0.5, 0.1, 10, 0.5, 30, 1, 40, INFINITY, 40), 0.3,
+			   1e-12);
+	assert_float_equal(HQ(0.25, 0.1, 10, 0.5, 30, 1, 40, INFINITY, 40), 0.1,
+			   1e-12);
+	assert_float_equal(HQ(0.1, 0.1, 10, 0.5, 30, 1, 40, INFINITY, 40), 0.04,
+			   1e-12); /* lowest bucket from 0 */
+	assert_float_equal(HQ(0, 0.1, 10, 0.5, 30, 1, 40, INFINITY, 40), 0, 0);
 	assert_float_equal(HQ(1, 0.1, 10, 0.5, 30, 1, 40, INFINITY, 40), 1,
 			   1e-12);
 	/* rank in the +Inf bucket: upper bound of the second highest */
@@ -301,24 +296,23 @@ static void test_quantile_values(void **state)
 	assert_float_equal(HQ(0.25, 0, 5, 1, 10, INFINITY, 10), 0, 0);
 	assert_float_equal(HQ(0.75, 0, 5, 1, 10, INFINITY, 10), 0.5, 1e-12);
 	/* unsorted input is sorted by le */
-	assert_float_equal(HQ(0.5, INFINITY, 40, 1, 40, 0.1, 10, 0.5, 30),
-			   0.3, 1e-12);
+	assert_float_equal(HQ(0.5, INFINITY, 40, 1, 40, 0.1, 10, 0.5, 30), 0.3,
+			   1e-12);
 	/* non-monotonic counts: 8 after 10 becomes 10 */
-	assert_float_equal(HQ(0.5, 0.1, 10, 0.5, 8, 1, 12, INFINITY, 12),
-			   0.06, 1e-12);
+	assert_float_equal(HQ(0.5, 0.1, 10, 0.5, 8, 1, 12, INFINITY, 12), 0.06,
+			   1e-12);
 	assert_float_equal(HQ(0.9, 0.1, 10, 0.5, 8, 1, 12, INFINITY, 12), 0.7,
 			   1e-12);
 	/* equal bounds are merged by adding */
-	assert_float_equal(HQ(0.25, 0.1, 5, 0.1, 5, INFINITY, 20), 0.05,
-			   1e-12);
+	assert_float_equal(HQ(0.25, 0.1, 5, 0.1, 5, INFINITY, 20), 0.05, 1e-12);
 }
 
 static void test_quantile_nan_cases(void **state)
 {
 	size_t n = 0;
 	(void)state;
-	assert_true(isnan(HQ(0.5, 0.1, 10, 0.5, 30))); /* no +Inf */
-	assert_true(isnan(HQ(0.5, INFINITY, 30)));	/* one bucket */
+	assert_true(isnan(HQ(0.5, 0.1, 10, 0.5, 30)));	  /* no +Inf */
+	assert_true(isnan(HQ(0.5, INFINITY, 30)));	  /* one bucket */
 	assert_true(isnan(HQ(0.5, 0.1, 0, INFINITY, 0))); /* no obs */
 	assert_true(isnan(HQ(NAN, 0.1, 10, INFINITY, 20)));
 	assert_true(isinf(HQ(-0.1, 0.1, 10, INFINITY, 20)) &&
@@ -352,9 +346,8 @@ static void test_qkey_and_list(void **state)
 	assert_string_equal(k, "p99");
 	prom_hist_qkey(0.999, k, sizeof(k));
 	assert_string_equal(k, "p99_9");
-	assert_int_equal(prom_hist_parse_quantiles("0.5, 0.9,0.99", &qs, &n,
-						   &err),
-			 0);
+	assert_int_equal(
+	    prom_hist_parse_quantiles("0.5, 0.9,0.99", &qs, &n, &err), 0);
 	assert_int_equal(n, 3);
 	assert_float_equal(qs[2], 0.99, 0);
 	free(qs);
@@ -368,11 +361,11 @@ static void test_qkey_and_list(void **state)
 static void test_hist_facts(void **state)
 {
 	static const char t[] =
-		"h_bucket{a=\"x\",le=\"0.1\"} 10\nh_bucket{a=\"x\",le=\"0.5\"} "
-		"30\nh_bucket{a=\"x\",le=\"+Inf\"} 40\nh_count{a=\"x\"} 40\n"
-		"h_bucket{a=\"y\",le=\"0.1\"} 0\nh_bucket{a=\"y\",le=\"0.5\"} "
-		"0\nh_bucket{a=\"y\",le=\"+Inf\"} 40\nh_bucket{a=\"z\",le="
-		"\"oops\"} 1\n";
+	    "h_bucket{a=\"x\",le=\"0.1\"} 10\nh_bucket{a=\"x\",le=\"0.5\"} "
+	    "30\nh_bucket{a=\"x\",le=\"+Inf\"} 40\nh_count{a=\"x\"} 40\n"
+	    "h_bucket{a=\"y\",le=\"0.1\"} 0\nh_bucket{a=\"y\",le=\"0.5\"} "
+	    "0\nh_bucket{a=\"y\",le=\"+Inf\"} 40\nh_bucket{a=\"z\",le="
+	    "\"oops\"} 1\n";
 	double qs[] = {0.5};
 	struct prom_expo e;
 	struct prom_sel *sel;
@@ -385,12 +378,12 @@ static void test_hist_facts(void **state)
 	assert_int_equal(prom_hist_facts(&e, "h", sel, qs, 1, "t", f, &err), 0);
 	assert_int_equal(json_array_size(json_object_get(f, "histograms")), 2);
 	/* x: 0.3; summed: 10,30,80 -> rank 40 in +Inf -> 0.5 */
-	assert_float_equal(jget_num(json_object_get(json_array_get(
-						json_object_get(f, "histograms"),
-						0),
-					"quantiles"),
-				    "p50", 0),
-			   0.3, 1e-12);
+	assert_float_equal(
+	    jget_num(json_object_get(
+			 json_array_get(json_object_get(f, "histograms"), 0),
+			 "quantiles"),
+		     "p50", 0),
+	    0.3, 1e-12);
 	assert_float_equal(jget_num(f, "p50", 0), 0.5, 0);
 	json_decref(f);
 	f = probe_facts_new("prom");
@@ -407,7 +400,10 @@ static void test_hist_facts(void **state)
 static void test_burn_increase_resets(void **state)
 {
 	struct prom_point p[] = {
-		{0, 0, 100}, {60000, 5, 200}, {120000, 2, 50}, {180000, 4, 150},
+	    {0, 0, 100},
+	    {60000, 5, 200},
+	    {120000, 2, 50},
+	    {180000, 4, 150},
 	};
 	double part, total;
 	int64_t cov;
@@ -444,13 +440,11 @@ static void test_burn_page(void **state)
 	assert_float_equal(jget_num(f, "burn_rate_1h", 0), 20, 1e-9);
 	assert_true(jget_bool(f, "firing_page", 0));
 	assert_true(jget_bool(json_array_get(json_object_get(f, "windows"), 2),
-			      "firing",
-			      0)); /* 3d/6h too, over 2h of data */
-	assert_float_equal(jget_num(json_array_get(json_object_get(f,
-								   "windows"),
-						   0),
-				    "budget_consumed", 0),
-			   20.0 / 720, 1e-9);
+			      "firing", 0)); /* 3d/6h too, over 2h of data */
+	assert_float_equal(
+	    jget_num(json_array_get(json_object_get(f, "windows"), 0),
+		     "budget_consumed", 0),
+	    20.0 / 720, 1e-9);
 	json_decref(f);
 	/* the same with good counts: 98% good at 99.9% */
 	f = probe_facts_new("prom");
@@ -469,21 +463,20 @@ static void test_burn_page(void **state)
 static void test_api_facts(void **state)
 {
 	json_t *d = json_loads(
-		"{\"resultType\": \"vector\", \"result\": [{\"metric\": "
-		"{\"job\": \"a\"}, \"value\": [1795424400.5, \"0.25\"]}]}",
-		0, NULL);
+	    "{\"resultType\": \"vector\", \"result\": [{\"metric\": "
+	    "{\"job\": \"a\"}, \"value\": [1795424400.5, \"0.25\"]}]}",
+	    0, NULL);
 	json_t *f = prom_api_facts(d);
 	(void)state;
 
 	assert_float_equal(jget_num(f, "value", 0), 0.25, 0);
 	assert_int_equal(jget_int(f, "series", 0), 1);
 	assert_string_equal(
-		jget_str(json_object_get(json_array_get(json_object_get(f,
-									 "result"),
-							0),
-					 "metric"),
-			 "job", ""),
-		"a");
+	    jget_str(
+		json_object_get(json_array_get(json_object_get(f, "result"), 0),
+				"metric"),
+		"job", ""),
+	    "a");
 	json_decref(f);
 	json_decref(d);
 	d = json_loads("{\"resultType\": \"matrix\", \"result\": [{\"metric\": "
@@ -494,28 +487,28 @@ static void test_api_facts(void **state)
 	assert_null(json_object_get(f, "value"));
 	assert_int_equal(jget_int(f, "series", 0), 2);
 	assert_true(json_is_null(json_array_get(
-		json_array_get(json_object_get(json_array_get(json_object_get(
-							      f, "result"),
-						      0),
-					      "values"),
-			       1),
-		1)));
+	    json_array_get(
+		json_object_get(json_array_get(json_object_get(f, "result"), 0),
+				"values"),
+		1),
+	    1)));
 	json_decref(f);
 	json_decref(d);
-	d = json_loads("{\"resultType\": \"scalar\", \"result\": [7, \"-Inf\"]}",
-		       0, NULL);
+	d = json_loads(
+	    "{\"resultType\": \"scalar\", \"result\": [7, \"-Inf\"]}", 0, NULL);
 	f = prom_api_facts(d);
 	assert_true(json_is_null(json_object_get(f, "value")));
-	assert_string_equal(jget_str(json_array_get(json_object_get(f, "result"),
-						    0),
-				     "value_text", ""),
-			    "-Inf");
+	assert_string_equal(
+	    jget_str(json_array_get(json_object_get(f, "result"), 0),
+		     "value_text", ""),
+	    "-Inf");
 	json_decref(f);
 	json_decref(d);
 	/* junk in the right places does not crash */
-	d = json_loads("{\"resultType\": \"vector\", \"result\": [3, {\"value\": "
-		       "7}, {\"metric\": [], \"value\": [\"x\"]}]}",
-		       0, NULL);
+	d = json_loads(
+	    "{\"resultType\": \"vector\", \"result\": [3, {\"value\": "
+	    "7}, {\"metric\": [], \"value\": [\"x\"]}]}",
+	    0, NULL);
 	f = prom_api_facts(d);
 	assert_int_equal(jget_int(f, "series", 0), 3);
 	json_decref(f);
@@ -552,8 +545,8 @@ static void test_snapshot_names(void **state)
 	json_decref(f);
 	f = probe_facts_new("prom");
 	assert_int_equal(prom_slo_from_snapshots(dir, &sp, f, &err), 0);
-	assert_float_equal(jget_num(json_object_get(f, "slo"), "error_ratio", 0),
-			   0.01, 1e-12);
+	assert_float_equal(
+	    jget_num(json_object_get(f, "slo"), "error_ratio", 0), 0.01, 1e-12);
 	assert_int_equal(jget_int(json_object_get(f, "slo"), "points", 0), 2);
 	buf_reset(&path);
 	buf_printf(&path, "%s/yesterday.prom", dir);
@@ -580,21 +573,21 @@ static void test_snapshot_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_good),
-		cmocka_unit_test(test_truncated_every_byte),
-		cmocka_unit_test(test_bad_lines),
-		cmocka_unit_test(test_edge_inputs),
-		cmocka_unit_test(test_huge_label_set),
-		cmocka_unit_test(test_selectors),
-		cmocka_unit_test(test_quantile_values),
-		cmocka_unit_test(test_quantile_nan_cases),
-		cmocka_unit_test(test_fraction_over),
-		cmocka_unit_test(test_qkey_and_list),
-		cmocka_unit_test(test_hist_facts),
-		cmocka_unit_test(test_burn_increase_resets),
-		cmocka_unit_test(test_burn_page),
-		cmocka_unit_test(test_api_facts),
-		cmocka_unit_test(test_snapshot_names),
+	    cmocka_unit_test(test_parse_good),
+	    cmocka_unit_test(test_truncated_every_byte),
+	    cmocka_unit_test(test_bad_lines),
+	    cmocka_unit_test(test_edge_inputs),
+	    cmocka_unit_test(test_huge_label_set),
+	    cmocka_unit_test(test_selectors),
+	    cmocka_unit_test(test_quantile_values),
+	    cmocka_unit_test(test_quantile_nan_cases),
+	    cmocka_unit_test(test_fraction_over),
+	    cmocka_unit_test(test_qkey_and_list),
+	    cmocka_unit_test(test_hist_facts),
+	    cmocka_unit_test(test_burn_increase_resets),
+	    cmocka_unit_test(test_burn_page),
+	    cmocka_unit_test(test_api_facts),
+	    cmocka_unit_test(test_snapshot_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

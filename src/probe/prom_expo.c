@@ -19,7 +19,48 @@ struct lexer {
 	const char *file;
 	int lineno;
 	struct ml_err *err;
+	struct prom_expo *e;	   /* strings and label arrays go to its arena */
+	struct prom_label *scratch; /* labels of the sample being read */
+	size_t scap;
 };
+
+/* A block of the arena that holds every string and label array of a
+ * parse, freed at once by prom_expo_free: one malloc per 64 KiB instead of
+ * ten per sample. */
+struct arena_block {
+	struct arena_block *next;
+	size_t used, cap;
+	char data[];
+};
+
+#define ARENA_BLOCK (64 * 1024)
+
+/* n bytes (8-aligned) from the arena of e; aborts on out-of-memory. */
+static void *arena_alloc(struct prom_expo *e, size_t n)
+{
+	struct arena_block *b = e->arena;
+
+	n = (n + 7) & ~(size_t)7;
+	if (!b || b->cap - b->used < n) {
+		size_t cap = n > ARENA_BLOCK ? n : ARENA_BLOCK;
+		b = xmalloc(sizeof(*b) + cap);
+		b->next = e->arena;
+		b->used = 0;
+		b->cap = cap;
+		e->arena = b;
+	}
+	b->used += n;
+	return b->data + b->used - n;
+}
+
+static char *arena_strndup(struct prom_expo *e, const char *s, size_t n)
+{
+	char *d = arena_alloc(e, n + 1);
+
+	memcpy(d, s, n);
+	d[n] = 0;
+	return d;
+}
 
 static int lex_fail(struct lexer *lx, const char *what)
 {
@@ -44,7 +85,7 @@ static int is_name_char(int c, int colon)
 	return is_name_start(c, colon) || (c >= '0' && c <= '9');
 }
 
-/* Reads a metric name (colon allowed) or label name into a new string. */
+/* Reads a metric name (colon allowed) or label name into the arena. */
 static char *lex_name(struct lexer *lx, int colon)
 {
 	const char *s = lx->p;
@@ -53,7 +94,7 @@ static char *lex_name(struct lexer *lx, int colon)
 		return NULL;
 	while (lx->p < lx->end && is_name_char((unsigned char)*lx->p, colon))
 		lx->p++;
-	return strndup(s, (size_t)(lx->p - s));
+	return arena_strndup(lx->e, s, (size_t)(lx->p - s));
 }
 
 /* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
@@ -101,7 +142,7 @@ static int plain_label_value(struct lexer *lx, char **out, int *rc)
 			return 0; /* the slow path reports where */
 		u += n;
 	}
-	*out = strndup(s, (size_t)(q - s));
+	*out = arena_strndup(lx->e, s, (size_t)(q - s));
 	lx->p = q + 1;
 	*rc = 0;
 	return 1;
@@ -146,81 +187,82 @@ static int lex_label_value(struct lexer *lx, char **out)
 		return lex_fail(lx, "unterminated label value: expected `\"`");
 	}
 	lx->p++;
-	*out = buf_detach(&b, NULL);
+	*out = arena_strndup(lx->e, buf_str(&b), b.len);
+	buf_free(&b);
 	return 0;
 }
 
-static void sample_free(struct prom_sample *s)
+/* Moves the scratch labels into the arena as s's label array. */
+static void keep_labels(struct lexer *lx, struct prom_sample *s, size_t n)
 {
-	for (size_t i = 0; i < s->nlabels; i++) {
-		free(s->labels[i].name);
-		free(s->labels[i].value);
-	}
-	free(s->labels);
-	free(s->name);
-	memset(s, 0, sizeof(*s));
+	s->nlabels = n;
+	if (!n)
+		return;
+	s->labels = arena_alloc(lx->e, n * sizeof(*s->labels));
+	memcpy(s->labels, lx->scratch, n * sizeof(*s->labels));
+}
+
+/* Reads one `name="value"` into l. */
+static int lex_label(struct lexer *lx, struct prom_label *l)
+{
+	if (!(l->name = lex_name(lx, 0)))
+		return lex_fail(lx, "expected a label name or `}`");
+	skip_blanks(lx);
+	if (lx->p >= lx->end || *lx->p != '=')
+		return lex_fail(lx, "expected `=` after label name");
+	lx->p++;
+	skip_blanks(lx);
+	if (lx->p >= lx->end || *lx->p != '"')
+		return lex_fail(lx, "expected `\"` to open label value");
+	return lex_label_value(lx, &l->value);
 }
 
 /* Parses `{name="value",...}`; lx->p is at '{'. */
 static int lex_labels(struct lexer *lx, struct prom_sample *s)
 {
-	size_t cap = 0;
+	size_t n = 0;
+	int rc;
 
 	lx->p++;
 	for (;;) {
-		struct prom_label l = {0};
-		int rc;
-
 		skip_blanks(lx);
-		if (lx->p < lx->end && *lx->p == '}') {
-			lx->p++;
-			return 0;
+		if (lx->p < lx->end && *lx->p == '}')
+			break;
+		if (n == lx->scap) {
+			lx->scap = lx->scap ? lx->scap * 2 : 16;
+			lx->scratch = xrealloc(lx->scratch,
+					       lx->scap * sizeof(*lx->scratch));
 		}
-		if (!(l.name = lex_name(lx, 0)))
-			return lex_fail(lx, "expected a label name or `}`");
-		skip_blanks(lx);
-		if (lx->p >= lx->end || *lx->p != '=') {
-			free(l.name);
-			return lex_fail(lx, "expected `=` after label name");
-		}
-		lx->p++;
-		skip_blanks(lx);
-		if (lx->p >= lx->end || *lx->p != '"') {
-			free(l.name);
-			return lex_fail(lx,
-					"expected `\"` to open label value");
-		}
-		if ((rc = lex_label_value(lx, &l.value)) != 0) {
-			free(l.name);
+		if ((rc = lex_label(lx, &lx->scratch[n])) != 0)
 			return rc;
-		}
-		if (s->nlabels == cap) {
-			cap = cap ? cap * 2 : 4;
-			s->labels =
-			    xrealloc(s->labels, cap * sizeof(*s->labels));
-		}
-		s->labels[s->nlabels++] = l;
+		n++;
 		skip_blanks(lx);
 		if (lx->p < lx->end && *lx->p == ',') {
 			lx->p++;
 			continue;
 		}
-		if (lx->p < lx->end && *lx->p == '}') {
-			lx->p++;
-			return 0;
-		}
+		if (lx->p < lx->end && *lx->p == '}')
+			break;
 		return lex_fail(lx, "expected `,` or `}` after label value");
 	}
+	lx->p++;
+	keep_labels(lx, s, n);
+	return 0;
 }
 
 int prom_parse_value(const char *s, size_t len, double *out)
 {
-	char *tmp;
+	char small[64], *tmp = small;
 	int rc;
 
 	if (len == 0 || memchr(s, '(', len) || memchr(s, 0, len))
 		return -1;
-	tmp = strndup(s, len);
+	if (len < sizeof(small)) { /* the common case; longer: heap */
+		memcpy(small, s, len);
+		small[len] = 0;
+	} else {
+		tmp = strndup(s, len);
+	}
 	if (!strcasecmp(tmp, "nan")) {
 		*out = NAN;
 		rc = 0;
@@ -235,7 +277,8 @@ int prom_parse_value(const char *s, size_t len, double *out)
 	} else {
 		rc = str_to_double(tmp, out);
 	}
-	free(tmp);
+	if (tmp != small)
+		free(tmp);
 	return rc;
 }
 
@@ -303,10 +346,8 @@ static int add_sample(struct lexer *lx, struct prom_expo *e, size_t *cap)
 	if (!(s.name = lex_name(lx, 1)))
 		return lex_fail(lx, "expected a metric name, `#` or an empty "
 				    "line");
-	if ((rc = lex_sample_tail(lx, &s)) != 0) {
-		sample_free(&s);
-		return rc;
-	}
+	if ((rc = lex_sample_tail(lx, &s)) != 0)
+		return rc; /* its strings are in the arena */
 	if (e->nsamples == *cap) {
 		*cap = *cap ? *cap * 2 : 64;
 		e->samples = xrealloc(e->samples, *cap * sizeof(*e->samples));
@@ -383,13 +424,10 @@ static int lex_comment(struct lexer *lx, struct prom_expo *e)
 	skip_blanks(lx);
 	if (!(name = lex_name(lx, 1)))
 		return lex_fail(lx, "expected a metric name after HELP/TYPE");
-	if (lx->p < lx->end && *lx->p != ' ' && *lx->p != '\t') {
-		free(name);
+	if (lx->p < lx->end && *lx->p != ' ' && *lx->p != '\t')
 		return lex_fail(lx, "expected a space after the metric name");
-	}
 	skip_blanks(lx);
 	f = family_get(e, name);
-	free(name);
 	if (help) {
 		if (f->help)
 			return lex_fail(lx, "second HELP line for this metric");
@@ -420,55 +458,52 @@ static int cmp_label_ptr(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-/* Builds the identity of a series: name and labels sorted by name, with
- * 0xff separators (never in UTF-8). Fails on a repeated label name. */
+/* Appends the identity of a series to key: name and labels sorted by
+ * name, with 0xff separators (never in UTF-8). Fails on a repeated label
+ * name. Exporters mostly write labels sorted, so sorting is skipped then. */
 static int series_key(const struct prom_sample *s, struct buf *key,
 		      const char *file, struct ml_err *err)
 {
-	const struct prom_label **ls;
-	size_t need = strlen(s->name) + 1;
+	const struct prom_label *few[16], **ls = few;
+	int sorted = 1, rc = 0;
 
-	buf_reset(key);
-	for (size_t i = 0; i < s->nlabels; i++)
-		need +=
-		    strlen(s->labels[i].name) + strlen(s->labels[i].value) + 2;
-	buf_grow(key, need);
 	buf_puts(key, s->name);
-	if (!s->nlabels)
-		return 0;
-	ls = xmalloc(s->nlabels * sizeof(*ls));
-	for (size_t i = 0; i < s->nlabels; i++)
-		ls[i] = &s->labels[i];
-	qsort(ls, s->nlabels, sizeof(*ls), cmp_label_ptr);
+	if (s->nlabels > 16)
+		ls = xmalloc(s->nlabels * sizeof(*ls));
 	for (size_t i = 0; i < s->nlabels; i++) {
+		ls[i] = &s->labels[i];
+		if (i && strcmp(ls[i - 1]->name, ls[i]->name) >= 0)
+			sorted = 0;
+	}
+	if (!sorted)
+		qsort(ls, s->nlabels, sizeof(*ls), cmp_label_ptr);
+	for (size_t i = 0; i < s->nlabels && !rc; i++) {
 		if (i && !strcmp(ls[i]->name, ls[i - 1]->name)) {
-			int rc = ml_err_at(err, ML_EINPUT, file, s->line, 0,
-					   "label `%s` appears twice in one "
-					   "sample",
-					   ls[i]->name);
-			free(ls);
-			return rc;
+			rc = ml_err_at(err, ML_EINPUT, file, s->line, 0,
+				       "label `%s` appears twice in one sample",
+				       ls[i]->name);
+			break;
 		}
 		buf_putc(key, '\xff');
 		buf_puts(key, ls[i]->name);
 		buf_putc(key, '\xff');
 		buf_puts(key, ls[i]->value);
 	}
-	free(ls);
-	return 0;
+	if (ls != few)
+		free(ls);
+	return rc;
 }
 
 struct keyed {
-	char *key;
-	size_t len;
+	size_t off, len; /* in the shared key buffer */
 	int line;
 };
 
-static int cmp_keyed(const void *a, const void *b)
+static int cmp_keyed(const void *a, const void *b, void *base)
 {
 	const struct keyed *x = a, *y = b;
 	size_t n = x->len < y->len ? x->len : y->len;
-	int c = memcmp(x->key, y->key, n);
+	int c = memcmp((char *)base + x->off, (char *)base + y->off, n);
 
 	if (c)
 		return c;
@@ -478,26 +513,27 @@ static int cmp_keyed(const void *a, const void *b)
 }
 
 /* Rejects two samples of the same series (Prometheus refuses such a
- * scrape too), in O(n log n). */
+ * scrape too), in O(n log n), with all keys in one buffer. */
 static int check_duplicates(const struct prom_expo *e, const char *file,
 			    struct ml_err *err)
 {
 	struct keyed *k = xcalloc(e->nsamples ? e->nsamples : 1, sizeof(*k));
-	struct buf key = BUF_INIT;
+	struct buf keys = BUF_INIT;
 	size_t i;
 	int rc = 0;
 
 	for (i = 0; i < e->nsamples && !rc; i++) {
-		rc = series_key(&e->samples[i], &key, file, err);
-		k[i].len = key.len;
-		k[i].key = buf_detach(&key, NULL);
+		k[i].off = keys.len;
+		rc = series_key(&e->samples[i], &keys, file, err);
+		k[i].len = keys.len - k[i].off;
 		k[i].line = e->samples[i].line;
 	}
-	if (!rc) {
-		qsort(k, e->nsamples, sizeof(*k), cmp_keyed);
+	if (!rc && e->nsamples) {
+		qsort_r(k, e->nsamples, sizeof(*k), cmp_keyed, keys.data);
 		for (i = 1; i < e->nsamples; i++) {
 			if (k[i].len != k[i - 1].len ||
-			    memcmp(k[i].key, k[i - 1].key, k[i].len))
+			    memcmp(keys.data + k[i].off,
+				   keys.data + k[i - 1].off, k[i].len))
 				continue;
 			rc = ml_err_at(err, ML_EINPUT, file, k[i].line, 0,
 				       "duplicate series: the same metric and "
@@ -506,10 +542,8 @@ static int check_duplicates(const struct prom_expo *e, const char *file,
 			break;
 		}
 	}
-	for (i = 0; i < e->nsamples; i++)
-		free(k[i].key);
 	free(k);
-	buf_free(&key);
+	buf_free(&keys);
 	return rc;
 }
 
@@ -535,6 +569,7 @@ int prom_expo_parse(const char *text, size_t len, const char *name,
 	memset(out, 0, sizeof(*out));
 	lx.file = name;
 	lx.err = err;
+	lx.e = out;
 	while (p < end && !rc) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *le = nl ? nl : end;
@@ -553,6 +588,7 @@ int prom_expo_parse(const char *text, size_t len, const char *name,
 		rc = parse_line(&lx, out, &cap);
 		p = nl ? nl + 1 : end;
 	}
+	free(lx.scratch);
 	if (!rc)
 		rc = check_duplicates(out, name, err);
 	if (rc)
@@ -564,8 +600,11 @@ void prom_expo_free(struct prom_expo *e)
 {
 	if (!e)
 		return;
-	for (size_t i = 0; i < e->nsamples; i++)
-		sample_free(&e->samples[i]);
+	while (e->arena) {
+		struct arena_block *b = e->arena;
+		e->arena = b->next;
+		free(b);
+	}
 	for (size_t i = 0; i < e->nfamilies; i++) {
 		free(e->families[i].name);
 		free(e->families[i].type);

@@ -39,6 +39,7 @@ struct prom_expo {
 	size_t nsamples;
 	struct prom_family *families;
 	size_t nfamilies;
+	void *arena; /* owns every sample's name, labels and label strings */
 };
 
 /* Parses text (len bytes, need not be NUL-terminated) into *out, which

@@ -71,18 +71,30 @@ static int cmp_label_name(const void *a, const void *b)
 /* Identity of s's label set without `le`. Caller frees. */
 static char *group_key(const struct prom_sample *s)
 {
-	const struct prom_label **ls = xmalloc((s->nlabels + 1) * sizeof(*ls));
+	const struct prom_label *few[16], **ls = few;
 	struct buf b = BUF_INIT;
+	int sorted = 1;
 
-	for (size_t i = 0; i < s->nlabels; i++)
+	if (s->nlabels > 16)
+		ls = xmalloc(s->nlabels * sizeof(*ls));
+	for (size_t i = 0; i < s->nlabels; i++) {
 		ls[i] = &s->labels[i];
-	qsort(ls, s->nlabels, sizeof(*ls), cmp_label_name);
-	buf_puts(&b, "");
-	for (size_t i = 0; i < s->nlabels; i++)
-		if (strcmp(ls[i]->name, "le"))
-			buf_printf(&b, "%s\xff%s\xff", ls[i]->name,
-				   ls[i]->value);
-	free(ls);
+		if (i && strcmp(ls[i - 1]->name, ls[i]->name) > 0)
+			sorted = 0;
+	}
+	if (!sorted)
+		qsort(ls, s->nlabels, sizeof(*ls), cmp_label_name);
+	buf_puts(&b, ""); /* "" even without labels */
+	for (size_t i = 0; i < s->nlabels; i++) {
+		if (!strcmp(ls[i]->name, "le"))
+			continue;
+		buf_puts(&b, ls[i]->name);
+		buf_putc(&b, '\xff');
+		buf_puts(&b, ls[i]->value);
+		buf_putc(&b, '\xff');
+	}
+	if (ls != few)
+		free(ls);
 	return buf_detach(&b, NULL);
 }
 

@@ -57,7 +57,7 @@ static int run_query(const json_t *args, json_t *facts, struct ml_err *err)
 	    (rc = arg_time(args, "end", &r.end_ms, err)) ||
 	    (rc = arg_time(args, "time", &t, err)))
 		return rc;
-	range = r.start_ms != 0;
+	range = json_object_get(args, "start") != NULL;
 	if (range) {
 		r.end_ms = r.end_ms ? r.end_ms : time_now_ms();
 		r.step_ms = jget_int(args, "step", 60000);

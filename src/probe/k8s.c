@@ -127,7 +127,11 @@ static const struct probe_opt opts[] = {
 const struct probe_def probe_k8s = {
     .name = "k8s",
     .summary = "Kubernetes: pending pods and why, GPU capacity per node",
-    .help = "Reads pods, nodes and events (live with kubectl, or from "
+    .help = "from (or --from FILE, repeatable): saved kubectl JSON files, - "
+	    "for stdin;\n"
+	    "without it, kubectl is run.\n"
+	    "\n"
+	    "Reads pods, nodes and events (live with kubectl, or from "
 	    "saved JSON),\n"
 	    "classifies why pods cannot be scheduled (Insufficient "
 	    "nvidia.com/gpu,\n"

@@ -409,7 +409,9 @@ static const struct probe_opt opts[] = {
 const struct probe_def probe_prom = {
     .name = "prom",
     .summary = "Prometheus: queries, histogram quantiles, SLO burn rates",
-    .help = "Three uses, chosen by the options given:\n"
+    .help = "from (or --from FILE): an exposition text file, - for stdin.\n"
+	    "\n"
+	    "Three uses, chosen by the options given:\n"
 	    "  query: PromQL over the HTTP API (instant, or range with "
 	    "--start/--end/--step);\n"
 	    "  exposition: parse a metrics file or URL; with --metric, "

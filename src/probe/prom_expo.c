@@ -19,7 +19,7 @@ struct lexer {
 	const char *file;
 	int lineno;
 	struct ml_err *err;
-	struct prom_expo *e;	   /* strings and label arrays go to its arena */
+	struct prom_expo *e; /* strings and label arrays go to its arena */
 	struct prom_label *scratch; /* labels of the sample being read */
 	size_t scap;
 };

@@ -159,8 +159,10 @@ static json_t *pod_facts(const json_t *pod, const json_t *events,
 	jset_str(o, "node",
 		 jget_str(json_object_get(pod, "spec"), "nodeName", NULL));
 	jset_str(o, "created", meta(pod, "creationTimestamp"));
+	/* 0 once scheduled, and under clock skew (created in the future) */
 	jset_int(o, "pending_for_s",
-		 !sched && created ? (now - created) / 1000 : 0);
+		 !sched && created && now > created ? (now - created) / 1000
+						    : 0);
 	add_requests(o, pod, gpu);
 	if (json_is_object(sel))
 		json_object_set(o, "node_selector", (json_t *)sel);

@@ -18,11 +18,13 @@
 #include "probe/prom_hist.h"
 #include "probe/prom_slo.h"
 
-/* Parses a time argument: RFC 3339 or epoch seconds (may be fractional). */
+/* Parses a time argument: epoch seconds (may be fractional), RFC 3339, or
+ * a duration meaning that long before now ("1h"). */
 static int arg_time(const json_t *args, const char *name, int64_t *ms,
 		    struct ml_err *err)
 {
 	const char *s = jget_str(args, name, NULL);
+	int64_t ago;
 	double secs;
 
 	*ms = 0;
@@ -34,9 +36,13 @@ static int arg_time(const json_t *args, const char *name, int64_t *ms,
 	}
 	if (!time_parse(s, ms))
 		return 0;
+	if (!dur_parse(s, &ago)) {
+		*ms = time_now_ms() - ago;
+		return 0;
+	}
 	return ml_err_set(err, ML_EUSAGE,
-			  "prom: `%s` must be an RFC 3339 "
-			  "time or epoch seconds, got `%s`",
+			  "prom: `%s` must be epoch seconds, an RFC 3339 "
+			  "time or a duration before now (1h), got `%s`",
 			  name, s);
 }
 
@@ -380,7 +386,8 @@ static const struct probe_opt opts[] = {
      0, 0},
     {"query", PO_STRING, "PromQL query (instant, or range with --start)", NULL,
      0, 0},
-    {"start", PO_STRING, "range query start (RFC 3339 or epoch s)", NULL, 0, 0},
+    {"start", PO_STRING, "range start: epoch s, RFC 3339 or 1h (ago)", NULL, 0,
+     0},
     {"end", PO_STRING, "range/SLO end (RFC 3339 or epoch s; default now)", NULL,
      0, 0},
     {"time", PO_STRING, "instant query time (default: server's now)", NULL, 0,

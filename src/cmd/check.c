@@ -50,18 +50,26 @@ static const struct probe_opt *find_opt(const struct probe_def *p,
 					const char *name)
 {
 	for (const struct probe_opt *o = p->opts; o->name; o++)
-		if (!o->positional && !strcmp(o->name, name))
+		if (!strcmp(o->name, name)) /* --from works for positionals */
 			return o;
 	return NULL;
 }
 
+/* The positional option for the index-th bare word; a list positional
+ * that is the last one takes all remaining words (check k8s a.json b.json). */
 static const struct probe_opt *next_positional(const struct probe_def *p,
 					       int index)
 {
-	for (const struct probe_opt *o = p->opts; o->name; o++)
-		if (o->positional && index-- == 0)
+	const struct probe_opt *last = NULL;
+
+	for (const struct probe_opt *o = p->opts; o->name; o++) {
+		if (!o->positional)
+			continue;
+		if (index-- == 0)
 			return o;
-	return NULL;
+		last = o;
+	}
+	return last && last->type == PO_LIST ? last : NULL;
 }
 
 static void add_value(json_t *args, const struct probe_opt *o,

@@ -51,6 +51,11 @@ struct ckpt_opts {
 int ckpt_check_file(const char *path, const struct ckpt_opts *o,
 		    json_t **out, struct ml_err *err);
 
+/* Structural check of n bytes in memory (no --deep: that needs a file),
+ * named name in the facts. Returns new file facts. For tests and for
+ * callers that already hold the bytes. */
+json_t *ckpt_check_mem(const char *name, const uint8_t *p, size_t n);
+
 /* Checks every checkpoint in a folder; fills *facts (the probe's facts:
  * files, newest valid, resume_path, resume_step...). */
 int ckpt_check_dir(const char *path, const struct ckpt_opts *o,

@@ -244,7 +244,8 @@ int ckpt_check_dir(const char *path, const struct ckpt_opts *o,
 	l.skipped = json_array();
 	rc = scan(&l, path, "", 0, o, err);
 	if (!rc) {
-		qsort(l.v, l.n, sizeof(*l.v), cmp_item);
+		if (l.n)
+			qsort(l.v, l.n, sizeof(*l.v), cmp_item);
 		shrunk(&l, facts);
 		summarize(&l, path, facts);
 	}

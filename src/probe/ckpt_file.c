@@ -49,7 +49,7 @@ void ckpt_file_close(struct ckpt_file *f)
 {
 	if (f->map)
 		munmap((void *)f->map, (size_t)f->size);
-	if (f->fd > 0)
+	if (f->fd >= 0)
 		close(f->fd);
 	f->map = NULL;
 	f->fd = -1;
@@ -116,27 +116,37 @@ static void dispatch(const struct ckpt_file *f, const struct ckpt_opts *o,
 	}
 }
 
+/* New file facts for f, checked. */
+static json_t *check_mapped(const struct ckpt_file *f,
+			    const struct ckpt_opts *o)
+{
+	json_t *ff = json_pack("{s:o, s:s, s:I, s:s, s:[]}", "path",
+			       ckpt_jstr(f->path, strlen(f->path), 4096),
+			       "format", "unknown", "size", (json_int_t)f->size,
+			       "verdict", "healthy", "reasons");
+
+	dispatch(f, o, ff);
+	return ff;
+}
+
 int ckpt_check_file(const char *path, const struct ckpt_opts *o,
 		    json_t **out, struct ml_err *err)
 {
 	struct ckpt_file f;
-	json_t *ff;
 	int rc;
 
 	*out = NULL;
 	if ((rc = ckpt_file_open(&f, path, err)) != 0)
 		return rc;
-	ff = json_pack("{s:s, s:s, s:I, s:s, s:[]}", "path", path, "format",
-		       "unknown", "size", (json_int_t)f.size, "verdict",
-		       "healthy", "reasons");
-	if (!ff) { /* path not UTF-8 */
-		ff = json_pack("{s:o, s:s, s:I, s:s, s:[]}", "path",
-			       ckpt_jstr(path, strlen(path), 4096), "format",
-			       "unknown", "size", (json_int_t)f.size,
-			       "verdict", "healthy", "reasons");
-	}
-	dispatch(&f, o, ff);
+	*out = check_mapped(&f, o);
 	ckpt_file_close(&f);
-	*out = ff;
 	return 0;
+}
+
+json_t *ckpt_check_mem(const char *name, const uint8_t *p, size_t n)
+{
+	struct ckpt_file f = {name, -1, n, n ? p : NULL};
+	struct ckpt_opts o = {0, NULL, NULL};
+
+	return check_mapped(&f, &o);
 }

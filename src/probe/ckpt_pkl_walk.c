@@ -37,6 +37,9 @@ static const char *const safe_globals[] = {
 	"builtins.set",
 	"builtins.frozenset",
 	"builtins.bytearray",
+	"__builtin__.set", /* protocols 0-2 name builtins so */
+	"__builtin__.frozenset",
+	"__builtin__.bytearray",
 	"_codecs.encode",
 	NULL};
 

@@ -226,7 +226,7 @@ static void summarize(struct list *l, const char *dir, json_t *facts)
 			     "none of the %zu checkpoints is valid", l->n);
 	else if (bad)
 		probe_reason(facts, PV_DEGRADED, "invalid_checkpoints",
-			     "%lld of %zu checkpoints are invalid; resume "
+			     "%lld of %zu checkpoints failed a check; resume "
 			     "from %s",
 			     bad, l->n, newest->path);
 	if (newest && last && newest != last)

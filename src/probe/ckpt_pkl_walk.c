@@ -180,6 +180,9 @@ static json_t *int_list(const struct pk *t, uint64_t *prod, int *ok)
 	json_t *a = json_array();
 
 	*prod = 1;
+	if (t && t->k == PK_CALL && is_global(t->fn, "torch.Size") && t->args &&
+	    t->args->k == PK_TUPLE && t->args->n == 1)
+		t = t->args->items[0]; /* torch.Size((2, 3)) */
 	if (!t || (t->k != PK_TUPLE && t->k != PK_LIST)) {
 		*ok = 0;
 		return a;

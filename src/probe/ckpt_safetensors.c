@@ -19,20 +19,28 @@ struct span {
 	const char *name;
 };
 
-static size_t dtype_size(const char *d)
+/* Element size of a safetensors dtype and its torch name (the facts use
+ * torch's names for every format); 0 when unknown. */
+static size_t dtype_size(const char *d, const char **torch_name)
 {
 	static const struct {
-		const char *n;
+		const char *n, *t;
 		size_t s;
-	} t[] = {{"F64", 8},	 {"F32", 4},	 {"F16", 2},	 {"BF16", 2},
-		 {"I64", 8},	 {"I32", 4},	 {"I16", 2},	 {"I8", 1},
-		 {"U64", 8},	 {"U32", 4},	 {"U16", 2},	 {"U8", 1},
-		 {"BOOL", 1},	 {"F8_E4M3", 1}, {"F8_E5M2", 1}, {"C64", 8},
-		 {NULL, 0}};
+	} t[] = {{"F64", "float64", 8},	     {"F32", "float32", 4},
+		 {"F16", "float16", 2},	     {"BF16", "bfloat16", 2},
+		 {"I64", "int64", 8},	     {"I32", "int32", 4},
+		 {"I16", "int16", 2},	     {"I8", "int8", 1},
+		 {"U64", "uint64", 8},	     {"U32", "uint32", 4},
+		 {"U16", "uint16", 2},	     {"U8", "uint8", 1},
+		 {"BOOL", "bool", 1},	     {"F8_E4M3", "float8_e4m3fn", 1},
+		 {"F8_E5M2", "float8_e5m2", 1}, {"C64", "complex64", 8},
+		 {NULL, NULL, 0}};
 
 	for (size_t i = 0; t[i].n; i++)
-		if (!strcmp(d, t[i].n))
+		if (!strcmp(d, t[i].n)) {
+			*torch_name = t[i].t;
 			return t[i].s;
+		}
 	return 0;
 }
 
@@ -48,9 +56,9 @@ static int tensor(const char *name, json_t *t, uint64_t data_len,
 		  struct span *sp, json_t *ff, json_t *list)
 {
 	json_t *shape = json_object_get(t, "shape"), *offs, *d;
-	const char *dt = jget_str(t, "dtype", NULL);
+	const char *dt = jget_str(t, "dtype", NULL), *tn = NULL;
 	uint64_t numel = 1, bytes;
-	size_t es = dt ? dtype_size(dt) : 0, i;
+	size_t es = dt ? dtype_size(dt, &tn) : 0, i;
 	json_t *v;
 
 	offs = json_object_get(t, "data_offsets");
@@ -91,8 +99,10 @@ static int tensor(const char *name, json_t *t, uint64_t data_len,
 	sp->e = (uint64_t)e;
 	sp->name = name;
 	if (json_array_size(list) < CKPT_PKL_MAX_TENSORS) {
-		d = json_pack("{s:s, s:s, s:O, s:I}", "name", name, "dtype", dt,
-			      "shape", shape, "numel", (json_int_t)numel);
+		d = json_pack("{s:s, s:s, s:O, s:I, s:[I, I]}", "name", name,
+			      "dtype", tn, "shape", shape, "numel",
+			      (json_int_t)numel, "data_offsets", (json_int_t)b,
+			      (json_int_t)e);
 		json_array_append_new(list, d);
 	}
 	return 0;

@@ -32,15 +32,11 @@ hf() {
 	fi
 	$PY -c "import json,sys; print('%.4f' % json.load(open(sys.argv[1]))['results'][0]['mean'])" "$j"
 }
-# drops the file from the page cache: the global knob when permitted,
-# else posix_fadvise(DONTNEED) on the file (needs no privilege)
-if sync && (echo 3 > /proc/sys/vm/drop_caches) 2>/dev/null; then
-	COLD_HOW="echo 3 > /proc/sys/vm/drop_caches"
-	EVICT="sh -c 'sync; echo 3 > /proc/sys/vm/drop_caches'"
-else
-	COLD_HOW="posix_fadvise(DONTNEED) on the file (/proc/sys/vm/drop_caches not writable here)"
-	EVICT="$PY -c \"import os; os.posix_fadvise(os.open('$FILE', os.O_RDONLY), 0, 0, os.POSIX_FADV_DONTNEED)\""
-fi
+# cold = the file's pages dropped with posix_fadvise(DONTNEED) before each
+# run. (echo 3 > /proc/sys/vm/drop_caches would also evict mloncall's own
+# binary and libraries, timing a cold program start rather than a cold file.)
+COLD_HOW="posix_fadvise(DONTNEED) on the file before each run"
+EVICT="$PY -c \"import os; os.posix_fadvise(os.open('$FILE', os.O_RDONLY), 0, 0, os.POSIX_FADV_DONTNEED)\""
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'; }
 ratio2() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 sub() { awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; printf "%.4f", (d > 0.0001 ? d : 0.0001) }'; }

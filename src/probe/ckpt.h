@@ -39,17 +39,17 @@ void ckpt_file_close(struct ckpt_file *f);
 
 /* Options of one check. */
 struct ckpt_opts {
-	int deep;			   /* CRC32 of zip entries + sha256 */
-	FILE *progress;			   /* or NULL */
-	volatile sig_atomic_t *cancel;	   /* or NULL */
+	int deep;		       /* CRC32 of zip entries + sha256 */
+	FILE *progress;		       /* or NULL */
+	volatile sig_atomic_t *cancel; /* or NULL */
 };
 
 /* Checks one file: detects the format by content and fills *out with a
  * new file-facts object {path, format, size, verdict, reasons, ...}.
  * Findings (corrupt, unsafe) are verdicts, not errors; returns nonzero
  * only when the file cannot be opened or read (ML_ENOTFOUND, ML_EIO). */
-int ckpt_check_file(const char *path, const struct ckpt_opts *o,
-		    json_t **out, struct ml_err *err);
+int ckpt_check_file(const char *path, const struct ckpt_opts *o, json_t **out,
+		    struct ml_err *err);
 
 /* Structural check of n bytes in memory (no --deep: that needs a file),
  * named name in the facts. Returns new file facts. For tests and for
@@ -58,8 +58,8 @@ json_t *ckpt_check_mem(const char *name, const uint8_t *p, size_t n);
 
 /* Checks every checkpoint in a folder; fills *facts (the probe's facts:
  * files, newest valid, resume_path, resume_step...). */
-int ckpt_check_dir(const char *path, const struct ckpt_opts *o,
-		   json_t *facts, struct ml_err *err);
+int ckpt_check_dir(const char *path, const struct ckpt_opts *o, json_t *facts,
+		   struct ml_err *err);
 
 /* --- pickle scanner (ckpt_pickle.c) ----------------------------------- */
 

@@ -25,7 +25,7 @@ struct item {
 	double mtime;
 };
 
-static const char *const exts[] = {".pt", ".pth", ".bin", ".ckpt",
+static const char *const exts[] = {".pt",	   ".pth", ".bin", ".ckpt",
 				   ".safetensors", ".tar", NULL};
 
 static int ckpt_name(const char *p)
@@ -59,7 +59,7 @@ static void order_keys(struct item *it, const char *rel)
 	it->epoch = jget_int(it->ff, "epoch", -1);
 	if (it->step < 0) {
 		static const char *const w[] = {"global_step", "step", "iter",
-						"checkpoint", "ckpt", NULL};
+						"checkpoint",  "ckpt", NULL};
 		for (size_t i = 0; w[i] && it->step < 0; i++)
 			it->step = num_after(rel, w[i]);
 	}
@@ -122,15 +122,17 @@ static void add_file(struct list *l, const char *path, const char *rel,
 
 /* Adds the regular files of dir (and, when depth is 0, of its
  * subfolders). */
-static int scan(struct list *l, const char *dir, const char *rel,
-		int depth, const struct ckpt_opts *o, struct ml_err *err)
+static int scan(struct list *l, const char *dir, const char *rel, int depth,
+		const struct ckpt_opts *o, struct ml_err *err)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
 	struct buf p = BUF_INIT, r = BUF_INIT;
 
 	if (!d)
-		return depth ? 0 : ml_err_set(err, ML_EIO, "%s: cannot read folder", dir);
+		return depth ? 0
+			     : ml_err_set(err, ML_EIO, "%s: cannot read folder",
+					  dir);
 	while ((de = readdir(d))) {
 		struct stat st;
 		if (de->d_name[0] == '.')
@@ -235,8 +237,8 @@ static void summarize(struct list *l, const char *dir, json_t *facts)
 			     last->path);
 }
 
-int ckpt_check_dir(const char *path, const struct ckpt_opts *o,
-		   json_t *facts, struct ml_err *err)
+int ckpt_check_dir(const char *path, const struct ckpt_opts *o, json_t *facts,
+		   struct ml_err *err)
 {
 	struct list l = {0};
 	int rc;

@@ -129,8 +129,8 @@ static json_t *check_mapped(const struct ckpt_file *f,
 	return ff;
 }
 
-int ckpt_check_file(const char *path, const struct ckpt_opts *o,
-		    json_t **out, struct ml_err *err)
+int ckpt_check_file(const char *path, const struct ckpt_opts *o, json_t **out,
+		    struct ml_err *err)
 {
 	struct ckpt_file f;
 	int rc;

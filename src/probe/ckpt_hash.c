@@ -104,12 +104,13 @@ static int pass(const struct ckpt_file *f, const struct ckpt_opts *o,
 		if (o->cancel && *o->cancel)
 			return ml_err_set(err, ML_ETIMEOUT, "%s: cancelled",
 					  f->path);
-		size_t want = f->size - off < BLOCK ? (size_t)(f->size - off)
-						    : BLOCK;
+		size_t want =
+		    f->size - off < BLOCK ? (size_t)(f->size - off) : BLOCK;
 		ssize_t r = read_full(f->fd, j->blk[s], want, off);
 		if (r != (ssize_t)want)
-			return ml_err_set(err, ML_EIO, "%s: read at byte %llu: %s",
-					  f->path, (unsigned long long)off,
+			return ml_err_set(err, ML_EIO,
+					  "%s: read at byte %llu: %s", f->path,
+					  (unsigned long long)off,
 					  r < 0 ? strerror(errno)
 						: "file shrank while reading");
 		j->blk_off[s] = off;

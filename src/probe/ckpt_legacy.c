@@ -73,12 +73,12 @@ static void records(const struct ckpt_file *f, uint64_t off, json_t *keys,
 		}
 		n = rd64(f->map + off);
 		if (!s || !es || n != (uint64_t)jget_int(s, "numel", -1)) {
-			probe_reason(ff, PV_FAILED, "storage_size",
-				     "storage %s at byte %llu: record says %llu "
-				     "elements, data pickle says %lld",
-				     key, (unsigned long long)off,
-				     (unsigned long long)n,
-				     jget_int(s, "numel", -1));
+			probe_reason(
+			    ff, PV_FAILED, "storage_size",
+			    "storage %s at byte %llu: record says %llu "
+			    "elements, data pickle says %lld",
+			    key, (unsigned long long)off, (unsigned long long)n,
+			    jget_int(s, "numel", -1));
 			return;
 		}
 		if (n > (f->size - off - 8) / es) {

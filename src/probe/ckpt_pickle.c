@@ -2,8 +2,8 @@
  * executes anything. It simulates the pickle machine's stack and memo
  * with inert nodes: a GLOBAL is a name, a REDUCE is a "call" node holding
  * the callable and its arguments, a persistent id is a node holding the
- * id tuple. Afterwards ckpt_pickle_report-side code (ckpt_pkl_walk.c)
- * walks the result to list tensors and plain values. Memory is bounded by
+ * id tuple. ckpt_pkl_walk.c then walks the result to list tensors and
+ * plain values. Memory is bounded by
  * CKPT_PKL_MAX_NODES; every read is bounds-checked. A long function
  * (step) is the opcode switch: one case per opcode reads best together. */
 #include "probe/ckpt_pkl.h"
@@ -21,8 +21,8 @@ struct pk *pk_new(struct pk_state *st, enum pk_kind k)
 		return NULL;
 	if (st->nnodes == st->capnodes) {
 		st->capnodes = st->capnodes ? st->capnodes * 2 : 256;
-		st->nodes = xrealloc(st->nodes,
-				     st->capnodes * sizeof(*st->nodes));
+		st->nodes =
+		    xrealloc(st->nodes, st->capnodes * sizeof(*st->nodes));
 	}
 	n = xcalloc(1, sizeof(*n));
 	n->k = k;
@@ -70,8 +70,8 @@ static int push(struct pk_state *st, struct pk *n)
 		if (st->capstack >= CKPT_PKL_MAX_NODES)
 			return fail(st, "stack too deep", NULL);
 		st->capstack = st->capstack ? st->capstack * 2 : 64;
-		st->stack = xrealloc(st->stack,
-				     st->capstack * sizeof(*st->stack));
+		st->stack =
+		    xrealloc(st->stack, st->capstack * sizeof(*st->stack));
 	}
 	st->stack[st->sp++] = n;
 	return 0;
@@ -101,8 +101,8 @@ static int mark(struct pk_state *st)
 		if (st->capmarks >= CKPT_PKL_MAX_NODES)
 			return fail(st, "too many marks", NULL);
 		st->capmarks = st->capmarks ? st->capmarks * 2 : 16;
-		st->marks = xrealloc(st->marks,
-				     st->capmarks * sizeof(*st->marks));
+		st->marks =
+		    xrealloc(st->marks, st->capmarks * sizeof(*st->marks));
 	}
 	st->marks[st->nmarks++] = st->sp;
 	st->mark_floor = st->sp;
@@ -309,7 +309,8 @@ static int op_text_num(struct pk_state *st, int is_float)
 
 	if (line(st, &s, &n))
 		return -1;
-	if (!is_float && n == 2 && (!memcmp(s, "00", 2) || !memcmp(s, "01", 2))) {
+	if (!is_float && n == 2 &&
+	    (!memcmp(s, "00", 2) || !memcmp(s, "01", 2))) {
 		v = pk_new(st, PK_BOOL);
 		if (v)
 			v->i = s[1] == '1';
@@ -468,7 +469,8 @@ static int step(struct pk_state *st)
 			return -1;
 		a = pk_new(st, PK_STR);
 		if (a) {
-			if (op == 'S' && n >= 2 && (s[0] == '\'' || s[0] == '"')) {
+			if (op == 'S' && n >= 2 &&
+			    (s[0] == '\'' || s[0] == '"')) {
 				s++;
 				n -= 2;
 			}
@@ -485,8 +487,8 @@ static int step(struct pk_state *st)
 		st->pos += 4;
 		return push_str(st, op == 'B' ? PK_BYTES : PK_STR,
 				(size_t)le(st->data + st->pos - 4, 4));
-	case 'U': /* SHORT_BINSTRING */
-	case 'C': /* SHORT_BINBYTES */
+	case 'U':  /* SHORT_BINSTRING */
+	case 'C':  /* SHORT_BINBYTES */
 	case 0x8c: /* SHORT_BINUNICODE */
 		if (need(st, 1))
 			return -1;
@@ -514,9 +516,9 @@ static int step(struct pk_state *st)
 		return push(st, pk_new(st, PK_DICT));
 	case 0x8f: /* EMPTY_SET */
 		return push(st, pk_new(st, PK_SET));
-	case 't': /* TUPLE */
-	case 'l': /* LIST */
-	case 'd': /* DICT */
+	case 't':  /* TUPLE */
+	case 'l':  /* LIST */
+	case 'd':  /* DICT */
 	case 0x91: /* FROZENSET */
 		if (pop_mark(st, &from))
 			return -1;
@@ -538,8 +540,8 @@ static int step(struct pk_state *st)
 		if (st->sp < st->mark_floor + 3)
 			return fail(st, "stack underflow", NULL);
 		return add_items(st, st->sp - 2, 1);
-	case 'e': /* APPENDS */
-	case 'u': /* SETITEMS */
+	case 'e':  /* APPENDS */
+	case 'u':  /* SETITEMS */
 	case 0x90: /* ADDITEMS */
 		if (pop_mark(st, &from))
 			return -1;
@@ -573,7 +575,7 @@ static int step(struct pk_state *st)
 		if (push(st, a) || push(st, b))
 			return -1;
 		return call(st, PK_CALL);
-	case 'R': /* REDUCE */
+	case 'R':  /* REDUCE */
 	case 0x81: /* NEWOBJ */
 		return call(st, PK_CALL);
 	case 0x92: /* NEWOBJ_EX: cls args kwargs */
@@ -650,8 +652,7 @@ static int step(struct pk_state *st)
 		return push(st, pk_new(st, PK_BYTES));
 	case 0x98: /* READONLY_BUFFER */
 		return top(st) ? 0 : -1;
-	default:
-	{
+	default: {
 		char what[8];
 		snprintf(what, sizeof(what), "0x%02x", op);
 		return fail(st, "unknown opcode ", what);

@@ -12,11 +12,11 @@ enum pk_kind {
 	PK_INT,
 	PK_BIGINT, /* s/slen: little-endian two's complement bytes */
 	PK_FLOAT,
-	PK_STR,	   /* s/slen point into the pickle (not NUL-terminated) */
+	PK_STR, /* s/slen point into the pickle (not NUL-terminated) */
 	PK_BYTES,
 	PK_TUPLE,
 	PK_LIST,
-	PK_DICT,   /* items: k0, v0, k1, v1, ... */
+	PK_DICT, /* items: k0, v0, k1, v1, ... */
 	PK_SET,
 	PK_GLOBAL, /* s: "module.name" (owned) */
 	PK_CALL,   /* fn(args); items: what SETITEMS/APPENDS added */

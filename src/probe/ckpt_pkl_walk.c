@@ -16,73 +16,141 @@
 
 /* Globals torch.load(weights_only=True) accepts (torch 1.13 and 2.x). */
 static const char *const safe_globals[] = {
-	"collections.OrderedDict",
-	"torch._utils._rebuild_tensor",
-	"torch._utils._rebuild_tensor_v2",
-	"torch._utils._rebuild_tensor_v3",
-	"torch._utils._rebuild_parameter",
-	"torch._utils._rebuild_parameter_with_state",
-	"torch._utils._rebuild_sparse_tensor",
-	"torch._utils._rebuild_sparse_csr_tensor",
-	"torch._utils._rebuild_meta_tensor_no_storage",
-	"torch._utils._rebuild_qtensor",
-	"torch._utils._rebuild_nested_tensor",
-	"torch._utils._rebuild_wrapper_subclass",
-	"torch._tensor._rebuild_from_type_v2",
-	"torch.nn.parameter.Parameter",
-	"torch.serialization._get_layout",
-	"torch.Size",
-	"torch.Tensor",
-	"torch.device",
-	"builtins.set",
-	"builtins.frozenset",
-	"builtins.bytearray",
-	"__builtin__.set", /* protocols 0-2 name builtins so */
-	"__builtin__.frozenset",
-	"__builtin__.bytearray",
-	"_codecs.encode",
-	NULL};
+    "collections.OrderedDict",
+    "torch._utils._rebuild_tensor",
+    "torch._utils._rebuild_tensor_v2",
+    "torch._utils._rebuild_tensor_v3",
+    "torch._utils._rebuild_parameter",
+    "torch._utils._rebuild_parameter_with_state",
+    "torch._utils._rebuild_sparse_tensor",
+    "torch._utils._rebuild_sparse_csr_tensor",
+    "torch._utils._rebuild_meta_tensor_no_storage",
+    "torch._utils._rebuild_qtensor",
+    "torch._utils._rebuild_nested_tensor",
+    "torch._utils._rebuild_wrapper_subclass",
+    "torch._tensor._rebuild_from_type_v2",
+    "torch.nn.parameter.Parameter",
+    "torch.serialization._get_layout",
+    "torch.Size",
+    "torch.Tensor",
+    "torch.device",
+    "builtins.set",
+    "builtins.frozenset",
+    "builtins.bytearray",
+    "__builtin__.set", /* protocols 0-2 name builtins so */
+    "__builtin__.frozenset",
+    "__builtin__.bytearray",
+    "_codecs.encode",
+    NULL};
 
 /* torch attributes that are dtypes, layouts or qschemes (allowed). */
-static const char *const torch_consts[] = {
-	"float32", "float", "float64", "double", "float16", "half",
-	"bfloat16", "int64", "long", "int32", "int", "int16", "short", "int8",
-	"uint8", "bool", "complex64", "complex128", "cfloat", "cdouble",
-	"qint8", "quint8", "qint32", "quint4x2", "quint2x4", "float8_e4m3fn",
-	"float8_e5m2", "uint16", "uint32", "uint64", "strided", "sparse_coo",
-	"sparse_csr", "sparse_csc", "sparse_bsr", "sparse_bsc", "_mkldnn",
-	"per_tensor_affine", "per_channel_affine",
-	"per_tensor_symmetric", "per_channel_symmetric",
-	"per_channel_affine_float_qparams", NULL};
+static const char *const torch_consts[] = {"float32",
+					   "float",
+					   "float64",
+					   "double",
+					   "float16",
+					   "half",
+					   "bfloat16",
+					   "int64",
+					   "long",
+					   "int32",
+					   "int",
+					   "int16",
+					   "short",
+					   "int8",
+					   "uint8",
+					   "bool",
+					   "complex64",
+					   "complex128",
+					   "cfloat",
+					   "cdouble",
+					   "qint8",
+					   "quint8",
+					   "qint32",
+					   "quint4x2",
+					   "quint2x4",
+					   "float8_e4m3fn",
+					   "float8_e5m2",
+					   "uint16",
+					   "uint32",
+					   "uint64",
+					   "strided",
+					   "sparse_coo",
+					   "sparse_csr",
+					   "sparse_csc",
+					   "sparse_bsr",
+					   "sparse_bsc",
+					   "_mkldnn",
+					   "per_tensor_affine",
+					   "per_channel_affine",
+					   "per_tensor_symmetric",
+					   "per_channel_symmetric",
+					   "per_channel_affine_float_qparams",
+					   NULL};
 
 /* Module prefixes whose globals run code or touch the system. */
-static const char *const dangerous[] = {
-	"os.", "posix.", "nt.", "subprocess.", "sys.", "shutil.", "socket.",
-	"pty.", "runpy.", "importlib.", "ctypes.", "pickle.", "marshal.",
-	"webbrowser.", "code.", "commands.", "multiprocessing.", "asyncio.",
-	"operator.attrgetter", "operator.methodcaller", "functools.partial",
-	"torch.storage._load_from_bytes", "torch.load", "torch.hub.",
-	"builtins.eval", "builtins.exec", "builtins.compile",
-	"builtins.__import__", "builtins.getattr", "builtins.setattr",
-	"builtins.open", "builtins.globals", "builtins.breakpoint",
-	"__builtin__.eval", "__builtin__.exec", "__builtin__.getattr",
-	"__builtin__.__import__", "copyreg.extension_code", NULL};
+static const char *const dangerous[] = {"os.",
+					"posix.",
+					"nt.",
+					"subprocess.",
+					"sys.",
+					"shutil.",
+					"socket.",
+					"pty.",
+					"runpy.",
+					"importlib.",
+					"ctypes.",
+					"pickle.",
+					"marshal.",
+					"webbrowser.",
+					"code.",
+					"commands.",
+					"multiprocessing.",
+					"asyncio.",
+					"operator.attrgetter",
+					"operator.methodcaller",
+					"functools.partial",
+					"torch.storage._load_from_bytes",
+					"torch.load",
+					"torch.hub.",
+					"builtins.eval",
+					"builtins.exec",
+					"builtins.compile",
+					"builtins.__import__",
+					"builtins.getattr",
+					"builtins.setattr",
+					"builtins.open",
+					"builtins.globals",
+					"builtins.breakpoint",
+					"__builtin__.eval",
+					"__builtin__.exec",
+					"__builtin__.getattr",
+					"__builtin__.__import__",
+					"copyreg.extension_code",
+					NULL};
 
 static const struct {
 	const char *name, *dtype;
 	size_t size;
-} storages[] = {
-	{"FloatStorage", "float32", 4},	       {"DoubleStorage", "float64", 8},
-	{"HalfStorage", "float16", 2},	       {"BFloat16Storage", "bfloat16", 2},
-	{"LongStorage", "int64", 8},	       {"IntStorage", "int32", 4},
-	{"ShortStorage", "int16", 2},	       {"CharStorage", "int8", 1},
-	{"ByteStorage", "uint8", 1},	       {"BoolStorage", "bool", 1},
-	{"ComplexFloatStorage", "complex64", 8},
-	{"ComplexDoubleStorage", "complex128", 16},
-	{"QInt8Storage", "qint8", 1},	       {"QUInt8Storage", "quint8", 1},
-	{"QInt32Storage", "qint32", 4},	       {"QUInt4x2Storage", "quint4x2", 1},
-	{"QUInt2x4Storage", "quint2x4", 1},    {"UntypedStorage", "uint8", 1},
-	{NULL, NULL, 0}};
+} storages[] = {{"FloatStorage", "float32", 4},
+		{"DoubleStorage", "float64", 8},
+		{"HalfStorage", "float16", 2},
+		{"BFloat16Storage", "bfloat16", 2},
+		{"LongStorage", "int64", 8},
+		{"IntStorage", "int32", 4},
+		{"ShortStorage", "int16", 2},
+		{"CharStorage", "int8", 1},
+		{"ByteStorage", "uint8", 1},
+		{"BoolStorage", "bool", 1},
+		{"ComplexFloatStorage", "complex64", 8},
+		{"ComplexDoubleStorage", "complex128", 16},
+		{"QInt8Storage", "qint8", 1},
+		{"QUInt8Storage", "quint8", 1},
+		{"QInt32Storage", "qint32", 4},
+		{"QUInt4x2Storage", "quint4x2", 1},
+		{"QUInt2x4Storage", "quint2x4", 1},
+		{"UntypedStorage", "uint8", 1},
+		{NULL, NULL, 0}};
 
 size_t ckpt_storage_dtype(const char *dotted, const char **dtype)
 {
@@ -218,12 +286,12 @@ static json_t *storage_of(struct walk *w, const struct pk *p)
 		return NULL;
 	es = ckpt_storage_dtype(t->items[1]->s, &dtype);
 	key = ckpt_jstr(t->items[2]->s, t->items[2]->slen, 200);
-	s = json_pack("{s:o, s:s?, s:I, s:I, s:o}", "key", key, "dtype",
-		      dtype, "elem_size", (json_int_t)es, "numel",
+	s = json_pack("{s:o, s:s?, s:I, s:I, s:o}", "key", key, "dtype", dtype,
+		      "elem_size", (json_int_t)es, "numel",
 		      (json_int_t)t->items[4]->i, "location",
 		      t->items[3] && t->items[3]->k == PK_STR
-			      ? ckpt_jstr(t->items[3]->s, t->items[3]->slen, 64)
-			      : json_null());
+			  ? ckpt_jstr(t->items[3]->s, t->items[3]->slen, 64)
+			  : json_null());
 	json_object_set(w->storages, json_string_value(key), s);
 	json_decref(s);
 	return json_object_get(w->storages, json_string_value(key));
@@ -262,13 +330,16 @@ static int tensor(struct walk *w, const struct pk *n, int depth)
 	stride = int_list(a->items[3], &p2, &ok);
 	if (ok && json_array_size(shape) == json_array_size(stride) && numel)
 		for (size_t i = 0; i < json_array_size(shape); i++)
-			span += (uint64_t)(json_integer_value(json_array_get(shape, i)) - 1) *
-				(uint64_t)json_integer_value(json_array_get(stride, i));
+			span += (uint64_t)(json_integer_value(
+					       json_array_get(shape, i)) -
+					   1) *
+				(uint64_t)json_integer_value(
+				    json_array_get(stride, i));
 	if (!st || !ok || !a->items[1] || a->items[1]->k != PK_INT ||
 	    a->items[1]->i < 0 ||
 	    json_array_size(shape) != json_array_size(stride) ||
 	    (numel && (uint64_t)a->items[1]->i + span >
-			      (uint64_t)jget_int(st, "numel", 0)))
+			  (uint64_t)jget_int(st, "numel", 0)))
 		w->bad_tensors++;
 	w->tbytes += numel * (uint64_t)jget_int(st, "elem_size", 0);
 	if (json_array_size(w->tensors) >= CKPT_PKL_MAX_TENSORS) {
@@ -277,11 +348,11 @@ static int tensor(struct walk *w, const struct pk *n, int depth)
 		return 1;
 	}
 	t = json_pack("{s:s, s:s?, s:o, s:o, s:I, s:s?, s:s?, s:I}", "name",
-		      buf_str(&w->path), "dtype", jget_str(st, "dtype", NULL), "shape",
-		      shape, "stride", stride, "offset",
+		      buf_str(&w->path), "dtype", jget_str(st, "dtype", NULL),
+		      "shape", shape, "stride", stride, "offset",
 		      (json_int_t)(a->items[1] && a->items[1]->k == PK_INT
-					   ? a->items[1]->i
-					   : -1),
+				       ? a->items[1]->i
+				       : -1),
 		      "storage", jget_str(st, "key", NULL), "location",
 		      jget_str(st, "location", NULL), "numel",
 		      (json_int_t)numel);
@@ -350,7 +421,8 @@ static void walk(struct walk *w, const struct pk *n, int depth)
 		return;
 	case PK_DICT:
 		for (size_t i = 0; i + 1 < n->n; i += 2)
-			walk_child(w, n->items[i], i / 2, n->items[i + 1], depth);
+			walk_child(w, n->items[i], i / 2, n->items[i + 1],
+				   depth);
 		return;
 	case PK_LIST:
 	case PK_TUPLE:
@@ -361,7 +433,8 @@ static void walk(struct walk *w, const struct pk *n, int depth)
 		if (tensor(w, n, 0))
 			return;
 		for (size_t i = 0; i + 1 < n->n; i += 2) /* OrderedDict */
-			walk_child(w, n->items[i], i / 2, n->items[i + 1], depth);
+			walk_child(w, n->items[i], i / 2, n->items[i + 1],
+				   depth);
 		return;
 	default:
 		return;
@@ -396,8 +469,8 @@ static json_t *root_strings(const struct pk *r)
 		for (size_t i = 0; i < r->n; i++)
 			if (r->items[i] && r->items[i]->k == PK_STR)
 				json_array_append_new(
-					a, ckpt_jstr(r->items[i]->s,
-						     r->items[i]->slen, 200));
+				    a, ckpt_jstr(r->items[i]->s,
+						 r->items[i]->slen, 200));
 	return a;
 }
 
@@ -430,7 +503,8 @@ int ckpt_pickle_scan(const uint8_t *data, size_t len, const char *what,
 			 "bad_tensors", (json_int_t)w.bad_tensors);
 	classify(*out, st.globals);
 	if (!rc)
-		json_object_set_new(*out, "root_strings", root_strings(st.root));
+		json_object_set_new(*out, "root_strings",
+				    root_strings(st.root));
 	json_decref(st.globals);
 	buf_free(&w.path);
 	pk_state_free(&st);
@@ -439,9 +513,8 @@ int ckpt_pickle_scan(const uint8_t *data, size_t len, const char *what,
 
 static void step_epoch(json_t *ff, const json_t *values)
 {
-	static const char *const steps[] = {"step", "global_step",
-					    "iteration", "iter",
-					    "num_updates", NULL};
+	static const char *const steps[] = {"step", "global_step", "iteration",
+					    "iter", "num_updates", NULL};
 	json_t *v;
 
 	for (size_t i = 0; steps[i]; i++)
@@ -458,8 +531,10 @@ void ckpt_pickle_report(json_t *ff, json_t *scan)
 	json_t *g;
 	size_t i;
 
-	json_object_set(ff, "tensor_count", json_object_get(scan, "tensor_count"));
-	json_object_set(ff, "tensor_bytes", json_object_get(scan, "tensor_bytes"));
+	json_object_set(ff, "tensor_count",
+			json_object_get(scan, "tensor_count"));
+	json_object_set(ff, "tensor_bytes",
+			json_object_get(scan, "tensor_bytes"));
 	json_object_set(ff, "tensors", json_object_get(scan, "tensors"));
 	json_object_set(ff, "values", json_object_get(scan, "values"));
 	step_epoch(ff, json_object_get(scan, "values"));

@@ -26,14 +26,22 @@ static size_t dtype_size(const char *d, const char **torch_name)
 	static const struct {
 		const char *n, *t;
 		size_t s;
-	} t[] = {{"F64", "float64", 8},	     {"F32", "float32", 4},
-		 {"F16", "float16", 2},	     {"BF16", "bfloat16", 2},
-		 {"I64", "int64", 8},	     {"I32", "int32", 4},
-		 {"I16", "int16", 2},	     {"I8", "int8", 1},
-		 {"U64", "uint64", 8},	     {"U32", "uint32", 4},
-		 {"U16", "uint16", 2},	     {"U8", "uint8", 1},
-		 {"BOOL", "bool", 1},	     {"F8_E4M3", "float8_e4m3fn", 1},
-		 {"F8_E5M2", "float8_e5m2", 1}, {"C64", "complex64", 8},
+	} t[] = {{"F64", "float64", 8},
+		 {"F32", "float32", 4},
+		 {"F16", "float16", 2},
+		 {"BF16", "bfloat16", 2},
+		 {"I64", "int64", 8},
+		 {"I32", "int32", 4},
+		 {"I16", "int16", 2},
+		 {"I8", "int8", 1},
+		 {"U64", "uint64", 8},
+		 {"U32", "uint32", 4},
+		 {"U16", "uint16", 2},
+		 {"U8", "uint8", 1},
+		 {"BOOL", "bool", 1},
+		 {"F8_E4M3", "float8_e4m3fn", 1},
+		 {"F8_E5M2", "float8_e5m2", 1},
+		 {"C64", "complex64", 8},
 		 {NULL, NULL, 0}};
 
 	for (size_t i = 0; t[i].n; i++)
@@ -109,8 +117,7 @@ static int tensor(const char *name, json_t *t, uint64_t data_len,
 }
 
 /* No overlap, no gap, covers [0, data_len). */
-static void coverage(struct span *sp, size_t n, uint64_t data_len,
-		     json_t *ff)
+static void coverage(struct span *sp, size_t n, uint64_t data_len, json_t *ff)
 {
 	uint64_t at = 0;
 
@@ -165,19 +172,22 @@ static void header(const struct ckpt_file *f, json_t *h, uint64_t data_len,
 		int ok = json_is_object(meta);
 		json_object_foreach(meta, mk, mv) ok &= json_is_string(mv);
 		if (!ok)
-			probe_reason(ff, PV_FAILED, "st_metadata",
-				     "__metadata__ must map strings to strings");
+			probe_reason(
+			    ff, PV_FAILED, "st_metadata",
+			    "__metadata__ must map strings to strings");
 		else
 			json_object_set(ff, "metadata", meta);
 		if (ok && json_is_string(json_object_get(meta, "epoch")))
 			jset_int(ff, "epoch",
 				 atoll(jget_str(meta, "epoch", "0")));
 		if (ok && json_is_string(json_object_get(meta, "step")))
-			jset_int(ff, "step", atoll(jget_str(meta, "step", "0")));
+			jset_int(ff, "step",
+				 atoll(jget_str(meta, "step", "0")));
 	}
 out:
-	jset_int(ff, "tensor_count", (long long)(json_object_size(h) -
-						 (json_object_get(h, "__metadata__") != NULL)));
+	jset_int(ff, "tensor_count",
+		 (long long)(json_object_size(h) -
+			     (json_object_get(h, "__metadata__") != NULL)));
 	jset_int(ff, "tensor_bytes", (long long)total);
 	json_object_set_new(ff, "tensors", list);
 	free(sp);

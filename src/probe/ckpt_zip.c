@@ -288,8 +288,7 @@ static json_t *small_text(const struct ckpt_file *f, const struct zent *e)
 /* Checks that each storage the pickle references is an entry of the right
  * size. */
 static void check_storages(const struct ckpt_file *f, struct zip *z,
-			   const char *pre, size_t pl, json_t *scan,
-			   json_t *ff)
+			   const char *pre, size_t pl, json_t *scan, json_t *ff)
 {
 	const char *key;
 	json_t *s;
@@ -330,7 +329,8 @@ static void torch_layout(const struct ckpt_file *f, struct zip *z, json_t *ff)
 
 	for (pk = NULL, pl = 0; pl < z->n && !pk; pl++) {
 		const struct zent *e = &z->e[pl];
-		if (e->nlen >= 8 && !memcmp(e->name + e->nlen - 8, "data.pkl", 8) &&
+		if (e->nlen >= 8 &&
+		    !memcmp(e->name + e->nlen - 8, "data.pkl", 8) &&
 		    (e->nlen == 8 || e->name[e->nlen - 9] == '/'))
 			pk = &z->e[pl];
 	}

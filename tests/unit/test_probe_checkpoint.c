@@ -73,9 +73,9 @@ static int has_reason(const json_t *ff, const char *code)
 	size_t i;
 	json_t *r;
 
-	json_array_foreach(json_object_get(ff, "reasons"), i, r)
-		if (!strcmp(jget_str(r, "code", ""), code))
-			return 1;
+	json_array_foreach(
+	    json_object_get(ff, "reasons"), i,
+	    r) if (!strcmp(jget_str(r, "code", ""), code)) return 1;
 	return 0;
 }
 
@@ -135,8 +135,8 @@ static void test_tensor_bitflip(void **state)
 	 * 3072-byte storages data/0, data/5 and data/6 start at bytes 1664,
 	 * 11136 and 14336 (64-byte aligned; make.py's data_offset) */
 	slurp(fx("t113_medium.pt"), &b);
-	static const size_t offs[] = {1664, 2000, 4735, 11136, 12000, 14336,
-				      17407};
+	static const size_t offs[] = {1664,  2000,  4735, 11136,
+				      12000, 14336, 17407};
 	for (size_t k = 0; k < sizeof(offs) / sizeof(offs[0]); k++)
 		for (int bit = 0; bit < 8; bit += 3) {
 			b.data[offs[k]] ^= (char)(1 << bit);
@@ -159,13 +159,13 @@ static void test_contents(void **state)
 	t = json_array_get(json_object_get(ff, "tensors"), 0);
 	assert_string_equal(jget_str(t, "name", ""), "model.0.weight");
 	assert_string_equal(jget_str(t, "dtype", ""), "float32");
-	assert_int_equal(json_integer_value(json_array_get(
-				 json_object_get(t, "shape"), 0)),
-			 16);
-	assert_true(json_is_real(json_object_get(
-		json_object_get(ff, "values"), "loss")));
-	assert_string_equal(
-		jget_str(json_object_get(ff, "values"), "arch", ""), "mlp-16");
+	assert_int_equal(
+	    json_integer_value(json_array_get(json_object_get(t, "shape"), 0)),
+	    16);
+	assert_true(json_is_real(
+	    json_object_get(json_object_get(ff, "values"), "loss")));
+	assert_string_equal(jget_str(json_object_get(ff, "values"), "arch", ""),
+			    "mlp-16");
 	assert_int_equal(json_array_size(json_object_get(ff, "unsafe_globals")),
 			 0);
 	json_decref(ff);
@@ -188,8 +188,9 @@ static void test_pickle_protocols(void **state)
 		size_t used;
 		snprintf(name, sizeof(name), "plain_p%d.pkl", p);
 		slurp(fx(name), &b);
-		assert_int_equal(ckpt_pickle_scan((const uint8_t *)b.data, b.len,
-						  name, &scan, &used, &err),
+		assert_int_equal(ckpt_pickle_scan((const uint8_t *)b.data,
+						  b.len, name, &scan, &used,
+						  &err),
 				 0);
 		assert_int_equal(used, b.len);
 		v = json_object_get(scan, "values");
@@ -205,12 +206,14 @@ static void test_pickle_protocols(void **state)
 					    "run\xc3\xa9");
 		/* protocols 0-2 pickle sets and bytes through
 		 * __builtin__.set and _codecs.encode: allowed */
-		assert_int_equal(json_array_size(json_object_get(
-					 scan, "unsafe_globals")),
-				 0);
-		assert_int_equal(json_array_size(json_object_get(
-					 scan, "globals")),
-				 p < 3 ? 3 : p == 3 ? 2 : 0);
+		assert_int_equal(
+		    json_array_size(json_object_get(scan, "unsafe_globals")),
+		    0);
+		assert_int_equal(
+		    json_array_size(json_object_get(scan, "globals")), p < 3 ? 3
+								       : p == 3
+									   ? 2
+									   : 0);
 		json_decref(scan);
 	}
 	buf_free(&b);
@@ -221,8 +224,7 @@ static int scan_bytes(const char *p, size_t n, json_t **out)
 {
 	struct ml_err err = {0};
 	size_t used;
-	int rc = ckpt_pickle_scan((const uint8_t *)p, n, "t", out, &used,
-				  &err);
+	int rc = ckpt_pickle_scan((const uint8_t *)p, n, "t", out, &used, &err);
 
 	assert_non_null(*out);
 	assert_true(used <= n);
@@ -237,27 +239,27 @@ static void test_pickle_hostile(void **state)
 		const char *p;
 		size_t n;
 	} bad[] = {
-		{"", 0},
-		{".", 1},			     /* STOP, empty stack */
-		{"\x80\x06N.", 4},		     /* protocol 6 */
-		{"\x8d\xff\xff\xff\xff\xff\xff\xff\x7f.", 10}, /* huge len */
-		{"\x8b\xff\xff\xff\xff.", 6},	     /* negative LONG4 */
-		{"X\xff\xff\xff\xff", 5},	     /* BINUNICODE past end */
-		{"h\x05.", 3},			     /* GET undefined */
-		{"Nr\xff\xff\xff\x7f.", 7},	     /* memo key 2^31 */
-		{"\xff", 1},			     /* unknown opcode */
-		{"a", 1},			     /* APPEND, empty */
-		{"u", 1},			     /* SETITEMS, no mark */
-		{"(u.", 3},			     /* SETITEMS no target */
-		{"}(Nu.", 5},			     /* odd items */
-		{"\x93.", 2},			     /* STACK_GLOBAL, empty */
-		{"NN\x93.", 4},			     /* STACK_GLOBAL, Nones */
-		{"F1.5", 4},			     /* no newline */
-		{"Fxyz\n.", 6},			     /* bad float */
-		{"I1e", 3},			     /* bad int, no newline */
-		{"R.", 2},			     /* REDUCE, empty */
-		{"(b.", 3},			     /* BUILD under a mark */
-		{"N(2.", 4},			     /* DUP under a mark */
+	    {"", 0},
+	    {".", 1},	       /* STOP, empty stack */
+	    {"\x80\x06N.", 4}, /* protocol 6 */
+	    {"\x8d\xff\xff\xff\xff\xff\xff\xff\x7f.", 10}, /* huge len */
+	    {"\x8b\xff\xff\xff\xff.", 6},		   /* negative LONG4 */
+	    {"X\xff\xff\xff\xff", 5},	/* BINUNICODE past end */
+	    {"h\x05.", 3},		/* GET undefined */
+	    {"Nr\xff\xff\xff\x7f.", 7}, /* memo key 2^31 */
+	    {"\xff", 1},		/* unknown opcode */
+	    {"a", 1},			/* APPEND, empty */
+	    {"u", 1},			/* SETITEMS, no mark */
+	    {"(u.", 3},			/* SETITEMS no target */
+	    {"}(Nu.", 5},		/* odd items */
+	    {"\x93.", 2},		/* STACK_GLOBAL, empty */
+	    {"NN\x93.", 4},		/* STACK_GLOBAL, Nones */
+	    {"F1.5", 4},		/* no newline */
+	    {"Fxyz\n.", 6},		/* bad float */
+	    {"I1e", 3},			/* bad int, no newline */
+	    {"R.", 2},			/* REDUCE, empty */
+	    {"(b.", 3},			/* BUILD under a mark */
+	    {"N(2.", 4},		/* DUP under a mark */
 	};
 	json_t *out;
 
@@ -272,14 +274,13 @@ static void test_pickle_hostile(void **state)
 	}
 	/* non-UTF-8 key: escaped, still valid JSON */
 	assert_int_equal(scan_bytes("}\x8c\x02\xff\xfeK\x01s.", 9, &out), 0);
-	assert_int_equal(jget_int(json_object_get(out, "values"),
-				  "\\xff\\xfe", 0),
-			 1);
+	assert_int_equal(
+	    jget_int(json_object_get(out, "values"), "\\xff\\xfe", 0), 1);
 	json_decref(out);
 	/* a global with a NUL in its name: escaped, flagged */
 	assert_int_equal(scan_bytes("cos\0x\nsystem\n.", 14, &out), 0);
-	assert_int_equal(json_array_size(json_object_get(out, "unsafe_globals")),
-			 1);
+	assert_int_equal(
+	    json_array_size(json_object_get(out, "unsafe_globals")), 1);
 	json_decref(out);
 }
 
@@ -299,7 +300,10 @@ static void test_pickle_nesting(void **state)
 	assert_true(jget_bool(out, "too_deep", 0));
 	json_decref(out);
 	/* a list holding itself (cycle through the memo) */
-	assert_int_equal(scan_bytes("]q\x00h\x00" "a.", 7, &out), 0);
+	assert_int_equal(scan_bytes("]q\x00h\x00"
+				    "a.",
+				    7, &out),
+			 0);
 	assert_true(jget_bool(out, "too_deep", 0));
 	json_decref(out);
 	/* a DAG that doubles at each level: bounded by the walk budget */
@@ -407,38 +411,49 @@ static void st_expect(const char *header, size_t data_len, const char *code)
 static void test_safetensors_bad(void **state)
 {
 	/* 2^40 - 1: the largest length that still looks like safetensors */
-	char huge[16] = {(char)0xff, (char)0xff, (char)0xff, (char)0xff,
-			 (char)0xff, 0, 0, 0, '{'};
+	char huge[16] = {(char)0xff, (char)0xff, (char)0xff,
+			 (char)0xff, (char)0xff, 0,
+			 0,	     0,		 '{'};
 	json_t *ff;
 
 	(void)state;
-	st_expect("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}",
-		  8, NULL);
+	st_expect(
+	    "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}",
+	    8, NULL);
 	st_expect("{}", 0, NULL);
-	st_expect("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}",
-		  4, "st_bounds");
-	st_expect("{\"a\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}",
-		  8, "st_bounds");
+	st_expect(
+	    "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}",
+	    4, "st_bounds");
+	st_expect(
+	    "{\"a\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}",
+	    8, "st_bounds");
 	st_expect("{\"a\":{\"dtype\":\"F32\",\"shape\":[1099511627776,"
 		  "1099511627776],\"data_offsets\":[0,8]}}",
 		  8, "st_tensor");
-	st_expect("{\"a\":{\"dtype\":\"F32\",\"shape\":[-2],\"data_offsets\":[0,8]}}",
-		  8, "st_tensor");
-	st_expect("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[-4,0]}}",
-		  8, "st_bounds");
+	st_expect(
+	    "{\"a\":{\"dtype\":\"F32\",\"shape\":[-2],\"data_offsets\":[0,8]}}",
+	    8, "st_tensor");
+	st_expect(
+	    "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[-4,0]}}",
+	    8, "st_bounds");
 	st_expect("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":"
 		  "[0,9223372036854775807]}}",
 		  8, "st_bounds");
-	st_expect("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
-		  "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}",
-		  8, "st_overlap");
-	st_expect("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}",
-		  8, "st_gap");
-	st_expect("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}",
-		  8, "st_coverage");
-	st_expect("{\"a\":{\"dtype\":\"Q9\",\"shape\":[1],\"data_offsets\":[0,4]}}",
-		  4, "st_tensor");
-	st_expect("{\"a\":{\"dtype\":\"F32\",\"shape\":\"x\",\"data_offsets\":[0,4]}}",
+	st_expect(
+	    "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+	    "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}",
+	    8, "st_overlap");
+	st_expect(
+	    "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}",
+	    8, "st_gap");
+	st_expect(
+	    "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}",
+	    8, "st_coverage");
+	st_expect(
+	    "{\"a\":{\"dtype\":\"Q9\",\"shape\":[1],\"data_offsets\":[0,4]}}",
+	    4, "st_tensor");
+	st_expect("{\"a\":{\"dtype\":\"F32\",\"shape\":\"x\",\"data_offsets\":["
+		  "0,4]}}",
 		  4, "st_tensor");
 	st_expect("{\"a\":1}", 0, "st_tensor");
 	st_expect("{\"__metadata__\":{\"k\":1}}", 0, "st_metadata");
@@ -549,15 +564,16 @@ static void test_hash_pass(void **state)
 	for (size_t i = 0; i < n; i++)
 		d[i] = (unsigned char)rand_r(&seed);
 	assert_int_equal(ckpt_file_open(&f, tmp_write("h.bin", d, n), &err), 0);
-	assert_int_equal(ckpt_hash_pass(&f, &o, off, len, crc, 3, hex, &err), 0);
+	assert_int_equal(ckpt_hash_pass(&f, &o, off, len, crc, 3, hex, &err),
+			 0);
 	ckpt_file_close(&f);
 	EVP_Digest(d, n, md, &ml, EVP_sha256(), NULL);
 	for (int i = 0; i < 32; i++)
 		snprintf(want + 2 * i, 3, "%02x", md[i]);
 	assert_string_equal(hex, want);
 	for (int i = 0; i < 3; i++)
-		assert_int_equal(crc[i], (uint32_t)crc32(0, d + off[i],
-							 (uInt)len[i]));
+		assert_int_equal(crc[i],
+				 (uint32_t)crc32(0, d + off[i], (uInt)len[i]));
 	free(d);
 }
 
@@ -577,10 +593,10 @@ static void test_folder(void **state)
 	assert_string_equal(jget_str(facts, "verdict", ""), "degraded");
 	assert_true(has_reason(facts, "newest_invalid"));
 	assert_string_equal(json_string_value(json_array_get(
-				    json_object_get(facts, "shrunk"), 0)),
+				json_object_get(facts, "shrunk"), 0)),
 			    "ckpt-step350.pt");
 	assert_string_equal(json_string_value(json_array_get(
-				    json_object_get(facts, "skipped"), 0)),
+				json_object_get(facts, "skipped"), 0)),
 			    "notes.txt");
 	assert_int_equal(jget_int(facts, "checked", 0), 5);
 	json_decref(facts);
@@ -596,8 +612,8 @@ static void test_folder(void **state)
 static void test_probe_run(void **state)
 {
 	const struct probe_def *p = probe_find("checkpoint");
-	json_t *args = json_pack("{s:s, s:b}", "path", fx("t113_small.pt"),
-				 "deep", 1);
+	json_t *args =
+	    json_pack("{s:s, s:b}", "path", fx("t113_small.pt"), "deep", 1);
 	json_t *facts = NULL;
 	struct ml_err err = {0};
 
@@ -633,19 +649,19 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_formats),
-		cmocka_unit_test(test_tensor_bitflip),
-		cmocka_unit_test(test_contents),
-		cmocka_unit_test(test_pickle_protocols),
-		cmocka_unit_test(test_pickle_hostile),
-		cmocka_unit_test(test_pickle_nesting),
-		cmocka_unit_test(test_truncate_every_offset),
-		cmocka_unit_test(test_random_bytes),
-		cmocka_unit_test(test_safetensors_bad),
-		cmocka_unit_test(test_zip_bad),
-		cmocka_unit_test(test_hash_pass),
-		cmocka_unit_test(test_folder),
-		cmocka_unit_test(test_probe_run),
+	    cmocka_unit_test(test_formats),
+	    cmocka_unit_test(test_tensor_bitflip),
+	    cmocka_unit_test(test_contents),
+	    cmocka_unit_test(test_pickle_protocols),
+	    cmocka_unit_test(test_pickle_hostile),
+	    cmocka_unit_test(test_pickle_nesting),
+	    cmocka_unit_test(test_truncate_every_offset),
+	    cmocka_unit_test(test_random_bytes),
+	    cmocka_unit_test(test_safetensors_bad),
+	    cmocka_unit_test(test_zip_bad),
+	    cmocka_unit_test(test_hash_pass),
+	    cmocka_unit_test(test_folder),
+	    cmocka_unit_test(test_probe_run),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -16,8 +16,8 @@
 #include "core/err.h"
 
 /* Limits of the pickle scanner (bounded memory whatever the input). */
-#define CKPT_PKL_MAX_NODES (4u * 1024 * 1024)
-#define CKPT_PKL_MAX_MEMO (16u * 1024 * 1024)
+#define CKPT_PKL_MAX_NODES (2u * 1024 * 1024) /* ~100 B each */
+#define CKPT_PKL_MAX_MEMO (4u * 1024 * 1024)
 #define CKPT_PKL_MAX_DEPTH 64	  /* nesting walked when listing facts */
 #define CKPT_PKL_MAX_VALUES 256	  /* plain values listed per file */
 #define CKPT_PKL_MAX_TENSORS 4096 /* tensors listed per file (all counted) */
@@ -74,9 +74,10 @@ int ckpt_check_dir(const char *path, const struct ckpt_opts *o, json_t *facts,
  *   globals: ["collections.OrderedDict", ...] (distinct, in order)
  *   unsafe_globals: [...] (outside the weights_only allowlist)
  *   dangerous_globals: [...] (known to run code: os.system, eval...)
- * *consumed is the offset just past STOP. Returns 0, or ML_EINPUT with a
- * message "WHAT: byte N: ..." when the pickle is malformed or exceeds the
- * scanner's limits. */
+ * *consumed is the offset just past STOP. Returns 0, ML_EINPUT with a
+ * message "WHAT: byte N: ..." when the pickle is malformed, or
+ * ML_EUNSUPPORTED when it exceeds the scanner's limits (too big to judge:
+ * callers report it as unknown, not corrupt). */
 int ckpt_pickle_scan(const uint8_t *data, size_t len, const char *what,
 		     json_t **out, size_t *consumed, struct ml_err *err);
 
@@ -87,6 +88,10 @@ int ckpt_global_class(const char *dotted);
 /* Element size of a storage type name ("torch.FloatStorage") and its dtype
  * name ("float32"); 0 and NULL when unknown. */
 size_t ckpt_storage_dtype(const char *dotted, const char **dtype);
+
+/* Adds the reason for a failed scan (err from ckpt_pickle_scan) to ff:
+ * failed/pickle when malformed, unknown/pickle_limit when too big. */
+void ckpt_pickle_fail(json_t *ff, const struct ml_err *err);
 
 /* Adds the pickle scan results to file facts ff (tensors, values, unsafe
  * globals as reasons, step/epoch). */

@@ -90,11 +90,14 @@ static void add_file(struct list *l, const char *path, const char *rel,
 		     const struct stat *st, const struct ckpt_opts *o)
 {
 	struct ml_err err = {0};
-	json_t *ff = NULL;
+	json_t *ff = NULL, *name = ckpt_jstr(rel, strlen(rel), 4096);
 	struct item it = {0};
 
-	if (l->n >= MAX_FILES)
+	rel = json_string_value(name); /* valid UTF-8 from here on */
+	if (l->n >= MAX_FILES) {
+		json_decref(name);
 		return;
+	}
 	if (o->progress && o->deep)
 		fprintf(o->progress, "checking %s\n", path);
 	if (ckpt_check_file(path, o, &ff, &err)) {
@@ -106,6 +109,7 @@ static void add_file(struct list *l, const char *path, const char *rel,
 	    !ckpt_name(path)) {
 		json_array_append_new(l->skipped, json_string(rel));
 		json_decref(ff);
+		json_decref(name);
 		return;
 	}
 	jset_str(ff, "path", rel);
@@ -113,6 +117,7 @@ static void add_file(struct list *l, const char *path, const char *rel,
 	it.ff = ff;
 	it.mtime = (double)st->st_mtim.tv_sec + st->st_mtim.tv_nsec / 1e9;
 	order_keys(&it, rel);
+	json_decref(name);
 	if (l->n == l->cap) {
 		l->cap = l->cap ? l->cap * 2 : 16;
 		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));

@@ -32,10 +32,17 @@ static json_t *next_pickle(const struct ckpt_file *f, uint64_t *off,
 			     "file ends before the %s pickle", what);
 		return NULL;
 	}
-	if (ckpt_pickle_scan(f->map + *off, (size_t)(f->size - *off), what,
-			     &scan, &used, &err)) {
-		probe_reason(ff, PV_FAILED, "pickle", "%s (file byte %llu)",
-			     err.msg, (unsigned long long)*off);
+	/* the pickle's length is unknown: scan what is left, up to the
+	 * scanner's limit (a longer pickle then reads as a limit) */
+	uint64_t left = f->size - *off;
+	size_t n =
+	    left > CKPT_PKL_MAX_BYTES ? CKPT_PKL_MAX_BYTES : (size_t)left;
+	if (ckpt_pickle_scan(f->map + *off, n, what, &scan, &used, &err)) {
+		if (n < left && err.code == ML_EINPUT &&
+		    strstr(err.msg, "truncated"))
+			err.code = ML_EUNSUPPORTED;
+		ml_err_prefix(&err, "file byte %llu", (unsigned long long)*off);
+		ckpt_pickle_fail(ff, &err);
 		if (!strcmp(what, "data"))
 			ckpt_pickle_report(ff, scan);
 		json_decref(scan);

@@ -61,14 +61,22 @@ static int fail(struct pk_state *st, const char *fmt, const char *a)
 	return -1;
 }
 
+/* A scanner limit, not a malformed pickle: ML_EUNSUPPORTED. */
+static int limit(struct pk_state *st, const char *what)
+{
+	ml_err_set(st->err, ML_EUNSUPPORTED,
+		   "%s: byte %zu: %s: over the scanner's limit", st->what,
+		   st->op_at, what);
+	return -1;
+}
+
 static int push(struct pk_state *st, struct pk *n)
 {
 	if (!n)
-		return fail(st, "too many objects for the scanner's limit",
-			    NULL);
+		return limit(st, "too many objects");
 	if (st->sp == st->capstack) {
 		if (st->capstack >= CKPT_PKL_MAX_NODES)
-			return fail(st, "stack too deep", NULL);
+			return limit(st, "stack too deep");
 		st->capstack = st->capstack ? st->capstack * 2 : 64;
 		st->stack =
 		    xrealloc(st->stack, st->capstack * sizeof(*st->stack));
@@ -99,7 +107,7 @@ static int mark(struct pk_state *st)
 {
 	if (st->nmarks == st->capmarks) {
 		if (st->capmarks >= CKPT_PKL_MAX_NODES)
-			return fail(st, "too many marks", NULL);
+			return limit(st, "too many marks");
 		st->capmarks = st->capmarks ? st->capmarks * 2 : 16;
 		st->marks =
 		    xrealloc(st->marks, st->capmarks * sizeof(*st->marks));
@@ -157,7 +165,7 @@ static int memo_put(struct pk_state *st, uint64_t key)
 	if (!v)
 		return -1;
 	if (key >= CKPT_PKL_MAX_MEMO)
-		return fail(st, "memo key too large", NULL);
+		return limit(st, "memo key too large");
 	if (key >= st->capmemo) {
 		size_t nc = st->capmemo ? st->capmemo : 64;
 		while (nc <= key)

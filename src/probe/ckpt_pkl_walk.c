@@ -487,11 +487,11 @@ int ckpt_pickle_scan(const uint8_t *data, size_t len, const char *what,
 	w.values = json_object();
 	w.budget = WALK_BUDGET;
 	if (len > CKPT_PKL_MAX_BYTES)
-		rc = ml_err_set(err, ML_EINPUT,
+		rc = ml_err_set(err, ML_EUNSUPPORTED,
 				"%s: %zu bytes, over the scanner's limit", what,
 				len);
 	else if (pk_run(&st, data, len, what, err))
-		rc = ML_EINPUT;
+		rc = err->code;
 	*consumed = st.pos;
 	if (!rc)
 		walk(&w, st.root, 0);
@@ -565,4 +565,13 @@ void ckpt_pickle_report(json_t *ff, json_t *scan)
 			     "%lld tensor(s) have a malformed rebuild "
 			     "(storage, shape, stride or offset out of bounds)",
 			     jget_int(scan, "bad_tensors", 0));
+}
+
+void ckpt_pickle_fail(json_t *ff, const struct ml_err *err)
+{
+	if (err->code == ML_EUNSUPPORTED)
+		probe_reason(ff, PV_UNKNOWN, "pickle_limit",
+			     "%s; the file was not fully checked", err->msg);
+	else
+		probe_reason(ff, PV_FAILED, "pickle", "%s", err->msg);
 }

@@ -194,6 +194,14 @@ static int local_header(const struct ckpt_file *f, const struct zip *z,
 			     (unsigned long long)e->data_off);
 		goto out;
 	}
+	if (e->method == 0 && e->csize != e->usize) {
+		probe_reason(ff, PV_FAILED, "zip_bounds",
+			     "entry %s is stored but its sizes differ (%llu, "
+			     "%llu)",
+			     name, (unsigned long long)e->csize,
+			     (unsigned long long)e->usize);
+		goto out;
+	}
 	if (e->flags & 1) {
 		probe_reason(ff, PV_FAILED, "zip_encrypted",
 			     "entry %s is encrypted", name);
@@ -364,7 +372,7 @@ static void torch_layout(const struct ckpt_file *f, struct zip *z, json_t *ff)
 	}
 	if (ckpt_pickle_scan(f->map + pk->data_off, (size_t)pk->csize,
 			     "data.pkl", &scan, &used, &err))
-		probe_reason(ff, PV_FAILED, "pickle", "%s", err.msg);
+		ckpt_pickle_fail(ff, &err);
 	ckpt_pickle_report(ff, scan);
 	if (!err.code)
 		check_storages(f, z, pk->name, pl, scan, ff);

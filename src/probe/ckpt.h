@@ -1,0 +1,131 @@
+/* ckpt.h: internal interfaces of the `checkpoint` probe: the mapped input
+ * file, the zip reader, the pickle scanner, the safetensors and legacy
+ * torch.save checkers and folder mode. Each checker adds what it finds to
+ * a per-file JSON object ("file facts") with its own "verdict" and
+ * "reasons" (probe_reason works on it). Nothing here ever executes a
+ * pickle. */
+#ifndef ML_CKPT_H
+#define ML_CKPT_H
+
+#include <jansson.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/err.h"
+
+/* Limits of the pickle scanner (bounded memory whatever the input). */
+#define CKPT_PKL_MAX_NODES (2u * 1024 * 1024) /* ~100 B each */
+#define CKPT_PKL_MAX_MEMO (4u * 1024 * 1024)
+#define CKPT_PKL_MAX_DEPTH 64	  /* nesting walked when listing facts */
+#define CKPT_PKL_MAX_VALUES 256	  /* plain values listed per file */
+#define CKPT_PKL_MAX_TENSORS 4096 /* tensors listed per file (all counted) */
+#define CKPT_PKL_MAX_BYTES (512u * 1024 * 1024) /* largest data.pkl */
+
+/* One input file, mapped read-only (pages are read only when touched, so
+ * a structural check reads headers, not tensor data). */
+struct ckpt_file {
+	const char *path; /* borrowed */
+	int fd;
+	uint64_t size;
+	const uint8_t *map; /* NULL when size is 0 */
+};
+
+/* Opens and maps path. Returns 0, ML_ENOTFOUND or ML_EIO (err filled).
+ * Close with ckpt_file_close (safe on a zeroed struct). */
+int ckpt_file_open(struct ckpt_file *f, const char *path, struct ml_err *err);
+void ckpt_file_close(struct ckpt_file *f);
+
+/* Options of one check. */
+struct ckpt_opts {
+	int deep;		       /* CRC32 of zip entries + sha256 */
+	FILE *progress;		       /* or NULL */
+	volatile sig_atomic_t *cancel; /* or NULL */
+};
+
+/* Checks one file: detects the format by content and fills *out with a
+ * new file-facts object {path, format, size, verdict, reasons, ...}.
+ * Findings (corrupt, unsafe) are verdicts, not errors; returns nonzero
+ * only when the file cannot be opened or read (ML_ENOTFOUND, ML_EIO). */
+int ckpt_check_file(const char *path, const struct ckpt_opts *o, json_t **out,
+		    struct ml_err *err);
+
+/* Structural check of n bytes in memory (no --deep: that needs a file),
+ * named name in the facts. Returns new file facts. For tests and for
+ * callers that already hold the bytes. */
+json_t *ckpt_check_mem(const char *name, const uint8_t *p, size_t n);
+
+/* Checks every checkpoint in a folder; fills *facts (the probe's facts:
+ * files, newest valid, resume_path, resume_step...). */
+int ckpt_check_dir(const char *path, const struct ckpt_opts *o, json_t *facts,
+		   struct ml_err *err);
+
+/* --- pickle scanner (ckpt_pickle.c) ----------------------------------- */
+
+/* Scans one pickle in data[0..len) (protocols 0-5) by simulating its
+ * stack and memo, never importing or calling anything. *out is always set
+ * to a new object (even on error, with what was found so far):
+ *   tensors: [{name, dtype, shape, stride, offset, storage, location,
+ *              numel}]      (at most CKPT_PKL_MAX_TENSORS listed)
+ *   tensor_count, tensor_bytes
+ *   storages: {key: {dtype, elem_size, numel, location}}
+ *   values: {"epoch": 5, "optimizer.param_groups.0.lr": 0.001, ...}
+ *   globals: ["collections.OrderedDict", ...] (distinct, in order)
+ *   unsafe_globals: [...] (outside the weights_only allowlist)
+ *   dangerous_globals: [...] (known to run code: os.system, eval...)
+ * *consumed is the offset just past STOP. Returns 0, ML_EINPUT with a
+ * message "WHAT: byte N: ..." when the pickle is malformed, or
+ * ML_EUNSUPPORTED when it exceeds the scanner's limits (too big to judge:
+ * callers report it as unknown, not corrupt). */
+int ckpt_pickle_scan(const uint8_t *data, size_t len, const char *what,
+		     json_t **out, size_t *consumed, struct ml_err *err);
+
+/* Classifies "module.name": 0 allowed (weights_only allowlist), 1 not on
+ * the allowlist, 2 known to execute code. */
+int ckpt_global_class(const char *dotted);
+
+/* Element size of a storage type name ("torch.FloatStorage") and its dtype
+ * name ("float32"); 0 and NULL when unknown. */
+size_t ckpt_storage_dtype(const char *dotted, const char **dtype);
+
+/* Adds the reason for a failed scan (err from ckpt_pickle_scan) to ff:
+ * failed/pickle when malformed, unknown/pickle_limit when too big. */
+void ckpt_pickle_fail(json_t *ff, const struct ml_err *err);
+
+/* Adds the pickle scan results to file facts ff (tensors, values, unsafe
+ * globals as reasons, step/epoch). */
+void ckpt_pickle_report(json_t *ff, json_t *scan);
+
+/* --- formats ----------------------------------------------------------- */
+
+/* PyTorch zip format (ckpt_zip.c). ff gets entries, tensors, and the
+ * deep-check results when o->deep. */
+void ckpt_zip_check(const struct ckpt_file *f, const struct ckpt_opts *o,
+		    json_t *ff);
+
+/* safetensors (ckpt_safetensors.c). */
+void ckpt_st_check(const struct ckpt_file *f, const struct ckpt_opts *o,
+		   json_t *ff);
+
+/* legacy torch.save (ckpt_legacy.c). */
+void ckpt_legacy_check(const struct ckpt_file *f, const struct ckpt_opts *o,
+		       json_t *ff);
+
+/* True when the file starts like a legacy torch.save (magic number). */
+int ckpt_is_legacy(const uint8_t *p, uint64_t n);
+
+/* sha256 of the whole file with large sequential reads, and, when crcs is
+ * not NULL, CRC32 of n byte ranges [off[i], off[i]+len[i]) computed in the
+ * same pass (a second thread crcs each block while this one hashes it).
+ * Ranges must be sorted by offset and not overlap. hex gets 65 bytes.
+ * Returns 0, ML_EIO, or ML_ETIMEOUT when cancelled. */
+int ckpt_hash_pass(const struct ckpt_file *f, const struct ckpt_opts *o,
+		   const uint64_t *off, const uint64_t *len, uint32_t *crcs,
+		   size_t n, char hex[65], struct ml_err *err);
+
+/* A JSON string of s[0..n) that is always valid UTF-8 (invalid bytes are
+ * written as \xNN) and at most max bytes of s long (then "..."). */
+json_t *ckpt_jstr(const char *s, size_t n, size_t max);
+
+#endif

@@ -1,0 +1,145 @@
+/* ckpt_legacy.c: the legacy torch.save format (before PyTorch 1.6, or
+ * _use_new_zipfile_serialization=False): five pickles back to back (magic
+ * number, protocol version 1001, sys info, the data, the storage keys),
+ * then for each key an 8-byte little-endian element count and the
+ * storage's bytes. Checks each pickle and each storage record against the
+ * file's bounds. The format has no checksums. */
+#include <string.h>
+
+#include "core/out.h"
+#include "probe/ckpt.h"
+#include "probe/probe.h"
+
+static const uint8_t magic[] = {0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46,
+				0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, '.'};
+
+int ckpt_is_legacy(const uint8_t *p, uint64_t n)
+{
+	return n >= sizeof(magic) && !memcmp(p, magic, sizeof(magic));
+}
+
+/* Scans the pickle at *off; returns its scan (caller decrefs) or NULL
+ * after adding a failed reason. */
+static json_t *next_pickle(const struct ckpt_file *f, uint64_t *off,
+			   const char *what, json_t *ff)
+{
+	struct ml_err err = {0};
+	json_t *scan = NULL;
+	size_t used = 0;
+
+	if (*off >= f->size) {
+		probe_reason(ff, PV_FAILED, "truncated",
+			     "file ends before the %s pickle", what);
+		return NULL;
+	}
+	/* the pickle's length is unknown: scan what is left, up to the
+	 * scanner's limit (a longer pickle then reads as a limit) */
+	uint64_t left = f->size - *off;
+	size_t n =
+	    left > CKPT_PKL_MAX_BYTES ? CKPT_PKL_MAX_BYTES : (size_t)left;
+	if (ckpt_pickle_scan(f->map + *off, n, what, &scan, &used, &err)) {
+		if (n < left && err.code == ML_EINPUT &&
+		    strstr(err.msg, "truncated"))
+			err.code = ML_EUNSUPPORTED;
+		ml_err_prefix(&err, "file byte %llu", (unsigned long long)*off);
+		ckpt_pickle_fail(ff, &err);
+		if (!strcmp(what, "data"))
+			ckpt_pickle_report(ff, scan);
+		json_decref(scan);
+		return NULL;
+	}
+	*off += used;
+	return scan;
+}
+
+static uint64_t rd64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* Walks the storage records that follow the pickles. */
+static void records(const struct ckpt_file *f, uint64_t off, json_t *keys,
+		    json_t *storages, json_t *ff)
+{
+	size_t i;
+	json_t *k;
+
+	json_array_foreach(keys, i, k)
+	{
+		const char *key = json_string_value(k);
+		json_t *s = json_object_get(storages, key);
+		uint64_t n, es = (uint64_t)jget_int(s, "elem_size", 0);
+		if (f->size - off < 8) {
+			probe_reason(ff, PV_FAILED, "truncated",
+				     "file ends before storage %s", key);
+			return;
+		}
+		n = rd64(f->map + off);
+		if (!s || !es || n != (uint64_t)jget_int(s, "numel", -1)) {
+			probe_reason(
+			    ff, PV_FAILED, "storage_size",
+			    "storage %s at byte %llu: record says %llu "
+			    "elements, data pickle says %lld",
+			    key, (unsigned long long)off, (unsigned long long)n,
+			    jget_int(s, "numel", -1));
+			return;
+		}
+		if (n > (f->size - off - 8) / es) {
+			probe_reason(ff, PV_FAILED, "truncated",
+				     "storage %s: %llu bytes at byte %llu run "
+				     "past the end of the file",
+				     key, (unsigned long long)(n * es),
+				     (unsigned long long)off + 8);
+			return;
+		}
+		off += 8 + n * es;
+	}
+	if (off != f->size)
+		probe_reason(ff, PV_DEGRADED, "trailing_bytes",
+			     "%llu bytes after the last storage",
+			     (unsigned long long)(f->size - off));
+}
+
+void ckpt_legacy_check(const struct ckpt_file *f, const struct ckpt_opts *o,
+		       json_t *ff)
+{
+	uint64_t off = sizeof(magic);
+	json_t *proto = NULL, *sys = NULL, *data = NULL, *keys = NULL;
+
+	jset_str(ff, "format", "torch-legacy");
+	if (!(proto = next_pickle(f, &off, "protocol", ff)) ||
+	    !(sys = next_pickle(f, &off, "sys_info", ff)))
+		goto out;
+	if (jget_bool(json_object_get(sys, "values"), "little_endian", 1) == 0)
+		probe_reason(ff, PV_DEGRADED, "byteorder",
+			     "saved on a big-endian machine");
+	if (!(data = next_pickle(f, &off, "data", ff)))
+		goto out;
+	ckpt_pickle_report(ff, data);
+	if (!(keys = next_pickle(f, &off, "storage keys", ff)))
+		goto out;
+	records(f, off, json_object_get(keys, "root_strings"),
+		json_object_get(data, "storages"), ff);
+	if (o->deep) {
+		char hex[65];
+		struct ml_err err = {0};
+		if (ckpt_hash_pass(f, o, NULL, NULL, NULL, 0, hex, &err))
+			probe_reason(ff, PV_UNKNOWN, "deep_check", "%s",
+				     err.msg);
+		else
+			jset_str(ff, "sha256", hex);
+		probe_reason(ff, PV_HEALTHY, "no_checksums",
+			     "the legacy format has no checksums: a flipped "
+			     "bit in tensor data cannot be detected; compare "
+			     "sha256 with a manifest (check artifact)");
+	}
+out:
+	json_decref(proto);
+	json_decref(sys);
+	json_decref(data);
+	json_decref(keys);
+}

@@ -241,7 +241,8 @@ static void diagnose_event(json_t *f, const struct oom_event *e,
 	if (c->other >= OTHER_MIN_BYTES &&
 	    ((e->capacity > 0 &&
 	      c->other >= OTHER_SHARE_OF_CAPACITY * (double)e->capacity) ||
-	     (req >= 0 && e->free >= 0 && e->free + c->other >= req))) {
+	     (!c->other_inferred && req >= 0 && e->free >= 0 &&
+	      e->free + c->other >= req))) {
 		probe_reason(f, PV_DEGRADED, "other-process",
 			     "%.2f GiB of the GPU is held outside this process%s",
 			     (double)c->other / GIB,

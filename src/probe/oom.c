@@ -92,7 +92,7 @@ static void render(const json_t *f, struct buf *out)
 	gib(out, f, "non-PyTorch (this process)", "non_pytorch_gib");
 	gib(out, f, "other processes", "other_processes_gib");
 	if (jget_int(f, "summary_count", 0))
-		buf_printf(out, "  %-28s %lld\n", "memory summaries",
+		buf_printf(out, "  %-28s %9lld\n", "memory summaries",
 			   jget_int(f, "summary_count", 0));
 	if (!json_is_null(json_object_get(f, "cause")))
 		buf_printf(out, "\nCause: %s\n", jget_str(f, "cause", "?"));

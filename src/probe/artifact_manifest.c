@@ -342,9 +342,10 @@ static int json_manifest(struct buf *b, const struct art_list *l,
 
 	for (size_t i = 0; i < l->n; i++) {
 		const struct art_file *f = &l->v[i];
-		json_t *name = json_string(f->rel);
+		json_t *name;
 		if (f->skip)
 			continue;
+		name = json_string(f->rel);
 		if (!name) {
 			json_decref(root);
 			return ml_err_set(err, ML_EINPUT,
@@ -355,7 +356,7 @@ static int json_manifest(struct buf *b, const struct art_list *l,
 		art_hex(f->sha, hex);
 		json_array_append_new(files,
 				      json_pack("{s:o, s:s, s:I}", "path", name,
-						"sha256", hex,
+						"sha256", hex, "size",
 						(json_int_t)f->size));
 	}
 	s = json_dumps(root, JSON_INDENT(2));

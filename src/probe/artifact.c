@@ -254,8 +254,10 @@ static int run(const struct probe_ctx *ctx, json_t **facts,
 	int is_dir = 0, threads = 0, rc;
 
 	*facts = NULL;
-	if (mpath && (rc = art_manifest_load(mpath, &m, err)) != 0)
+	if (mpath && (rc = art_manifest_load(mpath, &m, err)) != 0) {
+		art_manifest_free(&m);
 		return rc;
+	}
 	rc = art_walk(path, skip, skip_list(ctx, skip), &l, &is_dir, err);
 	if (!rc)
 		rc = art_hash(&l, (int)jget_int(ctx->args, "threads", 0),

@@ -72,11 +72,10 @@ static void check_file(json_t *f, const struct art_file *a,
 		list_add(f, "extra", art_json_name(a->rel));
 	} else if (memcmp(e->sha, a->sha, 32) ||
 		   (e->size >= 0 && e->size != a->size)) {
-		json_t *j = json_pack("{s:o, s:o, s:o, s:I}", "path",
-				      art_json_name(a->rel), "expected",
-				      hex_json(e->sha), "actual",
-				      hex_json(a->sha), "size",
-				      (json_int_t)a->size);
+		json_t *j = json_pack(
+		    "{s:o, s:o, s:o, s:I}", "path", art_json_name(a->rel),
+		    "expected", hex_json(e->sha), "actual", hex_json(a->sha),
+		    "size", (json_int_t)a->size);
 		if (e->size >= 0)
 			jset_int(j, "expected_size", e->size);
 		list_add(f, "mismatched", j);
@@ -209,10 +208,10 @@ static void list_hashes(json_t *f, const struct art_list *l)
 	for (size_t i = 0; i < l->n; i++)
 		if (!l->v[i].skip && !l->v[i].err)
 			json_array_append_new(
-				a, json_pack("{s:o, s:o, s:I}", "path",
-					     art_json_name(l->v[i].rel),
-					     "sha256", hex_json(l->v[i].sha),
-					     "size", (json_int_t)l->v[i].size));
+			    a, json_pack("{s:o, s:o, s:I}", "path",
+					 art_json_name(l->v[i].rel), "sha256",
+					 hex_json(l->v[i].sha), "size",
+					 (json_int_t)l->v[i].size));
 		else if (l->v[i].err)
 			list_add(f, "unreadable",
 				 json_pack("{s:o, s:s}", "path",
@@ -230,8 +229,7 @@ static int write_manifest(const struct probe_ctx *ctx, json_t *f,
 		return 0;
 	for (size_t i = 0; i < l->n; i++)
 		if (l->v[i].err)
-			return ml_err_set(err, ML_EIO,
-					  "%s: %s; not writing %s",
+			return ml_err_set(err, ML_EIO, "%s: %s; not writing %s",
 					  l->v[i].path, strerror(l->v[i].err),
 					  out);
 	if (ctx->dry_run) {
@@ -243,8 +241,7 @@ static int write_manifest(const struct probe_ctx *ctx, json_t *f,
 	return art_manifest_write(out, l, err);
 }
 
-static int run(const struct probe_ctx *ctx, json_t **facts,
-	       struct ml_err *err)
+static int run(const struct probe_ctx *ctx, json_t **facts, struct ml_err *err)
 {
 	const char *path = jget_str(ctx->args, "path", ".");
 	const char *mpath = jget_str(ctx->args, "manifest", NULL);
@@ -296,8 +293,9 @@ static void render_list(struct buf *out, const json_t *f, const char *key,
 		}
 		buf_printf(out, "  %-10s %s", label, jget_str(v, "path", "?"));
 		if (json_object_get(v, "expected"))
-			buf_printf(out, "\n             expected %s\n"
-					"             actual   %s",
+			buf_printf(out,
+				   "\n             expected %s\n"
+				   "             actual   %s",
 				   jget_str(v, "expected", ""),
 				   jget_str(v, "actual", ""));
 		if (json_object_get(v, "error"))
@@ -306,8 +304,8 @@ static void render_list(struct buf *out, const json_t *f, const char *key,
 			buf_printf(out, ": %s", jget_str(v, "reason", ""));
 		buf_putc(out, '\n');
 	}
-	if (jget_int(f, ck, 0) > (long long)json_array_size(
-					   json_object_get(f, key)))
+	if (jget_int(f, ck, 0) >
+	    (long long)json_array_size(json_object_get(f, key)))
 		buf_printf(out, "  ... and more (see -o json *_count)\n");
 }
 
@@ -320,9 +318,10 @@ static void render_entry(struct buf *out, const json_t *v)
 	buf_printf(out, "%s%s  ", esc ? "\\" : "", jget_str(v, "sha256", ""));
 	for (; *name; name++)
 		if (esc && strchr("\\\n\r", *name))
-			buf_printf(out, "\\%c", *name == '\n'   ? 'n'
-						 : *name == '\r' ? 'r'
-								 : '\\');
+			buf_printf(out, "\\%c",
+				   *name == '\n'   ? 'n'
+				   : *name == '\r' ? 'r'
+						   : '\\');
 		else
 			buf_putc(out, *name);
 	buf_putc(out, '\n');
@@ -335,8 +334,8 @@ static void render(const json_t *f, struct buf *out)
 
 	buf_printf(out, "artifact: %s\n", jget_str(f, "verdict", "unknown"));
 	json_array_foreach(json_object_get(f, "reasons"), i, v)
-		buf_printf(out, "  [%s] %s: %s\n", jget_str(v, "level", "?"),
-			   jget_str(v, "code", "?"), jget_str(v, "message", ""));
+	    buf_printf(out, "  [%s] %s: %s\n", jget_str(v, "level", "?"),
+		       jget_str(v, "code", "?"), jget_str(v, "message", ""));
 	buf_printf(out, "%lld files, %.1f MiB hashed on %lld threads",
 		   jget_int(f, "files", 0),
 		   (double)jget_int(f, "bytes", 0) / (1024.0 * 1024.0),
@@ -356,40 +355,40 @@ static void render(const json_t *f, struct buf *out)
 	render_list(out, f, "unreadable", "UNREADABLE");
 	render_list(out, f, "skipped", "SKIPPED");
 	json_array_foreach(json_object_get(f, "entries"), i, v)
-		render_entry(out, v);
+	    render_entry(out, v);
 }
 
 static const struct probe_opt opts[] = {
-	{"path", PO_PATH, "file or folder to check", NULL, 1, 1},
-	{"manifest", PO_PATH,
-	 "manifest to compare with (sha256sum format or JSON)", NULL, 0, 0},
-	{"write-manifest", PO_PATH,
-	 "write the hashes to this file (.json: JSON, else sha256sum format)",
-	 NULL, 0, 0},
-	{"threads", PO_INT, "hashing threads (0: one per CPU)", "0", 0, 0},
-	{0}};
+    {"path", PO_PATH, "file or folder to check", NULL, 1, 1},
+    {"manifest", PO_PATH, "manifest to compare with (sha256sum format or JSON)",
+     NULL, 0, 0},
+    {"write-manifest", PO_PATH,
+     "write the hashes to this file (.json: JSON, else sha256sum format)", NULL,
+     0, 0},
+    {"threads", PO_INT, "hashing threads (0: one per CPU)", "0", 0, 0},
+    {0}};
 
 const struct probe_def probe_artifact = {
-	.name = "artifact",
-	.summary = "sha256 of every file against a manifest (missing, extra, "
-		   "changed)",
-	.help = "Hashes every file under PATH with sha256, in parallel on all\n"
-		"CPUs, and compares with a manifest: `sha256sum` output (also\n"
-		"binary `*` entries, GNU backslash-escaped names and --tag lines)\n"
-		"or JSON ({\"files\": {\"PATH\": \"SHA256\"}} or a list of\n"
-		"{\"path\", \"sha256\", \"size\"}). Names are relative to PATH.\n"
-		"Symlinks to files are followed; symlinks to folders are not.\n"
-		"Details: docs/probes/artifact.md.\n"
-		"\n"
-		"Examples:\n"
-		"  mloncall check artifact models/llm-7b --write-manifest "
-		"llm-7b.sha256\n"
-		"  mloncall check artifact models/llm-7b --manifest "
-		"llm-7b.sha256\n"
-		"  (cd models/llm-7b && sha256sum *) > sums; mloncall check "
-		"artifact models/llm-7b --manifest sums -o json\n",
-	.read_only = 1,
-	.opts = opts,
-	.run = run,
-	.render = render,
+    .name = "artifact",
+    .summary = "sha256 of every file against a manifest (missing, extra, "
+	       "changed)",
+    .help = "Hashes every file under PATH with sha256, in parallel on all\n"
+	    "CPUs, and compares with a manifest: `sha256sum` output (also\n"
+	    "binary `*` entries, GNU backslash-escaped names and --tag lines)\n"
+	    "or JSON ({\"files\": {\"PATH\": \"SHA256\"}} or a list of\n"
+	    "{\"path\", \"sha256\", \"size\"}). Names are relative to PATH.\n"
+	    "Symlinks to files are followed; symlinks to folders are not.\n"
+	    "Details: docs/probes/artifact.md.\n"
+	    "\n"
+	    "Examples:\n"
+	    "  mloncall check artifact models/llm-7b --write-manifest "
+	    "llm-7b.sha256\n"
+	    "  mloncall check artifact models/llm-7b --manifest "
+	    "llm-7b.sha256\n"
+	    "  (cd models/llm-7b && sha256sum *) > sums; mloncall check "
+	    "artifact models/llm-7b --manifest sums -o json\n",
+    .read_only = 1,
+    .opts = opts,
+    .run = run,
+    .render = render,
 };

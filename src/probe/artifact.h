@@ -26,13 +26,13 @@
 
 /* One file found under the checked path. */
 struct art_file {
-	char *rel;	     /* name relative to the root, '/'-separated; raw
-			      * bytes (may be non-UTF-8, hold newlines); owned */
-	char *path;	     /* path to open; owned */
-	int64_t size;	     /* bytes hashed (stat size before hashing) */
+	char *rel;    /* name relative to the root, '/'-separated; raw
+		       * bytes (may be non-UTF-8, hold newlines); owned */
+	char *path;   /* path to open; owned */
+	int64_t size; /* bytes hashed (stat size before hashing) */
 	unsigned char sha[32];
-	int err;	     /* errno when it could not be read; 0 = hashed */
-	const char *skip;    /* not a file to hash (why), static string */
+	int err;	  /* errno when it could not be read; 0 = hashed */
+	const char *skip; /* not a file to hash (why), static string */
 };
 
 struct art_list {
@@ -71,16 +71,16 @@ int art_hash(struct art_list *l, int nthreads, FILE *progress,
 
 /* One manifest entry. */
 struct art_entry {
-	char *name;	       /* normalized: no leading "./"; owned */
+	char *name; /* normalized: no leading "./"; owned */
 	unsigned char sha[32];
-	int64_t size;	       /* -1: not given */
-	long line;	       /* 1-based line (sha256sum) or index + 1 */
+	int64_t size; /* -1: not given */
+	long line;    /* 1-based line (sha256sum) or index + 1 */
 };
 
 struct art_manifest {
 	struct art_entry *v; /* sorted by name after loading; owned */
 	size_t n, cap;
-	const char *format;  /* "sha256sum" or "json" (static) */
+	const char *format; /* "sha256sum" or "json" (static) */
 };
 
 /* Parses a manifest: JSON when the first non-blank byte is '{' or '[',

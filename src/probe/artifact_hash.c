@@ -23,11 +23,11 @@ struct pool {
 	size_t norder;
 	EVP_MD *md;
 	volatile sig_atomic_t *cancel;
-	atomic_size_t next;  /* queue head */
-	atomic_size_t done;  /* files finished */
-	atomic_llong bytes;  /* bytes read so far */
-	atomic_int failed;   /* an OpenSSL error */
-	int running;	     /* workers not yet exited (under mu) */
+	atomic_size_t next; /* queue head */
+	atomic_size_t done; /* files finished */
+	atomic_llong bytes; /* bytes read so far */
+	atomic_int failed;  /* an OpenSSL error */
+	int running;	    /* workers not yet exited (under mu) */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 };

@@ -69,9 +69,10 @@ static char *unescape(const char *p, size_t n, int escaped)
 		if (escaped && c == '\\') {
 			if (++i >= n)
 				goto bad;
-			c = p[i] == '\\' ? '\\' : p[i] == 'n' ? '\n'
-					      : p[i] == 'r'   ? '\r'
-							      : 0;
+			c = p[i] == '\\'  ? '\\'
+			    : p[i] == 'n' ? '\n'
+			    : p[i] == 'r' ? '\r'
+					  : 0;
 			if (!c)
 				goto bad;
 		}
@@ -193,21 +194,19 @@ static int parse_json(struct art_manifest *m, const char *data, size_t len,
 
 	m->format = "json";
 	if (!root)
-		return ml_err_at(err, ML_EINPUT, file, je.line, je.column,
-				 "%s", je.text);
+		return ml_err_at(err, ML_EINPUT, file, je.line, je.column, "%s",
+				 je.text);
 	files = json_is_array(root) ? root : json_object_get(root, "files");
 	alg = json_is_object(root)
-		      ? json_string_value(json_object_get(root, "algorithm"))
-		      : NULL;
+		  ? json_string_value(json_object_get(root, "algorithm"))
+		  : NULL;
 	if (alg && strcmp(alg, "sha256"))
 		rc = ml_err_set(err, ML_EINPUT,
 				"%s: algorithm `%s` is not supported (sha256)",
 				file, alg);
 	else if (json_is_object(files)) {
-		json_object_foreach(files, key, v)
-			if (!rc)
-				rc = json_entry(m, key, v, NULL,
-						(long)m->n + 1, file, err);
+		json_object_foreach(files, key, v) if (!rc) rc =
+		    json_entry(m, key, v, NULL, (long)m->n + 1, file, err);
 	} else if (json_is_array(files)) {
 		json_array_foreach(files, i, v)
 		{
@@ -219,18 +218,19 @@ static int parse_json(struct art_manifest *m, const char *data, size_t len,
 						"object with path and sha256",
 						file, i + 1);
 			else
-				rc = json_entry(
-					m,
-					json_string_value(json_object_get(v, "path")),
-					json_object_get(v, "sha256"),
-					json_object_get(v, "size"), (long)i + 1,
-					file, err);
+				rc = json_entry(m,
+						json_string_value(
+						    json_object_get(v, "path")),
+						json_object_get(v, "sha256"),
+						json_object_get(v, "size"),
+						(long)i + 1, file, err);
 		}
 	} else {
-		rc = ml_err_set(err, ML_EINPUT,
-				"%s: expected {\"files\": {PATH: SHA256}}, "
-				"{\"files\": [{\"path\", \"sha256\"}]} or a list",
-				file);
+		rc = ml_err_set(
+		    err, ML_EINPUT,
+		    "%s: expected {\"files\": {PATH: SHA256}}, "
+		    "{\"files\": [{\"path\", \"sha256\"}]} or a list",
+		    file);
 	}
 	json_decref(root);
 	return rc;
@@ -325,7 +325,9 @@ static void sum_line(struct buf *b, const struct art_file *f)
 	for (const char *p = f->rel; *p; p++) {
 		if (esc && (*p == '\\' || *p == '\n' || *p == '\r'))
 			buf_printf(b, "\\%c",
-				   *p == '\\' ? '\\' : *p == '\n' ? 'n' : 'r');
+				   *p == '\\'	? '\\'
+				   : *p == '\n' ? 'n'
+						: 'r');
 		else
 			buf_putc(b, *p);
 	}
@@ -335,8 +337,8 @@ static void sum_line(struct buf *b, const struct art_file *f)
 static int json_manifest(struct buf *b, const struct art_list *l,
 			 struct ml_err *err)
 {
-	json_t *root = json_pack("{s:i, s:s, s:[]}", "version", 1,
-				 "algorithm", "sha256", "files");
+	json_t *root = json_pack("{s:i, s:s, s:[]}", "version", 1, "algorithm",
+				 "sha256", "files");
 	json_t *files = json_object_get(root, "files");
 	char hex[65], *s;
 
@@ -354,10 +356,9 @@ static int json_manifest(struct buf *b, const struct art_list *l,
 					  f->path);
 		}
 		art_hex(f->sha, hex);
-		json_array_append_new(files,
-				      json_pack("{s:o, s:s, s:I}", "path", name,
-						"sha256", hex, "size",
-						(json_int_t)f->size));
+		json_array_append_new(
+		    files, json_pack("{s:o, s:s, s:I}", "path", name, "sha256",
+				     hex, "size", (json_int_t)f->size));
 	}
 	s = json_dumps(root, JSON_INDENT(2));
 	buf_puts(b, s);

@@ -65,9 +65,9 @@ static void push_dir(struct dirstack *s, const char *rel)
 }
 
 /* Classifies one directory entry and adds it to l or the stack. */
-static void visit(const char *root, const char *rel, int dfd,
-		  const char *name, const struct art_skip *skip, size_t nskip,
-		  struct art_list *l, struct dirstack *dirs)
+static void visit(const char *root, const char *rel, int dfd, const char *name,
+		  const struct art_skip *skip, size_t nskip, struct art_list *l,
+		  struct dirstack *dirs)
 {
 	struct buf r = BUF_INIT, p = BUF_INIT;
 	struct stat st, tst;
@@ -88,16 +88,16 @@ static void visit(const char *root, const char *rel, int dfd,
 		} else if (S_ISREG(tst.st_mode)) {
 			if (!skipped(&tst, skip, nskip))
 				add(l, buf_str(&r), buf_str(&p))->size =
-					tst.st_size;
+				    tst.st_size;
 		} else {
 			f = add(l, buf_str(&r), buf_str(&p));
 			f->skip = S_ISDIR(tst.st_mode)
-					  ? "symlink to a folder (not followed)"
-					  : "symlink to a special file";
+				      ? "symlink to a folder (not followed)"
+				      : "symlink to a special file";
 		}
 	} else {
 		add(l, buf_str(&r), buf_str(&p))->skip =
-			"not a regular file (fifo, socket or device)";
+		    "not a regular file (fifo, socket or device)";
 	}
 	buf_free(&r);
 	buf_free(&p);
@@ -152,7 +152,7 @@ int art_walk(const char *root, const struct art_skip *skip, size_t nskip,
 					  "%s: not a file or folder", root);
 		base = strrchr(root, '/');
 		add(out, base && base[1] ? base + 1 : root, root)->size =
-			st.st_size;
+		    st.st_size;
 		return 0;
 	}
 	push_dir(&dirs, "");

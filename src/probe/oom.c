@@ -31,8 +31,7 @@ static int read_input(const char *from, struct buf *b, struct ml_err *err)
 			  "%s: %s", from, strerror(errno));
 }
 
-static int run(const struct probe_ctx *ctx, json_t **facts,
-	       struct ml_err *err)
+static int run(const struct probe_ctx *ctx, json_t **facts, struct ml_err *err)
 {
 	const char *from = jget_str(ctx->args, "from", "-");
 	long long batch = jget_int(ctx->args, "batch_size", 0);
@@ -70,8 +69,8 @@ static void render(const json_t *f, struct buf *out)
 
 	buf_printf(out, "oom: %s\n", jget_str(f, "verdict", "unknown"));
 	json_array_foreach(json_object_get(f, "reasons"), i, v)
-		buf_printf(out, "  [%s] %s: %s\n", jget_str(v, "level", "?"),
-			   jget_str(v, "code", "?"), jget_str(v, "message", ""));
+	    buf_printf(out, "  [%s] %s: %s\n", jget_str(v, "level", "?"),
+		       jget_str(v, "code", "?"), jget_str(v, "message", ""));
 	if (jget_int(f, "oom_count", 0) > 0) {
 		buf_printf(out, "\nLast OOM (line %lld, %s form, GPU %lld):\n",
 			   jget_int(f, "line", 0), jget_str(f, "form", "?"),
@@ -96,35 +95,34 @@ static void render(const json_t *f, struct buf *out)
 			   jget_int(f, "summary_count", 0));
 	if (!json_is_null(json_object_get(f, "cause")))
 		buf_printf(out, "\nCause: %s\n", jget_str(f, "cause", "?"));
-	json_array_foreach(json_object_get(f, "suggestions"), i, v)
-		buf_printf(out, "%s  - %s\n", i ? "" : "Suggestions:\n",
-			   json_string_value(v));
+	json_array_foreach(json_object_get(f, "suggestions"), i, v) buf_printf(
+	    out, "%s  - %s\n", i ? "" : "Suggestions:\n", json_string_value(v));
 }
 
 static const struct probe_opt opts[] = {
-	{"from", PO_PATH, "log file with the OOM message, or - for stdin",
-	 NULL, 0, 1},
-	{"batch_size", PO_INT,
-	 "batch size of the failed run, to suggest a smaller one", NULL, 0, 0},
-	{0}};
+    {"from", PO_PATH, "log file with the OOM message, or - for stdin", NULL, 0,
+     1},
+    {"batch_size", PO_INT,
+     "batch size of the failed run, to suggest a smaller one", NULL, 0, 0},
+    {0}};
 
 const struct probe_def probe_oom = {
-	.name = "oom",
-	.summary = "why a PyTorch job ran out of CUDA memory, from its log",
-	.help = "Reads PyTorch CUDA out-of-memory messages (current and legacy\n"
-		"form) and torch.cuda.memory_summary() tables from a log, and\n"
-		"names the cause: another process, fragmentation, a leak across\n"
-		"summaries, or a batch too large (with a smaller batch size and\n"
-		"gradient-accumulation steps that keep the effective batch).\n"
-		"Rules and the facts' schema: docs/probes/oom.md.\n"
-		"\n"
-		"Examples:\n"
-		"  mloncall check oom --from train.log\n"
-		"  kubectl logs job/train | mloncall check oom --from - "
-		"--batch_size 64\n"
-		"  mloncall check oom --from train.log -o json\n",
-	.read_only = 1,
-	.opts = opts,
-	.run = run,
-	.render = render,
+    .name = "oom",
+    .summary = "why a PyTorch job ran out of CUDA memory, from its log",
+    .help = "Reads PyTorch CUDA out-of-memory messages (current and legacy\n"
+	    "form) and torch.cuda.memory_summary() tables from a log, and\n"
+	    "names the cause: another process, fragmentation, a leak across\n"
+	    "summaries, or a batch too large (with a smaller batch size and\n"
+	    "gradient-accumulation steps that keep the effective batch).\n"
+	    "Rules and the facts' schema: docs/probes/oom.md.\n"
+	    "\n"
+	    "Examples:\n"
+	    "  mloncall check oom --from train.log\n"
+	    "  kubectl logs job/train | mloncall check oom --from - "
+	    "--batch_size 64\n"
+	    "  mloncall check oom --from train.log -o json\n",
+    .read_only = 1,
+    .opts = opts,
+    .run = run,
+    .render = render,
 };

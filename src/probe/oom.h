@@ -47,8 +47,8 @@ struct oom_event {
 	int gpu;     /* -1: unknown */
 	char *error; /* exception class before the message, or NULL; owned */
 	int64_t requested, capacity, free, allocated, reserved_unalloc;
-	int64_t reserved; /* legacy form: given; current form: derived */
-	int64_t process;  /* "this process has X memory in use" */
+	int64_t reserved;	/* legacy form: given; current form: derived */
+	int64_t process;	/* "this process has X memory in use" */
 	struct oom_proc *procs; /* owned */
 	size_t nprocs, capprocs;
 	struct oom_frame frame; /* file == NULL: no traceback seen */
@@ -80,10 +80,10 @@ struct oom_summary {
 
 /* Everything found in a log. */
 struct oom_report {
-	long lines;		/* lines read */
-	long nevents;		/* OOM messages found */
-	long first_line;	/* line of the first one */
-	struct oom_event last;	/* the newest message (valid if nevents) */
+	long lines;		  /* lines read */
+	long nevents;		  /* OOM messages found */
+	long first_line;	  /* line of the first one */
+	struct oom_event last;	  /* the newest message (valid if nevents) */
 	struct oom_summary *sums; /* in log order; owned */
 	size_t nsums, capsums;
 };

@@ -51,9 +51,8 @@ static void calc(const struct oom_event *e, struct oom_calc *c)
 	c->non_pytorch = c->other = -1;
 	c->other_inferred = 0;
 	if (e->process >= 0 && e->reserved >= 0)
-		c->non_pytorch = e->process > e->reserved
-					 ? e->process - e->reserved
-					 : 0;
+		c->non_pytorch =
+		    e->process > e->reserved ? e->process - e->reserved : 0;
 	for (size_t i = 0; i < e->nprocs; i++)
 		listed += e->procs[i].bytes;
 	if (e->nprocs) {
@@ -61,8 +60,8 @@ static void calc(const struct oom_event *e, struct oom_calc *c)
 	} else if (e->capacity >= 0 && e->free >= 0) {
 		/* Not listed: what the GPU uses beyond this process (current
 		 * form) or beyond PyTorch's cache (legacy form). */
-		int64_t mine = e->form == OOM_FORM_CURRENT ? e->process
-							   : e->reserved;
+		int64_t mine =
+		    e->form == OOM_FORM_CURRENT ? e->process : e->reserved;
 		if (mine >= 0) {
 			int64_t rest = e->capacity - e->free - mine;
 			c->other = rest > 0 ? rest : 0;
@@ -88,8 +87,8 @@ static json_t *frame_json(const struct oom_frame *f)
 
 static const char *form_name(enum oom_form f)
 {
-	return f == OOM_FORM_CURRENT  ? "current"
-	       : f == OOM_FORM_LEGACY ? "legacy"
+	return f == OOM_FORM_CURRENT	  ? "current"
+	       : f == OOM_FORM_LEGACY	  ? "legacy"
 	       : f == OOM_FORM_CUDA_ERROR ? "cuda-error"
 					  : NULL;
 }
@@ -101,8 +100,8 @@ static void event_facts(json_t *f, const struct oom_event *e,
 
 	jset_str(f, "form", form_name(e->form));
 	jset_int(f, "line", e->line);
-	json_object_set_new(f, "gpu", e->gpu >= 0 ? json_integer(e->gpu)
-						  : json_null());
+	json_object_set_new(f, "gpu",
+			    e->gpu >= 0 ? json_integer(e->gpu) : json_null());
 	json_object_set_new(f, "error",
 			    e->error ? oom_json_text(e->error, strlen(e->error))
 				     : json_null());
@@ -129,30 +128,30 @@ static void event_facts(json_t *f, const struct oom_event *e,
 static json_t *summary_json(const struct oom_summary *s)
 {
 	static const char *const keys[OOM_M_COUNT] = {
-		"allocated", "active", "requested", "reserved",
-		"non_releasable", "allocations"};
+	    "allocated", "active",	   "requested",
+	    "reserved",	 "non_releasable", "allocations"};
 	static const char *const cols[OOM_NCOL] = {"cur", "peak", "alloc",
 						   "freed"};
 	json_t *j = json_object();
 
 	jset_int(j, "line", s->line);
-	json_object_set_new(j, "device", s->device >= 0
-						 ? json_integer(s->device)
-						 : json_null());
-	json_object_set_new(j, "cuda_ooms", s->cuda_ooms >= 0
-						    ? json_integer(s->cuda_ooms)
-						    : json_null());
+	json_object_set_new(j, "device",
+			    s->device >= 0 ? json_integer(s->device)
+					   : json_null());
+	json_object_set_new(j, "cuda_ooms",
+			    s->cuda_ooms >= 0 ? json_integer(s->cuda_ooms)
+					      : json_null());
 	json_object_set_new(j, "alloc_retries",
 			    s->alloc_retries >= 0
-				    ? json_integer(s->alloc_retries)
-				    : json_null());
+				? json_integer(s->alloc_retries)
+				: json_null());
 	for (int m = 0; m < OOM_M_COUNT; m++) {
 		json_t *row = json_object();
 		for (int c = 0; c < OOM_NCOL; c++)
 			json_object_set_new(row, cols[c],
 					    s->v[m][c] >= 0
-						    ? json_integer(s->v[m][c])
-						    : json_null());
+						? json_integer(s->v[m][c])
+						: json_null());
 		json_object_set_new(j, keys[m], row);
 	}
 	return j;
@@ -182,9 +181,9 @@ static json_t *leak_check(const struct oom_report *r)
 	j = json_object();
 	jset_bool(j, "detected",
 		  ok && last - first >= LEAK_MIN_BYTES &&
-			  last - first >= LEAK_MIN_SHARE * (double)first);
-	json_object_set_new(j, "device", dev >= 0 ? json_integer(dev)
-						  : json_null());
+		      last - first >= LEAK_MIN_SHARE * (double)first);
+	json_object_set_new(j, "device",
+			    dev >= 0 ? json_integer(dev) : json_null());
 	jset_int(j, "summaries", n);
 	set_size(j, "first", first);
 	set_size(j, "last", last);
@@ -203,13 +202,15 @@ static json_t *batch_json(const struct oom_event *e, const struct oom_calc *c,
 	if (batch <= 0 || e->capacity < 0 || e->allocated < 0 ||
 	    e->requested < 0)
 		return json_null();
-	usable = (double)e->capacity - (c->non_pytorch > 0 ? c->non_pytorch : 0) -
+	usable = (double)e->capacity -
+		 (c->non_pytorch > 0 ? c->non_pytorch : 0) -
 		 (c->other > 0 ? c->other : 0);
 	target = (1.0 - BATCH_HEADROOM) * usable;
 	demand = (double)e->allocated + (double)e->requested;
 	micro = batch;
 	if (demand > target && demand > 0) {
-		double s = floor((double)batch * (target > 0 ? target : 0) / demand);
+		double s =
+		    floor((double)batch * (target > 0 ? target : 0) / demand);
 		micro = s < 1 ? 1 : (long long)s;
 	}
 	steps = (batch + micro - 1) / micro;
@@ -243,14 +244,18 @@ static void diagnose_event(json_t *f, const struct oom_event *e,
 	      c->other >= OTHER_SHARE_OF_CAPACITY * (double)e->capacity) ||
 	     (!c->other_inferred && req >= 0 && e->free >= 0 &&
 	      e->free + c->other >= req))) {
-		probe_reason(f, PV_DEGRADED, "other-process",
-			     "%.2f GiB of the GPU is held outside this process%s",
-			     (double)c->other / GIB,
-			     c->other_inferred ? " (inferred: capacity - free - this process)" : "");
-		add_cause(f, "other-process",
-			  "find the other processes with `nvidia-smi "
-			  "--query-compute-apps=pid,used_memory --format=csv` and "
-			  "stop them, or move the job to a free GPU");
+		probe_reason(
+		    f, PV_DEGRADED, "other-process",
+		    "%.2f GiB of the GPU is held outside this process%s",
+		    (double)c->other / GIB,
+		    c->other_inferred
+			? " (inferred: capacity - free - this process)"
+			: "");
+		add_cause(
+		    f, "other-process",
+		    "find the other processes with `nvidia-smi "
+		    "--query-compute-apps=pid,used_memory --format=csv` and "
+		    "stop them, or move the job to a free GPU");
 	}
 	if (ru >= FRAG_MIN_BYTES &&
 	    ((req >= 0 && ru >= req) ||
@@ -260,10 +265,13 @@ static void diagnose_event(json_t *f, const struct oom_event *e,
 			     "%.2f GiB is reserved by PyTorch but unallocated "
 			     "(%.0f%% of reserved): the cache is fragmented",
 			     (double)ru / GIB,
-			     e->reserved > 0 ? 100.0 * (double)ru / (double)e->reserved : 0);
-		add_cause(f, "fragmentation",
-			  "set PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True "
-			  "in the job's environment and restart it");
+			     e->reserved > 0
+				 ? 100.0 * (double)ru / (double)e->reserved
+				 : 0);
+		add_cause(
+		    f, "fragmentation",
+		    "set PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True "
+		    "in the job's environment and restart it");
 	}
 }
 
@@ -286,10 +294,11 @@ static void diagnose_batch(json_t *f, const struct oom_event *e,
 			 jget_int(batch, "grad_accum_steps", 0),
 			 jget_int(batch, "effective", 0));
 	else
-		snprintf(s, sizeof(s),
-			 "lower the batch size (pass batch_size to get a number "
-			 "with 10%% headroom) and keep the effective batch with "
-			 "gradient accumulation");
+		snprintf(
+		    s, sizeof(s),
+		    "lower the batch size (pass batch_size to get a number "
+		    "with 10%% headroom) and keep the effective batch with "
+		    "gradient accumulation");
 	add_cause(f, "batch-too-large", s);
 }
 
@@ -297,8 +306,8 @@ static void summaries_facts(json_t *f, const struct oom_report *r)
 {
 	json_t *arr = json_array();
 	size_t from = r->nsums > OOM_MAX_SUMMARY_FACTS
-			      ? r->nsums - OOM_MAX_SUMMARY_FACTS
-			      : 0;
+			  ? r->nsums - OOM_MAX_SUMMARY_FACTS
+			  : 0;
 
 	for (size_t i = from; i < r->nsums; i++)
 		json_array_append_new(arr, summary_json(&r->sums[i]));
@@ -343,10 +352,11 @@ json_t *oom_facts(const struct oom_report *r, long long batch_size,
 	if (r->nevents) {
 		calc(e, &c);
 		event_facts(f, e, &c);
-		probe_reason(f, PV_FAILED, "cuda-oom",
-			     "CUDA out of memory at line %ld%s (%ld in the log)",
-			     e->line, e->frame.file ? ", traceback above it" : "",
-			     r->nevents);
+		probe_reason(
+		    f, PV_FAILED, "cuda-oom",
+		    "CUDA out of memory at line %ld%s (%ld in the log)",
+		    e->line, e->frame.file ? ", traceback above it" : "",
+		    r->nevents);
 		if (e->unparsed)
 			probe_reason(f, PV_UNKNOWN, "unparsed",
 				     "could not read %s", e->unparsed);
@@ -366,10 +376,11 @@ json_t *oom_facts(const struct oom_report *r, long long batch_size,
 			     "summaries without falling",
 			     jget_num(leak, "growth_gib", 0),
 			     jget_int(leak, "summaries", 0));
-		add_cause(f, "leak",
-			  "look for tensors kept across iterations (losses "
-			  "summed without .item(), lists of outputs, caches) "
-			  "and compare torch.cuda.memory_snapshot() between steps");
+		add_cause(
+		    f, "leak",
+		    "look for tensors kept across iterations (losses "
+		    "summed without .item(), lists of outputs, caches) "
+		    "and compare torch.cuda.memory_snapshot() between steps");
 	}
 	json_object_set_new(f, "leak", leak);
 	if (r->nevents && json_array_size(json_object_get(f, "causes")) == 0)

@@ -57,8 +57,8 @@ static int unit_shift(const char *u, size_t n)
 	static const struct {
 		const char *name;
 		int shift;
-	} units[] = {{"B", 0},	  {"bytes", 0}, {"byte", 0},   {"KiB", 10},
-		     {"MiB", 20}, {"GiB", 30},	{"TiB", 40},   {"PiB", 50}};
+	} units[] = {{"B", 0},	  {"bytes", 0}, {"byte", 0}, {"KiB", 10},
+		     {"MiB", 20}, {"GiB", 30},	{"TiB", 40}, {"PiB", 50}};
 
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
 		if (strlen(units[i].name) == n && !memcmp(units[i].name, u, n))
@@ -90,7 +90,8 @@ int oom_parse_size(const char *p, const char *end, const char **next,
 		return -1;
 	p = skip_blank(p, end);
 	u = p;
-	while (p < end && ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z')))
+	while (p < end &&
+	       ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z')))
 		p++;
 	if ((shift = unit_shift(u, (size_t)(p - u))) < 0)
 		return -1;
@@ -225,8 +226,10 @@ static void parse_current(struct oom_event *e, const struct line *l)
 	if ((q = find(l->p, l->end, "is allocated by PyTorch,")) &&
 	    (q = find(q, l->end, "and ")) &&
 	    find(q, l->end, "is reserved by PyTorch but unallocated"))
-		if (oom_parse_size(q + 4, l->end, NULL, &e->reserved_unalloc) < 0)
-			unparsed(e, "reserved by PyTorch but unallocated", l->no);
+		if (oom_parse_size(q + 4, l->end, NULL, &e->reserved_unalloc) <
+		    0)
+			unparsed(e, "reserved by PyTorch but unallocated",
+				 l->no);
 }
 
 /* The exception class right before the message: "torch.OutOfMemoryError:"
@@ -276,8 +279,7 @@ static void event_start(struct oom_report *r, const struct line *l,
 }
 
 /* `  File "x.py", line 7, in f` */
-static void read_frame(const struct line *l, const char *q,
-		       struct oom_frame *f)
+static void read_frame(const struct line *l, const char *q, struct oom_frame *f)
 {
 	const char *name = q + 6, *sep = NULL, *s, *fn;
 	long long no;
@@ -351,9 +353,8 @@ static void derive(struct oom_event *e)
 	    e->reserved_unalloc >= 0)
 		e->reserved = e->allocated + e->reserved_unalloc;
 	if (e->form == OOM_FORM_LEGACY && e->reserved >= 0 && e->allocated >= 0)
-		e->reserved_unalloc = e->reserved > e->allocated
-					      ? e->reserved - e->allocated
-					      : 0;
+		e->reserved_unalloc =
+		    e->reserved > e->allocated ? e->reserved - e->allocated : 0;
 }
 
 int oom_parse(const char *data, size_t len, struct oom_report *r)
@@ -374,9 +375,11 @@ int oom_parse(const char *data, size_t len, struct oom_report *r)
 			l.end--;
 		l.no++;
 		p = nl ? nl + 1 : end;
-		if ((q = find(l.p, l.end, "File \"")) && find(q, l.end, "\", line "))
+		if ((q = find(l.p, l.end, "File \"")) &&
+		    find(q, l.end, "\", line "))
 			read_frame(&l, q, &frame);
-		else if (find(l.p, l.end, "Traceback (most recent call last)")) {
+		else if (find(l.p, l.end,
+			      "Traceback (most recent call last)")) {
 			free(frame.file);
 			free(frame.func);
 			memset(&frame, 0, sizeof(frame));
@@ -403,18 +406,21 @@ json_t *oom_json_text(const char *s, size_t n)
 
 	while (i < n) {
 		unsigned char c = (unsigned char)s[i];
-		size_t k = c < 0x80 ? 1 : c >= 0xc2 && c < 0xe0 ? 2
-				  : c >= 0xe0 && c < 0xf0	  ? 3
-				  : c >= 0xf0 && c < 0xf5	  ? 4
-								  : 0;
+		size_t k = c < 0x80		   ? 1
+			   : c >= 0xc2 && c < 0xe0 ? 2
+			   : c >= 0xe0 && c < 0xf0 ? 3
+			   : c >= 0xf0 && c < 0xf5 ? 4
+						   : 0;
 		int ok = k > 0 && c != 0 && i + k <= n;
 
 		for (size_t t = 1; ok && t < k; t++)
 			ok = ((unsigned char)s[i + t] & 0xc0) == 0x80;
 		if (ok && k > 2) { /* overlong, surrogate, above U+10FFFF */
 			unsigned char d = (unsigned char)s[i + 1];
-			ok = !((c == 0xe0 && d < 0xa0) || (c == 0xed && d >= 0xa0) ||
-			       (c == 0xf0 && d < 0x90) || (c == 0xf4 && d >= 0x90));
+			ok = !((c == 0xe0 && d < 0xa0) ||
+			       (c == 0xed && d >= 0xa0) ||
+			       (c == 0xf0 && d < 0x90) ||
+			       (c == 0xf4 && d >= 0x90));
 		}
 		if (!ok) {
 			memcpy(out + o, "\xef\xbf\xbd", 3);

@@ -9,8 +9,8 @@
 #include "core/strutil.h"
 
 static const char *const metric_names[OOM_M_COUNT] = {
-	"Allocated memory",    "Active memory",		"Requested memory",
-	"GPU reserved memory", "Non-releasable memory", "Allocations"};
+    "Allocated memory",	   "Active memory",	    "Requested memory",
+    "GPU reserved memory", "Non-releasable memory", "Allocations"};
 
 static const char *find(const char *p, const char *end, const char *needle)
 {
@@ -41,8 +41,8 @@ static void push(struct oom_sumstate *st, struct oom_report *r)
 	if (st->active && st->cur.v[OOM_M_ALLOCATED][OOM_COL_CUR] >= 0) {
 		if (r->nsums == r->capsums) {
 			r->capsums = r->capsums ? r->capsums * 2 : 8;
-			r->sums = xrealloc(r->sums,
-					   r->capsums * sizeof(*r->sums));
+			r->sums =
+			    xrealloc(r->sums, r->capsums * sizeof(*r->sums));
 		}
 		r->sums[r->nsums++] = st->cur;
 	}

@@ -21,8 +21,8 @@
 #include "probe/probe.h"
 
 struct tree {
-	char dir[256];	/* the artifact folder */
-	char top[256];	/* its parent, for manifests */
+	char dir[256]; /* the artifact folder */
+	char top[256]; /* its parent, for manifests */
 };
 
 static void put(const char *dir, const char *name, size_t n, unsigned seed)
@@ -101,7 +101,8 @@ static int check(const char *path, const char *manifest, const char *write,
 		 int threads, json_t **f)
 {
 	struct ml_err err = {0};
-	json_t *args = json_pack("{s:s, s:i}", "path", path, "threads", threads);
+	json_t *args =
+	    json_pack("{s:s, s:i}", "path", path, "threads", threads);
 	int rc;
 
 	if (manifest)
@@ -161,9 +162,9 @@ static void test_verdicts(void **state)
 	assert_int_equal(check(t->dir, sums, NULL, 0, &f), 0);
 	assert_string_equal(jget_str(f, "verdict", ""), "healthy");
 	assert_int_equal(jget_int(f, "ok", 0), 9);
-	assert_int_equal(jget_int(f, "bytes", 0),
-			 1 + 2 * ART_READ_BYTES + 1 + 3 * ART_READ_BYTES + 17 +
-				 10 + 11 + 12 + 300);
+	assert_int_equal(jget_int(f, "bytes", 0), 1 + 2 * ART_READ_BYTES + 1 +
+						      3 * ART_READ_BYTES + 17 +
+						      10 + 11 + 12 + 300);
 	json_decref(f);
 	/* One byte changed, one file gone, one new. */
 	put(t->dir, "one", 1, 99);
@@ -173,13 +174,13 @@ static void test_verdicts(void **state)
 	assert_string_equal(jget_str(f, "verdict", ""), "failed");
 	assert_int_equal(jget_int(f, "mismatched_count", 0), 1);
 	assert_string_equal(
-		jget_str(json_array_get(json_object_get(f, "mismatched"), 0),
-			 "path", ""),
-		"one");
+	    jget_str(json_array_get(json_object_get(f, "mismatched"), 0),
+		     "path", ""),
+	    "one");
 	assert_int_equal(jget_int(f, "missing_count", 0), 1);
 	assert_string_equal(
-		json_string_value(json_array_get(json_object_get(f, "missing"), 0)),
-		"sub/config.json");
+	    json_string_value(json_array_get(json_object_get(f, "missing"), 0)),
+	    "sub/config.json");
 	assert_int_equal(jget_int(f, "extra_count", 0), 1);
 	assert_int_equal(jget_int(f, "ok", 0), 7);
 	json_decref(f);
@@ -204,9 +205,9 @@ static void test_write_roundtrip(void **state)
 	assert_int_equal(json_array_size(json_object_get(f, "entries")), 9);
 	json_decref(f);
 	/* GNU sha256sum accepts what we write, escaped names included. */
-	assert_int_equal(sh("cd '%s' && sha256sum --quiet --strict -c '%s'",
-			    t->dir, path),
-			 0);
+	assert_int_equal(
+	    sh("cd '%s' && sha256sum --quiet --strict -c '%s'", t->dir, path),
+	    0);
 	assert_int_equal(check(t->dir, path, NULL, 0, &f), 0);
 	assert_string_equal(jget_str(f, "verdict", ""), "healthy");
 	assert_int_equal(jget_int(f, "ok", 0), 9);
@@ -224,7 +225,8 @@ static void test_json_manifest(void **state)
 	json_t *f;
 
 	/* Without the non-UTF-8 file, the JSON manifest round-trips. */
-	assert_int_equal(sh("mv '%s/bad\xff\xfename' '%s/'", t->dir, t->top), 0);
+	assert_int_equal(sh("mv '%s/bad\xff\xfename' '%s/'", t->dir, t->top),
+			 0);
 	snprintf(path, sizeof(path), "%s/m.json", t->top);
 	assert_int_equal(check(t->dir, NULL, path, 0, &f), 0);
 	json_decref(f);
@@ -261,9 +263,8 @@ static void test_symlinks_and_single_file(void **state)
 	assert_int_equal(jget_int(f, "unreadable_count", 0), 1);
 	assert_string_equal(jget_str(f, "verdict", ""), "failed");
 	json_decref(f);
-	assert_int_equal(sh("cd '%s' && rm link-to-file link-to-dir dangling",
-			    t->dir),
-			 0);
+	assert_int_equal(
+	    sh("cd '%s' && rm link-to-file link-to-dir dangling", t->dir), 0);
 	/* A single file is matched by name, also with a folder in front. */
 	snprintf(sums, sizeof(sums), "%s/one.sha256", t->top);
 	snprintf(file, sizeof(file), "%s/one", t->dir);
@@ -290,9 +291,9 @@ static void test_errors(void **state)
 	json_t *args = json_pack("{s:s, s:s}", "path", "/nonexistent/x",
 				 "manifest", "/nonexistent/m");
 	(void)t;
-	assert_int_equal(probe_run(probe_find("artifact"), args, 0, NULL, NULL,
-				   &f, &err),
-			 ML_ENOTFOUND);
+	assert_int_equal(
+	    probe_run(probe_find("artifact"), args, 0, NULL, NULL, &f, &err),
+	    ML_ENOTFOUND);
 	json_decref(args);
 	assert_int_equal(check("/nonexistent/x", NULL, NULL, 0, &f),
 			 ML_ENOTFOUND);
@@ -325,36 +326,42 @@ static void test_manifest_parser(void **state)
 		size_t n;
 		int line;
 	} cases[] = {
-		{"", 0, 0, 0},
-		{"\n\n# comment\n", 0, 0, 0},
-		{H64 "  a\n" H64 " *b\r\n./" H64 "  c\n", ML_EINPUT, 0, 3},
-		{H64 "  a\n" H64 " *b\r\n" H64 "  ./c\n", 0, 3, 0},
-		{"\\" H64 "  a\\nb\\\\c\n", 0, 1, 0},
-		{"\\" H64 "  a\\qb\n", ML_EINPUT, 0, 1},
-		{"\\" H64 "  ab\\\n", ML_EINPUT, 0, 1},
-		{"SHA256 (x y) = " H64 "\n", 0, 1, 0},
-		{"SHA256 (x y) = 123\n", ML_EINPUT, 0, 1},
-		{H64 " a\n", ML_EINPUT, 0, 1},
-		{H64 "  \n", ML_EINPUT, 0, 1},
-		{"zz" H64 "  a\n", ML_EINPUT, 0, 1},
-		{"e3b0  a\n", ML_EINPUT, 0, 1},
-		{H64 "  a\n" H64 "  a\n", 0, 1, 0},
-		{H64 "  a\n" H64B "  x\n" H64B "  a\n", ML_EINPUT, 0, 3},
-		{"{\"files\": {\"a\": \"" H64 "\", \"b/c\": \"" H64 "\"}}", 0, 2, 0},
-		{"[{\"path\": \"a\", \"sha256\": \"" H64 "\", \"size\": 0}]", 0, 1, 0},
-		{"{\"algorithm\": \"sha256\", \"files\": [{\"path\": \"a\", "
-		 "\"sha256\": \"" H64 "\"}]}", 0, 1, 0},
-		{"{\"algorithm\": \"md5\", \"files\": []}", ML_EINPUT, 0, 0},
-		{"{\"files\": {\"a\": 5}}", ML_EINPUT, 0, 0},
-		{"{\"files\": {\"a\": \"xyz\"}}", ML_EINPUT, 0, 0},
-		{"{\"files\": [{\"path\": 1, \"sha256\": \"" H64 "\"}]}", ML_EINPUT, 0, 0},
-		{"{\"files\": [{\"path\": \"a\", \"sha256\": \"" H64 "\", "
-		 "\"size\": -1}]}", ML_EINPUT, 0, 0},
-		{"{\"files\": [7]}", ML_EINPUT, 0, 0},
-		{"{\"files\": 7}", ML_EINPUT, 0, 0},
-		{"{\"files\": {\"a\": \"" H64 "\", \"a\": \"" H64 "\"}}", ML_EINPUT, 0, 1},
-		{"{\"files\": {\n\"a\": ", ML_EINPUT, 0, 2},
-		{"{\"files\": {\"a\\u0000b\": \"" H64 "\"}}", ML_EINPUT, 0, 1},
+	    {"", 0, 0, 0},
+	    {"\n\n# comment\n", 0, 0, 0},
+	    {H64 "  a\n" H64 " *b\r\n./" H64 "  c\n", ML_EINPUT, 0, 3},
+	    {H64 "  a\n" H64 " *b\r\n" H64 "  ./c\n", 0, 3, 0},
+	    {"\\" H64 "  a\\nb\\\\c\n", 0, 1, 0},
+	    {"\\" H64 "  a\\qb\n", ML_EINPUT, 0, 1},
+	    {"\\" H64 "  ab\\\n", ML_EINPUT, 0, 1},
+	    {"SHA256 (x y) = " H64 "\n", 0, 1, 0},
+	    {"SHA256 (x y) = 123\n", ML_EINPUT, 0, 1},
+	    {H64 " a\n", ML_EINPUT, 0, 1},
+	    {H64 "  \n", ML_EINPUT, 0, 1},
+	    {"zz" H64 "  a\n", ML_EINPUT, 0, 1},
+	    {"e3b0  a\n", ML_EINPUT, 0, 1},
+	    {H64 "  a\n" H64 "  a\n", 0, 1, 0},
+	    {H64 "  a\n" H64B "  x\n" H64B "  a\n", ML_EINPUT, 0, 3},
+	    {"{\"files\": {\"a\": \"" H64 "\", \"b/c\": \"" H64 "\"}}", 0, 2,
+	     0},
+	    {"[{\"path\": \"a\", \"sha256\": \"" H64 "\", \"size\": 0}]", 0, 1,
+	     0},
+	    {"{\"algorithm\": \"sha256\", \"files\": [{\"path\": \"a\", "
+	     "\"sha256\": \"" H64 "\"}]}",
+	     0, 1, 0},
+	    {"{\"algorithm\": \"md5\", \"files\": []}", ML_EINPUT, 0, 0},
+	    {"{\"files\": {\"a\": 5}}", ML_EINPUT, 0, 0},
+	    {"{\"files\": {\"a\": \"xyz\"}}", ML_EINPUT, 0, 0},
+	    {"{\"files\": [{\"path\": 1, \"sha256\": \"" H64 "\"}]}", ML_EINPUT,
+	     0, 0},
+	    {"{\"files\": [{\"path\": \"a\", \"sha256\": \"" H64 "\", "
+	     "\"size\": -1}]}",
+	     ML_EINPUT, 0, 0},
+	    {"{\"files\": [7]}", ML_EINPUT, 0, 0},
+	    {"{\"files\": 7}", ML_EINPUT, 0, 0},
+	    {"{\"files\": {\"a\": \"" H64 "\", \"a\": \"" H64 "\"}}", ML_EINPUT,
+	     0, 1},
+	    {"{\"files\": {\n\"a\": ", ML_EINPUT, 0, 2},
+	    {"{\"files\": {\"a\\u0000b\": \"" H64 "\"}}", ML_EINPUT, 0, 1},
 	};
 	struct art_manifest m;
 	struct ml_err err;
@@ -430,19 +437,19 @@ static void test_json_name(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_matches_sha256sum, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_verdicts, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_write_roundtrip, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_json_manifest, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_symlinks_and_single_file,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
-		cmocka_unit_test(test_manifest_parser),
-		cmocka_unit_test(test_manifest_truncated_and_random),
-		cmocka_unit_test(test_json_name),
+	    cmocka_unit_test_setup_teardown(test_matches_sha256sum, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_verdicts, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_write_roundtrip, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_json_manifest, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_symlinks_and_single_file,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+	    cmocka_unit_test(test_manifest_parser),
+	    cmocka_unit_test(test_manifest_truncated_and_random),
+	    cmocka_unit_test(test_json_name),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,7 +24,8 @@ static char *fixture(const char *name, size_t *len)
 	struct buf b = BUF_INIT, path = BUF_INIT;
 	const char *dir = getenv("ML_FIXTURES");
 
-	buf_printf(&path, "%s/oom/%s", dir ? dir : "../../tests/fixtures", name);
+	buf_printf(&path, "%s/oom/%s", dir ? dir : "../../tests/fixtures",
+		   name);
 	assert_int_equal(buf_read_file(&b, buf_str(&path), 0), 0);
 	buf_free(&path);
 	return buf_detach(&b, len);
@@ -53,9 +54,9 @@ static int has_cause(const json_t *f, const char *cause)
 	size_t i;
 	json_t *v;
 
-	json_array_foreach(json_object_get(f, "causes"), i, v)
-		if (!strcmp(json_string_value(v), cause))
-			return 1;
+	json_array_foreach(
+	    json_object_get(f, "causes"), i,
+	    v) if (!strcmp(json_string_value(v), cause)) return 1;
 	return 0;
 }
 
@@ -64,9 +65,9 @@ static int suggests(const json_t *f, const char *needle)
 	size_t i;
 	json_t *v;
 
-	json_array_foreach(json_object_get(f, "suggestions"), i, v)
-		if (strstr(json_string_value(v), needle))
-			return 1;
+	json_array_foreach(
+	    json_object_get(f, "suggestions"), i,
+	    v) if (strstr(json_string_value(v), needle)) return 1;
 	return 0;
 }
 
@@ -141,10 +142,9 @@ static void test_fixture(void **state)
 	assert_int_equal(jget_int(json_object_get(s0, "reserved"), "alloc", 0),
 			 150726LL << 20);
 	assert_int_equal(
-		jget_int(json_object_get(s0, "non_releasable"), "cur", 0),
-		523776);
-	assert_int_equal(jget_int(json_object_get(s0, "allocations"), "peak", 0),
-			 50);
+	    jget_int(json_object_get(s0, "non_releasable"), "cur", 0), 523776);
+	assert_int_equal(
+	    jget_int(json_object_get(s0, "allocations"), "peak", 0), 50);
 	/* Nothing else holds memory and the cache is not fragmented: the
 	 * batch is too large. 64 * 0.9 * 78.44 / 84.06 = 53.7 -> 2 x 32. */
 	assert_string_equal(jget_str(f, "cause", ""), "batch-too-large");
@@ -164,13 +164,13 @@ static void test_batch_rounding(void **state)
 	/* 100 GiB demand, 90% of 80 GiB usable = 72 GiB: 100 * 0.72 = 72 is
 	 * the largest batch; 2 steps of 50 keep the effective batch of 100. */
 	json_t *f = facts_str(
-		"torch.OutOfMemoryError: CUDA out of memory. Tried to allocate "
-		"20.00 GiB. GPU 0 has a total capacity of 80.00 GiB of which "
-		"0 bytes is free. Including non-PyTorch memory, this process "
-		"has 80.00 GiB memory in use. Of the allocated memory 80.00 GiB "
-		"is allocated by PyTorch, and 0 bytes is reserved by PyTorch "
-		"but unallocated.\n",
-		100);
+	    "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate "
+	    "20.00 GiB. GPU 0 has a total capacity of 80.00 GiB of which "
+	    "0 bytes is free. Including non-PyTorch memory, this process "
+	    "has 80.00 GiB memory in use. Of the allocated memory 80.00 GiB "
+	    "is allocated by PyTorch, and 0 bytes is reserved by PyTorch "
+	    "but unallocated.\n",
+	    100);
 	json_t *b = json_object_get(f, "batch");
 	(void)state;
 	assert_int_equal(jget_int(b, "suggested", 0), 50);
@@ -193,15 +193,15 @@ static void test_batch_rounding(void **state)
 static void test_legacy(void **state)
 {
 	json_t *f = facts_str(
-		"Traceback (most recent call last):\n"
-		"  File \"train.py\", line 88, in step\n"
-		"    loss = model(x)\n"
-		"RuntimeError: CUDA out of memory. Tried to allocate 2.00 GiB "
-		"(GPU 1; 79.11 GiB total capacity; 70.00 GiB already allocated; "
-		"1.50 GiB free; 75.00 GiB reserved in total by PyTorch) If "
-		"reserved memory is >> allocated memory try setting "
-		"max_split_size_mb to avoid fragmentation.\n",
-		0);
+	    "Traceback (most recent call last):\n"
+	    "  File \"train.py\", line 88, in step\n"
+	    "    loss = model(x)\n"
+	    "RuntimeError: CUDA out of memory. Tried to allocate 2.00 GiB "
+	    "(GPU 1; 79.11 GiB total capacity; 70.00 GiB already allocated; "
+	    "1.50 GiB free; 75.00 GiB reserved in total by PyTorch) If "
+	    "reserved memory is >> allocated memory try setting "
+	    "max_split_size_mb to avoid fragmentation.\n",
+	    0);
 	(void)state;
 	assert_string_equal(jget_str(f, "form", ""), "legacy");
 	assert_string_equal(jget_str(f, "error", ""), "RuntimeError");
@@ -213,8 +213,8 @@ static void test_legacy(void **state)
 	assert_int_equal(jget_int(f, "reserved", 0), 75LL << 30);
 	assert_int_equal(jget_int(f, "reserved_unallocated", 0), 5LL << 30);
 	assert_true(json_is_null(json_object_get(f, "non_pytorch")));
-	assert_string_equal(
-		jget_str(json_object_get(f, "frame"), "file", ""), "train.py");
+	assert_string_equal(jget_str(json_object_get(f, "frame"), "file", ""),
+			    "train.py");
 	assert_int_equal(jget_int(json_object_get(f, "frame"), "line", 0), 88);
 	/* 5 GiB cached but unallocated >= the 2 GiB asked for. */
 	assert_string_equal(jget_str(f, "cause", ""), "fragmentation");
@@ -227,19 +227,19 @@ static void test_legacy(void **state)
 static void test_fragmentation_current(void **state)
 {
 	json_t *f = facts_str(
-		"CUDA out of memory. Tried to allocate 4.00 GiB. GPU 0 has a "
-		"total capacity of 79.19 GiB of which 1.23 GiB is free. "
-		"Including non-PyTorch memory, this process has 77.95 GiB "
-		"memory in use. Of the allocated memory 70.10 GiB is allocated "
-		"by PyTorch, and 7.12 GiB is reserved by PyTorch but "
-		"unallocated. If reserved but unallocated memory is large try "
-		"setting PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True",
-		0);
+	    "CUDA out of memory. Tried to allocate 4.00 GiB. GPU 0 has a "
+	    "total capacity of 79.19 GiB of which 1.23 GiB is free. "
+	    "Including non-PyTorch memory, this process has 77.95 GiB "
+	    "memory in use. Of the allocated memory 70.10 GiB is allocated "
+	    "by PyTorch, and 7.12 GiB is reserved by PyTorch but "
+	    "unallocated. If reserved but unallocated memory is large try "
+	    "setting PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True",
+	    0);
 	(void)state;
 	assert_string_equal(jget_str(f, "cause", ""), "fragmentation");
 	assert_true(fabs(jget_num(f, "reserved_gib", 0) - 77.22) < 1e-6);
 	assert_true(jget_num(f, "reserved_gib", 0) -
-			    jget_num(f, "allocated_gib", 0) >
+			jget_num(f, "allocated_gib", 0) >
 		    0.05 * jget_num(f, "capacity_gib", 0));
 	assert_true(suggests(f, "PYTORCH_CUDA_ALLOC_CONF=expandable_segments"));
 	assert_false(has_cause(f, "batch-too-large"));
@@ -250,32 +250,32 @@ static void test_other_process(void **state)
 {
 	/* Inline, as PyTorch prints it, and on lines of their own. */
 	static const char *const logs[] = {
-		"CUDA out of memory. Tried to allocate 4.00 GiB. GPU 0 has a "
-		"total capacity of 79.19 GiB of which 1.23 GiB is free. Process "
-		"1234 has 10.00 GiB memory in use. Process 99 has 512.00 MiB "
-		"memory in use. Including non-PyTorch memory, this process has "
-		"67.45 GiB memory in use. Of the allocated memory 66.00 GiB is "
-		"allocated by PyTorch, and 1.00 GiB is reserved by PyTorch but "
-		"unallocated.\n",
-		"[rank0] torch.OutOfMemoryError: CUDA out of memory. Tried to "
-		"allocate 4.00 GiB. GPU 0 has a total capacity of 79.19 GiB of "
-		"which 1.23 GiB is free.\n"
-		"Process 1234 has 10.00 GiB memory in use.\n"
-		"  Process 99 has 512.00 MiB memory in use.\n"
-		"Including non-PyTorch memory, this process has 67.45 GiB "
-		"memory in use.\n"
-		"Of the allocated memory 66.00 GiB is allocated by PyTorch, and "
-		"1.00 GiB is reserved by PyTorch but unallocated.\n"
-		"step 2 done\n" /* the message ended: the next is not in it */
-		"Process 5 has 9.00 GiB memory in use.\n"
-		,
+	    "CUDA out of memory. Tried to allocate 4.00 GiB. GPU 0 has a "
+	    "total capacity of 79.19 GiB of which 1.23 GiB is free. Process "
+	    "1234 has 10.00 GiB memory in use. Process 99 has 512.00 MiB "
+	    "memory in use. Including non-PyTorch memory, this process has "
+	    "67.45 GiB memory in use. Of the allocated memory 66.00 GiB is "
+	    "allocated by PyTorch, and 1.00 GiB is reserved by PyTorch but "
+	    "unallocated.\n",
+	    "[rank0] torch.OutOfMemoryError: CUDA out of memory. Tried to "
+	    "allocate 4.00 GiB. GPU 0 has a total capacity of 79.19 GiB of "
+	    "which 1.23 GiB is free.\n"
+	    "Process 1234 has 10.00 GiB memory in use.\n"
+	    "  Process 99 has 512.00 MiB memory in use.\n"
+	    "Including non-PyTorch memory, this process has 67.45 GiB "
+	    "memory in use.\n"
+	    "Of the allocated memory 66.00 GiB is allocated by PyTorch, and "
+	    "1.00 GiB is reserved by PyTorch but unallocated.\n"
+	    "step 2 done\n" /* the message ended: the next is not in it */
+	    "Process 5 has 9.00 GiB memory in use.\n",
 	};
 	(void)state;
 	for (size_t i = 0; i < 2; i++) {
 		json_t *f = facts_str(logs[i], 0);
 		json_t *p = json_object_get(f, "processes");
 		assert_int_equal(json_array_size(p), 2);
-		assert_int_equal(jget_int(json_array_get(p, 0), "pid", 0), 1234);
+		assert_int_equal(jget_int(json_array_get(p, 0), "pid", 0),
+				 1234);
 		assert_int_equal(jget_int(json_array_get(p, 1), "bytes", 0),
 				 512LL << 20);
 		assert_int_equal(jget_int(f, "other_processes", 0),
@@ -297,10 +297,14 @@ static void add_summary(struct buf *b, int dev, long mib)
 		   "|-----------------------------------------------------|\n"
 		   "|    CUDA OOMs: 0     |        cudaMalloc retries: 0   |\n"
 		   "|=====================================================|\n"
-		   "|    Metric  | Cur Usage  | Peak Usage | Tot Alloc  | Tot Freed  |\n"
-		   "| Allocated memory      | %6ld MiB |  77889 MiB | 242292 MiB | 164403 MiB |\n"
-		   "|       from large pool |  77888 MiB |  77888 MiB | 242290 MiB | 164402 MiB |\n"
-		   "| GPU reserved memory   |  77890 MiB |  77890 MiB | 150726 MiB |  72836 MiB |\n"
+		   "|    Metric  | Cur Usage  | Peak Usage | Tot Alloc  | Tot "
+		   "Freed  |\n"
+		   "| Allocated memory      | %6ld MiB |  77889 MiB | 242292 "
+		   "MiB | 164403 MiB |\n"
+		   "|       from large pool |  77888 MiB |  77888 MiB | 242290 "
+		   "MiB | 164402 MiB |\n"
+		   "| GPU reserved memory   |  77890 MiB |  77890 MiB | 150726 "
+		   "MiB |  72836 MiB |\n"
 		   "|=====================================================|\n"
 		   "\n",
 		   dev, mib);
@@ -374,12 +378,12 @@ static void test_no_oom(void **state)
 static void test_several_ooms(void **state)
 {
 	json_t *f = facts_str(
-		"CUDA out of memory. Tried to allocate 1.00 GiB (GPU 0; 8.00 "
-		"GiB total capacity; 6.00 GiB already allocated; 0 bytes free; "
-		"6.50 GiB reserved in total by PyTorch)\n"
-		"retrying\n"
-		"CUDA error: out of memory\n",
-		0);
+	    "CUDA out of memory. Tried to allocate 1.00 GiB (GPU 0; 8.00 "
+	    "GiB total capacity; 6.00 GiB already allocated; 0 bytes free; "
+	    "6.50 GiB reserved in total by PyTorch)\n"
+	    "retrying\n"
+	    "CUDA error: out of memory\n",
+	    0);
 	(void)state;
 	assert_int_equal(jget_int(f, "oom_count", 0), 2);
 	assert_int_equal(jget_int(f, "line", 0), 3);
@@ -398,12 +402,14 @@ static void test_truncated_everywhere(void **state)
 	(void)state;
 
 	for (size_t i = 0; i <= n; i++) {
-		char *cut = malloc(i ? i : 1); /* exact size: ASan sees overreads */
+		char *cut =
+		    malloc(i ? i : 1); /* exact size: ASan sees overreads */
 		json_t *f;
 		memcpy(cut, text, i);
 		f = facts_of(cut, i, 64);
 		if (i >= full) {
-			assert_int_equal(jget_int(f, "requested", 0), 8LL << 30);
+			assert_int_equal(jget_int(f, "requested", 0),
+					 8LL << 30);
 			assert_int_equal(jget_int(json_object_get(f, "batch"),
 						  "suggested", 0),
 					 32);
@@ -418,13 +424,14 @@ static void test_truncated_everywhere(void **state)
 static void test_hostile(void **state)
 {
 	static const char bad[] =
-		"  File \"/tmp/\xff\xfe\xc0\x80zz\xed\xa0\x80.py\", line 3, in \xe2\x82\n"
-		"\xf0\x9f\x98\x80 CUDA out of memory. Tried to allocate "
-		"99999999999999999999999.00 GiB. GPU 99999999999999999999 has a "
-		"total capacity of 12.00 QiB of which -3 GiB is free. Process "
-		"-1 has 1 GiB memory in use. Process 7 has GiB memory in use. "
-		"Of the allocated memory 1.0.0 GiB is allocated by PyTorch, and "
-		"is reserved by PyTorch but unallocated.\n";
+	    "  File \"/tmp/\xff\xfe\xc0\x80zz\xed\xa0\x80.py\", line 3, in "
+	    "\xe2\x82\n"
+	    "\xf0\x9f\x98\x80 CUDA out of memory. Tried to allocate "
+	    "99999999999999999999999.00 GiB. GPU 99999999999999999999 has a "
+	    "total capacity of 12.00 QiB of which -3 GiB is free. Process "
+	    "-1 has 1 GiB memory in use. Process 7 has GiB memory in use. "
+	    "Of the allocated memory 1.0.0 GiB is allocated by PyTorch, and "
+	    "is reserved by PyTorch but unallocated.\n";
 	json_t *f = facts_of(bad, sizeof(bad) - 1, 8);
 	char *dump = json_dumps(f, 0);
 	(void)state;
@@ -461,7 +468,8 @@ static void test_random_and_nul(void **state)
 		json_decref(f);
 	}
 	/* A NUL inside the message does not end the line. */
-	static const char nul[] = "CUDA out of memory.\0 Tried to allocate 1.00 GiB. ";
+	static const char nul[] =
+	    "CUDA out of memory.\0 Tried to allocate 1.00 GiB. ";
 	f = facts_of(nul, sizeof(nul) - 1, 0);
 	assert_int_equal(jget_int(f, "requested", 0), 1LL << 30);
 	json_decref(f);
@@ -502,7 +510,8 @@ static void test_probe_run(void **state)
 	snprintf(path, sizeof(path), "%s/oom/oom.txt",
 		 getenv("ML_FIXTURES") ? getenv("ML_FIXTURES") : ".");
 	args = json_pack("{s:s, s:i}", "from", path, "batch_size", 0);
-	assert_int_equal(probe_run(p, args, 0, NULL, NULL, &f, &err), ML_EUSAGE);
+	assert_int_equal(probe_run(p, args, 0, NULL, NULL, &f, &err),
+			 ML_EUSAGE);
 	json_decref(args);
 	args = json_pack("{s:s, s:s}", "from", path, "batch_size", "64");
 	assert_int_equal(probe_run(p, args, 0, NULL, NULL, &f, &err), 0);
@@ -515,20 +524,20 @@ static void test_probe_run(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sizes),
-		cmocka_unit_test(test_fixture),
-		cmocka_unit_test(test_batch_rounding),
-		cmocka_unit_test(test_legacy),
-		cmocka_unit_test(test_fragmentation_current),
-		cmocka_unit_test(test_other_process),
-		cmocka_unit_test(test_leak),
-		cmocka_unit_test(test_no_oom),
-		cmocka_unit_test(test_several_ooms),
-		cmocka_unit_test(test_truncated_everywhere),
-		cmocka_unit_test(test_hostile),
-		cmocka_unit_test(test_random_and_nul),
-		cmocka_unit_test(test_huge_line),
-		cmocka_unit_test(test_probe_run),
+	    cmocka_unit_test(test_sizes),
+	    cmocka_unit_test(test_fixture),
+	    cmocka_unit_test(test_batch_rounding),
+	    cmocka_unit_test(test_legacy),
+	    cmocka_unit_test(test_fragmentation_current),
+	    cmocka_unit_test(test_other_process),
+	    cmocka_unit_test(test_leak),
+	    cmocka_unit_test(test_no_oom),
+	    cmocka_unit_test(test_several_ooms),
+	    cmocka_unit_test(test_truncated_everywhere),
+	    cmocka_unit_test(test_hostile),
+	    cmocka_unit_test(test_random_and_nul),
+	    cmocka_unit_test(test_huge_line),
+	    cmocka_unit_test(test_probe_run),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

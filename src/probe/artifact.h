@@ -21,6 +21,9 @@
  * facts; the *_count fields always give the full number. */
 #define ART_MAX_LIST 1000
 
+/* Most hashing threads, whatever `threads` asks for. */
+#define ART_MAX_THREADS 256
+
 /* Largest manifest read. */
 #define ART_MAX_MANIFEST_BYTES ((size_t)256 << 20)
 
@@ -61,10 +64,10 @@ int art_walk(const char *root, const struct art_skip *skip, size_t nskip,
 void art_list_free(struct art_list *l);
 
 /* Hashes every entry of l without skip set, on nthreads threads (<= 0:
- * all online CPUs), filling sha, size and err. Progress lines go to
- * progress (may be NULL) when the work lasts over a second. cancel (may
- * be NULL) stops the work: returns ML_ETIMEOUT then. Returns 0 or
- * ML_EINTERNAL (OpenSSL or thread failure). *used gets the thread
+ * all online CPUs; at most ART_MAX_THREADS), filling sha, size and err.
+ * Progress lines go to progress (may be NULL) when the work lasts over a
+ * second. cancel (may be NULL) stops the work: returns ML_ETIMEOUT then.
+ * Returns 0 or ML_EINTERNAL (OpenSSL or thread failure). *used gets the thread
  * count. */
 int art_hash(struct art_list *l, int nthreads, FILE *progress,
 	     volatile sig_atomic_t *cancel, int *used, struct ml_err *err);

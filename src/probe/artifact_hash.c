@@ -199,6 +199,8 @@ int art_hash(struct art_list *l, int nthreads, FILE *progress,
 		nthreads = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (nthreads < 1)
 		nthreads = 1;
+	if (nthreads > ART_MAX_THREADS)
+		nthreads = ART_MAX_THREADS;
 	if ((size_t)nthreads > p.norder)
 		nthreads = p.norder ? (int)p.norder : 1;
 	p.md = EVP_MD_fetch(NULL, "SHA256", NULL);

@@ -212,6 +212,24 @@ static void test_write_roundtrip(void **state)
 	assert_string_equal(jget_str(f, "verdict", ""), "healthy");
 	assert_int_equal(jget_int(f, "ok", 0), 9);
 	json_decref(f);
+	/* --dry-run writes nothing. */
+	{
+		struct ml_err err = {0};
+		json_t *args = json_pack("{s:s, s:s}", "path", t->dir,
+					 "write-manifest", "dry.sha256");
+		char dry[300];
+
+		snprintf(dry, sizeof(dry), "%s/dry.sha256", t->top);
+		json_object_set_new(args, "write-manifest", json_string(dry));
+		assert_int_equal(probe_run(probe_find("artifact"), args, 1,
+					   NULL, NULL, &f, &err),
+				 0);
+		assert_int_not_equal(access(dry, F_OK), 0);
+		assert_true(json_is_null(json_object_get(f, "written")) ||
+			    !json_object_get(f, "written"));
+		json_decref(f);
+		json_decref(args);
+	}
 	/* A non-UTF-8 name cannot be in JSON: refused, nothing written. */
 	snprintf(path, sizeof(path), "%s/out.json", t->top);
 	assert_int_equal(check(t->dir, NULL, path, 0, &f), ML_EINPUT);

@@ -493,6 +493,41 @@ static void test_huge_line(void **state)
 	buf_free(&b);
 }
 
+/* Log prefixes on every line and CRLF line ends, as collected logs of
+ * multi-process jobs look. */
+static void test_prefixed_crlf(void **state)
+{
+	struct buf b = BUF_INIT;
+	json_t *f, *s0;
+	(void)state;
+
+	buf_puts(&b,
+		 "2026-11-23T10:00:00Z [rank3]:   File \"t.py\", line 9, "
+		 "in loop\r\n"
+		 "2026-11-23T10:00:00Z [rank3]: torch.OutOfMemoryError: "
+		 "CUDA out of memory. Tried to allocate 1.00 GiB. GPU 3 has "
+		 "a total capacity of 39.50 GiB of which 512.00 MiB is free."
+		 "\r\n");
+	for (int i = 0; i < 2; i++)
+		buf_puts(&b,
+			 i ? "[rank3]: | Allocated memory      |  30000 MiB "
+			     "|  30000 MiB |  1 MiB |  1 MiB |\r\n\r\n"
+			   : "[rank3]: |  PyTorch CUDA memory summary, "
+			     "device ID 3  |\r\n");
+	f = facts_of(b.data, b.len, 0);
+	assert_string_equal(jget_str(f, "error", ""), "torch.OutOfMemoryError");
+	assert_int_equal(jget_int(f, "gpu", -1), 3);
+	assert_int_equal(jget_int(f, "free", 0), 512LL << 20);
+	assert_string_equal(
+	    jget_str(json_object_get(f, "frame"), "function", ""), "loop");
+	s0 = json_array_get(json_object_get(f, "summaries"), 0);
+	assert_int_equal(jget_int(s0, "device", -1), 3);
+	assert_int_equal(jget_int(json_object_get(s0, "allocated"), "cur", 0),
+			 30000LL << 20);
+	json_decref(f);
+	buf_free(&b);
+}
+
 static void test_probe_run(void **state)
 {
 	const struct probe_def *p = probe_find("oom");
@@ -537,6 +572,7 @@ int main(void)
 	    cmocka_unit_test(test_hostile),
 	    cmocka_unit_test(test_random_and_nul),
 	    cmocka_unit_test(test_huge_line),
+	    cmocka_unit_test(test_prefixed_crlf),
 	    cmocka_unit_test(test_probe_run),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -264,6 +264,8 @@ static int run(const struct probe_ctx *ctx, json_t **facts, struct ml_err *err)
 		jset_str(*facts, "manifest_format", mpath ? m.format : NULL);
 		jset_int(*facts, "manifest_entries", (long long)m.n);
 		summarize(*facts, &l, threads);
+		if (mpath && is_dir)
+			art_manifest_strip(&m, path);
 		if (mpath)
 			compare(*facts, &l, &m, is_dir);
 		else

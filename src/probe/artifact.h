@@ -100,6 +100,11 @@ int art_manifest_load(const char *path, struct art_manifest *m,
 
 void art_manifest_free(struct art_manifest *m);
 
+/* Removes "prefix/" from the front of every name that has it (trailing
+ * slashes of prefix ignored), so a manifest made by `sha256sum dir/...`
+ * names files relative to dir; keeps m sorted. */
+void art_manifest_strip(struct art_manifest *m, const char *prefix);
+
 /* Writes l (hashed entries, none with err) as a manifest to path,
  * atomically: JSON when path ends in ".json", else sha256sum format with
  * GNU escaping. Returns 0, ML_EINPUT (a non-UTF-8 name in JSON) or

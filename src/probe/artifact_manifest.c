@@ -304,6 +304,29 @@ int art_manifest_load(const char *path, struct art_manifest *m,
 	return rc;
 }
 
+void art_manifest_strip(struct art_manifest *m, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	int changed = 0;
+
+	while (n > 1 && prefix[n - 1] == '/')
+		n--;
+	while (n > 2 && prefix[0] == '.' && prefix[1] == '/') {
+		prefix += 2;
+		n -= 2;
+	}
+	for (size_t i = 0; n && i < m->n; i++) {
+		char *name = m->v[i].name;
+		if (!strncmp(name, prefix, n) && name[n] == '/' &&
+		    name[n + 1]) {
+			memmove(name, name + n + 1, strlen(name + n + 1) + 1);
+			changed = 1;
+		}
+	}
+	if (changed && m->n > 1)
+		qsort(m->v, m->n, sizeof(*m->v), by_name);
+}
+
 void art_manifest_free(struct art_manifest *m)
 {
 	if (!m)

@@ -193,6 +193,33 @@ static void test_verdicts(void **state)
 	assert_int_equal(sh("rm '%s/notes.txt'", t->dir), 0);
 }
 
+/* Names with the folder in front, as `sha256sum dir/...` writes them,
+ * relative (checked from the parent folder) and absolute. */
+static void test_prefixed_names(void **state)
+{
+	struct tree *t = *state;
+	char sums[300], cwd[1024];
+	json_t *f;
+
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(t->top), 0);
+	for (int abs = 0; abs < 2; abs++) {
+		const char *root = abs ? t->dir : "model/";
+		snprintf(sums, sizeof(sums), "%s/pre%d.sha256", t->top, abs);
+		assert_int_equal(
+		    sh("sha256sum %s/one %s/sub/config.json > '%s'",
+		       abs ? t->dir : "model", abs ? t->dir : "./model", sums),
+		    0);
+		assert_int_equal(check(root, sums, NULL, 0, &f), 0);
+		assert_int_equal(jget_int(f, "ok", 0), 2);
+		assert_int_equal(jget_int(f, "missing_count", 0), 0);
+		assert_int_equal(jget_int(f, "extra_count", 0), 7);
+		assert_string_equal(jget_str(f, "verdict", ""), "degraded");
+		json_decref(f);
+	}
+	assert_int_equal(chdir(cwd), 0);
+}
+
 static void test_write_roundtrip(void **state)
 {
 	struct tree *t = *state;
@@ -458,6 +485,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_matches_sha256sum, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_verdicts, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_prefixed_names, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(test_write_roundtrip, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_json_manifest, setup,

@@ -207,13 +207,18 @@ static void parse_legacy(struct oom_event *e, const struct line *l,
 /* Current form, all phrases that may be on this line. */
 static void parse_current(struct oom_event *e, const struct line *l)
 {
-	const char *q;
+	const char *q, *cap = find(l->p, l->end, " has a total capacity of ");
+	const char *gpu_at = NULL;
 	long long gpu;
 
-	if ((q = find(l->p, l->end, "GPU ")) &&
-	    find(q, l->end, " has a total capacity of ")) {
+	/* "GPU N" is the last one before the capacity (a log prefix may
+	 * name a GPU too). */
+	for (q = l->p; cap && (q = find(q, cap, "GPU ")) != NULL; q += 4)
+		gpu_at = q;
+	if (gpu_at) {
 		e->form = OOM_FORM_CURRENT;
-		if (parse_int(q + 4, l->end, NULL, &gpu) == 0 && gpu < 1 << 20)
+		if (parse_int(gpu_at + 4, l->end, NULL, &gpu) == 0 &&
+		    gpu < 1 << 20)
 			e->gpu = (int)gpu;
 	}
 	size_after(e, l, "has a total capacity of ", &e->capacity);

@@ -504,7 +504,7 @@ static void test_prefixed_crlf(void **state)
 	buf_puts(&b,
 		 "2026-11-23T10:00:00Z [rank3]:   File \"t.py\", line 9, "
 		 "in loop\r\n"
-		 "2026-11-23T10:00:00Z [rank3]: torch.OutOfMemoryError: "
+		 "2026-11-23T10:00:00Z [GPU 0 rank3]: torch.OutOfMemoryError: "
 		 "CUDA out of memory. Tried to allocate 1.00 GiB. GPU 3 has "
 		 "a total capacity of 39.50 GiB of which 512.00 MiB is free."
 		 "\r\n");

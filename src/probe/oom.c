@@ -90,9 +90,20 @@ static void render(const json_t *f, struct buf *out)
 	gib(out, f, "this process (all)", "process_gib");
 	gib(out, f, "non-PyTorch (this process)", "non_pytorch_gib");
 	gib(out, f, "other processes", "other_processes_gib");
+	json_array_foreach(json_object_get(f, "processes"), i, v)
+	    buf_printf(out, "    process %-18lld %9.2f GiB\n",
+		       jget_int(v, "pid", 0), jget_num(v, "bytes_gib", 0));
 	if (jget_int(f, "summary_count", 0))
 		buf_printf(out, "  %-28s %9lld\n", "memory summaries",
 			   jget_int(f, "summary_count", 0));
+	if (json_is_object(fr = json_object_get(f, "batch")))
+		buf_printf(out,
+			   "  %-28s %lld -> %lld x %lld accumulation steps "
+			   "(effective %lld)\n",
+			   "batch size", jget_int(fr, "current", 0),
+			   jget_int(fr, "suggested", 0),
+			   jget_int(fr, "grad_accum_steps", 0),
+			   jget_int(fr, "effective", 0));
 	if (!json_is_null(json_object_get(f, "cause")))
 		buf_printf(out, "\nCause: %s\n", jget_str(f, "cause", "?"));
 	json_array_foreach(json_object_get(f, "suggestions"), i, v) buf_printf(

@@ -507,3 +507,15 @@ int csv_table_load(const char *path, const struct csv_load_opts *o,
 		csv_table_free(t);
 	return rc;
 }
+
+int csv_delim_parse(const char *s, char *d, struct ml_err *err)
+{
+	if (!strcmp(s, "tab") || !strcmp(s, "\\t"))
+		return *d = '\t', 0;
+	if (strlen(s) != 1 || s[0] == '"' || s[0] == '\n' || s[0] == '\r')
+		return ml_err_set(err, ML_EUSAGE,
+				  "--delimiter must be one character (or "
+				  "`tab`), not a quote or newline: `%s`", s);
+	*d = s[0];
+	return 0;
+}

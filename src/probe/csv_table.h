@@ -81,4 +81,8 @@ int csv_type_parse(const char *s, enum csv_type *t);
 /* Nonzero for INT and FLOAT. */
 int csv_type_numeric(enum csv_type t);
 
+/* Parses a --delimiter value: one character, or "tab" / "\\t"; a quote
+ * or newline is refused. Returns 0 or ML_EUSAGE with err filled. */
+int csv_delim_parse(const char *s, char *d, struct ml_err *err);
+
 #endif

@@ -87,7 +87,7 @@ void stats_chisquare(const double *obs, const double *exp, size_t k,
 		c += fabs(s) >= fabs(t) ? (s - y) + t : (t - y) + s;
 		s = y;
 	}
-	*stat = s + c;
+	*stat = isfinite(s) ? s + c : s;
 	*p = k < 2 ? NAN : stats_chi2_sf(*stat, (double)(k - 1));
 }
 

@@ -18,7 +18,7 @@ double stats_sum(const double *v, size_t n)
 		c += fabs(s) >= fabs(v[i]) ? (s - t) + v[i] : (v[i] - t) + s;
 		s = t;
 	}
-	return s + c;
+	return isfinite(s) ? s + c : s;
 }
 
 static uint64_t key_of(double d)
@@ -148,7 +148,7 @@ double stats_wasserstein(const double *a, size_t na, const double *b,
 		c += fabs(s) >= fabs(t) ? (s - y) + t : (t - y) + s;
 		s = y;
 	}
-	return s + c;
+	return isfinite(s) ? s + c : s;
 }
 
 static double rel_entr(double x, double y)
@@ -178,7 +178,7 @@ double stats_jensenshannon(const double *p, const double *q, size_t k,
 		rc += fabs(r) >= fabs(b) ? (r - t) + b : (b - t) + r;
 		r = t;
 	}
-	double js = (l + lc) + (r + rc);
+	double js = (isfinite(l) ? l + lc : l) + (isfinite(r) ? r + rc : r);
 	if (base > 0)
 		js /= log(base);
 	return sqrt(js / 2.0);

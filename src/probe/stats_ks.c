@@ -155,7 +155,7 @@ int stats_ks_2samp(const double *a, size_t na, const double *b, size_t nb,
 		   enum stats_ks_mode mode, struct stats_ks *out)
 {
 	int64_t n1 = (int64_t)na, n2 = (int64_t)nb, g;
-	double d, p;
+	double d, p = NAN;
 
 	if (!na || !nb)
 		return -1;

@@ -76,6 +76,21 @@ void csv_close(struct csv_reader *r);
  * Returns 0 and *v, *is_int (no '.', no exponent, not nan/inf), or -1. */
 int csv_parse_num(const char *s, size_t len, double *v, int *is_int);
 
+/* A decimal as read: the value is exactly m * 10^e10 (ok = 1 when the
+ * exact fast path applied: |m| < 2^53, -22 <= e10 <= 22). */
+struct csv_dec {
+	int64_t m;
+	int e10;
+	int ok;
+};
+
+/* csv_parse_num that also returns the decimal (dec may be NULL). */
+int csv_parse_numx(const char *s, size_t len, double *v, int *is_int,
+		   struct csv_dec *dec);
+
+/* Exact powers of ten 1e0..1e22. */
+extern const double csv_pow10[23];
+
 /* Nonzero when s[0..len) is valid UTF-8. */
 int csv_utf8_valid(const char *s, size_t len);
 

@@ -12,7 +12,7 @@
 
 #include "probe/csv.h"
 
-static const double pow10_tab[23] = {
+const double csv_pow10[23] = {
 	1e0,  1e1,  1e2,  1e3,	1e4,  1e5,  1e6,  1e7,	1e8,  1e9,  1e10, 1e11,
 	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
@@ -104,10 +104,18 @@ static int scan_decimal(const char *s, size_t n, uint64_t *mant, int *e10,
 
 int csv_parse_num(const char *s, size_t len, double *v, int *is_int)
 {
+	return csv_parse_numx(s, len, v, is_int, NULL);
+}
+
+int csv_parse_numx(const char *s, size_t len, double *v, int *is_int,
+		   struct csv_dec *dec)
+{
 	const char *p = s, *e = s + len;
 	int neg = 0, e10 = 0, ndig = 0;
 	uint64_t m = 0;
 
+	if (dec)
+		dec->ok = 0;
 	while (p < e && (*p == ' ' || *p == '\t'))
 		p++;
 	while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
@@ -126,8 +134,13 @@ int csv_parse_num(const char *s, size_t len, double *v, int *is_int)
 		return -1;
 	if (ndig <= 19 && m < (1ull << 53) && e10 >= -22 && e10 <= 22) {
 		double d = (double)m;
-		d = e10 < 0 ? d / pow10_tab[-e10] : d * pow10_tab[e10];
+		d = e10 < 0 ? d / csv_pow10[-e10] : d * csv_pow10[e10];
 		*v = neg ? -d : d;
+		if (dec) {
+			dec->ok = 1;
+			dec->m = neg ? -(int64_t)m : (int64_t)m;
+			dec->e10 = e10;
+		}
 		return 0;
 	}
 	if (m == 0) {

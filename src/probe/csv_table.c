@@ -81,6 +81,7 @@ void csv_table_free(struct csv_table *t)
 		struct csv_col *c = &t->cols[i];
 		free(c->name);
 		free(c->num);
+		free(c->fix);
 		free(c->code);
 		for (uint32_t k = 0; k < c->nlevels; k++)
 			free(c->levels[k]);
@@ -185,13 +186,21 @@ static int grow_rows(struct loader *L)
 {
 	struct csv_table *t = L->t;
 	size_t ncap = L->cap ? L->cap * 2 : 1024;
-	uint32_t *ln = realloc(t->lines, ncap * sizeof(*ln));
-	if (!ln)
-		return -1;
-	t->lines = ln;
+
+	if (!L->o->no_lines) {
+		uint32_t *ln = realloc(t->lines, ncap * sizeof(*ln));
+		if (!ln)
+			return -1;
+		t->lines = ln;
+	}
 	for (size_t i = 0; i < t->ncols; i++) {
 		struct csv_col *c = &t->cols[i];
-		if (csv_type_numeric(c->type)) {
+		if (csv_type_numeric(c->type) && c->is_fix) {
+			int32_t *p = realloc(c->fix, ncap * sizeof(*p));
+			if (!p)
+				return -1;
+			c->fix = p;
+		} else if (csv_type_numeric(c->type)) {
 			double *p = realloc(c->num, ncap * sizeof(*p));
 			if (!p)
 				return -1;
@@ -207,30 +216,113 @@ static int grow_rows(struct loader *L)
 	return 0;
 }
 
-static void add_num(struct csv_col *c, size_t row, const struct csv_field *f,
-		    uint64_t line)
+static const int64_t pow10i[10] = {1,	   10,	    100,      1000,
+				   10000,  100000,  1000000,  10000000,
+				   100000000, 1000000000};
+
+double csv_col_num(const struct csv_col *c, size_t row)
 {
+	if (!c->is_fix)
+		return c->num[row];
+	if (c->fix[row] == CSV_FIX_NA)
+		return NAN;
+	return (double)c->fix[row] / csv_pow10[c->scale];
+}
+
+uint64_t csv_table_line(const struct csv_table *t, size_t row)
+{
+	return t->lines ? t->lines[row] : 0;
+}
+
+/* Stores an exact decimal in fixed-point form, rescaling the rows before
+ * it when it has more fraction digits. Returns -1 when it does not fit
+ * (the caller switches the column to doubles). */
+static int fix_put(struct csv_col *c, size_t row, const struct csv_dec *d)
+{
+	int64_t m = d->m, lim = INT32_MAX;
+	int e = d->e10;
+
+	for (; e > 0; e--) {
+		if (m > lim / 10 || m < -lim / 10)
+			return -1;
+		m *= 10;
+	}
+	if (-e > 9)
+		return -1;
+	if (-e > c->scale) {
+		int64_t mult = pow10i[-e - c->scale];
+		if (c->fixmax > lim / mult)
+			return -1;
+		for (size_t i = 0; i < row; i++)
+			if (c->fix[i] != CSV_FIX_NA)
+				c->fix[i] = (int32_t)(c->fix[i] * mult);
+		c->fixmax *= mult;
+		c->scale = -e;
+	}
+	int64_t mult = pow10i[c->scale + e];
+	if (m > lim / mult || m < -lim / mult)
+		return -1;
+	m *= mult;
+	c->fix[row] = (int32_t)m;
+	if ((m < 0 ? -m : m) > c->fixmax)
+		c->fixmax = m < 0 ? -m : m;
+	return 0;
+}
+
+/* Turns a fixed-point column into doubles (rows before row). */
+static int fix_to_double(struct csv_col *c, size_t cap, size_t row)
+{
+	double *n = malloc((cap ? cap : 1) * sizeof(*n));
+	if (!n)
+		return -1;
+	for (size_t i = 0; i < row; i++)
+		n[i] = csv_col_num(c, i);
+	free(c->fix);
+	c->fix = NULL;
+	c->num = n;
+	c->is_fix = 0;
+	return 0;
+}
+
+static void set_na(struct csv_col *c, size_t row)
+{
+	if (c->is_fix)
+		c->fix[row] = CSV_FIX_NA;
+	else
+		c->num[row] = NAN;
+}
+
+static int add_num(struct csv_col *c, size_t row, size_t cap,
+		   const struct csv_field *f, uint64_t line)
+{
+	struct csv_dec dec;
 	double v;
 	int isint;
 
 	if (f->len == 0) {
-		c->num[row] = NAN;
+		set_na(c, row);
 		c->missing++;
 		csv_issue_add(&c->null_lines, line);
-		return;
+		return 0;
 	}
-	if (csv_parse_num(f->p, f->len, &v, &isint)) {
-		c->num[row] = NAN;
+	if (csv_parse_numx(f->p, f->len, &v, &isint, &dec)) {
+		set_na(c, row);
 		csv_issue_add(&c->non_numeric, line);
-		return;
+		return 0;
 	}
-	if (isnan(v))
-		csv_issue_add(&c->nan, line);
-	else if (isinf(v))
-		csv_issue_add(&c->inf, line);
-	else if (!isint && c->type == CSV_INT)
+	if (!isfinite(v)) {
+		csv_issue_add(isnan(v) ? &c->nan : &c->inf, line);
+		set_na(c, row);
+		return 0;
+	}
+	if (!isint && c->type == CSV_INT)
 		c->type = CSV_FLOAT;
+	if (c->is_fix && dec.ok && !fix_put(c, row, &dec))
+		return 0;
+	if (c->is_fix && fix_to_double(c, cap, row))
+		return -1;
 	c->num[row] = v;
+	return 0;
 }
 
 static int add_code(struct csv_col *c, size_t row, const struct csv_field *f,
@@ -288,13 +380,14 @@ static int add_row(struct loader *L, struct csv_field *f, size_t nf,
 		csv_issue_add(&t->ragged_short, line);
 	else if (nf > t->ncols)
 		csv_issue_add(&t->ragged_long, line);
-	t->lines[row] = line > UINT32_MAX ? UINT32_MAX : (uint32_t)line;
+	if (t->lines)
+		t->lines[row] = line > UINT32_MAX ? UINT32_MAX : (uint32_t)line;
 	for (size_t i = 0; i < t->ncols; i++) {
 		struct csv_col *c = &t->cols[i];
 		const struct csv_field *fi = i < nf ? &f[i] : &empty;
-		if (csv_type_numeric(c->type))
-			add_num(c, row, fi, line);
-		else if (add_code(c, row, fi, line))
+		if (csv_type_numeric(c->type)
+			    ? add_num(c, row, L->cap, fi, line)
+			    : add_code(c, row, fi, line))
 			return ml_err_set(L->err, ML_ENOMEM,
 					  "out of memory (or over 4 billion "
 					  "distinct values in `%s`)",
@@ -364,6 +457,7 @@ static int sample_flush(struct loader *L, struct sample *s)
 		uint32_t code;
 		int is_new;
 		c->type = infer(s, i);
+		c->is_fix = 1;
 		for (size_t k = 0; o->force_names && o->force_names[k]; k++)
 			if (!strcmp(o->force_names[k], c->name))
 				c->type = o->force_types[k];

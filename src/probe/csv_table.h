@@ -13,6 +13,9 @@
 
 enum csv_type { CSV_EMPTY = 0, CSV_BOOL, CSV_INT, CSV_FLOAT, CSV_STRING };
 
+/* Missing value in a fixed-point numeric column. */
+#define CSV_FIX_NA INT32_MIN
+
 /* Missing value in a code column. */
 #define CSV_NA_CODE UINT32_MAX
 
@@ -22,14 +25,23 @@ enum csv_type { CSV_EMPTY = 0, CSV_BOOL, CSV_INT, CSV_FLOAT, CSV_STRING };
 struct csv_col {
 	char *name;	    /* header name (valid UTF-8, owned) */
 	enum csv_type type; /* inferred or forced */
-	double *num;	    /* INT/FLOAT: nrows values, NaN = missing */
+	/* INT/FLOAT values: either fixed-point (is_fix: value = fix[i] /
+	 * 10^scale exactly as parsed, CSV_FIX_NA = missing; 4 bytes a value)
+	 * or doubles (num, NaN = missing). Read them with csv_col_num(). A
+	 * column starts fixed-point and turns to doubles at the first value
+	 * that does not fit 9 significant digits. */
+	int is_fix;
+	int scale;
+	int32_t *fix;
+	int64_t fixmax;
+	double *num;
 	uint32_t *code;	    /* BOOL/STRING/EMPTY: nrows codes or CSV_NA_CODE */
 	char **levels;	    /* code -> text (owned); BOOL: "false","true" */
 	uint32_t nlevels;
 	uint64_t missing;	     /* empty fields and absent (short rows) */
 	struct csv_issue non_numeric; /* text in a numeric column (-> missing) */
 	struct csv_issue nan;	     /* literal nan (-> missing) */
-	struct csv_issue inf;	     /* +-inf (kept as +-inf) */
+	struct csv_issue inf;	     /* +-inf (-> missing) */
 	struct csv_issue bad_utf8;   /* invalid UTF-8 in a string value */
 	struct csv_issue null_lines; /* where missing values are */
 	void *dict;		     /* string -> code hash (internal) */
@@ -51,6 +63,7 @@ struct csv_table {
 struct csv_load_opts {
 	char delim;	  /* ',' unless set */
 	int strict;	  /* any problem is an ML_EINPUT error */
+	int no_lines;	  /* do not keep per-row line numbers (saves memory) */
 	size_t max_row;	  /* 0: CSV_MAX_ROW_DEFAULT */
 	/* Forced types by column name (NULL-terminated parallel arrays), or
 	 * NULL: infer all. */
@@ -67,6 +80,12 @@ int csv_table_load(const char *path, const struct csv_load_opts *o,
 
 /* Frees everything; a zeroed table is a no-op. */
 void csv_table_free(struct csv_table *t);
+
+/* Value of row in a numeric column (NaN = missing). */
+double csv_col_num(const struct csv_col *c, size_t row);
+
+/* Line where row starts (0 when lines were not kept). */
+uint64_t csv_table_line(const struct csv_table *t, size_t row);
 
 /* Column named name, or NULL. */
 struct csv_col *csv_table_col(const struct csv_table *t, const char *name);

@@ -132,15 +132,36 @@ out:
 	return rc;
 }
 
-/* Moves the finite values of a numeric column to its front and sorts
- * them. Returns their count, or (size_t)-1 on out-of-memory. */
-static size_t compact_sort(struct csv_col *c, size_t nrows, double *tmp)
+/* The finite values of a numeric column, sorted, as doubles in *out: the
+ * column's own array (compacted in place, *own = 0) or, for fixed-point
+ * storage, a new array (*own = 1). Returns the count or (size_t)-1. */
+static size_t sorted_values(struct csv_col *c, size_t nrows, double **out,
+			    int *own)
 {
 	size_t w = 0;
+
+	*own = 0;
+	*out = NULL;
+	if (!c->is_fix) {
+		for (size_t i = 0; i < nrows; i++)
+			if (isfinite(c->num[i]))
+				c->num[w++] = c->num[i];
+		*out = c->num;
+		return stats_sort(c->num, w, NULL) ? (size_t)-1 : w;
+	}
 	for (size_t i = 0; i < nrows; i++)
-		if (isfinite(c->num[i]))
-			c->num[w++] = c->num[i];
-	return stats_sort(c->num, w, tmp) ? (size_t)-1 : w;
+		if (c->fix[i] != CSV_FIX_NA)
+			c->fix[w++] = c->fix[i];
+	if (stats_sort_i32(c->fix, w))
+		return (size_t)-1;
+	double *d = malloc((w ? w : 1) * sizeof(*d));
+	if (!d)
+		return (size_t)-1;
+	for (size_t i = 0; i < w; i++)
+		d[i] = (double)c->fix[i] / csv_pow10[c->scale];
+	*out = d;
+	*own = 1;
+	return w;
 }
 
 /* Result of one test. */
@@ -397,7 +418,8 @@ static json_t *drift_numeric(struct csv_col *ref, size_t nref,
 			     const struct drift_cfg *cfg, json_t **hist,
 			     const char **why)
 {
-	double *tmp = malloc((nref > ncur ? nref : ncur) * sizeof(double) + 8);
+	double *a, *b;
+	int own_a, own_b;
 	size_t na, nb;
 	struct cats cat = {0};
 	struct res r = {0};
@@ -405,18 +427,14 @@ static json_t *drift_numeric(struct csv_col *ref, size_t nref,
 	json_t *o = NULL;
 
 	*why = "out of memory";
-	if (!tmp)
-		return NULL;
-	na = compact_sort(ref, nref, tmp);
-	nb = compact_sort(cur, ncur, tmp);
-	free(tmp);
+	na = sorted_values(ref, nref, &a, &own_a);
+	nb = sorted_values(cur, ncur, &b, &own_b);
 	if (na == (size_t)-1 || nb == (size_t)-1)
-		return NULL;
+		goto out;
 	if (!na || !nb) {
 		*why = "no values to compare (all missing in one file)";
-		return NULL;
+		goto out;
 	}
-	const double *a = ref->num, *b = cur->num;
 	size_t nuniq = stats_nunique_union(a, na, b, nb);
 	if (!test || !strcmp(test, "auto"))
 		test = default_num_test(na, nuniq);
@@ -424,13 +442,18 @@ static json_t *drift_numeric(struct csv_col *ref, size_t nref,
 		       ((!strcmp(test, "jensenshannon") || !strcmp(test, "psi")) &&
 			stats_nunique_sorted(a, na) <= 20);
 	if (need_cat && cats_from_num(a, na, b, nb, &cat))
-		return NULL;
+		goto out;
 	run_test(test, a, na, b, nb, need_cat ? &cat : NULL, &r);
 	decide(&r, cfg->threshold);
 	o = res_json(ref->name, "num", na, nb, &r);
 	if (cfg->want_hist)
 		*hist = make_hist(a, na, b, nb, nuniq <= 20 && need_cat ? &cat : NULL);
+out:
 	cats_free(&cat);
+	if (own_a)
+		free(a);
+	if (own_b)
+		free(b);
 	return o;
 }
 

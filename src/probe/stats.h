@@ -19,6 +19,9 @@
  * out-of-memory. */
 int stats_sort(double *v, size_t n, double *tmp);
 
+/* Sorts n int32 ascending (LSD radix). Returns 0 or -1 (out of memory). */
+int stats_sort_i32(int32_t *v, size_t n);
+
 /* Mean and population standard deviation (ddof 0, numpy's np.std) with
  * compensated sums. n = 0 gives NaN. */
 double stats_mean(const double *v, size_t n);

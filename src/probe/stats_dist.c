@@ -261,3 +261,41 @@ void stats_hist_sorted(const double *x, size_t n, const double *edges,
 		prev = cur;
 	}
 }
+
+int stats_sort_i32(int32_t *v, size_t n)
+{
+	uint32_t *a = (uint32_t *)v, *b, *t;
+	size_t cnt[256];
+
+	if (n < 2)
+		return 0;
+	b = malloc(n * sizeof(*b));
+	if (!b)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		a[i] ^= 0x80000000u;
+	for (int shift = 0; shift < 32; shift += 8) {
+		memset(cnt, 0, sizeof(cnt));
+		for (size_t i = 0; i < n; i++)
+			cnt[(a[i] >> shift) & 0xFF]++;
+		if (cnt[(a[0] >> shift) & 0xFF] == n)
+			continue;
+		size_t sum = 0;
+		for (int d = 0; d < 256; d++) {
+			size_t c = cnt[d];
+			cnt[d] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			b[cnt[(a[i] >> shift) & 0xFF]++] = a[i];
+		t = a, a = b, b = t;
+	}
+	if (a != (uint32_t *)v) {
+		memcpy(v, a, n * sizeof(*a));
+		b = a;
+	}
+	for (size_t i = 0; i < n; i++)
+		((uint32_t *)v)[i] ^= 0x80000000u;
+	free(b);
+	return 0;
+}

@@ -96,13 +96,13 @@ static int fill(struct csv_reader *r, struct ml_err *err)
 		r->beg = 0;
 		r->end = have;
 	}
+	if (have >= r->max_row) /* buf[beg..end) is one unfinished row */
+		return ml_err_at(err, ML_EINPUT, r->path, (int)r->line, 0,
+				 "row longer than %zu bytes (an unterminated "
+				 "quote?)", r->max_row);
 	if (r->cap - r->end < CSV_READ_CHUNK / 2) {
 		size_t ncap = r->cap * 2;
 		char *nb;
-		if (have >= r->max_row)
-			return ml_err_at(err, ML_EINPUT, r->path, (int)r->line,
-					 0, "row longer than %zu bytes (an "
-					 "unterminated quote?)", r->max_row);
 		nb = realloc(r->buf, ncap + 1);
 		if (!nb)
 			return ml_err_set(err, ML_ENOMEM, "out of memory");

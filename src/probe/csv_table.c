@@ -155,7 +155,7 @@ static int is_bool(const char *s, size_t n, int *v)
 /* Infers one column's type from the sample. */
 static enum csv_type infer(const struct sample *s, size_t col)
 {
-	size_t nonempty = 0, nbool = 0, nnum = 0, nint = 0;
+	size_t nonempty = 0, nbool = 0, nnum = 0, nint = 0, nfin = 0;
 
 	for (size_t r = 0; r < s->nrow; r++) {
 		size_t k = s->row_first[r] + col;
@@ -170,6 +170,7 @@ static enum csv_type infer(const struct sample *s, size_t col)
 			nbool++;
 		else if (!csv_parse_num(p, s->len[k], &v, &isint)) {
 			nnum++;
+			nfin += isfinite(v) != 0;
 			nint += isint && fabs(v) <= 9007199254740992.0;
 		}
 	}
@@ -178,7 +179,7 @@ static enum csv_type infer(const struct sample *s, size_t col)
 	if (nbool == nonempty)
 		return CSV_BOOL;
 	if (nnum == nonempty || (nonempty >= 10 && nnum * 10 >= nonempty * 9))
-		return nint == nnum ? CSV_INT : CSV_FLOAT;
+		return nint == nfin ? CSV_INT : CSV_FLOAT;
 	return CSV_STRING;
 }
 

@@ -168,7 +168,7 @@ static void unescape(struct csv_field *f)
 }
 
 /* States of try_row. */
-enum { ROW_OK = 0, ROW_MORE = 1, ROW_NONE = 2, ROW_ERR = -1 };
+enum { ROW_OK = 0, ROW_MORE = 1, ROW_NONE = 2, ROW_ERR = -1, ROW_LONG = -2 };
 
 /* Scans a quoted field starting after the opening quote at *ip. Sets
  * *flen, *esc and leaves *ip after the closing quote. Returns ROW_OK,
@@ -266,6 +266,8 @@ static int try_row(struct csv_reader *r, size_t *nfp, uint64_t *nl)
 		(*nl)++;
 		break;
 	}
+	if (i - r->beg > r->max_row)
+		return ROW_LONG;
 	*nfp = nf;
 	r->beg = i;
 	return ROW_OK;
@@ -286,6 +288,11 @@ int csv_next(struct csv_reader *r, struct csv_field **fields, size_t *nfields,
 			return 0;
 		if (st == ROW_ERR)
 			return ml_err_set(err, ML_ENOMEM, "out of memory"), -1;
+		if (st == ROW_LONG)
+			return ml_err_at(err, ML_EINPUT, r->path, (int)r->line,
+					 0, "row longer than %zu bytes (an "
+					 "unterminated quote?)", r->max_row),
+			       -1;
 		if (fill(r, err))
 			return -1;
 		if (!r->started) {

@@ -497,6 +497,10 @@ json_t *drift_column(struct csv_col *ref, size_t nref, struct csv_col *cur,
 	int rn = csv_type_numeric(ref->type), cn = csv_type_numeric(cur->type);
 
 	*hist = NULL;
+	if (ref->type == CSV_EMPTY || cur->type == CSV_EMPTY) {
+		*why = "no values in one of the files";
+		return NULL;
+	}
 	if (rn != cn) {
 		*why = "numeric in one file and text in the other";
 		return NULL;

@@ -170,9 +170,12 @@ static void unescape(struct csv_field *f)
 /* States of try_row. */
 enum { ROW_OK = 0, ROW_MORE = 1, ROW_NONE = 2, ROW_ERR = -1, ROW_LONG = -2 };
 
+/* scan_quoted: the quote is still open at end of input. */
+#define QUOTE_OPEN_AT_EOF 3
+
 /* Scans a quoted field starting after the opening quote at *ip. Sets
  * *flen, *esc and leaves *ip after the closing quote. Returns ROW_OK,
- * ROW_MORE (need data) or 1 + ROW_NONE when unterminated at end of input. */
+ * ROW_MORE (need data) or QUOTE_OPEN_AT_EOF. */
 static int scan_quoted(struct csv_reader *r, size_t *ip, size_t *flen,
 		       int *esc, uint64_t *nl)
 {
@@ -190,7 +193,7 @@ static int scan_quoted(struct csv_reader *r, size_t *ip, size_t *flen,
 				return ROW_MORE;
 			*flen = r->end - start;
 			*ip = r->end;
-			return 3;
+			return QUOTE_OPEN_AT_EOF;
 		}
 		i = stop + 1;
 		if (i == r->end && !r->eof)
@@ -227,7 +230,7 @@ static int try_row(struct csv_reader *r, size_t *nfp, uint64_t *nl)
 			st = scan_quoted(r, &i, &flen, &esc, nl);
 			if (st == ROW_MORE)
 				return ROW_MORE;
-			if (st == 3)
+			if (st == QUOTE_OPEN_AT_EOF)
 				csv_issue_add(&r->is.unterminated, r->line);
 			if (i < r->end && b[i] != d && b[i] != '\n' &&
 			    b[i] != '\r') {

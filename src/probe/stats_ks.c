@@ -7,6 +7,7 @@
  * 'auto' picks exact when max(n1, n2) <= 10000, as scipy does. */
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "probe/stats.h"
 
@@ -121,8 +122,6 @@ static double outer_prob_inside(int64_t m, int64_t n, int64_t g, int64_t h,
 	return A[maxj - minj - 1];
 }
 
-#include <stdlib.h>
-
 /* scipy's _attempt_exact_2kssamp, two-sided. Returns 0 and *p (and the
  * rounded *d), or -1 when the exact value is unusable. */
 static int ks_exact(int64_t n1, int64_t n2, int64_t g, double *d, double *p)
@@ -138,11 +137,10 @@ static int ks_exact(int64_t n1, int64_t n2, int64_t g, double *d, double *p)
 	if (n1 == n2) {
 		*p = prob_outside_square(n1, (int64_t)h);
 	} else {
-		int64_t big = n1 > n2 ? n1 : n2, small = n1 + n2 - big;
+		int64_t small = n1 < n2 ? n1 : n2;
 		double *A = malloc((size_t)(small + 2) * sizeof(double));
 		if (!A)
 			return -1;
-		(void)big;
 		*p = outer_prob_inside(n1, n2, g, (int64_t)h, A);
 		free(A);
 	}

@@ -196,7 +196,16 @@ static int run(const struct probe_ctx *ctx, json_t **facts,
 	int timings = getenv("MLONCALL_TIMINGS") != NULL, rc;
 	double t0 = now_s(), t1, t2;
 
+	double share = jget_num(a, "drift-share", 0.5);
+
 	*facts = NULL;
+	if (!(share > 0 && share <= 1))
+		return ml_err_set(err, ML_EUSAGE,
+				  "--drift-share must be in (0, 1], not %g", share);
+	if (!isnan(cfg.threshold) && !(cfg.threshold > 0))
+		return ml_err_set(err, ML_EUSAGE,
+				  "--threshold must be above 0, not %g",
+				  cfg.threshold);
 	if (!drift_test_known(cfg.test))
 		return ml_err_set(err, ML_EUSAGE,
 				  "unknown --test `%s` (auto, ks, wasserstein, "
@@ -212,7 +221,7 @@ static int run(const struct probe_ctx *ctx, json_t **facts,
 	test_columns(&ref, &cur, a, &cfg, f, cols, hists);
 	sort_columns(cols);
 	json_object_set_new(f, "columns", cols);
-	summarize(f, cols, jget_num(a, "drift-share", 0.5));
+	summarize(f, cols, share);
 	t2 = now_s();
 	if (timings)
 		fprintf(stderr, "timings: parse ref %.3fs (%.0f MB/s) and cur (in parallel) "

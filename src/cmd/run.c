@@ -30,7 +30,7 @@ struct run_args {
 	const char *runbooks;
 	json_t *params;
 	enum out_fmt fmt;
-	int dry_run, yes, quiet;
+	int dry_run, yes, quiet, diagnose_only;
 };
 
 static int parse_param(const struct cmd_entry *self, const char *kv,
@@ -100,6 +100,8 @@ static int parse(const struct cmd_entry *self, int argc, char **argv,
 		} else if (!strcmp(argv[i], "--dry-run") ||
 			   !strcmp(argv[i], "-n")) {
 			a->dry_run = 1;
+		} else if (!strcmp(argv[i], "--diagnose-only")) {
+			a->diagnose_only = 1;
 		} else if (!strcmp(argv[i], "--yes") ||
 			   !strcmp(argv[i], "-y")) {
 			a->yes = 1;
@@ -378,6 +380,7 @@ static int exec_run(const struct cmd_entry *self, int argc, char **argv)
 	o.params = a.params;
 	o.dry_run = a.dry_run;
 	o.assume_yes = a.yes;
+	o.diagnose_only = a.diagnose_only;
 	o.progress = a.quiet ? NULL : stderr;
 	o.interrupted = &run_interrupted;
 	o.record_path = a.record;
@@ -430,6 +433,9 @@ const struct cmd_entry cmd_run_entry = {
 	"                          without a terminal, a confirm stops the "
 	"run\n"
 	"                          safely before the change)\n"
+	"  --diagnose-only         stop after prechecks and the diagnosis\n"
+	"                          (what `serve` runs for runbooks that\n"
+	"                          are not auto: true)\n"
 	"  --record FILE           write the run record (JSON) to FILE\n"
 	"  --runbooks DIR          where to look up an ID (default: runbooks)\n"
 	"  -o, --output FORMAT     text (summary) or json (the run record)\n"

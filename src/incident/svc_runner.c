@@ -106,8 +106,9 @@ static void finish(struct job *j, const char *status, json_t *record,
 			 j->file, status, detail ? " - " : "",
 			 detail ? detail : "");
 	timeline(svc, j->incident_id, "run", msg,
-		 json_pack("{s:I, s:s, s:O?}", "run", (json_int_t)j->run_id,
-			   "status", status, "diagnosis", diag));
+		 json_pack("{s:I, s:s, s:O?, s:O?}", "run",
+			   (json_int_t)j->run_id, "status", status, "diagnosis",
+			   diag, "facts", json_object_get(record, "facts")));
 	if (!strcmp(j->mode, "remediate"))
 		svc_notify_text(svc, j->incident_id, msg);
 }

@@ -450,6 +450,7 @@ static void test_mock_unmocked_snippet(void **state)
 static void test_mock_probes_confirm_clock(void **state)
 {
 	struct rb_test_suite *s = load_ok(mocks_yaml);
+	json_t *oom_args;
 	struct mini m;
 	struct rb_mock_ctx ctx;
 	struct rb_exec_ops ops;
@@ -471,16 +472,23 @@ static void test_mock_probes_confirm_clock(void **state)
 		assert_int_equal(jget_int(f, "n", 0), 2);
 		json_decref(f);
 	}
+	/* the real oom probe requires `from`: the mock checks args first */
 	assert_int_equal(ops.run_probe(ops.ctx, "oom", NULL, 0, &f, &err),
+			 ML_EUSAGE);
+	oom_args = json_pack("{s:s}", "from", "train.log");
+	assert_int_equal(ops.run_probe(ops.ctx, "oom", oom_args, 0, &f, &err),
 			 ML_EIO);
+	json_decref(oom_args);
 	assert_null(f);
 	assert_non_null(strstr(err.msg, "no such file"));
-	assert_int_equal(ops.run_probe(ops.ctx, "xid", NULL, 0, &f, &err),
+	/* a probe the scenario does not mock (not a registered probe either,
+	 * so its arguments are not checked first) */
+	assert_int_equal(ops.run_probe(ops.ctx, "dcgm", NULL, 0, &f, &err),
 			 ML_EINPUT);
-	assert_non_null(strstr(err.msg, "unmocked probe: xid"));
+	assert_non_null(strstr(err.msg, "unmocked probe: dcgm"));
 	assert_non_null(
 	    strstr(jget_str(json_array_get(ctx.unmocked, 0), "snippet", ""),
-		   "xid: { verdict: healthy }"));
+		   "dcgm: { verdict: healthy }"));
 	assert_int_equal(ops.confirm(ops.ctx, "go?", &yes, &err), 0);
 	assert_int_equal(yes, 0);
 	assert_int_equal(ops.confirm(ops.ctx, "go?", &yes, &err), 0);
@@ -491,7 +499,7 @@ static void test_mock_probes_confirm_clock(void **state)
 	assert_int_equal(ops.now_ms(ops.ctx) - ctx.start_ms, 120000);
 	assert_int_equal(ops.notify(ops.ctx, "oncall", "rolled back", &err), 0);
 	assert_int_equal(json_array_size(ctx.notified), 1);
-	assert_int_equal(json_array_size(ctx.probes), 5);
+	assert_int_equal(json_array_size(ctx.probes), 6); /* 3 gpu, 2 oom, dcgm */
 	rb_mock_free(&ctx);
 	rb_test_suite_free(s);
 }

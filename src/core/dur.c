@@ -200,3 +200,11 @@ int time_parse(const char *s, int64_t *ms)
 	*ms = t * 1000 + frac;
 	return 0;
 }
+
+void time_sleep_ms(int64_t ms)
+{
+	struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+
+	if (ms > 0)
+		nanosleep(&ts, NULL);
+}

@@ -30,6 +30,9 @@ void time_format(int64_t ms, char *out, size_t n);
  * Returns 0 or -1. */
 int time_parse(const char *s, int64_t *ms);
 
+/* Sleeps about ms milliseconds (a signal may end it early). */
+void time_sleep_ms(int64_t ms);
+
 /* Days from 1970-01-01 for a civil date (proleptic Gregorian). */
 int64_t time_days_from_civil(int64_t y, unsigned m, unsigned d);
 

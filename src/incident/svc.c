@@ -319,3 +319,16 @@ void svc_metrics_render(struct svc *svc, struct buf *out)
 		   (unsigned long long)m.latency_count, m.latency_sum,
 		   (unsigned long long)m.latency_count);
 }
+
+void svc_timeline(struct svc *svc, int64_t id, const char *kind,
+		  const char *msg, json_t *data)
+{
+	struct ml_err err = {0};
+
+	pthread_mutex_lock(&svc->store_lock);
+	if (store_timeline_add(svc->store, id, time_now_ms(), kind, "mloncall",
+			       msg, data, &err) != 0)
+		ml_err_print(&err);
+	pthread_mutex_unlock(&svc->store_lock);
+	json_decref(data);
+}

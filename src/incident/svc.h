@@ -97,6 +97,12 @@ void svc_metrics_request(struct svc *svc, double seconds, int failed);
 /* Writes the Prometheus text exposition of the service's metrics. */
 void svc_metrics_render(struct svc *svc, struct buf *out);
 
+/* Appends a timeline entry by mloncall, taking store_lock; takes the
+ * reference to data. Errors are printed, not returned (a worker has no
+ * one to return them to). */
+void svc_timeline(struct svc *svc, int64_t incident_id, const char *kind,
+		  const char *msg, json_t *data);
+
 /* Workers (svc_timer.c, svc_runner.c, svc_notify.c). */
 void *svc_timer_main(void *arg);
 void *svc_runner_main(void *arg);

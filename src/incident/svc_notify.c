@@ -83,12 +83,6 @@ static int run_hook(const struct notify_channel *ch, const char *body,
 	return 0;
 }
 
-static void sleep_ms(int64_t ms)
-{
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-	nanosleep(&ts, NULL);
-}
-
 /* Delivers body on channel with retries; 0 or -1 with why filled. */
 static int deliver(struct svc *svc, const struct notify_channel *ch,
 		   const char *slack_body, const char *json_body, int64_t id,
@@ -109,22 +103,9 @@ static int deliver(struct svc *svc, const struct notify_channel *ch,
 			return 0;
 		if (attempt >= svc->cfg.notify_retries || svc->stopping)
 			return -1;
-		sleep_ms(backoff);
+		time_sleep_ms(backoff);
 		backoff *= 2;
 	}
-}
-
-static void timeline(struct svc *svc, int64_t id, const char *kind,
-		     const char *msg, json_t *data)
-{
-	struct ml_err err = {0};
-
-	pthread_mutex_lock(&svc->store_lock);
-	if (store_timeline_add(svc->store, id, time_now_ms(), kind, "mloncall",
-			       msg, data, &err) != 0)
-		ml_err_print(&err);
-	pthread_mutex_unlock(&svc->store_lock);
-	json_decref(data);
 }
 
 static void send_all(struct svc *svc, int64_t id, const char *person,
@@ -136,7 +117,7 @@ static void send_all(struct svc *svc, int64_t id, const char *person,
 	if (svc->cfg.n_channels == 0) {
 		snprintf(msg, sizeof(msg), "%s (no notification channel "
 					   "configured)", what);
-		timeline(svc, id, "page", msg, NULL);
+		svc_timeline(svc, id, "page", msg, NULL);
 		return;
 	}
 	for (size_t i = 0; i < svc->cfg.n_channels; i++) {
@@ -151,7 +132,7 @@ static void send_all(struct svc *svc, int64_t id, const char *person,
 		pthread_mutex_unlock(&svc->metrics_lock);
 		snprintf(msg, sizeof(msg), "%s via %s: %s", what, ch->name,
 			 ok ? "delivered" : why);
-		timeline(svc, id, ok ? "page" : "page_failed", msg,
+		svc_timeline(svc, id, ok ? "page" : "page_failed", msg,
 			 json_pack("{s:s, s:b}", "channel", ch->name,
 				   "delivered", ok));
 	}

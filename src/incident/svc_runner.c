@@ -69,19 +69,6 @@ static void build_argv(struct job *j, const struct rb_runbook *rb,
 	push(j, "-q");
 }
 
-static void timeline(struct svc *svc, int64_t id, const char *kind,
-		     const char *msg, json_t *data)
-{
-	struct ml_err err = {0};
-
-	pthread_mutex_lock(&svc->store_lock);
-	if (store_timeline_add(svc->store, id, time_now_ms(), kind, "mloncall",
-			       msg, data, &err))
-		ml_err_print(&err);
-	pthread_mutex_unlock(&svc->store_lock);
-	json_decref(data);
-}
-
 static void finish(struct job *j, const char *status, json_t *record,
 		   const char *detail)
 {
@@ -105,7 +92,7 @@ static void finish(struct job *j, const char *status, json_t *record,
 		snprintf(msg, sizeof(msg), "%s run of %s: %s%s%s", j->mode,
 			 j->file, status, detail ? " - " : "",
 			 detail ? detail : "");
-	timeline(svc, j->incident_id, "run", msg,
+	svc_timeline(svc, j->incident_id, "run", msg,
 		 json_pack("{s:I, s:s, s:O?, s:O?}", "run",
 			   (json_int_t)j->run_id, "status", status, "diagnosis",
 			   diag, "facts", json_object_get(record, "facts")));
@@ -204,7 +191,7 @@ static void start_one(struct svc *svc, const json_t *run)
 	j->file = xstrdup(file);
 	build_argv(j, rb, labels);
 	json_decref(labels);
-	timeline(svc, j->incident_id, "run",
+	svc_timeline(svc, j->incident_id, "run",
 		 !strcmp(j->mode, "diagnose") ? "diagnosis started"
 					      : "automatic remediation started "
 						"(runbook auto: true)",
@@ -220,12 +207,6 @@ static void start_one(struct svc *svc, const json_t *run)
 		return;
 	}
 	pthread_detach(t);
-}
-
-static void sleep_ms(int64_t ms)
-{
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-	nanosleep(&ts, NULL);
 }
 
 void *svc_runner_main(void *arg)
@@ -253,7 +234,7 @@ void *svc_runner_main(void *arg)
 			start_one(svc, run);
 		}
 		json_decref(queued);
-		sleep_ms(svc->tick_ms);
+		time_sleep_ms(svc->tick_ms);
 	}
 	/* Stopping: children see the cancel flag (SIGTERM to their group,
 	 * so the engine rolls back); wait for them to finish. */
@@ -264,7 +245,7 @@ void *svc_runner_main(void *arg)
 		pthread_mutex_unlock(&svc->runs_lock);
 		if (!n)
 			break;
-		sleep_ms(50);
+		time_sleep_ms(50);
 	}
 	return NULL;
 }

@@ -8,12 +8,6 @@
 #include "core/dur.h"
 #include "incident/svc.h"
 
-static void sleep_ms(int64_t ms)
-{
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-	nanosleep(&ts, NULL);
-}
-
 /* Advances incident id's timer past `level`, in the store. */
 static void advance(struct svc *svc, int64_t id, int level, int repeats,
 		    int64_t now)
@@ -85,7 +79,7 @@ void *svc_timer_main(void *arg)
 
 	while (!svc->stopping) {
 		fire_due(svc);
-		sleep_ms(svc->tick_ms);
+		time_sleep_ms(svc->tick_ms);
 	}
 	return NULL;
 }

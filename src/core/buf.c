@@ -48,6 +48,7 @@ void buf_grow(struct buf *b, size_t n)
 		abort();
 	}
 	b->cap = cap;
+	b->data[b->len] = '\0'; /* the header promises a terminated string */
 }
 
 void buf_add(struct buf *b, const void *p, size_t n)

@@ -103,17 +103,11 @@ static int parse_args(const struct cmd_entry *self, const struct probe_def *p,
 		const char *a = argv[i], *eq;
 		const struct probe_opt *o;
 		char name[128];
+		int orc;
 
-		if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-			if (++i >= argc)
-				return cmd_usage(self, "%s needs a value", a);
-			if (cmd_output(self, argv[i], &co->fmt))
-				return ML_EXIT_USAGE;
-			continue;
-		}
-		if (str_starts(a, "-o") && a[2]) {
-			if (cmd_output(self, a + 2, &co->fmt))
-				return ML_EXIT_USAGE;
+		if (cmd_take_output(self, argc, argv, &i, &co->fmt, &orc)) {
+			if (orc)
+				return orc;
 			continue;
 		}
 		if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {

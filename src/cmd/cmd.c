@@ -64,6 +64,27 @@ int cmd_output(const struct cmd_entry *self, const char *arg,
 	return 0;
 }
 
+int cmd_take_output(const struct cmd_entry *self, int argc, char **argv,
+		    int *i, enum out_fmt *fmt, int *rc)
+{
+	const char *a = argv[*i];
+
+	*rc = 0;
+	if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+		if (++*i >= argc)
+			*rc = cmd_usage(self, "%s needs a value", a);
+		else if (cmd_output(self, argv[*i], fmt))
+			*rc = ML_EXIT_USAGE;
+		return 1;
+	}
+	if (str_starts(a, "-o") && a[2]) {
+		if (cmd_output(self, a + 2, fmt))
+			*rc = ML_EXIT_USAGE;
+		return 1;
+	}
+	return 0;
+}
+
 int cmd_wants_help(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {

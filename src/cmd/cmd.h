@@ -44,6 +44,13 @@ int cmd_fail(const struct ml_err *err);
 int cmd_output(const struct cmd_entry *self, const char *arg,
 	       enum out_fmt *fmt);
 
+/* Takes an output option at argv[*i]: `-o FMT`, `--output FMT` or
+ * `-oFMT`. Returns 0 when argv[*i] is not one; else 1 with *i advanced
+ * past a separate value and *rc set to 0, or to ML_EXIT_USAGE after a
+ * usage error was printed (missing or unknown format). */
+int cmd_take_output(const struct cmd_entry *self, int argc, char **argv,
+		    int *i, enum out_fmt *fmt, int *rc);
+
 /* Nonzero when any argument is -h or --help (before a lone "--"). */
 int cmd_wants_help(int argc, char **argv);
 

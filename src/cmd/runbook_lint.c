@@ -36,7 +36,7 @@ static int exec_runbook_lint(const struct cmd_entry *self, int argc,
 	size_t n = 0;
 	struct rb_lint l;
 	struct ml_err err;
-	int rc, only_paths = 0;
+	int rc, orc, only_paths = 0;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -47,18 +47,10 @@ static int exec_runbook_lint(const struct cmd_entry *self, int argc,
 			only_paths = 1;
 		} else if (!strcmp(a, "--strict")) {
 			o.strict = 1;
-		} else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-			if (++i >= argc || cmd_output(self, argv[i], &fmt)) {
+		} else if (cmd_take_output(self, argc, argv, &i, &fmt, &orc)) {
+			if (orc) {
 				free(paths);
-				return i >= argc
-					   ? cmd_usage(self, "%s needs a value",
-						       a)
-					   : ML_EXIT_USAGE;
-			}
-		} else if (str_starts(a, "-o") && a[2]) {
-			if (cmd_output(self, a + 2, &fmt)) {
-				free(paths);
-				return ML_EXIT_USAGE;
+				return orc;
 			}
 		} else {
 			free(paths);

@@ -19,15 +19,11 @@ static int exec_runbook_show(const struct cmd_entry *self, int argc,
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
+		int orc;
 
-		if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-			if (++i >= argc)
-				return cmd_usage(self, "%s needs a value", a);
-			if (cmd_output(self, argv[i], &fmt))
-				return ML_EXIT_USAGE;
-		} else if (str_starts(a, "-o") && a[2]) {
-			if (cmd_output(self, a + 2, &fmt))
-				return ML_EXIT_USAGE;
+		if (cmd_take_output(self, argc, argv, &i, &fmt, &orc)) {
+			if (orc)
+				return orc;
 		} else if (a[0] == '-' && a[1]) {
 			return cmd_usage(self, "unknown option `%s`", a);
 		} else if (file) {

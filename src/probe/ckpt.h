@@ -124,6 +124,12 @@ int ckpt_hash_pass(const struct ckpt_file *f, const struct ckpt_opts *o,
 		   const uint64_t *off, const uint64_t *len, uint32_t *crcs,
 		   size_t n, char hex[65], struct ml_err *err);
 
+/* --deep for a format without checksums: sha256 of the whole file into
+ * facts ff ("sha256"; a failed pass is an unknown `deep_check` reason) and
+ * an informational `no_checksums` reason saying why (note). */
+void ckpt_deep_sha256(const struct ckpt_file *f, const struct ckpt_opts *o,
+		      json_t *ff, const char *note);
+
 /* A JSON string of s[0..n) that is always valid UTF-8 (invalid bytes are
  * written as \xNN) and at most max bytes of s long (then "..."). */
 json_t *ckpt_jstr(const char *s, size_t n, size_t max);

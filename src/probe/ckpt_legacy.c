@@ -124,19 +124,12 @@ void ckpt_legacy_check(const struct ckpt_file *f, const struct ckpt_opts *o,
 		goto out;
 	records(f, off, json_object_get(keys, "root_strings"),
 		json_object_get(data, "storages"), ff);
-	if (o->deep) {
-		char hex[65];
-		struct ml_err err = {0};
-		if (ckpt_hash_pass(f, o, NULL, NULL, NULL, 0, hex, &err))
-			probe_reason(ff, PV_UNKNOWN, "deep_check", "%s",
-				     err.msg);
-		else
-			jset_str(ff, "sha256", hex);
-		probe_reason(ff, PV_HEALTHY, "no_checksums",
-			     "the legacy format has no checksums: a flipped "
-			     "bit in tensor data cannot be detected; compare "
-			     "sha256 with a manifest (check artifact)");
-	}
+	if (o->deep)
+		ckpt_deep_sha256(f, o, ff,
+				 "the legacy format has no checksums: a flipped "
+				 "bit in tensor data cannot be detected; "
+				 "compare sha256 with a manifest (check "
+				 "artifact)");
 out:
 	json_decref(proto);
 	json_decref(sys);

@@ -223,16 +223,8 @@ void ckpt_st_check(const struct ckpt_file *f, const struct ckpt_opts *o,
 	}
 	header(f, h, f->size - 8 - hl, ff);
 	json_decref(h);
-	if (o->deep) {
-		char hex[65];
-		struct ml_err err = {0};
-		if (ckpt_hash_pass(f, o, NULL, NULL, NULL, 0, hex, &err))
-			probe_reason(ff, PV_UNKNOWN, "deep_check", "%s",
-				     err.msg);
-		else
-			jset_str(ff, "sha256", hex);
-		probe_reason(ff, PV_HEALTHY, "no_checksums",
-			     "safetensors has no checksums: compare sha256 "
-			     "with a manifest (check artifact)");
-	}
+	if (o->deep)
+		ckpt_deep_sha256(f, o, ff,
+				 "safetensors has no checksums: compare sha256 "
+				 "with a manifest (check artifact)");
 }

@@ -34,8 +34,11 @@ static int fail(struct ld *ld, const struct ydoc_node *n, const char *fmt,
 static int want_scalar(struct ld *ld, const struct ydoc_node *n,
 		       const char *what)
 {
-	if (n && n->type == YDOC_SCALAR && n->value && *n->value)
+	if (n && n->type == YDOC_SCALAR && n->value && *n->value &&
+	    strlen(n->value) == n->len)
 		return 0;
+	if (n && n->type == YDOC_SCALAR && n->value && *n->value)
+		return fail(ld, n, "expected %s, found a NUL byte", what);
 	return fail(ld, n, "expected %s, found %s", what,
 		    n && n->type == YDOC_SCALAR ? "an empty value"
 						: ydoc_type_name(n));

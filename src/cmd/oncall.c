@@ -376,6 +376,12 @@ static int oncall_schedule(const struct cmd_entry *self, int argc,
 	oc_set_time(&o, doc, "to", to);
 	jset_str(doc, "tz", tz_name(o.tz));
 	json_object_set_new(doc, "roles", json_array());
+	if (o.fmt != OUT_JSON) {
+		char a[64], b[64];
+		oc_time(&o, o.at, a, sizeof(a));
+		oc_time(&o, to, b, sizeof(b));
+		printf("Shifts from %s to %s (%s)\n\n", a, b, tz_name(o.tz));
+	}
 	for (size_t i = 0; i < o.s->n_roles; i++) {
 		const struct sched_role *r = &o.s->roles[i];
 		struct sched_shift *sh;

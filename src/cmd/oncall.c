@@ -335,6 +335,7 @@ static void print_role_shifts(const struct oc_opts *o, const char *role,
 	static const char *const head[] = {"FROM", "TO", "PERSON", "LAYER"};
 	static const int from_row[] = {3, 4, 1, 2}; /* shift_row's order */
 	char ***rows = xcalloc(nsh + 1, sizeof(*rows));
+	int64_t gap = 0;
 
 	printf("%s\n", role);
 	rows[0] = xcalloc(5, sizeof(char *));
@@ -352,6 +353,15 @@ static void print_role_shifts(const struct oc_opts *o, const char *role,
 		printf("(no shifts)\n");
 	else
 		oc_table(rows, nsh + 1, 4);
+	for (size_t i = 0; i < nsh; i++)
+		if (!sh[i].who.person)
+			gap += sh[i].to - sh[i].from;
+	if (gap > 0) {
+		char d[32];
+		dur_format(gap, d, sizeof(d));
+		printf("warning: nobody holds %s for %s of this window\n", role,
+		       d);
+	}
 	printf("\n");
 	rows_free(rows, nsh + 1, 5);
 }

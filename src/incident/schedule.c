@@ -40,27 +40,40 @@ int64_t sched_handoff_index(const struct sched_layer *l, int64_t u)
 	return j;
 }
 
+/* Window w of layer l opened on local day d: [*open, *close) in epoch
+ * seconds. Bounds are wall times read by the handoff rule (the first
+ * instant the clock reads them or later), so a window never flaps in a
+ * repeated hour. */
+static void window_span(const struct sched_layer *l,
+			const struct sched_window *w, int64_t d, int64_t *open,
+			int64_t *close)
+{
+	*open = tz_first_instant(l->tz, d * 86400 + w->from);
+	*close = tz_first_instant(l->tz, (w->from < w->to ? d : d + 1) * 86400 +
+						 w->to);
+}
+
+static unsigned day_bit(int64_t d)
+{
+	return 1u << (int)((d % 7 + 11) % 7); /* day 0 was a Thursday */
+}
+
 /* Nonzero when layer l's windows cover epoch second u. */
 static int in_window(const struct sched_layer *l, int64_t u)
 {
-	struct tz_civil c;
-	int sod;
+	int64_t day, open, close;
 
 	if (!l->n_win)
 		return 1;
-	tz_civil(l->tz, u, &c);
-	sod = c.hour * 3600 + c.min * 60 + c.sec;
-	for (size_t i = 0; i < l->n_win; i++) {
-		const struct sched_window *w = &l->win[i];
-		unsigned today = 1u << c.wday, yday = 1u << ((c.wday + 6) % 7);
-		if (w->from < w->to) {
-			if ((w->days & today) && sod >= w->from && sod < w->to)
+	day = fdiv(tz_local(l->tz, u), 86400);
+	for (int64_t d = day - 1; d <= day + 1; d++)
+		for (size_t i = 0; i < l->n_win; i++) {
+			if (!(l->win[i].days & day_bit(d)))
+				continue;
+			window_span(l, &l->win[i], d, &open, &close);
+			if (open <= u && u < close)
 				return 1;
-		} else if (((w->days & today) && sod >= w->from) ||
-			   ((w->days & yday) && sod < w->to)) {
-			return 1;
 		}
-	}
 	return 0;
 }
 
@@ -115,38 +128,26 @@ void sched_who(const struct schedule *s, const struct sched_role *r,
 }
 
 /* Window edges of l: the first instant > u (dir 1) or the last <= u
- * (dir -1) at which the local clock crosses a window bound, in epoch
- * seconds; INT64_MAX / INT64_MIN when none. Scans the nearby days:
- * windows repeat weekly. */
+ * (dir -1) at which a window opens or closes, in epoch seconds;
+ * INT64_MAX / INT64_MIN when none. Windows repeat weekly, so the days
+ * around u are enough. */
 static int64_t window_edge(const struct sched_layer *l, int64_t u, int dir)
 {
 	int64_t best = dir > 0 ? INT64_MAX : INT64_MIN;
-	int64_t day = fdiv(tz_local(l->tz, u), 86400);
+	int64_t day = fdiv(tz_local(l->tz, u), 86400), c[2];
 
-	for (int64_t d = day - 9; d <= day + 9; d++) {
-		unsigned wbit = 1u << (int)((d % 7 + 11) % 7);
+	for (int64_t d = day - 9; d <= day + 9; d++)
 		for (size_t i = 0; i < l->n_win; i++) {
-			const struct sched_window *w = &l->win[i];
-			int64_t b[2], c[2];
-			if (!(w->days & wbit))
+			if (!(l->win[i].days & day_bit(d)))
 				continue;
-			b[0] = d * 86400 + w->from;
-			b[1] = (w->from < w->to ? d : d + 1) * 86400 + w->to;
-			for (int k = 0; k < 2; k++) {
-				int n = tz_instants(l->tz, b[k], c);
-				if (n == 0) {
-					c[0] = tz_first_instant(l->tz, b[k]);
-					n = 1;
-				}
-				for (int m = 0; m < n; m++) {
-					if (dir > 0 && c[m] > u && c[m] < best)
-						best = c[m];
-					if (dir < 0 && c[m] <= u && c[m] > best)
-						best = c[m];
-				}
+			window_span(l, &l->win[i], d, &c[0], &c[1]);
+			for (int m = 0; m < 2; m++) {
+				if (dir > 0 && c[m] > u && c[m] < best)
+					best = c[m];
+				if (dir < 0 && c[m] <= u && c[m] > best)
+					best = c[m];
 			}
 		}
-	}
 	return best;
 }
 
@@ -171,9 +172,6 @@ static int64_t layer_next(const struct sched_layer *l, int64_t t)
 		c = to_ms(window_edge(l, u, 1));
 		if (c > t && c < best)
 			best = c;
-		c = to_ms(tz_next_change(l->tz, u));
-		if (c > t && c < best)
-			best = c;
 	}
 	return best;
 }
@@ -189,9 +187,6 @@ static int64_t layer_prev(const struct sched_layer *l, int64_t t)
 		best = c;
 	if (l->n_win) {
 		c = to_ms(window_edge(l, u, -1));
-		if (c <= t && c > best)
-			best = c;
-		c = to_ms(tz_prev_change(l->tz, u));
 		if (c <= t && c > best)
 			best = c;
 	}

@@ -332,6 +332,44 @@ static void test_layers_windows_overrides(void **state)
 	sched_free(s);
 }
 
+/* Window bounds in a skipped or repeated hour follow the handoff rule:
+ * a window never flaps when the clock goes back. */
+static void test_windows_across_dst(void **state)
+{
+	struct schedule *s = must(
+		"ops:\n"
+		"  layers:\n"
+		"    - {people: [base], tz: Europe/Berlin}\n"
+		"    - {people: [early], tz: Europe/Berlin, restrict: "
+		"{hours: \"02:30-05:00\"}}\n"
+		"    - {people: [late], tz: Europe/Berlin, restrict: "
+		"{days: Sat, hours: \"22:00-02:30\"}}\n");
+	struct sched_shift x;
+	(void)state;
+
+	/* spring: 02:30 is skipped; Saturday's late window closes and the
+	 * early one opens at the jump (03:00 CEST) */
+	x = at(s, "ops", "2026-03-29T00:59:59Z");
+	assert_string_equal(x.who.person, "late");
+	assert_int_equal(x.to, T("2026-03-29T01:00:00Z"));
+	x = at(s, "ops", "2026-03-29T01:00:00Z");
+	assert_string_equal(x.who.person, "early");
+	assert_int_equal(x.from, T("2026-03-29T01:00:00Z"));
+	assert_int_equal(x.to, T("2026-03-29T03:00:00Z")); /* 05:00 CEST */
+	/* autumn: Saturday 22:00 CEST until the first 02:30 (00:30Z); the
+	 * repeated 02:00-02:30 CET is not `late` again (early has opened) */
+	x = at(s, "ops", "2026-10-24T23:00:00Z");
+	assert_string_equal(x.who.person, "late");
+	assert_int_equal(x.from, T("2026-10-24T20:00:00Z"));
+	assert_int_equal(x.to, T("2026-10-25T00:30:00Z"));
+	assert_string_equal(who(s, "ops", "2026-10-25T01:15:00Z"), "early");
+	/* the early window of that Sunday: 02:30 CEST (first) to 05:00 CET */
+	x = at(s, "ops", "2026-10-25T00:30:00Z");
+	assert_string_equal(x.who.person, "early");
+	assert_int_equal(x.to, T("2026-10-25T04:00:00Z"));
+	sched_free(s);
+}
+
 /* Eight random instants (fixed seed): one holder at every instant, the
  * shifts around it contiguous, and sched_current agreeing with them. */
 static void test_random_instants_properties(void **state)
@@ -564,6 +602,7 @@ int main(void)
 		cmocka_unit_test(test_custom_lengths),
 		cmocka_unit_test(test_old_format),
 		cmocka_unit_test(test_layers_windows_overrides),
+		cmocka_unit_test(test_windows_across_dst),
 		cmocka_unit_test(test_random_instants_properties),
 		cmocka_unit_test(test_broken_configs),
 		cmocka_unit_test(test_hostile_and_huge),

@@ -17,16 +17,16 @@ int oc_parse(const struct cmd_entry *self, int argc, char **argv,
 	     unsigned allowed, struct oc_opts *o)
 {
 	static const struct option longopts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"role", required_argument, NULL, 'r'},
-		{"at", required_argument, NULL, 'a'},
-		{"tz", required_argument, NULL, 'z'},
-		{"count", required_argument, NULL, 'n'},
-		{"weeks", required_argument, NULL, 'w'},
-		{"since", required_argument, NULL, 's'},
-		{"db", required_argument, NULL, 'd'},
-		{"output", required_argument, NULL, 'o'},
-		{NULL, 0, NULL, 0}};
+	    {"config", required_argument, NULL, 'c'},
+	    {"role", required_argument, NULL, 'r'},
+	    {"at", required_argument, NULL, 'a'},
+	    {"tz", required_argument, NULL, 'z'},
+	    {"count", required_argument, NULL, 'n'},
+	    {"weeks", required_argument, NULL, 'w'},
+	    {"since", required_argument, NULL, 's'},
+	    {"db", required_argument, NULL, 'd'},
+	    {"output", required_argument, NULL, 'o'},
+	    {NULL, 0, NULL, 0}};
 	static const char flags[] = "crazwnsdo";
 	int ch;
 	int64_t v;
@@ -65,8 +65,9 @@ int oc_parse(const struct cmd_entry *self, int argc, char **argv,
 		case 'n':
 		case 'w':
 			if (str_to_i64(optarg, &v) != 0 || v < 1 || v > 520)
-				return cmd_usage(self, "--%s: expected a "
-						       "number from 1 to 520",
+				return cmd_usage(self,
+						 "--%s: expected a "
+						 "number from 1 to 520",
 						 ch == 'n' ? "count" : "weeks");
 			*(ch == 'n' ? &o->count : &o->weeks) = (int)v;
 			break;
@@ -139,8 +140,7 @@ void oc_time(const struct oc_opts *o, int64_t ms, char *out, size_t n)
 		tz_format(o->tz, ms, 0, out, n);
 }
 
-void oc_set_time(const struct oc_opts *o, json_t *j, const char *k,
-		     int64_t ms)
+void oc_set_time(const struct oc_opts *o, json_t *j, const char *k, int64_t ms)
 {
 	char t[64], key[64];
 
@@ -292,8 +292,8 @@ static int oncall_next(const struct cmd_entry *self, int argc, char **argv)
 	json_t *doc;
 	int rc;
 
-	if ((rc = oc_parse(self, argc, argv,
-			   OC_ROLE | OC_AT | OC_TZ | OC_COUNT, &o)) ||
+	if ((rc = oc_parse(self, argc, argv, OC_ROLE | OC_AT | OC_TZ | OC_COUNT,
+			   &o)) ||
 	    (rc = oc_setup(self, &o))) {
 		oc_free(&o);
 		return rc;
@@ -366,16 +366,15 @@ static void print_role_shifts(const struct oc_opts *o, const char *role,
 	rows_free(rows, nsh + 1, 5);
 }
 
-static int oncall_schedule(const struct cmd_entry *self, int argc,
-			   char **argv)
+static int oncall_schedule(const struct cmd_entry *self, int argc, char **argv)
 {
 	struct oc_opts o;
 	json_t *doc;
 	int64_t to;
 	int rc;
 
-	if ((rc = oc_parse(self, argc, argv,
-			   OC_ROLE | OC_AT | OC_TZ | OC_WEEKS, &o)) ||
+	if ((rc = oc_parse(self, argc, argv, OC_ROLE | OC_AT | OC_TZ | OC_WEEKS,
+			   &o)) ||
 	    (rc = oc_setup(self, &o))) {
 		oc_free(&o);
 		return rc;
@@ -403,9 +402,9 @@ static int oncall_schedule(const struct cmd_entry *self, int argc,
 		arr = json_array();
 		for (size_t k = 0; k < nsh; k++)
 			json_array_append_new(arr, oc_shift_json(&o, &sh[k]));
-		json_array_append_new(json_object_get(doc, "roles"),
-				      json_pack("{s:s, s:o}", "role", r->name,
-						"shifts", arr));
+		json_array_append_new(
+		    json_object_get(doc, "roles"),
+		    json_pack("{s:s, s:o}", "role", r->name, "shifts", arr));
 		if (o.fmt != OUT_JSON)
 			print_role_shifts(&o, r->name, sh, nsh);
 		free(sh);
@@ -418,72 +417,71 @@ static int oncall_schedule(const struct cmd_entry *self, int argc,
 }
 
 static const struct cmd_entry now_entry = {
-	.path = "oncall now",
-	.summary = "who is on call now (or --at a time), per role",
-	.help = "Usage: mloncall oncall now [--config F] [--role R] [--at TIME]"
-		" [--tz TZ] [-o json]\n"
-		"\n"
-		"Prints who holds each on-call role at an instant, from which\n"
-		"layer (or an override), and the shift's true start and end.\n"
-		"\n"
-		"Options:\n"
-		"  --config FILE  service configuration with `oncall:` (default\n"
-		"                 $MLONCALL_CONFIG, else ./oncall.yaml)\n"
-		"  --role R       only this role\n"
-		"  --at TIME      RFC 3339 instant instead of now\n"
-		"  --tz TZ        show times in this IANA zone (default: the\n"
-		"                 machine's zone)\n"
-		"  -o json        machine output (schema in docs/oncall.md)\n"
-		"\n"
-		"Examples:\n"
-		"  mloncall oncall now --config oncall.yaml\n"
-		"  mloncall oncall now --role primary --at 2026-12-24T20:00:00Z"
-		" --tz Europe/Berlin\n",
-	.exec = oncall_now,
+    .path = "oncall now",
+    .summary = "who is on call now (or --at a time), per role",
+    .help = "Usage: mloncall oncall now [--config F] [--role R] [--at TIME]"
+	    " [--tz TZ] [-o json]\n"
+	    "\n"
+	    "Prints who holds each on-call role at an instant, from which\n"
+	    "layer (or an override), and the shift's true start and end.\n"
+	    "\n"
+	    "Options:\n"
+	    "  --config FILE  service configuration with `oncall:` (default\n"
+	    "                 $MLONCALL_CONFIG, else ./oncall.yaml)\n"
+	    "  --role R       only this role\n"
+	    "  --at TIME      RFC 3339 instant instead of now\n"
+	    "  --tz TZ        show times in this IANA zone (default: the\n"
+	    "                 machine's zone)\n"
+	    "  -o json        machine output (schema in docs/oncall.md)\n"
+	    "\n"
+	    "Examples:\n"
+	    "  mloncall oncall now --config oncall.yaml\n"
+	    "  mloncall oncall now --role primary --at 2026-12-24T20:00:00Z"
+	    " --tz Europe/Berlin\n",
+    .exec = oncall_now,
 };
 
 static const struct cmd_entry next_entry = {
-	.path = "oncall next",
-	.summary = "the next shifts (handoffs) per role",
-	.help = "Usage: mloncall oncall next [--config F] [--role R] "
-		"[--count N] [--at TIME] [--tz TZ] [-o json]\n"
-		"\n"
-		"Prints the N shifts (default 5) that follow the current one, per\n"
-		"role: who takes over when, from which layer or override.\n"
-		"\n"
-		"Options: as `oncall now`, and --count N (1..520).\n"
-		"\n"
-		"Examples:\n"
-		"  mloncall oncall next --role primary --count 3\n"
-		"  mloncall oncall next -o json --tz America/New_York\n",
-	.exec = oncall_next,
+    .path = "oncall next",
+    .summary = "the next shifts (handoffs) per role",
+    .help = "Usage: mloncall oncall next [--config F] [--role R] "
+	    "[--count N] [--at TIME] [--tz TZ] [-o json]\n"
+	    "\n"
+	    "Prints the N shifts (default 5) that follow the current one, per\n"
+	    "role: who takes over when, from which layer or override.\n"
+	    "\n"
+	    "Options: as `oncall now`, and --count N (1..520).\n"
+	    "\n"
+	    "Examples:\n"
+	    "  mloncall oncall next --role primary --count 3\n"
+	    "  mloncall oncall next -o json --tz America/New_York\n",
+    .exec = oncall_next,
 };
 
 static const struct cmd_entry schedule_entry = {
-	.path = "oncall schedule",
-	.summary = "the shifts of the coming weeks, a table per role",
-	.help = "Usage: mloncall oncall schedule [--config F] [--weeks N] "
-		"[--role R] [--at TIME] [--tz TZ] [-o json]\n"
-		"\n"
-		"Prints every shift from now (or --at) for N weeks (default 4),\n"
-		"cut to that window: from, to, person, and the layer that put\n"
-		"them there (or `override`). Handoffs follow each layer's own\n"
-		"time zone, so a week across a DST change is 167 or 169 hours.\n"
-		"\n"
-		"Options: as `oncall now`, and --weeks N (1..520).\n"
-		"\n"
-		"Examples:\n"
-		"  mloncall oncall schedule --weeks 4 --tz Europe/Berlin\n"
-		"  mloncall oncall schedule --role secondary -o json\n",
-	.exec = oncall_schedule,
+    .path = "oncall schedule",
+    .summary = "the shifts of the coming weeks, a table per role",
+    .help = "Usage: mloncall oncall schedule [--config F] [--weeks N] "
+	    "[--role R] [--at TIME] [--tz TZ] [-o json]\n"
+	    "\n"
+	    "Prints every shift from now (or --at) for N weeks (default 4),\n"
+	    "cut to that window: from, to, person, and the layer that put\n"
+	    "them there (or `override`). Handoffs follow each layer's own\n"
+	    "time zone, so a week across a DST change is 167 or 169 hours.\n"
+	    "\n"
+	    "Options: as `oncall now`, and --weeks N (1..520).\n"
+	    "\n"
+	    "Examples:\n"
+	    "  mloncall oncall schedule --weeks 4 --tz Europe/Berlin\n"
+	    "  mloncall oncall schedule --role secondary -o json\n",
+    .exec = oncall_schedule,
 };
 
 static const struct cmd_entry *const subs[] = {
-	&now_entry, &next_entry, &schedule_entry, &cmd_oncall_fairness_entry,
-	NULL};
+    &now_entry, &next_entry, &schedule_entry, &cmd_oncall_fairness_entry, NULL};
 
 const struct cmd_entry cmd_oncall_entry = {
-	.path = "oncall",
-	.summary = "on-call schedules: now, next, schedule, fairness",
-	.subs = subs,
+    .path = "oncall",
+    .summary = "on-call schedules: now, next, schedule, fairness",
+    .subs = subs,
 };

@@ -27,9 +27,9 @@ struct oc_opts {
 	int64_t at; /* ms: --at, else now (MLONCALL_NOW honoured) */
 	int count, weeks;
 	enum out_fmt fmt;
-	struct svc_config cfg;	/* loaded by oc_setup */
+	struct svc_config cfg;	  /* loaded by oc_setup */
 	const struct schedule *s; /* cfg's schedule */
-	struct tz *tz;		/* display zone (--tz, else local) */
+	struct tz *tz;		  /* display zone (--tz, else local) */
 };
 
 /* Parses options (those in `allowed`, plus --config and -o). Returns 0 or
@@ -48,8 +48,7 @@ void oc_time(const struct oc_opts *o, int64_t ms, char *out, size_t n);
 
 /* Sets j[k] to RFC 3339 UTC and j[k_local] to RFC 3339 with the display
  * zone's offset (both null for INT64_MIN/MAX). */
-void oc_set_time(const struct oc_opts *o, json_t *j, const char *k,
-		 int64_t ms);
+void oc_set_time(const struct oc_opts *o, json_t *j, const char *k, int64_t ms);
 
 /* {from, from_local, to, to_local, person, layer, override} (new ref). */
 json_t *oc_shift_json(const struct oc_opts *o, const struct sched_shift *sh);

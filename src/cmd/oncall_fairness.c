@@ -47,11 +47,10 @@ static void fmt_num(const json_t *v, const char *f, char *out, size_t n)
 		snprintf(out, n, "-");
 }
 
-static void print_text(const struct oc_opts *o, const json_t *doc,
-		       int64_t from)
+static void print_text(const struct oc_opts *o, const json_t *doc, int64_t from)
 {
 	static const char *const head[] = {"PERSON", "HOURS", "WEEKEND_H",
-					   "PAGES", "NIGHT", "PAGES/WEEK"};
+					   "PAGES",  "NIGHT", "PAGES/WEEK"};
 	static const char *const keys[] = {"hours", "weekend_hours", "pages",
 					   "night_pages", "pages_per_week"};
 	static const char *const fmts[] = {"%.1f", "%.1f", "%.0f", "%.0f",
@@ -92,8 +91,7 @@ static void print_text(const struct oc_opts *o, const json_t *doc,
 		       jget_str(doc, "least_loaded", ""));
 }
 
-static int oncall_fairness(const struct cmd_entry *self, int argc,
-			   char **argv)
+static int oncall_fairness(const struct cmd_entry *self, int argc, char **argv)
 {
 	struct oc_opts o;
 	json_t *pages, *doc, *out;
@@ -137,30 +135,31 @@ static int oncall_fairness(const struct cmd_entry *self, int argc,
 }
 
 const struct cmd_entry cmd_oncall_fairness_entry = {
-	.path = "oncall fairness",
-	.summary = "on-call load per person: hours, weekend hours, pages, "
-		   "night pages",
-	.help = "Usage: mloncall oncall fairness [--since 90d] [--db PATH] "
-		"[--config F] [--at TIME] [--tz TZ] [-o json]\n"
-		"\n"
-		"Per person over the period: hours on call (from the schedule,\n"
-		"summed over roles), hours of those on a weekend (Saturday and\n"
-		"Sunday in the layer's zone), pages (the service's `page`\n"
-		"timeline entries; one page through several channels counts\n"
-		"once; drills excluded), night pages (22:00-07:00 in the zone\n"
-		"of the person's layer) and pages per week. Then the most and\n"
-		"the least loaded person (a night page counts twice, then\n"
-		"hours break ties).\n"
-		"\n"
-		"Options:\n"
-		"  --since DUR|TIME  start of the period (default 90d before --at)\n"
-		"  --db PATH         the service's database (default $MLONCALL_DB,\n"
-		"                    else ./oncall.db if present; without one,\n"
-		"                    only hours are computed)\n"
-		"  --config, --at, --tz, -o json: as `oncall now`\n"
-		"\n"
-		"Examples:\n"
-		"  mloncall oncall fairness --since 90d --db oncall.db\n"
-		"  mloncall oncall fairness --since 2026-10-01 -o json\n",
-	.exec = oncall_fairness,
+    .path = "oncall fairness",
+    .summary = "on-call load per person: hours, weekend hours, pages, "
+	       "night pages",
+    .help =
+	"Usage: mloncall oncall fairness [--since 90d] [--db PATH] "
+	"[--config F] [--at TIME] [--tz TZ] [-o json]\n"
+	"\n"
+	"Per person over the period: hours on call (from the schedule,\n"
+	"summed over roles), hours of those on a weekend (Saturday and\n"
+	"Sunday in the layer's zone), pages (the service's `page`\n"
+	"timeline entries; one page through several channels counts\n"
+	"once; drills excluded), night pages (22:00-07:00 in the zone\n"
+	"of the person's layer) and pages per week. Then the most and\n"
+	"the least loaded person (a night page counts twice, then\n"
+	"hours break ties).\n"
+	"\n"
+	"Options:\n"
+	"  --since DUR|TIME  start of the period (default 90d before --at)\n"
+	"  --db PATH         the service's database (default $MLONCALL_DB,\n"
+	"                    else ./oncall.db if present; without one,\n"
+	"                    only hours are computed)\n"
+	"  --config, --at, --tz, -o json: as `oncall now`\n"
+	"\n"
+	"Examples:\n"
+	"  mloncall oncall fairness --since 90d --db oncall.db\n"
+	"  mloncall oncall fairness --since 2026-10-01 -o json\n",
+    .exec = oncall_fairness,
 };

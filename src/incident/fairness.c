@@ -26,7 +26,8 @@ static struct fp *person(struct fair *f, const char *name)
 		if (!strcmp(f->p[i].name, name))
 			return &f->p[i];
 	if (f->n == f->cap)
-		f->p = xrealloc(f->p, (f->cap = f->cap * 2 + 8) * sizeof(*f->p));
+		f->p =
+		    xrealloc(f->p, (f->cap = f->cap * 2 + 8) * sizeof(*f->p));
 	memset(&f->p[f->n], 0, sizeof(*f->p));
 	f->p[f->n].name = xstrdup(name);
 	return &f->p[f->n++];
@@ -73,7 +74,7 @@ static void add_hours(struct fair *f, const struct schedule *s, int64_t from,
 			p = person(f, sh[k].who.person);
 			p->ms += sh[k].to - sh[k].from;
 			p->weekend_ms +=
-				weekend_ms(sh[k].who.tz, sh[k].from, sh[k].to);
+			    weekend_ms(sh[k].who.tz, sh[k].from, sh[k].to);
 		}
 		free(sh);
 	}
@@ -174,7 +175,8 @@ json_t *fair_compute(const struct schedule *s, const json_t *pages,
 
 	for (size_t i = 0; i < s->n_roles; i++)
 		for (size_t j = 0; j < s->roles[i].n_layers; j++)
-			for (size_t k = 0; k < s->roles[i].layers[j].n_people; k++)
+			for (size_t k = 0; k < s->roles[i].layers[j].n_people;
+			     k++)
 				person(&f, s->roles[i].layers[j].people[k]);
 	for (size_t i = 0; i < s->n_ov; i++)
 		person(&f, s->ov[i].person);
@@ -186,13 +188,17 @@ json_t *fair_compute(const struct schedule *s, const json_t *pages,
 		json_t *j = json_object();
 		jset_str(j, "person", f.p[i].name);
 		jset_real(j, "hours", (double)f.p[i].ms / 3600000.0);
-		jset_real(j, "weekend_hours", (double)f.p[i].weekend_ms / 3600000.0);
+		jset_real(j, "weekend_hours",
+			  (double)f.p[i].weekend_ms / 3600000.0);
 		json_object_set_new(j, "pages",
-				    pages ? json_integer(f.p[i].pages) : json_null());
+				    pages ? json_integer(f.p[i].pages)
+					  : json_null());
 		json_object_set_new(j, "night_pages",
-				    pages ? json_integer(f.p[i].night) : json_null());
+				    pages ? json_integer(f.p[i].night)
+					  : json_null());
 		if (pages && weeks > 0)
-			jset_real(j, "pages_per_week", (double)f.p[i].pages / weeks);
+			jset_real(j, "pages_per_week",
+				  (double)f.p[i].pages / weeks);
 		else
 			json_object_set_new(j, "pages_per_week", json_null());
 		json_array_append_new(arr, j);

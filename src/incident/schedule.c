@@ -50,7 +50,7 @@ static void window_span(const struct sched_layer *l,
 {
 	*open = tz_first_instant(l->tz, d * 86400 + w->from);
 	*close = tz_first_instant(l->tz, (w->from < w->to ? d : d + 1) * 86400 +
-						 w->to);
+					     w->to);
 }
 
 static unsigned day_bit(int64_t d)
@@ -89,8 +89,7 @@ static long layer_at(const struct sched_layer *l, int64_t u)
 		      (int64_t)l->n_people);
 }
 
-const struct sched_role *sched_role(const struct schedule *s,
-				    const char *name)
+const struct sched_role *sched_role(const struct schedule *s, const char *name)
 {
 	for (size_t i = 0; s && i < s->n_roles; i++)
 		if (!strcmp(s->roles[i].name, name))
@@ -98,8 +97,8 @@ const struct sched_role *sched_role(const struct schedule *s,
 	return NULL;
 }
 
-void sched_who(const struct schedule *s, const struct sched_role *r,
-	       int64_t t, struct sched_who *who)
+void sched_who(const struct schedule *s, const struct sched_role *r, int64_t t,
+	       struct sched_who *who)
 {
 	int64_t u = fdiv(t, 1000);
 
@@ -193,8 +192,8 @@ static int64_t layer_prev(const struct sched_layer *l, int64_t t)
 	return best;
 }
 
-int64_t sched_next_change(const struct schedule *s,
-			  const struct sched_role *r, int64_t t)
+int64_t sched_next_change(const struct schedule *s, const struct sched_role *r,
+			  int64_t t)
 {
 	int64_t best = INT64_MAX;
 
@@ -215,8 +214,8 @@ int64_t sched_next_change(const struct schedule *s,
 	return best;
 }
 
-int64_t sched_prev_change(const struct schedule *s,
-			  const struct sched_role *r, int64_t t)
+int64_t sched_prev_change(const struct schedule *s, const struct sched_role *r,
+			  int64_t t)
 {
 	int64_t best = INT64_MIN;
 
@@ -286,11 +285,13 @@ size_t sched_shifts(const struct schedule *s, const struct sched_role *r,
 		if (next > to)
 			next = to;
 		sched_who(s, r, t, &w);
-		if (n && (*out)[n - 1].to == t && same_who(&(*out)[n - 1].who, &w)) {
+		if (n && (*out)[n - 1].to == t &&
+		    same_who(&(*out)[n - 1].who, &w)) {
 			(*out)[n - 1].to = next;
 		} else {
 			if (n == cap)
-				*out = xrealloc(*out, (cap *= 2) * sizeof(**out));
+				*out =
+				    xrealloc(*out, (cap *= 2) * sizeof(**out));
 			(*out)[n].from = t;
 			(*out)[n].to = next;
 			(*out)[n].who = w;
@@ -301,8 +302,7 @@ size_t sched_shifts(const struct schedule *s, const struct sched_role *r,
 	return n;
 }
 
-const struct tz *sched_person_tz(const struct schedule *s,
-				 const char *person)
+const struct tz *sched_person_tz(const struct schedule *s, const char *person)
 {
 	for (size_t i = 0; s && i < s->n_roles; i++)
 		for (size_t j = 0; j < s->roles[i].n_layers; j++) {

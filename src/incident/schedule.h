@@ -65,11 +65,11 @@ struct schedule {
 
 /* Who holds a role at an instant. */
 struct sched_who {
-	const char *person;	/* NULL: nobody (borrowed from the schedule) */
-	const char *layer;	/* layer name, or NULL */
-	int layer_index;	/* -1 when nobody or an override */
-	int override;		/* an override holds it */
-	const struct tz *tz;	/* the layer's zone (override: first layer's) */
+	const char *person;  /* NULL: nobody (borrowed from the schedule) */
+	const char *layer;   /* layer name, or NULL */
+	int layer_index;     /* -1 when nobody or an override */
+	int override;	     /* an override holds it */
+	const struct tz *tz; /* the layer's zone (override: first layer's) */
 };
 
 /* One stretch of a role's schedule with one holder. */
@@ -90,23 +90,22 @@ int sched_load(const struct ydoc_node *n, const char *file,
 void sched_free(struct schedule *s);
 
 /* The role named name, or NULL. */
-const struct sched_role *sched_role(const struct schedule *s,
-				    const char *name);
+const struct sched_role *sched_role(const struct schedule *s, const char *name);
 
 /* Who holds role r at t: an override first, else the last layer that
  * covers t (started, inside its windows). who.person NULL: nobody. */
-void sched_who(const struct schedule *s, const struct sched_role *r,
-	       int64_t t, struct sched_who *who);
+void sched_who(const struct schedule *s, const struct sched_role *r, int64_t t,
+	       struct sched_who *who);
 
 /* The first instant after t at which the holder of r may change (a
  * handoff, layer start, window edge, zone offset change or override
  * edge), or INT64_MAX. */
-int64_t sched_next_change(const struct schedule *s,
-			  const struct sched_role *r, int64_t t);
+int64_t sched_next_change(const struct schedule *s, const struct sched_role *r,
+			  int64_t t);
 
 /* The last such instant at or before t, or INT64_MIN. */
-int64_t sched_prev_change(const struct schedule *s,
-			  const struct sched_role *r, int64_t t);
+int64_t sched_prev_change(const struct schedule *s, const struct sched_role *r,
+			  int64_t t);
 
 /* The shift holding t, with its true bounds (merging stretches with the
  * same holder, layer and override flag). A bound farther than 1000
@@ -126,7 +125,6 @@ int64_t sched_handoff_index(const struct sched_layer *l, int64_t u);
 
 /* The time zone of the layer of r that names person (first match), of
  * any role; NULL when none does. */
-const struct tz *sched_person_tz(const struct schedule *s,
-				 const char *person);
+const struct tz *sched_person_tz(const struct schedule *s, const char *person);
 
 #endif

@@ -15,11 +15,10 @@ struct ld {
 	struct ml_err *err;
 };
 
-static int fail(struct ld *ld, const struct ydoc_node *n, const char *fmt,
-		...) __attribute__((format(printf, 3, 4)));
+static int fail(struct ld *ld, const struct ydoc_node *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
-static int fail(struct ld *ld, const struct ydoc_node *n, const char *fmt,
-		...)
+static int fail(struct ld *ld, const struct ydoc_node *n, const char *fmt, ...)
 {
 	char msg[600];
 	va_list ap;
@@ -82,9 +81,10 @@ static int get_zone(struct ld *ld, const struct ydoc_node *n,
 			return 0;
 		}
 	if (!strcmp(name, "local") || tz_load(name, &z, ld->err) != 0)
-		return fail(ld, n, "unknown time zone `%s`: expected an IANA "
-				   "name like Europe/Berlin or UTC (see "
-				   "/usr/share/zoneinfo)",
+		return fail(ld, n,
+			    "unknown time zone `%s`: expected an IANA "
+			    "name like Europe/Berlin or UTC (see "
+			    "/usr/share/zoneinfo)",
 			    name);
 	ld->s->zones = xrealloc(ld->s->zones,
 				(ld->s->n_zones + 1) * sizeof(*ld->s->zones));
@@ -110,10 +110,11 @@ static int parse_time(const char *v, const struct tz *z, int64_t *ms)
 
 	if (sscanf(v, "%4d-%2d-%2d%n", &y, &mo, &d, &n) == 3 && n == len) {
 		/* a date: local midnight */
-	} else if (n = 0, sscanf(v, "%4d-%2d-%2d%*1[T ]%2d:%2d%n", &y, &mo,
-				 &d, &h, &mi, &n) == 5 &&
-		   (n == len || (sscanf(v + n, ":%2d%n", &s, &n2) == 1 &&
-				 n + n2 == len))) {
+	} else if (n = 0,
+		   sscanf(v, "%4d-%2d-%2d%*1[T ]%2d:%2d%n", &y, &mo, &d, &h,
+			  &mi, &n) == 5 &&
+		       (n == len || (sscanf(v + n, ":%2d%n", &s, &n2) == 1 &&
+				     n + n2 == len))) {
 		/* a local date and time */
 	} else {
 		return time_parse(v, ms);
@@ -122,14 +123,14 @@ static int parse_time(const char *v, const struct tz *z, int64_t *ms)
 	    d > days_in_month(y, mo) || h < 0 || h > 23 || mi < 0 || mi > 59 ||
 	    s < 0 || s > 59)
 		return -1;
-	*ms = tz_first_instant(z, tz_local_from_civil(y, mo, d, h, mi, s)) *
-	      1000;
+	*ms =
+	    tz_first_instant(z, tz_local_from_civil(y, mo, d, h, mi, s)) * 1000;
 	return 0;
 }
 
 static int weekday_of(const char *w, size_t len)
 {
-	static const char *const names[] = {"sunday", "monday", "tuesday",
+	static const char *const names[] = {"sunday",	 "monday",   "tuesday",
 					    "wednesday", "thursday", "friday",
 					    "saturday"};
 	for (int i = 0; i < 7; i++)
@@ -205,8 +206,9 @@ static int load_window(struct ld *ld, const struct ydoc_node *m,
 	const char *dash;
 
 	if (!m || m->type != YDOC_MAP)
-		return fail(ld, m, "expected a window like {days: Mon-Fri, "
-				   "hours: \"09:00-17:00\"}");
+		return fail(ld, m,
+			    "expected a window like {days: Mon-Fri, "
+			    "hours: \"09:00-17:00\"}");
 	if (check_keys(ld, m, keys))
 		return ML_EINPUT;
 	w->days = 0x7f;
@@ -217,9 +219,9 @@ static int load_window(struct ld *ld, const struct ydoc_node *m,
 		if (d->type == YDOC_SEQ && d->n > 0) {
 			for (size_t i = 0; i < d->n; i++) {
 				int wd = d->items[i]->value
-						 ? weekday_of(d->items[i]->value,
-							      d->items[i]->len)
-						 : -1;
+					     ? weekday_of(d->items[i]->value,
+							  d->items[i]->len)
+					     : -1;
 				if (wd < 0)
 					return fail(ld, d->items[i],
 						    "expected a weekday like "
@@ -228,9 +230,10 @@ static int load_window(struct ld *ld, const struct ydoc_node *m,
 			}
 		} else if (d->type != YDOC_SCALAR || !d->value ||
 			   parse_days_str(d->value, &w->days)) {
-			return fail(ld, d, "expected days like Mon-Fri, "
-					   "\"Sat,Sun\", weekdays or a list "
-					   "[Mon, Tue]");
+			return fail(ld, d,
+				    "expected days like Mon-Fri, "
+				    "\"Sat,Sun\", weekdays or a list "
+				    "[Mon, Tue]");
 		}
 	}
 	if ((h = ydoc_get(m, "hours"))) {
@@ -242,9 +245,10 @@ static int load_window(struct ld *ld, const struct ydoc_node *m,
 					  0)) < 0 ||
 		    (w->to = parse_hhmm(dash + 1, strlen(dash + 1), 1)) < 0 ||
 		    w->from == w->to)
-			return fail(ld, h, "expected hours like \"09:00-17:00\" "
-					   "or \"22:00-07:00\" (from and to "
-					   "differ)");
+			return fail(ld, h,
+				    "expected hours like \"09:00-17:00\" "
+				    "or \"22:00-07:00\" (from and to "
+				    "differ)");
 		if (w->to == 86400 && w->from == 0)
 			w->to = 86400;
 	}
@@ -305,23 +309,28 @@ static int load_period(struct ld *ld, const struct ydoc_node *m,
 			return ML_EINPUT;
 		if (!strcmp(r->value, "daily"))
 			ms = 86400000LL;
-		else if (strcmp(r->value, "weekly") && strcmp(r->value, "custom"))
+		else if (strcmp(r->value, "weekly") &&
+			 strcmp(r->value, "custom"))
 			return fail(ld, r, "expected weekly, daily or custom");
 		if (!strcmp(r->value, "custom") && !e)
-			return fail(ld, r, "a custom rotation needs `every:` "
-					   "(e.g. every: 12h)");
+			return fail(ld, r,
+				    "a custom rotation needs `every:` "
+				    "(e.g. every: 12h)");
 		if (strcmp(r->value, "custom") && e)
-			return fail(ld, e, "`every` goes with `rotation: "
-					   "custom` (weekly is 7d, daily 1d)");
+			return fail(ld, e,
+				    "`every` goes with `rotation: "
+				    "custom` (weekly is 7d, daily 1d)");
 	}
 	if (e) {
 		if (want_scalar(ld, e, "a duration like 12h") ||
 		    dur_parse(e->value, &ms) != 0)
-			return fail(ld, e, "expected a duration like 12h, 1d "
-					   "or 14d");
+			return fail(ld, e,
+				    "expected a duration like 12h, 1d "
+				    "or 14d");
 		if (ms < 60000 || ms % 1000)
-			return fail(ld, e, "`every` must be whole seconds and "
-					   "at least 1m");
+			return fail(ld, e,
+				    "`every` must be whole seconds and "
+				    "at least 1m");
 	}
 	l->period = ms / 1000;
 	l->calendar = l->period % 86400 == 0 || 86400 % l->period == 0;
@@ -348,14 +357,16 @@ static int load_anchor(struct ld *ld, const struct ydoc_node *h,
 	}
 	if (want_scalar(ld, h, "a handoff like \"Mon 09:00\"") ||
 	    parse_handoff(h->value, &wday, &sod))
-		return fail(ld, h, "expected a handoff like \"Mon 09:00\" "
-				   "(weekday and 24-hour time) or \"09:00\"");
+		return fail(ld, h,
+			    "expected a handoff like \"Mon 09:00\" "
+			    "(weekday and 24-hour time) or \"09:00\"");
 	if (wday >= 0 && l->period % (7 * 86400))
-		return fail(ld, h, "a weekday in `handoff` needs a weekly "
-				   "rotation (every: 7d, 14d, ...)");
+		return fail(ld, h,
+			    "a weekday in `handoff` needs a weekly "
+			    "rotation (every: 7d, 14d, ...)");
 	if (l->calendar && l->period < 86400) {
-		l->anchor = sod + sdiv(ls - sod + l->period - 1, l->period) *
-					  l->period;
+		l->anchor =
+		    sod + sdiv(ls - sod + l->period - 1, l->period) * l->period;
 		l->start = tz_first_instant(l->tz, l->anchor);
 		return 0;
 	}
@@ -373,9 +384,9 @@ static int load_anchor(struct ld *ld, const struct ydoc_node *h,
 static int load_layer(struct ld *ld, const struct ydoc_node *m, size_t idx,
 		      struct sched_layer *l)
 {
-	static const char *const keys[] = {"name",    "people", "rotation",
-					   "every",   "handoff", "tz",
-					   "start",   "restrict", NULL};
+	static const char *const keys[] = {"name",  "people",	"rotation",
+					   "every", "handoff",	"tz",
+					   "start", "restrict", NULL};
 	const struct ydoc_node *n;
 	int64_t ms;
 	char def[32];
@@ -392,8 +403,9 @@ static int load_layer(struct ld *ld, const struct ydoc_node *m, size_t idx,
 		return 0;
 	}
 	if (m->type != YDOC_MAP)
-		return fail(ld, m, "expected a rotation {people, rotation, "
-				   "handoff, tz}, found %s",
+		return fail(ld, m,
+			    "expected a rotation {people, rotation, "
+			    "handoff, tz}, found %s",
 			    ydoc_type_name(m));
 	if (check_keys(ld, m, keys))
 		return ML_EINPUT;
@@ -408,10 +420,11 @@ static int load_layer(struct ld *ld, const struct ydoc_node *m, size_t idx,
 	if ((n = ydoc_get(m, "start"))) {
 		if (want_scalar(ld, n, "a start date") ||
 		    parse_time(n->value, l->tz, &ms) != 0)
-			return fail(ld, n, "expected a start date like "
-					   "2026-11-02, \"2026-11-02 09:00\" "
-					   "(in the layer's tz) or an RFC 3339 "
-					   "time");
+			return fail(ld, n,
+				    "expected a start date like "
+				    "2026-11-02, \"2026-11-02 09:00\" "
+				    "(in the layer's tz) or an RFC 3339 "
+				    "time");
 		l->start = sdiv(ms, 1000);
 	}
 	if (load_anchor(ld, ydoc_get(m, "handoff"), l))
@@ -425,8 +438,8 @@ static int load_role(struct ld *ld, const struct ydoc_node *k,
 		     const struct ydoc_node *v, struct sched_role *r)
 {
 	static const char *const keys[] = {"layers", NULL};
-	const struct ydoc_node *ls = v->type == YDOC_MAP ? ydoc_get(v, "layers")
-							 : NULL;
+	const struct ydoc_node *ls =
+	    v->type == YDOC_MAP ? ydoc_get(v, "layers") : NULL;
 
 	r->name = xstrdup(k->value);
 	if (!ls) {
@@ -450,16 +463,17 @@ static int load_role(struct ld *ld, const struct ydoc_node *k,
 static int load_override(struct ld *ld, const struct ydoc_node *o,
 			 struct sched_override *ov)
 {
-	static const char *const keys[] = {"role", "person", "from", "to", "tz",
-					   NULL};
+	static const char *const keys[] = {"role", "person", "from",
+					   "to",   "tz",     NULL};
 	const struct ydoc_node *r, *p, *f, *t;
 	const struct tz *z;
 	const char **names;
 	const char *near;
 
 	if (!o || o->type != YDOC_MAP)
-		return fail(ld, o, "expected an override {role, person, from, "
-				   "to}");
+		return fail(ld, o,
+			    "expected an override {role, person, from, "
+			    "to}");
 	if (check_keys(ld, o, keys))
 		return ML_EINPUT;
 	r = ydoc_get(o, "role");
@@ -467,8 +481,9 @@ static int load_override(struct ld *ld, const struct ydoc_node *o,
 	f = ydoc_get(o, "from");
 	t = ydoc_get(o, "to");
 	if (!r || !p || !f || !t)
-		return fail(ld, o, "an override needs role, person, from and "
-				   "to");
+		return fail(ld, o,
+			    "an override needs role, person, from and "
+			    "to");
 	if (want_scalar(ld, r, "a role") || want_scalar(ld, p, "a person") ||
 	    get_zone(ld, ydoc_get(o, "tz"), &z))
 		return ML_EINPUT;
@@ -488,11 +503,13 @@ static int load_override(struct ld *ld, const struct ydoc_node *o,
 		return ML_EINPUT;
 	}
 	if (want_scalar(ld, f, "a time") || parse_time(f->value, z, &ov->from))
-		return fail(ld, f, "expected an RFC 3339 time or a local "
-				   "\"2026-11-24 09:00\"");
+		return fail(ld, f,
+			    "expected an RFC 3339 time or a local "
+			    "\"2026-11-24 09:00\"");
 	if (want_scalar(ld, t, "a time") || parse_time(t->value, z, &ov->to))
-		return fail(ld, t, "expected an RFC 3339 time or a local "
-				   "\"2026-11-24 09:00\"");
+		return fail(ld, t,
+			    "expected an RFC 3339 time or a local "
+			    "\"2026-11-24 09:00\"");
 	if (ov->to <= ov->from)
 		return fail(ld, t, "an override must end after it starts");
 	return 0;

@@ -83,7 +83,8 @@ static void probe_at(int64_t t, struct tz_span *sp)
 	sp->from = t;
 	sp->off = (int)tm.tm_gmtoff;
 	sp->isdst = tm.tm_isdst > 0;
-	snprintf(sp->abbr, sizeof(sp->abbr), "%s", tm.tm_zone ? tm.tm_zone : "");
+	snprintf(sp->abbr, sizeof(sp->abbr), "%s",
+		 tm.tm_zone ? tm.tm_zone : "");
 }
 
 static int same(const struct tz_span *a, const struct tz_span *b)
@@ -103,7 +104,8 @@ static void probe_zone(struct tz *z)
 	z->s[z->n++] = cur;
 	for (int64_t t = TZ_PROBE_FROM + TZ_PROBE_STEP; t < TZ_PROBE_TO;
 	     t += TZ_PROBE_STEP) {
-		int64_t lo = t - TZ_PROBE_STEP, hi = t; /* lo same, hi differs */
+		int64_t lo = t - TZ_PROBE_STEP,
+			hi = t; /* lo same, hi differs */
 		probe_at(t, &p);
 		if (same(&p, &cur))
 			continue;
@@ -226,7 +228,8 @@ void tz_civil_of_local(int64_t l, struct tz_civil *out)
 int64_t tz_local_from_civil(int year, int month, int day, int hour, int min,
 			    int sec)
 {
-	return time_days_from_civil(year, (unsigned)month, (unsigned)day) * 86400 +
+	return time_days_from_civil(year, (unsigned)month, (unsigned)day) *
+		   86400 +
 	       (int64_t)hour * 3600 + (int64_t)min * 60 + sec;
 }
 
@@ -287,8 +290,7 @@ int64_t tz_prev_change(const struct tz *z, int64_t u)
 	return i > 0 ? z->s[i].from : INT64_MIN;
 }
 
-void tz_format(const struct tz *z, int64_t ms, int style, char *out,
-	       size_t n)
+void tz_format(const struct tz *z, int64_t ms, int style, char *out, size_t n)
 {
 	struct tz_civil c;
 	int64_t u = floor_div(ms, 1000);
@@ -296,8 +298,8 @@ void tz_format(const struct tz *z, int64_t ms, int style, char *out,
 
 	tz_civil(z, u, &c);
 	if (style == 0) {
-		snprintf(out, n, "%04d-%02d-%02d %02d:%02d %s", c.year,
-			 c.month, c.day, c.hour, c.min, c.abbr);
+		snprintf(out, n, "%04d-%02d-%02d %02d:%02d %s", c.year, c.month,
+			 c.day, c.hour, c.min, c.abbr);
 		return;
 	}
 	a = c.off < 0 ? -c.off : c.off;

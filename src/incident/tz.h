@@ -30,12 +30,12 @@ struct tz;
 
 /* Broken-down local time. */
 struct tz_civil {
-	int year, month, day;	  /* month 1..12 */
+	int year, month, day; /* month 1..12 */
 	int hour, min, sec;
-	int wday;		  /* 0 = Sunday */
-	int off;		  /* UTC offset in seconds */
+	int wday; /* 0 = Sunday */
+	int off;  /* UTC offset in seconds */
 	int isdst;
-	const char *abbr;	  /* "CET"; borrowed from the zone */
+	const char *abbr; /* "CET"; borrowed from the zone */
 };
 
 /* Loads zone name (an IANA name like "Europe/Berlin" or "UTC"); NULL or
@@ -72,8 +72,8 @@ int64_t tz_next_change(const struct tz *z, int64_t u);
 int64_t tz_prev_change(const struct tz *z, int64_t u);
 
 /* Local seconds for a civil date and time (no zone involved). */
-int64_t tz_local_from_civil(int year, int month, int day, int hour,
-			    int min, int sec);
+int64_t tz_local_from_civil(int year, int month, int day, int hour, int min,
+			    int sec);
 
 /* Civil fields of local seconds l (off, isdst, abbr left 0/NULL). */
 void tz_civil_of_local(int64_t l, struct tz_civil *out);
@@ -81,7 +81,6 @@ void tz_civil_of_local(int64_t l, struct tz_civil *out);
 /* Formats epoch milliseconds in zone z: "2026-11-23 09:00 CET" (style 0)
  * or RFC 3339 with the offset, "2026-11-23T09:00:00+01:00" (style 1).
  * out needs 48 bytes. */
-void tz_format(const struct tz *z, int64_t ms, int style, char *out,
-	       size_t n);
+void tz_format(const struct tz *z, int64_t ms, int style, char *out, size_t n);
 
 #endif

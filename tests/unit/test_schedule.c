@@ -82,18 +82,18 @@ static void test_tz_berlin_gap_and_fold(void **state)
 	assert_int_equal(tz_load("Europe/Berlin", &z, &err), 0);
 	/* 2026-03-29 02:30 does not exist: the clock jumps at 01:00Z */
 	assert_int_equal(
-		tz_instants(z, tz_local_from_civil(2026, 3, 29, 2, 30, 0), u), 0);
+	    tz_instants(z, tz_local_from_civil(2026, 3, 29, 2, 30, 0), u), 0);
 	assert_int_equal(
-		tz_first_instant(z, tz_local_from_civil(2026, 3, 29, 2, 30, 0)),
-		T("2026-03-29T01:00:00Z") / 1000);
+	    tz_first_instant(z, tz_local_from_civil(2026, 3, 29, 2, 30, 0)),
+	    T("2026-03-29T01:00:00Z") / 1000);
 	/* 2026-10-25 02:30 happens twice: 00:30Z (CEST) and 01:30Z (CET) */
 	assert_int_equal(
-		tz_instants(z, tz_local_from_civil(2026, 10, 25, 2, 30, 0), u), 2);
+	    tz_instants(z, tz_local_from_civil(2026, 10, 25, 2, 30, 0), u), 2);
 	assert_int_equal(u[0], T("2026-10-25T00:30:00Z") / 1000);
 	assert_int_equal(u[1], T("2026-10-25T01:30:00Z") / 1000);
 	assert_int_equal(
-		tz_first_instant(z, tz_local_from_civil(2026, 10, 25, 2, 30, 0)),
-		u[0]);
+	    tz_first_instant(z, tz_local_from_civil(2026, 10, 25, 2, 30, 0)),
+	    u[0]);
 	tz_civil(z, T("2026-07-01T12:00:00Z") / 1000, &c);
 	assert_int_equal(c.hour, 14);
 	assert_string_equal(c.abbr, "CEST");
@@ -105,9 +105,15 @@ static void test_tz_berlin_gap_and_fold(void **state)
 
 static void test_tz_refuses_unknown_names(void **state)
 {
-	const char *bad[] = {"Europe/Berln", "../../etc/passwd", "/etc/localtime",
-			     "", "CET-1CEST,M3.5.0,M10.5.0/3", "Europe",
-			     "Europe/Berlin\n", "\xff\xfe", ":UTC"};
+	const char *bad[] = {"Europe/Berln",
+			     "../../etc/passwd",
+			     "/etc/localtime",
+			     "",
+			     "CET-1CEST,M3.5.0,M10.5.0/3",
+			     "Europe",
+			     "Europe/Berlin\n",
+			     "\xff\xfe",
+			     ":UTC"};
 	struct tz *z;
 	struct ml_err err;
 	(void)state;
@@ -123,13 +129,12 @@ static void test_tz_refuses_unknown_names(void **state)
 	tz_free(NULL);
 }
 
-static const char weekly_berlin[] =
-	"primary:\n"
-	"  people: [alice, bob, carol]\n"
-	"  rotation: weekly\n"
-	"  handoff: \"Mon 09:00\"\n"
-	"  tz: Europe/Berlin\n"
-	"  start: 2026-01-05\n";
+static const char weekly_berlin[] = "primary:\n"
+				    "  people: [alice, bob, carol]\n"
+				    "  rotation: weekly\n"
+				    "  handoff: \"Mon 09:00\"\n"
+				    "  tz: Europe/Berlin\n"
+				    "  start: 2026-01-05\n";
 
 /* A weekly handoff at 09:00 local on both sides of a DST change. */
 static void test_weekly_across_dst_berlin(void **state)
@@ -211,9 +216,10 @@ static void test_handoff_in_skipped_and_repeated_hour(void **state)
 /* Lord Howe Island moves its clocks by 30 minutes. */
 static void test_lord_howe_half_hour_dst(void **state)
 {
-	struct schedule *s = must("ops: {people: [a, b], rotation: daily, "
-				  "handoff: \"01:45\", tz: Australia/Lord_Howe, "
-				  "start: 2026-01-01}\n");
+	struct schedule *s =
+	    must("ops: {people: [a, b], rotation: daily, "
+		 "handoff: \"01:45\", tz: Australia/Lord_Howe, "
+		 "start: 2026-01-01}\n");
 	struct sched_shift x;
 	(void)state;
 
@@ -231,11 +237,11 @@ static void test_lord_howe_half_hour_dst(void **state)
  * every: 5h counts elapsed time. */
 static void test_custom_lengths(void **state)
 {
-	struct schedule *s = must(
-		"day: {people: [a, b], rotation: custom, every: 12h, handoff: "
-		"\"09:00\", tz: Europe/Berlin, start: 2026-03-01}\n"
-		"odd: {people: [x, y, z], every: 5h, start: "
-		"2026-03-01T00:00:00Z}\n");
+	struct schedule *s =
+	    must("day: {people: [a, b], rotation: custom, every: 12h, handoff: "
+		 "\"09:00\", tz: Europe/Berlin, start: 2026-03-01}\n"
+		 "odd: {people: [x, y, z], every: 5h, start: "
+		 "2026-03-01T00:00:00Z}\n");
 	struct sched_shift x;
 	(void)state;
 
@@ -254,45 +260,46 @@ static void test_custom_lengths(void **state)
 /* The format of the first release keeps its meaning. */
 static void test_old_format(void **state)
 {
-	struct schedule *s = must(
-		"primary: {people: [alice, bob], start: 2026-11-02T09:00:00Z, "
-		"every: 7d}\nsecondary: [carol]\n");
+	struct schedule *s =
+	    must("primary: {people: [alice, bob], start: 2026-11-02T09:00:00Z, "
+		 "every: 7d}\nsecondary: [carol]\n");
 	(void)state;
 
 	assert_string_equal(who(s, "primary", "2026-11-02T09:00:00Z"), "alice");
 	assert_string_equal(who(s, "primary", "2026-11-09T08:59:59Z"), "alice");
 	assert_string_equal(who(s, "primary", "2026-11-09T09:00:00Z"), "bob");
 	assert_string_equal(who(s, "primary", "2026-11-16T09:00:00Z"), "alice");
-	assert_string_equal(who(s, "secondary", "2026-11-16T09:00:00Z"), "carol");
+	assert_string_equal(who(s, "secondary", "2026-11-16T09:00:00Z"),
+			    "carol");
 	assert_null(sched_role(s, "tertiary"));
 	sched_free(s);
 }
 
 static const char layered[] =
-	"primary:\n"
-	"  layers:\n"
-	"    - name: base\n"
-	"      people: [alice, bob]\n"
-	"      handoff: \"Mon 09:00\"\n"
-	"      tz: Europe/Berlin\n"
-	"      start: 2026-11-02\n"
-	"    - name: office\n"
-	"      people: [dave]\n"
-	"      rotation: daily\n"
-	"      handoff: \"09:00\"\n"
-	"      tz: Europe/Berlin\n"
-	"      start: 2026-11-02\n"
-	"      restrict: {days: Mon-Fri, hours: \"09:00-17:00\"}\n"
-	"    - name: friday-night\n"
-	"      people: [erin]\n"
-	"      tz: America/New_York\n"
-	"      start: 2026-11-01\n"
-	"      restrict: [{days: [Fri], hours: \"22:00-07:00\"}]\n"
-	"overrides:\n"
-	"  - {role: primary, person: frank, from: 2026-11-04T10:00:00Z, "
-	"to: 2026-11-04T12:00:00Z}\n"
-	"  - {role: primary, person: gina, from: \"2026-11-07 10:00\", "
-	"to: \"2026-11-07 11:00\", tz: Europe/Berlin}\n";
+    "primary:\n"
+    "  layers:\n"
+    "    - name: base\n"
+    "      people: [alice, bob]\n"
+    "      handoff: \"Mon 09:00\"\n"
+    "      tz: Europe/Berlin\n"
+    "      start: 2026-11-02\n"
+    "    - name: office\n"
+    "      people: [dave]\n"
+    "      rotation: daily\n"
+    "      handoff: \"09:00\"\n"
+    "      tz: Europe/Berlin\n"
+    "      start: 2026-11-02\n"
+    "      restrict: {days: Mon-Fri, hours: \"09:00-17:00\"}\n"
+    "    - name: friday-night\n"
+    "      people: [erin]\n"
+    "      tz: America/New_York\n"
+    "      start: 2026-11-01\n"
+    "      restrict: [{days: [Fri], hours: \"22:00-07:00\"}]\n"
+    "overrides:\n"
+    "  - {role: primary, person: frank, from: 2026-11-04T10:00:00Z, "
+    "to: 2026-11-04T12:00:00Z}\n"
+    "  - {role: primary, person: gina, from: \"2026-11-07 10:00\", "
+    "to: \"2026-11-07 11:00\", tz: Europe/Berlin}\n";
 
 static void test_layers_windows_overrides(void **state)
 {
@@ -336,14 +343,14 @@ static void test_layers_windows_overrides(void **state)
  * a window never flaps when the clock goes back. */
 static void test_windows_across_dst(void **state)
 {
-	struct schedule *s = must(
-		"ops:\n"
-		"  layers:\n"
-		"    - {people: [base], tz: Europe/Berlin}\n"
-		"    - {people: [early], tz: Europe/Berlin, restrict: "
-		"{hours: \"02:30-05:00\"}}\n"
-		"    - {people: [late], tz: Europe/Berlin, restrict: "
-		"{days: Sat, hours: \"22:00-02:30\"}}\n");
+	struct schedule *s =
+	    must("ops:\n"
+		 "  layers:\n"
+		 "    - {people: [base], tz: Europe/Berlin}\n"
+		 "    - {people: [early], tz: Europe/Berlin, restrict: "
+		 "{hours: \"02:30-05:00\"}}\n"
+		 "    - {people: [late], tz: Europe/Berlin, restrict: "
+		 "{days: Sat, hours: \"22:00-02:30\"}}\n");
 	struct sched_shift x;
 	(void)state;
 
@@ -422,57 +429,58 @@ static void test_broken_configs(void **state)
 		int line, col;
 		const char *msg;
 	} cases[] = {
-		{"p: {people: [a], tz: Europe/Berln}\n", 1, 22, "unknown time zone"},
-		{"p: {people: [a], handoff: \"Mon 9h\"}\n", 1, 27,
-		 "expected a handoff like"},
-		{"p: {people: [a], handoff: \"Mun 09:00\"}\n", 1, 27,
-		 "expected a handoff like"},
-		{"p: {people: [a], handoff: \"25:00\"}\n", 1, 27,
-		 "expected a handoff like"},
-		{"p: {people: []}\n", 1, 13, "at least one person"},
-		{"p: []\n", 1, 4, "at least one person"},
-		{"p: {people: [a, ''], tz: UTC}\n", 1, 17, "a person's name"},
-		{"p: {people: [a], rotation: daily, handoff: \"Mon 09:00\"}\n", 1,
-		 44, "needs a weekly rotation"},
-		{"p: {people: [a], rotation: weekly, every: 12h}\n", 1, 43,
-		 "goes with `rotation: custom`"},
-		{"p: {people: [a], rotation: custom}\n", 1, 28, "needs `every:`"},
-		{"p: {people: [a], rotation: hourly}\n", 1, 28,
-		 "expected weekly, daily or custom"},
-		{"p: {people: [a], every: 10s}\n", 1, 25, "at least 1m"},
-		{"p: {people: [a], start: 2026-02-30}\n", 1, 25,
-		 "expected a start date"},
-		{"p: {people: [a], tz: [UTC]}\n", 1, 22, "expected a time zone"},
-		{"p: {people: [a], restrict: {hours: \"17:00-09\"}}\n", 1, 36,
-		 "expected hours like"},
-		{"p: {people: [a], restrict: {hours: \"09:00-09:00\"}}\n", 1, 36,
-		 "expected hours like"},
-		{"p: {people: [a], restrict: {days: Mon-Frx}}\n", 1, 35,
-		 "expected days like"},
-		{"p: {people: [a], restrict: {days: [Mon, 3]}}\n", 1, 41,
-		 "expected a weekday"},
-		{"p: {people: [a], restrict: []}\n", 1, 28, "at least one window"},
-		{"p: {people: [a], hadnoff: \"Mon 09:00\"}\n", 1, 18,
-		 "did you mean `handoff`"},
-		{"p: {layers: []}\n", 1, 13, "one or more layers"},
-		{"p: {layers: [{people: [a]}], tz: UTC}\n", 1, 30, "unknown key"},
-		{"p: [a]\noverrides:\n  - {role: p, person: b, from: "
-		 "2026-11-01T00:00:00Z, to: 2026-11-03T00:00:00Z}\n  - {role: p, "
-		 "person: c, from: 2026-11-02T00:00:00Z, to: "
-		 "2026-11-04T00:00:00Z}\n",
-		 4, 5, "overlaps the one at line 3"},
-		{"primary: [a]\noverrides:\n  - {role: primray, person: b, from: "
-		 "2026-11-01, to: 2026-11-02}\n",
-		 3, 12, "did you mean `primary`"},
-		{"p: [a]\noverrides:\n  - {role: p, person: b, from: 2026-11-02, "
-		 "to: 2026-11-01}\n",
-		 3, 48, "must end after it starts"},
-		{"p: [a]\noverrides:\n  - {role: p, person: b, from: soon, to: "
-		 "2026-11-01}\n",
-		 3, 32, "expected an RFC 3339 time"},
-		{"p: [a]\noverrides: {role: p}\n", 2, 12, "a list of overrides"},
-		{"- a\n", 1, 1, "expected a mapping role -> rotation"},
-		{"p: 7\n", 0, 0, NULL}, /* a one-person rotation named "7" */
+	    {"p: {people: [a], tz: Europe/Berln}\n", 1, 22,
+	     "unknown time zone"},
+	    {"p: {people: [a], handoff: \"Mon 9h\"}\n", 1, 27,
+	     "expected a handoff like"},
+	    {"p: {people: [a], handoff: \"Mun 09:00\"}\n", 1, 27,
+	     "expected a handoff like"},
+	    {"p: {people: [a], handoff: \"25:00\"}\n", 1, 27,
+	     "expected a handoff like"},
+	    {"p: {people: []}\n", 1, 13, "at least one person"},
+	    {"p: []\n", 1, 4, "at least one person"},
+	    {"p: {people: [a, ''], tz: UTC}\n", 1, 17, "a person's name"},
+	    {"p: {people: [a], rotation: daily, handoff: \"Mon 09:00\"}\n", 1,
+	     44, "needs a weekly rotation"},
+	    {"p: {people: [a], rotation: weekly, every: 12h}\n", 1, 43,
+	     "goes with `rotation: custom`"},
+	    {"p: {people: [a], rotation: custom}\n", 1, 28, "needs `every:`"},
+	    {"p: {people: [a], rotation: hourly}\n", 1, 28,
+	     "expected weekly, daily or custom"},
+	    {"p: {people: [a], every: 10s}\n", 1, 25, "at least 1m"},
+	    {"p: {people: [a], start: 2026-02-30}\n", 1, 25,
+	     "expected a start date"},
+	    {"p: {people: [a], tz: [UTC]}\n", 1, 22, "expected a time zone"},
+	    {"p: {people: [a], restrict: {hours: \"17:00-09\"}}\n", 1, 36,
+	     "expected hours like"},
+	    {"p: {people: [a], restrict: {hours: \"09:00-09:00\"}}\n", 1, 36,
+	     "expected hours like"},
+	    {"p: {people: [a], restrict: {days: Mon-Frx}}\n", 1, 35,
+	     "expected days like"},
+	    {"p: {people: [a], restrict: {days: [Mon, 3]}}\n", 1, 41,
+	     "expected a weekday"},
+	    {"p: {people: [a], restrict: []}\n", 1, 28, "at least one window"},
+	    {"p: {people: [a], hadnoff: \"Mon 09:00\"}\n", 1, 18,
+	     "did you mean `handoff`"},
+	    {"p: {layers: []}\n", 1, 13, "one or more layers"},
+	    {"p: {layers: [{people: [a]}], tz: UTC}\n", 1, 30, "unknown key"},
+	    {"p: [a]\noverrides:\n  - {role: p, person: b, from: "
+	     "2026-11-01T00:00:00Z, to: 2026-11-03T00:00:00Z}\n  - {role: p, "
+	     "person: c, from: 2026-11-02T00:00:00Z, to: "
+	     "2026-11-04T00:00:00Z}\n",
+	     4, 5, "overlaps the one at line 3"},
+	    {"primary: [a]\noverrides:\n  - {role: primray, person: b, from: "
+	     "2026-11-01, to: 2026-11-02}\n",
+	     3, 12, "did you mean `primary`"},
+	    {"p: [a]\noverrides:\n  - {role: p, person: b, from: 2026-11-02, "
+	     "to: 2026-11-01}\n",
+	     3, 48, "must end after it starts"},
+	    {"p: [a]\noverrides:\n  - {role: p, person: b, from: soon, to: "
+	     "2026-11-01}\n",
+	     3, 32, "expected an RFC 3339 time"},
+	    {"p: [a]\noverrides: {role: p}\n", 2, 12, "a list of overrides"},
+	    {"- a\n", 1, 1, "expected a mapping role -> rotation"},
+	    {"p: 7\n", 0, 0, NULL}, /* a one-person rotation named "7" */
 	};
 	(void)state;
 
@@ -486,10 +494,10 @@ static void test_broken_configs(void **state)
 		}
 		if (s)
 			fail_msg("case %zu loaded: %s", i, cases[i].yaml);
-		if (!strstr(err.msg, cases[i].msg) || err.line != cases[i].line ||
-		    err.col != cases[i].col)
-			fail_msg("case %zu: got %d:%d: %s", i, err.line, err.col,
-				 err.msg);
+		if (!strstr(err.msg, cases[i].msg) ||
+		    err.line != cases[i].line || err.col != cases[i].col)
+			fail_msg("case %zu: got %d:%d: %s", i, err.line,
+				 err.col, err.msg);
 		assert_string_equal(err.file, "t.yaml");
 		assert_int_equal(err.code, ML_EINPUT);
 	}
@@ -507,14 +515,15 @@ static void test_hostile_and_huge(void **state)
 	(void)state;
 
 	assert_null(load("p: {people: [\"\xff\xfe\"], tz: UTC}\n", &err));
-	assert_null(load("p: {people: [a], tz: \"Europe/Berlin\\u0000x\"}\n",
-			 &err));
+	assert_null(
+	    load("p: {people: [a], tz: \"Europe/Berlin\\u0000x\"}\n", &err));
 	assert_null(load("p: {people: [a], handoff: \"Mon\"}\n", &err));
 	assert_null(load("p: {people: [a], handoff: \" 09:00\"}\n", &err));
 	b.p = malloc(20 * 10000 + 64);
 	b.n = (size_t)sprintf(b.p, "p: {people: [");
 	for (int i = 0; i < 10000; i++)
-		b.n += (size_t)sprintf(b.p + b.n, "%sperson%d", i ? ", " : "", i);
+		b.n +=
+		    (size_t)sprintf(b.p + b.n, "%sperson%d", i ? ", " : "", i);
 	sprintf(b.p + b.n, "], every: 1h}\n");
 	s = must(b.p);
 	assert_string_equal(who(s, "p", "1970-01-01T05:30:00Z"), "person5");
@@ -525,28 +534,29 @@ static void test_hostile_and_huge(void **state)
 
 static void test_fairness(void **state)
 {
-	struct schedule *s = must(
-		"primary: {people: [alice, bob], rotation: daily, handoff: "
-		"\"09:00\", tz: Europe/Berlin, start: 2026-11-02}\n"
-		"secondary: {people: [carol], tz: America/New_York, start: "
-		"2026-11-02}\n");
+	struct schedule *s =
+	    must("primary: {people: [alice, bob], rotation: daily, handoff: "
+		 "\"09:00\", tz: Europe/Berlin, start: 2026-11-02}\n"
+		 "secondary: {people: [carol], tz: America/New_York, start: "
+		 "2026-11-02}\n");
 	json_t *pages = json_pack(
-		"[{s:i, s:I, s:s}, {s:i, s:I, s:s}, {s:i, s:I, s:s},"
-		" {s:i, s:I, s:s}, {s:i, s:I, s:s}]",
-		/* 23:30 CET: night, two channels -> one page */
-		"incident_id", 1, "at", (json_int_t)T("2026-11-02T22:30:00Z"),
-		"message", "paged alice (primary, level 1) via slack: delivered",
-		"incident_id", 1, "at", (json_int_t)T("2026-11-02T22:30:01Z"),
-		"message", "paged alice (primary, level 1) via hook: delivered",
-		/* 12:00 CET: day */
-		"incident_id", 2, "at", (json_int_t)T("2026-11-03T11:00:00Z"),
-		"message", "paged bob (primary, level 1) (no notification "
-			   "channel configured)",
-		/* 04:00Z = 23:00 EST: night in carol's zone */
-		"incident_id", 2, "at", (json_int_t)T("2026-11-04T04:00:00Z"),
-		"message", "paged carol (secondary, level 2) via slack: delivered",
-		"incident_id", 3, "at", (json_int_t)T("2026-11-04T10:00:00Z"),
-		"message", "paged alice (primary, level 1) via slack: delivered");
+	    "[{s:i, s:I, s:s}, {s:i, s:I, s:s}, {s:i, s:I, s:s},"
+	    " {s:i, s:I, s:s}, {s:i, s:I, s:s}]",
+	    /* 23:30 CET: night, two channels -> one page */
+	    "incident_id", 1, "at", (json_int_t)T("2026-11-02T22:30:00Z"),
+	    "message", "paged alice (primary, level 1) via slack: delivered",
+	    "incident_id", 1, "at", (json_int_t)T("2026-11-02T22:30:01Z"),
+	    "message", "paged alice (primary, level 1) via hook: delivered",
+	    /* 12:00 CET: day */
+	    "incident_id", 2, "at", (json_int_t)T("2026-11-03T11:00:00Z"),
+	    "message",
+	    "paged bob (primary, level 1) (no notification "
+	    "channel configured)",
+	    /* 04:00Z = 23:00 EST: night in carol's zone */
+	    "incident_id", 2, "at", (json_int_t)T("2026-11-04T04:00:00Z"),
+	    "message", "paged carol (secondary, level 2) via slack: delivered",
+	    "incident_id", 3, "at", (json_int_t)T("2026-11-04T10:00:00Z"),
+	    "message", "paged alice (primary, level 1) via slack: delivered");
 	json_t *doc, *p;
 	char a[64], r[64];
 	(void)state;
@@ -557,20 +567,23 @@ static void test_fairness(void **state)
 	assert_string_equal(json_string_value(json_object_get(p, "person")),
 			    "alice");
 	assert_int_equal(json_integer_value(json_object_get(p, "pages")), 2);
-	assert_int_equal(json_integer_value(json_object_get(p, "night_pages")), 1);
+	assert_int_equal(json_integer_value(json_object_get(p, "night_pages")),
+			 1);
 	/* alice: Mon, Wed, Fri, Sun 09:00-09:00 = 96 h; 24 h of them on a
 	 * weekend: Saturday 00:00-09:00 and Sunday 09:00-24:00 */
 	assert_true(json_real_value(json_object_get(p, "hours")) == 96.0);
-	assert_true(json_real_value(json_object_get(p, "weekend_hours")) == 24.0);
+	assert_true(json_real_value(json_object_get(p, "weekend_hours")) ==
+		    24.0);
 	p = json_array_get(json_object_get(doc, "people"), 1);
 	assert_string_equal(json_string_value(json_object_get(p, "person")),
 			    "carol");
 	assert_true(json_real_value(json_object_get(p, "hours")) == 168.0);
-	assert_int_equal(json_integer_value(json_object_get(p, "night_pages")), 1);
-	assert_string_equal(json_string_value(json_object_get(doc, "most_loaded")),
-			    "alice");
-	assert_string_equal(json_string_value(json_object_get(doc, "least_loaded")),
-			    "bob");
+	assert_int_equal(json_integer_value(json_object_get(p, "night_pages")),
+			 1);
+	assert_string_equal(
+	    json_string_value(json_object_get(doc, "most_loaded")), "alice");
+	assert_string_equal(
+	    json_string_value(json_object_get(doc, "least_loaded")), "bob");
 	json_decref(doc);
 	doc = fair_compute(s, NULL, T("2026-11-02T08:00:00Z"),
 			   T("2026-11-03T08:00:00Z"));
@@ -578,12 +591,14 @@ static void test_fairness(void **state)
 	assert_true(json_is_null(json_object_get(p, "pages")));
 	json_decref(doc);
 	json_decref(pages);
-	assert_int_equal(fair_parse_page("paged Ann Lee (primary, level 3) via x",
-					 a, r, sizeof(a)),
-			 0);
+	assert_int_equal(
+	    fair_parse_page("paged Ann Lee (primary, level 3) via x", a, r,
+			    sizeof(a)),
+	    0);
 	assert_string_equal(a, "Ann Lee");
 	assert_string_equal(r, "primary");
-	assert_int_equal(fair_parse_page("paged (primary, level 1)", a, r, 64), -1);
+	assert_int_equal(fair_parse_page("paged (primary, level 1)", a, r, 64),
+			 -1);
 	assert_int_equal(fair_parse_page("paged x (, level 1)", a, r, 64), -1);
 	assert_int_equal(fair_parse_page("paged x", a, r, 64), -1);
 	assert_int_equal(fair_parse_page(NULL, a, r, 64), -1);
@@ -593,20 +608,20 @@ static void test_fairness(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_tz_berlin_gap_and_fold),
-		cmocka_unit_test(test_tz_refuses_unknown_names),
-		cmocka_unit_test(test_weekly_across_dst_berlin),
-		cmocka_unit_test(test_weekly_across_dst_new_york),
-		cmocka_unit_test(test_handoff_in_skipped_and_repeated_hour),
-		cmocka_unit_test(test_lord_howe_half_hour_dst),
-		cmocka_unit_test(test_custom_lengths),
-		cmocka_unit_test(test_old_format),
-		cmocka_unit_test(test_layers_windows_overrides),
-		cmocka_unit_test(test_windows_across_dst),
-		cmocka_unit_test(test_random_instants_properties),
-		cmocka_unit_test(test_broken_configs),
-		cmocka_unit_test(test_hostile_and_huge),
-		cmocka_unit_test(test_fairness),
+	    cmocka_unit_test(test_tz_berlin_gap_and_fold),
+	    cmocka_unit_test(test_tz_refuses_unknown_names),
+	    cmocka_unit_test(test_weekly_across_dst_berlin),
+	    cmocka_unit_test(test_weekly_across_dst_new_york),
+	    cmocka_unit_test(test_handoff_in_skipped_and_repeated_hour),
+	    cmocka_unit_test(test_lord_howe_half_hour_dst),
+	    cmocka_unit_test(test_custom_lengths),
+	    cmocka_unit_test(test_old_format),
+	    cmocka_unit_test(test_layers_windows_overrides),
+	    cmocka_unit_test(test_windows_across_dst),
+	    cmocka_unit_test(test_random_instants_properties),
+	    cmocka_unit_test(test_broken_configs),
+	    cmocka_unit_test(test_hostile_and_huge),
+	    cmocka_unit_test(test_fairness),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -340,8 +340,10 @@ int svc_config_load(const char *path, struct svc_config *c,
 	if (!path)
 		return 0;
 	c->file = xstrdup(path);
-	if ((rc = ydoc_load_file(path, &doc, err)) != 0)
+	if ((rc = ydoc_load_file(path, &doc, err)) != 0) {
+		ydoc_free(&doc);
 		return rc;
+	}
 	rc = doc.root ? load_root(c, doc.root, err) : 0;
 	ydoc_free(&doc);
 	return rc;

@@ -34,8 +34,10 @@ static struct schedule *load(const char *yaml, struct ml_err *err)
 	struct schedule *s = NULL;
 
 	memset(err, 0, sizeof(*err));
-	if (ydoc_load_string(yaml, strlen(yaml), "t.yaml", &doc, err) != 0)
+	if (ydoc_load_string(yaml, strlen(yaml), "t.yaml", &doc, err) != 0) {
+		ydoc_free(&doc);
 		return NULL;
+	}
 	if (sched_load(doc.root, "t.yaml", &s, err) != 0)
 		s = NULL;
 	ydoc_free(&doc);

@@ -21,13 +21,13 @@ int oc_parse(const struct cmd_entry *self, int argc, char **argv,
 	    {"role", required_argument, NULL, 'r'},
 	    {"at", required_argument, NULL, 'a'},
 	    {"tz", required_argument, NULL, 'z'},
-	    {"count", required_argument, NULL, 'n'},
 	    {"weeks", required_argument, NULL, 'w'},
+	    {"count", required_argument, NULL, 'n'},
 	    {"since", required_argument, NULL, 's'},
 	    {"db", required_argument, NULL, 'd'},
 	    {"output", required_argument, NULL, 'o'},
 	    {NULL, 0, NULL, 0}};
-	static const char flags[] = "crazwnsdo";
+	static const char flags[] = "crazwnsdo"; /* longopts' order */
 	int ch;
 	int64_t v;
 
@@ -42,10 +42,12 @@ int oc_parse(const struct cmd_entry *self, int argc, char **argv,
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "c:o:", longopts, NULL)) != -1) {
 		const char *f = ch > 0 ? strchr(flags, ch) : NULL;
-		if (!f || (ch != 'o' && ch != 'c' &&
-			   !(allowed & (1u << (f - flags)))))
+		if (!f)
 			return cmd_usage(self, "unknown option %s",
 					 argv[optind - 1]);
+		if (ch != 'o' && ch != 'c' && !(allowed & (1u << (f - flags))))
+			return cmd_usage(self, "--%s does not apply here",
+					 longopts[f - flags].name);
 		switch (ch) {
 		case 'c':
 			o->config = optarg;

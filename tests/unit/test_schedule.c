@@ -129,6 +129,13 @@ static void test_tz_refuses_unknown_names(void **state)
 	assert_int_equal(tz_load("UTC", &z, &err), 0);
 	tz_free(z);
 	tz_free(NULL);
+	/* without a tz database only UTC is known (old configs still load) */
+	setenv("TZDIR", "/nonexistent", 1);
+	assert_int_equal(tz_load("Europe/Berlin", &z, &err), ML_EINPUT);
+	assert_int_equal(tz_load("UTC", &z, &err), 0);
+	assert_int_equal(tz_local(z, 1234567), 1234567);
+	tz_free(z);
+	unsetenv("TZDIR");
 }
 
 static const char weekly_berlin[] = "primary:\n"

@@ -33,7 +33,8 @@ static int tp_run(const char *name, const char *args_json, json_t **facts,
 	return rc;
 }
 
-/* The path of fixture file in tests/fixtures/<dir>/ (static storage). */
+/* The path of fixture file in tests/fixtures/<dir>/ (static storage:
+ * overwritten by the next call). */
 static const char *tp_fixture(const char *dir, const char *file)
 {
 	static char path[1024];

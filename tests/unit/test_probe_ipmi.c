@@ -126,7 +126,7 @@ static void test_broken(void **state)
 		  "|||||||||||||||||||||||||||||||||||||||||||||||\n"
 		  "x | 1e999 | degrees C | cr | na | na | na | na | na | na\n"
 		  "y | nan | RPM | nc | a | b | c | d | e | f\n :  : \n",
-		  140, NULL);
+		  (size_t)-1, NULL);
 }
 
 static void test_live(void **state)

@@ -69,16 +69,20 @@ static char *tp_tmp(const void *data, size_t n)
 	return path;
 }
 
-/* Runs the probe on data; the run must either succeed with a verdict or
- * fail with an input error: never crash, never another error. */
+/* Runs the probe on data (n bytes; (size_t)-1: a C string); the run
+ * must either succeed with a verdict or fail with an input error: never
+ * crash, never another error. */
 static void tp_robust(const char *name, const void *data, size_t n,
 		      const char *extra)
 {
-	char *path = tp_tmp(data, n), args[2048];
+	char *path, args[2048];
 	json_t *facts;
 	struct ml_err err;
 	int rc;
 
+	if (n == (size_t)-1)
+		n = strlen(data);
+	path = tp_tmp(data, n);
 	snprintf(args, sizeof(args), "{\"from\": \"%s\"%s}", path,
 		 extra ? extra : "");
 	rc = tp_run(name, args, &facts, &err);

@@ -13,7 +13,8 @@ static const struct probe_def *const registry[] = {
 	&probe_artifact,   &probe_drift,    &probe_schema, &probe_quality,
 	&probe_k8s,	   &probe_prom,	    &probe_http,   &probe_command,
 	&probe_file,
-	&probe_nvlink, &probe_ipmi, &probe_nccl, /* catB: thin tool-output probes */
+	&probe_nvlink, &probe_ipmi, &probe_nccl,
+	&probe_loss, /* catB: thin tool-output probes */
 	NULL};
 
 const struct probe_def *const *probe_list(void)

@@ -9,6 +9,9 @@
 
 #include "core/err.h"
 
+/* Most devices (matrix columns) kept from hostile input. */
+#define NVL_MAX_DEVS 512
+
 enum nvl_state { NVL_UNKNOWN = 0, NVL_ACTIVE, NVL_INACTIVE };
 
 struct nvl_link {

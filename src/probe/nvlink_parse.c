@@ -16,7 +16,6 @@
 /* Bounds on what hostile input can make us keep. */
 #define NVL_MAX_GPUS 1024
 #define NVL_MAX_LINKS 256
-#define NVL_MAX_DEVS 512
 
 struct nvl_parser {
 	struct nvl_data *d;

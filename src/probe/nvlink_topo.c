@@ -12,7 +12,6 @@
 #include "probe/gpu.h"
 #include "probe/nvlink.h"
 
-#define NVL_MAX_DEVS 512
 
 /* Removes ESC [ ... letter sequences; returns a new string. */
 static char *strip_ansi(const char *s, size_t n)

@@ -118,8 +118,8 @@ static void test_node_states(void **state)
 static void test_broken(void **state)
 {
 	(void)state;
-	tp_truncations("ipmi", "ipmi", "node-overheat.txt", 1, NULL);
-	tp_truncations("ipmi", "ipmi", "sdr-elist.txt", 1, NULL);
+	tp_truncations("ipmi", "ipmi", "node-overheat.txt", 3, NULL);
+	tp_truncations("ipmi", "ipmi", "sdr-elist.txt", 2, NULL);
 	tp_hostile("ipmi");
 	/* a line of 200 pipes, fields of the wrong kind */
 	tp_robust("ipmi",

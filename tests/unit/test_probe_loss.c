@@ -219,10 +219,10 @@ static void test_resume(void **state)
 static void test_broken(void **state)
 {
 	(void)state;
-	tp_truncations("loss", "loss", "keras.log", 1, NULL);
-	tp_truncations("loss", "loss", "metrics.jsonl", 1,
+	tp_truncations("loss", "loss", "keras.log", 5, NULL);
+	tp_truncations("loss", "loss", "metrics.jsonl", 7,
 		       ", \"since-step\": 1000");
-	tp_truncations("loss", "loss", "resumed-ok.log", 211,
+	tp_truncations("loss", "loss", "resumed-ok.log", 401,
 		       ", \"since-step\": 4000, \"stale-after\": \"1m\"");
 	tp_hostile("loss");
 	tp_robust("loss",

@@ -127,8 +127,8 @@ static void test_failures(void **state)
 static void test_broken(void **state)
 {
 	(void)state;
-	tp_truncations("nccl", "nccl", "hang.txt", 1, NULL);
-	tp_truncations("nccl", "nccl", "old-2gpu.txt", 3, NULL);
+	tp_truncations("nccl", "nccl", "hang.txt", 7, NULL);
+	tp_truncations("nccl", "nccl", "old-2gpu.txt", 23, NULL);
 	tp_hostile("nccl");
 	tp_robust("nccl",
 		  "# size count busbw time #wrong time #wrong\n"

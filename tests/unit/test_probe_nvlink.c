@@ -226,10 +226,10 @@ static void test_variants(void **state)
 static void test_broken(void **state)
 {
 	(void)state;
-	tp_truncations("nvlink", "nvlink", "h100-topo-m.txt", 1, NULL);
-	tp_truncations("nvlink", "nvlink", "a100-pcie.txt", 1,
+	tp_truncations("nvlink", "nvlink", "h100-topo-m.txt", 5, NULL);
+	tp_truncations("nvlink", "nvlink", "a100-pcie.txt", 7,
 		       ", \"gpus\": \"0,1\"");
-	tp_truncations("nvlink", "nvlink", "h100-link-down.txt", 37, NULL);
+	tp_truncations("nvlink", "nvlink", "h100-link-down.txt", 151, NULL);
 	tp_hostile("nvlink");
 }
 

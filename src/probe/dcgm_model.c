@@ -153,8 +153,12 @@ static void set_text(json_t *msg, const char *text)
 	char *c = gpu_text_clean(text, strnlen(text, DCGM_MAX_MSG + 1));
 	long g;
 
-	if (strlen(c) > DCGM_MAX_MSG)
-		strcpy(c + DCGM_MAX_MSG - 3, "...");
+	if (strlen(c) > DCGM_MAX_MSG) {
+		size_t n = DCGM_MAX_MSG - 3;
+		while (n && ((unsigned char)c[n] & 0xC0) == 0x80)
+			n--; /* not inside a UTF-8 sequence */
+		strcpy(c + n, "...");
+	}
 	json_object_set_new(msg, "text", json_string(c));
 	g = gpu_in_text(c);
 	if (g >= 0 && !json_is_integer(json_object_get(msg, "gpu")))

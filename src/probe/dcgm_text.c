@@ -274,7 +274,8 @@ static void health_row(struct tstate *st, const struct row *w)
 			buf_puts(&b, json_string_value(m));
 			if (b.len < DCGM_MAX_MSG) {
 				char *c;
-				buf_printf(&b, "%s%s", b.len ? " " : "", v);
+				buf_printf(&b, "%s%.*s", b.len ? " " : "",
+					   (int)(DCGM_MAX_MSG - b.len), v);
 				c = gpu_text_clean(buf_str(&b), b.len);
 				jset_str(st->incident, "message", c);
 				free(c);

@@ -341,11 +341,40 @@ static void test_hostile(void **state)
 	assert_non_null(f);
 	assert_string_equal(jget_str(f, "verdict", ""), "failed");
 	ids_equal(json_object_get(f, "failed_gpus"), "[1]");
+	assert_non_null(strstr(
+	    jget_str(json_array_get(
+			 json_object_get(test_named(f, "GPU Memory"), "messages"),
+			 0),
+		     "text", ""),
+	    "GPU 1 ?? bad | bytes ? here"));
 	assert_true(strlen(jget_str(
 			json_array_get(json_object_get(test_named(f, "PCIe"),
 						       "messages"),
 				       0),
 			"text", "")) <= DCGM_MAX_MSG);
+	json_decref(f);
+	/* a health incident whose wrapped text never ends stays capped */
+	buf_reset(&b);
+	buf_puts(&b, "| Health Monitor Report |\n| Overall Health | Warning |\n"
+		     "| GPU | |\n| -> 2 | Warning |\n|    -> Errors | |\n"
+		     "|       -> Thermal system | Warning |\n");
+	for (int i = 0; i < 3; i++) {
+		buf_puts(&b, "| | ");
+		for (int k = 0; k < 1000; k++)
+			buf_puts(&b, "hot \xe2\x82\xac ");
+		buf_puts(&b, "|\n");
+	}
+	f = parse(buf_str(&b), b.len, &err);
+	assert_non_null(f);
+	assert_string_equal(jget_str(f, "verdict", ""), "degraded");
+	ids_equal(json_object_get(f, "warned_gpus"), "[2]");
+	assert_true(strlen(jget_str(
+			json_array_get(
+			    json_object_get(
+				json_array_get(json_object_get(f, "entities"), 0),
+				"incidents"),
+			    0),
+			"message", "")) <= DCGM_MAX_MSG + 4);
 	json_decref(f);
 	buf_free(&b);
 }

@@ -7,15 +7,25 @@
 #include "core/out.h"
 #include "runbook/rb_coverage.h"
 
-/* Markdown cell text: `|` escaped, newlines as spaces. */
-static void md_text(struct buf *b, const char *s)
+/* Markdown cell text: `|` escaped, newlines as spaces; outside code
+ * spans also `<` and `&`, so a name never becomes HTML. */
+static void md_cell(struct buf *b, const char *s, int in_code)
 {
 	for (; s && *s; s++) {
 		if (*s == '|')
 			buf_puts(b, "\\|");
+		else if (!in_code && *s == '<')
+			buf_puts(b, "&lt;");
+		else if (!in_code && *s == '&')
+			buf_puts(b, "&amp;");
 		else
 			buf_putc(b, *s == '\n' ? ' ' : *s);
 	}
+}
+
+static void md_text(struct buf *b, const char *s)
+{
+	md_cell(b, s, 0);
 }
 
 /* A name as inline code (plain text when it holds a backtick). */
@@ -24,7 +34,7 @@ static void md_code(struct buf *b, const char *s)
 	int tick = strchr(s, '`') != NULL;
 
 	buf_puts(b, tick ? "" : "`");
-	md_text(b, s);
+	md_cell(b, s, !tick);
 	buf_puts(b, tick ? "" : "`");
 }
 

@@ -28,30 +28,29 @@ if ! "$ML" runbook test runbooks >"$T/test.out" 2>&1; then
 fi
 tail -1 "$T/test.out"
 
-echo "== every catalogue runbook has scenario tests"
+echo "== every catalogue runbook: scenario tests, id = file name, contacts are rotations"
 find runbooks -mindepth 2 -name '*.yaml' ! -name '*.test.yaml' \
 	! -path 'runbooks/examples/*' | LC_ALL=C sort >"$T/runbooks"
-while IFS= read -r f; do
-	[ -f "${f%.yaml}.test.yaml" ] || {
-		echo "FAIL: $f has no scenario tests (${f%.yaml}.test.yaml); start one with mloncall runbook test --init $f"
-		status=1
-	}
-	id=$("$ML" runbook show "$f" -o json | jq -r .id)
-	[ "$id" = "$(basename "$f" .yaml)" ] || {
-		echo "FAIL: $f: id \`$id\` differs from the file name"
-		status=1
-	}
-done <"$T/runbooks"
-echo "$(wc -l <"$T/runbooks") catalogue runbooks"
-
-echo "== contacts name rotations of runbooks/contacts.yaml"
 awk '/^[^ #]/ { on = ($0 ~ /^oncall:/) } on && /^  [a-z0-9-]+:/ {
 	sub(/^  /, ""); sub(/:.*/, ""); print }' runbooks/contacts.yaml |
 	grep -vx overrides >"$T/rotations"
 [ -s "$T/rotations" ] || { echo "FAIL: runbooks/contacts.yaml has no oncall: rotations"; status=1; }
 while IFS= read -r f; do
-	"$ML" runbook show "$f" -o json | jq -r '.contacts // {} | to_entries[] |
-		"\(.key) \(.value)"' >"$T/contacts"
+	[ -f "${f%.yaml}.test.yaml" ] || {
+		echo "FAIL: $f has no scenario tests (${f%.yaml}.test.yaml); start one with mloncall runbook test --init $f"
+		status=1
+	}
+	"$ML" runbook show "$f" -o json >"$T/show.json" 2>/dev/null || {
+		echo "FAIL: $f does not load"
+		status=1
+		continue
+	}
+	id=$(jq -r .id "$T/show.json")
+	[ "$id" = "$(basename "$f" .yaml)" ] || {
+		echo "FAIL: $f: id \`$id\` differs from the file name"
+		status=1
+	}
+	jq -r '.contacts // {} | to_entries[] | "\(.key) \(.value)"' "$T/show.json" >"$T/contacts"
 	[ -s "$T/contacts" ] || { echo "FAIL: $f has no contacts:"; status=1; }
 	while read -r role name; do
 		grep -qx -- "$name" "$T/rotations" || {
@@ -60,11 +59,16 @@ while IFS= read -r f; do
 		}
 	done <"$T/contacts"
 done <"$T/runbooks"
+echo "$(wc -l <"$T/runbooks") catalogue runbooks"
 
 echo "== contacts.yaml loads as a serve config"
-start_serve "$T/oncall.db" --config runbooks/contacts.yaml --runbooks runbooks
-expect_status 200 GET /healthz
-kill "$SERVE_PID"
+if [ $status = 0 ]; then
+	start_serve "$T/oncall.db" --config runbooks/contacts.yaml --runbooks runbooks
+	expect_status 200 GET /healthz
+	kill "$SERVE_PID"
+else
+	echo "skipped: fix the findings above first"
+fi
 
 echo "== docs/runbooks is fresh"
 scripts/gen-runbook-docs.sh "$ML" "$T/docs" >/dev/null || fail "scripts/gen-runbook-docs.sh failed"

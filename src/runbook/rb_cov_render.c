@@ -167,6 +167,33 @@ static void names_text(const json_t *j, struct buf *out)
 	buf_free(&b);
 }
 
+/* "By alert" rows for runbooks matched by a regex, not by names. */
+static void pattern_rows(const json_t *j, struct buf *out)
+{
+	const json_t *r;
+	size_t i;
+
+	json_array_foreach(json_object_get(j, "runbooks"), i, r)
+	{
+		const json_t *p;
+		size_t k;
+
+		json_array_foreach(json_object_get(r, "patterns"), k, p)
+		{
+			json_t *ref = json_pack("{s:O, s:O}", "id",
+						json_object_get(r, "id"), "area",
+						json_object_get(r, "area"));
+
+			buf_puts(out, "| regex ");
+			md_code(out, json_string_value(p));
+			buf_puts(out, " | ");
+			rb_ref(out, ref, 1);
+			buf_puts(out, " |\n");
+			json_decref(ref);
+		}
+	}
+}
+
 static void names_md(const json_t *j, struct buf *out)
 {
 	json_t *r;
@@ -203,6 +230,7 @@ static void names_md(const json_t *j, struct buf *out)
 		}
 		buf_puts(out, " |\n");
 	}
+	pattern_rows(j, out);
 	buf_puts(out, "\n## By runbook\n\n| Runbook | Alerts | Other "
 		      "matchers |\n|---|---|---|\n");
 	json_array_foreach(json_object_get(j, "runbooks"), i, r)

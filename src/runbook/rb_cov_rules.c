@@ -130,6 +130,24 @@ static int load_group(const struct ydoc *doc, const struct ydoc_node *g,
 	return 0;
 }
 
+/* Prometheus refuses a file where two groups share a name. */
+static int unique_name(const struct ydoc *doc, const struct ydoc_node *groups,
+		       size_t i, struct ml_err *err)
+{
+	const struct ydoc_node *a = ydoc_get(groups->items[i], "name");
+
+	for (size_t k = 0; k < i; k++) {
+		const struct ydoc_node *b = ydoc_get(groups->items[k], "name");
+
+		if (!strcmp(a->value, b->value))
+			return FAIL(doc, a,
+				    "group `%.64s` is repeated (first at "
+				    "line %d); Prometheus refuses the file",
+				    a->value, b->line);
+	}
+	return 0;
+}
+
 /* The groups list: root.groups, or root.spec.groups (PrometheusRule). */
 static int find_groups(const struct ydoc *doc, const struct ydoc_node **out,
 		       struct ml_err *err)
@@ -174,6 +192,8 @@ int rb_cov_rules_load(const char *path, struct rb_cov_rules *rules,
 	rc = find_groups(&doc, &groups, err);
 	for (size_t i = 0; !rc && i < groups->n; i++)
 		rc = load_group(&doc, groups->items[i], rules, err);
+	for (size_t i = 0; !rc && i < groups->n; i++)
+		rc = unique_name(&doc, groups, i, err);
 	ydoc_free(&doc);
 	return rc;
 }

@@ -78,8 +78,7 @@ static int parse_args(const struct cmd_entry *self, int argc, char **argv,
 
 /* Builds the table or the rules report and prints it. Returns the exit
  * code: 1 when an alert has no runbook, 2 for a broken rules file. */
-static int report(const struct cov_args *a, struct rb_runbook **rbs,
-		  size_t n)
+static int report(const struct cov_args *a, struct rb_runbook **rbs, size_t n)
 {
 	struct rb_cov_rules rules = {0};
 	struct ml_err err;

@@ -121,7 +121,8 @@ static void text_table(struct buf *out, const json_t *rows)
 		{
 			int last = k + 1 == json_array_size(row);
 
-			buf_printf(out, "%-*s%s", last ? 0 : (int)w[k < 8 ? k : 7],
+			buf_printf(out, "%-*s%s",
+				   last ? 0 : (int)w[k < 8 ? k : 7],
 				   json_string_value(c), last ? "\n" : "  ");
 		}
 	}
@@ -141,8 +142,8 @@ static void names_text(const json_t *j, struct buf *out)
 	struct buf b = BUF_INIT;
 	size_t i;
 
-	json_array_append_new(rows, json_pack("[s,s,s]", "RUNBOOK", "AREA",
-					      "ALERTS"));
+	json_array_append_new(
+	    rows, json_pack("[s,s,s]", "RUNBOOK", "AREA", "ALERTS"));
 	json_array_foreach(json_object_get(j, "runbooks"), i, r)
 	{
 		json_t *row = json_array();
@@ -180,9 +181,9 @@ static void pattern_rows(const json_t *j, struct buf *out)
 
 		json_array_foreach(json_object_get(r, "patterns"), k, p)
 		{
-			json_t *ref = json_pack("{s:O, s:O}", "id",
-						json_object_get(r, "id"), "area",
-						json_object_get(r, "area"));
+			json_t *ref = json_pack(
+			    "{s:O, s:O}", "id", json_object_get(r, "id"),
+			    "area", json_object_get(r, "area"));
 
 			buf_puts(out, "| regex ");
 			md_code(out, json_string_value(p));
@@ -214,7 +215,8 @@ static void names_md(const json_t *j, struct buf *out)
 			const json_t *rb;
 			size_t m;
 
-			json_array_foreach(json_object_get(j, "runbooks"), m, rb)
+			json_array_foreach(json_object_get(j, "runbooks"), m,
+					   rb)
 			{
 				if (json_equal(json_object_get(rb, "id"), id)) {
 					ref = json_pack(
@@ -235,9 +237,9 @@ static void names_md(const json_t *j, struct buf *out)
 		      "matchers |\n|---|---|---|\n");
 	json_array_foreach(json_object_get(j, "runbooks"), i, r)
 	{
-		json_t *ref = json_pack("{s:O, s:O}", "id",
-					json_object_get(r, "id"), "area",
-					json_object_get(r, "area"));
+		json_t *ref =
+		    json_pack("{s:O, s:O}", "id", json_object_get(r, "id"),
+			      "area", json_object_get(r, "area"));
 
 		buf_puts(out, "| ");
 		rb_ref(out, ref, 1);
@@ -303,9 +305,9 @@ static void rules_out(const json_t *j, int md, struct buf *out)
 	size_t i, k;
 
 	if (!md)
-		json_array_append_new(rows,
-				      json_pack("[s,s,s,s,s]", "STATUS", "ALERT",
-						"GROUP", "RUNBOOKS", "RULE"));
+		json_array_append_new(rows, json_pack("[s,s,s,s,s]", "STATUS",
+						      "ALERT", "GROUP",
+						      "RUNBOOKS", "RULE"));
 	json_array_foreach(json_object_get(j, "alerts"), i, a)
 	    json_array_append_new(rows, rule_row(a, md, &b));
 	if (!md) {
@@ -320,9 +322,10 @@ static void rules_out(const json_t *j, int md, struct buf *out)
 			buf_puts(out, "|\n");
 		}
 	}
-	buf_printf(out, "%s%lld alerts: %lld covered, %lld partly covered "
-			"(depends on labels set at run time), %lld without a "
-			"runbook\n",
+	buf_printf(out,
+		   "%s%lld alerts: %lld covered, %lld partly covered "
+		   "(depends on labels set at run time), %lld without a "
+		   "runbook\n",
 		   md ? "\n" : "",
 		   jget_int(j, "covered", 0) + jget_int(j, "partial", 0) +
 		       jget_int(j, "uncovered", 0),

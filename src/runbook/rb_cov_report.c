@@ -127,8 +127,8 @@ json_t *rb_cov_report(struct rb_runbook *const *rbs, size_t n,
 			json_array_append_new(alerts, a);
 		}
 	}
-	return json_pack("{s:s, s:o, s:I, s:I, s:I}", "mode", "rules",
-			 "alerts", alerts, "covered", count[RB_COV_FULL],
-			 "partial", count[RB_COV_PARTIAL], "uncovered",
+	return json_pack("{s:s, s:o, s:I, s:I, s:I}", "mode", "rules", "alerts",
+			 alerts, "covered", count[RB_COV_FULL], "partial",
+			 count[RB_COV_PARTIAL], "uncovered",
 			 count[RB_COV_NONE]);
 }

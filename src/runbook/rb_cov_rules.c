@@ -11,18 +11,17 @@
 #include "runbook/rb_coverage.h"
 
 /* Fails at node n's position with a message. Returns ML_EINPUT. */
-#define FAIL(doc, n, ...)                                                    \
-	ml_err_at(err, ML_EINPUT, (doc)->file, (n)->line, (n)->col,          \
-		  __VA_ARGS__)
+#define FAIL(doc, n, ...)                                                      \
+	ml_err_at(err, ML_EINPUT, (doc)->file, (n)->line, (n)->col, __VA_ARGS__)
 
 /* Nonzero when n is a non-empty scalar that is not YAML null. */
 static int is_text(const struct ydoc_node *n)
 {
 	if (!n || n->type != YDOC_SCALAR || n->len == 0)
 		return 0;
-	return n->quoted || (strcmp(n->value, "~") && strcmp(n->value, "null") &&
-			     strcmp(n->value, "Null") &&
-			     strcmp(n->value, "NULL"));
+	return n->quoted ||
+	       (strcmp(n->value, "~") && strcmp(n->value, "null") &&
+		strcmp(n->value, "Null") && strcmp(n->value, "NULL"));
 }
 
 static struct rb_cov_rule *push(struct rb_cov_rules *r)
@@ -43,8 +42,9 @@ static int load_labels(const struct ydoc *doc, const struct ydoc_node *n,
 	if (!n || (n->type == YDOC_SCALAR && !is_text(n)))
 		return 0;
 	if (n->type != YDOC_MAP)
-		return FAIL(doc, n, "`labels`: expected a mapping of label "
-				    "names to values, got %s",
+		return FAIL(doc, n,
+			    "`labels`: expected a mapping of label "
+			    "names to values, got %s",
 			    ydoc_type_name(n));
 	for (size_t i = 0; i < n->n; i++) {
 		const struct ydoc_node *k = ydoc_key(n, i), *v = ydoc_val(n, i);
@@ -78,20 +78,25 @@ static int load_rule(const struct ydoc *doc, const char *group,
 	record = ydoc_get(n, "record");
 	expr = ydoc_get(n, "expr");
 	if (alert && record)
-		return FAIL(doc, n, "a rule has `alert:` or `record:`, not both");
+		return FAIL(doc, n,
+			    "a rule has `alert:` or `record:`, not both");
 	if (!alert && !record)
-		return FAIL(doc, n, "a rule needs `alert:` (or `record:` for a "
-				    "recording rule)");
+		return FAIL(doc, n,
+			    "a rule needs `alert:` (or `record:` for a "
+			    "recording rule)");
 	if (!expr || (expr->type == YDOC_SCALAR && !is_text(expr)))
-		return FAIL(doc, n, "a rule needs `expr:` (a PromQL expression)");
+		return FAIL(doc, n,
+			    "a rule needs `expr:` (a PromQL expression)");
 	if (expr->type != YDOC_SCALAR)
-		return FAIL(doc, expr, "`expr`: expected a PromQL expression, "
-				       "got %s",
+		return FAIL(doc, expr,
+			    "`expr`: expected a PromQL expression, "
+			    "got %s",
 			    ydoc_type_name(expr));
 	if (record)
 		return 0;
 	if (!is_text(alert))
-		return FAIL(doc, alert, "`alert`: expected an alert name, got %s",
+		return FAIL(doc, alert,
+			    "`alert`: expected an alert name, got %s",
 			    alert->type == YDOC_SCALAR ? "nothing"
 						       : ydoc_type_name(alert));
 	r = push(rules);
@@ -111,8 +116,9 @@ static int load_group(const struct ydoc *doc, const struct ydoc_node *g,
 	int rc;
 
 	if (g->type != YDOC_MAP)
-		return FAIL(doc, g, "expected a group (`name:` and `rules:`), "
-				    "got %s",
+		return FAIL(doc, g,
+			    "expected a group (`name:` and `rules:`), "
+			    "got %s",
 			    ydoc_type_name(g));
 	name = ydoc_get(g, "name");
 	if (!is_text(name))
@@ -121,7 +127,8 @@ static int load_group(const struct ydoc *doc, const struct ydoc_node *g,
 	if (!list || (list->type == YDOC_SCALAR && !is_text(list)))
 		return 0;
 	if (list->type != YDOC_SEQ)
-		return FAIL(doc, list, "`rules`: expected a list of rules, got %s",
+		return FAIL(doc, list,
+			    "`rules`: expected a list of rules, got %s",
 			    ydoc_type_name(list));
 	for (size_t i = 0; i < list->n; i++)
 		if ((rc = load_rule(doc, name->value, list->items[i], rules,
@@ -172,7 +179,8 @@ static int find_groups(const struct ydoc *doc, const struct ydoc_node **out,
 			    "(groups: [{name, rules}]) or a PrometheusRule "
 			    "with spec.groups");
 	if (g->type != YDOC_SEQ)
-		return FAIL(doc, g, "`groups`: expected a list of groups, got %s",
+		return FAIL(doc, g,
+			    "`groups`: expected a list of groups, got %s",
 			    ydoc_type_name(g));
 	*out = g;
 	return 0;

@@ -142,8 +142,9 @@ static void test_names(void **state)
 		     "{\"alerts\":[\"A\",\"B_c:d\"],\"patterns\":[],"
 		     "\"conditions\":[]}");
 	/* not a plain list: empty alternative, regex syntax, trailing bar */
-	expect_names("trigger: 'alertname =~ \"A||B\"'\n",
-		     "{\"alerts\":[],\"patterns\":[\"A||B\"],\"conditions\":[]}");
+	expect_names(
+	    "trigger: 'alertname =~ \"A||B\"'\n",
+	    "{\"alerts\":[],\"patterns\":[\"A||B\"],\"conditions\":[]}");
 	expect_names("trigger: 'alertname =~ \"Kube.+\"'\n",
 		     "{\"alerts\":[],\"patterns\":[\"Kube.+\"],"
 		     "\"conditions\":[]}");
@@ -153,10 +154,11 @@ static void test_names(void **state)
 		     "{\"alerts\":[],\"patterns\":[\"(A)|(B)\"],"
 		     "\"conditions\":[]}");
 	/* a negative matcher removes a name and is kept as a condition */
-	expect_names("trigger:\n  - alertname =~ \"A|B\"\n  - alertname != "
-		     "B\n  - 'env = \"x\\\"y\"'\n",
-		     "{\"alerts\":[\"A\"],\"patterns\":[],\"conditions\":["
-		     "\"alertname != \\\"B\\\"\",\"env = \\\"x\\\\\\\"y\\\"\"]}");
+	expect_names(
+	    "trigger:\n  - alertname =~ \"A|B\"\n  - alertname != "
+	    "B\n  - 'env = \"x\\\"y\"'\n",
+	    "{\"alerts\":[\"A\"],\"patterns\":[],\"conditions\":["
+	    "\"alertname != \\\"B\\\"\",\"env = \\\"x\\\\\\\"y\\\"\"]}");
 	expect_names("procedure: []\n",
 		     "{\"alerts\":[],\"patterns\":[],\"conditions\":[]}");
 }
@@ -181,12 +183,12 @@ static void test_match(void **state)
 	json_t *conds = json_array();
 
 	(void)state;
-	assert_int_equal(match("trigger: alertname = A\n", "A", json_object(),
-			       NULL),
-			 RB_COV_FULL);
-	assert_int_equal(match("trigger: alertname = A\n", "AB",
-			       json_object(), NULL),
-			 RB_COV_NONE);
+	assert_int_equal(
+	    match("trigger: alertname = A\n", "A", json_object(), NULL),
+	    RB_COV_FULL);
+	assert_int_equal(
+	    match("trigger: alertname = A\n", "AB", json_object(), NULL),
+	    RB_COV_NONE);
 	assert_int_equal(match("trigger:\n  - alertname = A\n  - severity = "
 			       "page\n",
 			       "A", json_pack("{s:s}", "severity", "page"),

@@ -22,4 +22,10 @@ int report_actions(struct store *s, const struct report_opts *o, json_t *r,
  * are listed under "errors"). */
 void report_runbooks(const struct report_opts *o, json_t *r);
 
+/* HTML: appends s with & < > " ' escaped and control characters as
+ * spaces (NULL appends nothing); the tables of the page (pages, alerts,
+ * runbooks, action items), in report_html_tables.c. */
+void report_html_esc(struct buf *b, const char *s);
+void report_html_tables(const json_t *r, struct buf *b);
+
 #endif

@@ -35,19 +35,17 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT INT TERM
 mkdir -p "$TMP/out"
 
-# One JSON per runbook (show -o json), and the newest review date.
+# One JSON document per runbook (show -o json, concatenated: jq reads
+# them as a stream), and the newest review date.
 : >"$TMP/files"
 : >"$TMP/all.jsonl"
 for a in $areas; do
 	find "runbooks/$a" -name '*.yaml' ! -name '*.test.yaml' ! -name contacts.yaml | LC_ALL=C sort >>"$TMP/files"
 done
-now=""
 while IFS= read -r f; do
-	"$ML" runbook show "$f" -o json >"$TMP/one.json"
-	jq -c . "$TMP/one.json" >>"$TMP/all.jsonl"
-	r=$(jq -r '.reviewed // empty' "$TMP/one.json")
-	[ -n "$r" ] && { [ -z "$now" ] || [ "$r" \> "$now" ]; } && now=$r
+	"$ML" runbook show "$f" -o json >>"$TMP/all.jsonl"
 done <"$TMP/files"
+now=$(jq -r '.reviewed // empty' "$TMP/all.jsonl" | LC_ALL=C sort | tail -1)
 [ -z "$now" ] && now=2026-01-01
 MLONCALL_NOW="${now%%T*}T00:00:00Z"
 export MLONCALL_NOW

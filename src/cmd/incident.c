@@ -158,8 +158,11 @@ static void print_incident(const json_t *inc)
 	json_array_foreach(json_object_get(inc, "timeline"), k, e)
 	{
 		fmt_time(json_object_get(e, "at"), t, sizeof(t));
-		printf("  %s  %-11s %s\n", t, jget_str(e, "kind", ""),
+		printf("  %s  %-11s %s", t, jget_str(e, "kind", ""),
 		       jget_str(e, "message", ""));
+		if (!strcmp(jget_str(e, "kind", ""), "update")) /* who said it */
+			printf("  (%s)", jget_str(e, "actor", "?"));
+		putchar('\n');
 	}
 }
 
@@ -312,10 +315,12 @@ ENTRY(role_entry, "role",
 ENTRY(severity_entry, "severity", "change the severity", "ID P1|P2|P3|P4");
 ENTRY(bridge_entry, "bridge", "link the call bridge", "ID URL");
 
+extern const struct cmd_entry cmd_incident_update_entry;
+
 static const struct cmd_entry *const subs[] = {
 	&ls_entry,   &show_entry,     &ack_entry,    &resolve_entry,
 	&note_entry, &role_entry,     &severity_entry, &bridge_entry,
-	NULL};
+	&cmd_incident_update_entry, NULL};
 
 const struct cmd_entry cmd_incident_entry = {
 	.path = "incident",

@@ -7,6 +7,7 @@
 
 #include "core/dur.h"
 #include "incident/svc.h"
+#include "incident/svc_remind.h"
 
 /* Advances incident id's timer past `level`, in the store. */
 static void advance(struct svc *svc, int64_t id, int level, int repeats,
@@ -79,6 +80,7 @@ void *svc_timer_main(void *arg)
 
 	while (!svc->stopping) {
 		fire_due(svc);
+		svc_remind_tick(svc, time_now_ms());
 		time_sleep_ms(svc->tick_ms);
 	}
 	return NULL;

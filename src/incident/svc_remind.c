@@ -80,8 +80,8 @@ int64_t svc_remind_due_at(int64_t cadence_ms, int64_t created_at,
 	return anchor + cadence_ms;
 }
 
-/* Writes the reminder entry and notifies; inc is one row of
- * store_comms_open. */
+/* Writes the reminder entry (at `now`, so the cadence follows the clock
+ * the caller passes) and notifies; inc is one row of store_comms_open. */
 static void remind_one(struct svc *svc, const json_t *inc, int64_t cadence,
 		       int64_t now)
 {
@@ -91,6 +91,8 @@ static void remind_one(struct svc *svc, const json_t *inc, int64_t cadence,
 	const char *person = ic ? ic : svc_oncall(&svc->cfg, "primary", now);
 	char cad[32], since[32], msg[512], text[700];
 	int64_t last = jget_int(inc, "last_update_at", 0);
+	struct ml_err err = {0};
+	json_t *data;
 
 	if (!person)
 		person = target;
@@ -103,10 +105,14 @@ static void remind_one(struct svc *svc, const json_t *inc, int64_t cadence,
 		 "reminding %s (%s)",
 		 since, last ? "last update" : "incident opened",
 		 jget_int(inc, "severity", 0), cad, person, target);
-	svc_timeline(svc, id, "reminder", msg,
-		     json_pack("{s:I, s:s, s:s}", "cadence_ms",
-			       (json_int_t)cadence, "target", target,
-			       "person", person));
+	data = json_pack("{s:I, s:s, s:s}", "cadence_ms", (json_int_t)cadence,
+			 "target", target, "person", person);
+	pthread_mutex_lock(&svc->store_lock);
+	if (store_timeline_add(svc->store, id, now, "reminder", "mloncall",
+			       msg, data, &err) != 0)
+		ml_err_print(&err);
+	pthread_mutex_unlock(&svc->store_lock);
+	json_decref(data);
 	snprintf(text, sizeof(text),
 		 "[P%lld] incident #%lld: no status update for %s (every %s "
 		 "for P%lld). Post one: mloncall incident update %lld "

@@ -218,8 +218,10 @@ int drill_scenario_load(const char *path, struct drill_scenario *sc,
 	sc->timeout_ms = 10 * 60000;
 	sc->labels = json_object();
 	sc->annotations = json_object();
-	if ((rc = ydoc_load_file(path, &doc, err)) != 0)
+	if ((rc = ydoc_load_file(path, &doc, err)) != 0) {
+		ydoc_free(&doc); /* the file name is kept even on errors */
 		return rc;
+	}
 	if (!doc.root)
 		rc = ml_err_at(err, ML_EINPUT, path, 1, 1,
 			       "empty file: expected a drill scenario "

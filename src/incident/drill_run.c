@@ -91,8 +91,12 @@ static json_t *drill_alert(const struct drill_scenario *sc, const char *status,
 		buf_printf(&p, "%s%s", i ? "," : "", sc->participants[i]);
 	jset_str(ann, DRILL_PARTICIPANTS, buf_str(&p));
 	jset_str(ann, "drill_scenario", sc->name);
-	if (!json_object_get(ann, "summary"))
-		jset_str(ann, "summary", id);
+	if (!json_object_get(ann, "summary")) {
+		char summary[300];
+		snprintf(summary, sizeof(summary), "%.120s (drill %.100s)",
+			 jget_str(labels, "alertname", "alert"), sc->name);
+		jset_str(ann, "summary", summary);
+	}
 	buf_free(&p);
 	return json_pack("{s:o, s:o, s:s}", "labels", labels, "annotations",
 			 ann, "status", status);
@@ -177,14 +181,20 @@ static const char *follow(const struct drill_scenario *sc,
 	struct client c = {.server = o->server, .token = o->token,
 			   .db = o->db};
 	struct drill_clock none = {0};
-	int seen_ack = 0, seen_diag = 0;
+	int seen_ack = 0, seen_diag = 0, misses = 0;
 
 	for (;;) {
 		json_t *inc = NULL, *d, *t;
 		int rc = client_incident(&c, id, &inc, err);
 
+		if (rc && rc != ML_ENOTFOUND && ++misses < 20) {
+			/* a busy database or a restarting service: retry */
+			nap(o, o->poll_ms > 0 ? o->poll_ms : 500);
+			continue;
+		}
 		if (rc)
 			return "error";
+		misses = 0;
 		d = drill_debrief(sc, inc, &none);
 		t = json_object_get(d, "times");
 		if (!seen_ack && json_is_object(json_object_get(t, "acknowledge")))

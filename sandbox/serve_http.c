@@ -50,19 +50,20 @@ static double since(const struct timespec *t0)
 static const struct route *find(const char *method, const char *url,
 				struct srv_resp *r, const char **path_out)
 {
-	int path_known = 0;
+	const char *want = NULL;
 
 	*path_out = "other";
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
 		if (strcmp(routes[i].path, url))
 			continue;
-		path_known = 1;
+		want = routes[i].method;
 		*path_out = routes[i].path;
 		if (!strcmp(routes[i].method, method))
 			return &routes[i];
 	}
-	if (path_known)
-		srv_error(r, 405, "method not allowed");
+	if (want)
+		srv_error(r, 405, "%s %s: method not allowed (use %s)", method,
+			  url, want);
 	else
 		srv_error(r, 404, "no such path (try /predict, /feedback, "
 				  "/metrics, /healthz, /admin/state)");

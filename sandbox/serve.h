@@ -17,6 +17,10 @@
 /* Request body limit (413 above). */
 #define SRV_BODY_LIMIT (64 * 1024)
 
+/* Largest |feature| /predict accepts (centimetres; keeps every
+ * intermediate finite). */
+#define SRV_MAX_FEATURE 1e6
+
 /* Upper bounds of the /predict latency histogram, seconds. */
 #define SRV_NBUCKETS 17
 extern const double srv_buckets[SRV_NBUCKETS];

@@ -35,13 +35,16 @@ static int get_features(const json_t *o, double x[IRIS_NFEAT],
 				  iris_feature_names[k]);
 			return -1;
 		}
-		if (!json_is_number(v) || !isfinite(json_number_value(v))) {
+		if (!json_is_number(v) ||
+		    !(fabs(json_number_value(v)) <= SRV_MAX_FEATURE)) {
 			if (a)
 				srv_error(r, 400, "features[%d]: expected a "
-						  "finite number", k);
+						  "number within +-%g", k,
+					  SRV_MAX_FEATURE);
 			else
-				srv_error(r, 400, "%s: expected a finite "
-						  "number", iris_feature_names[k]);
+				srv_error(r, 400, "%s: expected a number within "
+						  "+-%g", iris_feature_names[k],
+					  SRV_MAX_FEATURE);
 			return -1;
 		}
 		x[k] = json_number_value(v);

@@ -34,7 +34,7 @@ extern const double srv_buckets[SRV_NBUCKETS];
  * so pointers to them stay valid without reference counts. */
 struct srv_model {
 	char version[64];
-	char *path; /* registry/version/model.json; owned */
+	char *path;	 /* registry/version/model.json; owned */
 	char sha256[65]; /* of the file's bytes when loaded */
 	struct iris_model m;
 };
@@ -92,8 +92,8 @@ struct srv {
 
 	int workers, busy, waiting, stopping;
 	struct srv_faults f;
-	void *mem; /* memory_mb fault */
-	char *corrupt_path; /* file altered by corrupt_file, and ... */
+	void *mem;		 /* memory_mb fault */
+	char *corrupt_path;	 /* file altered by corrupt_file, and ... */
 	struct buf corrupt_orig; /* ... its original bytes */
 	uint64_t rng;
 
@@ -149,7 +149,7 @@ void srv_count_request(struct srv *s, const char *path, int code,
  * {"error": msg}. */
 void srv_json(struct srv_resp *r, int status, json_t *body);
 void srv_error(struct srv_resp *r, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Parses a request body as a JSON object; on failure fills r with 400
  * and returns NULL. */
@@ -168,12 +168,9 @@ void srv_deploy(struct srv *s, const char *body, size_t len,
 		struct srv_resp *r);
 void srv_rollback(struct srv *s, const char *body, size_t len,
 		  struct srv_resp *r);
-void srv_scale(struct srv *s, const char *body, size_t len,
-	       struct srv_resp *r);
-void srv_fault(struct srv *s, const char *body, size_t len,
-	       struct srv_resp *r);
-void srv_state(struct srv *s, const char *body, size_t len,
-	       struct srv_resp *r);
+void srv_scale(struct srv *s, const char *body, size_t len, struct srv_resp *r);
+void srv_fault(struct srv *s, const char *body, size_t len, struct srv_resp *r);
+void srv_state(struct srv *s, const char *body, size_t len, struct srv_resp *r);
 
 /* The /admin/state document (takes s->mu). */
 json_t *srv_state_json(struct srv *s);

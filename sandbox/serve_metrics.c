@@ -110,8 +110,9 @@ static void requests(struct buf *b, const struct srv *s)
 	head(b, "irisd_requests_total", "counter",
 	     "HTTP requests answered, by path and status code.");
 	for (size_t i = 0; i < s->n_req; i++)
-		buf_printf(b, "irisd_requests_total{path=\"%s\",code=\"%d\"} "
-			      "%llu\n",
+		buf_printf(b,
+			   "irisd_requests_total{path=\"%s\",code=\"%d\"} "
+			   "%llu\n",
 			   s->req[i].path, s->req[i].code,
 			   (unsigned long long)s->req[i].n);
 	head(b, "irisd_errors_total", "counter",

@@ -149,9 +149,8 @@ static void test_model_roundtrip(void **st)
 	j = iris_model_to_json(&m);
 	s = json_dumps(j, JSON_INDENT(2));
 	json_decref(j);
-	assert_int_equal(iris_model_load(put("m.json", s, strlen(s)), &back,
-					 &err),
-			 0);
+	assert_int_equal(
+	    iris_model_load(put("m.json", s, strlen(s)), &back, &err), 0);
 	free(s);
 	/* doubles printed with 17 digits come back exactly */
 	assert_memory_equal(&m, &back, sizeof(m));
@@ -193,8 +192,7 @@ static void test_bad_data(void **st)
 	bad_data(H "5.1,3.5,1.4\n", strlen(H) + 12, 2, "fields");
 	bad_data(H "5.1,3.5,1.4,0.2,setosa\n5.1,3.", strlen(H) + 29, 3,
 		 "fields");
-	bad_data(H "5.1,x,1.4,0.2,setosa\n", strlen(H) + 21, 2,
-		 "sepal_width");
+	bad_data(H "5.1,x,1.4,0.2,setosa\n", strlen(H) + 21, 2, "sepal_width");
 	bad_data(H "nan,3,1.4,0.2,setosa\n", strlen(H) + 21, 2, "finite");
 	bad_data(H "1e999,3,1.4,0.2,setosa\n", strlen(H) + 23, 2, "finite");
 	bad_data(H "5,3,1.4,0.2,rose\n", strlen(H) + 17, 2, "rose");
@@ -225,16 +223,15 @@ static void test_bad_data(void **st)
 static void test_data_columns(void **st)
 {
 	static const char csv[] =
-		"id,species,petal_width,petal_length,sepal_width,sepal_length\n"
-		"1,Iris-virginica,2.5,6.0,3.3,6.3\n\n"
-		"2,setosa,0.2,1.4,3.5,5.1\r\n";
+	    "id,species,petal_width,petal_length,sepal_width,sepal_length\n"
+	    "1,Iris-virginica,2.5,6.0,3.3,6.3\n\n"
+	    "2,setosa,0.2,1.4,3.5,5.1\r\n";
 	struct iris_data d;
 	struct ml_err err = {0};
 
 	(void)st;
-	assert_int_equal(iris_data_load(put("ok.csv", csv, sizeof(csv) - 1),
-					&d, &err),
-			 0);
+	assert_int_equal(
+	    iris_data_load(put("ok.csv", csv, sizeof(csv) - 1), &d, &err), 0);
 	assert_int_equal(d.n, 2);
 	assert_int_equal(d.rows[0].y, 2);
 	assert_true(d.rows[0].x[0] == 6.3 && d.rows[0].x[3] == 2.5);
@@ -255,8 +252,8 @@ static void bad_model(const char *content, const char *needle)
 }
 
 #define MHEAD "{\"format\":\"irisd-softmax-v1\",\"version\":\"v1\","
-#define MOK                                                               \
-	"\"mean\":[0,0,0,0],\"scale\":[1,1,1,1],\"bias\":[0,0,0],"        \
+#define MOK                                                                    \
+	"\"mean\":[0,0,0,0],\"scale\":[1,1,1,1],\"bias\":[0,0,0],"             \
 	"\"weights\":[[0,0,0,0],[0,0,0,0],[0,0,0,0]]}"
 
 static void test_bad_model(void **st)
@@ -266,24 +263,28 @@ static void test_bad_model(void **st)
 	char *trunc = strdup(MHEAD MOK);
 
 	(void)st;
-	assert_int_equal(iris_model_load(put("ok.json", MHEAD MOK,
-					     strlen(MHEAD MOK)),
-					 &m, &err),
-			 0);
+	assert_int_equal(
+	    iris_model_load(put("ok.json", MHEAD MOK, strlen(MHEAD MOK)), &m,
+			    &err),
+	    0);
 	bad_model("", "not a model file");
 	bad_model("[]", "object");
 	bad_model("{\"format\":\"pickle\"}", "format");
 	bad_model("{\"format\":\"irisd-softmax-v1\",\"version\":\"../x\"}",
 		  "version");
 	bad_model(MHEAD "\"mean\":[0,0,0],\"scale\":[1,1,1,1]}", "mean");
-	bad_model(MHEAD "\"mean\":[0,0,0,\"0\"],\"scale\":[1,1,1,1]}", "mean[3]");
-	bad_model(MHEAD "\"mean\":[0,0,0,0],\"scale\":[1,1,1,0],\"bias\":[0,0,0]}",
+	bad_model(MHEAD "\"mean\":[0,0,0,\"0\"],\"scale\":[1,1,1,1]}",
+		  "mean[3]");
+	bad_model(MHEAD
+		  "\"mean\":[0,0,0,0],\"scale\":[1,1,1,0],\"bias\":[0,0,0]}",
 		  "scale[3]");
-	bad_model(MHEAD "\"mean\":[0,0,0,0],\"scale\":[1,1,1,1],\"bias\":[0,0,0],"
-			"\"weights\":[[0,0,0,0],[0,0,0,0]]}",
+	bad_model(MHEAD
+		  "\"mean\":[0,0,0,0],\"scale\":[1,1,1,1],\"bias\":[0,0,0],"
+		  "\"weights\":[[0,0,0,0],[0,0,0,0]]}",
 		  "weights");
-	bad_model(MHEAD "\"mean\":[0,0,0,0],\"scale\":[1,1,1,1],\"bias\":[0,0,0],"
-			"\"weights\":[[0,0,0,0],[0,0,0,0],[0,0,0,1e999]]}",
+	bad_model(MHEAD
+		  "\"mean\":[0,0,0,0],\"scale\":[1,1,1,1],\"bias\":[0,0,0],"
+		  "\"weights\":[[0,0,0,0],[0,0,0,0],[0,0,0,1e999]]}",
 		  NULL);
 	bad_model(MHEAD "\"version\":\"v2\"}", "not a model file"); /* dup */
 	bad_model("{\"format\":\"irisd-softmax-v1\xff\"}", "not a model file");
@@ -335,10 +336,12 @@ static void test_registry(void **st)
 		buf_printf(&p, "%s/%s", buf_str(&dir), names[i]);
 		mkdir(buf_str(&p), 0755);
 		buf_puts(&p, "/model.json");
-		assert_int_equal(buf_write_file_atomic(buf_str(&p), "{}", 2), 0);
+		assert_int_equal(buf_write_file_atomic(buf_str(&p), "{}", 2),
+				 0);
 	}
 	buf_reset(&p);
-	buf_printf(&p, "%s/notes", buf_str(&dir)); /* no model.json: not a version */
+	buf_printf(&p, "%s/notes",
+		   buf_str(&dir)); /* no model.json: not a version */
 	mkdir(buf_str(&p), 0755);
 	iris_registry_next_version(buf_str(&dir), next, sizeof(next));
 	assert_string_equal(next, "v11");
@@ -353,11 +356,13 @@ static void test_registry(void **st)
 	buf_printf(&p, "%s/manifest.sha256", buf_str(&dir));
 	assert_int_equal(buf_read_file(&man, buf_str(&p), 0), 0);
 	/* sha256("{}") for each model.json, sorted by name */
-	assert_string_equal(
-		buf_str(&man),
-		"44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a  v1/model.json\n"
-		"44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a  v10/model.json\n"
-		"44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a  v9/model.json\n");
+	assert_string_equal(buf_str(&man),
+			    "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310"
+			    "c060f61caaff8a  v1/model.json\n"
+			    "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310"
+			    "c060f61caaff8a  v10/model.json\n"
+			    "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310"
+			    "c060f61caaff8a  v9/model.json\n");
 	buf_free(&man);
 	buf_free(&p);
 	buf_free(&dir);
@@ -382,16 +387,16 @@ static int teardown(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_data),
-		cmocka_unit_test(test_train_accuracy_and_determinism),
-		cmocka_unit_test(test_flip_labels),
-		cmocka_unit_test(test_predict_probs),
-		cmocka_unit_test(test_model_roundtrip),
-		cmocka_unit_test(test_bad_data),
-		cmocka_unit_test(test_data_columns),
-		cmocka_unit_test(test_bad_model),
-		cmocka_unit_test(test_version_names),
-		cmocka_unit_test(test_registry),
+	    cmocka_unit_test(test_data),
+	    cmocka_unit_test(test_train_accuracy_and_determinism),
+	    cmocka_unit_test(test_flip_labels),
+	    cmocka_unit_test(test_predict_probs),
+	    cmocka_unit_test(test_model_roundtrip),
+	    cmocka_unit_test(test_bad_data),
+	    cmocka_unit_test(test_data_columns),
+	    cmocka_unit_test(test_bad_model),
+	    cmocka_unit_test(test_version_names),
+	    cmocka_unit_test(test_registry),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

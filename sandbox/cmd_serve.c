@@ -191,7 +191,7 @@ int irisd_serve_main(int argc, char **argv)
 	    !(h = srv_http_start(&s, a.host, a.port, &port, &err)) ||
 	    (a.port_file && (rc = write_port(a.port_file, port, &err)))) {
 		srv_stop(&s);
-		srv_http_stop(h);
+		srv_http_stop(&s, h);
 		srv_free(&s);
 		return irisd_fail(&err);
 	}
@@ -202,7 +202,7 @@ int irisd_serve_main(int argc, char **argv)
 	sigwait(&set, &sig);
 	fprintf(stderr, "irisd serve: %s: stopping\n", strsignal(sig));
 	srv_stop(&s);
-	srv_http_stop(h);
+	srv_http_stop(&s, h);
 	srv_free(&s);
 	fprintf(stderr, "irisd serve: stopped\n");
 	return 0;

@@ -168,12 +168,16 @@ static json_t *meta_json(const struct train_args *a, const char *version,
 	return m;
 }
 
-/* Writes one JSON document atomically to dir/version/name; fills sha. */
+/* Writes one JSON document atomically to dir/version/name; fills sha.
+ * Reals get 17 digits in the model (exact round trip) and 15 in the
+ * metadata (readable: 0.1, not 0.10000000000000001). */
 static int write_doc(const char *dir, const char *version, const char *name,
-		     const json_t *doc, char sha[65], struct ml_err *err)
+		     const json_t *doc, int digits, char sha[65],
+		     struct ml_err *err)
 {
 	struct buf p = BUF_INIT;
-	char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+				      JSON_REAL_PRECISION(digits));
 	size_t n = strlen(s);
 	int rc = 0;
 
@@ -235,14 +239,14 @@ static int run(const struct train_args *a, const char *version, json_t **meta,
 	if (!rc) {
 		snprintf(m.version, sizeof(m.version), "%s", version);
 		doc = iris_model_to_json(&m);
-		rc = write_doc(a->registry, version, "model.json", doc, sha,
+		rc = write_doc(a->registry, version, "model.json", doc, 17, sha,
 			       err);
 		json_decref(doc);
 	}
 	if (!rc) {
 		*meta = meta_json(a, version, &d, &r, sha);
-		rc = write_doc(a->registry, version, "meta.json", *meta, NULL,
-			       err);
+		rc = write_doc(a->registry, version, "meta.json", *meta, 15,
+			       NULL, err);
 	}
 	if (!rc)
 		rc = iris_registry_write_manifest(a->registry, err);

@@ -25,6 +25,9 @@
 #define SRV_NBUCKETS 17
 extern const double srv_buckets[SRV_NBUCKETS];
 
+/* How long a stop waits for answers in flight before closing. */
+#define SRV_STOP_WAIT_MS 5000
+
 /* Limits on what /admin/scale and /admin/fault accept. */
 #define SRV_MAX_WORKERS 256
 #define SRV_MAX_LATENCY_MS 60000
@@ -91,6 +94,7 @@ struct srv {
 	size_t n_hist;
 
 	int workers, busy, waiting, stopping;
+	int active; /* HTTP requests not yet completed (sent or dropped) */
 	struct srv_faults f;
 	void *mem;		 /* memory_mb fault */
 	char *corrupt_path;	 /* file altered by corrupt_file, and ... */
@@ -180,7 +184,10 @@ json_t *srv_state_json(struct srv *s);
 void *srv_http_start(struct srv *s, const char *host, int port, int *bound,
 		     struct ml_err *err);
 
-/* Stops accepting and waits for in-flight requests; NULL is a no-op. */
-void srv_http_stop(void *h);
+/* Stops accepting, waits up to SRV_STOP_WAIT_MS for the requests in
+ * flight to be answered, then closes every connection and frees h. Call
+ * srv_stop() first so queued requests are answered 503 at once. NULL h
+ * is a no-op. */
+void srv_http_stop(struct srv *s, void *h);
 
 #endif

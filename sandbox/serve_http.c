@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/strutil.h"
 #include "serve.h"
@@ -103,6 +104,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		st = xcalloc(1, sizeof(*st));
 		clock_gettime(CLOCK_MONOTONIC, &st->start);
 		*con_cls = st;
+		pthread_mutex_lock(&s->mu);
+		s->active++;
+		pthread_mutex_unlock(&s->mu);
 		if (cl && strtoll(cl, NULL, 10) > SRV_BODY_LIMIT)
 			st->too_large = 1;
 		else
@@ -134,11 +138,14 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
 	struct conn *st = *con_cls;
+	struct srv *s = cls;
 
-	(void)cls;
 	(void)c;
 	(void)toe;
 	if (st) {
+		pthread_mutex_lock(&s->mu);
+		s->active--;
+		pthread_mutex_unlock(&s->mu);
 		buf_free(&st->body);
 		free(st);
 		*con_cls = NULL;
@@ -176,8 +183,24 @@ void *srv_http_start(struct srv *s, const char *host, int port, int *bound,
 	return d;
 }
 
-void srv_http_stop(void *h)
+void srv_http_stop(struct srv *s, void *h)
 {
-	if (h)
-		MHD_stop_daemon(h);
+	MHD_socket fd;
+	int active = 1;
+
+	if (!h)
+		return;
+	/* no new connections from here on; the listen socket is ours now */
+	fd = MHD_quiesce_daemon(h);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+	for (int waited = 0; active && waited < SRV_STOP_WAIT_MS;
+	     waited += 10) {
+		pthread_mutex_lock(&s->mu);
+		active = s->active;
+		pthread_mutex_unlock(&s->mu);
+		if (active)
+			nanosleep(&(struct timespec){0, 10000000L}, NULL);
+	}
+	MHD_stop_daemon(h);
 }

@@ -16,7 +16,7 @@ static void val(struct buf *b, double v)
 	if (isnan(v))
 		buf_puts(b, "NaN\n");
 	else
-		buf_printf(b, "%.17g\n", v);
+		buf_printf(b, "%.15g\n", v);
 }
 
 static void head(struct buf *b, const char *name, const char *type,

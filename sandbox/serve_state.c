@@ -171,7 +171,8 @@ void srv_count_request(struct srv *s, const char *path, int code,
 
 void srv_json(struct srv_resp *r, int status, json_t *body)
 {
-	char *t = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	char *t = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER |
+				       JSON_REAL_PRECISION(15));
 
 	r->status = status;
 	r->type = NULL;

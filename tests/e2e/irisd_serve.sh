@@ -78,7 +78,7 @@ got=$(curl -s -o /dev/null -w '%{http_code}' --data-binary @"$T/big.json" "$URL/
 [ "$got" = 413 ] || fail "big body: expected 413, got $got"
 
 # v1 under load with feedback: accurate
-load --rate 100 --duration 1s --feedback
+load --rate 200 --duration 500ms --feedback
 [ "$(json_get "$T/load.json" 'd["errors"]')" = 0 ] || fail "load errors: $(cat "$T/load.json")"
 [ "$(json_get "$T/load.json" 'd["feedback_sent"]')" = 100 ] || fail "feedback count"
 ge "$(metric irisd_online_accuracy)" 0.9 || fail "v1 online accuracy $(metric irisd_online_accuracy)"
@@ -86,7 +86,7 @@ ge "$(metric irisd_online_accuracy)" 0.9 || fail "v1 online accuracy $(metric ir
 # canary: both versions serve
 expect_status 200 POST /admin/deploy '{"version":"v2","canary_weight":0.5}'
 [ "$(json_get "$T/resp" 'd["canary"]["version"]')" = v2 ] || fail "canary state"
-load --rate 100 --duration 1s --feedback
+load --rate 200 --duration 500ms --feedback
 [ "$(json_get "$T/load.json" 'd["versions"].get("v2", 0) > 20 and d["versions"].get("v1", 0) > 20')" = True ] ||
 	fail "canary split: $(cat "$T/load.json")"
 [ "$(metric 'irisd_canary_weight')" = 0.5 ] || fail "canary weight metric"
@@ -94,14 +94,14 @@ curl -s "$URL/metrics" | grep -q 'irisd_model_info{version="v2",.*role="canary"}
 
 # full deploy of the regressed v2: online accuracy drops
 expect_status 200 POST /admin/deploy '{"version":"v2"}'
-load --rate 100 --duration 1s --feedback
+load --rate 200 --duration 500ms --feedback
 ge 0.6 "$(metric irisd_online_accuracy)" || fail "v2 online accuracy $(metric irisd_online_accuracy) did not drop"
 curl -s "$URL/metrics" | grep -q 'irisd_model_info{version="v2",.*role="stable"} 1' || fail "v2 model_info"
 
 # rollback restores v1 and the accuracy
 expect_status 200 POST /admin/rollback
 [ "$(json_get "$T/resp" 'd["version"]')" = v1 ] || fail "rollback state: $(cat "$T/resp")"
-load --rate 100 --duration 1s --feedback
+load --rate 200 --duration 500ms --feedback
 ge "$(metric irisd_online_accuracy)" 0.9 || fail "accuracy after rollback $(metric irisd_online_accuracy)"
 expect_status 409 POST /admin/rollback
 
@@ -157,8 +157,20 @@ r1=$(metric irisd_resident_memory_bytes)
 ge "$r1" "$(($(printf '%.0f' "$r0") + 60000000))" || fail "rss $r0 -> $r1"
 expect_status 200 POST /admin/fault '{"memory_mb":0}'
 
-# SIGTERM: a corrupted file is put back, exit 0, nothing listening
-expect_status 200 POST /admin/fault '{"corrupt_file":true}'
+# SIGTERM: a corrupted file is put back, a 10 s latency does not hold the
+# stop, queued requests get 503, exit 0, nothing listening
+expect_status 200 POST /admin/fault '{"corrupt_file":true,"latency_ms":10000}'
+expect_status 200 POST /admin/scale '{"workers":1}'
+for i in 1 2 3; do
+	curl -s -o /dev/null -w '%{http_code}\n' -d '{"features":[1,2,3,4]}' \
+		"$URL/predict" >"$T/code$i" &
+done
+i=0
+until [ "$(metric irisd_queue_depth)" = 2 ]; do
+	i=$((i + 1))
+	[ $i -gt 100 ] && fail "requests did not queue"
+	sleep 0.05
+done
 kill -TERM $IPID
 i=0
 while kill -0 $IPID 2>/dev/null; do
@@ -168,6 +180,9 @@ while kill -0 $IPID 2>/dev/null; do
 done
 wait $IPID
 [ $? = 0 ] || fail "irisd exit status after SIGTERM"
+wait
+[ "$(cat "$T/code1" "$T/code2" "$T/code3" | sort | tr '\n' ' ')" = "200 503 503 " ] ||
+	fail "answers during the stop: $(cat "$T/code1" "$T/code2" "$T/code3")"
 grep -q "irisd serve: stopped" "$T/irisd.log" || fail "no clean stop message"
 curl -s -o /dev/null "$URL/healthz" && fail "still listening on $PORT"
 "$ML" check artifact "$REG" --manifest "$REG/manifest.sha256" >/dev/null ||

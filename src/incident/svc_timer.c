@@ -77,10 +77,14 @@ static void fire_due(struct svc *svc)
 void *svc_timer_main(void *arg)
 {
 	struct svc *svc = arg;
+	int64_t reminded = 0; /* reminders scan open incidents once a second */
 
 	while (!svc->stopping) {
+		int64_t now;
 		fire_due(svc);
-		svc_remind_tick(svc, time_now_ms());
+		now = time_now_ms();
+		if (now - reminded >= 1000 || now < reminded)
+			svc_remind_tick(svc, reminded = now);
 		time_sleep_ms(svc->tick_ms);
 	}
 	return NULL;

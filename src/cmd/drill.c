@@ -35,16 +35,16 @@ static int parse_run(const struct cmd_entry *self, int argc, char **argv,
 		     struct run_opts *o)
 {
 	static const struct option longopts[] = {
-		{"server", required_argument, NULL, 's'},
-		{"token", required_argument, NULL, 't'},
-		{"db", required_argument, NULL, 'd'},
-		{"participants", required_argument, NULL, 'p'},
-		{"timeout", required_argument, NULL, 'T'},
-		{"poll", required_argument, NULL, 'P'},
-		{"debrief", required_argument, NULL, 'f'},
-		{"output", required_argument, NULL, 'o'},
-		{"quiet", no_argument, NULL, 'q'},
-		{NULL, 0, NULL, 0}};
+	    {"server", required_argument, NULL, 's'},
+	    {"token", required_argument, NULL, 't'},
+	    {"db", required_argument, NULL, 'd'},
+	    {"participants", required_argument, NULL, 'p'},
+	    {"timeout", required_argument, NULL, 'T'},
+	    {"poll", required_argument, NULL, 'P'},
+	    {"debrief", required_argument, NULL, 'f'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {NULL, 0, NULL, 0}};
 	int ch;
 
 	o->d.server = getenv("MLONCALL_SERVER");
@@ -53,27 +53,45 @@ static int parse_run(const struct cmd_entry *self, int argc, char **argv,
 	o->d.poll_ms = 500;
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "s:d:o:q", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "s:d:o:q", longopts, NULL)) !=
+	       -1) {
 		switch (ch) {
-		case 's': o->d.server = optarg; break;
-		case 't': o->d.token = optarg; break;
-		case 'd': o->d.db = optarg, o->d.server = NULL; break;
-		case 'p': o->participants = optarg; break;
-		case 'T': o->timeout = optarg; break;
-		case 'f': o->debrief_file = optarg; break;
-		case 'q': o->d.quiet = 1; break;
+		case 's':
+			o->d.server = optarg;
+			break;
+		case 't':
+			o->d.token = optarg;
+			break;
+		case 'd':
+			o->d.db = optarg, o->d.server = NULL;
+			break;
+		case 'p':
+			o->participants = optarg;
+			break;
+		case 'T':
+			o->timeout = optarg;
+			break;
+		case 'f':
+			o->debrief_file = optarg;
+			break;
+		case 'q':
+			o->d.quiet = 1;
+			break;
 		case 'P':
-			if (dur_parse(optarg, &o->d.poll_ms) || o->d.poll_ms < 10)
-				return cmd_usage(self, "--poll: expected a "
-						       "duration of 10ms or more");
+			if (dur_parse(optarg, &o->d.poll_ms) ||
+			    o->d.poll_ms < 10)
+				return cmd_usage(self,
+						 "--poll: expected a "
+						 "duration of 10ms or more");
 			break;
 		case 'o':
 			if (cmd_output(self, optarg, &o->fmt))
 				return ML_EXIT_USAGE;
 			break;
 		default:
-			return cmd_usage(self, "unknown option or missing "
-					       "value: %s",
+			return cmd_usage(self,
+					 "unknown option or missing "
+					 "value: %s",
 					 argv[optind - 1]);
 		}
 	}
@@ -102,8 +120,9 @@ static int apply_overrides(const struct cmd_entry *self, struct run_opts *o,
 		return cmd_usage(self, "--timeout: expected a duration like "
 				       "10m");
 	if (sc->n_participants == 0)
-		return cmd_usage(self, "%s names no participants: add "
-				       "`participants:` or --participants a,b",
+		return cmd_usage(self,
+				 "%s names no participants: add "
+				 "`participants:` or --participants a,b",
 				 sc->file);
 	return 0;
 }
@@ -163,9 +182,9 @@ static int exec_run(const struct cmd_entry *self, int argc, char **argv)
 	}
 	rc = prc ? prc
 	     : strcmp(jget_str(debrief, "outcome", ""), "mitigated") ||
-			     !jget_bool(debrief, "fault_cleared", 0)
-		     ? ML_EXIT_FINDING
-		     : ML_EXIT_OK;
+		     !jget_bool(debrief, "fault_cleared", 0)
+		 ? ML_EXIT_FINDING
+		 : ML_EXIT_OK;
 	json_decref(debrief);
 	return rc;
 }
@@ -194,24 +213,24 @@ static void print_plan(const json_t *j)
 		printf("Description:  %s\n", jget_str(j, "description", ""));
 	printf("File:         %s\nParticipants: ", jget_str(j, "file", "?"));
 	json_array_foreach(json_object_get(j, "participants"), i, p)
-		printf("%s%s", i ? ", " : "", json_string_value(p));
+	    printf("%s%s", i ? ", " : "", json_string_value(p));
 	dur_format(jget_int(j, "timeout_ms", 0), d, sizeof(d));
 	printf("%s\nTimeout:      %s\n\nPlan:\n",
 	       json_array_size(json_object_get(j, "participants")) ? ""
-								    : "(none)",
+								   : "(none)",
 	       d);
 	printf("  1. inject the fault: %s\n",
 	       action_text(json_object_get(j, "fault"), t, sizeof(t)));
 	if (jget_str(json_object_get(json_object_get(j, "fault"), "http"),
 		     "body", NULL))
 		printf("     body: %s\n",
-		       jget_str(json_object_get(json_object_get(j, "fault"),
-						"http"),
-				"body", ""));
+		       jget_str(
+			   json_object_get(json_object_get(j, "fault"), "http"),
+			   "body", ""));
 	printf("  2. raise the alert (drill=\"true\"; pages only the "
 	       "participants):\n");
 	json_object_foreach(json_object_get(alert, "labels"), k, p)
-		printf("     %s=%s\n", k, json_string_value(p));
+	    printf("     %s=%s\n", k, json_string_value(p));
 	printf("  3. time acknowledge, diagnose, mitigate\n"
 	       "  4. clear the fault (always, also on Ctrl-C and timeout): "
 	       "%s\n  5. resolve the drill alert, print the debrief\n",
@@ -298,14 +317,13 @@ static int exec_ls(const struct cmd_entry *self, int argc, char **argv)
 		size_t i;
 		printf("%-22s %-29s %-32s %s\n", "NAME", "ALERT", "FILE",
 		       "FAULT");
-		json_array_foreach(list, i, j)
-			printf("%-22s %-29s %-32s %s\n", jget_str(j, "name", ""),
-			       jget_str(json_object_get(json_object_get(j, "alert"),
-							"labels"),
-					"alertname", ""),
-			       jget_str(j, "file", ""),
-			       action_text(json_object_get(j, "fault"), t,
-					   sizeof(t)));
+		json_array_foreach(list, i, j) printf(
+		    "%-22s %-29s %-32s %s\n", jget_str(j, "name", ""),
+		    jget_str(
+			json_object_get(json_object_get(j, "alert"), "labels"),
+			"alertname", ""),
+		    jget_str(j, "file", ""),
+		    action_text(json_object_get(j, "fault"), t, sizeof(t)));
 		if (!json_array_size(list))
 			printf("(no scenarios)\n");
 	}
@@ -314,78 +332,78 @@ static int exec_ls(const struct cmd_entry *self, int argc, char **argv)
 }
 
 static const struct cmd_entry run_entry = {
-	.path = "drill run",
-	.summary = "play a drill scenario and print the debrief",
-	.help = "Usage: mloncall drill run SCENARIO.yaml [--server URL "
-		"--token T | --db PATH]\n"
-		"                          [--participants a,b] [--timeout 10m] "
-		"[--poll 500ms]\n"
-		"                          [--debrief FILE] [-o json] [-q]\n\n"
-		"Injects the scenario's fault, raises its alert through the "
-		"service's normal\nintake labelled drill=\"true\" (routing, "
-		"runbooks and escalation run as for\nreal; pages reach only the "
-		"participants, every other one is written to the\ntimeline as "
-		"\"suppressed (drill)\"), times acknowledge, diagnose and "
-		"mitigate,\nthen ALWAYS clears the fault (also on Ctrl-C, "
-		"timeout and errors), resolves\nthe drill alert and prints the "
-		"debrief (Markdown, or JSON with -o json).\n\n"
-		"Options:\n"
-		"  --server URL        a running `mloncall serve` (or "
-		"MLONCALL_SERVER)\n"
-		"  --token T           its bearer token, responder role (or "
-		"MLONCALL_TOKEN)\n"
-		"  --db PATH           no service: write the incident to the "
-		"database\n"
-		"  --participants a,b  who takes part (overrides the "
-		"scenario's list)\n"
-		"  --timeout D         give up waiting for mitigation after D "
-		"(scenario: 10m)\n"
-		"  --poll D            how often the incident is read "
-		"(500ms)\n"
-		"  --debrief FILE      also write the Markdown debrief to FILE\n"
-		"  -o FORMAT           text (Markdown, default) or json\n"
-		"  -q                  no progress lines on stderr\n\n"
-		"Exit: 0 mitigated in time and the fault cleared; 1 not "
-		"mitigated (timed out,\ninterrupted) or the fault could not be "
-		"cleared; 2 bad scenario or usage;\n3 the fault could not be "
-		"injected or the service not reached.\n\n"
-		"Examples:\n"
-		"  mloncall drill run drills/irisd-bad-model.yaml --server "
-		"http://127.0.0.1:9094 \\\n"
-		"      --participants ana,ben --debrief debrief.md\n"
-		"  mloncall drill run drills/disk-full-command.yaml --db "
-		"oncall.db --timeout 15m\n",
-	.exec = exec_run,
+    .path = "drill run",
+    .summary = "play a drill scenario and print the debrief",
+    .help = "Usage: mloncall drill run SCENARIO.yaml [--server URL "
+	    "--token T | --db PATH]\n"
+	    "                          [--participants a,b] [--timeout 10m] "
+	    "[--poll 500ms]\n"
+	    "                          [--debrief FILE] [-o json] [-q]\n\n"
+	    "Injects the scenario's fault, raises its alert through the "
+	    "service's normal\nintake labelled drill=\"true\" (routing, "
+	    "runbooks and escalation run as for\nreal; pages reach only the "
+	    "participants, every other one is written to the\ntimeline as "
+	    "\"suppressed (drill)\"), times acknowledge, diagnose and "
+	    "mitigate,\nthen ALWAYS clears the fault (also on Ctrl-C, "
+	    "timeout and errors), resolves\nthe drill alert and prints the "
+	    "debrief (Markdown, or JSON with -o json).\n\n"
+	    "Options:\n"
+	    "  --server URL        a running `mloncall serve` (or "
+	    "MLONCALL_SERVER)\n"
+	    "  --token T           its bearer token, responder role (or "
+	    "MLONCALL_TOKEN)\n"
+	    "  --db PATH           no service: write the incident to the "
+	    "database\n"
+	    "  --participants a,b  who takes part (overrides the "
+	    "scenario's list)\n"
+	    "  --timeout D         give up waiting for mitigation after D "
+	    "(scenario: 10m)\n"
+	    "  --poll D            how often the incident is read "
+	    "(500ms)\n"
+	    "  --debrief FILE      also write the Markdown debrief to FILE\n"
+	    "  -o FORMAT           text (Markdown, default) or json\n"
+	    "  -q                  no progress lines on stderr\n\n"
+	    "Exit: 0 mitigated in time and the fault cleared; 1 not "
+	    "mitigated (timed out,\ninterrupted) or the fault could not be "
+	    "cleared; 2 bad scenario or usage;\n3 the fault could not be "
+	    "injected or the service not reached.\n\n"
+	    "Examples:\n"
+	    "  mloncall drill run drills/irisd-bad-model.yaml --server "
+	    "http://127.0.0.1:9094 \\\n"
+	    "      --participants ana,ben --debrief debrief.md\n"
+	    "  mloncall drill run drills/disk-full-command.yaml --db "
+	    "oncall.db --timeout 15m\n",
+    .exec = exec_run,
 };
 
 static const struct cmd_entry ls_entry = {
-	.path = "drill ls",
-	.summary = "list the drill scenarios of a folder",
-	.help = "Usage: mloncall drill ls [DIR] [-o json]\n\n"
-		"Lists the scenarios (*.yaml) under DIR (default drills/): "
-		"name, alert,\nfault, file. Broken files are reported on stderr "
-		"with file:line:col, and\nmake the exit code 2.\n\n"
-		"Examples:\n  mloncall drill ls drills/\n"
-		"  mloncall drill ls drills/ -o json\n",
-	.exec = exec_ls,
+    .path = "drill ls",
+    .summary = "list the drill scenarios of a folder",
+    .help = "Usage: mloncall drill ls [DIR] [-o json]\n\n"
+	    "Lists the scenarios (*.yaml) under DIR (default drills/): "
+	    "name, alert,\nfault, file. Broken files are reported on stderr "
+	    "with file:line:col, and\nmake the exit code 2.\n\n"
+	    "Examples:\n  mloncall drill ls drills/\n"
+	    "  mloncall drill ls drills/ -o json\n",
+    .exec = exec_ls,
 };
 
 static const struct cmd_entry show_entry = {
-	.path = "drill show",
-	.summary = "show a drill scenario's plan",
-	.help = "Usage: mloncall drill show FILE [-o json]\n\n"
-		"Checks the scenario and prints its plan: fault, alert, "
-		"participants, clear\naction, timeout.\n\n"
-		"Examples:\n  mloncall drill show drills/irisd-latency.yaml\n",
-	.exec = exec_show,
+    .path = "drill show",
+    .summary = "show a drill scenario's plan",
+    .help = "Usage: mloncall drill show FILE [-o json]\n\n"
+	    "Checks the scenario and prints its plan: fault, alert, "
+	    "participants, clear\naction, timeout.\n\n"
+	    "Examples:\n  mloncall drill show drills/irisd-latency.yaml\n",
+    .exec = exec_show,
 };
 
 static const struct cmd_entry *const subs[] = {&run_entry, &ls_entry,
 					       &show_entry, NULL};
 
 const struct cmd_entry cmd_drill_entry = {
-	.path = "drill",
-	.summary = "drills and game days: run a scenario, list, show",
-	.help = "Usage: mloncall drill run|ls|show ...\n",
-	.subs = subs,
+    .path = "drill",
+    .summary = "drills and game days: run a scenario, list, show",
+    .help = "Usage: mloncall drill run|ls|show ...\n",
+    .subs = subs,
 };

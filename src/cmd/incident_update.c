@@ -26,12 +26,12 @@ static int parse(const struct cmd_entry *self, int argc, char **argv,
 		 struct upd_opts *o)
 {
 	static const struct option longopts[] = {
-		{"server", required_argument, NULL, 's'},
-		{"db", required_argument, NULL, 'd'},
-		{"output", required_argument, NULL, 'o'},
-		{"by", required_argument, NULL, 'b'},
-		{"as", required_argument, NULL, 'b'},
-		{NULL, 0, NULL, 0}};
+	    {"server", required_argument, NULL, 's'},
+	    {"db", required_argument, NULL, 'd'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"by", required_argument, NULL, 'b'},
+	    {"as", required_argument, NULL, 'b'},
+	    {NULL, 0, NULL, 0}};
 	int ch;
 	int64_t v;
 
@@ -51,8 +51,9 @@ static int parse(const struct cmd_entry *self, int argc, char **argv,
 		} else if (ch == 'b')
 			o->by = optarg;
 		else
-			return cmd_usage(self, "unknown option or missing "
-					       "value: %s",
+			return cmd_usage(self,
+					 "unknown option or missing "
+					 "value: %s",
 					 argv[optind - 1]);
 	}
 	if (optind >= argc || str_to_i64(argv[optind], &v) != 0 || v < 1)
@@ -67,16 +68,16 @@ static int parse(const struct cmd_entry *self, int argc, char **argv,
 }
 
 /* Database mode: the store directly (no service running). */
-static int post_db(const struct upd_opts *o, json_t **out,
-		   struct ml_err *err)
+static int post_db(const struct upd_opts *o, json_t **out, struct ml_err *err)
 {
 	struct store *s = NULL;
 	int rc;
 
 	if (!o->c.db)
-		return ml_err_set(err, ML_EUSAGE,
-				  "no server and no database: pass --server URL "
-				  "(or MLONCALL_SERVER) or --db PATH");
+		return ml_err_set(
+		    err, ML_EUSAGE,
+		    "no server and no database: pass --server URL "
+		    "(or MLONCALL_SERVER) or --db PATH");
 	if ((rc = store_open(o->c.db, &s, err)) != 0)
 		return rc;
 	rc = store_incident_update(s, o->id, o->by ? o->by : "cli",
@@ -123,30 +124,30 @@ static int exec_update(const struct cmd_entry *self, int argc, char **argv)
 }
 
 const struct cmd_entry cmd_incident_update_entry = {
-	.path = "incident update",
-	.summary = "post a status update (resets the update reminder)",
-	.help = "Usage: mloncall incident update ID TEXT... [--by NAME] "
-		"[options]\n\n"
-		"Posts a status update on the incident's timeline (kind "
-		"\"update\"): what is\nknown, what is being done, when the next "
-		"update comes. Stakeholders read\nthese; the postmortem quotes "
-		"them; each one resets the status-update reminder\n(config "
-		"`status_updates:`, P1 every 30m by default). Resolved "
-		"incidents\nstill take updates (the all-clear).\n\n"
-		"Options:\n"
-		"  --by NAME       who posts it (default: the token's name, or "
-		"cli)\n"
-		"  --server URL    a running `mloncall serve` (or "
-		"MLONCALL_SERVER);\n"
-		"                  token from MLONCALL_TOKEN\n"
-		"  --db PATH       use the database file directly (or "
-		"MLONCALL_DB)\n"
-		"  -o FORMAT       text (default) or json (the incident after "
-		"the update)\n\n"
-		"Examples:\n"
-		"  mloncall incident update 12 \"Error rate back under 1%; "
-		"watching for 30m. Next update 14:30 UTC.\" --by ana\n"
-		"  mloncall incident update 12 --db oncall.db Rolled back "
-		"model v42\n",
-	.exec = exec_update,
+    .path = "incident update",
+    .summary = "post a status update (resets the update reminder)",
+    .help = "Usage: mloncall incident update ID TEXT... [--by NAME] "
+	    "[options]\n\n"
+	    "Posts a status update on the incident's timeline (kind "
+	    "\"update\"): what is\nknown, what is being done, when the next "
+	    "update comes. Stakeholders read\nthese; the postmortem quotes "
+	    "them; each one resets the status-update reminder\n(config "
+	    "`status_updates:`, P1 every 30m by default). Resolved "
+	    "incidents\nstill take updates (the all-clear).\n\n"
+	    "Options:\n"
+	    "  --by NAME       who posts it (default: the token's name, or "
+	    "cli)\n"
+	    "  --server URL    a running `mloncall serve` (or "
+	    "MLONCALL_SERVER);\n"
+	    "                  token from MLONCALL_TOKEN\n"
+	    "  --db PATH       use the database file directly (or "
+	    "MLONCALL_DB)\n"
+	    "  -o FORMAT       text (default) or json (the incident after "
+	    "the update)\n\n"
+	    "Examples:\n"
+	    "  mloncall incident update 12 \"Error rate back under 1%; "
+	    "watching for 30m. Next update 14:30 UTC.\" --by ana\n"
+	    "  mloncall incident update 12 --db oncall.db Rolled back "
+	    "model v42\n",
+    .exec = exec_update,
 };

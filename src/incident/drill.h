@@ -28,8 +28,8 @@ struct drill_action {
 
 struct drill_scenario {
 	char *file;
-	char *name;	    /* [a-z0-9][a-z0-9-]* */
-	char *description;  /* may be NULL */
+	char *name;	   /* [a-z0-9][a-z0-9-]* */
+	char *description; /* may be NULL */
 	char **participants;
 	size_t n_participants;
 	int64_t timeout_ms; /* default 10m */
@@ -75,13 +75,13 @@ int drill_action_do(const struct drill_action *a, const char *what,
 
 /* What drill_run measured around the incident (epoch ms; 0 = never). */
 struct drill_clock {
-	int64_t started_at;	   /* the drill began */
-	int64_t fault_at;	   /* the fault was injected */
-	int64_t alert_at;	   /* the alert was raised */
-	int64_t ended_at;	   /* the drill stopped waiting */
-	int64_t cleared_at;	   /* the fault was cleared */
-	const char *outcome;	   /* mitigated, timed_out, interrupted, error */
-	const char *clear_error;   /* NULL when the clear action worked */
+	int64_t started_at;	 /* the drill began */
+	int64_t fault_at;	 /* the fault was injected */
+	int64_t alert_at;	 /* the alert was raised */
+	int64_t ended_at;	 /* the drill stopped waiting */
+	int64_t cleared_at;	 /* the fault was cleared */
+	const char *outcome;	 /* mitigated, timed_out, interrupted, error */
+	const char *clear_error; /* NULL when the clear action worked */
 };
 
 /* Builds the debrief (new reference) from the scenario, the incident as
@@ -98,12 +98,12 @@ void drill_debrief_markdown(const json_t *debrief, struct buf *out);
 
 /* Options of one drill run. */
 struct drill_opts {
-	const char *server;	/* service URL, or NULL for --db */
-	const char *token;	/* bearer token for the service */
-	const char *db;		/* database path when there is no server */
-	int64_t poll_ms;	/* how often the incident is read (500ms) */
+	const char *server; /* service URL, or NULL for --db */
+	const char *token;  /* bearer token for the service */
+	const char *db;	    /* database path when there is no server */
+	int64_t poll_ms;    /* how often the incident is read (500ms) */
 	volatile sig_atomic_t *stop; /* set by SIGINT/SIGTERM */
-	int quiet;		/* no progress lines on stderr */
+	int quiet;		     /* no progress lines on stderr */
 };
 
 /* Plays a scenario: injects the fault, raises the drill alert (or writes

@@ -23,15 +23,17 @@ static int load_http(struct drill_scenario *sc, const struct ydoc_node *h,
 		     struct drill_action *a, const char *what,
 		     struct ml_err *err)
 {
-	static const char *const methods[] = {"GET", "POST", "PUT", "DELETE",
-					      "PATCH", NULL};
-	const struct ydoc_node *u = ydoc_get(h, "url"), *m = ydoc_get(h, "method"),
+	static const char *const methods[] = {"GET",	"POST",	 "PUT",
+					      "DELETE", "PATCH", NULL};
+	const struct ydoc_node *u = ydoc_get(h, "url"),
+			       *m = ydoc_get(h, "method"),
 			       *b = ydoc_get(h, "body");
 	int ok = 0;
 
 	if (h->type != YDOC_MAP)
-		return bad(sc, h, err, what, "`http:` expects a mapping "
-					     "{method, url, body}");
+		return bad(sc, h, err, what,
+			   "`http:` expects a mapping "
+			   "{method, url, body}");
 	for (size_t i = 0; i < h->n; i++) {
 		const char *k = ydoc_key(h, i)->value;
 		if (!k || (strcmp(k, "url") && strcmp(k, "method") &&
@@ -49,8 +51,9 @@ static int load_http(struct drill_scenario *sc, const struct ydoc_node *h,
 	for (const char *const *p = methods; *p; p++)
 		ok |= !strcmp(*p, a->method);
 	if (!ok || (m && m->type != YDOC_SCALAR))
-		return bad(sc, m, err, what, "method: expected GET, POST, PUT, "
-					     "DELETE or PATCH");
+		return bad(sc, m, err, what,
+			   "method: expected GET, POST, PUT, "
+			   "DELETE or PATCH");
 	if (b && b->type == YDOC_SCALAR && b->quoted) {
 		a->body = xstrdup(b->value);
 	} else if (b) {
@@ -58,7 +61,8 @@ static int load_http(struct drill_scenario *sc, const struct ydoc_node *h,
 		a->body = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
 		json_decref(j);
 		if (!a->body)
-			return bad(sc, b, err, what, "body: not JSON-encodable");
+			return bad(sc, b, err, what,
+				   "body: not JSON-encodable");
 	}
 	return 0;
 }
@@ -71,8 +75,9 @@ int drill_action_load(struct drill_scenario *sc, const struct ydoc_node *m,
 
 	a->timeout_ms = 30000;
 	if (!m || m->type != YDOC_MAP)
-		return bad(sc, m, err, what, "expected a mapping with `http:` "
-					     "or `run:`");
+		return bad(sc, m, err, what,
+			   "expected a mapping with `http:` "
+			   "or `run:`");
 	for (size_t i = 0; i < m->n; i++) {
 		const char *k = ydoc_key(m, i)->value;
 		if (!k || (strcmp(k, "http") && strcmp(k, "run") &&
@@ -136,9 +141,11 @@ static int do_http(const struct drill_action *a, const char *what,
 		ret = ml_err_set(err, ML_EIO, "%s: %s %s: %s", what, a->method,
 				 a->url, curl_easy_strerror(rc));
 	else if (status < 200 || status >= 300)
-		ret = ml_err_set(err, ML_EIO, "%s: %s %s answered HTTP %ld: "
-					      "%.200s",
-				 what, a->method, a->url, status, buf_str(&resp));
+		ret =
+		    ml_err_set(err, ML_EIO,
+			       "%s: %s %s answered HTTP %ld: "
+			       "%.200s",
+			       what, a->method, a->url, status, buf_str(&resp));
 	if (detail) {
 		struct buf d = BUF_INIT;
 		buf_printf(&d, "%s %s: HTTP %ld", a->method, a->url, status);
@@ -209,13 +216,12 @@ json_t *drill_scenario_json(const struct drill_scenario *sc)
 
 	for (size_t i = 0; i < sc->n_participants; i++)
 		json_array_append_new(p, json_string(sc->participants[i]));
-	return json_pack("{s:s?, s:s?, s:s?, s:o, s:I, s:o, s:o, s:{s:O, s:O}}",
-			 "name", sc->name, "file", sc->file, "description",
-			 sc->description, "participants", p, "timeout_ms",
-			 (json_int_t)sc->timeout_ms, "fault",
-			 action_json(&sc->fault), "clear",
-			 action_json(&sc->clear), "alert", "labels", sc->labels,
-			 "annotations", sc->annotations);
+	return json_pack(
+	    "{s:s?, s:s?, s:s?, s:o, s:I, s:o, s:o, s:{s:O, s:O}}", "name",
+	    sc->name, "file", sc->file, "description", sc->description,
+	    "participants", p, "timeout_ms", (json_int_t)sc->timeout_ms,
+	    "fault", action_json(&sc->fault), "clear", action_json(&sc->clear),
+	    "alert", "labels", sc->labels, "annotations", sc->annotations);
 }
 
 int drill_set_participants(struct drill_scenario *sc, const char *list,
@@ -241,14 +247,15 @@ int drill_set_participants(struct drill_scenario *sc, const char *list,
 					tok);
 			break;
 		}
-		sc->participants = xrealloc(sc->participants,
-					    (sc->n_participants + 1) *
-						    sizeof(char *));
+		sc->participants =
+		    xrealloc(sc->participants,
+			     (sc->n_participants + 1) * sizeof(char *));
 		sc->participants[sc->n_participants++] = xstrdup(tok);
 	}
 	free(copy);
 	if (!rc && sc->n_participants == 0)
-		rc = ml_err_set(err, ML_EINPUT,
-				"--participants: expected names like alice,bob");
+		rc =
+		    ml_err_set(err, ML_EINPUT,
+			       "--participants: expected names like alice,bob");
 	return rc;
 }

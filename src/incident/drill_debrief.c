@@ -12,9 +12,9 @@
 /* Timeline kinds that are something a responder (or their runbook) did. */
 static int is_action(const char *kind)
 {
-	static const char *const kinds[] = {"ack",	"note",	    "update",
-					    "role",	"bridge",   "severity",
-					    "resolved", "run",	    NULL};
+	static const char *const kinds[] = {"ack",	"note",	  "update",
+					    "role",	"bridge", "severity",
+					    "resolved", "run",	  NULL};
 	for (const char *const *k = kinds; *k; k++)
 		if (!strcmp(*k, kind))
 			return 1;
@@ -57,7 +57,8 @@ static void walk(const json_t *tl, int64_t opened, json_t *d)
 		if (!strcmp(kind, "ack") && !ack)
 			ack = at, ack_by = jget_str(e, "actor", NULL);
 		if (!strcmp(kind, "run") &&
-		    jget_str(json_object_get(data, "diagnosis"), "cause", NULL) &&
+		    jget_str(json_object_get(data, "diagnosis"), "cause",
+			     NULL) &&
 		    !diag)
 			diag = at, diag_e = e;
 		if (!mit && !strcmp(kind, "run") &&
@@ -70,21 +71,20 @@ static void walk(const json_t *tl, int64_t opened, json_t *d)
 			mit_how = msg;
 		if (is_action(kind))
 			json_array_append_new(
-				acts, json_pack("{s:I, s:I, s:s, s:s?, s:s}",
-						"at", (json_int_t)at, "after_ms",
-						(json_int_t)(at - opened),
-						"kind", kind, "actor",
-						jget_str(e, "actor", NULL),
-						"message", msg));
+			    acts,
+			    json_pack("{s:I, s:I, s:s, s:s?, s:s}", "at",
+				      (json_int_t)at, "after_ms",
+				      (json_int_t)(at - opened), "kind", kind,
+				      "actor", jget_str(e, "actor", NULL),
+				      "message", msg));
 	}
 	json_object_set_new(
-		d, "times",
-		json_pack("{s:o, s:o, s:o}", "acknowledge",
-			  step(ack, opened, ack_by, NULL), "diagnose",
-			  step(diag, opened, "runbook",
-			       diag_e ? jget_str(diag_e, "message", NULL)
-				      : NULL),
-			  "mitigate", step(mit, opened, mit_by, mit_how)));
+	    d, "times",
+	    json_pack("{s:o, s:o, s:o}", "acknowledge",
+		      step(ack, opened, ack_by, NULL), "diagnose",
+		      step(diag, opened, "runbook",
+			   diag_e ? jget_str(diag_e, "message", NULL) : NULL),
+		      "mitigate", step(mit, opened, mit_by, mit_how)));
 	json_object_set_new(d, "actions", acts);
 	json_object_set_new(d, "notifications",
 			    json_pack("{s:i, s:i, s:i, s:i}", "sent", pages,
@@ -100,14 +100,13 @@ json_t *drill_debrief(const struct drill_scenario *sc, const json_t *inc,
 
 	json_object_set_new(d, "scenario", drill_scenario_json(sc));
 	jset_str(d, "outcome", c->outcome);
-	json_object_set_new(
-		d, "clock",
-		json_pack("{s:I, s:I, s:I, s:I, s:I}", "started_at",
-			  (json_int_t)c->started_at, "fault_at",
-			  (json_int_t)c->fault_at, "alert_at",
-			  (json_int_t)c->alert_at, "ended_at",
-			  (json_int_t)c->ended_at, "cleared_at",
-			  (json_int_t)c->cleared_at));
+	json_object_set_new(d, "clock",
+			    json_pack("{s:I, s:I, s:I, s:I, s:I}", "started_at",
+				      (json_int_t)c->started_at, "fault_at",
+				      (json_int_t)c->fault_at, "alert_at",
+				      (json_int_t)c->alert_at, "ended_at",
+				      (json_int_t)c->ended_at, "cleared_at",
+				      (json_int_t)c->cleared_at));
 	json_object_set_new(d, "fault_cleared", json_boolean(!c->clear_error));
 	jset_str(d, "clear_error", c->clear_error);
 	if (!inc) {
@@ -116,14 +115,14 @@ json_t *drill_debrief(const struct drill_scenario *sc, const json_t *inc,
 		return d;
 	}
 	json_object_set_new(
-		d, "incident",
-		json_pack("{s:I, s:I, s:s, s:s?, s:I, s:b}", "id",
-			  (json_int_t)jget_int(inc, "id", 0), "severity",
-			  (json_int_t)jget_int(inc, "severity", 0), "status",
-			  jget_str(inc, "status", "?"), "runbook",
-			  jget_str(inc, "runbook_id", NULL), "opened_at",
-			  (json_int_t)opened, "drill",
-			  jget_int(inc, "drill", 0) != 0));
+	    d, "incident",
+	    json_pack("{s:I, s:I, s:s, s:s?, s:I, s:b}", "id",
+		      (json_int_t)jget_int(inc, "id", 0), "severity",
+		      (json_int_t)jget_int(inc, "severity", 0), "status",
+		      jget_str(inc, "status", "?"), "runbook",
+		      jget_str(inc, "runbook_id", NULL), "opened_at",
+		      (json_int_t)opened, "drill",
+		      jget_int(inc, "drill", 0) != 0));
 	walk(json_object_get(inc, "timeline"), opened, d);
 	return d;
 }
@@ -185,7 +184,7 @@ static void md_head(const json_t *d, struct buf *out)
 		   jget_str(sc, "name", "?"), jget_str(sc, "file", "?"));
 	buf_puts(out, "| Participants | ");
 	json_array_foreach(json_object_get(sc, "participants"), i, p)
-		buf_printf(out, "%s%s", i ? ", " : "", json_string_value(p));
+	    buf_printf(out, "%s%s", i ? ", " : "", json_string_value(p));
 	buf_puts(out, " |\n");
 	if (json_is_object(inc))
 		buf_printf(out, "| Incident | #%lld (P%lld, %s%s%s) |\n",

@@ -44,13 +44,14 @@ int drill_is_participant(const char *list, const char *person,
 
 const char *drill_participants(const json_t *incident)
 {
-	const json_t *a = json_array_get(json_object_get(incident, "alerts"),
-					  0);
+	const json_t *a =
+	    json_array_get(json_object_get(incident, "alerts"), 0);
 	const char *v = jget_str(json_object_get(a, "annotations"),
 				 DRILL_PARTICIPANTS, NULL);
 
-	return v ? v : jget_str(json_object_get(a, "labels"),
-				DRILL_PARTICIPANTS, NULL);
+	return v ? v
+		 : jget_str(json_object_get(a, "labels"), DRILL_PARTICIPANTS,
+			    NULL);
 }
 
 int drill_notify_blocked(struct svc *svc, int64_t id, const char *person,
@@ -68,16 +69,17 @@ int drill_notify_blocked(struct svc *svc, int64_t id, const char *person,
 		json_decref(inc);
 		return 0;
 	}
-	blocked = !person ||
-		  !drill_is_participant(drill_participants(inc), person, target);
+	blocked = !person || !drill_is_participant(drill_participants(inc),
+						   person, target);
 	json_decref(inc);
 	if (!blocked)
 		return 0;
-	snprintf(msg, sizeof(msg), "suppressed (drill): %s (%s is not a "
-				   "participant of the drill)",
+	snprintf(msg, sizeof(msg),
+		 "suppressed (drill): %s (%s is not a "
+		 "participant of the drill)",
 		 what, person ? person : "the team channel");
-	svc_timeline(svc, id, "suppressed", msg,
-		     json_pack("{s:s?, s:s?}", "person", person, "target",
-			       target));
+	svc_timeline(
+	    svc, id, "suppressed", msg,
+	    json_pack("{s:s?, s:s?}", "person", person, "target", target));
 	return 1;
 }

@@ -146,13 +146,14 @@ static int raise_alert(const struct drill_opts *o, const json_t *alert,
 		       "incident", 0);
 	json_decref(res);
 	if (*id <= 0 && !strcmp(jget_str(alert, "status", ""), "firing"))
-		return ml_err_set(err, ML_EIO, "the service stored the drill "
-					       "alert but named no incident");
+		return ml_err_set(err, ML_EIO,
+				  "the service stored the drill "
+				  "alert but named no incident");
 	return 0;
 }
 
 static void progress(const struct drill_opts *o, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 static void progress(const struct drill_opts *o, const char *fmt, ...)
 {
 	va_list ap;
@@ -178,8 +179,7 @@ static const char *follow(const struct drill_scenario *sc,
 			  const struct drill_opts *o, int64_t id,
 			  int64_t deadline, struct ml_err *err)
 {
-	struct client c = {.server = o->server, .token = o->token,
-			   .db = o->db};
+	struct client c = {.server = o->server, .token = o->token, .db = o->db};
 	struct drill_clock none = {0};
 	int seen_ack = 0, seen_diag = 0, misses = 0;
 
@@ -197,11 +197,14 @@ static const char *follow(const struct drill_scenario *sc,
 		misses = 0;
 		d = drill_debrief(sc, inc, &none);
 		t = json_object_get(d, "times");
-		if (!seen_ack && json_is_object(json_object_get(t, "acknowledge")))
-			seen_ack = 1, progress(o, "acknowledged by %s",
-					       jget_str(json_object_get(t, "acknowledge"),
-							"by", "?"));
-		if (!seen_diag && json_is_object(json_object_get(t, "diagnose")))
+		if (!seen_ack &&
+		    json_is_object(json_object_get(t, "acknowledge")))
+			seen_ack = 1,
+			progress(o, "acknowledged by %s",
+				 jget_str(json_object_get(t, "acknowledge"),
+					  "by", "?"));
+		if (!seen_diag &&
+		    json_is_object(json_object_get(t, "diagnose")))
 			seen_diag = 1, progress(o, "diagnosed");
 		rc = json_is_object(json_object_get(t, "mitigate"));
 		json_decref(d);
@@ -243,8 +246,7 @@ int drill_run(const struct drill_scenario *sc, const struct drill_opts *o,
 	      json_t **debrief, struct ml_err *err)
 {
 	struct drill_clock clk = {.started_at = time_now_ms()};
-	struct client c = {.server = o->server, .token = o->token,
-			   .db = o->db};
+	struct client c = {.server = o->server, .token = o->token, .db = o->db};
 	struct ml_err cerr = {0}, gerr = {0}; /* clear; final read */
 	json_t *firing = drill_alert(sc, "firing", clk.started_at),
 	       *resolved = drill_alert(sc, "resolved", clk.started_at),
@@ -263,11 +265,12 @@ int drill_run(const struct drill_scenario *sc, const struct drill_opts *o,
 	}
 	free(detail);
 	if (rc == 0) {
-		progress(o, "drill incident #%lld opened; waiting up to %llds "
-			    "for it to be mitigated",
+		progress(o,
+			 "drill incident #%lld opened; waiting up to %llds "
+			 "for it to be mitigated",
 			 (long long)id, (long long)(sc->timeout_ms / 1000));
-		clk.outcome = follow(sc, o, id, clk.alert_at + sc->timeout_ms,
-				     err);
+		clk.outcome =
+		    follow(sc, o, id, clk.alert_at + sc->timeout_ms, err);
 		if (!strcmp(clk.outcome, "error"))
 			rc = err->code ? err->code : ML_EIO;
 	} else {

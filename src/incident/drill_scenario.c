@@ -50,8 +50,9 @@ static int check_keys(const struct drill_scenario *sc,
 			continue;
 		near = k->value ? str_nearest(k->value, known) : NULL;
 		snprintf(msg, sizeof(msg), "unknown key `%.200s`%s%s%s",
-			 k->value ? k->value : "", near ? "; did you mean `" : "",
-			 near ? near : "", near ? "`?" : "");
+			 k->value ? k->value : "",
+			 near ? "; did you mean `" : "", near ? near : "",
+			 near ? "`?" : "");
 		return at(sc, k, err, "%s", msg);
 	}
 	return 0;
@@ -63,7 +64,8 @@ static int get_str(const struct drill_scenario *sc, const struct ydoc_node *n,
 	if (want(sc, n, YDOC_SCALAR, what, err))
 		return ML_EINPUT;
 	if (!n->value || !*n->value)
-		return at(sc, n, err, "expected %s, found an empty value", what);
+		return at(sc, n, err, "expected %s, found an empty value",
+			  what);
 	free(*out);
 	*out = xstrdup(n->value);
 	return 0;
@@ -75,8 +77,9 @@ static int get_dur(const struct drill_scenario *sc, const struct ydoc_node *n,
 	if (want(sc, n, YDOC_SCALAR, "a duration like 10m", err))
 		return ML_EINPUT;
 	if (dur_parse(n->value, out) != 0 || *out <= 0)
-		return at(sc, n, err, "expected a duration like 30s, 10m or 1h, "
-				      "found `%.100s`",
+		return at(sc, n, err,
+			  "expected a duration like 30s, 10m or 1h, "
+			  "found `%.100s`",
 			  n->value);
 	return 0;
 }
@@ -98,22 +101,22 @@ static int load_participants(struct drill_scenario *sc,
 	if (want(sc, n, YDOC_SEQ, "a list of people", err))
 		return ML_EINPUT;
 	if (n->n == 0)
-		return at(sc, n, err, "a drill needs at least one participant%s",
-			  NULL);
+		return at(sc, n, err,
+			  "a drill needs at least one participant%s", NULL);
 	sc->participants = xcalloc(n->n, sizeof(char *));
 	for (size_t i = 0; i < n->n; i++) {
 		const struct ydoc_node *p = n->items[i];
 		if (want(sc, p, YDOC_SCALAR, "a person's name", err))
 			return ML_EINPUT;
 		if (!good_name(p->value))
-			return at(sc, p, err, "`%.80s` is not a name (letters, "
-					      "digits, . _ @ -)",
+			return at(sc, p, err,
+				  "`%.80s` is not a name (letters, "
+				  "digits, . _ @ -)",
 				  p->value);
 		sc->participants[sc->n_participants++] = xstrdup(p->value);
 	}
 	return 0;
 }
-
 
 /* An object of strings (labels, annotations) into *out. */
 static int load_strmap(struct drill_scenario *sc, const struct ydoc_node *m,
@@ -127,7 +130,8 @@ static int load_strmap(struct drill_scenario *sc, const struct ydoc_node *m,
 		if (want(sc, v, YDOC_SCALAR, "a string", err))
 			return ML_EINPUT;
 		if (!k->value || !*k->value)
-			return at(sc, k, err, "a name must not be empty%s", NULL);
+			return at(sc, k, err, "a name must not be empty%s",
+				  NULL);
 		s = json_string(v->value ? v->value : "");
 		if (!s)
 			return at(sc, v, err, "expected UTF-8 text%s", NULL);
@@ -146,8 +150,9 @@ static int load_alert(struct drill_scenario *sc, const struct ydoc_node *m,
 	    check_keys(sc, m, keys, err))
 		return ML_EINPUT;
 	if (!(l = ydoc_get(m, "labels")))
-		return at(sc, m, err, "the alert needs `labels:` (at least "
-				      "alertname)%s",
+		return at(sc, m, err,
+			  "the alert needs `labels:` (at least "
+			  "alertname)%s",
 			  NULL);
 	if (load_strmap(sc, l, &sc->labels, err))
 		return ML_EINPUT;
@@ -155,8 +160,9 @@ static int load_alert(struct drill_scenario *sc, const struct ydoc_node *m,
 		return at(sc, l, err, "the alert's labels need `alertname`%s",
 			  NULL);
 	if (json_object_get(sc->labels, DRILL_LABEL))
-		return at(sc, l, err, "`%s` is set by the drill itself: "
-				      "leave it out",
+		return at(sc, l, err,
+			  "`%s` is set by the drill itself: "
+			  "leave it out",
 			  DRILL_LABEL);
 	if ((a = ydoc_get(m, "annotations")) &&
 	    load_strmap(sc, a, &sc->annotations, err))
@@ -167,9 +173,9 @@ static int load_alert(struct drill_scenario *sc, const struct ydoc_node *m,
 static int load_root(struct drill_scenario *sc, const struct ydoc_node *r,
 		     struct ml_err *err)
 {
-	static const char *const keys[] = {"name",  "description", "participants",
-					   "timeout", "fault",	     "alert",
-					   "clear", NULL};
+	static const char *const keys[] = {
+	    "name",  "description", "participants", "timeout",
+	    "fault", "alert",	    "clear",	    NULL};
 	static const char *const required[] = {"name", "fault", "alert",
 					       "clear", NULL};
 	const struct ydoc_node *n;
@@ -184,11 +190,12 @@ static int load_root(struct drill_scenario *sc, const struct ydoc_node *r,
 		return ML_EINPUT;
 	n = ydoc_get(r, "name");
 	if (strspn(sc->name, "abcdefghijklmnopqrstuvwxyz0123456789-") !=
-		    strlen(sc->name) ||
+		strlen(sc->name) ||
 	    sc->name[0] == '-' || strlen(sc->name) > 64)
-		return at(sc, n, err, "a name is lowercase letters, digits and "
-				      "dashes (like irisd-bad-model), found "
-				      "`%.80s`",
+		return at(sc, n, err,
+			  "a name is lowercase letters, digits and "
+			  "dashes (like irisd-bad-model), found "
+			  "`%.80s`",
 			  sc->name);
 	if ((n = ydoc_get(r, "description")) &&
 	    get_str(sc, n, "a text", &sc->description, err))
@@ -198,10 +205,13 @@ static int load_root(struct drill_scenario *sc, const struct ydoc_node *r,
 		sc->description[l - 1] = '\0'; /* folded `>` ends in \n */
 	if ((n = ydoc_get(r, "participants")) && load_participants(sc, n, err))
 		return ML_EINPUT;
-	if ((n = ydoc_get(r, "timeout")) && get_dur(sc, n, &sc->timeout_ms, err))
+	if ((n = ydoc_get(r, "timeout")) &&
+	    get_dur(sc, n, &sc->timeout_ms, err))
 		return ML_EINPUT;
-	if (drill_action_load(sc, ydoc_get(r, "fault"), &sc->fault, "fault", err) ||
-	    drill_action_load(sc, ydoc_get(r, "clear"), &sc->clear, "clear", err) ||
+	if (drill_action_load(sc, ydoc_get(r, "fault"), &sc->fault, "fault",
+			      err) ||
+	    drill_action_load(sc, ydoc_get(r, "clear"), &sc->clear, "clear",
+			      err) ||
 	    load_alert(sc, ydoc_get(r, "alert"), err))
 		return ML_EINPUT;
 	return 0;

@@ -43,24 +43,27 @@ int svc_remind_config(struct svc_config *c, const struct ydoc_node *n,
 		return 0;
 	}
 	if (n->type != YDOC_MAP)
-		return bad(c, n, err, "expected a mapping like {P1: 30m, "
-				      "P2: 1h} or `none`");
+		return bad(c, n, err,
+			   "expected a mapping like {P1: 30m, "
+			   "P2: 1h} or `none`");
 	for (size_t i = 0; i < n->n; i++) {
 		const struct ydoc_node *k = ydoc_key(n, i), *v = ydoc_val(n, i);
 		int64_t ms;
 		int sev;
 
 		if (!k->value || alert_severity_parse(k->value, &sev) != 0)
-			return bad(c, k, err, "expected a severity P1, P2, P3 "
-					      "or P4");
+			return bad(c, k, err,
+				   "expected a severity P1, P2, P3 "
+				   "or P4");
 		if (is_none(v)) {
 			c->status_update_ms[sev] = 0;
 			continue;
 		}
 		if (v->type != YDOC_SCALAR || !v->value ||
 		    dur_parse(v->value, &ms) != 0 || ms < 1000)
-			return bad(c, v, err, "expected a cadence of at least "
-					      "1s (30m, 1h) or `none`");
+			return bad(c, v, err,
+				   "expected a cadence of at least "
+				   "1s (30m, 1h) or `none`");
 		c->status_update_ms[sev] = ms;
 	}
 	return 0;
@@ -98,7 +101,7 @@ static void remind_one(struct svc *svc, const json_t *inc, int64_t cadence,
 		person = target;
 	dur_format(cadence, cad, sizeof(cad));
 	dur_format((now - (last ? last : jget_int(inc, "created_at", now))) /
-			   1000 * 1000,
+		       1000 * 1000,
 		   since, sizeof(since));
 	snprintf(msg, sizeof(msg),
 		 "status update due: %s since the %s (P%lld cadence %s); "
@@ -108,8 +111,8 @@ static void remind_one(struct svc *svc, const json_t *inc, int64_t cadence,
 	data = json_pack("{s:I, s:s, s:s}", "cadence_ms", (json_int_t)cadence,
 			 "target", target, "person", person);
 	pthread_mutex_lock(&svc->store_lock);
-	if (store_timeline_add(svc->store, id, now, "reminder", "mloncall",
-			       msg, data, &err) != 0)
+	if (store_timeline_add(svc->store, id, now, "reminder", "mloncall", msg,
+			       data, &err) != 0)
 		ml_err_print(&err);
 	pthread_mutex_unlock(&svc->store_lock);
 	json_decref(data);
@@ -136,13 +139,12 @@ int svc_remind_tick(struct svc *svc, int64_t now)
 	json_array_foreach(open, i, inc)
 	{
 		long long sev = jget_int(inc, "severity", 0);
-		int64_t cadence = sev >= 1 && sev <= 4
-					  ? svc->cfg.status_update_ms[sev]
-					  : 0;
-		int64_t due = svc_remind_due_at(
-			cadence, jget_int(inc, "created_at", now),
-			jget_int(inc, "last_update_at", 0),
-			jget_int(inc, "last_reminder_at", 0));
+		int64_t cadence =
+		    sev >= 1 && sev <= 4 ? svc->cfg.status_update_ms[sev] : 0;
+		int64_t due =
+		    svc_remind_due_at(cadence, jget_int(inc, "created_at", now),
+				      jget_int(inc, "last_update_at", 0),
+				      jget_int(inc, "last_reminder_at", 0));
 
 		if (svc->stopping)
 			break;

@@ -76,8 +76,8 @@ static int do_update(struct store *s, int64_t id, const char *by,
 				  "an update must be valid UTF-8 text");
 	if ((rc = exists(s, id, err)) != 0)
 		return rc;
-	return store_timeline_add(s, id, now, "update",
-				  by && *by ? by : "cli", text, NULL, err);
+	return store_timeline_add(s, id, now, "update", by && *by ? by : "cli",
+				  text, NULL, err);
 }
 
 int store_incident_update(struct store *s, int64_t id, const char *by,
@@ -97,14 +97,14 @@ int store_incident_update(struct store *s, int64_t id, const char *by,
 int store_comms_open(struct store *s, json_t **out, struct ml_err *err)
 {
 	static const char sql[] =
-		"SELECT i.id, i.severity, i.drill, i.created_at,"
-		" (SELECT MAX(at) FROM timeline t WHERE t.incident_id = i.id"
-		"  AND t.kind = 'update') AS last_update_at,"
-		" (SELECT MAX(at) FROM timeline t WHERE t.incident_id = i.id"
-		"  AND t.kind = 'reminder') AS last_reminder_at,"
-		" (SELECT person FROM roles r WHERE r.incident_id = i.id"
-		"  AND r.role = 'incident_commander') AS commander"
-		" FROM incidents i WHERE i.status != 'resolved' ORDER BY i.id";
+	    "SELECT i.id, i.severity, i.drill, i.created_at,"
+	    " (SELECT MAX(at) FROM timeline t WHERE t.incident_id = i.id"
+	    "  AND t.kind = 'update') AS last_update_at,"
+	    " (SELECT MAX(at) FROM timeline t WHERE t.incident_id = i.id"
+	    "  AND t.kind = 'reminder') AS last_reminder_at,"
+	    " (SELECT person FROM roles r WHERE r.incident_id = i.id"
+	    "  AND r.role = 'incident_commander') AS commander"
+	    " FROM incidents i WHERE i.status != 'resolved' ORDER BY i.id";
 	sqlite3_stmt *st;
 	int rc;
 

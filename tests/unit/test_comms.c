@@ -64,9 +64,9 @@ static int64_t open_incident(struct store *s, const char *fp, int sev,
 {
 	json_t *labels = json_pack("{s:s, s:s}", "alertname", "ModelDown",
 				   "drill", drill ? "true" : "false");
-	json_t *ann = participants ? json_pack("{s:s}", DRILL_PARTICIPANTS,
-					       participants)
-				   : NULL;
+	json_t *ann = participants
+			  ? json_pack("{s:s}", DRILL_PARTICIPANTS, participants)
+			  : NULL;
 	struct store_alert a = {.fingerprint = fp,
 				.status = "firing",
 				.alertname = "ModelDown",
@@ -97,11 +97,11 @@ static int count_kind(struct store *s, int64_t id, const char *kind,
 	int n = 0;
 
 	assert_int_equal(store_incident_get(s, id, &inc, &err), 0);
-	json_array_foreach(json_object_get(inc, "timeline"), i, e)
-		if (!strcmp(jget_str(e, "kind", ""), kind) &&
-		    (!msg_part ||
-		     strstr(jget_str(e, "message", ""), msg_part)))
-			n++;
+	json_array_foreach(
+	    json_object_get(inc, "timeline"), i,
+	    e) if (!strcmp(jget_str(e, "kind", ""), kind) &&
+		   (!msg_part || strstr(jget_str(e, "message", ""), msg_part)))
+	    n++;
 	json_decref(inc);
 	return n;
 }
@@ -114,15 +114,16 @@ static void test_update_log(void **state)
 	int64_t id = open_incident(s, "u1", 2, 0, NULL, T0);
 	json_t *inc = NULL, *last;
 
-	assert_int_equal(store_incident_update(s, id, "ana",
-					       "Rolled back model v42; error "
-					       "rate falling. Next update 14:30.",
-					       T0 + MIN, &err),
-			 0);
+	assert_int_equal(
+	    store_incident_update(s, id, "ana",
+				  "Rolled back model v42; error "
+				  "rate falling. Next update 14:30.",
+				  T0 + MIN, &err),
+	    0);
 	assert_int_equal(store_incident_get(s, id, &inc, &err), 0);
-	last = json_array_get(json_object_get(inc, "timeline"),
-			      json_array_size(json_object_get(inc, "timeline")) -
-				      1);
+	last = json_array_get(
+	    json_object_get(inc, "timeline"),
+	    json_array_size(json_object_get(inc, "timeline")) - 1);
 	assert_string_equal(jget_str(last, "kind", ""), "update");
 	assert_string_equal(jget_str(last, "actor", ""), "ana");
 	assert_int_equal(jget_int(last, "at", 0), T0 + MIN);
@@ -140,22 +141,22 @@ static void test_update_rejects(void **state)
 	struct ml_err err = {0};
 	int64_t id = open_incident(s, "u2", 2, 0, NULL, T0);
 	static const char *const bad[] = {
-		"",		 /* empty */
-		" \t\n ",	 /* blank */
-		"caf\xc3",	 /* truncated sequence */
-		"\xff\xfe",	 /* never UTF-8 */
-		"\xc0\xaf",	 /* overlong '/' */
-		"\xed\xa0\x80",	 /* a surrogate */
-		"\xf4\x90\x80\x80", /* above U+10FFFF */
-		"ok \x80 bare continuation",
+	    "",			/* empty */
+	    " \t\n ",		/* blank */
+	    "caf\xc3",		/* truncated sequence */
+	    "\xff\xfe",		/* never UTF-8 */
+	    "\xc0\xaf",		/* overlong '/' */
+	    "\xed\xa0\x80",	/* a surrogate */
+	    "\xf4\x90\x80\x80", /* above U+10FFFF */
+	    "ok \x80 bare continuation",
 	};
 	char *huge = malloc(STORE_UPDATE_MAX + 2);
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		ml_err_clear(&err);
-		assert_int_equal(store_incident_update(s, id, "x", bad[i], T0,
-						       &err),
-				 ML_EINPUT);
+		assert_int_equal(
+		    store_incident_update(s, id, "x", bad[i], T0, &err),
+		    ML_EINPUT);
 	}
 	assert_int_equal(store_incident_update(s, id, "x", NULL, T0, &err),
 			 ML_EINPUT);
@@ -178,9 +179,8 @@ static void test_update_rejects(void **state)
 			 ML_ENOTFOUND);
 	/* a resolved incident still takes the all-clear */
 	assert_int_equal(store_incident_resolve(s, id, "x", NULL, T0, &err), 0);
-	assert_int_equal(store_incident_update(s, id, "x", "all clear", T0,
-					       &err),
-			 0);
+	assert_int_equal(
+	    store_incident_update(s, id, "x", "all clear", T0, &err), 0);
 }
 
 static void test_comms_open(void **state)
@@ -232,9 +232,9 @@ static void test_due_at(void **state)
 	assert_int_equal(svc_remind_due_at(30 * MIN, T0, 0, T0 + 30 * MIN),
 			 T0 + 60 * MIN);
 	/* an update after the reminder wins */
-	assert_int_equal(svc_remind_due_at(30 * MIN, T0, T0 + 45 * MIN,
-					   T0 + 30 * MIN),
-			 T0 + 75 * MIN);
+	assert_int_equal(
+	    svc_remind_due_at(30 * MIN, T0, T0 + 45 * MIN, T0 + 30 * MIN),
+	    T0 + 75 * MIN);
 }
 
 /* The reminder over a fake clock: P1 every 30m, P4 never. */
@@ -252,9 +252,9 @@ static void test_tick_cadence(void **state)
 				    "30m since the incident opened"),
 			 1);
 	/* no channel: the notification is on the timeline, to primary */
-	assert_int_equal(count_kind(svc->store, p1, "page",
-				    "reminder to primary (primary)"),
-			 1);
+	assert_int_equal(
+	    count_kind(svc->store, p1, "page", "reminder to primary (primary)"),
+	    1);
 	/* not again within the cadence, again after it */
 	assert_int_equal(svc_remind_tick(svc, T0 + 59 * MIN), 0);
 	assert_int_equal(svc_remind_tick(svc, T0 + 60 * MIN), 1);
@@ -269,16 +269,15 @@ static void test_tick_cadence(void **state)
 			 0);
 	assert_int_equal(svc_remind_tick(svc, T0 + 99 * MIN), 0);
 	assert_int_equal(svc_remind_tick(svc, T0 + 100 * MIN), 1);
-	assert_int_equal(count_kind(svc->store, p1, "reminder",
-				    "30m since the last update"),
-			 1);
+	assert_int_equal(
+	    count_kind(svc->store, p1, "reminder", "30m since the last update"),
+	    1);
 	assert_int_equal(count_kind(svc->store, p1, "page",
 				    "reminder to carol (incident_commander)"),
 			 1);
 	/* resolved: no more */
-	assert_int_equal(store_incident_resolve(svc->store, p1, "x", NULL, T0,
-						&err),
-			 0);
+	assert_int_equal(
+	    store_incident_resolve(svc->store, p1, "x", NULL, T0, &err), 0);
 	assert_int_equal(svc_remind_tick(svc, T0 + 1000 * MIN), 0);
 	assert_int_equal(count_kind(svc->store, p4, "reminder", NULL), 0);
 }
@@ -294,9 +293,8 @@ static void test_tick_acked_and_severity(void **state)
 
 	assert_int_equal(store_incident_ack(svc->store, id, "x", T0, &err), 0);
 	assert_int_equal(svc_remind_tick(svc, T0 + 60 * MIN), 0); /* P3: 4h */
-	assert_int_equal(store_incident_severity(svc->store, id, "x", 1, T0,
-						 &err),
-			 0);
+	assert_int_equal(
+	    store_incident_severity(svc->store, id, "x", 1, T0, &err), 0);
 	assert_int_equal(svc_remind_tick(svc, T0 + 60 * MIN), 1);
 }
 
@@ -325,8 +323,7 @@ static void test_tick_drill(void **state)
 }
 
 /* Writes text to a temp config and loads it. */
-static int load_cfg(const char *text, struct svc_config *c,
-		    struct ml_err *err)
+static int load_cfg(const char *text, struct svc_config *c, struct ml_err *err)
 {
 	char path[64];
 	FILE *fp;
@@ -350,12 +347,13 @@ static void test_config(void **state)
 		int line, col;
 		const char *msg;
 	} bad[] = {
-		{"status_updates: {P5: 30m}\n", 1, 18, "expected a severity"},
-		{"status_updates:\n  P1: soon\n", 2, 7, "expected a cadence"},
-		{"status_updates:\n  P1: 500ms\n", 2, 7, "at least 1s"},
-		{"status_updates: [30m]\n", 1, 17, "expected a mapping"},
-		{"status_updates:\n  P1: [1]\n", 2, 7, "expected a cadence"},
-		{"status_update: {P1: 1h}\n", 1, 1, "did you mean `status_updates`"},
+	    {"status_updates: {P5: 30m}\n", 1, 18, "expected a severity"},
+	    {"status_updates:\n  P1: soon\n", 2, 7, "expected a cadence"},
+	    {"status_updates:\n  P1: 500ms\n", 2, 7, "at least 1s"},
+	    {"status_updates: [30m]\n", 1, 17, "expected a mapping"},
+	    {"status_updates:\n  P1: [1]\n", 2, 7, "expected a cadence"},
+	    {"status_update: {P1: 1h}\n", 1, 1,
+	     "did you mean `status_updates`"},
 	};
 
 	(void)state;
@@ -415,18 +413,17 @@ static void test_participants(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_update_log, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_update_rejects, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_comms_open, setup, teardown),
-		cmocka_unit_test(test_due_at),
-		cmocka_unit_test_setup_teardown(test_tick_cadence, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_tick_acked_and_severity,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tick_drill, setup, teardown),
-		cmocka_unit_test(test_config),
-		cmocka_unit_test(test_participants),
+	    cmocka_unit_test_setup_teardown(test_update_log, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_update_rejects, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_comms_open, setup, teardown),
+	    cmocka_unit_test(test_due_at),
+	    cmocka_unit_test_setup_teardown(test_tick_cadence, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_tick_acked_and_severity, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_tick_drill, setup, teardown),
+	    cmocka_unit_test(test_config),
+	    cmocka_unit_test(test_participants),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

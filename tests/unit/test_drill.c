@@ -16,22 +16,22 @@
 #include "incident/drill.h"
 
 static const char good[] =
-	"name: irisd-bad-model\n"
-	"description: >\n"
-	"  the model goes bad\n"
-	"participants: [ana, ben]\n"
-	"timeout: 2m\n"
-	"fault:\n"
-	"  http:\n"
-	"    method: POST\n"
-	"    url: http://127.0.0.1:8081/admin/fault\n"
-	"    body: { bad_model: true, shift: 2.5 }\n"
-	"  timeout: 5s\n"
-	"alert:\n"
-	"  labels: { alertname: ModelQualityDegraded, severity: P2 }\n"
-	"  annotations: { summary: accuracy low }\n"
-	"clear:\n"
-	"  run: echo cleared\n";
+    "name: irisd-bad-model\n"
+    "description: >\n"
+    "  the model goes bad\n"
+    "participants: [ana, ben]\n"
+    "timeout: 2m\n"
+    "fault:\n"
+    "  http:\n"
+    "    method: POST\n"
+    "    url: http://127.0.0.1:8081/admin/fault\n"
+    "    body: { bad_model: true, shift: 2.5 }\n"
+    "  timeout: 5s\n"
+    "alert:\n"
+    "  labels: { alertname: ModelQualityDegraded, severity: P2 }\n"
+    "  annotations: { summary: accuracy low }\n"
+    "clear:\n"
+    "  run: echo cleared\n";
 
 static void write_file(const char *path, const char *text, size_t n)
 {
@@ -69,15 +69,16 @@ static void test_load_good(void **state)
 	assert_int_equal(sc.timeout_ms, 120000);
 	assert_string_equal(sc.fault.method, "POST");
 	assert_int_equal(sc.fault.timeout_ms, 5000);
-	assert_string_equal(sc.fault.body, "{\"bad_model\":true,\"shift\":2.5}");
+	assert_string_equal(sc.fault.body,
+			    "{\"bad_model\":true,\"shift\":2.5}");
 	assert_string_equal(sc.clear.run, "echo cleared");
 	assert_int_equal(sc.clear.timeout_ms, 30000);
 	assert_string_equal(jget_str(sc.labels, "severity", ""), "P2");
 	j = drill_scenario_json(&sc);
-	assert_string_equal(jget_str(json_object_get(json_object_get(j, "fault"),
-						     "http"),
-				     "url", ""),
-			    "http://127.0.0.1:8081/admin/fault");
+	assert_string_equal(
+	    jget_str(json_object_get(json_object_get(j, "fault"), "http"),
+		     "url", ""),
+	    "http://127.0.0.1:8081/admin/fault");
 	json_decref(j);
 	drill_scenario_free(&sc);
 }
@@ -107,25 +108,25 @@ static void test_truncations(void **state)
 static void test_hostile(void **state)
 {
 	static const char *const bad[] = {
-		"name: x\nfault: {run: \"\"}\nalert: {labels: {alertname: A}}\n"
-		"clear: {run: \"true\"}\n",
-		"name: x\nfault: {run: [a]}\nalert: {labels: {alertname: A}}\n"
-		"clear: {run: \"true\"}\n",
-		"name: x\nfault: {run: \"true\", timeout: -5s}\nalert: {labels: "
-		"{alertname: A}}\nclear: {run: \"true\"}\n",
-		"name: x\nfault: {run: \"true\"}\nalert: {labels: {alertname: "
-		"[1]}}\nclear: {run: \"true\"}\n",
-		"name: x\nfault: {run: \"true\"}\nalert: {labels: {alertname: "
-		"A}, extra: 1}\nclear: {run: \"true\"}\n",
-		"name: x\nparticipants: []\nfault: {run: \"true\"}\nalert: "
-		"{labels: {alertname: A}}\nclear: {run: \"true\"}\n",
-		"name: x\nparticipants: [{a: b}]\nfault: {run: \"true\"}\nalert: "
-		"{labels: {alertname: A}}\nclear: {run: \"true\"}\n",
-		"name: x\nfault: {http: {url: \"http://h/\", headers: {}}}\n"
-		"alert: {labels: {alertname: A}}\nclear: {run: \"true\"}\n",
-		"name: &a x\nfault: *a\n",
-		"name: x\nname: y\n",
-		"\t\x01\x02",
+	    "name: x\nfault: {run: \"\"}\nalert: {labels: {alertname: A}}\n"
+	    "clear: {run: \"true\"}\n",
+	    "name: x\nfault: {run: [a]}\nalert: {labels: {alertname: A}}\n"
+	    "clear: {run: \"true\"}\n",
+	    "name: x\nfault: {run: \"true\", timeout: -5s}\nalert: {labels: "
+	    "{alertname: A}}\nclear: {run: \"true\"}\n",
+	    "name: x\nfault: {run: \"true\"}\nalert: {labels: {alertname: "
+	    "[1]}}\nclear: {run: \"true\"}\n",
+	    "name: x\nfault: {run: \"true\"}\nalert: {labels: {alertname: "
+	    "A}, extra: 1}\nclear: {run: \"true\"}\n",
+	    "name: x\nparticipants: []\nfault: {run: \"true\"}\nalert: "
+	    "{labels: {alertname: A}}\nclear: {run: \"true\"}\n",
+	    "name: x\nparticipants: [{a: b}]\nfault: {run: \"true\"}\nalert: "
+	    "{labels: {alertname: A}}\nclear: {run: \"true\"}\n",
+	    "name: x\nfault: {http: {url: \"http://h/\", headers: {}}}\n"
+	    "alert: {labels: {alertname: A}}\nclear: {run: \"true\"}\n",
+	    "name: &a x\nfault: *a\n",
+	    "name: x\nname: y\n",
+	    "\t\x01\x02",
 	};
 	char *huge;
 	struct drill_scenario sc;
@@ -204,37 +205,40 @@ static void test_actions(void **state)
 static json_t *incident(void)
 {
 	return json_pack(
-		"{s:i, s:i, s:s, s:s, s:i, s:i, s:[{s:i, s:s, s:s, s:s},"
-		"{s:i, s:s, s:s, s:s},{s:i, s:s, s:s, s:s, s:{s:s, s:{s:s}}},"
-		"{s:i, s:s, s:s, s:s},{s:i, s:s, s:s, s:s},"
-		"{s:i, s:s, s:s, s:s},{s:i, s:s, s:s, s:s},"
-		"{s:i, s:s, s:s, s:s, s:{s:s}},{s:i, s:s, s:s, s:s}]}",
-		"id", 7, "severity", 2, "status", "resolved", "runbook_id",
-		"disk-full", "drill", 1, "created_at", 1000, "timeline", "at",
-		1000, "kind", "page", "actor", "mloncall", "message",
-		"paged ana", "at", 1100, "kind", "suppressed", "actor",
-		"mloncall", "message", "suppressed (drill): paged bob", "at",
-		5000, "kind", "run", "actor", "mloncall", "message",
-		"diagnose run of x: diagnosed; cause: disk-full", "data",
-		"status", "diagnosed", "diagnosis", "cause", "disk-full", "at",
-		31000, "kind", "ack", "actor", "ana", "message",
-		"acknowledged by ana", "at", 40000, "kind", "update", "actor",
-		"ben", "message", "cleaning | caches\nnext update 10:30", "at",
-		50000, "kind", "reminder", "actor", "mloncall", "message", "due",
-		"at", 60000, "kind", "note", "actor", "ana", "message", "df",
-		"at", 90000, "kind", "run", "actor", "mloncall", "message",
-		"remediate run of x: succeeded", "data", "status", "succeeded",
-		"at", 95000, "kind", "resolved", "actor", "ana", "message",
-		"resolved by ana");
+	    "{s:i, s:i, s:s, s:s, s:i, s:i, s:[{s:i, s:s, s:s, s:s},"
+	    "{s:i, s:s, s:s, s:s},{s:i, s:s, s:s, s:s, s:{s:s, s:{s:s}}},"
+	    "{s:i, s:s, s:s, s:s},{s:i, s:s, s:s, s:s},"
+	    "{s:i, s:s, s:s, s:s},{s:i, s:s, s:s, s:s},"
+	    "{s:i, s:s, s:s, s:s, s:{s:s}},{s:i, s:s, s:s, s:s}]}",
+	    "id", 7, "severity", 2, "status", "resolved", "runbook_id",
+	    "disk-full", "drill", 1, "created_at", 1000, "timeline", "at", 1000,
+	    "kind", "page", "actor", "mloncall", "message", "paged ana", "at",
+	    1100, "kind", "suppressed", "actor", "mloncall", "message",
+	    "suppressed (drill): paged bob", "at", 5000, "kind", "run", "actor",
+	    "mloncall", "message",
+	    "diagnose run of x: diagnosed; cause: disk-full", "data", "status",
+	    "diagnosed", "diagnosis", "cause", "disk-full", "at", 31000, "kind",
+	    "ack", "actor", "ana", "message", "acknowledged by ana", "at",
+	    40000, "kind", "update", "actor", "ben", "message",
+	    "cleaning | caches\nnext update 10:30", "at", 50000, "kind",
+	    "reminder", "actor", "mloncall", "message", "due", "at", 60000,
+	    "kind", "note", "actor", "ana", "message", "df", "at", 90000,
+	    "kind", "run", "actor", "mloncall", "message",
+	    "remediate run of x: succeeded", "data", "status", "succeeded",
+	    "at", 95000, "kind", "resolved", "actor", "ana", "message",
+	    "resolved by ana");
 }
 
 static void test_debrief(void **state)
 {
 	struct drill_scenario sc;
 	struct ml_err err = {0};
-	struct drill_clock c = {.started_at = 900, .fault_at = 950,
-				.alert_at = 990, .ended_at = 96000,
-				.cleared_at = 96100, .outcome = "mitigated"};
+	struct drill_clock c = {.started_at = 900,
+				.fault_at = 950,
+				.alert_at = 990,
+				.ended_at = 96000,
+				.cleared_at = 96100,
+				.outcome = "mitigated"};
 	json_t *inc = incident(), *d, *t;
 	struct buf md = BUF_INIT;
 
@@ -242,35 +246,32 @@ static void test_debrief(void **state)
 	assert_int_equal(load_text(good, strlen(good), &sc, &err), 0);
 	d = drill_debrief(&sc, inc, &c);
 	t = json_object_get(d, "times");
-	assert_int_equal(jget_int(json_object_get(t, "acknowledge"), "after_ms",
-				  0),
-			 30000);
-	assert_string_equal(jget_str(json_object_get(t, "acknowledge"), "by", ""),
-			    "ana");
-	assert_int_equal(jget_int(json_object_get(t, "diagnose"), "after_ms", 0),
-			 4000);
+	assert_int_equal(
+	    jget_int(json_object_get(t, "acknowledge"), "after_ms", 0), 30000);
+	assert_string_equal(
+	    jget_str(json_object_get(t, "acknowledge"), "by", ""), "ana");
+	assert_int_equal(
+	    jget_int(json_object_get(t, "diagnose"), "after_ms", 0), 4000);
 	/* the successful remediation mitigates, before the resolve */
-	assert_int_equal(jget_int(json_object_get(t, "mitigate"), "after_ms", 0),
-			 89000);
+	assert_int_equal(
+	    jget_int(json_object_get(t, "mitigate"), "after_ms", 0), 89000);
 	assert_string_equal(jget_str(json_object_get(t, "mitigate"), "by", ""),
 			    "runbook");
 	assert_int_equal(json_array_size(json_object_get(d, "actions")), 6);
-	assert_int_equal(jget_int(json_object_get(d, "notifications"), "sent", 0),
-			 1);
-	assert_int_equal(jget_int(json_object_get(d, "notifications"),
-				  "suppressed", 0),
-			 1);
-	assert_int_equal(jget_int(json_object_get(d, "notifications"),
-				  "reminders", 0),
-			 1);
+	assert_int_equal(
+	    jget_int(json_object_get(d, "notifications"), "sent", 0), 1);
+	assert_int_equal(
+	    jget_int(json_object_get(d, "notifications"), "suppressed", 0), 1);
+	assert_int_equal(
+	    jget_int(json_object_get(d, "notifications"), "reminders", 0), 1);
 	assert_true(jget_bool(d, "fault_cleared", 0));
 	drill_debrief_markdown(d, &md);
 	assert_non_null(strstr(buf_str(&md), "| Acknowledge | 30s | ana |"));
 	assert_non_null(strstr(buf_str(&md), "| Mitigate | 1m29s | runbook: "));
 	/* a | and a newline in a message do not break the table */
-	assert_non_null(strstr(buf_str(&md),
-			       "| +39s | ben | update: cleaning \\| caches next "
-			       "update 10:30 |"));
+	assert_non_null(strstr(
+	    buf_str(&md), "| +39s | ben | update: cleaning \\| caches next "
+			  "update 10:30 |"));
 	assert_non_null(strstr(buf_str(&md), "suppressed (drill, not a "
 					     "participant): 1"));
 	buf_free(&md);
@@ -280,10 +281,11 @@ static void test_debrief(void **state)
 	c.clear_error = "clear: `x`: exit 1";
 	d = drill_debrief(&sc, NULL, &c);
 	assert_true(json_is_null(json_object_get(d, "incident")));
-	assert_true(json_is_null(json_object_get(json_object_get(d, "times"),
-						 "acknowledge")));
+	assert_true(json_is_null(
+	    json_object_get(json_object_get(d, "times"), "acknowledge")));
 	drill_debrief_markdown(d, &md);
-	assert_non_null(strstr(buf_str(&md), "| Fault cleared | **NO**: clear"));
+	assert_non_null(
+	    strstr(buf_str(&md), "| Fault cleared | **NO**: clear"));
 	assert_non_null(strstr(buf_str(&md), "none was opened"));
 	assert_non_null(strstr(buf_str(&md), "| Acknowledge | not reached"));
 	buf_free(&md);
@@ -295,12 +297,12 @@ static void test_debrief(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_load_good),
-		cmocka_unit_test(test_truncations),
-		cmocka_unit_test(test_hostile),
-		cmocka_unit_test(test_participants),
-		cmocka_unit_test(test_actions),
-		cmocka_unit_test(test_debrief),
+	    cmocka_unit_test(test_load_good),
+	    cmocka_unit_test(test_truncations),
+	    cmocka_unit_test(test_hostile),
+	    cmocka_unit_test(test_participants),
+	    cmocka_unit_test(test_actions),
+	    cmocka_unit_test(test_debrief),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

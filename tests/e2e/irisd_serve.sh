@@ -91,6 +91,10 @@ load --rate 200 --duration 500ms --feedback
 	fail "canary split: $(cat "$T/load.json")"
 [ "$(metric 'irisd_canary_weight')" = 0.5 ] || fail "canary weight metric"
 curl -s "$URL/metrics" | grep -q 'irisd_model_info{version="v2",.*role="canary"} 1' || fail "canary model_info"
+if command -v promtool >/dev/null; then
+	curl -s "$URL/metrics" | promtool check metrics >"$T/promtool.out" 2>&1 ||
+		fail "promtool: $(cat "$T/promtool.out")"
+fi
 
 # full deploy of the regressed v2: online accuracy drops
 expect_status 200 POST /admin/deploy '{"version":"v2"}'
@@ -104,6 +108,9 @@ expect_status 200 POST /admin/rollback
 load --rate 200 --duration 500ms --feedback
 ge "$(metric irisd_online_accuracy)" 0.9 || fail "accuracy after rollback $(metric irisd_online_accuracy)"
 expect_status 409 POST /admin/rollback
+expect_status 200 GET /admin/state
+[ "$(json_get "$T/resp" '" ".join(e["action"] + ":" + e["version"] for e in d["events"])')" = \
+	"start:v1 canary:v2 deploy:v2 rollback:v1" ] || fail "events: $(cat "$T/resp")"
 
 # latency fault: slow requests land in the upper buckets, the queue fills
 fast0=$(metric 'irisd_request_duration_seconds_bucket{le="0.075"}')
@@ -111,8 +118,12 @@ all0=$(metric 'irisd_request_duration_seconds_count')
 expect_status 200 POST /admin/fault '{"latency_ms":100}'
 "$IRISD" load --url "$URL" --rate 40 --duration 1s >/dev/null &
 LPID=$!
-sleep 0.7
-ge "$(metric irisd_queue_depth)" 5 || fail "queue depth $(metric irisd_queue_depth) with 2 workers at 40/s x 100 ms"
+i=0
+until ge "$(metric irisd_queue_depth)" 5; do
+	i=$((i + 1))
+	[ $i -gt 60 ] && fail "queue depth $(metric irisd_queue_depth) with 2 workers at 40/s x 100 ms"
+	sleep 0.05
+done
 wait $LPID
 fast1=$(metric 'irisd_request_duration_seconds_bucket{le="0.075"}')
 all1=$(metric 'irisd_request_duration_seconds_count')
@@ -120,8 +131,9 @@ all1=$(metric 'irisd_request_duration_seconds_count')
 [ $((all1 - all0)) -ge 40 ] || fail "histogram count $all0 -> $all1"
 expect_status 200 POST /admin/scale '{"workers":8}'
 [ "$(metric irisd_workers)" = 8 ] || fail "scale"
+# 8 workers: ~100 ms each, no queue (2 workers would give a p99 near 1 s)
 load --rate 40 --duration 1s
-$PY -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if 100 <= d["p99_ms"] < 250 else 1)' "$T/load.json" ||
+$PY -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if 100 <= d["p99_ms"] < 600 else 1)' "$T/load.json" ||
 	fail "p99 with 8 workers: $(cat "$T/load.json")"
 
 # injected errors, bad model, shift

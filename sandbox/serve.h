@@ -194,6 +194,8 @@ void srv_rollback(struct srv *s, const char *body, size_t len,
 		  struct srv_resp *r);
 void srv_scale(struct srv *s, const char *body, size_t len, struct srv_resp *r);
 void srv_fault(struct srv *s, const char *body, size_t len, struct srv_resp *r);
+void srv_events(struct srv *s, const char *body, size_t len,
+		struct srv_resp *r);
 void srv_state(struct srv *s, const char *body, size_t len, struct srv_resp *r);
 
 /* The /admin/state document (takes s->mu). */

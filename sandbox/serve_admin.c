@@ -61,7 +61,6 @@ json_t *srv_state_json(struct srv *s)
 	for (size_t i = 0; i < s->n_hist; i++)
 		json_array_append_new(h, json_string(s->hist[i]->version));
 	json_object_set_new(o, "history", h);
-	json_object_set_new(o, "events", events_json(s));
 	jset_int(o, "workers", s->workers);
 	jset_int(o, "busy", s->busy);
 	jset_int(o, "queue_depth", s->waiting);
@@ -86,6 +85,18 @@ json_t *srv_state_json(struct srv *s)
 		 iris_sha256_file(path, sha) == 0 ? sha : NULL);
 	free(path);
 	return o;
+}
+
+void srv_events(struct srv *s, const char *body, size_t len, struct srv_resp *r)
+{
+	json_t *o = json_object();
+
+	(void)body;
+	(void)len;
+	pthread_mutex_lock(&s->mu);
+	json_object_set_new(o, "events", events_json(s));
+	pthread_mutex_unlock(&s->mu);
+	srv_json(r, 200, o);
 }
 
 void srv_state(struct srv *s, const char *body, size_t len, struct srv_resp *r)

@@ -108,7 +108,7 @@ expect_status 200 POST /admin/rollback
 load --rate 200 --duration 500ms --feedback
 ge "$(metric irisd_online_accuracy)" 0.9 || fail "accuracy after rollback $(metric irisd_online_accuracy)"
 expect_status 409 POST /admin/rollback
-expect_status 200 GET /admin/state
+expect_status 200 GET /admin/events
 [ "$(json_get "$T/resp" '" ".join(e["action"] + ":" + e["version"] for e in d["events"])')" = \
 	"start:v1 canary:v2 deploy:v2 rollback:v1" ] || fail "events: $(cat "$T/resp")"
 

@@ -400,7 +400,8 @@ static void run(const struct load_args *a, const struct iris_data *d,
 		}
 		curl_multi_perform(m, &running);
 		reap(m, a, hdr, st);
-		if (next >= end && st->open_pred == 0 && st->open_fb == 0)
+		if (next >= end && time_mono_ms() >= end &&
+		    st->open_pred == 0 && st->open_fb == 0)
 			break;
 		now = time_mono_ms();
 		curl_multi_poll(m, NULL, 0,
@@ -477,9 +478,14 @@ static void print_text(const json_t *o)
 	       jget_int(o, "requests", 0), secs,
 	       secs > 0 ? (double)jget_int(o, "requests", 0) / secs : 0,
 	       jget_int(o, "ok", 0), jget_int(o, "errors", 0));
-	printf("latency: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms\n",
-	       jget_num(o, "p50_ms", NAN), jget_num(o, "p90_ms", NAN),
-	       jget_num(o, "p99_ms", NAN), jget_num(o, "max_ms", NAN));
+	if (jget_int(o, "ok", 0) == 0) {
+		printf("latency: - (no answer)\n");
+	} else {
+		printf("latency: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max "
+		       "%.1f ms\n",
+		       jget_num(o, "p50_ms", NAN), jget_num(o, "p90_ms", NAN),
+		       jget_num(o, "p99_ms", NAN), jget_num(o, "max_ms", NAN));
+	}
 	printf("accuracy seen: %.3f (%lld/%lld); feedback sent %lld, %lld "
 	       "failed\nversions:",
 	       jget_num(o, "accuracy", NAN), jget_int(o, "correct", 0),

@@ -1,8 +1,11 @@
 /* serve_admin.c: the control-plane handlers of `irisd serve`: deploy
- * (full or canary), rollback, scale, and GET /admin/state. Each is one
+ * (full or canary), rollback, scale, GET /admin/state and /admin/events.
+ * Each is one
  * curl away, and each answers with the new state. Faults are in
  * serve_fault.c. */
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/dur.h"
@@ -227,6 +230,7 @@ void srv_scale(struct srv *s, const char *body, size_t len, struct srv_resp *r)
 	}
 	pthread_mutex_lock(&s->mu);
 	s->workers = (int)json_integer_value(w);
+	fprintf(stderr, "irisd serve: scale to %d workers\n", s->workers);
 	pthread_cond_broadcast(&s->cv);
 	pthread_mutex_unlock(&s->mu);
 	json_decref(o);

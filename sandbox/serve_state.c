@@ -138,6 +138,9 @@ void srv_event_add(struct srv *s, const char *action, const char *version,
 	snprintf(e->from, sizeof(e->from), "%s",
 		 strcmp(action, "start") ? s->stable->version : "");
 	e->weight = weight;
+	if (strcmp(action, "start"))
+		fprintf(stderr, "irisd serve: %s %s (from %s, weight %g)\n",
+			action, version, e->from, weight);
 }
 
 double srv_rand(struct srv *s)

@@ -1,8 +1,7 @@
 /* serve_admin.c: the control-plane handlers of `irisd serve`: deploy
  * (full or canary), rollback, scale, GET /admin/state and /admin/events.
- * Each is one
- * curl away, and each answers with the new state. Faults are in
- * serve_fault.c. */
+ * Each is one curl away, and each answers with the new state. Faults are
+ * in serve_fault.c. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

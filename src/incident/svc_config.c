@@ -8,6 +8,7 @@
 #include "core/strutil.h"
 #include "core/ydoc.h"
 #include "incident/alert.h"
+#include "incident/svc_remind.h"
 #include "incident/schedule.h"
 
 void svc_config_defaults(struct svc_config *c)
@@ -35,6 +36,7 @@ void svc_config_defaults(struct svc_config *c)
 	c->notify_backoff_ms = 1000;
 	c->body_limit = 1024 * 1024;
 	c->tick_ms = 200;
+	svc_remind_defaults(c);
 }
 
 static void free_strv(char **v, size_t n)
@@ -279,7 +281,7 @@ static int load_root(struct svc_config *c, const struct ydoc_node *root,
 	static const char *const keys[] = {
 		"default_severity", "sla", "escalation", "oncall", "notify",
 		"runs", "runbooks", "body_limit", "notify_retries",
-		"notify_backoff", "tick", NULL};
+		"notify_backoff", "tick", "status_updates", NULL};
 	const struct ydoc_node *n;
 
 	if (want(c, root, YDOC_MAP, "a mapping at the top", err) ||
@@ -305,6 +307,8 @@ static int load_root(struct svc_config *c, const struct ydoc_node *root,
 	    get_dur(c, n, &c->notify_backoff_ms, err))
 		return ML_EINPUT;
 	if ((n = ydoc_get(root, "tick")) && get_dur(c, n, &c->tick_ms, err))
+		return ML_EINPUT;
+	if ((n = ydoc_get(root, "status_updates")) && svc_remind_config(c, n, err))
 		return ML_EINPUT;
 	if ((n = ydoc_get(root, "runbooks"))) {
 		if (want(c, n, YDOC_SCALAR, "a folder", err))

@@ -45,6 +45,7 @@ struct svc_config {
 	char *runbooks_dir;
 	int64_t body_limit;
 	int64_t tick_ms; /* timer and runner poll period */
+	int64_t status_update_ms[5]; /* svc_remind.c: [1..4], 0 = none */
 };
 
 /* Defaults: P1 15m, P2 1h, P3 4h, P4 24h; one escalation level notifying

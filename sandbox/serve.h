@@ -17,6 +17,9 @@
 /* Request body limit (413 above). */
 #define SRV_BODY_LIMIT (64 * 1024)
 
+/* Deepest JSON nesting a body may have (400 above). */
+#define SRV_MAX_DEPTH 32
+
 /* Largest |feature| /predict accepts (centimetres; keeps every
  * intermediate finite). */
 #define SRV_MAX_FEATURE 1e6
@@ -46,6 +49,7 @@ struct srv_model {
 struct srv_count {
 	char version[64];
 	uint64_t pred[IRIS_NCLASS];
+	uint64_t fb_ok, fb_bad; /* feedback outcomes of its predictions */
 };
 
 /* Requests answered, by route and status. */
@@ -81,6 +85,7 @@ struct srv_event {
 struct srv_pred {
 	uint64_t id; /* 0 = empty slot */
 	int cls;
+	const struct srv_model *m; /* the model that answered */
 };
 
 struct srv_opts {

@@ -8,6 +8,7 @@
 #include "core/strutil.h"
 #include "core/ydoc.h"
 #include "incident/alert.h"
+#include "incident/svc_rules.h"
 
 void svc_config_defaults(struct svc_config *c)
 {
@@ -65,6 +66,7 @@ void svc_config_free(struct svc_config *c)
 	}
 	free(c->channels);
 	free(c->runbooks_dir);
+	svc_rules_free(c->rules);
 	free(c->file);
 	memset(c, 0, sizeof(*c));
 }
@@ -372,7 +374,7 @@ static int load_root(struct svc_config *c, const struct ydoc_node *root,
 	static const char *const keys[] = {
 		"default_severity", "sla", "escalation", "oncall", "notify",
 		"runs", "runbooks", "body_limit", "notify_retries",
-		"notify_backoff", "tick", NULL};
+		"notify_backoff", "tick", "rules", NULL};
 	const struct ydoc_node *n;
 
 	if (want(c, root, YDOC_MAP, "a mapping at the top", err) ||
@@ -397,6 +399,9 @@ static int load_root(struct svc_config *c, const struct ydoc_node *root,
 	    get_dur(c, n, &c->notify_backoff_ms, err))
 		return ML_EINPUT;
 	if ((n = ydoc_get(root, "tick")) && get_dur(c, n, &c->tick_ms, err))
+		return ML_EINPUT;
+	if ((n = ydoc_get(root, "rules")) &&
+	    svc_rules_load(c->file, n, &c->rules, err))
 		return ML_EINPUT;
 	if ((n = ydoc_get(root, "runbooks"))) {
 		if (want(c, n, YDOC_SCALAR, "a folder", err))

@@ -16,6 +16,7 @@
 #include "probe/prom_api.h"
 #include "probe/prom_expo.h"
 #include "probe/prom_hist.h"
+#include "probe/prom_select.h"
 #include "probe/prom_slo.h"
 
 /* Parses a time argument: epoch seconds (may be fractional), RFC 3339, or
@@ -171,6 +172,10 @@ static int run_expo(const json_t *args, json_t *facts, struct ml_err *err)
 	jset_str(facts, "source", src);
 	jset_int(facts, "samples", (long long)e.nsamples);
 	jset_int(facts, "families", (long long)e.nfamilies);
+	if (jget_str(args, "select", NULL) &&
+	    (rc = prom_select_facts(&e, jget_str(args, "select", ""), facts,
+				    err)))
+		goto out;
 	if (!metric) {
 		json_object_set_new(facts, "metrics", metric_counts(&e));
 		goto out;
@@ -356,6 +361,28 @@ static void render_query(const json_t *f, struct buf *out)
 	}
 }
 
+static void render_select(const json_t *f, struct buf *out)
+{
+	const json_t *v;
+	size_t i;
+
+	buf_printf(out, "%s: %lld sample(s)", jget_str(f, "select", "?"),
+		   jget_int(f, "matched", 0));
+	if (json_is_number(json_object_get(f, "value")))
+		buf_printf(out, ", value %.15g", jget_num(f, "value", 0));
+	buf_putc(out, '\n');
+	json_array_foreach(json_object_get(f, "values"), i, v)
+	{
+		buf_printf(out, "  %s", jget_str(v, "name", "?"));
+		if (json_object_size(json_object_get(v, "labels")))
+			render_labels(json_object_get(v, "labels"), out);
+		if (json_is_number(json_object_get(v, "value")))
+			buf_printf(out, " %.15g\n", jget_num(v, "value", 0));
+		else
+			buf_puts(out, " NaN\n");
+	}
+}
+
 static void render(const json_t *f, struct buf *out)
 {
 	const json_t *reasons = json_object_get(f, "reasons"), *r;
@@ -366,6 +393,8 @@ static void render(const json_t *f, struct buf *out)
 	    buf_printf(out, "  [%s] %s: %s\n", jget_str(r, "level", "?"),
 		       jget_str(r, "code", "?"), jget_str(r, "message", ""));
 	buf_printf(out, "source: %s\n", jget_str(f, "source", "?"));
+	if (json_object_get(f, "select"))
+		render_select(f, out);
 	if (json_object_get(f, "windows"))
 		render_slo(f, out);
 	else if (json_object_get(f, "histograms"))
@@ -396,6 +425,8 @@ static const struct probe_opt opts[] = {
     {"from", PO_PATH, "exposition text file, or - for stdin", NULL, 1, 0},
     {"metrics_url", PO_STRING, "URL of a /metrics page to parse", NULL, 0, 0},
     {"metric", PO_STRING, "histogram base name (without _bucket)", NULL, 0, 0},
+    {"select", PO_STRING, "read the value of these samples (a selector)",
+     NULL, 0, 0},
     {"quantiles", PO_STRING, "quantiles to compute", "0.5,0.99", 0, 0},
     {"labels", PO_STRING, "label selector, e.g. job=\"api\",code=~\"2..\"",
      NULL, 0, 0},
@@ -437,6 +468,9 @@ const struct probe_def probe_prom = {
 	    "  mloncall check prom --metrics_url http://irisd:8080/metrics "
 	    "\\\n"
 	    "      --metric ttft_seconds --quantiles 0.5,0.9,0.99 --max 2\n"
+	    "  mloncall check prom --metrics_url http://127.0.0.1:8080/metrics "
+	    "\\\n"
+	    "      --select irisd_online_accuracy\n"
 	    "  mloncall check prom --url http://localhost:9090 --slo 99.9 \\\n"
 	    "      --metric http_request_duration_seconds --threshold 0.5\n"
 	    "  mloncall check prom --snapshots snaps/ --slo 0.99 \\\n"

@@ -3,6 +3,9 @@
 # checkpoint laid out as torch.save writes it (stored entries, 64-byte
 # alignment, zip64). Prints the structural check against `cat FILE >
 # /dev/null` from a cold and a warm page cache (target: >= 100x faster),
+# twice: the whole process (program start included) and the check itself
+# (`check --timing`: the probe's own run time, median of 4 x RUNS runs),
+# with the bytes of the file the check brought into the page cache,
 # and --deep throughput against `openssl dgst -sha256` and `sha256sum`
 # on the same file (target: >= 0.9x openssl). Uses build/mloncall (run
 # `make` first); data under bench/out/, deleted at the end.
@@ -42,6 +45,15 @@ ratio2() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 sub() { awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; printf "%.4f", (d > 0.0001 ? d : 0.0001) }'; }
 mbs() { awk -v s="$1" -v t="$2" 'BEGIN { printf "%.0f", s / t / 1048576 }'; }
 command -v hyperfine >/dev/null || { echo "hyperfine missing (Debian package hyperfine)" >&2; exit 1; }
+# median seconds of the probe's own run time (check --timing) over
+# 4 x RUNS runs; $1 = cold evicts the file's pages before each run
+probe_ms() {
+	for _ in $(seq $((RUNS * 4))); do
+		[ "$1" = cold ] && sh -c "$EVICT"
+		"$ML" check checkpoint "$FILE" -q --timing 2>&1 >/dev/null |
+			sed -n 's/^timing: probe checkpoint ran \([0-9.]*\) ms$/\1/p'
+	done | sort -n | awk '{ v[NR] = $1 } END { printf "%.5f", v[int((NR + 1) / 2)] / 1000 }'
+}
 
 echo "making a ${GIB} GiB torch-layout checkpoint under bench/out/ ..."
 $PY "$ROOT/bench/checkpoint/make_big.py" "$FILE" "$GIB"
@@ -59,6 +71,12 @@ echo "process start (mloncall --version): ${start}s"
 echo "structural, cold: mloncall ${c_ml}s vs cat ${c_cat}s: $(ratio "$c_cat" "$c_ml")x faster (target >= 100x)"
 echo "structural, warm: mloncall ${w_ml}s vs cat ${w_cat}s: $(ratio "$w_cat" "$w_ml")x faster (target >= 100x)"
 echo "structural minus process start: cold $(ratio "$c_cat" "$(sub "$c_ml" "$start")")x, warm $(ratio "$w_cat" "$(sub "$w_ml" "$start")")x faster than cat"
+c_in=$(probe_ms cold)
+w_in=$(probe_ms warm)
+echo "structural, the check itself (--timing, median of $((RUNS * 4))): cold ${c_in}s: $(ratio "$c_cat" "$c_in")x, warm ${w_in}s: $(ratio "$w_cat" "$w_in")x faster than cat (target >= 100x)"
+sh -c "$EVICT"
+"$ML" check checkpoint "$FILE" -q >/dev/null
+echo "bytes of the file read into the page cache by one cold structural check: $(fincore -b -n -o RES "$FILE") of $SIZE"
 
 d_ossl=$(hf openssl dgst -sha256 "$FILE")
 d_sum=$(hf sha256sum "$FILE")

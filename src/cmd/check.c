@@ -4,6 +4,7 @@
  * arguments. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cmd/cmd.h"
 #include "core/buf.h"
@@ -39,6 +40,8 @@ static void probe_help(const struct probe_def *p)
 	}
 	printf("  %-26s %s\n", "-o, --output FORMAT", "text or json");
 	printf("  %-26s %s\n", "-q, --quiet", "no progress on stderr");
+	printf("  %-26s %s\n", "--timing",
+	       "print the probe's own run time on stderr (without program start)");
 	printf("  %-26s %s\n", "-h, --help", "this help");
 	if (p->help)
 		printf("\n%s", p->help);
@@ -90,6 +93,7 @@ static void add_value(json_t *args, const struct probe_opt *o,
 struct check_opts {
 	enum out_fmt fmt;
 	int quiet;
+	int timing;
 };
 
 /* Turns argv into probe arguments. Returns 0 or an exit code. */
@@ -112,6 +116,10 @@ static int parse_args(const struct cmd_entry *self, const struct probe_def *p,
 		}
 		if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
 			co->quiet = 1;
+			continue;
+		}
+		if (!strcmp(a, "--timing")) {
+			co->timing = 1;
 			continue;
 		}
 		if (!str_starts(a, "--") || !strcmp(a, "--")) {
@@ -173,7 +181,8 @@ static int print_facts(const struct probe_def *p, const json_t *facts,
 
 static int check_exec(const struct cmd_entry *self, int argc, char **argv)
 {
-	struct check_opts co = {OUT_TEXT, 0};
+	struct check_opts co = {OUT_TEXT, 0, 0};
+	struct timespec t0, t1;
 	const struct probe_def *p;
 	struct ml_err err = {0};
 	json_t *args, *facts = NULL;
@@ -207,8 +216,14 @@ static int check_exec(const struct cmd_entry *self, int argc, char **argv)
 		json_decref(args);
 		return rc;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = probe_run(p, args, 0, co.quiet ? NULL : stderr, NULL, &facts, &err);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	json_decref(args);
+	if (co.timing)
+		fprintf(stderr, "timing: probe %s ran %.3f ms\n", p->name,
+			(double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+				(double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 	if (rc)
 		return cmd_fail(&err);
 	rc = print_facts(p, facts, co.fmt);

@@ -1,10 +1,9 @@
-/* ckpt_file.c: one checkpoint file: open and map it, detect its format by
- * content (zip, legacy torch.save magic, safetensors header), run the
- * format's checker, and keep the file facts' shape the same for all. */
+/* ckpt_file.c: one checkpoint file: open it, read byte ranges of it,
+ * detect its format by content (zip, legacy torch.save magic, safetensors
+ * header), run the format's checker, and keep the file facts' shape the same for all. */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -29,43 +28,58 @@ int ckpt_file_open(struct ckpt_file *f, const char *path, struct ml_err *err)
 		return ML_EINPUT;
 	}
 	f->size = (uint64_t)st.st_size;
-	if (f->size) {
-		void *m = mmap(NULL, (size_t)f->size, PROT_READ, MAP_PRIVATE,
-			       f->fd, 0);
-		if (m == MAP_FAILED) {
-			ml_err_set(err, ML_EIO, "%s: mmap: %s", path,
-				   strerror(errno));
-			close(f->fd);
-			f->fd = -1;
-			return ML_EIO;
-		}
-		madvise(m, (size_t)f->size, MADV_RANDOM);
-		f->map = m;
-	}
 	return 0;
 }
 
 void ckpt_file_close(struct ckpt_file *f)
 {
-	if (f->map)
-		munmap((void *)f->map, (size_t)f->size);
 	if (f->fd >= 0)
 		close(f->fd);
-	f->map = NULL;
 	f->fd = -1;
 }
 
-static int looks_safetensors(const struct ckpt_file *f)
+const uint8_t *ckpt_bytes(const struct ckpt_file *f, uint64_t off, size_t len,
+			  struct buf *scratch)
 {
-	return f->size >= 9 && f->map[8] == '{' && !f->map[5] && !f->map[6] &&
-	       !f->map[7];
+	size_t got = 0;
+
+	if (off > f->size || len > f->size - off)
+		return NULL;
+	if (f->mem)
+		return f->mem + off;
+	buf_reset(scratch);
+	buf_grow(scratch, len);
+	while (got < len) {
+		ssize_t r = pread(f->fd, scratch->data + got, len - got,
+				  (off_t)(off + got));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return NULL;
+		got += (size_t)r;
+	}
+	scratch->len = len;
+	scratch->data[len] = 0;
+	return (const uint8_t *)scratch->data;
+}
+
+/* The first bytes of a file, for sniffing its format. */
+struct head {
+	const uint8_t *p;
+	size_t n;
+};
+
+static int looks_safetensors(const struct head *h)
+{
+	return h->n >= 9 && h->p[8] == '{' && !h->p[5] && !h->p[6] &&
+	       !h->p[7];
 }
 
 /* A zip local header or empty-archive EOCD at byte 0. */
-static int zip_start(const struct ckpt_file *f)
+static int zip_start(const struct head *h)
 {
-	return f->size >= 4 && f->map[0] == 'P' && f->map[1] == 'K' &&
-	       (f->map[2] == 3 || f->map[2] == 5) && f->map[3] == f->map[2] + 1;
+	return h->n >= 4 && h->p[0] == 'P' && h->p[1] == 'K' &&
+	       (h->p[2] == 3 || h->p[2] == 5) && h->p[3] == h->p[2] + 1;
 }
 
 /* An EOCD signature in the last 64 KiB (a zip whose start is damaged). */
@@ -73,17 +87,25 @@ static int zip_end(const struct ckpt_file *f)
 {
 	static const uint8_t eocd[] = {'P', 'K', 5, 6};
 	uint64_t lo = f->size > 65557 ? f->size - 65557 : 0;
-	return f->size >= 22 &&
-	       memmem(f->map + lo, (size_t)(f->size - lo), eocd, 4) != NULL;
+	struct buf tail = BUF_INIT;
+	const uint8_t *p;
+	int found;
+
+	if (f->size < 22 ||
+	    !(p = ckpt_bytes(f, lo, (size_t)(f->size - lo), &tail))) {
+		buf_free(&tail);
+		return 0;
+	}
+	found = memmem(p, (size_t)(f->size - lo), eocd, 4) != NULL;
+	buf_free(&tail);
+	return found;
 }
 
 /* True when the first bytes are all zero (a zeroed or preallocated file). */
-static int zero_start(const struct ckpt_file *f)
+static int zero_start(const struct head *h)
 {
-	size_t n = f->size < 4096 ? (size_t)f->size : 4096;
-
-	for (size_t i = 0; i < n; i++)
-		if (f->map[i])
+	for (size_t i = 0; i < h->n; i++)
+		if (h->p[i])
 			return 0;
 	return 1;
 }
@@ -91,19 +113,26 @@ static int zero_start(const struct ckpt_file *f)
 static void dispatch(const struct ckpt_file *f, const struct ckpt_opts *o,
 		     json_t *ff)
 {
-	if (f->size == 0) {
+	struct buf scratch = BUF_INIT;
+	struct head h = {NULL, f->size < 4096 ? (size_t)f->size : 4096};
+
+	if (f->size && !(h.p = ckpt_bytes(f, 0, h.n, &scratch))) {
+		jset_str(ff, "format", "unknown");
+		probe_reason(ff, PV_FAILED, "unreadable",
+			     "the file's first %zu bytes cannot be read", h.n);
+	} else if (f->size == 0) {
 		jset_str(ff, "format", "empty");
 		probe_reason(ff, PV_FAILED, "empty",
 			     "the file is empty (0 bytes)");
-	} else if (zip_start(f)) {
+	} else if (zip_start(&h)) {
 		ckpt_zip_check(f, o, ff);
-	} else if (ckpt_is_legacy(f->map, f->size)) {
+	} else if (ckpt_is_legacy(h.p, h.n)) {
 		ckpt_legacy_check(f, o, ff);
-	} else if (looks_safetensors(f)) {
+	} else if (looks_safetensors(&h)) {
 		ckpt_st_check(f, o, ff);
 	} else if (zip_end(f)) {
 		ckpt_zip_check(f, o, ff);
-	} else if (zero_start(f)) {
+	} else if (zero_start(&h)) {
 		jset_str(ff, "format", "unknown");
 		probe_reason(ff, PV_FAILED, "zeroed",
 			     "the file starts with zero bytes: it was "
@@ -114,10 +143,11 @@ static void dispatch(const struct ckpt_file *f, const struct ckpt_opts *o,
 			     "not a PyTorch zip, legacy torch.save or "
 			     "safetensors file");
 	}
+	buf_free(&scratch);
 }
 
 /* New file facts for f, checked. */
-static json_t *check_mapped(const struct ckpt_file *f,
+static json_t *check_open(const struct ckpt_file *f,
 			    const struct ckpt_opts *o)
 {
 	json_t *ff = json_pack("{s:o, s:s, s:I, s:s, s:[]}", "path",
@@ -138,15 +168,16 @@ int ckpt_check_file(const char *path, const struct ckpt_opts *o, json_t **out,
 	*out = NULL;
 	if ((rc = ckpt_file_open(&f, path, err)) != 0)
 		return rc;
-	*out = check_mapped(&f, o);
+	*out = check_open(&f, o);
 	ckpt_file_close(&f);
 	return 0;
 }
 
 json_t *ckpt_check_mem(const char *name, const uint8_t *p, size_t n)
 {
-	struct ckpt_file f = {name, -1, n, n ? p : NULL};
+	static const uint8_t none[1];
+	struct ckpt_file f = {name, -1, n, n ? p : none};
 	struct ckpt_opts o = {0, NULL, NULL};
 
-	return check_mapped(&f, &o);
+	return check_open(&f, &o);
 }

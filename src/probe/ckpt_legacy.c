@@ -19,37 +19,54 @@ int ckpt_is_legacy(const uint8_t *p, uint64_t n)
 }
 
 /* Scans the pickle at *off; returns its scan (caller decrefs) or NULL
- * after adding a failed reason. */
+ * after adding a failed reason. The pickle's length is unknown: it is read
+ * through a window that starts at 64 KiB and doubles while the scan runs
+ * off its end, up to what is left of the file or the scanner's limit (a
+ * longer pickle then reads as a limit, not as damage). */
 static json_t *next_pickle(const struct ckpt_file *f, uint64_t *off,
-			   const char *what, json_t *ff)
+			   const char *what, struct buf *scratch, json_t *ff)
 {
 	struct ml_err err = {0};
 	json_t *scan = NULL;
-	size_t used = 0;
+	size_t used = 0, n = 64 * 1024;
+	uint64_t left;
+	const uint8_t *p;
 
 	if (*off >= f->size) {
 		probe_reason(ff, PV_FAILED, "truncated",
 			     "file ends before the %s pickle", what);
 		return NULL;
 	}
-	/* the pickle's length is unknown: scan what is left, up to the
-	 * scanner's limit (a longer pickle then reads as a limit) */
-	uint64_t left = f->size - *off;
-	size_t n =
-	    left > CKPT_PKL_MAX_BYTES ? CKPT_PKL_MAX_BYTES : (size_t)left;
-	if (ckpt_pickle_scan(f->map + *off, n, what, &scan, &used, &err)) {
-		if (n < left && err.code == ML_EINPUT &&
-		    strstr(err.msg, "truncated"))
-			err.code = ML_EUNSUPPORTED;
-		ml_err_prefix(&err, "file byte %llu", (unsigned long long)*off);
-		ckpt_pickle_fail(ff, &err);
-		if (!strcmp(what, "data"))
-			ckpt_pickle_report(ff, scan);
+	left = f->size - *off;
+	for (;;) {
+		if (n > left)
+			n = (size_t)left;
+		if (n > CKPT_PKL_MAX_BYTES)
+			n = CKPT_PKL_MAX_BYTES;
 		json_decref(scan);
-		return NULL;
+		scan = NULL;
+		memset(&err, 0, sizeof(err));
+		if (!(p = ckpt_bytes(f, *off, n, scratch))) {
+			ml_err_set(&err, ML_EINPUT, "%s: cannot be read", what);
+			break;
+		}
+		if (!ckpt_pickle_scan(p, n, what, &scan, &used, &err)) {
+			*off += used;
+			return scan;
+		}
+		if (n == left || n == CKPT_PKL_MAX_BYTES ||
+		    err.code != ML_EINPUT || !strstr(err.msg, "truncated"))
+			break;
+		n *= 2;
 	}
-	*off += used;
-	return scan;
+	if (n < left && err.code == ML_EINPUT && strstr(err.msg, "truncated"))
+		err.code = ML_EUNSUPPORTED;
+	ml_err_prefix(&err, "file byte %llu", (unsigned long long)*off);
+	ckpt_pickle_fail(ff, &err);
+	if (!strcmp(what, "data"))
+		ckpt_pickle_report(ff, scan);
+	json_decref(scan);
+	return NULL;
 }
 
 static uint64_t rd64(const uint8_t *p)
@@ -63,22 +80,23 @@ static uint64_t rd64(const uint8_t *p)
 
 /* Walks the storage records that follow the pickles. */
 static void records(const struct ckpt_file *f, uint64_t off, json_t *keys,
-		    json_t *storages, json_t *ff)
+		    json_t *storages, struct buf *scratch, json_t *ff)
 {
 	size_t i;
 	json_t *k;
+	const uint8_t *p;
 
 	json_array_foreach(keys, i, k)
 	{
 		const char *key = json_string_value(k);
 		json_t *s = json_object_get(storages, key);
 		uint64_t n, es = (uint64_t)jget_int(s, "elem_size", 0);
-		if (f->size - off < 8) {
+		if (f->size - off < 8 || !(p = ckpt_bytes(f, off, 8, scratch))) {
 			probe_reason(ff, PV_FAILED, "truncated",
 				     "file ends before storage %s", key);
 			return;
 		}
-		n = rd64(f->map + off);
+		n = rd64(p);
 		if (!s || !es || n != (uint64_t)jget_int(s, "numel", -1)) {
 			probe_reason(
 			    ff, PV_FAILED, "storage_size",
@@ -109,21 +127,22 @@ void ckpt_legacy_check(const struct ckpt_file *f, const struct ckpt_opts *o,
 {
 	uint64_t off = sizeof(magic);
 	json_t *proto = NULL, *sys = NULL, *data = NULL, *keys = NULL;
+	struct buf scratch = BUF_INIT;
 
 	jset_str(ff, "format", "torch-legacy");
-	if (!(proto = next_pickle(f, &off, "protocol", ff)) ||
-	    !(sys = next_pickle(f, &off, "sys_info", ff)))
+	if (!(proto = next_pickle(f, &off, "protocol", &scratch, ff)) ||
+	    !(sys = next_pickle(f, &off, "sys_info", &scratch, ff)))
 		goto out;
 	if (jget_bool(json_object_get(sys, "values"), "little_endian", 1) == 0)
 		probe_reason(ff, PV_DEGRADED, "byteorder",
 			     "saved on a big-endian machine");
-	if (!(data = next_pickle(f, &off, "data", ff)))
+	if (!(data = next_pickle(f, &off, "data", &scratch, ff)))
 		goto out;
 	ckpt_pickle_report(ff, data);
-	if (!(keys = next_pickle(f, &off, "storage keys", ff)))
+	if (!(keys = next_pickle(f, &off, "storage keys", &scratch, ff)))
 		goto out;
 	records(f, off, json_object_get(keys, "root_strings"),
-		json_object_get(data, "storages"), ff);
+		json_object_get(data, "storages"), &scratch, ff);
 	if (o->deep)
 		ckpt_deep_sha256(f, o, ff,
 				 "the legacy format has no checksums: a flipped "
@@ -131,6 +150,7 @@ void ckpt_legacy_check(const struct ckpt_file *f, const struct ckpt_opts *o,
 				 "compare sha256 with a manifest (check "
 				 "artifact)");
 out:
+	buf_free(&scratch);
 	json_decref(proto);
 	json_decref(sys);
 	json_decref(data);

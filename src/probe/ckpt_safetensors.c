@@ -199,10 +199,12 @@ void ckpt_st_check(const struct ckpt_file *f, const struct ckpt_opts *o,
 	uint64_t hl = 0;
 	json_error_t je;
 	json_t *h;
+	struct buf scratch = BUF_INIT;
+	const uint8_t *p = ckpt_bytes(f, 0, 8, &scratch); /* sniffed: >= 9 */
 
 	jset_str(ff, "format", "safetensors");
-	for (int i = 7; i >= 0; i--)
-		hl = hl << 8 | f->map[i];
+	for (int i = 7; p && i >= 0; i--)
+		hl = hl << 8 | p[i];
 	if (hl > ST_MAX_HEADER || hl > f->size - 8) {
 		probe_reason(ff, PV_FAILED, "st_header",
 			     "header length %llu exceeds the file (%llu bytes) "
@@ -210,10 +212,20 @@ void ckpt_st_check(const struct ckpt_file *f, const struct ckpt_opts *o,
 			     "safetensors",
 			     (unsigned long long)hl,
 			     (unsigned long long)f->size);
+		buf_free(&scratch);
 		return;
 	}
-	h = json_loadb((const char *)f->map + 8, (size_t)hl,
-		       JSON_REJECT_DUPLICATES, &je);
+	p = ckpt_bytes(f, 8, (size_t)hl, &scratch);
+	h = p ? json_loadb((const char *)p, (size_t)hl, JSON_REJECT_DUPLICATES,
+			   &je)
+	      : NULL;
+	buf_free(&scratch);
+	if (!p) {
+		probe_reason(ff, PV_FAILED, "st_header",
+			     "the %llu-byte header cannot be read",
+			     (unsigned long long)hl);
+		return;
+	}
 	if (!json_is_object(h)) {
 		probe_reason(ff, PV_FAILED, "st_json",
 			     "header is not a JSON object: %s (header byte %d)",

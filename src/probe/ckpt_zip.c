@@ -19,7 +19,7 @@
 #define SIG_LOCAL 0x04034b50u
 
 struct zent {
-	const char *name; /* points into the map; nlen bytes */
+	const char *name; /* points into zip.cd; nlen bytes */
 	size_t nlen;
 	uint64_t lho, data_off, csize, usize;
 	uint32_t crc;
@@ -31,6 +31,9 @@ struct zip {
 	size_t n;
 	uint64_t cd_off, cd_size, cd_end;
 	int zip64;
+	struct buf cd;	    /* the central directory's bytes */
+	struct buf scratch; /* other small reads */
+	const uint8_t *cdp; /* cd_size bytes of the central directory */
 };
 
 static uint64_t rd(const uint8_t *p, int n)
@@ -43,17 +46,21 @@ static uint64_t rd(const uint8_t *p, int n)
 }
 
 /* Finds the EOCD record: last signature whose comment ends inside the
- * file. Returns its offset or -1. */
-static int64_t find_eocd(const struct ckpt_file *f)
+ * file, in the file's last 64 KiB + 22 bytes. Returns its offset or -1
+ * (also when those bytes cannot be read). */
+static int64_t find_eocd(const struct ckpt_file *f, struct zip *z)
 {
 	uint64_t lo;
+	const uint8_t *t;
 
 	if (f->size < 22)
 		return -1;
 	lo = f->size > 22 + 65535 ? f->size - 22 - 65535 : 0;
+	if (!(t = ckpt_bytes(f, lo, (size_t)(f->size - lo), &z->scratch)))
+		return -1;
 	for (uint64_t o = f->size - 22 + 1; o-- > lo;)
-		if (rd(f->map + o, 4) == SIG_EOCD &&
-		    o + 22 + rd(f->map + o + 20, 2) <= f->size)
+		if (rd(t + (o - lo), 4) == SIG_EOCD &&
+		    o + 22 + rd(t + (o - lo) + 20, 2) <= f->size)
 			return (int64_t)o;
 	return -1;
 }
@@ -65,18 +72,19 @@ static int read_zip64(const struct ckpt_file *f, uint64_t e, struct zip *z,
 	uint64_t r;
 	const uint8_t *p;
 
-	if (e < 20 || rd(f->map + e - 20, 4) != SIG_Z64_LOC)
+	if (e < 20 || !(p = ckpt_bytes(f, e - 20, 20, &z->scratch)) ||
+	    rd(p, 4) != SIG_Z64_LOC)
 		return 1; /* none */
-	r = rd(f->map + e - 12, 8);
+	r = rd(p + 8, 8);
 	if (r > e - 20 || e - 20 - r < 56 ||
-	    rd(f->map + r, 4) != SIG_Z64_EOCD) {
+	    !(p = ckpt_bytes(f, r, 56, &z->scratch)) ||
+	    rd(p, 4) != SIG_Z64_EOCD) {
 		probe_reason(ff, PV_FAILED, "zip_zip64",
 			     "zip64 end record offset %llu is not a zip64 "
 			     "end-of-central-directory record",
 			     (unsigned long long)r);
 		return -1;
 	}
-	p = f->map + r;
 	z->zip64 = 1;
 	*count = rd(p + 32, 8);
 	z->cd_size = rd(p + 40, 8);
@@ -122,9 +130,10 @@ static int zip64_extra(const uint8_t *x, size_t xlen, struct zent *z,
 static int cdir_entry(const struct ckpt_file *f, const struct zip *z,
 		      uint64_t *o, struct zent *e, json_t *ff)
 {
-	const uint8_t *p = f->map + *o;
+	const uint8_t *p = z->cdp + (*o - z->cd_off);
 	size_t nl, xl, cl;
 
+	(void)f;
 	if (z->cd_off + z->cd_size - *o < 46 || rd(p, 4) != SIG_CDIR) {
 		probe_reason(ff, PV_FAILED, "zip_central_directory",
 			     "central directory record at byte %llu is "
@@ -160,25 +169,30 @@ static int cdir_entry(const struct ckpt_file *f, const struct zip *z,
 	return 0;
 }
 
-/* Checks the local header of e and sets e->data_off. */
-static int local_header(const struct ckpt_file *f, const struct zip *z,
+/* Checks the local header of e (one read of the header and its name) and
+ * sets e->data_off. */
+static int local_header(const struct ckpt_file *f, struct zip *z,
 			struct zent *e, json_t *ff)
 {
-	const uint8_t *p;
+	const uint8_t *p = NULL;
 	json_t *nm = ckpt_jstr(e->name, e->nlen, 200);
 	const char *name = json_string_value(nm);
+	uint64_t room = e->lho <= z->cd_off ? z->cd_off - e->lho : 0;
+	size_t want = 30 + e->nlen;
 	int rc = -1;
 
-	if (e->lho > z->cd_off || z->cd_off - e->lho < 30 ||
-	    rd(f->map + e->lho, 4) != SIG_LOCAL) {
+	if (room < 30 ||
+	    !(p = ckpt_bytes(f, e->lho, room < want ? (size_t)room : want,
+			     &z->scratch)) ||
+	    rd(p, 4) != SIG_LOCAL) {
 		probe_reason(ff, PV_FAILED, "zip_local_header",
 			     "entry %s: no local header at byte %llu", name,
 			     (unsigned long long)e->lho);
 		goto out;
 	}
-	p = f->map + e->lho;
 	e->data_off = e->lho + 30 + rd(p + 26, 2) + rd(p + 28, 2);
-	if (rd(p + 26, 2) != e->nlen || e->data_off > z->cd_off ||
+	if (rd(p + 26, 2) != e->nlen || room < want ||
+	    e->data_off > z->cd_off ||
 	    memcmp(p + 30, e->name, e->nlen)) {
 		probe_reason(ff, PV_FAILED, "zip_local_header",
 			     "entry %s: local header at byte %llu does not "
@@ -224,8 +238,9 @@ static int cmp_off(const void *a, const void *b)
  * failed reason to ff. */
 static int zip_read(const struct ckpt_file *f, struct zip *z, json_t *ff)
 {
-	int64_t e = find_eocd(f);
+	int64_t e = find_eocd(f, z);
 	uint64_t count, o;
+	const uint8_t *p;
 	int r;
 
 	if (e < 0) {
@@ -234,9 +249,12 @@ static int zip_read(const struct ckpt_file *f, struct zip *z, json_t *ff)
 			     "is truncated or its central directory is gone");
 		return -1;
 	}
-	count = rd(f->map + e + 10, 2);
-	z->cd_size = rd(f->map + e + 12, 4);
-	z->cd_off = rd(f->map + e + 16, 4);
+	p = ckpt_bytes(f, (uint64_t)e, 22, &z->scratch); /* found, so readable */
+	if (!p)
+		return -1;
+	count = rd(p + 10, 2);
+	z->cd_size = rd(p + 12, 4);
+	z->cd_off = rd(p + 16, 4);
 	z->cd_end = (uint64_t)e;
 	if ((r = read_zip64(f, (uint64_t)e, z, &count, ff)) < 0)
 		return -1;
@@ -246,6 +264,14 @@ static int zip_read(const struct ckpt_file *f, struct zip *z, json_t *ff)
 			     "central directory (%llu entries, %llu bytes at "
 			     "byte %llu) lies outside the file",
 			     (unsigned long long)count,
+			     (unsigned long long)z->cd_size,
+			     (unsigned long long)z->cd_off);
+		return -1;
+	}
+	if (!(z->cdp = ckpt_bytes(f, z->cd_off, (size_t)z->cd_size, &z->cd))) {
+		probe_reason(ff, PV_FAILED, "zip_central_directory",
+			     "central directory (%llu bytes at byte %llu) "
+			     "cannot be read",
 			     (unsigned long long)z->cd_size,
 			     (unsigned long long)z->cd_off);
 		return -1;
@@ -283,14 +309,19 @@ static struct zent *zfind(struct zip *z, const char *prefix, size_t pl,
 }
 
 /* The small text content of a stored entry, as JSON, or NULL. */
-static json_t *small_text(const struct ckpt_file *f, const struct zent *e)
+static json_t *small_text(const struct ckpt_file *f, struct zip *z,
+			  const struct zent *e)
 {
-	if (!e || e->method != 0 || e->csize > 64)
+	const uint8_t *p;
+	size_t n;
+
+	if (!e || e->method != 0 || e->csize > 64 ||
+	    !(p = ckpt_bytes(f, e->data_off, (size_t)e->csize, &z->scratch)))
 		return NULL;
-	size_t n = (size_t)e->csize;
-	while (n && (f->map[e->data_off + n - 1] == '\n'))
+	n = (size_t)e->csize;
+	while (n && p[n - 1] == '\n')
 		n--;
-	return ckpt_jstr((const char *)f->map + e->data_off, n, 64);
+	return ckpt_jstr((const char *)p, n, 64);
 }
 
 /* Checks that each storage the pickle references is an entry of the right
@@ -350,13 +381,13 @@ static void torch_layout(const struct ckpt_file *f, struct zip *z, json_t *ff)
 	}
 	slash = pk->name + pk->nlen - 8;
 	pl = (size_t)(slash - pk->name);
-	if ((v = small_text(f, zfind(z, pk->name, pl, "version"))) ||
-	    (v = small_text(f, zfind(z, pk->name, pl, ".format_version"))))
+	if ((v = small_text(f, z, zfind(z, pk->name, pl, "version"))) ||
+	    (v = small_text(f, z, zfind(z, pk->name, pl, ".format_version"))))
 		json_object_set_new(ff, "torch_version_record", v);
 	else
 		probe_reason(ff, PV_FAILED, "missing_version",
 			     "no version record next to data.pkl");
-	if ((v = small_text(f, zfind(z, pk->name, pl, "byteorder")))) {
+	if ((v = small_text(f, z, zfind(z, pk->name, pl, "byteorder")))) {
 		if (strcmp(json_string_value(v), "little"))
 			probe_reason(ff, PV_DEGRADED, "byteorder",
 				     "byteorder is %s, not little",
@@ -370,8 +401,24 @@ static void torch_layout(const struct ckpt_file *f, struct zip *z, json_t *ff)
 			     pk->method);
 		return;
 	}
-	if (ckpt_pickle_scan(f->map + pk->data_off, (size_t)pk->csize,
-			     "data.pkl", &scan, &used, &err))
+	if (pk->csize > CKPT_PKL_MAX_BYTES) {
+		ml_err_set(&err, ML_EUNSUPPORTED,
+			   "data.pkl: %llu bytes, over the scanner's limit",
+			   (unsigned long long)pk->csize);
+		ckpt_pickle_fail(ff, &err);
+		return;
+	}
+	const uint8_t *p = ckpt_bytes(f, pk->data_off, (size_t)pk->csize,
+				      &z->scratch);
+	if (!p) {
+		ml_err_set(&err, ML_EINPUT, "data.pkl: %llu bytes at byte %llu "
+			   "cannot be read", (unsigned long long)pk->csize,
+			   (unsigned long long)pk->data_off);
+		ckpt_pickle_fail(ff, &err);
+		return;
+	}
+	if (ckpt_pickle_scan(p, (size_t)pk->csize, "data.pkl", &scan, &used,
+			     &err))
 		ckpt_pickle_fail(ff, &err);
 	ckpt_pickle_report(ff, scan);
 	if (!err.code)
@@ -453,7 +500,7 @@ out:
 void ckpt_zip_check(const struct ckpt_file *f, const struct ckpt_opts *o,
 		    json_t *ff)
 {
-	struct zip z = {0};
+	struct zip z = {.cd = BUF_INIT, .scratch = BUF_INIT};
 
 	jset_str(ff, "format", "torch-zip");
 	if (zip_read(f, &z, ff) == 0) {
@@ -464,4 +511,6 @@ void ckpt_zip_check(const struct ckpt_file *f, const struct ckpt_opts *o,
 			deep(f, o, &z, ff);
 	}
 	free(z.e);
+	buf_free(&z.cd);
+	buf_free(&z.scratch);
 }

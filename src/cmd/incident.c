@@ -312,9 +312,11 @@ ENTRY(role_entry, "role",
 ENTRY(severity_entry, "severity", "change the severity", "ID P1|P2|P3|P4");
 ENTRY(bridge_entry, "bridge", "link the call bridge", "ID URL");
 
+extern const struct cmd_entry cmd_incident_postmortem_entry;
 static const struct cmd_entry *const subs[] = {
 	&ls_entry,   &show_entry,     &ack_entry,    &resolve_entry,
 	&note_entry, &role_entry,     &severity_entry, &bridge_entry,
+	&cmd_incident_postmortem_entry,
 	NULL};
 
 const struct cmd_entry cmd_incident_entry = {

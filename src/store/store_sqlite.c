@@ -53,6 +53,14 @@ static const char *const migrations[] = {
 	"CREATE TABLE tokens (id INTEGER PRIMARY KEY, name TEXT NOT NULL,"
 	" role TEXT NOT NULL, hash TEXT NOT NULL UNIQUE,"
 	" created_at INTEGER NOT NULL);",
+	/* 2: postmortem action items (store_practice.h) */
+	"CREATE TABLE action_items ("
+	" id INTEGER PRIMARY KEY, incident_id INTEGER NOT NULL,"
+	" text TEXT NOT NULL, owner TEXT, due_at INTEGER,"
+	" status TEXT NOT NULL DEFAULT 'open', created_at INTEGER NOT NULL,"
+	" created_by TEXT, done_at INTEGER, done_by TEXT);"
+	"CREATE INDEX action_items_incident ON action_items(incident_id);"
+	"CREATE INDEX action_items_status ON action_items(status, due_at);",
 	NULL};
 
 int store_fail(struct store *s, struct ml_err *err, const char *what)

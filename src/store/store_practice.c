@@ -1,0 +1,241 @@
+/* store_practice.c: action items (add, done, list) and the bulk reads
+ * behind `mloncall report`, on the SQLite store. */
+#include "store/store_practice.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/dur.h"
+#include "store/store_int.h"
+
+int store_open_existing(const char *url, struct store **out,
+			struct ml_err *err)
+{
+	const char *path = strncmp(url, "sqlite:", 7) ? url : url + 7;
+
+	*out = NULL;
+	if (strncmp(url, "postgres", 8) && access(path, F_OK) != 0)
+		return ml_err_at(err, ML_ENOTFOUND, path, 0, 0,
+				 "no database here (pass --db PATH or set "
+				 "MLONCALL_DB)");
+	return store_open(url, out, err);
+}
+
+/* Rows of a prepared, bound statement into a new array. */
+static int collect(struct store *s, sqlite3_stmt *st, const char *what,
+		   json_t **out, struct ml_err *err)
+{
+	int rc;
+
+	*out = json_array();
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_array_append_new(*out, store_row_json(st));
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(*out);
+		*out = NULL;
+		return store_fail(s, err, what);
+	}
+	return 0;
+}
+
+static int incident_exists(struct store *s, int64_t id, struct ml_err *err)
+{
+	static const char sql[] = "SELECT 1 FROM incidents WHERE id = ?";
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = store_q(s, sql, &st, err, "i", id)) != 0)
+		return rc;
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc != SQLITE_DONE)
+		return store_fail(s, err, "finding incident");
+	return ml_err_set(err, ML_ENOTFOUND, "no incident %lld",
+			  (long long)id);
+}
+
+static int do_add(struct store *s, const struct store_action *a,
+		  int64_t now, int64_t *id, struct ml_err *err)
+{
+	static const char sql[] =
+		"INSERT INTO action_items (incident_id, text, owner, due_at,"
+		" status, created_at, created_by) VALUES (?, ?, ?, ?, 'open',"
+		" ?, ?)";
+	char due[40] = "no due date";
+	json_t *data;
+	char *msg;
+	int rc;
+
+	if ((rc = incident_exists(s, a->incident_id, err)) != 0 ||
+	    (rc = store_exec(s, sql, err, "ittiit", a->incident_id, a->text,
+			     a->owner, a->due_at ? a->due_at : (int64_t)0,
+			     now, a->actor)) != 0)
+		return rc;
+	*id = sqlite3_last_insert_rowid(s->db);
+	if (a->due_at) {
+		time_format(a->due_at, due, sizeof(due));
+		due[10] = '\0';
+	}
+	data = json_pack("{s:I}", "action_item", (json_int_t)*id);
+	msg = NULL;
+	if (asprintf(&msg, "action item #%lld added: %s (owner %s, due %s)",
+		     (long long)*id, a->text, a->owner ? a->owner : "none",
+		     due) < 0)
+		msg = NULL;
+	rc = store_timeline_add(s, a->incident_id, now, "action", a->actor,
+				msg ? msg : "action item added", data, err);
+	free(msg);
+	json_decref(data);
+	return rc;
+}
+
+int store_action_add(struct store *s, const struct store_action *a,
+		     int64_t now, int64_t *id, struct ml_err *err)
+{
+	int rc;
+
+	*id = 0;
+	if (!a->text || !*a->text)
+		return ml_err_set(err, ML_EINPUT, "an action item needs text");
+	if ((rc = store_begin(s, err)) != 0)
+		return rc;
+	if ((rc = do_add(s, a, now, id, err)) != 0) {
+		store_rollback(s);
+		*id = 0;
+		return rc;
+	}
+	return store_commit(s, err);
+}
+
+static int do_done(struct store *s, int64_t id, const char *actor,
+		   int64_t now, struct ml_err *err)
+{
+	static const char get[] = "SELECT incident_id, status FROM"
+				  " action_items WHERE id = ?";
+	static const char upd[] =
+		"UPDATE action_items SET status = 'done', done_at = ?,"
+		" done_by = ? WHERE id = ?";
+	sqlite3_stmt *st;
+	int64_t incident = 0;
+	int rc, done = 0;
+	char msg[96];
+
+	if ((rc = store_q(s, get, &st, err, "i", id)) != 0)
+		return rc;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		incident = sqlite3_column_int64(st, 0);
+		done = !strcmp((const char *)sqlite3_column_text(st, 1),
+			       "done");
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return ml_err_set(err, ML_ENOTFOUND, "no action item %lld",
+				  (long long)id);
+	if (rc != SQLITE_ROW)
+		return store_fail(s, err, "finding action item");
+	if (done)
+		return 0;
+	if ((rc = store_exec(s, upd, err, "iti", now, actor, id)) != 0)
+		return rc;
+	snprintf(msg, sizeof(msg), "action item #%lld done", (long long)id);
+	return store_timeline_add(s, incident, now, "action", actor, msg, NULL,
+				  err);
+}
+
+int store_action_done(struct store *s, int64_t id, const char *actor,
+		      int64_t now, struct ml_err *err)
+{
+	int rc;
+
+	if ((rc = store_begin(s, err)) != 0)
+		return rc;
+	if ((rc = do_done(s, id, actor, now, err)) != 0) {
+		store_rollback(s);
+		return rc;
+	}
+	return store_commit(s, err);
+}
+
+int store_action_list(struct store *s, const struct store_action_filter *f,
+		      json_t **out, struct ml_err *err)
+{
+	static const char sql[] =
+		"SELECT a.id, a.incident_id, a.text, a.owner,"
+		" NULLIF(a.due_at, 0) AS due_at, a.status, a.created_at,"
+		" a.created_by, a.done_at, a.done_by, i.title AS incident_title,"
+		" i.drill FROM action_items a JOIN incidents i"
+		" ON i.id = a.incident_id"
+		" WHERE (? = 0 OR a.incident_id = ?)"
+		" AND (? = 0 OR a.status = 'open')"
+		" AND (? = 0 OR (a.status = 'open' AND a.due_at > 0"
+		"      AND a.due_at < ?))"
+		" AND (? != 0 OR i.drill = 0)"
+		" ORDER BY a.id";
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = store_q(s, sql, &st, err, "iiniin", f->incident_id,
+			  f->incident_id, f->open_only, f->overdue_at,
+			  f->overdue_at, f->include_drills)) != 0)
+		return rc;
+	return collect(s, st, "listing action items", out, err);
+}
+
+int store_report_incidents(struct store *s, int64_t since, int64_t until,
+			   json_t **out, struct ml_err *err)
+{
+	static const char sql[] =
+		"SELECT i.id, i.severity, i.status, i.runbook_id, i.created_at,"
+		" i.acked_at, i.resolved_at, i.auto_resolved,"
+		" (SELECT COUNT(*) FROM timeline t WHERE t.incident_id = i.id"
+		"  AND t.kind = 'note') AS notes,"
+		" COALESCE((SELECT a.alertname FROM alerts a"
+		"  WHERE a.incident_id = i.id ORDER BY a.id LIMIT 1), i.title)"
+		"  AS alertname"
+		" FROM incidents i WHERE i.drill = 0 AND i.created_at >= ?"
+		" AND i.created_at < ? ORDER BY i.created_at, i.id";
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = store_q(s, sql, &st, err, "ii", since, until)) != 0)
+		return rc;
+	return collect(s, st, "reading incidents", out, err);
+}
+
+int store_report_alerts(struct store *s, int64_t since, int64_t until,
+			json_t **out, struct ml_err *err)
+{
+	static const char sql[] =
+		"SELECT a.incident_id, a.alertname, a.count, a.first_seen"
+		" FROM alerts a JOIN incidents i ON i.id = a.incident_id"
+		" WHERE i.drill = 0 AND i.created_at >= ? AND i.created_at < ?"
+		" ORDER BY a.id";
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = store_q(s, sql, &st, err, "ii", since, until)) != 0)
+		return rc;
+	return collect(s, st, "reading alerts", out, err);
+}
+
+int store_report_pages(struct store *s, int64_t since, int64_t until,
+		       json_t **out, struct ml_err *err)
+{
+	static const char sql[] =
+		"SELECT t.incident_id, t.at, t.message, t.data_json"
+		" FROM timeline t JOIN incidents i ON i.id = t.incident_id"
+		" WHERE t.kind = 'page' AND i.drill = 0 AND t.at >= ?"
+		" AND t.at < ? ORDER BY t.incident_id, t.id";
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = store_q(s, sql, &st, err, "ii", since, until)) != 0)
+		return rc;
+	return collect(s, st, "reading pages", out, err);
+}

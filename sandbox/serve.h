@@ -78,6 +78,7 @@ struct srv {
 	pthread_cond_t cv; /* worker slot freed, scale, stop */
 	struct srv_opts o;
 	int64_t started_ms;
+	int64_t deployed_ms; /* last deploy or rollback (start at first) */
 
 	struct srv_model **models; /* every model loaded (owned) */
 	size_t n_models;

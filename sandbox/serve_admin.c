@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/dur.h"
 #include "core/out.h"
 #include "core/strutil.h"
 #include "serve.h"
@@ -28,6 +29,7 @@ json_t *srv_state_json(struct srv *s)
 	for (size_t i = 0; i < s->n_hist; i++)
 		json_array_append_new(h, json_string(s->hist[i]->version));
 	json_object_set_new(o, "history", h);
+	jset_int(o, "deployed_at", (long long)(s->deployed_ms / 1000));
 	jset_int(o, "workers", s->workers);
 	jset_int(o, "busy", s->busy);
 	jset_int(o, "queue_depth", s->waiting);
@@ -82,6 +84,7 @@ static int get_weight(const json_t *o, double *w, struct srv_resp *r)
 /* Applies a deploy of m with weight w (s->mu held). */
 static void deploy_locked(struct srv *s, struct srv_model *m, double w)
 {
+	s->deployed_ms = time_now_ms();
 	if (w < 1) {
 		s->canary = m;
 		s->canary_weight = w;
@@ -150,6 +153,8 @@ void srv_rollback(struct srv *s, const char *body, size_t len,
 	} else {
 		ok = 0;
 	}
+	if (ok)
+		s->deployed_ms = time_now_ms();
 	pthread_mutex_unlock(&s->mu);
 	if (!ok)
 		srv_error(r, 409, "nothing to roll back to: no canary and no "

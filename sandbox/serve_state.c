@@ -80,6 +80,7 @@ int srv_init(struct srv *s, const struct srv_opts *o, struct ml_err *err)
 	s->workers = o->workers;
 	s->rng = o->seed;
 	s->started_ms = time_now_ms();
+	s->deployed_ms = s->started_ms;
 	s->next_id = 1;
 	s->preds = xcalloc((size_t)o->id_cache, sizeof(*s->preds));
 	s->win = xcalloc((size_t)o->window, 1);

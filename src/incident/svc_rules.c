@@ -72,9 +72,10 @@ static int get_strmap(const char *file, const struct ydoc_node *m,
 static int check_keys(const char *file, const struct ydoc_node *m,
 		      struct ml_err *err)
 {
-	static const char *const keys[] = {"name",  "every", "probe",
-					   "with",  "when",  "for",
-					   "labels", "annotations", NULL};
+	static const char *const keys[] = {
+		"name", "every",  "probe",	 "with",
+		"when", "for",	  "keep_firing_for", "labels",
+		"annotations", NULL};
 	for (size_t i = 0; i < m->n; i++) {
 		const struct ydoc_node *k = ydoc_key(m, i);
 		const char *near;
@@ -141,6 +142,9 @@ static int load_rule(const char *file, const struct ydoc_node *m,
 	if ((n = ydoc_get(m, "every")) && get_dur(file, n, &r->every_ms, 0, err))
 		return ML_EINPUT;
 	if ((n = ydoc_get(m, "for")) && get_dur(file, n, &r->for_ms, 1, err))
+		return ML_EINPUT;
+	if ((n = ydoc_get(m, "keep_firing_for")) &&
+	    get_dur(file, n, &r->keep_firing_ms, 1, err))
 		return ML_EINPUT;
 	if (load_probe(file, m, r, err))
 		return ML_EINPUT;
@@ -212,8 +216,13 @@ void svc_rules_free(struct svc_rules *rs)
 }
 
 enum svc_rule_event svc_rule_step(struct svc_rule_eval *st, int active,
-				  int64_t for_ms, int64_t now)
+				  int64_t for_ms, int64_t keep_ms, int64_t now)
 {
+	if (active)
+		st->last_active = now;
+	if (!active && st->state == RULE_FIRING &&
+	    now - st->last_active < keep_ms)
+		return RULE_EV_NONE; /* keep_firing_for */
 	if (!active) {
 		enum svc_rule_state was = st->state;
 		st->state = RULE_INACTIVE;
@@ -257,7 +266,7 @@ int svc_rule_eval(const struct svc_rule *r, struct svc_rule_eval *st,
 	rb_expr_env_free(env);
 	if (rc)
 		return rc;
-	*ev = svc_rule_step(st, ok, r->for_ms, now);
+	*ev = svc_rule_step(st, ok, r->for_ms, r->keep_firing_ms, now);
 	return 0;
 }
 

@@ -23,6 +23,7 @@ struct svc_rule {
 	char *name;	    /* alertname */
 	int64_t every_ms;   /* evaluation period */
 	int64_t for_ms;	    /* pending this long before firing (0: at once) */
+	int64_t keep_firing_ms; /* stay firing this long after it stops */
 	const struct probe_def *probe;
 	json_t *with;	    /* probe arguments (validated at load) */
 	char *when;	    /* Lua expression over {probe name: facts} */
@@ -39,7 +40,8 @@ struct svc_rules {
 };
 
 /* Parses the `rules:` list (node seq) of config file `file`. Each rule
- * needs name, probe and when; every defaults to 30s, for to 0s. Probe
+ * needs name, probe and when; every defaults to 30s, for and
+ * keep_firing_for to 0s. Probe
  * names, argument names/types and the Lua syntax of `when` are checked
  * here; errors name file:line:col. *out is new (svc_rules_free). */
 int svc_rules_load(const char *file, const struct ydoc_node *seq,
@@ -66,15 +68,17 @@ struct svc_rule_eval {
 	int64_t active_since; /* first evaluation where `when` held */
 	int64_t fired_at;     /* when it went firing */
 	int64_t resolved_at;  /* when it last resolved */
+	int64_t last_active;  /* last evaluation where `when` held */
 };
 
 /* The state machine: one evaluation at time now (ms) whose condition was
  * `active`. A condition that holds for at least for_ms (measured from the
  * first evaluation that saw it) fires; for_ms 0 fires at once. A false
- * condition resolves a firing rule and cancels a pending one. Pure: time
- * is injected. */
+ * condition cancels a pending rule, and resolves a firing one once it has
+ * been false for keep_ms (Prometheus' keep_firing_for; 0: at once; a true
+ * evaluation in between keeps it firing). Pure: time is injected. */
 enum svc_rule_event svc_rule_step(struct svc_rule_eval *st, int active,
-				  int64_t for_ms, int64_t now);
+				  int64_t for_ms, int64_t keep_ms, int64_t now);
 
 /* Evaluates r->when over facts (the probe's facts, reachable as
  * `<probe name>.field`) and steps the state machine at time now.

@@ -26,6 +26,7 @@ static const char good[] =
 	"           select: irisd_online_accuracy}\n"
 	"    when: \"prom.value ~= nil and prom.value < 0.9\"\n"
 	"    for: 20s\n"
+	"    keep_firing_for: 1m\n"
 	"    labels: {severity: P2, service: irisd}\n"
 	"    annotations: {summary: accuracy low}\n";
 
@@ -48,21 +49,21 @@ static void test_state_machine_for(void **state)
 	struct svc_rule_eval st = {0};
 	(void)state;
 	/* 20s `for:`, evaluated every 5s */
-	assert_int_equal(svc_rule_step(&st, 0, 20000, 0), RULE_EV_NONE);
-	assert_int_equal(svc_rule_step(&st, 1, 20000, 5000), RULE_EV_PENDING);
+	assert_int_equal(svc_rule_step(&st, 0, 20000, 0, 0), RULE_EV_NONE);
+	assert_int_equal(svc_rule_step(&st, 1, 20000, 0, 5000), RULE_EV_PENDING);
 	assert_int_equal(st.state, RULE_PENDING);
-	assert_int_equal(svc_rule_step(&st, 1, 20000, 10000), RULE_EV_NONE);
-	assert_int_equal(svc_rule_step(&st, 1, 20000, 24999), RULE_EV_NONE);
+	assert_int_equal(svc_rule_step(&st, 1, 20000, 0, 10000), RULE_EV_NONE);
+	assert_int_equal(svc_rule_step(&st, 1, 20000, 0, 24999), RULE_EV_NONE);
 	assert_int_equal(st.state, RULE_PENDING);
-	assert_int_equal(svc_rule_step(&st, 1, 20000, 25000), RULE_EV_FIRE);
+	assert_int_equal(svc_rule_step(&st, 1, 20000, 0, 25000), RULE_EV_FIRE);
 	assert_int_equal(st.state, RULE_FIRING);
 	assert_int_equal(st.fired_at, 25000);
 	/* firing stays firing without new events */
-	assert_int_equal(svc_rule_step(&st, 1, 20000, 30000), RULE_EV_NONE);
-	assert_int_equal(svc_rule_step(&st, 0, 20000, 35000), RULE_EV_RESOLVE);
+	assert_int_equal(svc_rule_step(&st, 1, 20000, 0, 30000), RULE_EV_NONE);
+	assert_int_equal(svc_rule_step(&st, 0, 20000, 0, 35000), RULE_EV_RESOLVE);
 	assert_int_equal(st.state, RULE_INACTIVE);
 	assert_int_equal(st.resolved_at, 35000);
-	assert_int_equal(svc_rule_step(&st, 0, 20000, 40000), RULE_EV_NONE);
+	assert_int_equal(svc_rule_step(&st, 0, 20000, 0, 40000), RULE_EV_NONE);
 }
 
 static void test_state_machine_flap(void **state)
@@ -70,18 +71,39 @@ static void test_state_machine_flap(void **state)
 	struct svc_rule_eval st = {0};
 	(void)state;
 	/* a dip shorter than `for:` never fires; the clock restarts */
-	assert_int_equal(svc_rule_step(&st, 1, 20000, 0), RULE_EV_PENDING);
-	assert_int_equal(svc_rule_step(&st, 1, 20000, 15000), RULE_EV_NONE);
-	assert_int_equal(svc_rule_step(&st, 0, 20000, 19000), RULE_EV_CANCEL);
-	assert_int_equal(svc_rule_step(&st, 1, 20000, 21000), RULE_EV_PENDING);
-	assert_int_equal(svc_rule_step(&st, 1, 20000, 40000), RULE_EV_NONE);
-	assert_int_equal(svc_rule_step(&st, 1, 20000, 41000), RULE_EV_FIRE);
+	assert_int_equal(svc_rule_step(&st, 1, 20000, 0, 0), RULE_EV_PENDING);
+	assert_int_equal(svc_rule_step(&st, 1, 20000, 0, 15000), RULE_EV_NONE);
+	assert_int_equal(svc_rule_step(&st, 0, 20000, 0, 19000), RULE_EV_CANCEL);
+	assert_int_equal(svc_rule_step(&st, 1, 20000, 0, 21000), RULE_EV_PENDING);
+	assert_int_equal(svc_rule_step(&st, 1, 20000, 0, 40000), RULE_EV_NONE);
+	assert_int_equal(svc_rule_step(&st, 1, 20000, 0, 41000), RULE_EV_FIRE);
 	/* for: 0 fires at the first true evaluation */
 	memset(&st, 0, sizeof(st));
-	assert_int_equal(svc_rule_step(&st, 1, 0, 7), RULE_EV_FIRE);
-	assert_int_equal(svc_rule_step(&st, 1, 0, 8), RULE_EV_NONE);
-	assert_int_equal(svc_rule_step(&st, 0, 0, 9), RULE_EV_RESOLVE);
-	assert_int_equal(svc_rule_step(&st, 1, 0, 10), RULE_EV_FIRE);
+	assert_int_equal(svc_rule_step(&st, 1, 0, 0, 7), RULE_EV_FIRE);
+	assert_int_equal(svc_rule_step(&st, 1, 0, 0, 8), RULE_EV_NONE);
+	assert_int_equal(svc_rule_step(&st, 0, 0, 0, 9), RULE_EV_RESOLVE);
+	assert_int_equal(svc_rule_step(&st, 1, 0, 0, 10), RULE_EV_FIRE);
+}
+
+static void test_keep_firing_for(void **state)
+{
+	struct svc_rule_eval st = {0};
+	(void)state;
+	/* for: 0, keep_firing_for: 10s */
+	assert_int_equal(svc_rule_step(&st, 1, 0, 10000, 1000), RULE_EV_FIRE);
+	assert_int_equal(svc_rule_step(&st, 0, 0, 10000, 5000), RULE_EV_NONE);
+	assert_int_equal(st.state, RULE_FIRING);
+	/* true again: the 10s count restarts from here */
+	assert_int_equal(svc_rule_step(&st, 1, 0, 10000, 8000), RULE_EV_NONE);
+	assert_int_equal(svc_rule_step(&st, 0, 0, 10000, 17999), RULE_EV_NONE);
+	assert_int_equal(svc_rule_step(&st, 0, 0, 10000, 18000),
+			 RULE_EV_RESOLVE);
+	assert_int_equal(st.resolved_at, 18000);
+	/* a pending rule is cancelled at once, keep_firing_for or not */
+	assert_int_equal(svc_rule_step(&st, 1, 5000, 10000, 20000),
+			 RULE_EV_PENDING);
+	assert_int_equal(svc_rule_step(&st, 0, 5000, 10000, 21000),
+			 RULE_EV_CANCEL);
 }
 
 static void test_load_and_eval(void **state)
@@ -103,6 +125,7 @@ static void test_load_and_eval(void **state)
 	assert_string_equal(r->name, "IrisAccuracyLow");
 	assert_int_equal(r->every_ms, 5000);
 	assert_int_equal(r->for_ms, 20000);
+	assert_int_equal(r->keep_firing_ms, 60000);
 	assert_string_equal(jget_str(r->labels, "alertname", ""),
 			    "IrisAccuracyLow");
 	assert_string_equal(jget_str(r->labels, "severity", ""), "P2");
@@ -116,6 +139,8 @@ static void test_load_and_eval(void **state)
 	assert_int_equal(svc_rule_eval(r, &st, low, 31000, &ev, &err), 0);
 	assert_int_equal(ev, RULE_EV_FIRE);
 	assert_int_equal(svc_rule_eval(r, &st, ok, 36000, &ev, &err), 0);
+	assert_int_equal(ev, RULE_EV_NONE); /* keep_firing_for: 1m */
+	assert_int_equal(svc_rule_eval(r, &st, ok, 91000, &ev, &err), 0);
 	assert_int_equal(ev, RULE_EV_RESOLVE);
 	json_decref(low);
 	json_decref(ok);
@@ -243,6 +268,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_state_machine_for),
 		cmocka_unit_test(test_state_machine_flap),
+		cmocka_unit_test(test_keep_firing_for),
 		cmocka_unit_test(test_load_and_eval),
 		cmocka_unit_test(test_eval_error_keeps_state),
 		cmocka_unit_test(test_broken_configs),

@@ -197,7 +197,7 @@ timeline_has() { "$ML" incident show "$1" --db "$DB" 2>/dev/null | grep -q "$2";
 # The end of every story: the postmortem and its numbers.
 finish_story() {
 	step "the postmortem, written from the incident's timeline and run record"
-	if "$ML" incident postmortem 1 --db "$DB" --config "$D/oncall.yaml" -o "$D/postmortem-1.md" 2>"$D/postmortem.err"; then
+	if "$ML" incident postmortem 1 --db "$DB" --config "$D/oncall.yaml" -o "$D/postmortem-1.md" >/dev/null 2>"$D/postmortem.err"; then
 		say "$D/postmortem-1.md"
 		grep -E 'MTTA|MTTR|time to (ack|resol)' "$D/postmortem-1.md" | head -4 | sed 's/^/   /'
 	else

@@ -284,8 +284,15 @@ json_t *svc_rule_payload(const struct svc_rule *r,
 		json_object_set_new(ann, "summary",
 				    json_sprintf("rule %s: %s", r->name,
 						 r->when));
-	json_object_set_new(ann, "verdict",
-			    json_string(jget_str(facts, "verdict", "unknown")));
+	/* like Prometheus' $value: the number the rule looked at */
+	for (const char *const *k = (const char *const[]){"value", "p99", NULL};
+	     *k; k++)
+		if (json_is_number(json_object_get(facts, *k))) {
+			json_object_set_new(
+			    ann, "value",
+			    json_sprintf("%s = %.6g", *k, jget_num(facts, *k, 0)));
+			break;
+		}
 	snprintf(gk, sizeof(gk), "{}:{alertname=\"%.200s\"}", r->name);
 	alert = json_pack("{s:s, s:O, s:o, s:s, s:s, s:s}", "status", status,
 			  "labels", r->labels, "annotations", ann, "startsAt",

@@ -89,8 +89,9 @@ int svc_rule_eval(const struct svc_rule *r, struct svc_rule_eval *st,
 		  struct ml_err *err);
 
 /* The Alertmanager v4 webhook body for a state change of r (status
- * "firing" or "resolved"), as Alertmanager would send it. New
- * reference. */
+ * "firing" or "resolved"), as Alertmanager would send it; annotation
+ * `value` holds facts' "value" or "p99" (like Prometheus' $value), and
+ * `summary` defaults to the rule and its expression. New reference. */
 json_t *svc_rule_payload(const struct svc_rule *r,
 			 const struct svc_rule_eval *st, const char *status,
 			 const json_t *facts);

@@ -235,7 +235,8 @@ static void test_payload_roundtrip(void **state)
 	struct svc_rule_eval st = {.fired_at = 1795424400000LL,
 				   .resolved_at = 1795424460000LL};
 	struct alert_batch b = {0};
-	json_t *facts = json_pack("{s:s}", "verdict", "degraded"), *p;
+	json_t *facts = json_pack("{s:s, s:f}", "verdict", "degraded", "value",
+				  0.42), *p;
 	char *text;
 	(void)state;
 
@@ -252,6 +253,10 @@ static void test_payload_roundtrip(void **state)
 		assert_string_equal(b.v[0].rec.alertname, "IrisAccuracyLow");
 		assert_int_equal(b.v[0].rec.severity, 2);
 		assert_string_equal(b.v[0].rec.title, "accuracy low");
+		assert_string_equal(jget_str(json_object_get(b.v[0].json,
+							     "annotations"),
+					     "value", ""),
+				    "value = 0.42");
 		assert_int_equal(b.v[0].rec.starts_at, 1795424400000LL);
 		if (k)
 			assert_int_equal(b.v[0].rec.ends_at, 1795424460000LL);

@@ -27,6 +27,7 @@ D=${DEMO_DIR:-demo-data}
 FAST=${DEMO_FAST:-0}
 FULL=${DEMO_FULL:-0}
 . "$ROOT/scripts/demo/lib.sh"
+. "$ROOT/scripts/demo/full.sh"
 
 case $SCENARIO in
 quality | latency) ;;

@@ -5,8 +5,8 @@
 story_incident() {
 	if [ "$FULL" = 1 ]; then
 		step "5. Prometheus' rule $ALERT fires after for: ${FOR_S}s; Alertmanager delivers it"
-		wait_until "the alert arrives" 90 log_has "POST /api/v1/alerts/alertmanager\|incident"
-		wait_until "the incident opens" 90 timeline_has 1 "$ALERT"
+		wait_until "the alert arrives" 90 timeline_has 1 "alert firing: $ALERT"
+		say "Prometheus: $(curl -sf "$PURL/api/v1/alerts" | grep -o '"alertname":"[^"]*"[^}]*}[^}]*"state":"[a-z]*"' | sed 's/.*"alertname":"\([^"]*\)".*"state":"\([a-z]*\)"/\1 \2/' | head -2 | tr '\n' ' ')"
 	else
 		step "5. mloncall's rule $ALERT goes pending, and fires after for: ${FOR_S}s"
 		wait_until "the rule fires" 90 log_has "rule $ALERT: firing"

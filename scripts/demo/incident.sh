@@ -6,7 +6,7 @@ story_incident() {
 	if [ "$FULL" = 1 ]; then
 		step "5. Prometheus' rule $ALERT fires after for: ${FOR_S}s; Alertmanager delivers it"
 		wait_until "the alert arrives" 90 timeline_has 1 "alert firing: $ALERT"
-		say "Prometheus: $(curl -sf "$PURL/api/v1/alerts" | grep -o '"alertname":"[^"]*"[^}]*}[^}]*"state":"[a-z]*"' | sed 's/.*"alertname":"\([^"]*\)".*"state":"\([a-z]*\)"/\1 \2/' | head -2 | tr '\n' ' ')"
+		say "Prometheus' active alerts: $(curl -sf "$PURL/api/v1/alerts" | grep -o '"alertname":"[^"]*"\|"state":"[a-z]*"' | cut -d'"' -f4 | paste -sd' ')"
 	else
 		step "5. mloncall's rule $ALERT goes pending, and fires after for: ${FOR_S}s"
 		wait_until "the rule fires" 90 log_has "rule $ALERT: firing"

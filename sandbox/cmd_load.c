@@ -16,30 +16,30 @@
 #include "irisd.h"
 
 static const char load_help[] =
-	"Usage: irisd load --url URL [options]\n"
-	"\n"
-	"Sends Iris rows to URL/predict at a fixed rate (open loop: a slow\n"
-	"server does not slow the sender, up to --max-inflight requests), and\n"
-	"with --feedback sends each row's true label to URL/feedback right\n"
-	"after its prediction. Prints requests, errors, p50/p99 latency and\n"
-	"the accuracy seen. Exit 0, or 1 when no request succeeded.\n"
-	"\n"
-	"Options:\n"
-	"  --url URL          base URL of irisd (http://127.0.0.1:PORT)\n"
-	"  --rate R           requests per second (default 20)\n"
-	"  --duration D       how long to send, e.g. 500ms, 10s, 2m "
-	"(default 10s)\n"
-	"  --shift X          add X to every feature (input drift)\n"
-	"  --feedback         send the true label after each prediction\n"
-	"  --data FILE        Iris CSV (default " IRISD_DEFAULT_DATA ")\n"
-	"  --seed N           order of the rows (default 1)\n"
-	"  --timeout D        per-request timeout (default 5s)\n"
-	"  --max-inflight N   requests open at once (default 256)\n"
-	"  -o text|json       summary format\n"
-	"\n"
-	"Example:\n"
-	"  irisd load --url http://127.0.0.1:8081 --rate 50 --duration 10s "
-	"--feedback\n";
+    "Usage: irisd load --url URL [options]\n"
+    "\n"
+    "Sends Iris rows to URL/predict at a fixed rate (open loop: a slow\n"
+    "server does not slow the sender, up to --max-inflight requests), and\n"
+    "with --feedback sends each row's true label to URL/feedback right\n"
+    "after its prediction. Prints requests, errors, p50/p99 latency and\n"
+    "the accuracy seen. Exit 0, or 1 when no request succeeded.\n"
+    "\n"
+    "Options:\n"
+    "  --url URL          base URL of irisd (http://127.0.0.1:PORT)\n"
+    "  --rate R           requests per second (default 20)\n"
+    "  --duration D       how long to send, e.g. 500ms, 10s, 2m "
+    "(default 10s)\n"
+    "  --shift X          add X to every feature (input drift)\n"
+    "  --feedback         send the true label after each prediction\n"
+    "  --data FILE        Iris CSV (default " IRISD_DEFAULT_DATA ")\n"
+    "  --seed N           order of the rows (default 1)\n"
+    "  --timeout D        per-request timeout (default 5s)\n"
+    "  --max-inflight N   requests open at once (default 256)\n"
+    "  -o text|json       summary format\n"
+    "\n"
+    "Example:\n"
+    "  irisd load --url http://127.0.0.1:8081 --rate 50 --duration 10s "
+    "--feedback\n";
 
 struct load_args {
 	const char *url, *data;
@@ -54,7 +54,7 @@ struct load_args {
 struct load_stats {
 	double *lat_ms; /* per answered /predict */
 	size_t n_lat, sent, ok, errors, correct, fb_sent, fb_errors;
-	size_t codes[6]; /* by status class: 0 = transport error, 2 = 2xx.. */
+	size_t codes[6];  /* by status class: 0 = transport error, 2 = 2xx.. */
 	json_t *versions; /* version -> count */
 	long open_pred, open_fb; /* requests in flight */
 };
@@ -77,8 +77,10 @@ static int usage_err(const char *msg, const char *arg)
 static int dur_opt(const char *name, const char *s, int64_t *ms)
 {
 	if (dur_parse(s, ms) != 0 || *ms < 0) {
-		fprintf(stderr, "irisd load: --%s: `%s` is not a duration "
-				"(500ms, 10s, 2m)\n", name, s);
+		fprintf(stderr,
+			"irisd load: --%s: `%s` is not a duration "
+			"(500ms, 10s, 2m)\n",
+			name, s);
 		return ML_EXIT_USAGE;
 	}
 	return 0;
@@ -88,8 +90,10 @@ static int num_opt(const char *name, const char *s, double lo, double hi,
 		   double *v)
 {
 	if (str_to_double(s, v) != 0 || !(*v >= lo && *v <= hi)) {
-		fprintf(stderr, "irisd load: --%s: `%s` is not a number in "
-				"[%g, %g]\n", name, s, lo, hi);
+		fprintf(stderr,
+			"irisd load: --%s: `%s` is not a number in "
+			"[%g, %g]\n",
+			name, s, lo, hi);
 		return ML_EXIT_USAGE;
 	}
 	return 0;
@@ -97,13 +101,17 @@ static int num_opt(const char *name, const char *s, double lo, double hi,
 
 static int parse(int argc, char **argv, struct load_args *a)
 {
-	static const struct option lo[] = {
-		{"url", 1, NULL, 'u'},	    {"rate", 1, NULL, 'r'},
-		{"duration", 1, NULL, 'd'}, {"shift", 1, NULL, 's'},
-		{"feedback", 0, NULL, 'f'}, {"data", 1, NULL, 'D'},
-		{"seed", 1, NULL, 'S'},	    {"timeout", 1, NULL, 't'},
-		{"max-inflight", 1, NULL, 'm'}, {"help", 0, NULL, 'h'},
-		{NULL, 0, NULL, 0}};
+	static const struct option lo[] = {{"url", 1, NULL, 'u'},
+					   {"rate", 1, NULL, 'r'},
+					   {"duration", 1, NULL, 'd'},
+					   {"shift", 1, NULL, 's'},
+					   {"feedback", 0, NULL, 'f'},
+					   {"data", 1, NULL, 'D'},
+					   {"seed", 1, NULL, 'S'},
+					   {"timeout", 1, NULL, 't'},
+					   {"max-inflight", 1, NULL, 'm'},
+					   {"help", 0, NULL, 'h'},
+					   {NULL, 0, NULL, 0}};
 	double x;
 	int c, rc = 0;
 
@@ -115,28 +123,45 @@ static int parse(int argc, char **argv, struct load_args *a)
 	a->seed = 1;
 	while (!rc && (c = getopt_long(argc, argv, "ho:", lo, NULL)) != -1) {
 		switch (c) {
-		case 'u': a->url = optarg; break;
-		case 'r': rc = num_opt("rate", optarg, 0.01, 100000, &a->rate); break;
-		case 'd': rc = dur_opt("duration", optarg, &a->duration_ms); break;
-		case 's': rc = num_opt("shift", optarg, -1000, 1000, &a->shift); break;
-		case 'f': a->feedback = 1; break;
-		case 'D': a->data = optarg; break;
+		case 'u':
+			a->url = optarg;
+			break;
+		case 'r':
+			rc = num_opt("rate", optarg, 0.01, 100000, &a->rate);
+			break;
+		case 'd':
+			rc = dur_opt("duration", optarg, &a->duration_ms);
+			break;
+		case 's':
+			rc = num_opt("shift", optarg, -1000, 1000, &a->shift);
+			break;
+		case 'f':
+			a->feedback = 1;
+			break;
+		case 'D':
+			a->data = optarg;
+			break;
 		case 'S':
 			rc = num_opt("seed", optarg, 0, 1e15, &x);
 			a->seed = (uint64_t)x;
 			break;
-		case 't': rc = dur_opt("timeout", optarg, &a->timeout_ms); break;
+		case 't':
+			rc = dur_opt("timeout", optarg, &a->timeout_ms);
+			break;
 		case 'm':
 			rc = num_opt("max-inflight", optarg, 1, 10000, &x);
 			a->max_inflight = (int)x;
 			break;
 		case 'o':
 			if (out_parse(optarg, &a->fmt) || a->fmt > OUT_JSON)
-				rc = usage_err("-o: expected text or json, got ",
-					       optarg);
+				rc = usage_err(
+				    "-o: expected text or json, got ", optarg);
 			break;
-		case 'h': fputs(load_help, stdout); return -1;
-		default: return usage_err("bad option", NULL);
+		case 'h':
+			fputs(load_help, stdout);
+			return -1;
+		default:
+			return usage_err("bad option", NULL);
 		}
 	}
 	if (rc)
@@ -161,8 +186,8 @@ static size_t on_data(char *p, size_t size, size_t n, void *arg)
 }
 
 /* Adds a request to the multi handle; the easy handle owns rq. */
-static void add_req(CURLM *m, const struct load_args *a,
-		    struct curl_slist *hdr, struct req *rq, const char *path)
+static void add_req(CURLM *m, const struct load_args *a, struct curl_slist *hdr,
+		    struct req *rq, const char *path)
 {
 	CURL *e = curl_easy_init();
 	struct buf url = BUF_INIT;
@@ -210,9 +235,11 @@ static void done_predict(CURLM *m, const struct load_args *a,
 	st->ok++;
 	st->correct += iris_class_index(cls) == rq->label;
 	if (ver)
-		json_object_set_new(st->versions, ver,
-				    json_integer(json_integer_value(json_object_get(
-							 st->versions, ver)) + 1));
+		json_object_set_new(
+		    st->versions, ver,
+		    json_integer(
+			json_integer_value(json_object_get(st->versions, ver)) +
+			1));
 	if (a->feedback && id > 0) {
 		struct req *fb = xcalloc(1, sizeof(*fb));
 
@@ -270,7 +297,8 @@ static struct req *row_req(const struct load_args *a, const struct iris_row *r)
 	rq->label = r->y;
 	buf_puts(&rq->body, "{\"features\":[");
 	for (int k = 0; k < IRIS_NFEAT; k++)
-		buf_printf(&rq->body, "%s%.6g", k ? "," : "", r->x[k] + a->shift);
+		buf_printf(&rq->body, "%s%.6g", k ? "," : "",
+			   r->x[k] + a->shift);
 	buf_puts(&rq->body, "]}");
 	return rq;
 }
@@ -282,7 +310,7 @@ static void run(const struct load_args *a, const struct iris_data *d,
 {
 	CURLM *m = curl_multi_init();
 	struct curl_slist *hdr =
-		curl_slist_append(NULL, "Content-Type: application/json");
+	    curl_slist_append(NULL, "Content-Type: application/json");
 	int64_t start = time_mono_ms(), end = start + a->duration_ms;
 	size_t i = 0;
 	int running = 0;
@@ -291,9 +319,10 @@ static void run(const struct load_args *a, const struct iris_data *d,
 		int64_t now = time_mono_ms(), next;
 
 		while ((next = start + (int64_t)((double)i * 1000 / a->rate)) <=
-			       now &&
+			   now &&
 		       next < end && st->open_pred < a->max_inflight) {
-			add_req(m, a, hdr, row_req(a, &d->rows[order[i % d->n]]),
+			add_req(m, a, hdr,
+				row_req(a, &d->rows[order[i % d->n]]),
 				"/predict");
 			i++, st->open_pred++, st->sent++;
 		}
@@ -304,7 +333,7 @@ static void run(const struct load_args *a, const struct iris_data *d,
 		now = time_mono_ms();
 		curl_multi_poll(m, NULL, 0,
 				next >= end || st->open_pred >= a->max_inflight
-					? 10
+				    ? 10
 				: next > now ? (int)(next - now)
 					     : 0,
 				NULL);
@@ -381,7 +410,7 @@ static void print_text(const json_t *o)
 	       jget_int(o, "ok", 0), jget_int(o, "feedback_sent", 0),
 	       jget_int(o, "feedback_errors", 0));
 	json_object_foreach(json_object_get(o, "versions"), k, v)
-		printf(" %s %lld", k, (long long)json_integer_value(v));
+	    printf(" %s %lld", k, (long long)json_integer_value(v));
 	printf("\n");
 }
 

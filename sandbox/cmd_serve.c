@@ -13,39 +13,39 @@
 #include "serve.h"
 
 static const char serve_help[] =
-	"Usage: irisd serve --registry DIR [options]\n"
-	"\n"
-	"Serves a model from the registry over HTTP:\n"
-	"  POST /predict   {\"features\":[5.1,3.5,1.4,0.2]} or named features\n"
-	"  POST /feedback  {\"id\":N,\"label\":\"setosa\"} (or features + label)\n"
-	"  GET  /metrics   Prometheus text; GET /healthz\n"
-	"  POST /admin/deploy {\"version\":\"v2\",\"canary_weight\":0.1}\n"
-	"  POST /admin/rollback, /admin/scale {\"workers\":N}\n"
-	"  POST /admin/fault {\"latency_ms\":200,\"error_rate\":0.2,\n"
-	"       \"bad_model\":true,\"shift\":2.0,\"corrupt_file\":true,\n"
-	"       \"memory_mb\":200} or {\"clear\":true}\n"
-	"  GET  /admin/state\n"
-	"\n"
-	"Options:\n"
-	"  --registry DIR     registry written by `irisd train`\n"
-	"  --listen HOST:PORT IPv4 address and port (default 127.0.0.1:8081;\n"
-	"                     port 0 = any free port)\n"
-	"  --port-file FILE   write the bound port there once listening\n"
-	"  --version NAME     version to serve first (default v1, else the\n"
-	"                     first registered)\n"
-	"  --workers N        /predict requests handled at once (default 4)\n"
-	"  --window N         feedbacks in the online-accuracy window "
-	"(default 200)\n"
-	"  --id-cache N       predictions remembered for feedback by id\n"
-	"                     (default 10000)\n"
-	"  --seed N           seed of canary routing and error injection\n"
-	"\n"
-	"Examples:\n"
-	"  irisd serve --registry reg --listen 127.0.0.1:0 --port-file port &\n"
-	"  curl -s localhost:$(cat port)/predict -d "
-	"'{\"features\":[6.3,3.3,6.0,2.5]}'\n"
-	"  curl -s localhost:$(cat port)/admin/deploy -d "
-	"'{\"version\":\"v2\",\"canary_weight\":0.1}'\n";
+    "Usage: irisd serve --registry DIR [options]\n"
+    "\n"
+    "Serves a model from the registry over HTTP:\n"
+    "  POST /predict   {\"features\":[5.1,3.5,1.4,0.2]} or named features\n"
+    "  POST /feedback  {\"id\":N,\"label\":\"setosa\"} (or features + label)\n"
+    "  GET  /metrics   Prometheus text; GET /healthz\n"
+    "  POST /admin/deploy {\"version\":\"v2\",\"canary_weight\":0.1}\n"
+    "  POST /admin/rollback, /admin/scale {\"workers\":N}\n"
+    "  POST /admin/fault {\"latency_ms\":200,\"error_rate\":0.2,\n"
+    "       \"bad_model\":true,\"shift\":2.0,\"corrupt_file\":true,\n"
+    "       \"memory_mb\":200} or {\"clear\":true}\n"
+    "  GET  /admin/state\n"
+    "\n"
+    "Options:\n"
+    "  --registry DIR     registry written by `irisd train`\n"
+    "  --listen HOST:PORT IPv4 address and port (default 127.0.0.1:8081;\n"
+    "                     port 0 = any free port)\n"
+    "  --port-file FILE   write the bound port there once listening\n"
+    "  --version NAME     version to serve first (default v1, else the\n"
+    "                     first registered)\n"
+    "  --workers N        /predict requests handled at once (default 4)\n"
+    "  --window N         feedbacks in the online-accuracy window "
+    "(default 200)\n"
+    "  --id-cache N       predictions remembered for feedback by id\n"
+    "                     (default 10000)\n"
+    "  --seed N           seed of canary routing and error injection\n"
+    "\n"
+    "Examples:\n"
+    "  irisd serve --registry reg --listen 127.0.0.1:0 --port-file port &\n"
+    "  curl -s localhost:$(cat port)/predict -d "
+    "'{\"features\":[6.3,3.3,6.0,2.5]}'\n"
+    "  curl -s localhost:$(cat port)/admin/deploy -d "
+    "'{\"version\":\"v2\",\"canary_weight\":0.1}'\n";
 
 struct serve_args {
 	struct srv_opts o;
@@ -62,14 +62,16 @@ static int usage_err(const char *msg, const char *arg)
 }
 
 /* An integer option in [lo, hi]. */
-static int int_opt(const char *name, const char *s, long long lo,
-		   long long hi, long long *v)
+static int int_opt(const char *name, const char *s, long long lo, long long hi,
+		   long long *v)
 {
 	int64_t x;
 
 	if (str_to_i64(s, &x) != 0 || x < lo || x > hi) {
-		fprintf(stderr, "irisd serve: --%s: `%s` is not an integer in "
-				"%lld-%lld\n", name, s, lo, hi);
+		fprintf(stderr,
+			"irisd serve: --%s: `%s` is not an integer in "
+			"%lld-%lld\n",
+			name, s, lo, hi);
 		return -1;
 	}
 	*v = x;
@@ -94,11 +96,11 @@ static int parse_listen(const char *s, struct serve_args *a)
 static int parse(int argc, char **argv, struct serve_args *a)
 {
 	static const struct option lo[] = {
-		{"registry", 1, NULL, 'r'}, {"listen", 1, NULL, 'l'},
-		{"port-file", 1, NULL, 'p'}, {"version", 1, NULL, 'v'},
-		{"workers", 1, NULL, 'w'},  {"window", 1, NULL, 'W'},
-		{"id-cache", 1, NULL, 'i'}, {"seed", 1, NULL, 's'},
-		{"help", 0, NULL, 'h'},	    {NULL, 0, NULL, 0}};
+	    {"registry", 1, NULL, 'r'},	 {"listen", 1, NULL, 'l'},
+	    {"port-file", 1, NULL, 'p'}, {"version", 1, NULL, 'v'},
+	    {"workers", 1, NULL, 'w'},	 {"window", 1, NULL, 'W'},
+	    {"id-cache", 1, NULL, 'i'},	 {"seed", 1, NULL, 's'},
+	    {"help", 0, NULL, 'h'},	 {NULL, 0, NULL, 0}};
 	long long v;
 	int c, rc = 0;
 
@@ -110,10 +112,18 @@ static int parse(int argc, char **argv, struct serve_args *a)
 	a->port = 8081;
 	while (!rc && (c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
-		case 'r': a->o.registry = optarg; break;
-		case 'l': rc = parse_listen(optarg, a); break;
-		case 'p': a->port_file = optarg; break;
-		case 'v': a->o.version = optarg; break;
+		case 'r':
+			a->o.registry = optarg;
+			break;
+		case 'l':
+			rc = parse_listen(optarg, a);
+			break;
+		case 'p':
+			a->port_file = optarg;
+			break;
+		case 'v':
+			a->o.version = optarg;
+			break;
 		case 'w':
 			rc = int_opt("workers", optarg, 1, SRV_MAX_WORKERS, &v);
 			a->o.workers = (int)v;
@@ -130,8 +140,11 @@ static int parse(int argc, char **argv, struct serve_args *a)
 			rc = int_opt("seed", optarg, 0, INT64_MAX, &v);
 			a->o.seed = (uint64_t)v;
 			break;
-		case 'h': fputs(serve_help, stdout); return -1;
-		default: return usage_err("bad option", NULL);
+		case 'h':
+			fputs(serve_help, stdout);
+			return -1;
+		default:
+			return usage_err("bad option", NULL);
 		}
 	}
 	if (rc)
@@ -142,7 +155,8 @@ static int parse(int argc, char **argv, struct serve_args *a)
 		return usage_err("--registry DIR is required", NULL);
 	if (a->o.version && !iris_version_ok(a->o.version))
 		return usage_err("--version: expected 1-63 of [A-Za-z0-9._-], "
-				 "got ", a->o.version);
+				 "got ",
+				 a->o.version);
 	return 0;
 }
 
@@ -177,17 +191,18 @@ int irisd_serve_main(int argc, char **argv)
 	    !(h = srv_http_start(&s, a.host, a.port, &port, &err)) ||
 	    (a.port_file && (rc = write_port(a.port_file, port, &err)))) {
 		srv_stop(&s);
-		srv_http_stop(h);
+		srv_http_stop(&s, h);
 		srv_free(&s);
 		return irisd_fail(&err);
 	}
-	fprintf(stderr, "irisd serve: listening on http://%s:%d (registry %s, "
-			"version %s, %d workers)\n",
+	fprintf(stderr,
+		"irisd serve: listening on http://%s:%d (registry %s, "
+		"version %s, %d workers)\n",
 		a.host, port, a.o.registry, s.stable->version, s.workers);
 	sigwait(&set, &sig);
 	fprintf(stderr, "irisd serve: %s: stopping\n", strsignal(sig));
 	srv_stop(&s);
-	srv_http_stop(h);
+	srv_http_stop(&s, h);
 	srv_free(&s);
 	fprintf(stderr, "irisd serve: stopped\n");
 	return 0;

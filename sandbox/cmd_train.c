@@ -14,31 +14,31 @@
 #include "irisd.h"
 
 static const char train_help[] =
-	"Usage: irisd train --registry DIR [options]\n"
-	"\n"
-	"Fits a softmax regression on a stratified, seeded training split of\n"
-	"the Iris data and registers it as DIR/VERSION/{model.json,meta.json};\n"
-	"then rewrites DIR/manifest.sha256 over every registered file.\n"
-	"\n"
-	"Options:\n"
-	"  --data FILE        Iris CSV (default: the copy in the source tree,\n"
-	"                     " IRISD_DEFAULT_DATA ")\n"
-	"  --registry DIR     the registry folder (created when missing)\n"
-	"  --version NAME     version name (default: the next vN)\n"
-	"  --seed N           split and initial weights (default 42)\n"
-	"  --epochs N         gradient steps (default 2000)\n"
-	"  --lr X             learning rate (default 0.1)\n"
-	"  --test-frac X      held-out share of each class (default 0.3)\n"
-	"  --flip-labels      simulate a labelling bug: versicolor and\n"
-	"                     virginica swapped in the training data (a\n"
-	"                     regressed model whose offline accuracy looks fine)\n"
-	"  --force            replace an existing version\n"
-	"  -o text|json       output format (json: the meta.json document)\n"
-	"\n"
-	"Examples:\n"
-	"  irisd train --registry reg                      # reg/v1\n"
-	"  irisd train --registry reg --flip-labels        # reg/v2, regressed\n"
-	"  mloncall check artifact reg --manifest reg/manifest.sha256\n";
+    "Usage: irisd train --registry DIR [options]\n"
+    "\n"
+    "Fits a softmax regression on a stratified, seeded training split of\n"
+    "the Iris data and registers it as DIR/VERSION/{model.json,meta.json};\n"
+    "then rewrites DIR/manifest.sha256 over every registered file.\n"
+    "\n"
+    "Options:\n"
+    "  --data FILE        Iris CSV (default: the copy in the source tree,\n"
+    "                     " IRISD_DEFAULT_DATA ")\n"
+    "  --registry DIR     the registry folder (created when missing)\n"
+    "  --version NAME     version name (default: the next vN)\n"
+    "  --seed N           split and initial weights (default 42)\n"
+    "  --epochs N         gradient steps (default 2000)\n"
+    "  --lr X             learning rate (default 0.1)\n"
+    "  --test-frac X      held-out share of each class (default 0.3)\n"
+    "  --flip-labels      simulate a labelling bug: versicolor and\n"
+    "                     virginica swapped in the training data (a\n"
+    "                     regressed model whose offline accuracy looks fine)\n"
+    "  --force            replace an existing version\n"
+    "  -o text|json       output format (json: the meta.json document)\n"
+    "\n"
+    "Examples:\n"
+    "  irisd train --registry reg                      # reg/v1\n"
+    "  irisd train --registry reg --flip-labels        # reg/v2, regressed\n"
+    "  mloncall check artifact reg --manifest reg/manifest.sha256\n";
 
 struct train_args {
 	const char *data, *registry, *version;
@@ -59,8 +59,10 @@ static int num_opt(const char *name, const char *s, double lo, double hi,
 		   double *v)
 {
 	if (str_to_double(s, v) != 0 || !(*v >= lo && *v <= hi)) {
-		fprintf(stderr, "irisd train: --%s: `%s` is not a number in "
-				"[%g, %g]\n", name, s, lo, hi);
+		fprintf(stderr,
+			"irisd train: --%s: `%s` is not a number in "
+			"[%g, %g]\n",
+			name, s, lo, hi);
 		return -1;
 	}
 	return 0;
@@ -69,12 +71,12 @@ static int num_opt(const char *name, const char *s, double lo, double hi,
 static int parse(int argc, char **argv, struct train_args *a)
 {
 	static const struct option lo[] = {
-		{"data", 1, NULL, 'd'},	     {"registry", 1, NULL, 'r'},
-		{"version", 1, NULL, 'v'},   {"seed", 1, NULL, 's'},
-		{"epochs", 1, NULL, 'e'},    {"lr", 1, NULL, 'l'},
-		{"test-frac", 1, NULL, 't'}, {"flip-labels", 0, NULL, 'F'},
-		{"force", 0, NULL, 'f'},     {"help", 0, NULL, 'h'},
-		{NULL, 0, NULL, 0}};
+	    {"data", 1, NULL, 'd'},	 {"registry", 1, NULL, 'r'},
+	    {"version", 1, NULL, 'v'},	 {"seed", 1, NULL, 's'},
+	    {"epochs", 1, NULL, 'e'},	 {"lr", 1, NULL, 'l'},
+	    {"test-frac", 1, NULL, 't'}, {"flip-labels", 0, NULL, 'F'},
+	    {"force", 0, NULL, 'f'},	 {"help", 0, NULL, 'h'},
+	    {NULL, 0, NULL, 0}};
 	double x;
 	int c;
 
@@ -82,9 +84,15 @@ static int parse(int argc, char **argv, struct train_args *a)
 	iris_train_defaults(&a->t);
 	while ((c = getopt_long(argc, argv, "ho:", lo, NULL)) != -1) {
 		switch (c) {
-		case 'd': a->data = optarg; break;
-		case 'r': a->registry = optarg; break;
-		case 'v': a->version = optarg; break;
+		case 'd':
+			a->data = optarg;
+			break;
+		case 'r':
+			a->registry = optarg;
+			break;
+		case 'v':
+			a->version = optarg;
+			break;
 		case 's':
 			if (num_opt("seed", optarg, 0, 9007199254740992.0, &x))
 				return ML_EXIT_USAGE;
@@ -104,15 +112,22 @@ static int parse(int argc, char **argv, struct train_args *a)
 				    &a->t.test_frac))
 				return ML_EXIT_USAGE;
 			break;
-		case 'F': a->t.flip_labels = 1; break;
-		case 'f': a->force = 1; break;
+		case 'F':
+			a->t.flip_labels = 1;
+			break;
+		case 'f':
+			a->force = 1;
+			break;
 		case 'o':
 			if (out_parse(optarg, &a->fmt) || a->fmt > OUT_JSON)
-				return usage_err("-o: expected text or json, got ",
-						 optarg);
+				return usage_err(
+				    "-o: expected text or json, got ", optarg);
 			break;
-		case 'h': fputs(train_help, stdout); return -1;
-		default: return usage_err("bad option", NULL);
+		case 'h':
+			fputs(train_help, stdout);
+			return -1;
+		default:
+			return usage_err("bad option", NULL);
 		}
 	}
 	if (optind < argc)
@@ -121,14 +136,16 @@ static int parse(int argc, char **argv, struct train_args *a)
 		return usage_err("--registry DIR is required", NULL);
 	if (a->version && !iris_version_ok(a->version))
 		return usage_err("--version: expected 1-63 of [A-Za-z0-9._-], "
-				 "got ", a->version);
+				 "got ",
+				 a->version);
 	return 0;
 }
 
 /* The meta.json document. */
 static json_t *meta_json(const struct train_args *a, const char *version,
 			 const struct iris_data *d,
-			 const struct iris_train_result *r, const char *model_sha)
+			 const struct iris_train_result *r,
+			 const char *model_sha)
 {
 	json_t *m = json_object();
 	char now[40];
@@ -151,12 +168,16 @@ static json_t *meta_json(const struct train_args *a, const char *version,
 	return m;
 }
 
-/* Writes one JSON document atomically to dir/version/name; fills sha. */
+/* Writes one JSON document atomically to dir/version/name; fills sha.
+ * Reals get 17 digits in the model (exact round trip) and 15 in the
+ * metadata (readable: 0.1, not 0.10000000000000001). */
 static int write_doc(const char *dir, const char *version, const char *name,
-		     const json_t *doc, char sha[65], struct ml_err *err)
+		     const json_t *doc, int digits, char sha[65],
+		     struct ml_err *err)
 {
 	struct buf p = BUF_INIT;
-	char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+				      JSON_REAL_PRECISION(digits));
 	size_t n = strlen(s);
 	int rc = 0;
 
@@ -200,8 +221,8 @@ static int make_dirs(const struct train_args *a, const char *version,
 }
 
 /* Trains, writes the version and the manifest; fills *meta. */
-static int run(const struct train_args *a, const char *version,
-	       json_t **meta, struct ml_err *err)
+static int run(const struct train_args *a, const char *version, json_t **meta,
+	       struct ml_err *err)
 {
 	struct iris_data d;
 	struct iris_model m = {0};
@@ -218,14 +239,14 @@ static int run(const struct train_args *a, const char *version,
 	if (!rc) {
 		snprintf(m.version, sizeof(m.version), "%s", version);
 		doc = iris_model_to_json(&m);
-		rc = write_doc(a->registry, version, "model.json", doc, sha,
+		rc = write_doc(a->registry, version, "model.json", doc, 17, sha,
 			       err);
 		json_decref(doc);
 	}
 	if (!rc) {
 		*meta = meta_json(a, version, &d, &r, sha);
-		rc = write_doc(a->registry, version, "meta.json", *meta, NULL,
-			       err);
+		rc = write_doc(a->registry, version, "meta.json", *meta, 15,
+			       NULL, err);
 	}
 	if (!rc)
 		rc = iris_registry_write_manifest(a->registry, err);
@@ -258,7 +279,8 @@ int irisd_train_main(int argc, char **argv)
 		printf("%s/%s: held-out accuracy %.3f (%lld test, %lld train "
 		       "rows)%s, model sha256 %s\n",
 		       a.registry, version, jget_num(meta, "accuracy", 0),
-		       jget_int(meta, "n_test", 0), jget_int(meta, "n_train", 0),
+		       jget_int(meta, "n_test", 0),
+		       jget_int(meta, "n_train", 0),
 		       a.t.flip_labels ? ", labels flipped" : "",
 		       jget_str(meta, "model_sha256", ""));
 	json_decref(meta);

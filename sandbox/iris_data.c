@@ -14,7 +14,7 @@
 #include "probe/csv.h"
 
 const char *const iris_feature_names[IRIS_NFEAT] = {
-	"sepal_length", "sepal_width", "petal_length", "petal_width"};
+    "sepal_length", "sepal_width", "petal_length", "petal_width"};
 const char *const iris_class_names[IRIS_NCLASS] = {"setosa", "versicolor",
 						   "virginica"};
 
@@ -53,11 +53,12 @@ static int read_header(const char *path, struct csv_field *f, size_t nf,
 			if (!strcmp(f[i].p, want))
 				break;
 		if (i == nf)
-			return ml_err_at(err, ML_EINPUT, path, (int)line, 0,
-					 "header has no column `%s` (expected "
-					 "sepal_length,sepal_width,petal_length,"
-					 "petal_width,species)",
-					 want);
+			return ml_err_at(
+			    err, ML_EINPUT, path, (int)line, 0,
+			    "header has no column `%s` (expected "
+			    "sepal_length,sepal_width,petal_length,"
+			    "petal_width,species)",
+			    want);
 		col[k] = i;
 	}
 	return 0;
@@ -126,8 +127,8 @@ static int read_rows(const char *path, struct csv_reader *rd,
 			cap = cap ? 2 * cap : 256;
 			d->rows = xrealloc(d->rows, cap * sizeof(*d->rows));
 		}
-		if ((rc = read_row(path, f, nf, line, col, &d->rows[d->n],
-				   err)))
+		if ((rc =
+			 read_row(path, f, nf, line, col, &d->rows[d->n], err)))
 			return rc;
 		d->n++;
 	}
@@ -159,8 +160,9 @@ int iris_data_load(const char *path, struct iris_data *d, struct ml_err *err)
 	is = csv_reader_issues(rd);
 	if (!rc && (is->bad_quote.count || is->unterminated.count))
 		rc = ml_err_at(err, ML_EINPUT, path,
-			       (int)(is->bad_quote.count ? is->bad_quote.lines[0]
-							 : is->unterminated.lines[0]),
+			       (int)(is->bad_quote.count
+					 ? is->bad_quote.lines[0]
+					 : is->unterminated.lines[0]),
 			       0, "bad CSV quoting");
 	csv_close(rd);
 	if (rc)

@@ -96,8 +96,8 @@ static int split(const struct iris_data *d, const struct iris_train_opts *o,
 }
 
 /* Mean and standard deviation of the training rows. */
-static void standardize(const struct iris_data *d,
-			const unsigned char *is_test, struct iris_model *m)
+static void standardize(const struct iris_data *d, const unsigned char *is_test,
+			struct iris_model *m)
 {
 	for (int k = 0; k < IRIS_NFEAT; k++) {
 		double sum = 0, sq = 0, n = 0;
@@ -285,8 +285,8 @@ static int from_json(const json_t *o, const char *path, struct iris_model *m,
 			  IRIS_NFEAT, path, err)) ||
 	    (rc = get_vec(json_object_get(o, "scale"), "scale", m->scale,
 			  IRIS_NFEAT, path, err)) ||
-	    (rc = get_vec(json_object_get(o, "bias"), "bias", m->b,
-			  IRIS_NCLASS, path, err)))
+	    (rc = get_vec(json_object_get(o, "bias"), "bias", m->b, IRIS_NCLASS,
+			  path, err)))
 		return rc;
 	for (int k = 0; k < IRIS_NFEAT; k++)
 		if (!(m->scale[k] > 0))
@@ -302,8 +302,7 @@ static int from_json(const json_t *o, const char *path, struct iris_model *m,
 	return 0;
 }
 
-int iris_model_load(const char *path, struct iris_model *m,
-		    struct ml_err *err)
+int iris_model_load(const char *path, struct iris_model *m, struct ml_err *err)
 {
 	struct buf b = BUF_INIT;
 	json_error_t je;

@@ -93,8 +93,7 @@ json_t *iris_model_to_json(const struct iris_model *m);
 /* Reads a model file written by iris_model_to_json. Checks the format
  * tag, sizes and that every number is finite. Returns 0 or ML_ENOTFOUND /
  * ML_EIO / ML_EINPUT (err names the file and field). */
-int iris_model_load(const char *path, struct iris_model *m,
-		    struct ml_err *err);
+int iris_model_load(const char *path, struct iris_model *m, struct ml_err *err);
 
 /* sha256 of a file as 64 hex digits + NUL. Returns 0 or -1 (errno). */
 int iris_sha256_file(const char *path, char out[65]);

@@ -6,23 +6,23 @@
 #include "irisd.h"
 
 static const char main_help[] =
-	"Usage: irisd COMMAND [options]   (irisd COMMAND --help for details)\n"
-	"\n"
-	"A small Iris classifier service that misbehaves on request, for\n"
-	"demos and end-to-end tests of mloncall.\n"
-	"\n"
-	"Commands:\n"
-	"  train   fit a model and register it as a new version\n"
-	"  serve   serve the registry over HTTP (predict, feedback, metrics,\n"
-	"          deploy/rollback/scale, fault injection)\n"
-	"  load    send Iris rows (and feedback) at a rate; print a summary\n"
-	"\n"
-	"Example:\n"
-	"  irisd train --registry reg && irisd train --registry reg "
-	"--flip-labels\n"
-	"  irisd serve --registry reg --listen 127.0.0.1:8081 &\n"
-	"  irisd load --url http://127.0.0.1:8081 --rate 50 --duration 10s "
-	"--feedback\n";
+    "Usage: irisd COMMAND [options]   (irisd COMMAND --help for details)\n"
+    "\n"
+    "A small Iris classifier service that misbehaves on request, for\n"
+    "demos and end-to-end tests of mloncall.\n"
+    "\n"
+    "Commands:\n"
+    "  train   fit a model and register it as a new version\n"
+    "  serve   serve the registry over HTTP (predict, feedback, metrics,\n"
+    "          deploy/rollback/scale, fault injection)\n"
+    "  load    send Iris rows (and feedback) at a rate; print a summary\n"
+    "\n"
+    "Example:\n"
+    "  irisd train --registry reg && irisd train --registry reg "
+    "--flip-labels\n"
+    "  irisd serve --registry reg --listen 127.0.0.1:8081 &\n"
+    "  irisd load --url http://127.0.0.1:8081 --rate 50 --duration 10s "
+    "--feedback\n";
 
 int irisd_fail(const struct ml_err *err)
 {

@@ -17,9 +17,16 @@
 /* Request body limit (413 above). */
 #define SRV_BODY_LIMIT (64 * 1024)
 
+/* Largest |feature| /predict accepts (centimetres; keeps every
+ * intermediate finite). */
+#define SRV_MAX_FEATURE 1e6
+
 /* Upper bounds of the /predict latency histogram, seconds. */
 #define SRV_NBUCKETS 17
 extern const double srv_buckets[SRV_NBUCKETS];
+
+/* How long a stop waits for answers in flight before closing. */
+#define SRV_STOP_WAIT_MS 5000
 
 /* Limits on what /admin/scale and /admin/fault accept. */
 #define SRV_MAX_WORKERS 256
@@ -30,7 +37,7 @@ extern const double srv_buckets[SRV_NBUCKETS];
  * so pointers to them stay valid without reference counts. */
 struct srv_model {
 	char version[64];
-	char *path; /* registry/version/model.json; owned */
+	char *path;	 /* registry/version/model.json; owned */
 	char sha256[65]; /* of the file's bytes when loaded */
 	struct iris_model m;
 };
@@ -88,9 +95,10 @@ struct srv {
 	size_t n_hist;
 
 	int workers, busy, waiting, stopping;
+	int active; /* HTTP requests not yet completed (sent or dropped) */
 	struct srv_faults f;
-	void *mem; /* memory_mb fault */
-	char *corrupt_path; /* file altered by corrupt_file, and ... */
+	void *mem;		 /* memory_mb fault */
+	char *corrupt_path;	 /* file altered by corrupt_file, and ... */
 	struct buf corrupt_orig; /* ... its original bytes */
 	uint64_t rng;
 
@@ -146,7 +154,7 @@ void srv_count_request(struct srv *s, const char *path, int code,
  * {"error": msg}. */
 void srv_json(struct srv_resp *r, int status, json_t *body);
 void srv_error(struct srv_resp *r, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Parses a request body as a JSON object; on failure fills r with 400
  * and returns NULL. */
@@ -165,12 +173,9 @@ void srv_deploy(struct srv *s, const char *body, size_t len,
 		struct srv_resp *r);
 void srv_rollback(struct srv *s, const char *body, size_t len,
 		  struct srv_resp *r);
-void srv_scale(struct srv *s, const char *body, size_t len,
-	       struct srv_resp *r);
-void srv_fault(struct srv *s, const char *body, size_t len,
-	       struct srv_resp *r);
-void srv_state(struct srv *s, const char *body, size_t len,
-	       struct srv_resp *r);
+void srv_scale(struct srv *s, const char *body, size_t len, struct srv_resp *r);
+void srv_fault(struct srv *s, const char *body, size_t len, struct srv_resp *r);
+void srv_state(struct srv *s, const char *body, size_t len, struct srv_resp *r);
 
 /* The /admin/state document (takes s->mu). */
 json_t *srv_state_json(struct srv *s);
@@ -180,7 +185,10 @@ json_t *srv_state_json(struct srv *s);
 void *srv_http_start(struct srv *s, const char *host, int port, int *bound,
 		     struct ml_err *err);
 
-/* Stops accepting and waits for in-flight requests; NULL is a no-op. */
-void srv_http_stop(void *h);
+/* Stops accepting, waits up to SRV_STOP_WAIT_MS for the requests in
+ * flight to be answered, then closes every connection and frees h. Call
+ * srv_stop() first so queued requests are answered 503 at once. NULL h
+ * is a no-op. */
+void srv_http_stop(struct srv *s, void *h);
 
 #endif

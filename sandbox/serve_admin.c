@@ -56,8 +56,7 @@ json_t *srv_state_json(struct srv *s)
 	return o;
 }
 
-void srv_state(struct srv *s, const char *body, size_t len,
-	       struct srv_resp *r)
+void srv_state(struct srv *s, const char *body, size_t len, struct srv_resp *r)
 {
 	(void)body;
 	(void)len;
@@ -100,8 +99,7 @@ static void deploy_locked(struct srv *s, struct srv_model *m, double w)
 	s->stable = m;
 }
 
-void srv_deploy(struct srv *s, const char *body, size_t len,
-		struct srv_resp *r)
+void srv_deploy(struct srv *s, const char *body, size_t len, struct srv_resp *r)
 {
 	json_t *o = srv_parse_body(body, len, r);
 	const char *v;
@@ -113,8 +111,9 @@ void srv_deploy(struct srv *s, const char *body, size_t len,
 		return;
 	v = json_string_value(json_object_get(o, "version"));
 	if (!v || !iris_version_ok(v)) {
-		srv_error(r, 400, "version: expected a version name like "
-				  "\"v2\"");
+		srv_error(r, 400,
+			  "version: expected a version name like "
+			  "\"v2\"");
 		json_decref(o);
 		return;
 	}
@@ -157,14 +156,14 @@ void srv_rollback(struct srv *s, const char *body, size_t len,
 		s->deployed_ms = time_now_ms();
 	pthread_mutex_unlock(&s->mu);
 	if (!ok)
-		srv_error(r, 409, "nothing to roll back to: no canary and no "
-				  "earlier deploy");
+		srv_error(r, 409,
+			  "nothing to roll back to: no canary and no "
+			  "earlier deploy");
 	else
 		srv_json(r, 200, srv_state_json(s));
 }
 
-void srv_scale(struct srv *s, const char *body, size_t len,
-	       struct srv_resp *r)
+void srv_scale(struct srv *s, const char *body, size_t len, struct srv_resp *r)
 {
 	json_t *o = srv_parse_body(body, len, r);
 	const json_t *w;

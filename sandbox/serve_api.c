@@ -18,9 +18,10 @@ static int get_features(const json_t *o, double x[IRIS_NFEAT],
 
 	if (a) {
 		if (!json_is_array(a) || json_array_size(a) != IRIS_NFEAT) {
-			srv_error(r, 400, "features: expected an array of %d "
-					  "numbers (sepal_length, sepal_width, "
-					  "petal_length, petal_width)",
+			srv_error(r, 400,
+				  "features: expected an array of %d "
+				  "numbers (sepal_length, sepal_width, "
+				  "petal_length, petal_width)",
 				  IRIS_NFEAT);
 			return -1;
 		}
@@ -30,18 +31,25 @@ static int get_features(const json_t *o, double x[IRIS_NFEAT],
 				    : json_object_get(o, iris_feature_names[k]);
 
 		if (!v && !a) {
-			srv_error(r, 400, "expected \"features\": [4 numbers] "
-					  "or the key %s",
+			srv_error(r, 400,
+				  "expected \"features\": [4 numbers] "
+				  "or the key %s",
 				  iris_feature_names[k]);
 			return -1;
 		}
-		if (!json_is_number(v) || !isfinite(json_number_value(v))) {
+		if (!json_is_number(v) ||
+		    !(fabs(json_number_value(v)) <= SRV_MAX_FEATURE)) {
 			if (a)
-				srv_error(r, 400, "features[%d]: expected a "
-						  "finite number", k);
+				srv_error(r, 400,
+					  "features[%d]: expected a "
+					  "number within +-%g",
+					  k, SRV_MAX_FEATURE);
 			else
-				srv_error(r, 400, "%s: expected a finite "
-						  "number", iris_feature_names[k]);
+				srv_error(r, 400,
+					  "%s: expected a number within "
+					  "+-%g",
+					  iris_feature_names[k],
+					  SRV_MAX_FEATURE);
 			return -1;
 		}
 		x[k] = json_number_value(v);
@@ -83,7 +91,8 @@ static void slot_hold(struct srv *s, int ms)
 
 /* Predicts with the faults applied: shift on the input, the
  * versicolor/virginica swap on the output. */
-static int predict_faulty(const struct iris_model *m, const struct srv_faults *f,
+static int predict_faulty(const struct iris_model *m,
+			  const struct srv_faults *f,
 			  const double in[IRIS_NFEAT], double p[IRIS_NCLASS])
 {
 	double x[IRIS_NFEAT], t;
@@ -108,8 +117,8 @@ static void count_pred(struct srv *s, const char *v, int cls)
 		if (!strcmp(s->counts[i].version, v))
 			break;
 	if (i == s->n_counts) {
-		s->counts = xrealloc(s->counts,
-				     (s->n_counts + 1) * sizeof(*s->counts));
+		s->counts =
+		    xrealloc(s->counts, (s->n_counts + 1) * sizeof(*s->counts));
 		memset(&s->counts[i], 0, sizeof(s->counts[i]));
 		snprintf(s->counts[i].version, sizeof(s->counts[i].version),
 			 "%s", v);
@@ -165,7 +174,7 @@ void srv_predict(struct srv *s, const char *body, size_t len,
 		cls = predict_faulty(&m->m, &f, x, p);
 		count_pred(s, m->version, cls);
 		s->preds[id % (uint64_t)s->o.id_cache] =
-			(struct srv_pred){id, cls};
+		    (struct srv_pred){id, cls};
 	}
 	s->busy--;
 	pthread_cond_broadcast(&s->cv);
@@ -189,8 +198,9 @@ static int get_label(const json_t *o, struct srv_resp *r)
 		 json_integer_value(l) < IRIS_NCLASS)
 		c = (int)json_integer_value(l);
 	if (c < 0)
-		srv_error(r, 400, "label: expected setosa, versicolor, "
-				  "virginica or 0-2");
+		srv_error(r, 400,
+			  "label: expected setosa, versicolor, "
+			  "virginica or 0-2");
 	return c;
 }
 
@@ -204,15 +214,17 @@ static int feedback_class(struct srv *s, const json_t *o, struct srv_resp *r)
 
 	if (id) {
 		if (!json_is_integer(id) || json_integer_value(id) <= 0) {
-			srv_error(r, 400, "id: expected a prediction id "
-					  "(positive integer)");
+			srv_error(r, 400,
+				  "id: expected a prediction id "
+				  "(positive integer)");
 			return -1;
 		}
 		sp = &s->preds[(uint64_t)json_integer_value(id) %
 			       (uint64_t)s->o.id_cache];
 		if (sp->id != (uint64_t)json_integer_value(id)) {
-			srv_error(r, 404, "id: prediction %lld is not "
-					  "remembered (the last %d are)",
+			srv_error(r, 404,
+				  "id: prediction %lld is not "
+				  "remembered (the last %d are)",
 				  (long long)json_integer_value(id),
 				  s->o.id_cache);
 			return -1;

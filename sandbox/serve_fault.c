@@ -13,10 +13,9 @@
 #include "core/strutil.h"
 #include "serve.h"
 
-static const char *const fault_keys[] = {"latency_ms", "error_rate",
-					 "bad_model",  "shift",
-					 "corrupt_file", "memory_mb",
-					 "clear",      NULL};
+static const char *const fault_keys[] = {
+    "latency_ms",   "error_rate", "bad_model", "shift",
+    "corrupt_file", "memory_mb",  "clear",     NULL};
 
 /* Checks key names and types; fills f from cur with the given fields. */
 static int parse_faults(const json_t *o, const struct srv_faults *cur,
@@ -27,7 +26,8 @@ static int parse_faults(const json_t *o, const struct srv_faults *cur,
 
 	*f = *cur;
 	*clear = 0;
-	json_object_foreach((json_t *)o, k, v) {
+	json_object_foreach((json_t *)o, k, v)
+	{
 		const char *near = str_nearest(k, fault_keys);
 		double d = json_number_value(v);
 		int isnum = json_is_number(v) && isfinite(d);
@@ -50,12 +50,13 @@ static int parse_faults(const json_t *o, const struct srv_faults *cur,
 		else if (!strcmp(k, "clear") && json_is_boolean(v))
 			*clear = json_is_true(v);
 		else if (near && !strcmp(near, k)) {
-			srv_error(r, 400, "%s: expected %s", k,
-				  !strcmp(k, "latency_ms")  ? "an integer 0-60000"
-				  : !strcmp(k, "error_rate") ? "a number 0-1"
-				  : !strcmp(k, "shift")	     ? "a number -1000-1000"
-				  : !strcmp(k, "memory_mb")  ? "an integer 0-4096"
-							     : "true or false");
+			srv_error(
+			    r, 400, "%s: expected %s", k,
+			    !strcmp(k, "latency_ms")   ? "an integer 0-60000"
+			    : !strcmp(k, "error_rate") ? "a number 0-1"
+			    : !strcmp(k, "shift")      ? "a number -1000-1000"
+			    : !strcmp(k, "memory_mb")  ? "an integer 0-4096"
+						       : "true or false");
 			return -1;
 		} else {
 			srv_error(r, 400, "unknown fault `%s`%s%s%s", k,
@@ -108,9 +109,8 @@ static int corrupt_on(struct srv *s, struct srv_resp *r)
 /* Puts the original bytes back (s->mu held). */
 static int corrupt_off(struct srv *s, struct srv_resp *r)
 {
-	int rc = buf_write_file_atomic(s->corrupt_path,
-				       buf_str(&s->corrupt_orig),
-				       s->corrupt_orig.len);
+	int rc = buf_write_file_atomic(
+	    s->corrupt_path, buf_str(&s->corrupt_orig), s->corrupt_orig.len);
 
 	if (rc)
 		srv_error(r, 500, "corrupt_file: cannot restore %s: %s",
@@ -133,8 +133,7 @@ static void *hold_memory(int mb)
 	return p;
 }
 
-void srv_fault(struct srv *s, const char *body, size_t len,
-	       struct srv_resp *r)
+void srv_fault(struct srv *s, const char *body, size_t len, struct srv_resp *r)
 {
 	json_t *o = srv_parse_body(body, len, r);
 	struct srv_faults f;

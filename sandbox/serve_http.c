@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/strutil.h"
 #include "serve.h"
@@ -19,15 +20,15 @@ static const struct route {
 	const char *path;
 	srv_handler fn;
 } routes[] = {
-	{"POST", "/predict", srv_predict},
-	{"POST", "/feedback", srv_feedback},
-	{"GET", "/metrics", srv_metrics},
-	{"GET", "/healthz", srv_healthz},
-	{"GET", "/admin/state", srv_state},
-	{"POST", "/admin/deploy", srv_deploy},
-	{"POST", "/admin/rollback", srv_rollback},
-	{"POST", "/admin/scale", srv_scale},
-	{"POST", "/admin/fault", srv_fault},
+    {"POST", "/predict", srv_predict},
+    {"POST", "/feedback", srv_feedback},
+    {"GET", "/metrics", srv_metrics},
+    {"GET", "/healthz", srv_healthz},
+    {"GET", "/admin/state", srv_state},
+    {"POST", "/admin/deploy", srv_deploy},
+    {"POST", "/admin/rollback", srv_rollback},
+    {"POST", "/admin/scale", srv_scale},
+    {"POST", "/admin/fault", srv_fault},
 };
 
 /* Per-request state across MHD callbacks. */
@@ -65,16 +66,16 @@ static const struct route *find(const char *method, const char *url,
 		srv_error(r, 405, "%s %s: method not allowed (use %s)", method,
 			  url, want);
 	else
-		srv_error(r, 404, "no such path (try /predict, /feedback, "
-				  "/metrics, /healthz, /admin/state)");
+		srv_error(r, 404,
+			  "no such path (try /predict, /feedback, "
+			  "/metrics, /healthz, /admin/state)");
 	return NULL;
 }
 
-static enum MHD_Result send_resp(struct MHD_Connection *c,
-				 struct srv_resp *r)
+static enum MHD_Result send_resp(struct MHD_Connection *c, struct srv_resp *r)
 {
 	struct MHD_Response *m = MHD_create_response_from_buffer(
-		r->body.len, (void *)buf_str(&r->body), MHD_RESPMEM_MUST_COPY);
+	    r->body.len, (void *)buf_str(&r->body), MHD_RESPMEM_MUST_COPY);
 	enum MHD_Result rc;
 
 	MHD_add_response_header(m, "Content-Type",
@@ -98,11 +99,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 
 	(void)version;
 	if (!st) {
-		const char *cl = MHD_lookup_connection_value(
-			c, MHD_HEADER_KIND, "Content-Length");
+		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+							     "Content-Length");
 		st = xcalloc(1, sizeof(*st));
 		clock_gettime(CLOCK_MONOTONIC, &st->start);
 		*con_cls = st;
+		pthread_mutex_lock(&s->mu);
+		s->active++;
+		pthread_mutex_unlock(&s->mu);
 		if (cl && strtoll(cl, NULL, 10) > SRV_BODY_LIMIT)
 			st->too_large = 1;
 		else
@@ -119,7 +123,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 	if (!(rt = find(method, url, &r, &path)))
 		;
 	else if (st->too_large)
-		srv_error(&r, 413, "request body over %d bytes", SRV_BODY_LIMIT);
+		srv_error(&r, 413, "request body over %d bytes",
+			  SRV_BODY_LIMIT);
 	else
 		rt->fn(s, buf_str(&st->body), st->body.len, &r);
 	rc = send_resp(c, &r);
@@ -133,11 +138,14 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
 	struct conn *st = *con_cls;
+	struct srv *s = cls;
 
-	(void)cls;
 	(void)c;
 	(void)toe;
 	if (st) {
+		pthread_mutex_lock(&s->mu);
+		s->active--;
+		pthread_mutex_unlock(&s->mu);
 		buf_free(&st->body);
 		free(st);
 		*con_cls = NULL;
@@ -159,14 +167,13 @@ void *srv_http_start(struct srv *s, const char *host, int port, int *bound,
 		return NULL;
 	}
 	d = MHD_start_daemon(
-		MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-			MHD_USE_ERROR_LOG,
-		0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, &sa,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
-		MHD_OPTION_THREAD_STACK_SIZE, (size_t)(256 * 1024),
-		MHD_OPTION_END);
+	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+		MHD_USE_ERROR_LOG,
+	    0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, &sa,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
+	    MHD_OPTION_THREAD_STACK_SIZE, (size_t)(256 * 1024), MHD_OPTION_END);
 	if (!d) {
 		ml_err_set(err, ML_EIO, "cannot listen on %s:%d", host, port);
 		return NULL;
@@ -176,8 +183,24 @@ void *srv_http_start(struct srv *s, const char *host, int port, int *bound,
 	return d;
 }
 
-void srv_http_stop(void *h)
+void srv_http_stop(struct srv *s, void *h)
 {
-	if (h)
-		MHD_stop_daemon(h);
+	MHD_socket fd;
+	int active = 1;
+
+	if (!h)
+		return;
+	/* no new connections from here on; the listen socket is ours now */
+	fd = MHD_quiesce_daemon(h);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+	for (int waited = 0; active && waited < SRV_STOP_WAIT_MS;
+	     waited += 10) {
+		pthread_mutex_lock(&s->mu);
+		active = s->active;
+		pthread_mutex_unlock(&s->mu);
+		if (active)
+			nanosleep(&(struct timespec){0, 10000000L}, NULL);
+	}
+	MHD_stop_daemon(h);
 }

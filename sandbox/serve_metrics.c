@@ -16,7 +16,7 @@ static void val(struct buf *b, double v)
 	if (isnan(v))
 		buf_puts(b, "NaN\n");
 	else
-		buf_printf(b, "%.17g\n", v);
+		buf_printf(b, "%.15g\n", v);
 }
 
 static void head(struct buf *b, const char *name, const char *type,
@@ -110,8 +110,9 @@ static void requests(struct buf *b, const struct srv *s)
 	head(b, "irisd_requests_total", "counter",
 	     "HTTP requests answered, by path and status code.");
 	for (size_t i = 0; i < s->n_req; i++)
-		buf_printf(b, "irisd_requests_total{path=\"%s\",code=\"%d\"} "
-			      "%llu\n",
+		buf_printf(b,
+			   "irisd_requests_total{path=\"%s\",code=\"%d\"} "
+			   "%llu\n",
 			   s->req[i].path, s->req[i].code,
 			   (unsigned long long)s->req[i].n);
 	head(b, "irisd_errors_total", "counter",

@@ -11,8 +11,8 @@
 #include "serve.h"
 
 const double srv_buckets[SRV_NBUCKETS] = {
-	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15,
-	0.2,   0.3,    0.5,   0.75, 1,     2.5,  5,	    10};
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15,
+    0.2,   0.3,	   0.5,	  0.75, 1,     2.5,  5,	    10};
 
 struct srv_model *srv_load(struct srv *s, const char *version,
 			   struct ml_err *err)
@@ -106,7 +106,8 @@ void srv_stop(struct srv *s)
 void srv_free(struct srv *s)
 {
 	if (s->corrupt_path) {
-		buf_write_file_atomic(s->corrupt_path, buf_str(&s->corrupt_orig),
+		buf_write_file_atomic(s->corrupt_path,
+				      buf_str(&s->corrupt_orig),
 				      s->corrupt_orig.len);
 		free(s->corrupt_path);
 	}
@@ -171,7 +172,8 @@ void srv_count_request(struct srv *s, const char *path, int code,
 
 void srv_json(struct srv_resp *r, int status, json_t *body)
 {
-	char *t = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	char *t = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER |
+				       JSON_REAL_PRECISION(15));
 
 	r->status = status;
 	r->type = NULL;

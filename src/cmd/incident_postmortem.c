@@ -21,7 +21,6 @@ static int render(const char *db, const char *config, int64_t id,
 	struct pm_opts o;
 	int rc;
 
-	svc_config_defaults(&cfg);
 	if ((rc = svc_config_load(config, &cfg, err)) == 0 &&
 	    (rc = store_open_existing(db, &s, err)) == 0) {
 		o.now = time_now_ms();

@@ -1,17 +1,157 @@
 /* report.c: `mloncall report`: the on-call practice measured from the
- * store (placeholder until report.c lands). */
+ * incident store (src/incident/report.h), as text, JSON or one
+ * self-contained HTML page. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cmd/cmd.h"
+#include "core/buf.h"
+#include "core/dur.h"
+#include "core/strutil.h"
+#include "incident/report.h"
+#include "incident/svc_config.h"
+#include "store/store_practice.h"
+
+struct rep_args {
+	const char *db, *config, *runbooks;
+	int64_t since_ms;
+	int noisy_min;
+	enum out_fmt fmt;
+};
+
+static int parse(const struct cmd_entry *self, int argc, char **argv,
+		 struct rep_args *a)
+{
+	static const struct option longopts[] = {
+		{"db", required_argument, NULL, 'd'},
+		{"since", required_argument, NULL, 's'},
+		{"runbooks", required_argument, NULL, 'r'},
+		{"config", required_argument, NULL, 'c'},
+		{"noisy-min", required_argument, NULL, 'n'},
+		{"output", required_argument, NULL, 'o'},
+		{NULL, 0, NULL, 0}};
+	int64_t v;
+	int ch;
+
+	a->db = getenv("MLONCALL_DB");
+	a->since_ms = 30 * 86400000LL;
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "d:o:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'd': a->db = optarg; break;
+		case 'r': a->runbooks = optarg; break;
+		case 'c': a->config = optarg; break;
+		case 's':
+			if (dur_parse(optarg, &a->since_ms) || a->since_ms <= 0)
+				return cmd_usage(self, "--since: expected a "
+						       "duration such as 30d "
+						       "or 12w, got `%s`",
+						 optarg);
+			break;
+		case 'n':
+			if (str_to_i64(optarg, &v) || v < 1 || v > 1000000)
+				return cmd_usage(self, "--noisy-min: expected "
+						       "a positive number");
+			a->noisy_min = (int)v;
+			break;
+		case 'o':
+			if (cmd_output(self, optarg, &a->fmt))
+				return ML_EXIT_USAGE;
+			if (a->fmt == OUT_MARKDOWN)
+				return cmd_usage(self, "-o: expected text, "
+						       "json or html");
+			break;
+		default:
+			return cmd_usage(self, "unknown option or missing "
+					       "value: %s",
+					 argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cmd_usage(self, "unexpected argument `%s`", argv[optind]);
+	return 0;
+}
+
+static int build(const struct rep_args *a, json_t **out, struct ml_err *err)
+{
+	struct svc_config cfg;
+	struct store *s = NULL;
+	struct report_opts o = {0};
+	int rc;
+
+	if ((rc = svc_config_load(a->config, &cfg, err)) == 0 &&
+	    (rc = store_open_existing(a->db ? a->db : "oncall.db", &s,
+				      err)) == 0) {
+		o.now = time_now_ms();
+		o.since_ms = a->since_ms;
+		o.sla_ms = cfg.sla_ms;
+		o.runbooks_dir = a->runbooks ? a->runbooks : cfg.runbooks_dir;
+		o.noisy_min = a->noisy_min;
+		rc = report_build(s, &o, out, err);
+	}
+	store_close(s);
+	svc_config_free(&cfg);
+	return rc;
+}
 
 static int exec_report(const struct cmd_entry *self, int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return cmd_usage(self, "not implemented yet");
+	struct rep_args a = {0};
+	struct ml_err err = {0};
+	struct buf out = BUF_INIT;
+	json_t *r = NULL;
+	int rc;
+
+	if ((rc = parse(self, argc, argv, &a)) != 0)
+		return rc;
+	if ((rc = build(&a, &r, &err)) != 0)
+		return cmd_fail(&err);
+	if (a.fmt == OUT_JSON) {
+		out_json(stdout, r);
+	} else {
+		if (a.fmt == OUT_HTML)
+			report_html(r, &out);
+		else
+			report_text(r, &out);
+		fwrite(buf_str(&out), 1, out.len, stdout);
+	}
+	buf_free(&out);
+	json_decref(r);
+	return ML_EXIT_OK;
 }
 
 const struct cmd_entry cmd_report_entry = {
 	.path = "report",
-	.summary = "MTTA/MTTR, SLA breaches, pages per person per week",
-	.help = "Usage: mloncall report [--since 30d] [--db PATH]\n",
+	.summary = "on-call practice: MTTA/MTTR, SLA breaches, pages/person/week",
+	.help = "Usage: mloncall report [--since 30d] [--db PATH] [--runbooks DIR]"
+		" [-o text|json|html]\n"
+		"\n"
+		"Measures the on-call practice from the incident store over the\n"
+		"last --since (drills excluded): MTTA and MTTR per severity\n"
+		"(median and p90), SLA breaches, incidents per week, pages per\n"
+		"person per week (healthy 1-2, warning 3-9, unhealthy >= 10),\n"
+		"noisy alerts, alerts with no runbook, runbooks past their\n"
+		"review date, action items done within 30 days and overdue ones.\n"
+		"See docs/report.md for the definitions and the JSON schema.\n"
+		"\n"
+		"Options:\n"
+		"  --since DUR     window length, ending now (default 30d)\n"
+		"  --db PATH       the service's database (default MLONCALL_DB,\n"
+		"                  else oncall.db); never created\n"
+		"  --runbooks DIR  check review dates of the runbooks in DIR\n"
+		"                  (default: `runbooks:` of --config)\n"
+		"  --config FILE   the service's config: SLA targets, runbooks\n"
+		"  --noisy-min N   firings before an alert can count as noisy (5)\n"
+		"  -o FORMAT       text (default), json, or html (one\n"
+		"                  self-contained page with SVG charts)\n"
+		"\n"
+		"Examples:\n"
+		"  mloncall report --db oncall.db --runbooks runbooks/\n"
+		"  mloncall report --since 12w -o html > oncall-report.html\n"
+		"  mloncall report -o json | jq '.response[] | "
+		"{severity, mtta_median_ms}'\n",
 	.exec = exec_report,
 };

@@ -40,7 +40,7 @@ if [ "$FAST" = 1 ]; then
 else
 	EVERY=1s FOR_S=5 HOLD_S=10 CANARY_S=5 WINDOW=100 RATE=40 LAT_WIN=5s
 fi
-KEEP_S=$((HOLD_S + 5))
+KEEP_S=$((HOLD_S + 10))
 prepare_dir
 
 step "0. the model registry: train v1, and v2 with flipped labels (a labelling bug)"

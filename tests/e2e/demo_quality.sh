@@ -4,8 +4,9 @@
 # the incident is routed to model-quality-degradation, diagnosed as the
 # recent deploy (served sha256 equal to the manifest's), rolled back to
 # v1, verified for the hold time and auto-resolved; the postmortem has
-# MTTA/MTTR and the cause. A second run in the same folder works without
-# cleanup; nothing is left running or listening.
+# MTTA/MTTR and the cause. A second run in the same folder starts
+# without cleanup and stops cleanly on Ctrl-C; nothing is left running
+# or listening.
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/demo_check.sh"
 
@@ -34,8 +35,27 @@ for want in "recent-deploy" "rollback-model" "IrisAccuracyLow" "model-quality-de
 	grep -q -- "$want" "$PM" || fail "postmortem lacks $want"
 done
 
-# a second run in the same folder, no cleanup in between
-run_demo quality
-load_incident
-check_py "$T/inc.json" "d['status'] == 'resolved' and d['id'] == 1" "second run"
+# a second run in the same folder, no cleanup in between, stopped by
+# Ctrl-C in the middle: every child stops, nothing is left listening.
+# (A background job of a script ignores SIGINT: start it with the default
+# disposition, as a terminal would.)
+rm -f "$T/demo.out"
+DEMO_FAST=1 DEMO_DIR=$DD DEMO_BUILD=$ML_BUILD $PY -c '
+import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+os.execvp("sh", ["sh"] + sys.argv[1:])' "$DEMO" quality >"$T/demo.out" 2>&1 &
+DPID=$!
+i=0
+until grep -q "3. deploy v2 as a canary" "$T/demo.out" 2>/dev/null; do
+	i=$((i + 1)); [ $i -gt 2400 ] && fail "the demo did not get going: $(cat "$T/demo.out")"; sleep 0.05
+done
+kill -INT "$DPID"
+wait "$DPID"
+rc=$?
+[ "$rc" = 130 ] || fail "exit status $rc after Ctrl-C, expected 130: $(tail -5 "$T/demo.out")"
+grep -q "interrupted" "$T/demo.out" || fail "no word about the interruption"
+grep -q "nothing left listening" "$T/demo.out" || fail "ports not checked after Ctrl-C"
+no_leftovers
+[ ! -e "$DD/oncall.db" ] || [ "$(sqlite3 "$DD/oncall.db" "SELECT count(*) FROM incidents")" = 0 ] ||
+	fail "the second run did not start from a clean folder"
 echo ok

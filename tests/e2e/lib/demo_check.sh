@@ -10,9 +10,17 @@ command -v ss >/dev/null || skip "ss (iproute2) is not installed"
 DEMO=$ML_SRC/scripts/demo.sh
 DD=$T/demo-data
 
+# The demos load the machine (servers under traffic, sanitizers): the
+# demo tests take turns, so ctest -j does not make them time each other
+# out. The lock is released when this test exits.
+if command -v flock >/dev/null; then
+	exec 9>"${TMPDIR:-/tmp}/mloncall-e2e-demo.lock"
+	flock -w 280 9 || skip "another demo test held the lock for 280s"
+fi
+
 # run_demo SCENARIO: runs the whole demo; its output in $T/demo.out.
 run_demo() {
-	DEMO_FAST=1 DEMO_DIR=$DD DEMO_BUILD=$ML_BUILD sh "$DEMO" "$1" >"$T/demo.out" 2>&1 ||
+	DEMO_FAST=1 DEMO_DIR=$DD DEMO_BUILD=$ML_BUILD timeout 200 sh "$DEMO" "$1" >"$T/demo.out" 2>&1 ||
 		{ cat "$T/demo.out"; for f in "$DD"/*.log; do echo "--- $f"; tail -20 "$f"; done; fail "demo $1 failed"; }
 	grep -q "nothing left listening" "$T/demo.out" || fail "the demo did not check its ports"
 	no_leftovers

@@ -1,8 +1,10 @@
 /* cmd_load.c: `irisd load`: an open-loop load generator (libcurl multi,
  * one thread) that sends Iris rows, optionally shifted, to POST /predict
- * at a fixed rate for a fixed time, optionally answers each prediction
- * with POST /feedback carrying the true label, and prints a summary. */
+ * at a fixed rate for a fixed time (or until SIGINT/SIGTERM), optionally
+ * answers each prediction with POST /feedback carrying the true label,
+ * prints a line per --progress interval and a summary at the end. */
 #include <curl/curl.h>
+#include <signal.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -28,7 +30,10 @@ static const char load_help[] =
     "  --url URL          base URL of irisd (http://127.0.0.1:PORT)\n"
     "  --rate R           requests per second (default 20)\n"
     "  --duration D       how long to send, e.g. 500ms, 10s, 2m "
-    "(default 10s)\n"
+    "(default 10s;\n"
+    "                     0: until SIGINT or SIGTERM, then the summary)\n"
+    "  --progress D       print a line on stderr every D (default 0: "
+    "off)\n"
     "  --shift X          add X to every feature (input drift)\n"
     "  --feedback         send the true label after each prediction\n"
     "  --data FILE        Iris CSV (default " IRISD_DEFAULT_DATA ")\n"
@@ -44,28 +49,41 @@ static const char load_help[] =
 struct load_args {
 	const char *url, *data;
 	double rate, shift;
-	int64_t duration_ms, timeout_ms;
+	int64_t duration_ms, timeout_ms, progress_ms;
 	int feedback, max_inflight;
 	uint64_t seed;
 	enum out_fmt fmt;
 };
 
-/* What the run saw. */
-struct load_stats {
-	double *lat_ms; /* per answered /predict */
-	size_t n_lat, sent, ok, errors, correct, fb_sent, fb_errors;
-	size_t codes[6];  /* by status class: 0 = transport error, 2 = 2xx.. */
-	json_t *versions; /* version -> count */
-	long open_pred, open_fb; /* requests in flight */
-};
-
-/* One open request. */
+/* One open request, in the list of open ones. */
 struct req {
 	struct buf body, resp;
 	int feedback; /* 0: /predict */
 	int label;
-	int64_t t0;
+	CURL *e;
+	struct req *prev, *next;
 };
+
+/* What the run saw. */
+struct load_stats {
+	double *lat_ms; /* per answered /predict, growable */
+	size_t n_lat, cap_lat, sent, ok, errors, correct, fb_sent, fb_errors;
+	size_t codes[6];  /* by status class: 0 = transport error, 2 = 2xx.. */
+	json_t *versions; /* version -> count */
+	long open_pred, open_fb; /* requests in flight */
+	struct req *open;	 /* all of them */
+	size_t mark_sent, mark_ok, mark_err, mark_correct, mark_lat;
+};
+
+/* Set by SIGINT/SIGTERM: the one piece of process-wide state, as a
+ * signal handler can only reach a global. */
+static volatile sig_atomic_t load_signalled;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	load_signalled = 1;
+}
 
 static int usage_err(const char *msg, const char *arg)
 {
@@ -101,17 +119,13 @@ static int num_opt(const char *name, const char *s, double lo, double hi,
 
 static int parse(int argc, char **argv, struct load_args *a)
 {
-	static const struct option lo[] = {{"url", 1, NULL, 'u'},
-					   {"rate", 1, NULL, 'r'},
-					   {"duration", 1, NULL, 'd'},
-					   {"shift", 1, NULL, 's'},
-					   {"feedback", 0, NULL, 'f'},
-					   {"data", 1, NULL, 'D'},
-					   {"seed", 1, NULL, 'S'},
-					   {"timeout", 1, NULL, 't'},
-					   {"max-inflight", 1, NULL, 'm'},
-					   {"help", 0, NULL, 'h'},
-					   {NULL, 0, NULL, 0}};
+	static const struct option lo[] = {
+	    {"url", 1, NULL, 'u'},	    {"rate", 1, NULL, 'r'},
+	    {"duration", 1, NULL, 'd'},	    {"shift", 1, NULL, 's'},
+	    {"feedback", 0, NULL, 'f'},	    {"data", 1, NULL, 'D'},
+	    {"seed", 1, NULL, 'S'},	    {"timeout", 1, NULL, 't'},
+	    {"max-inflight", 1, NULL, 'm'}, {"progress", 1, NULL, 'p'},
+	    {"help", 0, NULL, 'h'},	    {NULL, 0, NULL, 0}};
 	double x;
 	int c, rc = 0;
 
@@ -147,6 +161,9 @@ static int parse(int argc, char **argv, struct load_args *a)
 			break;
 		case 't':
 			rc = dur_opt("timeout", optarg, &a->timeout_ms);
+			break;
+		case 'p':
+			rc = dur_opt("progress", optarg, &a->progress_ms);
 			break;
 		case 'm':
 			rc = num_opt("max-inflight", optarg, 1, 10000, &x);
@@ -185,9 +202,9 @@ static size_t on_data(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
-/* Adds a request to the multi handle; the easy handle owns rq. */
+/* Adds a request to the multi handle and to the open list. */
 static void add_req(CURLM *m, const struct load_args *a, struct curl_slist *hdr,
-		    struct req *rq, const char *path)
+		    struct req *rq, const char *path, struct load_stats *st)
 {
 	CURL *e = curl_easy_init();
 	struct buf url = BUF_INIT;
@@ -204,9 +221,29 @@ static void add_req(CURLM *m, const struct load_args *a, struct curl_slist *hdr,
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)a->timeout_ms);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, rq);
-	rq->t0 = time_mono_ms();
+	rq->e = e;
+	rq->next = st->open;
+	if (st->open)
+		st->open->prev = rq;
+	st->open = rq;
 	curl_multi_add_handle(m, e);
 	buf_free(&url);
+}
+
+/* Takes rq off the multi handle and the open list, and frees it. */
+static void drop(CURLM *m, struct req *rq, struct load_stats *st)
+{
+	if (rq->prev)
+		rq->prev->next = rq->next;
+	else
+		st->open = rq->next;
+	if (rq->next)
+		rq->next->prev = rq->prev;
+	curl_multi_remove_handle(m, rq->e);
+	curl_easy_cleanup(rq->e);
+	buf_free(&rq->body);
+	buf_free(&rq->resp);
+	free(rq);
 }
 
 /* Records a finished /predict; queues its feedback when asked. */
@@ -221,6 +258,10 @@ static void done_predict(CURLM *m, const struct load_args *a,
 	if (code != 200) {
 		st->errors++;
 		return;
+	}
+	if (st->n_lat == st->cap_lat) {
+		st->cap_lat = st->cap_lat ? 2 * st->cap_lat : 1024;
+		st->lat_ms = xrealloc(st->lat_ms, st->cap_lat * sizeof(double));
 	}
 	st->lat_ms[st->n_lat++] = secs * 1000;
 	o = json_loadb(buf_str(&rq->resp), rq->resp.len, 0, NULL);
@@ -246,7 +287,7 @@ static void done_predict(CURLM *m, const struct load_args *a,
 		fb->feedback = 1;
 		buf_printf(&fb->body, "{\"id\":%lld,\"label\":\"%s\"}",
 			   (long long)id, iris_class_names[rq->label]);
-		add_req(m, a, hdr, fb, "/feedback");
+		add_req(m, a, hdr, fb, "/feedback", st);
 		st->fb_sent++;
 		st->open_fb++;
 	}
@@ -281,11 +322,7 @@ static void reap(CURLM *m, const struct load_args *a, struct curl_slist *hdr,
 			st->open_pred--;
 			done_predict(m, a, hdr, rq, code, (double)us / 1e6, st);
 		}
-		curl_multi_remove_handle(m, msg->easy_handle);
-		curl_easy_cleanup(msg->easy_handle);
-		buf_free(&rq->body);
-		buf_free(&rq->resp);
-		free(rq);
+		drop(m, rq, st);
 	}
 }
 
@@ -303,6 +340,33 @@ static struct req *row_req(const struct load_args *a, const struct iris_row *r)
 	return rq;
 }
 
+static double quantile(const double *v, size_t n, double q);
+static int cmp_dbl(const void *a, const void *b);
+
+/* Prints one line for the last interval (secs long) on stderr. */
+static void progress(struct load_stats *st, double t, double secs)
+{
+	size_t n = st->n_lat - st->mark_lat, ok = st->ok - st->mark_ok;
+	double *v = xmalloc((n ? n : 1) * sizeof(double));
+
+	if (n) {
+		memcpy(v, st->lat_ms + st->mark_lat, n * sizeof(double));
+		qsort(v, n, sizeof(double), cmp_dbl);
+	}
+	fprintf(stderr,
+		"load: t=%.1fs %.1f req/s, %zu errors, p50 %.1f ms, p99 %.1f "
+		"ms, accuracy %.3f\n",
+		t, (double)(st->sent - st->mark_sent) / secs,
+		st->errors - st->mark_err, quantile(v, n, 0.5),
+		quantile(v, n, 0.99),
+		ok ? (double)(st->correct - st->mark_correct) / (double)ok
+		   : NAN);
+	free(v);
+	st->mark_sent = st->sent, st->mark_ok = st->ok;
+	st->mark_err = st->errors, st->mark_correct = st->correct;
+	st->mark_lat = st->n_lat;
+}
+
 /* The send loop: starts request i at start + i/rate until the duration is
  * over, then waits for what is still open. */
 static void run(const struct load_args *a, const struct iris_data *d,
@@ -311,24 +375,33 @@ static void run(const struct load_args *a, const struct iris_data *d,
 	CURLM *m = curl_multi_init();
 	struct curl_slist *hdr =
 	    curl_slist_append(NULL, "Content-Type: application/json");
-	int64_t start = time_mono_ms(), end = start + a->duration_ms;
+	int64_t start = time_mono_ms(), end, report = start + a->progress_ms;
 	size_t i = 0;
 	int running = 0;
 
+	end = a->duration_ms ? start + a->duration_ms : INT64_MAX;
 	for (;;) {
 		int64_t now = time_mono_ms(), next;
 
+		if (load_signalled)
+			break;
+		if (a->progress_ms && now >= report) {
+			progress(st, (double)(now - start) / 1000,
+				 (double)a->progress_ms / 1000);
+			report += a->progress_ms;
+		}
 		while ((next = start + (int64_t)((double)i * 1000 / a->rate)) <=
 			   now &&
 		       next < end && st->open_pred < a->max_inflight) {
 			add_req(m, a, hdr,
 				row_req(a, &d->rows[order[i % d->n]]),
-				"/predict");
+				"/predict", st);
 			i++, st->open_pred++, st->sent++;
 		}
 		curl_multi_perform(m, &running);
 		reap(m, a, hdr, st);
-		if (next >= end && st->open_pred == 0 && st->open_fb == 0)
+		if (next >= end && time_mono_ms() >= end &&
+		    st->open_pred == 0 && st->open_fb == 0)
 			break;
 		now = time_mono_ms();
 		curl_multi_poll(m, NULL, 0,
@@ -338,6 +411,8 @@ static void run(const struct load_args *a, const struct iris_data *d,
 					     : 0,
 				NULL);
 	}
+	while (st->open) /* after a signal: drop what is still open */
+		drop(m, st->open, st);
 	curl_slist_free_all(hdr);
 	curl_multi_cleanup(m);
 }
@@ -367,7 +442,8 @@ static json_t *summary_json(const struct load_args *a, struct load_stats *st,
 	static const char *const cls[] = {"error", "1xx", "2xx",
 					  "3xx",   "4xx", "5xx"};
 
-	qsort(st->lat_ms, st->n_lat, sizeof(double), cmp_dbl);
+	if (st->n_lat) /* lat_ms is NULL before the first answer */
+		qsort(st->lat_ms, st->n_lat, sizeof(double), cmp_dbl);
 	jset_str(o, "url", a->url);
 	jset_real(o, "duration_s", secs);
 	jset_real(o, "rate", a->rate);
@@ -396,14 +472,20 @@ static void print_text(const json_t *o)
 {
 	const char *k;
 	json_t *v;
+	double secs = jget_num(o, "duration_s", 0);
 
 	printf("load: %lld requests in %.1fs (%.1f/s), %lld ok, %lld errors\n",
-	       jget_int(o, "requests", 0), jget_num(o, "duration_s", 0),
-	       jget_num(o, "rate", 0), jget_int(o, "ok", 0),
-	       jget_int(o, "errors", 0));
-	printf("latency: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms\n",
-	       jget_num(o, "p50_ms", NAN), jget_num(o, "p90_ms", NAN),
-	       jget_num(o, "p99_ms", NAN), jget_num(o, "max_ms", NAN));
+	       jget_int(o, "requests", 0), secs,
+	       secs > 0 ? (double)jget_int(o, "requests", 0) / secs : 0,
+	       jget_int(o, "ok", 0), jget_int(o, "errors", 0));
+	if (jget_int(o, "ok", 0) == 0) {
+		printf("latency: - (no answer)\n");
+	} else {
+		printf("latency: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max "
+		       "%.1f ms\n",
+		       jget_num(o, "p50_ms", NAN), jget_num(o, "p90_ms", NAN),
+		       jget_num(o, "p99_ms", NAN), jget_num(o, "max_ms", NAN));
+	}
 	printf("accuracy seen: %.3f (%lld/%lld); feedback sent %lld, %lld "
 	       "failed\nversions:",
 	       jget_num(o, "accuracy", NAN), jget_int(o, "correct", 0),
@@ -440,7 +522,8 @@ int irisd_load_main(int argc, char **argv)
 	struct load_stats st = {0};
 	struct iris_data d;
 	struct ml_err err = {0};
-	size_t *order, cap;
+	size_t *order;
+	struct sigaction sa = {0};
 	int64_t t0;
 	json_t *o;
 	int rc = parse(argc, argv, &a);
@@ -449,10 +532,11 @@ int irisd_load_main(int argc, char **argv)
 		return rc < 0 ? 0 : rc;
 	if ((rc = iris_data_load(a.data, &d, &err)) != 0)
 		return irisd_fail(&err);
-	cap = (size_t)(a.rate * (double)a.duration_ms / 1000) + 2;
-	st.lat_ms = xmalloc(cap * sizeof(double));
 	st.versions = json_object();
 	order = shuffled(d.n, a.seed);
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	t0 = time_mono_ms();
 	run(&a, &d, order, &st);

@@ -24,7 +24,7 @@ static const char serve_help[] =
     "  POST /admin/fault {\"latency_ms\":200,\"error_rate\":0.2,\n"
     "       \"bad_model\":true,\"shift\":2.0,\"corrupt_file\":true,\n"
     "       \"memory_mb\":200} or {\"clear\":true}\n"
-    "  GET  /admin/state\n"
+    "  GET  /admin/state, /admin/events (deploys, canaries, rollbacks)\n"
     "\n"
     "Options:\n"
     "  --registry DIR     registry written by `irisd train`\n"

@@ -65,6 +65,18 @@ struct srv_faults {
 	int memory_mb;	   /* memory held and touched */
 };
 
+/* Deploy events kept for /admin/state (the newest SRV_MAX_EVENTS). */
+#define SRV_MAX_EVENTS 64
+
+/* A change of what is served: start, deploy, canary, rollback. */
+struct srv_event {
+	int64_t at_ms;
+	const char *action; /* static string */
+	char version[64];   /* served (or canary) afterwards */
+	char from[64];	    /* stable version before; "" at start */
+	double weight;	    /* canary weight; 1 for full */
+};
+
 /* A prediction remembered for feedback by id. */
 struct srv_pred {
 	uint64_t id; /* 0 = empty slot */
@@ -85,7 +97,6 @@ struct srv {
 	pthread_cond_t cv; /* worker slot freed, scale, stop */
 	struct srv_opts o;
 	int64_t started_ms;
-	int64_t deployed_ms; /* last deploy or rollback (start at first) */
 
 	struct srv_model **models; /* every model loaded (owned) */
 	size_t n_models;
@@ -93,6 +104,9 @@ struct srv {
 	double canary_weight;
 	struct srv_model **hist; /* full deploys, oldest first; top = stable */
 	size_t n_hist;
+	int64_t stable_since_ms, canary_since_ms;
+	struct srv_event events[SRV_MAX_EVENTS]; /* ring */
+	size_t n_events;			 /* ever recorded */
 
 	int workers, busy, waiting, stopping;
 	int active; /* HTTP requests not yet completed (sent or dropped) */
@@ -136,6 +150,11 @@ void srv_free(struct srv *s);
 struct srv_model *srv_load(struct srv *s, const char *version,
 			   struct ml_err *err);
 
+/* Records a deploy event now (s->mu held); version of the model it
+ * concerns, weight 1 for full deploys. */
+void srv_event_add(struct srv *s, const char *action, const char *version,
+		   double weight);
+
 /* Uniform [0,1) from the state's generator; call with s->mu held. */
 double srv_rand(struct srv *s);
 
@@ -175,6 +194,8 @@ void srv_rollback(struct srv *s, const char *body, size_t len,
 		  struct srv_resp *r);
 void srv_scale(struct srv *s, const char *body, size_t len, struct srv_resp *r);
 void srv_fault(struct srv *s, const char *body, size_t len, struct srv_resp *r);
+void srv_events(struct srv *s, const char *body, size_t len,
+		struct srv_resp *r);
 void srv_state(struct srv *s, const char *body, size_t len, struct srv_resp *r);
 
 /* The /admin/state document (takes s->mu). */

@@ -1,14 +1,46 @@
 /* serve_admin.c: the control-plane handlers of `irisd serve`: deploy
- * (full or canary), rollback, scale, and GET /admin/state. Each is one
- * curl away, and each answers with the new state. Faults are in
- * serve_fault.c. */
+ * (full or canary), rollback, scale, GET /admin/state and /admin/events.
+ * Each is one curl away, and each answers with the new state. Faults are
+ * in serve_fault.c. */
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/dur.h"
 #include "core/out.h"
 #include "core/strutil.h"
 #include "serve.h"
+
+/* An RFC 3339 time field. */
+static void jset_time(json_t *o, const char *k, int64_t ms)
+{
+	char t[40];
+
+	time_format(ms, t, sizeof(t));
+	jset_str(o, k, t);
+}
+
+/* The kept deploy events, oldest first (s->mu held). */
+static json_t *events_json(const struct srv *s)
+{
+	json_t *a = json_array();
+	size_t first =
+	    s->n_events > SRV_MAX_EVENTS ? s->n_events - SRV_MAX_EVENTS : 0;
+
+	for (size_t i = first; i < s->n_events; i++) {
+		const struct srv_event *e = &s->events[i % SRV_MAX_EVENTS];
+		json_t *o = json_object();
+
+		jset_time(o, "at", e->at_ms);
+		jset_str(o, "action", e->action);
+		jset_str(o, "version", e->version);
+		jset_str(o, "from", e->from[0] ? e->from : NULL);
+		jset_real(o, "weight", e->weight);
+		json_array_append_new(a, o);
+	}
+	return a;
+}
 
 json_t *srv_state_json(struct srv *s)
 {
@@ -22,14 +54,15 @@ json_t *srv_state_json(struct srv *s)
 		jset_str(c, "version", s->canary->version);
 		jset_real(c, "weight", s->canary_weight);
 		jset_str(c, "model_sha256", s->canary->sha256);
+		jset_time(c, "deployed_at", s->canary_since_ms);
 	}
 	json_object_set_new(o, "canary", c);
+	jset_time(o, "deployed_at", s->stable_since_ms);
 	jset_str(o, "previous",
 		 s->n_hist > 1 ? s->hist[s->n_hist - 2]->version : NULL);
 	for (size_t i = 0; i < s->n_hist; i++)
 		json_array_append_new(h, json_string(s->hist[i]->version));
 	json_object_set_new(o, "history", h);
-	jset_int(o, "deployed_at", (long long)(s->deployed_ms / 1000));
 	jset_int(o, "workers", s->workers);
 	jset_int(o, "busy", s->busy);
 	jset_int(o, "queue_depth", s->waiting);
@@ -54,6 +87,18 @@ json_t *srv_state_json(struct srv *s)
 		 iris_sha256_file(path, sha) == 0 ? sha : NULL);
 	free(path);
 	return o;
+}
+
+void srv_events(struct srv *s, const char *body, size_t len, struct srv_resp *r)
+{
+	json_t *o = json_object();
+
+	(void)body;
+	(void)len;
+	pthread_mutex_lock(&s->mu);
+	json_object_set_new(o, "events", events_json(s));
+	pthread_mutex_unlock(&s->mu);
+	srv_json(r, 200, o);
 }
 
 void srv_state(struct srv *s, const char *body, size_t len, struct srv_resp *r)
@@ -83,20 +128,22 @@ static int get_weight(const json_t *o, double *w, struct srv_resp *r)
 /* Applies a deploy of m with weight w (s->mu held). */
 static void deploy_locked(struct srv *s, struct srv_model *m, double w)
 {
-	s->deployed_ms = time_now_ms();
+	srv_event_add(s, w < 1 ? "canary" : "deploy", m->version, w);
 	if (w < 1) {
 		s->canary = m;
 		s->canary_weight = w;
+		s->canary_since_ms = time_now_ms();
 		return;
 	}
 	s->canary = NULL;
 	s->canary_weight = 0;
 	if (!strcmp(m->version, s->stable->version) &&
 	    !strcmp(m->sha256, s->stable->sha256))
-		return; /* already served: nothing to record */
+		return; /* already served: history unchanged */
 	s->hist = xrealloc(s->hist, (s->n_hist + 1) * sizeof(*s->hist));
 	s->hist[s->n_hist++] = m;
 	s->stable = m;
+	s->stable_since_ms = time_now_ms();
 }
 
 void srv_deploy(struct srv *s, const char *body, size_t len, struct srv_resp *r)
@@ -144,16 +191,18 @@ void srv_rollback(struct srv *s, const char *body, size_t len,
 	(void)len;
 	pthread_mutex_lock(&s->mu);
 	if (s->canary) {
+		srv_event_add(s, "rollback", s->stable->version, 1);
 		s->canary = NULL; /* the stable version takes all traffic */
 		s->canary_weight = 0;
 	} else if (s->n_hist > 1) {
+		srv_event_add(s, "rollback", s->hist[s->n_hist - 2]->version,
+			      1);
 		s->n_hist--;
 		s->stable = s->hist[s->n_hist - 1];
+		s->stable_since_ms = time_now_ms();
 	} else {
 		ok = 0;
 	}
-	if (ok)
-		s->deployed_ms = time_now_ms();
 	pthread_mutex_unlock(&s->mu);
 	if (!ok)
 		srv_error(r, 409,
@@ -180,6 +229,7 @@ void srv_scale(struct srv *s, const char *body, size_t len, struct srv_resp *r)
 	}
 	pthread_mutex_lock(&s->mu);
 	s->workers = (int)json_integer_value(w);
+	fprintf(stderr, "irisd serve: scale to %d workers\n", s->workers);
 	pthread_cond_broadcast(&s->cv);
 	pthread_mutex_unlock(&s->mu);
 	json_decref(o);

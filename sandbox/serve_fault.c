@@ -168,6 +168,11 @@ void srv_fault(struct srv *s, const char *body, size_t len, struct srv_resp *r)
 		mem = NULL;
 	}
 	s->f = f;
+	fprintf(stderr,
+		"irisd serve: faults: latency_ms=%d error_rate=%g bad_model=%d "
+		"shift=%g corrupt_file=%d memory_mb=%d\n",
+		f.latency_ms, f.error_rate, f.bad_model, f.shift,
+		f.corrupt_file, f.memory_mb);
 	pthread_cond_broadcast(&s->cv);
 	pthread_mutex_unlock(&s->mu);
 	free(old);

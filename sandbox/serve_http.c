@@ -25,6 +25,7 @@ static const struct route {
     {"GET", "/metrics", srv_metrics},
     {"GET", "/healthz", srv_healthz},
     {"GET", "/admin/state", srv_state},
+    {"GET", "/admin/events", srv_events},
     {"POST", "/admin/deploy", srv_deploy},
     {"POST", "/admin/rollback", srv_rollback},
     {"POST", "/admin/scale", srv_scale},
@@ -68,7 +69,7 @@ static const struct route *find(const char *method, const char *url,
 	else
 		srv_error(r, 404,
 			  "no such path (try /predict, /feedback, "
-			  "/metrics, /healthz, /admin/state)");
+			  "/metrics, /healthz, /admin/state, /admin/events)");
 	return NULL;
 }
 

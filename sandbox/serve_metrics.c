@@ -61,6 +61,12 @@ static void models(struct buf *b, const struct srv *s)
 			   "irisd_model_info{version=\"%s\",sha256=\"%s\","
 			   "role=\"canary\"} 1\n",
 			   s->canary->version, s->canary->sha256);
+	head(b, "irisd_last_deploy_timestamp_seconds", "gauge",
+	     "When the served versions last changed (start, deploy, canary, "
+	     "rollback), seconds since the epoch.");
+	buf_printf(b, "irisd_last_deploy_timestamp_seconds %.3f\n",
+		   (double)s->events[(s->n_events - 1) % SRV_MAX_EVENTS].at_ms /
+		       1000.0);
 	head(b, "irisd_canary_weight", "gauge",
 	     "Share of /predict traffic sent to the canary (0: none).");
 	buf_printf(b, "irisd_canary_weight %g\n",

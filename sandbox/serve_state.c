@@ -80,7 +80,6 @@ int srv_init(struct srv *s, const struct srv_opts *o, struct ml_err *err)
 	s->workers = o->workers;
 	s->rng = o->seed;
 	s->started_ms = time_now_ms();
-	s->deployed_ms = s->started_ms;
 	s->next_id = 1;
 	s->preds = xcalloc((size_t)o->id_cache, sizeof(*s->preds));
 	s->win = xcalloc((size_t)o->window, 1);
@@ -92,6 +91,8 @@ int srv_init(struct srv *s, const struct srv_opts *o, struct ml_err *err)
 		return err->code;
 	s->hist = xmalloc(sizeof(*s->hist));
 	s->hist[s->n_hist++] = s->stable;
+	s->stable_since_ms = s->started_ms;
+	srv_event_add(s, "start", s->stable->version, 1);
 	return 0;
 }
 
@@ -124,6 +125,22 @@ void srv_free(struct srv *s)
 	free(s->win);
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mu);
+}
+
+void srv_event_add(struct srv *s, const char *action, const char *version,
+		   double weight)
+{
+	struct srv_event *e = &s->events[s->n_events++ % SRV_MAX_EVENTS];
+
+	e->at_ms = time_now_ms();
+	e->action = action;
+	snprintf(e->version, sizeof(e->version), "%s", version);
+	snprintf(e->from, sizeof(e->from), "%s",
+		 strcmp(action, "start") ? s->stable->version : "");
+	e->weight = weight;
+	if (strcmp(action, "start"))
+		fprintf(stderr, "irisd serve: %s %s (from %s, weight %g)\n",
+			action, version, e->from, weight);
 }
 
 double srv_rand(struct srv *s)

@@ -111,6 +111,21 @@ print("hostile storm:", sorted(codes.items()))
 with urllib.request.urlopen(url + "/healthz", timeout=5) as r:
     assert r.status == 200
 EOF
+
+# load until a signal, with progress lines; the summary still comes
+"$IRISD" load --url "$URL" --rate 50 --duration 0 --progress 300ms \
+	>"$T/load.out" 2>"$T/load.err" &
+LPID=$!
+i=0
+until [ "$(grep -c '^load: t=' "$T/load.err")" -ge 2 ]; do
+	i=$((i + 1))
+	[ $i -gt 200 ] && fail "no progress lines: $(cat "$T/load.err")"
+	sleep 0.05
+done
+kill -TERM $LPID
+wait $LPID || fail "load after SIGTERM: exit $?"
+grep -q "^load: [1-9][0-9]* requests in " "$T/load.out" || fail "summary: $(cat "$T/load.out")"
+
 kill -TERM $IPID
 wait $IPID || fail "irisd exited $? after the storm: $(tail -20 "$T/irisd.log")"
 echo "ok: irisd command line"

@@ -40,17 +40,18 @@ load() { # load ARGS...: runs irisd load, JSON summary in $T/load.json
 	"$IRISD" load --url "$URL" -o json "$@" >"$T/load.json" ||
 		fail "load $*: $(cat "$T/load.json")"
 }
-ge() { $PY -c 'import sys; sys.exit(0 if float(sys.argv[1]) >= float(sys.argv[2]) else 1)' "$1" "$2"; }
+ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 >= b + 0 && a != "" && a != "NaN") }'; }
+has() { grep -q "$1" "$T/resp" || fail "${2:-response}: no $1 in $(cat "$T/resp")"; }
 
 expect_status 200 GET /healthz
 expect_status 200 POST /predict '{"features":[6.3,3.3,6.0,2.5]}'
-[ "$(json_get "$T/resp" 'd["class"]')" = virginica ] || fail "predict: $(cat "$T/resp")"
-[ "$(json_get "$T/resp" 'd["version"]')" = v1 ] || fail "not v1"
-ID=$(json_get "$T/resp" 'd["id"]')
+has '"class":"virginica"' predict
+has '"version":"v1"' predict
+ID=$(sed 's/.*"id":\([0-9]*\).*/\1/' "$T/resp")
 expect_status 200 POST /predict '{"sepal_length":5.1,"sepal_width":3.5,"petal_length":1.4,"petal_width":0.2}'
-[ "$(json_get "$T/resp" 'd["class"]')" = setosa ] || fail "named features"
+has '"class":"setosa"' "named features"
 expect_status 200 POST /feedback "{\"id\":$ID,\"label\":\"virginica\"}"
-[ "$(json_get "$T/resp" 'd["correct"]')" = True ] || fail "feedback: $(cat "$T/resp")"
+has '"correct":true' feedback
 expect_status 404 POST /feedback '{"id":999999,"label":0}'
 expect_status 200 POST /feedback '{"features":[5.1,3.5,1.4,0.2],"label":0}'
 
@@ -79,18 +80,22 @@ got=$(curl -s -o /dev/null -w '%{http_code}' --data-binary @"$T/big.json" "$URL/
 
 # v1 under load with feedback: accurate
 load --rate 200 --duration 500ms --feedback
-[ "$(json_get "$T/load.json" 'd["errors"]')" = 0 ] || fail "load errors: $(cat "$T/load.json")"
-[ "$(json_get "$T/load.json" 'd["feedback_sent"]')" = 100 ] || fail "feedback count"
+grep -q '"errors": 0,' "$T/load.json" || fail "load errors: $(cat "$T/load.json")"
+grep -q '"feedback_sent": 100,' "$T/load.json" || fail "feedback count: $(cat "$T/load.json")"
 ge "$(metric irisd_online_accuracy)" 0.9 || fail "v1 online accuracy $(metric irisd_online_accuracy)"
 
 # canary: both versions serve
 expect_status 200 POST /admin/deploy '{"version":"v2","canary_weight":0.5}'
-[ "$(json_get "$T/resp" 'd["canary"]["version"]')" = v2 ] || fail "canary state"
+has '"canary":{"version":"v2","weight":0.5' "canary state"
 load --rate 200 --duration 500ms --feedback
 [ "$(json_get "$T/load.json" 'd["versions"].get("v2", 0) > 20 and d["versions"].get("v1", 0) > 20')" = True ] ||
 	fail "canary split: $(cat "$T/load.json")"
 [ "$(metric 'irisd_canary_weight')" = 0.5 ] || fail "canary weight metric"
 curl -s "$URL/metrics" | grep -q 'irisd_model_info{version="v2",.*role="canary"} 1' || fail "canary model_info"
+if command -v promtool >/dev/null; then
+	curl -s "$URL/metrics" | promtool check metrics >"$T/promtool.out" 2>&1 ||
+		fail "promtool: $(cat "$T/promtool.out")"
+fi
 
 # full deploy of the regressed v2: online accuracy drops
 expect_status 200 POST /admin/deploy '{"version":"v2"}'
@@ -100,10 +105,13 @@ curl -s "$URL/metrics" | grep -q 'irisd_model_info{version="v2",.*role="stable"}
 
 # rollback restores v1 and the accuracy
 expect_status 200 POST /admin/rollback
-[ "$(json_get "$T/resp" 'd["version"]')" = v1 ] || fail "rollback state: $(cat "$T/resp")"
+has '^{"version":"v1"' "rollback state"
 load --rate 200 --duration 500ms --feedback
 ge "$(metric irisd_online_accuracy)" 0.9 || fail "accuracy after rollback $(metric irisd_online_accuracy)"
 expect_status 409 POST /admin/rollback
+expect_status 200 GET /admin/events
+[ "$(json_get "$T/resp" '" ".join(e["action"] + ":" + e["version"] for e in d["events"])')" = \
+	"start:v1 canary:v2 deploy:v2 rollback:v1" ] || fail "events: $(cat "$T/resp")"
 
 # latency fault: slow requests land in the upper buckets, the queue fills
 fast0=$(metric 'irisd_request_duration_seconds_bucket{le="0.075"}')
@@ -111,8 +119,12 @@ all0=$(metric 'irisd_request_duration_seconds_count')
 expect_status 200 POST /admin/fault '{"latency_ms":100}'
 "$IRISD" load --url "$URL" --rate 40 --duration 1s >/dev/null &
 LPID=$!
-sleep 0.7
-ge "$(metric irisd_queue_depth)" 5 || fail "queue depth $(metric irisd_queue_depth) with 2 workers at 40/s x 100 ms"
+i=0
+until ge "$(metric irisd_queue_depth)" 5; do
+	i=$((i + 1))
+	[ $i -gt 60 ] && fail "queue depth $(metric irisd_queue_depth) with 2 workers at 40/s x 100 ms"
+	sleep 0.05
+done
 wait $LPID
 fast1=$(metric 'irisd_request_duration_seconds_bucket{le="0.075"}')
 all1=$(metric 'irisd_request_duration_seconds_count')
@@ -120,8 +132,9 @@ all1=$(metric 'irisd_request_duration_seconds_count')
 [ $((all1 - all0)) -ge 40 ] || fail "histogram count $all0 -> $all1"
 expect_status 200 POST /admin/scale '{"workers":8}'
 [ "$(metric irisd_workers)" = 8 ] || fail "scale"
+# 8 workers: ~100 ms each, no queue (2 workers would give a p99 near 1 s)
 load --rate 40 --duration 1s
-$PY -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if 100 <= d["p99_ms"] < 250 else 1)' "$T/load.json" ||
+$PY -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if 100 <= d["p99_ms"] < 600 else 1)' "$T/load.json" ||
 	fail "p99 with 8 workers: $(cat "$T/load.json")"
 
 # injected errors, bad model, shift
@@ -131,10 +144,10 @@ expect_status 500 POST /predict '{"features":[6.3,3.3,6.0,2.5]}'
 [ "$(metric irisd_errors_total)" -gt "$e0" ] || fail "errors_total"
 expect_status 200 POST /admin/fault '{"error_rate":0,"bad_model":true}'
 expect_status 200 POST /predict '{"features":[6.3,3.3,6.0,2.5]}'
-[ "$(json_get "$T/resp" 'd["class"]')" = versicolor ] || fail "bad_model: $(cat "$T/resp")"
+has '"class":"versicolor"' bad_model
 expect_status 200 POST /admin/fault '{"bad_model":false,"shift":5}'
 expect_status 200 POST /predict '{"features":[5.1,3.5,1.4,0.2]}'
-[ "$(json_get "$T/resp" 'd["class"]')" != setosa ] || fail "shift had no effect"
+grep -q '"class":"setosa"' "$T/resp" && fail "shift had no effect"
 [ "$(metric 'irisd_fault_active{fault="shift"}')" = 1 ] || fail "shift metric"
 expect_status 200 POST /admin/fault '{"clear":true}'
 [ "$(metric 'irisd_fault_active{fault="shift"}')" = 0 ] || fail "clear"

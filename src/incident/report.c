@@ -77,22 +77,40 @@ void report_set_time(json_t *o, const char *k, int64_t ms)
 	jset_str(o, key, t);
 }
 
-/* Times of one incident: tta/ttr -1 when absent; breach per the SLA
- * (ack, else the end, else now, later than the target). */
-static void times_of(const json_t *i, const struct report_opts *o,
-		     int64_t *tta, int64_t *ttr, int *breach, int64_t *late)
-{
-	int64_t c = jget_int(i, "created_at", 0), a = jget_int(i, "acked_at", 0),
-		r = jget_int(i, "resolved_at", 0);
-	int sev = (int)jget_int(i, "severity", 3);
-	int64_t eff = a ? a : r ? r : o->now;
+/* One incident as the computations need it (read once from the JSON). */
+struct rinc {
+	int64_t id, created, tta, ttr, late; /* tta/ttr -1 when absent */
+	int sev;			     /* 1..4 (others count as P4) */
+	int auto_res;
+};
 
-	*tta = a && a >= c ? a - c : -1;
-	*ttr = r && r >= c ? r - c : -1;
-	if (sev < 1 || sev > 4)
-		sev = 4;
-	*late = eff - c - o->sla_ms[sev];
-	*breach = *late > 0;
+struct rinc_list {
+	const struct report_opts *o;
+	struct rinc *v;
+	size_t n, cap;
+};
+
+/* Keeps one incident; late > 0 is a breach: the ack, else the end, else
+ * now, is later than the severity's target. */
+static int keep(void *ctx, const struct store_report_incident *i)
+{
+	struct rinc_list *l = ctx;
+	struct rinc *x;
+	int64_t c = i->created_at, a = i->acked_at, r = i->resolved_at;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 1024;
+		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
+	}
+	x = &l->v[l->n++];
+	x->id = i->id;
+	x->created = c;
+	x->tta = a && a >= c ? a - c : -1;
+	x->ttr = r && r >= c ? r - c : -1;
+	x->sev = i->severity >= 1 && i->severity <= 4 ? i->severity : 4;
+	x->late = (a ? a : r ? r : l->o->now) - c - l->o->sla_ms[x->sev];
+	x->auto_res = i->auto_resolved != 0;
+	return 0;
 }
 
 struct sev_acc {
@@ -127,77 +145,66 @@ static json_t *sev_row(const char *name, struct sev_acc *a, int64_t sla)
 /* Worst breaches first: by how late, then id. */
 static int cmp_late(const void *a, const void *b)
 {
-	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-	long long lx = jget_int(x, "late_ms", 0), ly = jget_int(y, "late_ms", 0);
-	if (lx != ly)
-		return lx < ly ? 1 : -1;
-	return jget_int(x, "incident", 0) < jget_int(y, "incident", 0) ? -1 : 1;
+	const struct rinc *x = *(const struct rinc *const *)a,
+			  *y = *(const struct rinc *const *)b;
+	if (x->late != y->late)
+		return x->late < y->late ? 1 : -1;
+	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-static json_t *worst_breaches(json_t *all, size_t keep)
+static json_t *worst_breaches(const struct rinc *v, size_t n, size_t keep)
 {
-	size_t n = json_array_size(all);
-	json_t **v = xcalloc(n ? n : 1, sizeof(*v)), *out = json_array();
+	const struct rinc **b = xcalloc(n ? n : 1, sizeof(*b));
+	json_t *out = json_array();
+	size_t nb = 0;
 
 	for (size_t i = 0; i < n; i++)
-		v[i] = json_array_get(all, i);
-	qsort(v, n, sizeof(*v), cmp_late);
-	for (size_t i = 0; i < n && i < keep; i++)
-		json_array_append(out, v[i]);
-	free(v);
+		if (v[i].late > 0)
+			b[nb++] = &v[i];
+	qsort(b, nb, sizeof(*b), cmp_late);
+	for (size_t i = 0; i < nb && i < keep; i++) {
+		char name[4] = {'P', (char)('0' + b[i]->sev), 0};
+		json_array_append_new(
+			out, json_pack("{s:I, s:s, s:b, s:I, s:I}", "incident",
+				       (json_int_t)b[i]->id, "severity", name,
+				       "acknowledged", b[i]->tta >= 0, "late_ms",
+				       (json_int_t)b[i]->late, "created_at",
+				       (json_int_t)b[i]->created));
+	}
+	free(b);
 	return out;
 }
 
-static json_t *breach_entry(const json_t *i, int sev, int64_t tta,
-			    int64_t late)
-{
-	char name[4] = {'P', (char)('0' + sev), 0};
-
-	return json_pack("{s:I, s:s, s:b, s:I, s:I}", "incident",
-			 (json_int_t)jget_int(i, "id", 0), "severity", name,
-			 "acknowledged", tta >= 0, "late_ms", (json_int_t)late,
-			 "created_at", (json_int_t)jget_int(i, "created_at", 0));
-}
-
-static void acc_add(struct sev_acc *a, const json_t *i, int64_t tta,
-		    int64_t ttr, int breach)
+static void acc_add(struct sev_acc *a, const struct rinc *i)
 {
 	a->n++;
-	if (tta >= 0)
-		a->tta[a->n_tta++] = (double)tta;
-	if (ttr >= 0)
-		a->ttr[a->n_ttr++] = (double)ttr;
-	a->open += ttr < 0;
-	a->auto_res += jget_int(i, "auto_resolved", 0) != 0;
-	a->breaches += breach != 0;
+	if (i->tta >= 0)
+		a->tta[a->n_tta++] = (double)i->tta;
+	if (i->ttr >= 0)
+		a->ttr[a->n_ttr++] = (double)i->ttr;
+	a->open += i->ttr < 0;
+	a->auto_res += i->auto_res;
+	a->breaches += i->late > 0;
 }
 
 /* Response rows P1..P4 and "all", and the breach summary. */
-static void response(const json_t *incs, const struct report_opts *o,
-		     json_t *r)
+static void response(const struct rinc *v, size_t n,
+		     const struct report_opts *o, json_t *r)
 {
-	size_t n = json_array_size(incs), k;
-	struct sev_acc acc[5];
-	json_t *rows = json_array(), *breaches = json_array(), *i;
 	static const char *const names[] = {"all", "P1", "P2", "P3", "P4"};
+	struct sev_acc acc[5];
+	json_t *rows = json_array();
+	size_t total = 0;
 
 	memset(acc, 0, sizeof(acc));
 	for (int s = 0; s < 5; s++) {
 		acc[s].tta = xcalloc(n ? n : 1, sizeof(double));
 		acc[s].ttr = xcalloc(n ? n : 1, sizeof(double));
 	}
-	json_array_foreach(incs, k, i)
-	{
-		int64_t tta, ttr, late;
-		int breach, sev = (int)jget_int(i, "severity", 4);
-		times_of(i, o, &tta, &ttr, &breach, &late);
-		if (sev < 1 || sev > 4)
-			sev = 4;
-		acc_add(&acc[0], i, tta, ttr, breach);
-		acc_add(&acc[sev], i, tta, ttr, breach);
-		if (breach)
-			json_array_append_new(breaches,
-					      breach_entry(i, sev, tta, late));
+	for (size_t k = 0; k < n; k++) {
+		acc_add(&acc[0], &v[k]);
+		acc_add(&acc[v[k].sev], &v[k]);
+		total += v[k].late > 0;
 	}
 	for (int s = 1; s <= 5; s++) {
 		int idx = s % 5;
@@ -207,61 +214,68 @@ static void response(const json_t *incs, const struct report_opts *o,
 		free(acc[idx].ttr);
 	}
 	json_object_set_new(r, "response", rows);
-	json_object_set_new(
-		r, "sla_breaches",
-		json_pack("{s:I, s:o}", "total",
-			  (json_int_t)json_array_size(breaches), "worst",
-			  worst_breaches(breaches, 10)));
-	json_decref(breaches);
+	json_object_set_new(r, "sla_breaches",
+			    json_pack("{s:I, s:o}", "total", (json_int_t)total,
+				      "worst", worst_breaches(v, n, 10)));
+}
+
+/* One week's row from its incidents' times (tta/ttr arrays reused). */
+static json_t *week_row(const struct rinc *v, size_t n, int64_t ws,
+			const struct report_opts *o, double *tta, double *ttr)
+{
+	json_t *wk = json_object(), *sev = json_object();
+	long long by[5] = {0};
+	size_t na = 0, nr = 0;
+
+	for (size_t k = 0; k < n; k++) {
+		if (v[k].created < ws || v[k].created >= ws + WEEK_MS)
+			continue;
+		by[v[k].sev]++;
+		by[0]++;
+		if (v[k].tta >= 0)
+			tta[na++] = (double)v[k].tta;
+		if (v[k].ttr >= 0)
+			ttr[nr++] = (double)v[k].ttr;
+	}
+	report_set_time(wk, "start", ws);
+	jset_bool(wk, "partial",
+		  ws < o->now - o->since_ms || ws + WEEK_MS > o->now);
+	jset_int(wk, "incidents", by[0]);
+	for (int s = 1; s <= 4; s++) {
+		char key[4] = {'P', (char)('0' + s), 0};
+		jset_int(sev, key, by[s]);
+	}
+	json_object_set_new(wk, "by_severity", sev);
+	report_set_ms(wk, "mtta_median_ms", report_quantile(tta, na, 0.5));
+	report_set_ms(wk, "mttr_median_ms", report_quantile(ttr, nr, 0.5));
+	return wk;
 }
 
 /* Weekly buckets covering the window: incidents by severity and the
- * week's median MTTA/MTTR (incidents created that week). */
-static void weeks(const json_t *incs, const struct report_opts *o,
+ * week's median MTTA/MTTR (incidents created that week). Incidents are
+ * in creation order (the store sorts them), so each week is a run. */
+static void weeks(const struct rinc *v, size_t n, const struct report_opts *o,
 		  json_t *r)
 {
-	int64_t since = o->now - o->since_ms;
-	int64_t first = report_week_start(since),
+	int64_t first = report_week_start(o->now - o->since_ms),
 		last = report_week_start(o->now - 1);
-	size_t nw = (size_t)((last - first) / WEEK_MS) + 1, k;
-	json_t *arr = json_array(), *i;
+	size_t nw = (size_t)((last - first) / WEEK_MS) + 1, lo = 0, hi;
+	double *tta = xcalloc(n + 1, sizeof(double)),
+	       *ttr = xcalloc(n + 1, sizeof(double));
+	json_t *arr = json_array();
 
 	for (size_t w = 0; w < nw; w++) {
 		int64_t ws = first + (int64_t)w * WEEK_MS;
-		double *tta = xcalloc(json_array_size(incs) + 1, sizeof(double));
-		double *ttr = xcalloc(json_array_size(incs) + 1, sizeof(double));
-		size_t na = 0, nr = 0;
-		long long by[5] = {0};
-		json_t *wk = json_object(), *sev = json_object();
-
-		json_array_foreach(incs, k, i)
-		{
-			int64_t c = jget_int(i, "created_at", 0), a, t, late;
-			int b, s = (int)jget_int(i, "severity", 4);
-			if (c < ws || c >= ws + WEEK_MS)
-				continue;
-			times_of(i, o, &a, &t, &b, &late);
-			by[s >= 1 && s <= 4 ? s : 4]++;
-			by[0]++;
-			if (a >= 0)
-				tta[na++] = (double)a;
-			if (t >= 0)
-				ttr[nr++] = (double)t;
-		}
-		report_set_time(wk, "start", ws);
-		jset_bool(wk, "partial", ws < since || ws + WEEK_MS > o->now);
-		jset_int(wk, "incidents", by[0]);
-		for (int s = 1; s <= 4; s++) {
-			char key[4] = {'P', (char)('0' + s), 0};
-			jset_int(sev, key, by[s]);
-		}
-		json_object_set_new(wk, "by_severity", sev);
-		report_set_ms(wk, "mtta_median_ms", report_quantile(tta, na, 0.5));
-		report_set_ms(wk, "mttr_median_ms", report_quantile(ttr, nr, 0.5));
-		json_array_append_new(arr, wk);
-		free(tta);
-		free(ttr);
+		while (lo < n && v[lo].created < ws)
+			lo++;
+		for (hi = lo; hi < n && v[hi].created < ws + WEEK_MS; hi++)
+			;
+		json_array_append_new(arr, week_row(v + lo, hi - lo, ws, o,
+						    tta, ttr));
+		lo = hi;
 	}
+	free(tta);
+	free(ttr);
 	json_object_set_new(r, "weeks", arr);
 }
 
@@ -283,27 +297,28 @@ static json_t *window(const struct report_opts *o)
 int report_build(struct store *s, const struct report_opts *o, json_t **out,
 		 struct ml_err *err)
 {
-	int64_t since = o->now - o->since_ms;
-	json_t *r = json_object(), *incs = NULL;
+	struct rinc_list l = {.o = o};
+	json_t *r = json_object();
 	int rc;
 
 	*out = NULL;
 	jset_int(r, "schema", 1);
 	json_object_set_new(r, "window", window(o));
-	if ((rc = store_report_incidents(s, since, o->now, &incs, err)) != 0)
+	if ((rc = store_report_incidents(s, o->now - o->since_ms, o->now, keep,
+					 &l, err)) != 0)
 		goto fail;
-	response(incs, o, r);
-	weeks(incs, o, r);
+	response(l.v, l.n, o, r);
+	weeks(l.v, l.n, o, r);
 	if ((rc = report_pages(s, o, r, err)) != 0 ||
-	    (rc = report_alerts(s, o, incs, r, err)) != 0 ||
+	    (rc = report_alerts(s, o, r, err)) != 0 ||
 	    (rc = report_actions(s, o, r, err)) != 0)
 		goto fail;
 	report_runbooks(o, r);
-	json_decref(incs);
+	free(l.v);
 	*out = r;
 	return 0;
 fail:
-	json_decref(incs);
+	free(l.v);
 	json_decref(r);
 	return rc;
 }

@@ -14,8 +14,8 @@ void report_set_time(json_t *o, const char *k, int64_t ms);
 /* Sections added to the report r; each returns 0 or a store error. */
 int report_pages(struct store *s, const struct report_opts *o, json_t *r,
 		 struct ml_err *err);
-int report_alerts(struct store *s, const struct report_opts *o,
-		  const json_t *incidents, json_t *r, struct ml_err *err);
+int report_alerts(struct store *s, const struct report_opts *o, json_t *r,
+		  struct ml_err *err);
 int report_actions(struct store *s, const struct report_opts *o, json_t *r,
 		   struct ml_err *err);
 /* Runbooks past their review date (never fails: files that do not load

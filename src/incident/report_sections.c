@@ -56,12 +56,6 @@ static int cmp_noisy(const void *a, const void *b)
 			"fired", "alertname");
 }
 
-static int cmp_gap(const void *a, const void *b)
-{
-	return cmp_desc(*(json_t *const *)a, *(json_t *const *)b, "incidents",
-			"last_at", "alertname");
-}
-
 char *report_page_person(const char *message)
 {
 	const char *p, *end;
@@ -75,12 +69,12 @@ char *report_page_person(const char *message)
 	return strndup(p, (size_t)(end - p));
 }
 
-/* Whether entry e starts a new page (not the same page on another
- * channel): seen maps "paged P (T, level L)" -> {channel: true}. */
-static int new_page(json_t *seen, const char *msg, const json_t *data)
+/* Whether a page entry starts a new page (not the same page on another
+ * channel): seen maps "paged P (T, level L)" -> {channel: true} for the
+ * current incident. */
+static int new_page(json_t *seen, const char *msg, const char *ch)
 {
 	const char *close = strchr(msg, ')');
-	const char *ch = jget_str(data, "channel", NULL);
 	char *key;
 	json_t *chans;
 	int fresh = 1;
@@ -100,32 +94,70 @@ static int new_page(json_t *seen, const char *msg, const json_t *data)
 	return fresh;
 }
 
-static json_t *person_row(const char *name, const json_t *counts,
-			  int64_t first)
-{
-	json_t *row = json_object(), *weeks = json_array(), *c;
-	long long total = 0, max = 0;
-	size_t w;
+/* Page counting: people (name -> index) and counts[index * nw + week]. */
+struct pages {
+	int64_t first;
+	size_t nw, npeople;
+	json_t *people, *seen;
+	long long *counts, total;
+	int64_t cur;
+};
 
-	json_array_foreach(counts, w, c)
-	{
-		long long n = json_integer_value(c);
+static int count_page(void *ctx, const struct store_report_page *p)
+{
+	struct pages *c = ctx;
+	char *person = report_page_person(p->message);
+	const json_t *idx;
+	size_t i, w;
+
+	if (!person)
+		return 0;
+	if (p->incident_id != c->cur || !c->seen) {
+		c->cur = p->incident_id;
+		json_decref(c->seen);
+		c->seen = json_object();
+	}
+	if (new_page(c->seen, p->message, p->channel)) {
+		if (!(idx = json_object_get(c->people, person))) {
+			i = c->npeople++;
+			c->counts = xrealloc(c->counts, c->npeople * c->nw *
+								sizeof(long long));
+			memset(c->counts + i * c->nw, 0,
+			       c->nw * sizeof(long long));
+			json_object_set_new(c->people, person, json_integer((json_int_t)i));
+		} else {
+			i = (size_t)json_integer_value(idx);
+		}
+		w = (size_t)((report_week_start(p->at) - c->first) / WEEK_MS);
+		if (w < c->nw) {
+			c->counts[i * c->nw + w]++;
+			c->total++;
+		}
+	}
+	free(person);
+	return 0;
+}
+
+static json_t *person_row(const char *name, const long long *counts,
+			  size_t nw, int64_t first)
+{
+	json_t *row = json_object(), *weeks = json_array();
+	long long total = 0, max = 0;
+
+	for (size_t w = 0; w < nw; w++) {
 		json_t *wk = json_object();
 		report_set_time(wk, "start", first + (int64_t)w * WEEK_MS);
-		jset_int(wk, "pages", n);
-		jset_str(wk, "band", report_band(n));
+		jset_int(wk, "pages", counts[w]);
+		jset_str(wk, "band", report_band(counts[w]));
 		json_array_append_new(weeks, wk);
-		total += n;
-		max = n > max ? n : max;
+		total += counts[w];
+		max = counts[w] > max ? counts[w] : max;
 	}
 	jset_str(row, "person", name);
 	jset_int(row, "pages", total);
 	jset_int(row, "max_week", max);
 	jset_real(row, "mean_per_week",
-		  round(100.0 * (double)total /
-			(double)(json_array_size(counts) ? json_array_size(counts)
-							 : 1)) /
-			  100);
+		  round(100.0 * (double)total / (double)(nw ? nw : 1)) / 100);
 	jset_str(row, "band", report_band(max));
 	json_object_set_new(row, "weeks", weeks);
 	return row;
@@ -134,180 +166,69 @@ static json_t *person_row(const char *name, const json_t *counts,
 int report_pages(struct store *s, const struct report_opts *o, json_t *r,
 		 struct ml_err *err)
 {
-	int64_t since = o->now - o->since_ms, first = report_week_start(since);
-	size_t nw = (size_t)((report_week_start(o->now - 1) - first) / WEEK_MS) +
-		    1, k;
-	json_t *pages = NULL, *counts = json_object(), *seen = NULL, *e, *v;
-	json_t *people = json_array();
-	long long cur = -1, total = 0;
+	int64_t since = o->now - o->since_ms;
+	struct pages c = {.first = report_week_start(since),
+			  .people = json_object(),
+			  .cur = -1};
+	json_t *people = json_array(), *v;
 	const char *name;
 	int rc;
 
-	if ((rc = store_report_pages(s, since, o->now, &pages, err)) != 0) {
-		json_decref(counts);
-		json_decref(people);
+	c.nw = (size_t)((report_week_start(o->now - 1) - c.first) / WEEK_MS) + 1;
+	rc = store_report_pages(s, since, o->now, count_page, &c, err);
+	if (rc == 0) {
+		json_object_foreach(c.people, name, v)
+			json_array_append_new(
+				people,
+				person_row(name,
+					   c.counts + (size_t)json_integer_value(v) *
+							      c.nw,
+					   c.nw, c.first));
+		sort_array(people, cmp_people);
+		json_object_set_new(
+			r, "pages",
+			json_pack("{s:I, s:{s:s, s:s, s:s}, s:O}", "total",
+				  (json_int_t)c.total, "bands", "healthy", "1-2",
+				  "warning", "3-9", "unhealthy", ">=10",
+				  "people", people));
+	}
+	json_decref(people);
+	json_decref(c.seen);
+	json_decref(c.people);
+	free(c.counts);
+	return rc;
+}
+
+int report_alerts(struct store *s, const struct report_opts *o, json_t *r,
+		  struct ml_err *err)
+{
+	int64_t since = o->now - o->since_ms;
+	int min = o->noisy_min > 0 ? o->noisy_min : 5;
+	json_t *stats = NULL, *gaps = NULL, *noisy = json_array(), *g;
+	size_t k;
+	int rc;
+
+	if ((rc = store_report_alert_stats(s, since, o->now, &stats, err)) ||
+	    (rc = store_report_no_runbook(s, since, o->now, &gaps, err))) {
+		json_decref(stats);
+		json_decref(noisy);
 		return rc;
 	}
-	json_array_foreach(pages, k, e)
+	json_array_foreach(stats, k, g)
 	{
-		const char *msg = jget_str(e, "message", "");
-		char *person = report_page_person(msg);
-		json_t *arr;
-		size_t w;
-		if (!person)
+		long long n = jget_int(g, "incidents", 0),
+			  none = jget_int(g, "no_action", 0);
+		if (jget_int(g, "fired", 0) < min || !n ||
+		    (double)none < REPORT_NOISY_SHARE * (double)n)
 			continue;
-		if (jget_int(e, "incident_id", 0) != cur) {
-			cur = jget_int(e, "incident_id", 0);
-			json_decref(seen);
-			seen = json_object();
-		}
-		if (new_page(seen, msg, json_object_get(e, "data"))) {
-			if (!(arr = json_object_get(counts, person))) {
-				arr = json_array();
-				for (size_t i = 0; i < nw; i++)
-					json_array_append_new(arr,
-							      json_integer(0));
-				json_object_set_new(counts, person, arr);
-			}
-			w = (size_t)((report_week_start(jget_int(e, "at", 0)) -
-				      first) /
-				     WEEK_MS);
-			if (w < nw) {
-				json_array_set_new(
-					arr, w,
-					json_integer(json_integer_value(
-							     json_array_get(arr, w)) +
-						     1));
-				total++;
-			}
-		}
-		free(person);
-	}
-	json_object_foreach(counts, name, v)
-		json_array_append_new(people, person_row(name, v, first));
-	sort_array(people, cmp_people);
-	json_object_set_new(
-		r, "pages",
-		json_pack("{s:I, s:{s:s, s:s, s:s}, s:o}", "total",
-			  (json_int_t)total, "bands", "healthy", "1-2",
-			  "warning", "3-9", "unhealthy", ">=10", "people",
-			  people));
-	json_decref(seen);
-	json_decref(counts);
-	json_decref(pages);
-	return 0;
-}
-
-/* Incidents without runbook, grouped by alert name. */
-static json_t *no_runbook(const json_t *incs)
-{
-	json_t *by = json_object(), *out = json_array(), *i, *g;
-	const char *name;
-	size_t k;
-
-	json_array_foreach(incs, k, i)
-	{
-		const char *a = jget_str(i, "alertname", "(unnamed)");
-		if (jget_str(i, "runbook_id", NULL))
-			continue;
-		if (!(g = json_object_get(by, a))) {
-			g = json_pack("{s:s, s:I, s:I}", "alertname", a,
-				      "incidents", (json_int_t)0, "last_at",
-				      (json_int_t)0);
-			json_object_set_new(by, a, g);
-		}
-		jset_int(g, "incidents", jget_int(g, "incidents", 0) + 1);
-		if (jget_int(i, "created_at", 0) > jget_int(g, "last_at", 0))
-			jset_int(g, "last_at", jget_int(i, "created_at", 0));
-	}
-	json_object_foreach(by, name, g) json_array_append(out, g);
-	json_decref(by);
-	sort_array(out, cmp_gap);
-	return out;
-}
-
-/* incident id -> true when it closed on its own with no ack, no note. */
-static json_t *no_action_map(const json_t *incs)
-{
-	json_t *m = json_object(), *i;
-	size_t k;
-	char key[32];
-
-	json_array_foreach(incs, k, i)
-	{
-		int none = jget_int(i, "auto_resolved", 0) &&
-			   !jget_int(i, "acked_at", 0) &&
-			   !jget_int(i, "notes", 0);
-		snprintf(key, sizeof(key), "%lld", jget_int(i, "id", 0));
-		json_object_set_new(m, key, json_boolean(none));
-	}
-	return m;
-}
-
-static json_t *noisy(const json_t *alerts, const json_t *incs, int min)
-{
-	json_t *acts = no_action_map(incs), *by = json_object(),
-	       *out = json_array(), *a, *g;
-	const char *name;
-	size_t k;
-	char key[32];
-
-	json_array_foreach(alerts, k, a)
-	{
-		const char *n = jget_str(a, "alertname", "(unnamed)");
-		json_t *ids;
-		if (!(g = json_object_get(by, n))) {
-			g = json_pack("{s:s, s:I, s:I, s:{}}", "alertname", n,
-				      "fired", (json_int_t)0, "repeats",
-				      (json_int_t)0, "ids");
-			json_object_set_new(by, n, g);
-		}
-		jset_int(g, "fired", jget_int(g, "fired", 0) + 1);
-		jset_int(g, "repeats",
-			 jget_int(g, "repeats", 0) + jget_int(a, "count", 1));
-		ids = json_object_get(g, "ids");
-		snprintf(key, sizeof(key), "%lld", jget_int(a, "incident_id", 0));
-		json_object_set(ids, key, json_object_get(acts, key));
-	}
-	json_object_foreach(by, name, g)
-	{
-		json_t *ids = json_object_get(g, "ids"), *v;
-		const char *id;
-		long long n = 0, none = 0;
-		json_object_foreach(ids, id, v)
-		{
-			n++;
-			none += json_is_true(v);
-		}
-		json_object_del(g, "ids");
-		jset_int(g, "incidents", n);
-		jset_int(g, "no_action", none);
 		jset_real(g, "no_action_pct",
-			  n ? round(1000.0 * (double)none / (double)n) / 10 : 0);
-		if (jget_int(g, "fired", 0) >= min && n &&
-		    (double)none >= REPORT_NOISY_SHARE * (double)n)
-			json_array_append(out, g);
+			  round(1000.0 * (double)none / (double)n) / 10);
+		json_array_append(noisy, g);
 	}
-	json_decref(by);
-	json_decref(acts);
-	sort_array(out, cmp_noisy);
-	return out;
-}
-
-int report_alerts(struct store *s, const struct report_opts *o,
-		  const json_t *incs, json_t *r, struct ml_err *err)
-{
-	json_t *alerts = NULL;
-	int rc;
-
-	if ((rc = store_report_alerts(s, o->now - o->since_ms, o->now, &alerts,
-				      err)) != 0)
-		return rc;
-	json_object_set_new(r, "noisy_alerts",
-			    noisy(alerts, incs,
-				  o->noisy_min > 0 ? o->noisy_min : 5));
-	json_object_set_new(r, "no_runbook", no_runbook(incs));
-	json_decref(alerts);
+	sort_array(noisy, cmp_noisy);
+	json_object_set_new(r, "noisy_alerts", noisy);
+	json_object_set_new(r, "no_runbook", gaps);
+	json_decref(stats);
 	return 0;
 }
 

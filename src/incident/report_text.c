@@ -2,6 +2,7 @@
  * JSON document of report_build, so text and JSON never disagree. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/out.h"
@@ -203,9 +204,35 @@ static void actions(const json_t *r, struct buf *b)
 			   jget_int(e, "days_overdue", 0), jget_str(e, "text", ""));
 }
 
-void report_text(const json_t *r, struct buf *b)
+/* Replaces control characters (newlines, escapes) in every string of j
+ * with spaces: alert names, people and item texts come from outside and
+ * must not move the cursor or recolour a terminal. */
+static void clean(json_t *j)
 {
+	const char *k;
+	json_t *v;
+	size_t i;
+
+	if (json_is_string(j)) {
+		char *t = strdup(json_string_value(j));
+		for (char *p = t; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = ' ';
+		json_string_set(j, t);
+		free(t);
+	} else if (json_is_object(j)) {
+		json_object_foreach(j, k, v) clean(v);
+	} else if (json_is_array(j)) {
+		json_array_foreach(j, i, v) clean(v);
+	}
+}
+
+void report_text(const json_t *report, struct buf *b)
+{
+	json_t *r = json_deep_copy(report);
 	const json_t *w = json_object_get(r, "window");
+
+	clean(r);
 
 	buf_printf(b, "On-call report %s .. %s (%g days, drills excluded)\n\n",
 		   jget_str(w, "since_date", "?"), jget_str(w, "until_date", "?"),
@@ -217,4 +244,5 @@ void report_text(const json_t *r, struct buf *b)
 	alerts(r, b);
 	runbooks(r, b);
 	actions(r, b);
+	json_decref(r);
 }

@@ -187,55 +187,119 @@ int store_action_list(struct store *s, const struct store_action_filter *f,
 	return collect(s, st, "listing action items", out, err);
 }
 
-int store_report_incidents(struct store *s, int64_t since, int64_t until,
-			   json_t **out, struct ml_err *err)
+/* Reports read every row of a window once: let SQLite map the file
+ * instead of copying pages through its small default cache. */
+static void read_mostly(struct store *s)
 {
-	static const char sql[] =
-		"SELECT i.id, i.severity, i.status, i.runbook_id, i.created_at,"
-		" i.acked_at, i.resolved_at, i.auto_resolved,"
-		" (SELECT COUNT(*) FROM timeline t WHERE t.incident_id = i.id"
-		"  AND t.kind = 'note') AS notes,"
-		" COALESCE((SELECT a.alertname FROM alerts a"
-		"  WHERE a.incident_id = i.id ORDER BY a.id LIMIT 1), i.title)"
-		"  AS alertname"
-		" FROM incidents i WHERE i.drill = 0 AND i.created_at >= ?"
-		" AND i.created_at < ? ORDER BY i.created_at, i.id";
-	sqlite3_stmt *st;
-	int rc;
-
-	if ((rc = store_q(s, sql, &st, err, "ii", since, until)) != 0)
-		return rc;
-	return collect(s, st, "reading incidents", out, err);
+	sqlite3_exec(s->db, "PRAGMA mmap_size=1073741824;"
+			    " PRAGMA cache_size=-65536;",
+		     NULL, NULL, NULL);
 }
 
-int store_report_alerts(struct store *s, int64_t since, int64_t until,
-			json_t **out, struct ml_err *err)
+int store_report_incidents(struct store *s, int64_t since, int64_t until,
+			   store_incident_fn fn, void *ctx,
+			   struct ml_err *err)
 {
 	static const char sql[] =
-		"SELECT a.incident_id, a.alertname, a.count, a.first_seen"
-		" FROM alerts a JOIN incidents i ON i.id = a.incident_id"
-		" WHERE i.drill = 0 AND i.created_at >= ? AND i.created_at < ?"
-		" ORDER BY a.id";
+		"SELECT id, created_at, COALESCE(acked_at, 0),"
+		" COALESCE(resolved_at, 0), severity, auto_resolved"
+		" FROM incidents WHERE drill = 0 AND created_at >= ?"
+		" AND created_at < ? ORDER BY created_at, id";
+	struct store_report_incident r;
+	sqlite3_stmt *st;
+	int rc, stop = 0;
+
+	read_mostly(s);
+	if ((rc = store_q(s, sql, &st, err, "ii", since, until)) != 0)
+		return rc;
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r.id = sqlite3_column_int64(st, 0);
+		r.created_at = sqlite3_column_int64(st, 1);
+		r.acked_at = sqlite3_column_int64(st, 2);
+		r.resolved_at = sqlite3_column_int64(st, 3);
+		r.severity = sqlite3_column_int(st, 4);
+		r.auto_resolved = sqlite3_column_int(st, 5);
+		stop = fn(ctx, &r);
+	}
+	sqlite3_reset(st);
+	if (stop)
+		return stop;
+	return rc == SQLITE_DONE ? 0 : store_fail(s, err, "reading incidents");
+}
+
+int store_report_pages(struct store *s, int64_t since, int64_t until,
+		       store_page_fn fn, void *ctx, struct ml_err *err)
+{
+	static const char sql[] =
+		"SELECT t.incident_id, t.at, t.message,"
+		" CASE WHEN json_valid(t.data_json) AND"
+		"  json_type(t.data_json, '$.channel') = 'text'"
+		"  THEN json_extract(t.data_json, '$.channel') END"
+		" FROM timeline t JOIN incidents i ON i.id = t.incident_id"
+		" WHERE t.kind = 'page' AND i.drill = 0 AND t.at >= ?"
+		" AND t.at < ? ORDER BY t.incident_id, t.id";
+	struct store_report_page p;
+	sqlite3_stmt *st;
+	int rc, stop = 0;
+
+	read_mostly(s);
+	if ((rc = store_q(s, sql, &st, err, "ii", since, until)) != 0)
+		return rc;
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		p.incident_id = sqlite3_column_int64(st, 0);
+		p.at = sqlite3_column_int64(st, 1);
+		p.message = (const char *)sqlite3_column_text(st, 2);
+		p.channel = (const char *)sqlite3_column_text(st, 3);
+		if (!p.message)
+			p.message = "";
+		stop = fn(ctx, &p);
+	}
+	sqlite3_reset(st);
+	if (stop)
+		return stop;
+	return rc == SQLITE_DONE ? 0 : store_fail(s, err, "reading pages");
+}
+
+int store_report_alert_stats(struct store *s, int64_t since, int64_t until,
+			     json_t **out, struct ml_err *err)
+{
+	static const char sql[] =
+		"WITH w AS (SELECT i.id, (i.auto_resolved = 1 AND"
+		"  i.acked_at IS NULL AND NOT EXISTS (SELECT 1 FROM timeline t"
+		"  WHERE t.incident_id = i.id AND t.kind = 'note')) AS silent"
+		"  FROM incidents i WHERE i.drill = 0 AND i.created_at >= ?"
+		"  AND i.created_at < ?)"
+		" SELECT COALESCE(a.alertname, '(unnamed)') AS alertname,"
+		" COUNT(*) AS fired, SUM(a.count) AS repeats,"
+		" COUNT(DISTINCT a.incident_id) AS incidents,"
+		" COUNT(DISTINCT CASE WHEN w.silent THEN a.incident_id END)"
+		"  AS no_action"
+		" FROM alerts a JOIN w ON w.id = a.incident_id"
+		" GROUP BY 1 ORDER BY 1";
 	sqlite3_stmt *st;
 	int rc;
 
+	read_mostly(s);
 	if ((rc = store_q(s, sql, &st, err, "ii", since, until)) != 0)
 		return rc;
 	return collect(s, st, "reading alerts", out, err);
 }
 
-int store_report_pages(struct store *s, int64_t since, int64_t until,
-		       json_t **out, struct ml_err *err)
+int store_report_no_runbook(struct store *s, int64_t since, int64_t until,
+			    json_t **out, struct ml_err *err)
 {
 	static const char sql[] =
-		"SELECT t.incident_id, t.at, t.message, t.data_json"
-		" FROM timeline t JOIN incidents i ON i.id = t.incident_id"
-		" WHERE t.kind = 'page' AND i.drill = 0 AND t.at >= ?"
-		" AND t.at < ? ORDER BY t.incident_id, t.id";
+		"SELECT COALESCE((SELECT a.alertname FROM alerts a"
+		"  WHERE a.incident_id = i.id ORDER BY a.id LIMIT 1), i.title,"
+		"  '(unnamed)') AS alertname,"
+		" COUNT(*) AS incidents, MAX(i.created_at) AS last_at"
+		" FROM incidents i WHERE i.drill = 0 AND i.runbook_id IS NULL"
+		" AND i.created_at >= ? AND i.created_at < ?"
+		" GROUP BY 1 ORDER BY 2 DESC, 3 DESC, 1";
 	sqlite3_stmt *st;
 	int rc;
 
 	if ((rc = store_q(s, sql, &st, err, "ii", since, until)) != 0)
 		return rc;
-	return collect(s, st, "reading pages", out, err);
+	return collect(s, st, "reading coverage gaps", out, err);
 }

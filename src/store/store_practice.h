@@ -56,22 +56,46 @@ struct store_action_filter {
 int store_action_list(struct store *s, const struct store_action_filter *f,
 		      json_t **out, struct ml_err *err);
 
-/* Bulk reads for reports. Each returns a JSON array (new reference) of
- * flat objects; drills (incidents.drill = 1) are never included.
- *
- * store_report_incidents: incidents created in [since, until): id,
- *   severity, status, runbook_id, created_at, acked_at, resolved_at,
- *   auto_resolved, notes (count of timeline entries of kind "note"),
- *   alertname (of the incident's first alert, or its title).
- * store_report_alerts: alert rows of those incidents: incident_id,
- *   alertname, count, first_seen.
- * store_report_pages: timeline entries of kind "page" at in
- *   [since, until): incident_id, at, message, data. */
+/* Bulk reads for reports. Drills (incidents.drill = 1) are never
+ * included; "the window" is incidents created in [since, until). Rows
+ * that can be many are passed to a callback one at a time (strings are
+ * borrowed for the call; a nonzero return stops the walk and is
+ * returned), so a report over 100,000 incidents builds no JSON per row. */
+
+/* One incident of the window. Times 0 when absent. */
+struct store_report_incident {
+	int64_t id, created_at, acked_at, resolved_at;
+	int severity, auto_resolved;
+};
+typedef int (*store_incident_fn)(void *ctx,
+				 const struct store_report_incident *r);
+
+/* Incidents of the window in creation order (then id). */
 int store_report_incidents(struct store *s, int64_t since, int64_t until,
-			   json_t **out, struct ml_err *err);
-int store_report_alerts(struct store *s, int64_t since, int64_t until,
-			json_t **out, struct ml_err *err);
+			   store_incident_fn fn, void *ctx,
+			   struct ml_err *err);
+
+/* One timeline entry of kind "page" with its time in [since, until):
+ * channel is data.channel or NULL. Ordered by incident, then entry. */
+struct store_report_page {
+	int64_t incident_id, at;
+	const char *message, *channel;
+};
+typedef int (*store_page_fn)(void *ctx, const struct store_report_page *p);
 int store_report_pages(struct store *s, int64_t since, int64_t until,
-		       json_t **out, struct ml_err *err);
+		       store_page_fn fn, void *ctx, struct ml_err *err);
+
+/* Per alert name over the alerts of the window's incidents, a JSON array
+ * (new reference) of {alertname, fired (alert rows), repeats (sum of
+ * their counts), incidents (distinct), no_action (distinct incidents
+ * that auto-resolved with no ack and no note)}. */
+int store_report_alert_stats(struct store *s, int64_t since, int64_t until,
+			     json_t **out, struct ml_err *err);
+
+/* Incidents of the window routed to no runbook, grouped by the name of
+ * their first alert (else their title): JSON array (new reference) of
+ * {alertname, incidents, last_at}. */
+int store_report_no_runbook(struct store *s, int64_t since, int64_t until,
+			    json_t **out, struct ml_err *err);
 
 #endif

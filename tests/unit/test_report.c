@@ -583,6 +583,30 @@ static void test_empty(void **state)
 	unlink(path);
 }
 
+/* Names from outside cannot move the cursor or add lines in the text
+ * view, and are escaped in the HTML one. */
+static void test_hostile_names(void **state)
+{
+	json_t *r = json_pack("{s:[{s:s, s:i}], s:[{s:s, s:i}]}",
+			      "noisy_alerts", "alertname",
+			      "a\x1b[2J\nb<script>", "fired", 9,
+			      "no_runbook", "alertname", "c\rd", "incidents",
+			      1);
+	struct buf t = BUF_INIT;
+
+	(void)state;
+	report_text(r, &t);
+	assert_null(strchr(buf_str(&t), '\x1b'));
+	assert_null(strchr(buf_str(&t), '\r'));
+	assert_non_null(strstr(buf_str(&t), "a [2J b<script>"));
+	buf_reset(&t);
+	report_html(r, &t);
+	assert_null(strstr(buf_str(&t), "<script>"));
+	assert_non_null(strstr(buf_str(&t), "b&lt;script&gt;"));
+	buf_free(&t);
+	json_decref(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -598,6 +622,7 @@ int main(void)
 	const struct CMUnitTest plain[] = {
 		cmocka_unit_test(test_helpers),
 		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_hostile_names),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown) |
 	       cmocka_run_group_tests(plain, NULL, NULL);

@@ -202,7 +202,7 @@ finish_story() {
 		grep -E 'MTTA|MTTR|time to (ack|resol)' "$D/postmortem-1.md" | head -4 | sed 's/^/   /'
 		say "its root cause, from the run's diagnosis (what the case saw):"
 		sed -n '/^## Root cause/,/^What the probes/p' "$D/postmortem-1.md" |
-			grep -E '^- \*\*Cause|^  - `(online|latency|service\.(now_s|queue_depth|busy|workers|state\.(version|deployed_at|loaded_sha256)))' |
+			grep -E '^- \*\*Cause|^  - `(online|latency|service\.(now_s|deployed_s|queue_depth|busy|workers|state\.(version|deployed_at|loaded_sha256)))' |
 			sed 's/ (case [0-9]*, line [0-9]*: .*//' | cut -c1-110 | sed 's/^/   /'
 	else
 		say "(incident postmortem is not available in this build: $(head -1 "$D/postmortem.err"))"

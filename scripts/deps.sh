@@ -8,7 +8,7 @@ set -eu
 
 BUILD_PKGS="build-essential cmake pkg-config libyaml-dev libjansson-dev
 libmicrohttpd-dev libcurl4-openssl-dev libsqlite3-dev libssl-dev zlib1g-dev
-liblua5.4-dev libxml2-dev libcmocka-dev"
+liblua5.4-dev libxml2-dev libcmocka-dev tzdata"
 # Test-only references (never used at run time).
 TEST_PKGS="python3 python3-scipy python3-pandas sqlite3 curl"
 # Optional: large or unusual packages; tests skip with a message without them.

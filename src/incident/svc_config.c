@@ -8,6 +8,7 @@
 #include "core/strutil.h"
 #include "core/ydoc.h"
 #include "incident/alert.h"
+#include "incident/schedule.h"
 #include "incident/svc_rules.h"
 
 void svc_config_defaults(struct svc_config *c)
@@ -49,16 +50,7 @@ void svc_config_free(struct svc_config *c)
 	for (size_t i = 0; i < c->n_levels; i++)
 		free_strv(c->levels[i].notify, c->levels[i].n_notify);
 	free(c->levels);
-	for (size_t i = 0; i < c->n_rotations; i++) {
-		free(c->rotations[i].role);
-		free_strv(c->rotations[i].people, c->rotations[i].n_people);
-	}
-	free(c->rotations);
-	for (size_t i = 0; i < c->n_overrides; i++) {
-		free(c->overrides[i].role);
-		free(c->overrides[i].person);
-	}
-	free(c->overrides);
+	sched_free(c->schedule);
 	for (size_t i = 0; i < c->n_channels; i++) {
 		free(c->channels[i].name);
 		free(c->channels[i].url);
@@ -222,91 +214,6 @@ static int load_escalation(struct svc_config *c, const struct ydoc_node *m,
 	return 0;
 }
 
-static int load_rotation(struct svc_config *c, const struct ydoc_node *k,
-			 const struct ydoc_node *v, struct rotation *r,
-			 struct ml_err *err)
-{
-	static const char *const keys[] = {"people", "start", "every", NULL};
-	const struct ydoc_node *n;
-
-	r->role = xstrdup(k->value);
-	r->every_ms = 7 * 86400000LL;
-	if (v->type == YDOC_SCALAR || v->type == YDOC_SEQ)
-		return get_strv(c, v, &r->people, &r->n_people, err);
-	if (want(c, v, YDOC_MAP, "a rotation {people:, start:, every:}", err) ||
-	    check_keys(c, v, keys, err))
-		return ML_EINPUT;
-	if (!(n = ydoc_get(v, "people")))
-		return at(c, v, err, "a rotation needs `people:`");
-	if (get_strv(c, n, &r->people, &r->n_people, err))
-		return ML_EINPUT;
-	if (r->n_people == 0)
-		return at(c, n, err, "a rotation needs at least one person");
-	if ((n = ydoc_get(v, "every")) && get_dur(c, n, &r->every_ms, err))
-		return ML_EINPUT;
-	if (r->every_ms <= 0)
-		return at(c, n, err, "`every` must be more than 0");
-	if ((n = ydoc_get(v, "start")) &&
-	    (want(c, n, YDOC_SCALAR, "a time", err) ||
-	     time_parse(n->value, &r->start_ms) != 0))
-		return at(c, n, err, "expected an RFC 3339 time or a date");
-	return 0;
-}
-
-static int load_overrides(struct svc_config *c, const struct ydoc_node *s,
-			  struct ml_err *err)
-{
-	static const char *const keys[] = {"role", "person", "from", "to",
-					   NULL};
-	if (want(c, s, YDOC_SEQ, "a list of overrides", err))
-		return ML_EINPUT;
-	c->overrides = xcalloc(s->n, sizeof(*c->overrides));
-	for (size_t i = 0; i < s->n; i++) {
-		const struct ydoc_node *o = s->items[i], *f, *t, *r, *p;
-		struct override *ov = &c->overrides[i];
-		if (want(c, o, YDOC_MAP, "an override {role, person, from, to}",
-			 err) ||
-		    check_keys(c, o, keys, err))
-			return ML_EINPUT;
-		r = ydoc_get(o, "role");
-		p = ydoc_get(o, "person");
-		f = ydoc_get(o, "from");
-		t = ydoc_get(o, "to");
-		if (!r || !p || !f || !t)
-			return at(c, o, err, "an override needs role, person, "
-					     "from and to");
-		c->n_overrides = i + 1;
-		ov->role = xstrdup(r->value ? r->value : "");
-		ov->person = xstrdup(p->value ? p->value : "");
-		if (!f->value || time_parse(f->value, &ov->from_ms) != 0)
-			return at(c, f, err, "expected an RFC 3339 time");
-		if (!t->value || time_parse(t->value, &ov->to_ms) != 0)
-			return at(c, t, err, "expected an RFC 3339 time");
-	}
-	return 0;
-}
-
-static int load_oncall(struct svc_config *c, const struct ydoc_node *m,
-		       struct ml_err *err)
-{
-	if (want(c, m, YDOC_MAP, "a mapping role -> rotation", err))
-		return ML_EINPUT;
-	c->rotations = xcalloc(m->n, sizeof(*c->rotations));
-	for (size_t i = 0; i < m->n; i++) {
-		const struct ydoc_node *k = ydoc_key(m, i), *v = ydoc_val(m, i);
-		if (!strcmp(k->value, "overrides")) {
-			if (load_overrides(c, v, err))
-				return ML_EINPUT;
-			continue;
-		}
-		c->n_rotations++;
-		if (load_rotation(c, k, v, &c->rotations[c->n_rotations - 1],
-				  err))
-			return ML_EINPUT;
-	}
-	return 0;
-}
-
 static int load_channel(struct svc_config *c, const struct ydoc_node *m,
 			struct notify_channel *ch, struct ml_err *err)
 {
@@ -388,7 +295,8 @@ static int load_root(struct svc_config *c, const struct ydoc_node *root,
 		return ML_EINPUT;
 	if ((n = ydoc_get(root, "escalation")) && load_escalation(c, n, err))
 		return ML_EINPUT;
-	if ((n = ydoc_get(root, "oncall")) && load_oncall(c, n, err))
+	if ((n = ydoc_get(root, "oncall")) &&
+	    sched_load(n, c->file, &c->schedule, err))
 		return ML_EINPUT;
 	if ((n = ydoc_get(root, "runs")) && load_runs(c, n, err))
 		return ML_EINPUT;
@@ -437,8 +345,10 @@ int svc_config_load(const char *path, struct svc_config *c,
 	if (!path)
 		return 0;
 	c->file = xstrdup(path);
-	if ((rc = ydoc_load_file(path, &doc, err)) != 0)
+	if ((rc = ydoc_load_file(path, &doc, err)) != 0) {
+		ydoc_free(&doc);
 		return rc;
+	}
 	rc = doc.root ? load_root(c, doc.root, err) : 0;
 	ydoc_free(&doc);
 	return rc;
@@ -447,17 +357,11 @@ int svc_config_load(const char *path, struct svc_config *c,
 const char *svc_oncall(const struct svc_config *c, const char *role,
 		       int64_t now)
 {
-	for (size_t i = 0; i < c->n_overrides; i++)
-		if (!strcmp(c->overrides[i].role, role) &&
-		    now >= c->overrides[i].from_ms && now < c->overrides[i].to_ms)
-			return c->overrides[i].person;
-	for (size_t i = 0; i < c->n_rotations; i++) {
-		const struct rotation *r = &c->rotations[i];
-		int64_t k;
-		if (strcmp(r->role, role) || !r->n_people)
-			continue;
-		k = now >= r->start_ms ? (now - r->start_ms) / r->every_ms : 0;
-		return r->people[k % (int64_t)r->n_people];
-	}
-	return NULL;
+	const struct sched_role *r = sched_role(c->schedule, role);
+	struct sched_who w;
+
+	if (!r)
+		return NULL;
+	sched_who(c->schedule, r, now, &w);
+	return w.person;
 }

@@ -27,19 +27,7 @@ struct esc_level {
 	size_t n_notify;
 };
 
-struct rotation {
-	char *role;	  /* "primary", "secondary", ... */
-	char **people;
-	size_t n_people;
-	int64_t start_ms; /* first handoff */
-	int64_t every_ms; /* shift length */
-};
-
-struct override {
-	char *role;
-	char *person;
-	int64_t from_ms, to_ms;
-};
+struct schedule; /* incident/schedule.h */
 
 struct svc_config {
 	char *file;
@@ -49,10 +37,7 @@ struct svc_config {
 	size_t n_levels;
 	int repeat;		/* times the policy repeats after the last */
 	int64_t repeat_after_ms;
-	struct rotation *rotations;
-	size_t n_rotations;
-	struct override *overrides;
-	size_t n_overrides;
+	struct schedule *schedule; /* `oncall:`; NULL when absent */
 	struct notify_channel *channels;
 	size_t n_channels;
 	int run_concurrency;
@@ -77,7 +62,9 @@ int svc_config_load(const char *path, struct svc_config *c,
 
 void svc_config_free(struct svc_config *c);
 
-/* Who holds role at time now (overrides first), or NULL (borrowed). */
+/* Who holds role at time now (overrides first, then the last layer of
+ * the role's schedule that covers now), or NULL: no such role, or nobody
+ * at that moment (borrowed from c). Thread-safe. */
 const char *svc_oncall(const struct svc_config *c, const char *role,
 		       int64_t now);
 

@@ -56,6 +56,11 @@ struct rb_lane {
 char **rb_env_build(const struct rb_runbook *rb, const json_t *params,
 		    const char *item);
 void rb_env_free(char **env);
+/* Copy of text with $NAME and ${NAME} replaced by the value of param NAME
+ * (or the batch item for ITEM), for notify messages and confirm prompts,
+ * which people read. A `$` not followed by a param's name is kept as
+ * written. Caller frees. */
+char *rb_text_expand(const json_t *params, const char *item, const char *text);
 /* Expands {{name}} in every string of with (recursively); names are
  * params or ITEM. arg "cmd" may hold no template (it is shell text).
  * *out is a new reference. Errors name the step line. */

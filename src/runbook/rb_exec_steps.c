@@ -309,7 +309,8 @@ static enum rb_step_res confirm_step(struct rb_lane *ln,
 				     const struct rb_step *st, json_t *rec)
 {
 	struct rb_run *run = ln->run;
-	const char *q = st->prompt ? st->prompt : "Continue?";
+	char *q = rb_text_expand(run->params, ln->item,
+				 st->prompt ? st->prompt : "Continue?");
 	struct ml_err err;
 	char *masked = rb_mask(run->secrets, q);
 	int yes = 0;
@@ -323,6 +324,7 @@ static enum rb_step_res confirm_step(struct rb_lane *ln,
 		yes = 0;
 	}
 	free(masked);
+	free(q);
 	jset_bool(rec, "answer", yes);
 	return yes ? RB_SR_OK : RB_SR_DECLINED;
 }
@@ -331,10 +333,13 @@ static enum rb_step_res notify_step(struct rb_lane *ln,
 				    const struct rb_step *st, json_t *rec)
 {
 	struct rb_run *run = ln->run;
-	char *m = rb_mask(run->secrets, st->message ? st->message : "");
+	char *text = rb_text_expand(run->params, ln->item,
+				    st->message ? st->message : "");
+	char *m = rb_mask(run->secrets, text);
 	struct ml_err err;
 	int rc;
 
+	free(text);
 	ml_err_clear(&err);
 	rb_jset_masked(rec, run->secrets, "message", m);
 	if (st->channel)

@@ -234,6 +234,44 @@ char **rb_env_build(const struct rb_runbook *rb, const json_t *params,
 	return env;
 }
 
+char *rb_text_expand(const json_t *params, const char *item, const char *text)
+{
+	struct buf b = BUF_INIT;
+	const char *p = text;
+
+	while (*p) {
+		const char *s = p + 1, *e;
+		int brace = *s == '{';
+		const char *v = NULL;
+		char name[128];
+
+		if (*p != '$') {
+			buf_putc(&b, *p++);
+			continue;
+		}
+		s += brace;
+		for (e = s; isalnum((unsigned char)*e) || *e == '_'; e++)
+			;
+		if (e > s && (size_t)(e - s) < sizeof(name) &&
+		    (!brace || *e == '}')) {
+			memcpy(name, s, (size_t)(e - s));
+			name[e - s] = 0;
+			if (!strcmp(name, "ITEM"))
+				v = item;
+			else
+				v = json_string_value(json_object_get(params,
+								      name));
+		}
+		if (!v) { /* not a param: kept as written */
+			buf_putc(&b, *p++);
+			continue;
+		}
+		buf_puts(&b, v);
+		p = e + brace;
+	}
+	return buf_detach(&b, NULL);
+}
+
 void rb_env_free(char **env)
 {
 	for (char **e = env; e && *e; e++)

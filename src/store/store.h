@@ -128,6 +128,12 @@ int store_timeline_add(struct store *s, int64_t incident_id, int64_t now,
 		       const char *message, const json_t *data,
 		       struct ml_err *err);
 
+/* Timeline entries of one kind with from <= at < to, of incidents that
+ * are not drills: a JSON array of {incident_id, at, actor, message},
+ * by incident then time (new reference). */
+int store_timeline_by_kind(struct store *s, const char *kind, int64_t from,
+			   int64_t to, json_t **out, struct ml_err *err);
+
 /* Escalation timers (live in the store so they survive restarts). */
 int store_escalation_set(struct store *s, int64_t incident_id, int level,
 			 int64_t next_at, int repeats_done,

@@ -580,6 +580,8 @@ static void test_secrets_masked(void **state)
 	struct rb_exec_opts o = {0};
 	struct rb_step notify = {.kind = RB_STEP_NOTIFY,
 				 .message = "token is hunter2-s3cr3t"};
+	struct rb_step notify2 = {.kind = RB_STEP_NOTIFY,
+				  .message = "in ${dir}: tok=$token, $5 $nope ${dir"};
 	char *dump, *progress = NULL;
 	size_t plen = 0;
 	json_t *rec;
@@ -587,7 +589,8 @@ static void test_secrets_masked(void **state)
 	rb.params = ps;
 	rb.n_params = 2;
 	rb.procedure =
-	    STEPS(RUN("echo \"token=$token\"; echo \"$token\" >&2"), notify);
+	    STEPS(RUN("echo \"token=$token\"; echo \"$token\" >&2"), notify,
+		  notify2);
 	o.progress = open_memstream(&progress, &plen);
 	o.record_path = NULL;
 	assert_int_equal(exec_real(&rb, &o, &rec, "token", secret, NULL),
@@ -597,6 +600,11 @@ static void test_secrets_masked(void **state)
 	assert_null(strstr(dump, secret));
 	assert_null(strstr(progress, secret));
 	assert_non_null(strstr(dump, "token=***"));
+	/* params are expanded in messages, then secrets masked; what is
+	 * not a param stays as written */
+	assert_non_null(strstr(dump, "tok=***, $5 $nope ${dir\""));
+	assert_null(strstr(dump, "in ${dir}"));
+	assert_null(strstr(dump, "tok=$token"));
 	assert_string_equal(
 	    jget_str(json_object_get(rec, "params"), "token", ""), "***");
 	free(dump);

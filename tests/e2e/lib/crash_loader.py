@@ -63,8 +63,12 @@ for t in threads:
     t.start()
 kills = 0
 end = time.time() + SECONDS
+# on a loaded machine fewer posts get through per second: go on past
+# SECONDS (up to 10x) until 50 are acknowledged, so the test judges
+# durability, not the machine's speed
+hard_end = time.time() + 10 * SECONDS
 random.seed(7)
-while time.time() < end:
+while time.time() < end or (len(acked) < 50 and time.time() < hard_end):
     time.sleep(random.uniform(0.1, 0.6))
     proc.send_signal(signal.SIGKILL)
     proc.wait()

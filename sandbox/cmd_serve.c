@@ -177,6 +177,7 @@ int irisd_serve_main(int argc, char **argv)
 	struct srv s;
 	sigset_t set;
 	void *h = NULL;
+	char ver[64];
 	int rc = parse(argc, argv, &a), port = 0, sig = 0;
 
 	if (rc)
@@ -187,8 +188,10 @@ int irisd_serve_main(int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	if ((rc = srv_init(&s, &a.o, &err)) != 0 ||
-	    !(h = srv_http_start(&s, a.host, a.port, &port, &err)) ||
+	/* what the log line says is read before other threads run */
+	if ((rc = srv_init(&s, &a.o, &err)) == 0)
+		snprintf(ver, sizeof(ver), "%s", s.stable->version);
+	if (rc || !(h = srv_http_start(&s, a.host, a.port, &port, &err)) ||
 	    (a.port_file && (rc = write_port(a.port_file, port, &err)))) {
 		srv_stop(&s);
 		srv_http_stop(&s, h);
@@ -198,7 +201,7 @@ int irisd_serve_main(int argc, char **argv)
 	fprintf(stderr,
 		"irisd serve: listening on http://%s:%d (registry %s, "
 		"version %s, %d workers)\n",
-		a.host, port, a.o.registry, s.stable->version, s.workers);
+		a.host, port, a.o.registry, ver, a.o.workers);
 	sigwait(&set, &sig);
 	fprintf(stderr, "irisd serve: %s: stopping\n", strsignal(sig));
 	srv_stop(&s);

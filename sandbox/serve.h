@@ -46,6 +46,7 @@ struct srv_model {
 struct srv_count {
 	char version[64];
 	uint64_t pred[IRIS_NCLASS];
+	uint64_t fb_ok, fb_bad; /* feedback outcomes of its predictions */
 };
 
 /* Requests answered, by route and status. */
@@ -81,6 +82,7 @@ struct srv_event {
 struct srv_pred {
 	uint64_t id; /* 0 = empty slot */
 	int cls;
+	const struct srv_model *m; /* the model that answered */
 };
 
 struct srv_opts {

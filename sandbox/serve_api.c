@@ -108,8 +108,8 @@ static int predict_faulty(const struct iris_model *m,
 	return c;
 }
 
-/* Counts a prediction of version v (s->mu held). */
-static void count_pred(struct srv *s, const char *v, int cls)
+/* The counters of version v, created on first use (s->mu held). */
+static struct srv_count *counts_of(struct srv *s, const char *v)
 {
 	size_t i;
 
@@ -124,7 +124,7 @@ static void count_pred(struct srv *s, const char *v, int cls)
 			 "%s", v);
 		s->n_counts++;
 	}
-	s->counts[i].pred[cls]++;
+	return &s->counts[i];
 }
 
 static json_t *predict_json(uint64_t id, int cls, const double p[IRIS_NCLASS],
@@ -172,9 +172,9 @@ void srv_predict(struct srv *s, const char *body, size_t len,
 	id = s->next_id++;
 	if (!fail) {
 		cls = predict_faulty(&m->m, &f, x, p);
-		count_pred(s, m->version, cls);
+		counts_of(s, m->version)->pred[cls]++;
 		s->preds[id % (uint64_t)s->o.id_cache] =
-		    (struct srv_pred){id, cls};
+		    (struct srv_pred){id, cls, m};
 	}
 	s->busy--;
 	pthread_cond_broadcast(&s->cv);
@@ -205,8 +205,9 @@ static int get_label(const json_t *o, struct srv_resp *r)
 }
 
 /* The class the service predicted (by id) or predicts now (features), or
- * -1 with r filled. s->mu is held. */
-static int feedback_class(struct srv *s, const json_t *o, struct srv_resp *r)
+ * -1 with r filled; *m the model that did. s->mu is held. */
+static int feedback_class(struct srv *s, const json_t *o, struct srv_resp *r,
+			  const struct srv_model **m)
 {
 	const json_t *id = json_object_get(o, "id");
 	double x[IRIS_NFEAT], p[IRIS_NCLASS];
@@ -229,6 +230,7 @@ static int feedback_class(struct srv *s, const json_t *o, struct srv_resp *r)
 				  s->o.id_cache);
 			return -1;
 		}
+		*m = sp->m;
 		return sp->cls;
 	}
 	if (!json_object_get(o, "features")) {
@@ -237,7 +239,8 @@ static int feedback_class(struct srv *s, const json_t *o, struct srv_resp *r)
 	}
 	if (get_features(o, x, r))
 		return -1;
-	return predict_faulty(&srv_route(s)->m, &s->f, x, p);
+	*m = srv_route(s);
+	return predict_faulty(&(*m)->m, &s->f, x, p);
 }
 
 /* Adds one outcome to the window (s->mu held). */
@@ -263,6 +266,7 @@ void srv_feedback(struct srv *s, const char *body, size_t len,
 		  struct srv_resp *r)
 {
 	json_t *o = srv_parse_body(body, len, r), *out;
+	const struct srv_model *m = NULL;
 	int label, cls;
 
 	if (!o)
@@ -272,13 +276,17 @@ void srv_feedback(struct srv *s, const char *body, size_t len,
 		return;
 	}
 	pthread_mutex_lock(&s->mu);
-	cls = feedback_class(s, o, r);
+	cls = feedback_class(s, o, r, &m);
 	json_decref(o);
 	if (cls < 0) {
 		pthread_mutex_unlock(&s->mu);
 		return;
 	}
 	window_add(s, cls == label);
+	if (cls == label)
+		counts_of(s, m->version)->fb_ok++;
+	else
+		counts_of(s, m->version)->fb_bad++;
 	out = json_object();
 	jset_bool(out, "correct", cls == label);
 	jset_str(out, "predicted", iris_class_names[cls]);

@@ -171,6 +171,19 @@ void srv_metrics(struct srv *s, const char *body, size_t len,
 	head(b, "irisd_online_accuracy_samples", "gauge",
 	     "Feedbacks in the online-accuracy window.");
 	buf_printf(b, "irisd_online_accuracy_samples %zu\n", s->win_fill);
+	head(b, "irisd_feedback_outcomes_total", "counter",
+	     "Feedbacks by the version that made the prediction and whether "
+	     "it was correct.");
+	for (size_t i = 0; i < s->n_counts; i++)
+		buf_printf(b,
+			   "irisd_feedback_outcomes_total{version=\"%s\","
+			   "correct=\"true\"} %llu\n"
+			   "irisd_feedback_outcomes_total{version=\"%s\","
+			   "correct=\"false\"} %llu\n",
+			   s->counts[i].version,
+			   (unsigned long long)s->counts[i].fb_ok,
+			   s->counts[i].version,
+			   (unsigned long long)s->counts[i].fb_bad);
 	head(b, "irisd_feedback_total", "counter", "Feedbacks received.");
 	buf_printf(b, "irisd_feedback_total %llu\n",
 		   (unsigned long long)s->feedback_total);

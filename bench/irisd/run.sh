@@ -34,4 +34,5 @@ echo "irisd load --rate 2000:    RESULT rps=$(jget "$T/fixed.json" requests | aw
 wr=$(echo "$W" | sed 's/.*rps=\([0-9]*\).*/\1/')
 lr=$(jget "$T/max.json" requests | awk -v d="$(jget "$T/max.json" duration_s)" '{printf "%.0f", $1/d}')
 echo "ratio: irisd load/wrk requests/s at 8 open = $(awk "BEGIN{printf \"%.2f\", $lr/$wr}")"
-echo "targets: irisd serve >= 5000 predictions/s with p99 < 5 ms; irisd load holds 2000/s within 1%"
+echo "targets (what the demo needs): irisd serve >= 2000 predictions/s with p99 < 20 ms, so only"
+echo "  an injected fault brings p99 near the 100 ms SLO; irisd load holds 2000/s within 1%"

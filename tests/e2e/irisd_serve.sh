@@ -92,6 +92,13 @@ load --rate 200 --duration 500ms --feedback
 	fail "canary split: $(cat "$T/load.json")"
 [ "$(metric 'irisd_canary_weight')" = 0.5 ] || fail "canary weight metric"
 curl -s "$URL/metrics" | grep -q 'irisd_model_info{version="v2",.*role="canary"} 1' || fail "canary model_info"
+# per-version outcomes show the canary is the bad one
+ok2=$(metric 'irisd_feedback_outcomes_total{version="v2",correct="true"}')
+bad2=$(metric 'irisd_feedback_outcomes_total{version="v2",correct="false"}')
+ok1=$(metric 'irisd_feedback_outcomes_total{version="v1",correct="true"}')
+bad1=$(metric 'irisd_feedback_outcomes_total{version="v1",correct="false"}')
+[ "$bad2" -gt "$ok2" ] && [ "$ok1" -gt $((10 * bad1)) ] ||
+	fail "outcomes: v1 $ok1/$bad1, v2 $ok2/$bad2"
 if command -v promtool >/dev/null; then
 	curl -s "$URL/metrics" | promtool check metrics >"$T/promtool.out" 2>&1 ||
 		fail "promtool: $(cat "$T/promtool.out")"

@@ -10,6 +10,7 @@
 extern const struct cmd_entry cmd_check_entry, cmd_run_entry,
 	cmd_runbook_entry, cmd_runs_entry, cmd_serve_entry, cmd_incident_entry,
 	cmd_token_entry;
+extern const struct cmd_entry cmd_drill_entry;
 extern const struct cmd_entry cmd_oncall_entry;
 extern const struct cmd_entry cmd_report_entry, cmd_action_entry;
 
@@ -17,7 +18,7 @@ static const struct cmd_entry *const commands[] = {
 	&cmd_check_entry, &cmd_run_entry,   &cmd_runbook_entry,
 	&cmd_runs_entry,  &cmd_serve_entry, &cmd_incident_entry,
 	&cmd_token_entry, &cmd_oncall_entry, &cmd_report_entry,
-	&cmd_action_entry, NULL};
+	&cmd_action_entry, &cmd_drill_entry, NULL};
 
 static const struct cmd_entry top = {
 	.path = "",

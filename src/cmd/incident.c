@@ -41,6 +41,7 @@ static int parse(const struct cmd_entry *self, int argc, char **argv,
 		{"since", required_argument, NULL, 'n'},
 		{"limit", required_argument, NULL, 'l'},
 		{"all", no_argument, NULL, 'A'},
+		{"drills", no_argument, NULL, 'D'},
 		{NULL, 0, NULL, 0}};
 	int ch, all = 0;
 
@@ -80,6 +81,9 @@ static int parse(const struct cmd_entry *self, int argc, char **argv,
 		case 'A':
 			all = 1;
 			break;
+		case 'D': /* drill incidents too (drill.c's game days) */
+			add_query(&o->query, "drills", "1");
+			break;
 		default:
 			return cmd_usage(self, "unknown option %s",
 					 argv[optind - 1]);
@@ -118,11 +122,12 @@ static void print_list(const json_t *incidents)
 	{
 		char t[40];
 		fmt_time(json_object_get(i, "created_at"), t, sizeof(t));
-		printf("%-6lld P%-2lld %-13s %-17s %-22s %s\n",
+		printf("%-6lld P%-2lld %-13s %-17s %-22s %s%s\n",
 		       (long long)jget_int(i, "id", 0),
 		       (long long)jget_int(i, "severity", 0),
 		       jget_str(i, "status", "?"), t,
 		       jget_str(i, "runbook_id", "(none)"),
+		       jget_int(i, "drill", 0) ? "[drill] " : "",
 		       jget_str(i, "title", ""));
 	}
 	if (json_array_size(incidents) == 0)
@@ -158,8 +163,11 @@ static void print_incident(const json_t *inc)
 	json_array_foreach(json_object_get(inc, "timeline"), k, e)
 	{
 		fmt_time(json_object_get(e, "at"), t, sizeof(t));
-		printf("  %s  %-11s %s\n", t, jget_str(e, "kind", ""),
+		printf("  %s  %-11s %s", t, jget_str(e, "kind", ""),
 		       jget_str(e, "message", ""));
+		if (!strcmp(jget_str(e, "kind", ""), "update")) /* who said it */
+			printf("  (%s)", jget_str(e, "actor", "?"));
+		putchar('\n');
 	}
 }
 
@@ -287,9 +295,10 @@ static const struct cmd_entry ls_entry = {
 	.path = "incident ls",
 	.summary = "list incidents (open ones by default)",
 	.help = "Usage: mloncall incident ls [--all] [--status S] [--severity P]"
-		" [--since 7d] [--limit N]\n\n"
+		" [--since 7d] [--limit N] [--drills]\n\n"
 		"Lists incidents, newest first; open ones unless --all or "
-		"--status.\n\nOptions:\n" COMMON_OPTS
+		"--status.\nDrill incidents only with --drills (marked "
+		"[drill]).\n\nOptions:\n" COMMON_OPTS
 		"\nExamples:\n"
 		"  mloncall incident ls --db oncall.db\n"
 		"  MLONCALL_SERVER=http://127.0.0.1:9094 mloncall incident ls "
@@ -313,10 +322,12 @@ ENTRY(severity_entry, "severity", "change the severity", "ID P1|P2|P3|P4");
 ENTRY(bridge_entry, "bridge", "link the call bridge", "ID URL");
 
 extern const struct cmd_entry cmd_incident_postmortem_entry;
+extern const struct cmd_entry cmd_incident_update_entry;
+
 static const struct cmd_entry *const subs[] = {
 	&ls_entry,   &show_entry,     &ack_entry,    &resolve_entry,
 	&note_entry, &role_entry,     &severity_entry, &bridge_entry,
-	&cmd_incident_postmortem_entry,
+	&cmd_incident_update_entry, &cmd_incident_postmortem_entry,
 	NULL};
 
 const struct cmd_entry cmd_incident_entry = {

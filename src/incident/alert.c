@@ -10,6 +10,7 @@
 #include "core/dur.h"
 #include "core/out.h"
 #include "core/strutil.h"
+#include "incident/drill_notify.h"
 
 /* Most alerts one payload may carry; Alertmanager sends far fewer. */
 #define ALERT_MAX_PER_PAYLOAD 10000
@@ -164,6 +165,7 @@ static int parse_one(json_t *a, size_t i, int default_sev,
 	out->rec.annotations = json_is_object(ann) ? ann : NULL;
 	out->rec.generator_url = opt_str(a, "generatorURL");
 	out->rec.source = source;
+	out->rec.drill = drill_labels_marked(labels);
 	out->rec.payload = a;
 	if ((rc = time_field(a, "startsAt", i, &out->rec.starts_at, err)) ||
 	    (rc = time_field(a, "endsAt", i, &out->rec.ends_at, err)))

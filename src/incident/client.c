@@ -104,6 +104,8 @@ static void filter_from_query(const char *q, struct store_filter *f,
 			f->runbook_id = eq;
 		else if (!strcmp(tok, "since") && dur_parse(eq, &v) == 0)
 			f->since = time_now_ms() - v;
+		else if (!strcmp(tok, "drills"))
+			f->include_drills = !strcmp(eq, "1");
 	}
 }
 

@@ -177,7 +177,8 @@ int svc_intake(struct svc *svc, struct alert_batch *batch, json_t **result,
 		return r.rc;
 	}
 	pthread_mutex_lock(&svc->metrics_lock);
-	svc->m.alerts_received += batch->n;
+	for (size_t i = 0; i < batch->n; i++) /* drills are not counted */
+		svc->m.alerts_received += !batch->v[i].rec.drill;
 	pthread_mutex_unlock(&svc->metrics_lock);
 	*result = r.result;
 	return 0;

@@ -117,4 +117,11 @@ void svc_notify_page(struct svc *svc, int64_t incident_id, int level,
 void svc_notify_text(struct svc *svc, int64_t incident_id,
 		     const char *text);
 
+/* Sends a message of kind event ("reminder") to one person (who holds
+ * target, a role) on every channel, like a page; drill incidents only
+ * reach participants. Called without store_lock held. */
+void svc_notify_person(struct svc *svc, int64_t incident_id,
+		       const char *target, const char *person,
+		       const char *event, const char *text);
+
 #endif

@@ -8,6 +8,7 @@
 #include "core/strutil.h"
 #include "core/ydoc.h"
 #include "incident/alert.h"
+#include "incident/svc_remind.h"
 #include "incident/schedule.h"
 #include "incident/svc_rules.h"
 
@@ -36,6 +37,7 @@ void svc_config_defaults(struct svc_config *c)
 	c->notify_backoff_ms = 1000;
 	c->body_limit = 1024 * 1024;
 	c->tick_ms = 200;
+	svc_remind_defaults(c);
 }
 
 static void free_strv(char **v, size_t n)
@@ -281,7 +283,7 @@ static int load_root(struct svc_config *c, const struct ydoc_node *root,
 	static const char *const keys[] = {
 		"default_severity", "sla", "escalation", "oncall", "notify",
 		"runs", "runbooks", "body_limit", "notify_retries",
-		"notify_backoff", "tick", "rules", NULL};
+		"notify_backoff", "tick", "status_updates", "rules", NULL};
 	const struct ydoc_node *n;
 
 	if (want(c, root, YDOC_MAP, "a mapping at the top", err) ||
@@ -307,6 +309,8 @@ static int load_root(struct svc_config *c, const struct ydoc_node *root,
 	    get_dur(c, n, &c->notify_backoff_ms, err))
 		return ML_EINPUT;
 	if ((n = ydoc_get(root, "tick")) && get_dur(c, n, &c->tick_ms, err))
+		return ML_EINPUT;
+	if ((n = ydoc_get(root, "status_updates")) && svc_remind_config(c, n, err))
 		return ML_EINPUT;
 	if ((n = ydoc_get(root, "rules")) &&
 	    svc_rules_load(c->file, n, &c->rules, err))

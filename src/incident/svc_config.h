@@ -47,6 +47,7 @@ struct svc_config {
 	char *runbooks_dir;
 	int64_t body_limit;
 	int64_t tick_ms; /* timer and runner poll period */
+	int64_t status_update_ms[5]; /* svc_remind.c: [1..4], 0 = none */
 	struct svc_rules *rules; /* `rules:` (svc_rules.h), or NULL */
 };
 

@@ -9,6 +9,7 @@
 #include "core/dur.h"
 #include "core/out.h"
 #include "core/proc.h"
+#include "incident/drill_notify.h"
 #include "incident/svc.h"
 
 static size_t discard(void *p, size_t sz, size_t n, void *u)
@@ -156,6 +157,10 @@ void svc_notify_page(struct svc *svc, int64_t id, int level,
 		person = target; /* a person named directly */
 	snprintf(what, sizeof(what), "paged %s (%s, level %d)", person, target,
 		 level + 1);
+	if (drill_notify_blocked(svc, id, person, target, what)) {
+		json_decref(inc);
+		return;
+	}
 	snprintf(text, sizeof(text), "[P%lld] %s: incident #%lld %s%s%s",
 		 (long long)jget_int(inc, "severity", 3),
 		 jget_str(inc, "status", "?"), (long long)id,
@@ -192,7 +197,30 @@ void svc_notify_text(struct svc *svc, int64_t id, const char *text)
 	char *generic = json_dumps(msg, JSON_COMPACT);
 	char *slack = json_dumps(sl, JSON_COMPACT);
 
-	send_all(svc, id, NULL, "notified the team", slack, generic);
+	if (!drill_notify_blocked(svc, id, NULL, NULL, "notified the team"))
+		send_all(svc, id, NULL, "notified the team", slack, generic);
+	free(slack);
+	free(generic);
+	json_decref(msg);
+	json_decref(sl);
+}
+
+void svc_notify_person(struct svc *svc, int64_t id, const char *target,
+		       const char *person, const char *event,
+		       const char *text)
+{
+	json_t *msg = json_pack("{s:s, s:I, s:s, s:s, s:s}", "event", event,
+				"incident", (json_int_t)id, "target", target,
+				"person", person, "text", text);
+	json_t *sl = json_pack("{s:s}", "text", text);
+	char *generic = json_dumps(msg, JSON_COMPACT);
+	char *slack = json_dumps(sl, JSON_COMPACT);
+	char what[300];
+
+	snprintf(what, sizeof(what), "%s to %s (%s)", event, person, target);
+	if (!drill_notify_blocked(svc, id, person, target, what))
+		send_all(svc, id, person, what, slack ? slack : "{}",
+			 generic ? generic : "{}");
 	free(slack);
 	free(generic);
 	json_decref(msg);

@@ -7,6 +7,7 @@
 
 #include "core/dur.h"
 #include "incident/svc.h"
+#include "incident/svc_remind.h"
 
 /* Advances incident id's timer past `level`, in the store. */
 static void advance(struct svc *svc, int64_t id, int level, int repeats,
@@ -76,9 +77,14 @@ static void fire_due(struct svc *svc)
 void *svc_timer_main(void *arg)
 {
 	struct svc *svc = arg;
+	int64_t reminded = 0; /* reminders scan open incidents once a second */
 
 	while (!svc->stopping) {
+		int64_t now;
 		fire_due(svc);
+		now = time_now_ms();
+		if (now - reminded >= 1000 || now < reminded)
+			svc_remind_tick(svc, reminded = now);
 		time_sleep_ms(svc->tick_ms);
 	}
 	return NULL;

@@ -8,6 +8,7 @@
 #include "core/strutil.h"
 #include "incident/alert.h"
 #include "server/http.h"
+#include "store/store_comms.h"
 
 static void intake(struct svc *svc, const struct http_req *r,
 		   struct http_resp *resp, int alertmanager)
@@ -180,9 +181,12 @@ static int run_action(struct svc *svc, const struct http_req *r,
 	if (!strcmp(a, "bridge"))
 		return store_incident_bridge(svc->store, r->id, actor, url, now,
 					     err);
+	if (!strcmp(a, "update"))
+		return store_incident_update(svc->store, r->id, actor, text,
+					     now, err);
 	http_error(resp, 404,
-		   "unknown action `%s` (ack, resolve, note, role, severity, "
-		   "bridge)",
+		   "unknown action `%s` (ack, resolve, note, update, role, "
+		   "severity, bridge)",
 		   a);
 	return -1;
 }

@@ -195,8 +195,9 @@ int store_stats(struct store *s, json_t **out, struct ml_err *err)
 	    (rc = count_into(s, "SELECT 'P' || severity, COUNT(*) FROM"
 				" incidents WHERE drill = 0 GROUP BY severity",
 			     by_sev, err)) ||
-	    (rc = count_into(s, "SELECT status, COUNT(*) FROM runs"
-				" GROUP BY status",
+	    (rc = count_into(s, "SELECT status, COUNT(*) FROM runs WHERE"
+				" incident_id NOT IN (SELECT id FROM"
+				" incidents WHERE drill = 1) GROUP BY status",
 			     runs, err)) ||
 	    (rc = count_into(s, "SELECT 'received', COALESCE(SUM(count), 0)"
 				" FROM alerts",

@@ -261,8 +261,8 @@ static int migrate(struct store *s, struct ml_err *err)
 int store_open(const char *url, struct store **out, struct ml_err *err)
 {
 	static const char *const pragmas =
-		"PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-		"PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;";
+		"PRAGMA busy_timeout=5000; PRAGMA journal_mode=WAL;"
+		" PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
 	struct store *s;
 	const char *path = url;
 	int rc;

@@ -45,7 +45,7 @@ start_serve() {
 		>>"$T/serve.log" 2>&1 &
 	SERVE_PID=$!
 	PIDS="$PIDS $SERVE_PID"
-	wait_for "$T/port" 10 || fail "serve did not start"
+	wait_for "$T/port" 30 || fail "serve did not start within 30s"
 	URL="http://127.0.0.1:$(cat "$T/port")"
 }
 

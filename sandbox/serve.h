@@ -17,6 +17,9 @@
 /* Request body limit (413 above). */
 #define SRV_BODY_LIMIT (64 * 1024)
 
+/* Deepest JSON nesting a body may have (400 above). */
+#define SRV_MAX_DEPTH 32
+
 /* Largest |feature| /predict accepts (centimetres; keeps every
  * intermediate finite). */
 #define SRV_MAX_FEATURE 1e6

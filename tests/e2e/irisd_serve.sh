@@ -63,6 +63,8 @@ expect_status 400 POST /predict '{"features":[1,2,3,1e300]}'
 expect_status 400 POST /predict '{"sepal_length":5}'
 expect_status 400 POST /predict '{"features":'
 expect_status 400 POST /predict '[5,3,1,0.2]'
+expect_status 400 POST /predict "$($PY -c 'print("[" * 3000 + "]" * 3000)')"
+grep -q "nested deeper" "$T/resp" || fail "deep nesting: $(cat "$T/resp")"
 expect_status 400 POST /predict "$(printf '{"features":[1,2,3,4],"x":"\377\376"}')"
 expect_status 400 POST /feedback '{"id":1,"label":"rose"}'
 expect_status 400 POST /admin/fault '{"error_rat":0.1}'

@@ -1,6 +1,7 @@
 # Thin wrapper over CMake. `make` builds build/mloncall; `make check` builds
 # with ASan+UBSan in build-check/ and runs the whole test suite; `make demo`
-# runs the main job. Both install missing Debian packages first.
+# runs the main job; `make docs` renders runbooks/ into docs/runbooks/.
+# Both build targets install missing Debian packages first.
 MAKEFLAGS += --no-print-directory
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
@@ -40,6 +41,9 @@ demo-full: build
 
 bench: build
 	@for b in bench/*/run.sh; do echo "== $$b"; sh $$b || exit 1; done
+
+docs: build
+	@scripts/gen-runbook-docs.sh $(BUILD)/mloncall docs/runbooks
 
 format:
 	@clang-format -i $$(find src tests sandbox bench -name '*.[ch]')

@@ -33,8 +33,11 @@ static int load_runbooks(struct svc *svc, struct ml_err *err)
 	for (size_t i = 0; i < n; i++) {
 		rc = rb_load_file(paths[i], &svc->runbooks[i], err);
 		svc->n_runbooks = i + 1;
-		if (rc)
+		if (rc) { /* svc_stop frees the first n_runbooks paths */
+			for (size_t j = i + 1; j < n; j++)
+				free(paths[j]);
 			return rc;
+		}
 	}
 	return 0;
 }

@@ -254,8 +254,8 @@ json_t *rb_step_to_json(const struct rb_step *s);
 const char *rb_step_kind_name(enum rb_step_kind k);
 
 /* Finds runbook files: path is a file or a folder searched recursively
- * for *.yaml / *.yml, skipping *.test.yaml. Appends malloc'ed paths to
- * *paths (sorted). Returns 0 or an error. */
+ * for *.yaml / *.yml, skipping *.test.yaml and contacts.yaml. Appends
+ * malloc'ed paths to *paths (sorted). Returns 0 or an error. */
 int rb_find_files(const char *path, char ***paths, size_t *n,
 		  struct ml_err *err);
 

@@ -1,6 +1,7 @@
 /* rb_files.c: finding runbook files under a path: *.yaml / *.yml,
- * recursively, skipping scenario tests (*.test.yaml), hidden entries and
- * symlinked folders; sorted so output is stable. */
+ * recursively, skipping scenario tests (*.test.yaml), contacts.yaml (the
+ * rotations file), hidden entries and symlinked folders; sorted so output
+ * is stable. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -29,9 +30,14 @@ static void push(struct list *l, char *path)
 	(*l->v)[(*l->n)++] = path;
 }
 
+/* contacts.yaml is the team's rotations (an `mloncall serve --config`
+ * file kept next to the catalogue, runbooks/contacts.yaml), not a
+ * runbook. */
 static int is_runbook_name(const char *name)
 {
 	if (str_ends(name, ".test.yaml") || str_ends(name, ".test.yml"))
+		return 0;
+	if (!strcmp(name, "contacts.yaml") || !strcmp(name, "contacts.yml"))
 		return 0;
 	return str_ends(name, ".yaml") || str_ends(name, ".yml");
 }

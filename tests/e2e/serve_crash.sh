@@ -8,5 +8,5 @@ DB=$T/oncall.db
 TOKEN=$("$ML" token add loader --role responder --db "$DB" 2>/dev/null)
 PORT=$(free_port)
 $PY "$(dirname "$0")/lib/crash_loader.py" "$ML" "$DB" "$PORT" "$TOKEN" \
-	"${CRASH_SECONDS:-6}" || fail "acknowledged alerts were lost"
+	"${CRASH_SECONDS:-6}" || fail "crash test failed: alerts lost, a damaged database, or too few kills or acknowledged posts (see the line above)"
 echo "1 passed, 0 failed"

@@ -7,7 +7,8 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 CHECK_BUILD ?= build-check
 
-.PHONY: all deps build check demo bench clean format docs
+.PHONY: all deps build check demo demo-full bench clean format docs
+SCENARIO ?= quality
 
 all: build
 
@@ -27,8 +28,16 @@ check:
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
 
+# The story of one incident, alert to postmortem (docs/demo.md):
+# SCENARIO=quality (default) or latency; demo-full has a real Prometheus
+# and Alertmanager raise the alert.
 demo: build
+	@scripts/deps.sh demo
 	@scripts/demo.sh $(SCENARIO)
+
+demo-full: build
+	@scripts/deps.sh demo-full
+	@DEMO_FULL=1 scripts/demo.sh $(SCENARIO)
 
 bench: build
 	@for b in bench/*/run.sh; do echo "== $$b"; sh $$b || exit 1; done

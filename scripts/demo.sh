@@ -1,70 +1,81 @@
 #!/bin/sh
-# demo.sh: the main job, run by `make demo`. Walks one runbook and one
-# incident end to end with real processes on loopback, in a temp folder:
-#   1. lint and scenario-test the example runbooks
-#   2. dry-run, then run, the disk-full runbook (its run record, as a timeline)
-#   3. start the incident service on an embedded SQLite, post an alert the
-#      way Alertmanager does, watch it routed to the runbook and diagnosed,
-#      acknowledge and resolve it.
-# Nothing outside the temp folder changes; every child stops at exit.
+# demo.sh: the main job, run by `make demo` (after deps and the build).
+# One real incident from alert to postmortem, on this machine, with real
+# processes on loopback ports picked at run time:
+#   SCENARIO=quality (default): irisd serves model v1 under load; v2 (a
+#     regressed model) goes out as a canary, then to 100%; online accuracy
+#     drops; mloncall's own alert rule fires; `mloncall serve` opens a P2
+#     incident, routes it to runbooks/serving/model-quality-degradation,
+#     which diagnoses (deploy within 4 h; sha256 served vs manifest),
+#     rolls back (auto: true), verifies for a hold time; the alert
+#     resolves; the postmortem is written.
+#   SCENARIO=latency: injected per-request latency saturates 2 workers;
+#     the windowed-p99 rule fires; inference-latency-spike scales the
+#     workers and verifies p99 < 100 ms for a hold time.
+# Environment: DEMO_FULL=1 has a real Prometheus scrape irisd and a real
+# Alertmanager deliver to mloncall instead of mloncall's rules (make
+# demo-full); DEMO_FAST=1 shortens every wait (tests); DEMO_DIR (default
+# ./demo-data, wiped at start, so a second run needs no cleanup);
+# DEMO_BUILD (default ./build). Ctrl-C stops every child; nothing is left
+# listening.
 set -eu
 cd "$(dirname "$0")/.."
-ML=$PWD/build/mloncall
-D=$(mktemp -d "${TMPDIR:-/tmp}/mloncall-demo.XXXXXX")
-SPID=""
-cleanup() {
-	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
-	rm -rf "$D"
-}
-trap cleanup EXIT INT TERM
-t0=$(date +%s%N)
-step() {
-	now=$(date +%s%N)
-	printf '\n\033[1m== [%5.1fs] %s\033[0m\n' "$(echo "($now - $t0)/1000000000" | bc -l 2>/dev/null || echo 0)" "$*"
-}
+ROOT=$PWD
+SCENARIO=${1:-${SCENARIO:-quality}}
+BUILD=${DEMO_BUILD:-$ROOT/build}
+D=${DEMO_DIR:-demo-data}
+FAST=${DEMO_FAST:-0}
+FULL=${DEMO_FULL:-0}
+. "$ROOT/scripts/demo/lib.sh"
+. "$ROOT/scripts/demo/full.sh"
 
-step "1. lint the example runbooks (schema, references, expressions, review dates)"
-"$ML" runbook lint --strict runbooks/examples
-step "2. scenario-test them: mocked probes and commands, nothing is executed"
-"$ML" runbook test runbooks/examples
-step "3. dry run of disk-full: the plan, changing nothing"
-mkdir -p "$D/cache"
-"$ML" run runbooks/examples/disk-full.yaml --dry-run -q \
-	--param threshold_pct=1 --param cache_dir="$D/cache" | head -40
-step "4. the real run: threshold 1% so the diagnosis fires; verify cannot pass (the disk stays above 1%),
-   so after 30s of retries the rollback path runs. Only $D/cache is touched"
-touch -d '10 days ago' "$D/cache/old-shard.bin"
-touch "$D/cache/new-shard.bin"
-"$ML" run runbooks/examples/disk-full.yaml --param threshold_pct=1 \
-	--param cache_dir="$D/cache" --record "$D/run.json" || true
-echo "cache folder now holds: $(ls "$D/cache" | tr '\n' ' ')"
-step "5. the run record as a timeline"
-"$ML" runs show "$D/run.json"
+case $SCENARIO in
+quality | latency) ;;
+*) echo "usage: $0 [quality|latency]   (or SCENARIO=...)" >&2; exit 2 ;;
+esac
+[ -x "$ML" ] && [ -x "$IRISD" ] || die "build first: make (needs $ML and $IRISD)"
+command -v curl >/dev/null || die "curl is needed (scripts/deps.sh test)"
+if [ "$FAST" = 1 ]; then
+	EVERY=500ms FOR_S=2 HOLD_S=3 CANARY_S=2 WINDOW=40 RATE=40 LAT_WIN=2s
+else
+	EVERY=1s FOR_S=5 HOLD_S=10 CANARY_S=5 WINDOW=100 RATE=40 LAT_WIN=5s
+fi
+KEEP_S=$((HOLD_S + 10))
+prepare_dir
 
-step "6. start the incident service on an embedded SQLite ($D/oncall.db)"
-TOKEN=$("$ML" token add alertmanager --role responder --db "$D/oncall.db" 2>/dev/null)
-printf 'tick: 100ms\n' >"$D/oncall.yaml"
-"$ML" serve --db "$D/oncall.db" --listen 127.0.0.1:0 --port-file "$D/port" \
-	--runbooks runbooks/examples --config "$D/oncall.yaml" 2>"$D/serve.log" &
-SPID=$!
-i=0
-while [ ! -s "$D/port" ]; do i=$((i + 1)); [ $i -gt 100 ] && { cat "$D/serve.log"; exit 1; }; sleep 0.05; done
-URL=http://127.0.0.1:$(cat "$D/port")
-cat "$D/serve.log"
-step "7. an alert arrives (Alertmanager webhook v4 format)"
-curl -s -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
-	"$URL/api/v1/alerts/alertmanager" --data-binary '{"version":"4","groupKey":"{}:{alertname=\"NodeDiskFull\"}","status":"firing","receiver":"mloncall","alerts":[{"status":"firing","labels":{"alertname":"NodeDiskFull","severity":"warning","instance":"gpu-node-7","mount":"/","threshold_pct":"1"},"annotations":{"summary":"/ on gpu-node-7 is filling up"},"startsAt":"2026-11-23T03:00:00Z","fingerprint":"7f3a9c0e12d4b5a6"}]}'
-echo
-step "8. routed to the disk-full runbook; the diagnosis runs in a child process"
-i=0
-until "$ML" incident show 1 --db "$D/oncall.db" 2>/dev/null | grep -q "cause:"; do
-	i=$((i + 1)); [ $i -gt 200 ] && break; sleep 0.05
-done
-export MLONCALL_SERVER=$URL MLONCALL_TOKEN=$TOKEN
-"$ML" incident ls
-step "9. the on-call engineer acknowledges, notes and resolves"
-"$ML" incident ack 1 --as alice
-"$ML" incident note 1 --as alice "cleared old dataset shards; job resumed"
-"$ML" incident resolve 1 --as alice "disk back under threshold"
-"$ML" incident show 1
-step "done: everything above ran for real on this machine; $D is removed now"
+step "0. the model registry: train v1, and v2 with flipped labels (a labelling bug)"
+"$IRISD" train --registry "$D/registry" --version v1 2>&1 | sed 's/^/   /'
+"$IRISD" train --registry "$D/registry" --version v2 --flip-labels 2>&1 | sed 's/^/   /'
+echo "   v2's offline accuracy looks fine: it is measured on the same wrong labels"
+
+step "1. start irisd (model v1) and the incident service (SQLite in $D)"
+WORKERS=4
+[ "$SCENARIO" = latency ] && WORKERS=2
+start_irisd "$WORKERS"
+if [ "$FULL" = 1 ]; then write_config none; else write_config rules; fi
+start_serve
+[ "$FULL" = 1 ] && start_prometheus_stack
+say "irisd            $U   (workers: $WORKERS)"
+say "mloncall serve   $SURL   (runbooks/serving, config $D/oncall.yaml)"
+if [ "$FULL" = 1 ]; then
+	say "prometheus       $PURL   scrapes irisd every 1s, rules in $D/prometheus-rules.yml"
+	say "alertmanager     $AURL   -> $SURL/api/v1/alerts/alertmanager"
+else
+	say "alert rules evaluated by mloncall serve itself (every $EVERY):"
+	sed -n 's/^  - name: /     /p' "$D/oncall.yaml"
+fi
+
+RATE_NOW=$RATE
+[ "$SCENARIO" = latency ] && RATE_NOW=80
+step "2. traffic: $RATE_NOW requests/s, each followed by its true label as feedback"
+start_load "$RATE_NOW"
+wait_until "the online-accuracy window fills" 30 accuracy_window_full
+say "online accuracy: $(pct irisd_online_accuracy)  p99 over the last $LAT_WIN: $(p99_ms) ms"
+
+. "$ROOT/scripts/demo/incident.sh"
+if [ "$SCENARIO" = quality ]; then
+	. "$ROOT/scripts/demo/quality.sh"
+else
+	. "$ROOT/scripts/demo/latency.sh"
+fi
+finish_story

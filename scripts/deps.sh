@@ -2,7 +2,8 @@
 # deps.sh: install the Debian packages mloncall needs to build and test.
 # Idempotent: quiet and fast when everything is present; runs
 # `apt-get update` only when something is missing.
-# Usage: scripts/deps.sh [build|test|all]   (default: all)
+# Usage: scripts/deps.sh [build|test|all|optional|demo|demo-full]
+# (default: all)
 set -eu
 
 BUILD_PKGS="build-essential cmake pkg-config libyaml-dev libjansson-dev
@@ -12,6 +13,9 @@ liblua5.4-dev libxml2-dev libcmocka-dev tzdata"
 TEST_PKGS="python3 python3-scipy python3-pandas sqlite3 curl jq"
 # Optional: large or unusual packages; tests skip with a message without them.
 OPT_PKGS="prometheus prometheus-alertmanager python3-torch"
+# `make demo` runs curl and ss; `make demo-full` also the Prometheus pair.
+DEMO_PKGS="curl iproute2"
+FULL_PKGS="prometheus prometheus-alertmanager"
 
 what=${1:-all}
 case $what in
@@ -19,7 +23,9 @@ build) want=$BUILD_PKGS ;;
 test) want="$BUILD_PKGS $TEST_PKGS" ;;
 all) want="$BUILD_PKGS $TEST_PKGS" ;;
 optional) want=$OPT_PKGS ;;
-*) echo "usage: $0 [build|test|all|optional]" >&2; exit 2 ;;
+demo) want="$BUILD_PKGS $DEMO_PKGS" ;;
+demo-full) want="$BUILD_PKGS $DEMO_PKGS $FULL_PKGS" ;;
+*) echo "usage: $0 [build|test|all|optional|demo|demo-full]" >&2; exit 2 ;;
 esac
 
 missing=""

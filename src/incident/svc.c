@@ -11,6 +11,7 @@
 
 #include "core/dur.h"
 #include "core/strutil.h"
+#include "incident/svc_rules.h"
 #include "runbook/rb.h"
 
 static const double latency_bounds[12] = {0.0005, 0.001, 0.0025, 0.005,
@@ -217,12 +218,13 @@ int svc_start(struct svc *svc, const char *db, struct svc_config *cfg,
 	pthread_create(&svc->timer, NULL, svc_timer_main, svc);
 	pthread_create(&svc->runner, NULL, svc_runner_main, svc);
 	svc->started = 1;
-	return 0;
+	return svc_rules_start(svc, err);
 }
 
 void svc_stop(struct svc *svc)
 {
 	if (svc->started) {
+		svc_rules_stop(svc); /* first: rule threads use the intake */
 		pthread_mutex_lock(&svc->q_lock);
 		svc->stopping = 1;
 		pthread_cond_broadcast(&svc->q_cond);

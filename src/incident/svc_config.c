@@ -10,6 +10,7 @@
 #include "incident/alert.h"
 #include "incident/svc_remind.h"
 #include "incident/schedule.h"
+#include "incident/svc_rules.h"
 
 void svc_config_defaults(struct svc_config *c)
 {
@@ -59,6 +60,7 @@ void svc_config_free(struct svc_config *c)
 	}
 	free(c->channels);
 	free(c->runbooks_dir);
+	svc_rules_free(c->rules);
 	free(c->file);
 	memset(c, 0, sizeof(*c));
 }
@@ -281,7 +283,7 @@ static int load_root(struct svc_config *c, const struct ydoc_node *root,
 	static const char *const keys[] = {
 		"default_severity", "sla", "escalation", "oncall", "notify",
 		"runs", "runbooks", "body_limit", "notify_retries",
-		"notify_backoff", "tick", "status_updates", NULL};
+		"notify_backoff", "tick", "status_updates", "rules", NULL};
 	const struct ydoc_node *n;
 
 	if (want(c, root, YDOC_MAP, "a mapping at the top", err) ||
@@ -309,6 +311,9 @@ static int load_root(struct svc_config *c, const struct ydoc_node *root,
 	if ((n = ydoc_get(root, "tick")) && get_dur(c, n, &c->tick_ms, err))
 		return ML_EINPUT;
 	if ((n = ydoc_get(root, "status_updates")) && svc_remind_config(c, n, err))
+		return ML_EINPUT;
+	if ((n = ydoc_get(root, "rules")) &&
+	    svc_rules_load(c->file, n, &c->rules, err))
 		return ML_EINPUT;
 	if ((n = ydoc_get(root, "runbooks"))) {
 		if (want(c, n, YDOC_SCALAR, "a folder", err))

@@ -9,6 +9,8 @@
 
 #include "core/err.h"
 
+struct svc_rules; /* incident/svc_rules.h */
+
 enum notify_type { NOTIFY_SLACK, NOTIFY_WEBHOOK, NOTIFY_COMMAND };
 
 struct notify_channel {
@@ -46,6 +48,7 @@ struct svc_config {
 	int64_t body_limit;
 	int64_t tick_ms; /* timer and runner poll period */
 	int64_t status_update_ms[5]; /* svc_remind.c: [1..4], 0 = none */
+	struct svc_rules *rules; /* `rules:` (svc_rules.h), or NULL */
 };
 
 /* Defaults: P1 15m, P2 1h, P3 4h, P4 24h; one escalation level notifying

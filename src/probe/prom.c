@@ -16,6 +16,8 @@
 #include "probe/prom_api.h"
 #include "probe/prom_expo.h"
 #include "probe/prom_hist.h"
+#include "probe/prom_select.h"
+#include "probe/prom_window.h"
 #include "probe/prom_slo.h"
 
 /* Parses a time argument: epoch seconds (may be fractional), RFC 3339, or
@@ -151,38 +153,88 @@ static void check_max(const json_t *args, const double *qs, size_t nq,
 			     jget_str(args, "metric", "?"), v, max);
 }
 
-static int run_expo(const json_t *args, json_t *facts, struct ml_err *err)
+/* The quantiles of `metric` in e, and the `max` check. */
+static int expo_hist(const json_t *args, const struct prom_expo *e,
+		     const struct prom_sel *sel, const char *src, json_t *facts,
+		     struct ml_err *err)
 {
-	const char *metric = jget_str(args, "metric", NULL);
-	const char *labels = jget_str(args, "labels", NULL), *src = NULL;
-	struct buf text = BUF_INIT;
-	struct prom_sel *sel = NULL;
-	struct prom_expo e = {0};
 	double *qs = NULL;
 	size_t nq = 0;
 	int rc;
 
 	if ((rc = prom_hist_parse_quantiles(
 		 jget_str(args, "quantiles", "0.5,0.99"), &qs, &nq, err)) ||
-	    (labels && (rc = prom_sel_parse(labels, &sel, err))) ||
-	    (rc = read_expo(args, &text, &src, err)) ||
+	    (rc = prom_hist_facts(e, jget_str(args, "metric", ""), sel, qs, nq,
+				  src, facts, err)))
+		goto out;
+	check_max(args, qs, nq, facts);
+out:
+	free(qs);
+	return rc;
+}
+
+/* `window`: select over the last scrape (min/max over all of them in
+ * facts.window), quantiles over the increase during the window. */
+static int run_window(const json_t *args, volatile sig_atomic_t *cancel,
+		      const struct prom_sel *sel, json_t *facts,
+		      struct ml_err *err)
+{
+	const char *select = jget_str(args, "select", NULL);
+	const char *src = jget_str(args, "metrics_url", "");
+	struct prom_expo first, last, delta = {0};
+	int rc;
+
+	if ((rc = prom_window_collect(args, cancel, &first, &last, facts, err)))
+		return rc;
+	jset_str(facts, "source", src);
+	jset_int(facts, "samples", (long long)last.nsamples);
+	jset_int(facts, "families", (long long)last.nfamilies);
+	if (select)
+		rc = prom_select_facts(&last, select, facts, err);
+	if (!rc && jget_str(args, "metric", NULL)) {
+		prom_window_delta(&first, &last, &delta);
+		rc = expo_hist(args, &delta, sel, src, facts, err);
+		prom_window_delta_free(&delta);
+	}
+	prom_expo_free(&first);
+	prom_expo_free(&last);
+	return rc;
+}
+
+static int run_expo(const json_t *args, volatile sig_atomic_t *cancel,
+		    json_t *facts, struct ml_err *err)
+{
+	const char *metric = jget_str(args, "metric", NULL);
+	const char *labels = jget_str(args, "labels", NULL), *src = NULL;
+	struct buf text = BUF_INIT;
+	struct prom_sel *sel = NULL;
+	struct prom_expo e = {0};
+	int rc;
+
+	if (labels && (rc = prom_sel_parse(labels, &sel, err)))
+		goto out;
+	if (json_object_get(args, "window")) {
+		rc = run_window(args, cancel, sel, facts, err);
+		goto out;
+	}
+	if ((rc = read_expo(args, &text, &src, err)) ||
 	    (rc = prom_expo_parse(buf_str(&text), text.len, src, &e, err)))
 		goto out;
 	jset_str(facts, "source", src);
 	jset_int(facts, "samples", (long long)e.nsamples);
 	jset_int(facts, "families", (long long)e.nfamilies);
-	if (!metric) {
-		json_object_set_new(facts, "metrics", metric_counts(&e));
+	if (jget_str(args, "select", NULL) &&
+	    (rc = prom_select_facts(&e, jget_str(args, "select", ""), facts,
+				    err)))
 		goto out;
-	}
-	rc = prom_hist_facts(&e, metric, sel, qs, nq, src, facts, err);
-	if (!rc)
-		check_max(args, qs, nq, facts);
+	if (!metric)
+		json_object_set_new(facts, "metrics", metric_counts(&e));
+	else
+		rc = expo_hist(args, &e, sel, src, facts, err);
 out:
 	prom_expo_free(&e);
 	prom_sel_free(sel);
 	buf_free(&text);
-	free(qs);
 	return rc;
 }
 
@@ -239,7 +291,7 @@ static int run(const struct probe_ctx *ctx, json_t **facts, struct ml_err *err)
 		rc = run_query(a, *facts, err);
 	else if (json_object_get(a, "from") ||
 		 json_object_get(a, "metrics_url"))
-		rc = run_expo(a, *facts, err);
+		rc = run_expo(a, ctx->cancel, *facts, err);
 	else
 		rc = ml_err_set(err, ML_EUSAGE,
 				"prom: give `query` and `url`, `from` or "
@@ -356,6 +408,28 @@ static void render_query(const json_t *f, struct buf *out)
 	}
 }
 
+static void render_select(const json_t *f, struct buf *out)
+{
+	const json_t *v;
+	size_t i;
+
+	buf_printf(out, "%s: %lld sample(s)", jget_str(f, "select", "?"),
+		   jget_int(f, "matched", 0));
+	if (json_is_number(json_object_get(f, "value")))
+		buf_printf(out, ", value %.15g", jget_num(f, "value", 0));
+	buf_putc(out, '\n');
+	json_array_foreach(json_object_get(f, "values"), i, v)
+	{
+		buf_printf(out, "  %s", jget_str(v, "name", "?"));
+		if (json_object_size(json_object_get(v, "labels")))
+			render_labels(json_object_get(v, "labels"), out);
+		if (json_is_number(json_object_get(v, "value")))
+			buf_printf(out, " %.15g\n", jget_num(v, "value", 0));
+		else
+			buf_puts(out, " NaN\n");
+	}
+}
+
 static void render(const json_t *f, struct buf *out)
 {
 	const json_t *reasons = json_object_get(f, "reasons"), *r;
@@ -366,6 +440,8 @@ static void render(const json_t *f, struct buf *out)
 	    buf_printf(out, "  [%s] %s: %s\n", jget_str(r, "level", "?"),
 		       jget_str(r, "code", "?"), jget_str(r, "message", ""));
 	buf_printf(out, "source: %s\n", jget_str(f, "source", "?"));
+	if (json_object_get(f, "select"))
+		render_select(f, out);
 	if (json_object_get(f, "windows"))
 		render_slo(f, out);
 	else if (json_object_get(f, "histograms"))
@@ -396,6 +472,8 @@ static const struct probe_opt opts[] = {
     {"from", PO_PATH, "exposition text file, or - for stdin", NULL, 1, 0},
     {"metrics_url", PO_STRING, "URL of a /metrics page to parse", NULL, 0, 0},
     {"metric", PO_STRING, "histogram base name (without _bucket)", NULL, 0, 0},
+    {"select", PO_STRING, "read the value of these samples (a selector)",
+     NULL, 0, 0},
     {"quantiles", PO_STRING, "quantiles to compute", "0.5,0.99", 0, 0},
     {"labels", PO_STRING, "label selector, e.g. job=\"api\",code=~\"2..\"",
      NULL, 0, 0},
@@ -409,6 +487,9 @@ static const struct probe_opt opts[] = {
     {"snapshots", PO_PATH, "SLO offline: folder of TIME.prom files", NULL, 0,
      0},
     {"period", PO_DURATION, "SLO period for the error budget", "30d", 0, 0},
+    {"window", PO_DURATION,
+     "watch metrics_url this long: quantiles over the increase, select "
+     "min/max", NULL, 0, 0},
     {"timeout", PO_DURATION, "HTTP timeout", "30s", 0, 0},
     {0},
 };
@@ -437,6 +518,13 @@ const struct probe_def probe_prom = {
 	    "  mloncall check prom --metrics_url http://irisd:8080/metrics "
 	    "\\\n"
 	    "      --metric ttft_seconds --quantiles 0.5,0.9,0.99 --max 2\n"
+	    "  mloncall check prom --metrics_url http://127.0.0.1:8080/metrics "
+	    "\\\n"
+	    "      --select irisd_online_accuracy\n"
+	    "  mloncall check prom --metrics_url http://127.0.0.1:8080/metrics "
+	    "\\\n"
+	    "      --metric irisd_request_duration_seconds --window 30s "
+	    "--max 0.1\n"
 	    "  mloncall check prom --url http://localhost:9090 --slo 99.9 \\\n"
 	    "      --metric http_request_duration_seconds --threshold 0.5\n"
 	    "  mloncall check prom --snapshots snaps/ --slo 0.99 \\\n"

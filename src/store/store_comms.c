@@ -40,24 +40,6 @@ static int utf8_ok(const unsigned char *s, size_t n)
 	return 1;
 }
 
-static int exists(struct store *s, int64_t id, struct ml_err *err)
-{
-	static const char sql[] = "SELECT 1 FROM incidents WHERE id = ?";
-	sqlite3_stmt *st;
-	int rc;
-
-	if ((rc = store_q(s, sql, &st, err, "i", id)) != 0)
-		return rc;
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return 0;
-	if (rc == SQLITE_DONE)
-		return ml_err_set(err, ML_ENOTFOUND, "no incident %lld",
-				  (long long)id);
-	return store_fail(s, err, "reading incident");
-}
-
 static int do_update(struct store *s, int64_t id, const char *by,
 		     const char *text, int64_t now, struct ml_err *err)
 {
@@ -74,7 +56,7 @@ static int do_update(struct store *s, int64_t id, const char *by,
 	if (!utf8_ok((const unsigned char *)text, n))
 		return ml_err_set(err, ML_EINPUT,
 				  "an update must be valid UTF-8 text");
-	if ((rc = exists(s, id, err)) != 0)
+	if ((rc = store_incident_exists(s, id, err)) != 0)
 		return rc;
 	return store_timeline_add(s, id, now, "update", by && *by ? by : "cli",
 				  text, NULL, err);
@@ -111,14 +93,5 @@ int store_comms_open(struct store *s, json_t **out, struct ml_err *err)
 	*out = NULL;
 	if ((rc = store_q(s, sql, &st, err, "")) != 0)
 		return rc;
-	*out = json_array();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_array_append_new(*out, store_row_json(st));
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		json_decref(*out);
-		*out = NULL;
-		return store_fail(s, err, "open incidents");
-	}
-	return 0;
+	return store_rows(s, st, "open incidents", out, err);
 }

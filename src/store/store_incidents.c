@@ -69,16 +69,7 @@ static int rows(struct store *s, const char *sql, int64_t id, json_t **out,
 
 	if ((rc = store_q(s, sql, &st, err, "i", id)) != 0)
 		return rc;
-	*out = json_array();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_array_append_new(*out, store_row_json(st));
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		json_decref(*out);
-		*out = NULL;
-		return store_fail(s, err, "reading incident");
-	}
-	return 0;
+	return store_rows(s, st, "reading incident", out, err);
 }
 
 int store_incident_get(struct store *s, int64_t id, json_t **out,

@@ -41,5 +41,12 @@ json_t *store_col_str(sqlite3_stmt *st, int col);
  * text; columns named *_json are parsed; *_at of 0/NULL become null and
  * others also get an RFC 3339 twin "<name>_iso"... kept simple: ints. */
 json_t *store_row_json(sqlite3_stmt *st);
+/* Steps a prepared, bound statement to the end: *out gets a new array of
+ * its rows (store_row_json), or NULL on failure (then store_fail names
+ * what). Resets st. */
+int store_rows(struct store *s, sqlite3_stmt *st, const char *what,
+	       json_t **out, struct ml_err *err);
+/* 0 when incident id exists, ML_ENOTFOUND "no incident ID" when not. */
+int store_incident_exists(struct store *s, int64_t id, struct ml_err *err);
 
 #endif

@@ -27,23 +27,6 @@ int store_escalation_clear(struct store *s, int64_t incident_id,
 			  err, "i", incident_id);
 }
 
-static int select_array(struct store *s, const char *sql, json_t **out,
-			struct ml_err *err, sqlite3_stmt *st)
-{
-	int rc;
-
-	*out = json_array();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_array_append_new(*out, store_row_json(st));
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		json_decref(*out);
-		*out = NULL;
-		return store_fail(s, err, sql);
-	}
-	return 0;
-}
-
 int store_escalation_due(struct store *s, int64_t now, json_t **out,
 			 struct ml_err *err)
 {
@@ -57,7 +40,7 @@ int store_escalation_due(struct store *s, int64_t now, json_t **out,
 
 	if ((rc = store_q(s, sql, &st, err, "i", now)) != 0)
 		return rc;
-	return select_array(s, "due escalations", out, err, st);
+	return store_rows(s, st, "due escalations", out, err);
 }
 
 int store_run_create(struct store *s, int64_t incident_id,
@@ -110,7 +93,7 @@ int store_run_list(struct store *s, int64_t incident_id, const char *status,
 	if ((rc = store_q(s, sql, &st, err, "iitt", incident_id, incident_id,
 			  status, status)) != 0)
 		return rc;
-	return select_array(s, "runs", out, err, st);
+	return store_rows(s, st, "runs", out, err);
 }
 
 int store_token_add(struct store *s, const char *name, const char *role,

@@ -23,42 +23,6 @@ int store_open_existing(const char *url, struct store **out,
 	return store_open(url, out, err);
 }
 
-/* Rows of a prepared, bound statement into a new array. */
-static int collect(struct store *s, sqlite3_stmt *st, const char *what,
-		   json_t **out, struct ml_err *err)
-{
-	int rc;
-
-	*out = json_array();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_array_append_new(*out, store_row_json(st));
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		json_decref(*out);
-		*out = NULL;
-		return store_fail(s, err, what);
-	}
-	return 0;
-}
-
-static int incident_exists(struct store *s, int64_t id, struct ml_err *err)
-{
-	static const char sql[] = "SELECT 1 FROM incidents WHERE id = ?";
-	sqlite3_stmt *st;
-	int rc;
-
-	if ((rc = store_q(s, sql, &st, err, "i", id)) != 0)
-		return rc;
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return 0;
-	if (rc != SQLITE_DONE)
-		return store_fail(s, err, "finding incident");
-	return ml_err_set(err, ML_ENOTFOUND, "no incident %lld",
-			  (long long)id);
-}
-
 static int do_add(struct store *s, const struct store_action *a,
 		  int64_t now, int64_t *id, struct ml_err *err)
 {
@@ -71,7 +35,7 @@ static int do_add(struct store *s, const struct store_action *a,
 	char *msg;
 	int rc;
 
-	if ((rc = incident_exists(s, a->incident_id, err)) != 0 ||
+	if ((rc = store_incident_exists(s, a->incident_id, err)) != 0 ||
 	    (rc = store_exec(s, sql, err, "ittiit", a->incident_id, a->text,
 			     a->owner, a->due_at ? a->due_at : (int64_t)0,
 			     now, a->actor)) != 0)
@@ -184,7 +148,7 @@ int store_action_list(struct store *s, const struct store_action_filter *f,
 			  f->incident_id, f->open_only, f->overdue_at,
 			  f->overdue_at, f->include_drills)) != 0)
 		return rc;
-	return collect(s, st, "listing action items", out, err);
+	return store_rows(s, st, "listing action items", out, err);
 }
 
 /* Reports read every row of a window once: let SQLite map the file
@@ -282,7 +246,7 @@ int store_report_alert_stats(struct store *s, int64_t since, int64_t until,
 	read_mostly(s);
 	if ((rc = store_q(s, sql, &st, err, "ii", since, until)) != 0)
 		return rc;
-	return collect(s, st, "reading alerts", out, err);
+	return store_rows(s, st, "reading alerts", out, err);
 }
 
 int store_report_no_runbook(struct store *s, int64_t since, int64_t until,
@@ -301,5 +265,5 @@ int store_report_no_runbook(struct store *s, int64_t since, int64_t until,
 
 	if ((rc = store_q(s, sql, &st, err, "ii", since, until)) != 0)
 		return rc;
-	return collect(s, st, "reading coverage gaps", out, err);
+	return store_rows(s, st, "reading coverage gaps", out, err);
 }

@@ -397,3 +397,38 @@ void store_rollback_to(struct store *s, const char *name)
 	snprintf(sql, sizeof(sql), "ROLLBACK TO %s; RELEASE %s", name, name);
 	sqlite3_exec(s->db, sql, NULL, NULL, NULL);
 }
+
+int store_rows(struct store *s, sqlite3_stmt *st, const char *what,
+	       json_t **out, struct ml_err *err)
+{
+	int rc;
+
+	*out = json_array();
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_array_append_new(*out, store_row_json(st));
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(*out);
+		*out = NULL;
+		return store_fail(s, err, what);
+	}
+	return 0;
+}
+
+int store_incident_exists(struct store *s, int64_t id, struct ml_err *err)
+{
+	static const char sql[] = "SELECT 1 FROM incidents WHERE id = ?";
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = store_q(s, sql, &st, err, "i", id)) != 0)
+		return rc;
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc != SQLITE_DONE)
+		return store_fail(s, err, "finding incident");
+	return ml_err_set(err, ML_ENOTFOUND, "no incident %lld",
+			  (long long)id);
+}

@@ -16,14 +16,5 @@ int store_timeline_by_kind(struct store *s, const char *kind, int64_t from,
 	*out = NULL;
 	if ((rc = store_q(s, sql, &st, err, "tii", kind, from, to)) != 0)
 		return rc;
-	*out = json_array();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_array_append_new(*out, store_row_json(st));
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		json_decref(*out);
-		*out = NULL;
-		return store_fail(s, err, "timeline by kind");
-	}
-	return 0;
+	return store_rows(s, st, "timeline by kind", out, err);
 }

@@ -52,9 +52,11 @@ struct rb_exec_ops {
 	int (*run_cmd)(void *ctx, const char *shell, const char *const *env,
 		       int64_t timeout_ms, struct rb_cmd_result *res,
 		       struct ml_err *err);
-	/* Runs a probe with resolved args; *facts is a new reference. */
-	int (*run_probe)(void *ctx, const char *probe, const json_t *args,
-			 int dry_run, json_t **facts, struct ml_err *err);
+	/* Runs a probe with resolved args; *facts is a new reference. as is
+	 * the step's `as:` name or NULL (the tester picks mocks by it). */
+	int (*run_probe)(void *ctx, const char *probe, const char *as,
+			 const json_t *args, int dry_run, json_t **facts,
+			 struct ml_err *err);
 	/* Asks a human; sets *yes. Without a TTY and without --yes the real
 	 * one answers no (the run stops safely before the change). */
 	int (*confirm)(void *ctx, const char *prompt, int *yes,

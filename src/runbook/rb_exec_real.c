@@ -54,9 +54,11 @@ static int real_run_cmd(void *ctx, const char *shell, const char *const *env,
 	return 0;
 }
 
-static int real_run_probe(void *ctx, const char *probe, const json_t *args,
-			  int dry_run, json_t **facts, struct ml_err *err)
+static int real_run_probe(void *ctx, const char *probe, const char *as,
+			  const json_t *args, int dry_run, json_t **facts,
+			  struct ml_err *err)
 {
+	(void)as;
 	const struct probe_def *p = probe_find(probe);
 
 	*facts = NULL;

@@ -196,8 +196,8 @@ static enum rb_step_res probe_once(struct rb_lane *ln, const struct rb_step *st,
 	int dry = run->opts->dry_run && !st->read_only;
 
 	ml_err_clear(&err);
-	if (run->ops->run_probe(run->ops->ctx, st->probe, args, dry, &facts,
-				&err) != 0) {
+	if (run->ops->run_probe(run->ops->ctx, st->probe, st->as, args, dry,
+				&facts, &err) != 0) {
 		char msg[2200];
 		ml_err_format(&err, msg, sizeof(msg));
 		rb_jset_masked(rec, run->secrets, "error", msg);

@@ -332,19 +332,25 @@ static int mock_run_cmd(void *vctx, const char *shell, const char *const *env,
 	return 0;
 }
 
+/* The mock for a probe step: keyed by the step's own `as:` name first,
+ * then by the probe's name, then (files written before steps were told
+ * apart) by the `as:` of any step of this probe. */
 static const struct rb_probe_mock *find_probe(struct rb_mock_ctx *ctx,
-					      const char *name, size_t *slot)
+					      const char *name, const char *as,
+					      size_t *slot)
 {
 	const struct rb_mocks *ms[] = {&ctx->sc->m, &ctx->suite->defaults};
 	size_t base = 0;
 
-	/* pass 0: keyed by the probe name; pass 1: by a step's `as:` */
-	for (int pass = 0; pass < 2; pass++, base = 0)
+	for (int pass = as ? 0 : 1; pass < 3; pass++, base = 0)
 		for (size_t k = 0; k < 2; k++) {
 			for (size_t i = 0; i < ms[k]->n_probes; i++) {
 				const char *key = ms[k]->probes[i].name;
-				if (pass ? !find_step(ctx->rb, name, 1, key)
-					 : strcmp(key, name) != 0)
+				int hit = pass == 0   ? !strcmp(key, as)
+					  : pass == 1 ? !strcmp(key, name)
+						      : find_step(ctx->rb, name,
+								  1, key) != NULL;
+				if (!hit)
 					continue;
 				*slot = base + i;
 				return &ms[k]->probes[i];
@@ -395,8 +401,9 @@ static int check_probe_args(const char *name, const json_t *args,
 	return rc;
 }
 
-static int mock_run_probe(void *vctx, const char *probe, const json_t *args,
-			  int dry_run, json_t **facts, struct ml_err *err)
+static int mock_run_probe(void *vctx, const char *probe, const char *as,
+			  const json_t *args, int dry_run, json_t **facts,
+			  struct ml_err *err)
 {
 	struct rb_mock_ctx *ctx = vctx;
 	const struct rb_probe_mock *m;
@@ -415,7 +422,7 @@ static int mock_run_probe(void *vctx, const char *probe, const json_t *args,
 		json_object_set_new(ev, "with", json_deep_copy(args));
 	if ((rc = check_probe_args(probe, args, err)))
 		return rc;
-	if (!(m = find_probe(ctx, probe, &slot))) {
+	if (!(m = find_probe(ctx, probe, as, &slot))) {
 		jset_bool(ev, "unmocked", 1);
 		return unmocked_probe(ctx, probe, err);
 	}

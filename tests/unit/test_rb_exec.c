@@ -770,11 +770,12 @@ static int m_run(void *ctx, const char *shell, const char *const *env,
 	return 0;
 }
 
-static int m_probe(void *ctx, const char *probe, const json_t *args,
-		   int dry_run, json_t **facts, struct ml_err *err)
+static int m_probe(void *ctx, const char *probe, const char *as,
+		   const json_t *args, int dry_run, json_t **facts,
+		   struct ml_err *err)
 {
 	struct mock *m = ctx;
-	(void)args, (void)dry_run, (void)err;
+	(void)as, (void)args, (void)dry_run, (void)err;
 	m->probes++;
 	*facts = json_pack("{s:s, s:i}", "probe", probe, "ready", m->probes);
 	return 0;

@@ -462,28 +462,28 @@ static void test_mock_probes_confirm_clock(void **state)
 	mini_init(&m);
 	rb_mock_init(&ctx, s, &s->v[0], &m.rb);
 	rb_mock_ops(&ctx, &ops);
-	assert_int_equal(ops.run_probe(ops.ctx, "gpu", NULL, 0, &f, &err), 0);
+	assert_int_equal(ops.run_probe(ops.ctx, "gpu", NULL, NULL, 0, &f, &err), 0);
 	assert_int_equal(jget_int(f, "n", 0), 1);
 	assert_string_equal(jget_str(f, "verdict", ""), "healthy");
 	json_decref(f);
 	for (int i = 0; i < 2; i++) {
 		assert_int_equal(
-		    ops.run_probe(ops.ctx, "gpu", NULL, 0, &f, &err), 0);
+		    ops.run_probe(ops.ctx, "gpu", NULL, NULL, 0, &f, &err), 0);
 		assert_int_equal(jget_int(f, "n", 0), 2);
 		json_decref(f);
 	}
 	/* the real oom probe requires `from`: the mock checks args first */
-	assert_int_equal(ops.run_probe(ops.ctx, "oom", NULL, 0, &f, &err),
+	assert_int_equal(ops.run_probe(ops.ctx, "oom", NULL, NULL, 0, &f, &err),
 			 ML_EUSAGE);
 	oom_args = json_pack("{s:s}", "from", "train.log");
-	assert_int_equal(ops.run_probe(ops.ctx, "oom", oom_args, 0, &f, &err),
+	assert_int_equal(ops.run_probe(ops.ctx, "oom", NULL, oom_args, 0, &f, &err),
 			 ML_EIO);
 	json_decref(oom_args);
 	assert_null(f);
 	assert_non_null(strstr(err.msg, "no such file"));
 	/* a probe the scenario does not mock (not a registered probe either,
 	 * so its arguments are not checked first) */
-	assert_int_equal(ops.run_probe(ops.ctx, "dcgm", NULL, 0, &f, &err),
+	assert_int_equal(ops.run_probe(ops.ctx, "dcgm", NULL, NULL, 0, &f, &err),
 			 ML_EINPUT);
 	assert_non_null(strstr(err.msg, "unmocked probe: dcgm"));
 	assert_non_null(

@@ -12,16 +12,6 @@
 #include "probe/ipmi.h"
 #include "thinprobe.h"
 
-static int has_reason(const json_t *facts, const char *code)
-{
-	size_t i;
-	json_t *r;
-
-	json_array_foreach(json_object_get(facts, "reasons"), i, r)
-	    if (!strcmp(jget_str(r, "code", ""), code)) return 1;
-	return 0;
-}
-
 static int ip(const char *file, const char *extra, json_t **f,
 	      struct ml_err *err)
 {
@@ -82,9 +72,9 @@ static void test_node_states(void **state)
 	json_decref(f);
 	assert_int_equal(ip("node-overheat.txt", NULL, &f, &err), 0);
 	assert_string_equal(jget_str(f, "verdict", ""), "failed");
-	assert_true(has_reason(f, "chassis-fault"));
-	assert_true(has_reason(f, "sensor-critical"));
-	assert_true(has_reason(f, "sensor-warning"));
+	assert_true(tp_has_reason(f, "chassis-fault"));
+	assert_true(tp_has_reason(f, "sensor-critical"));
+	assert_true(tp_has_reason(f, "sensor-warning"));
 	assert_int_equal(jget_int(f, "critical_count", 0), 2);
 	assert_int_equal(jget_int(f, "warning_count", 0), 2);
 	assert_string_equal(

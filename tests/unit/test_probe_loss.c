@@ -13,16 +13,6 @@
 #include "probe/loss.h"
 #include "thinprobe.h"
 
-static int has_reason(const json_t *facts, const char *code)
-{
-	size_t i;
-	json_t *r;
-
-	json_array_foreach(json_object_get(facts, "reasons"), i, r)
-	    if (!strcmp(jget_str(r, "code", ""), code)) return 1;
-	return 0;
-}
-
 static int lo(const char *file, const char *extra, json_t **f,
 	      struct ml_err *err)
 {
@@ -138,7 +128,7 @@ static void test_findings(void **state)
 
 	assert_int_equal(lo("nan.log", NULL, &f, &err), 0);
 	assert_string_equal(jget_str(f, "verdict", ""), "failed");
-	assert_true(has_reason(f, "loss-nan"));
+	assert_true(tp_has_reason(f, "loss-nan"));
 	assert_false(jget_bool(f, "last_loss_finite", 1));
 	assert_true(json_is_null(json_object_get(f, "last_loss")));
 	assert_int_equal(jget_int(f, "first_nonfinite_step", 0), 1970);
@@ -149,7 +139,7 @@ static void test_findings(void **state)
 	assert_int_equal(
 	    jget_int(json_array_get(json_object_get(f, "spikes"), 0), "step", 0),
 	    2950);
-	assert_false(has_reason(f, "loss-rising"));
+	assert_false(tp_has_reason(f, "loss-rising"));
 	json_decref(f);
 	/* the 4.2x spike is below a 5x factor */
 	assert_int_equal(lo("spike.log", ", \"spike-factor\": 5", &f, &err), 0);
@@ -158,13 +148,13 @@ static void test_findings(void **state)
 	setenv("MLONCALL_NOW", "2026-11-23T10:00:00Z", 1);
 	assert_int_equal(lo("plain.log", ", \"stale-after\": \"10m\"", &f, &err),
 			 0);
-	assert_true(has_reason(f, "log-stale"));
+	assert_true(tp_has_reason(f, "log-stale"));
 	assert_float_equal(jget_num(f, "seconds_since_last", 0), 5700, 1e-9);
 	json_decref(f);
 	setenv("MLONCALL_NOW", "2026-11-23T08:26:00Z", 1);
 	assert_int_equal(lo("plain.log", ", \"stale-after\": \"10m\"", &f, &err),
 			 0);
-	assert_false(has_reason(f, "log-stale"));
+	assert_false(tp_has_reason(f, "log-stale"));
 	json_decref(f);
 	unsetenv("MLONCALL_NOW");
 	assert_int_equal(lo("plain.log", ", \"window\": 2", &f, &err), ML_EUSAGE);
@@ -194,7 +184,7 @@ static void test_resume(void **state)
 	s = json_object_get(f, "since");
 	assert_true(jget_bool(s, "restarted_from_scratch", 0));
 	assert_false(jget_bool(s, "continued", 1));
-	assert_true(has_reason(f, "resume-broken"));
+	assert_true(tp_has_reason(f, "resume-broken"));
 	json_decref(f);
 	assert_int_equal(lo("resumed-bad-weights.log", ", \"since-step\": 4000",
 			    &f, &err),
@@ -207,7 +197,7 @@ static void test_resume(void **state)
 	assert_int_equal(lo("plain.log", ", \"since-step\": 9000", &f, &err), 0);
 	assert_int_equal(jget_int(json_object_get(f, "since"), "steps_after", 1),
 			 0);
-	assert_true(has_reason(f, "resume-broken"));
+	assert_true(tp_has_reason(f, "resume-broken"));
 	json_decref(f);
 	/* a log of only the resumed run (no reset, starts after the step) */
 	assert_int_equal(lo("metrics.jsonl", ", \"since-step\": 50", &f, &err),

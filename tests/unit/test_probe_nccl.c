@@ -11,16 +11,6 @@
 
 #include "thinprobe.h"
 
-static int has_reason(const json_t *facts, const char *code)
-{
-	size_t i;
-	json_t *r;
-
-	json_array_foreach(json_object_get(facts, "reasons"), i, r)
-	    if (!strcmp(jget_str(r, "code", ""), code)) return 1;
-	return 0;
-}
-
 static int nc(const char *file, const char *extra, json_t **f,
 	      struct ml_err *err)
 {
@@ -57,7 +47,7 @@ static void test_h100(void **state)
 			    &err),
 			 0);
 	assert_string_equal(jget_str(f, "verdict", ""), "degraded");
-	assert_true(has_reason(f, "busbw-low"));
+	assert_true(tp_has_reason(f, "busbw-low"));
 	json_decref(f);
 	assert_int_equal(nc("h100-8gpu.txt", ", \"expect-busbw\": 450", &f,
 			    &err),
@@ -75,7 +65,7 @@ static void test_two_nodes_and_old(void **state)
 	assert_int_equal(nc("2node-16gpu-tcp.txt", ", \"expect-busbw\": 300",
 			    &f, &err),
 			 0);
-	assert_true(has_reason(f, "busbw-low"));
+	assert_true(tp_has_reason(f, "busbw-low"));
 	assert_int_equal(json_array_size(json_object_get(f, "hosts")), 2);
 	assert_int_equal(jget_int(f, "gpus", 0), 16);
 	json_decref(f);
@@ -108,18 +98,18 @@ static void test_failures(void **state)
 	assert_int_equal(nc("hang.txt", NULL, &f, &err), 0);
 	assert_string_equal(jget_str(f, "verdict", ""), "failed");
 	assert_false(jget_bool(f, "complete", 1));
-	assert_true(has_reason(f, "incomplete"));
+	assert_true(tp_has_reason(f, "incomplete"));
 	assert_int_equal(jget_int(f, "last_size_bytes", 0), 536870912);
 	assert_int_equal(jget_int(f, "max_size_bytes", 0), 268435456);
 	assert_int_equal(jget_int(f, "rows_count", 0), 9);
 	assert_true(json_is_null(json_object_get(f, "avg_busbw_gbs")));
 	json_decref(f);
 	assert_int_equal(nc("hang-init.txt", NULL, &f, &err), 0);
-	assert_true(has_reason(f, "no-results"));
+	assert_true(tp_has_reason(f, "no-results"));
 	assert_true(json_is_null(json_object_get(f, "last_size_bytes")));
 	json_decref(f);
 	assert_int_equal(nc("nccl-warn.txt", NULL, &f, &err), 0);
-	assert_true(has_reason(f, "nccl-error"));
+	assert_true(tp_has_reason(f, "nccl-error"));
 	assert_int_equal(json_array_size(json_object_get(f, "errors")), 3);
 	json_decref(f);
 }

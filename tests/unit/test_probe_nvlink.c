@@ -12,16 +12,6 @@
 
 #include "thinprobe.h"
 
-static int has_reason(const json_t *facts, const char *code)
-{
-	size_t i;
-	json_t *r;
-
-	json_array_foreach(json_object_get(facts, "reasons"), i, r)
-	    if (!strcmp(jget_str(r, "code", ""), code)) return 1;
-	return 0;
-}
-
 static int nv(const char *file, const char *extra, json_t **facts,
 	      struct ml_err *err)
 {
@@ -83,10 +73,10 @@ static void test_links_down(void **state)
 
 	assert_int_equal(nv("h100-link-down.txt", NULL, &f, &err), 0);
 	assert_string_equal(jget_str(f, "verdict", ""), "degraded");
-	assert_true(has_reason(f, "links-inactive"));
-	assert_true(has_reason(f, "link-errors"));
-	assert_true(has_reason(f, "pair-fewer-nvlinks"));
-	assert_false(has_reason(f, "pair-without-nvlink"));
+	assert_true(tp_has_reason(f, "links-inactive"));
+	assert_true(tp_has_reason(f, "link-errors"));
+	assert_true(tp_has_reason(f, "pair-fewer-nvlinks"));
+	assert_false(tp_has_reason(f, "pair-without-nvlink"));
 	in = json_object_get(f, "inactive_links");
 	assert_int_equal(json_array_size(in), 2);
 	assert_int_equal(jget_int(json_array_get(in, 1), "gpu", -1), 3);
@@ -101,7 +91,7 @@ static void test_links_down(void **state)
 	assert_int_equal(nv("h100-link-down.txt", ", \"max-errors\": 500", &f,
 			    &err),
 			 0);
-	assert_false(has_reason(f, "link-errors"));
+	assert_false(tp_has_reason(f, "link-errors"));
 	json_decref(f);
 }
 
@@ -113,13 +103,13 @@ static void test_gpu_on_pcie(void **state)
 
 	assert_int_equal(nv("h100-gpu5-pcie.txt", NULL, &f, &err), 0);
 	assert_string_equal(jget_str(f, "verdict", ""), "degraded");
-	assert_true(has_reason(f, "pair-without-nvlink"));
+	assert_true(tp_has_reason(f, "pair-without-nvlink"));
 	assert_int_equal(jget_int(f, "pairs_without_nvlink_count", 0), 7);
 	json_decref(f);
 	assert_int_equal(nv("h100-gpu5-pcie.txt", ", \"expect-nvlink\": \"none\"",
 			    &f, &err),
 			 0);
-	assert_false(has_reason(f, "pair-without-nvlink"));
+	assert_false(tp_has_reason(f, "pair-without-nvlink"));
 	assert_int_equal(jget_int(f, "pairs_without_nvlink_count", 0), 7);
 	json_decref(f);
 	/* a job on 0-3 is fine; one on 4,5 was placed across PCIe */
@@ -137,7 +127,7 @@ static void test_gpu_on_pcie(void **state)
 	sel = json_object_get(f, "selected");
 	assert_false(jget_bool(sel, "all_nvlink", 1));
 	assert_string_equal(jget_str(sel, "worst_link", ""), "NODE");
-	assert_true(has_reason(f, "selected-without-nvlink"));
+	assert_true(tp_has_reason(f, "selected-without-nvlink"));
 	json_decref(f);
 	assert_int_equal(nv("h100-all.txt", ", \"gpus\": \"3,4\"", &f, &err),
 			 0);
@@ -163,7 +153,7 @@ static void test_pcie_node(void **state)
 
 	assert_int_equal(nv("a100-pcie.txt", NULL, &f, &err), 0);
 	assert_string_equal(jget_str(f, "verdict", ""), "healthy");
-	assert_true(has_reason(f, "no-nvlink"));
+	assert_true(tp_has_reason(f, "no-nvlink"));
 	assert_false(jget_bool(json_object_get(f, "topology"),
 			       "nvlink_expected", 1));
 	assert_int_equal(jget_int(f, "pairs_without_nvlink_count", 0), 6);
@@ -211,9 +201,9 @@ static void test_variants(void **state)
 	p = tp_tmp(blocks, sizeof(blocks) - 1);
 	snprintf(args, sizeof(args), "{\"from\": \"%s\"}", p);
 	assert_int_equal(tp_run("nvlink", args, &f, &err), 0);
-	assert_true(has_reason(f, "link-slow"));
-	assert_true(has_reason(f, "link-status-unknown"));
-	assert_true(has_reason(f, "link-errors"));
+	assert_true(tp_has_reason(f, "link-slow"));
+	assert_true(tp_has_reason(f, "link-status-unknown"));
+	assert_true(tp_has_reason(f, "link-errors"));
 	assert_int_equal(jget_int(json_object_get(f, "error_counters"),
 				  "crc_flit_error", 0),
 			 3);
@@ -280,7 +270,7 @@ static void test_live(void **state)
 		      "communicate with the NVIDIA driver.'; exit 9");
 	assert_int_equal(tp_run("nvlink", "{}", &f, &err), 0);
 	assert_string_equal(jget_str(f, "verdict", ""), "failed");
-	assert_true(has_reason(f, "nvidia-smi-failed"));
+	assert_true(tp_has_reason(f, "nvidia-smi-failed"));
 	json_decref(f);
 	setenv("PATH", old, 1);
 	snprintf(path, sizeof(path), "%s/nvidia-smi", dir);

@@ -16,6 +16,17 @@
 #include "core/out.h"
 #include "probe/probe.h"
 
+/* 1 when facts has a reason with this code. */
+static int tp_has_reason(const json_t *facts, const char *code)
+{
+	size_t i;
+	json_t *r;
+
+	json_array_foreach(json_object_get(facts, "reasons"), i, r)
+	    if (!strcmp(jget_str(r, "code", ""), code)) return 1;
+	return 0;
+}
+
 /* Runs probe name with args (a JSON object text). */
 static int tp_run(const char *name, const char *args_json, json_t **facts,
 		  struct ml_err *err)

@@ -1,47 +1,78 @@
-/* token.c: `mloncall token add|ls`: API bearer tokens. A token is shown
- * once at creation; the store keeps only its sha256. */
-#include <getopt.h>
+/* token.c: `mloncall token add`: create an API bearer token. A token is
+ * shown once at creation; the store keeps only its sha256. The group and
+ * its shared option parsing are here too; ls and revoke are in
+ * token_ls.c. */
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "cmd/token.h"
 #include "core/dur.h"
 #include "server/http.h"
 #include "store/store.h"
 
+int token_opts_parse(const struct cmd_entry *self, int argc, char **argv,
+		     struct token_opts *o)
+{
+	o->db = "oncall.db";
+	o->role = "responder";
+	o->nargs = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *eq = strchr(a, '=');
+		char name[16];
+		const char **slot;
+		int rc;
+
+		if (cmd_take_output(self, argc, argv, &i, &o->fmt, &rc)) {
+			if (rc)
+				return rc;
+			continue;
+		}
+		snprintf(name, sizeof(name), "%.*s",
+			 (int)(eq && a[0] == '-' ? eq - a : (long)strlen(a)),
+			 a);
+		slot = !strcmp(name, "--db")	   ? &o->db
+		       : !strcmp(name, "--role")   ? &o->role
+		       : !strcmp(name, "--person") ? &o->person
+		       : !strcmp(name, "--value")  ? &o->value
+						   : NULL;
+		if (slot && strstr(o->allowed, name)) {
+			if (eq && a[0] == '-')
+				*slot = eq + 1;
+			else if (++i >= argc)
+				return cmd_usage(self, "%s needs a value", a);
+			else
+				*slot = argv[i];
+		} else if (a[0] == '-' && a[1]) {
+			return cmd_usage(self, "unknown option %s", a);
+		} else if (o->nargs < 4) {
+			o->args[o->nargs++] = a;
+		} else {
+			return cmd_usage(self, "too many arguments");
+		}
+	}
+	return 0;
+}
+
 static int token_add(const struct cmd_entry *self, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"role", required_argument, NULL, 'r'},
-		{"db", required_argument, NULL, 'd'},
-		{"value", required_argument, NULL, 'v'},
-		{NULL, 0, NULL, 0}};
-	const char *role = "responder", *db = "oncall.db", *value = NULL;
+	struct token_opts o = {.allowed = "--db --role --person --value"};
 	unsigned char raw[24];
 	char token[64], hash[65];
 	struct store *s = NULL;
 	struct ml_err err = {0};
-	int ch, rc;
+	const char *value;
+	int rc;
 
-	optind = 1;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "r:d:", longopts, NULL)) != -1) {
-		if (ch == 'r')
-			role = optarg;
-		else if (ch == 'd')
-			db = optarg;
-		else if (ch == 'v')
-			value = optarg;
-		else
-			return cmd_usage(self, "unknown option %s",
-					 argv[optind - 1]);
-	}
-	if (optind != argc - 1)
+	if ((rc = token_opts_parse(self, argc, argv, &o)) != 0)
+		return rc;
+	if (o.nargs != 1 || !*o.args[0])
 		return cmd_usage(self, "expected one NAME for the token");
-	if (value && strlen(value) < 16)
+	if (o.value && strlen(o.value) < 16)
 		return cmd_usage(self, "--value: a token needs at least 16 "
 				       "characters");
+	value = o.value;
 	if (!value) {
 		if (RAND_bytes(raw, sizeof(raw)) != 1)
 			return ml_err_set(&err, ML_EINTERNAL, "no randomness"),
@@ -52,15 +83,15 @@ static int token_add(const struct cmd_entry *self, int argc, char **argv)
 		value = token;
 	}
 	http_token_hash(value, hash);
-	if ((rc = store_open(db, &s, &err)) == 0)
-		rc = store_token_add(s, argv[optind], role, hash, time_now_ms(),
-				     &err);
+	if ((rc = store_open(o.db, &s, &err)) == 0)
+		rc = store_token_add(s, o.args[0], o.role, o.person, hash,
+				     time_now_ms(), &err);
 	store_close(s);
 	if (rc)
 		return cmd_fail(&err);
 	printf("%s\n", value);
 	fprintf(stderr, "token `%s` (%s) added to %s; it is shown only once\n",
-		argv[optind], role, db);
+		o.args[0], o.role, o.db);
 	return ML_EXIT_OK;
 }
 
@@ -68,23 +99,30 @@ const struct cmd_entry cmd_token_add_entry = {
 	.path = "token add",
 	.summary = "create an API bearer token (printed once)",
 	.help = "Usage: mloncall token add NAME [--role viewer|responder|admin]"
-		" [--db PATH]\n"
+		" [--person WHO] [--db PATH]\n"
 		"\n"
 		"Creates a bearer token for the incident service's API and prints\n"
 		"it once; only its sha256 is stored. Roles: viewer reads,\n"
 		"responder also posts alerts and acts on incidents, admin all.\n"
+		"Names are unique: a NAME already in use is refused (exit 2);\n"
+		"revoke the old token first to replace it.\n"
 		"\n"
 		"Options:\n"
 		"  --role ROLE    viewer, responder (default) or admin\n"
+		"  --person WHO   who holds the token (shown by token ls)\n"
 		"  --db PATH      the service's database (default oncall.db)\n"
 		"  --value TOKEN  use this token instead of a random one\n"
 		"\n"
-		"Example:\n"
-		"  export MLONCALL_TOKEN=$(mloncall token add me --role admin)\n",
+		"Examples:\n"
+		"  export MLONCALL_TOKEN=$(mloncall token add me --role admin)\n"
+		"  mloncall token add alertmanager --role responder "
+		"--person platform-team\n",
 	.exec = token_add,
 };
 
-static const struct cmd_entry *const subs[] = {&cmd_token_add_entry, NULL};
+static const struct cmd_entry *const subs[] = {
+	&cmd_token_add_entry, &cmd_token_ls_entry, &cmd_token_revoke_entry,
+	NULL};
 
 const struct cmd_entry cmd_token_entry = {
 	.path = "token",

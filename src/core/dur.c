@@ -153,51 +153,84 @@ static int take_int(const char **s, int digits, int *out)
 	return 0;
 }
 
-int time_parse(const char *s, int64_t *ms)
+int time_days_in_month(int y, int mo)
 {
-	int y, mo, d, h = 0, mi = 0, se = 0, frac = 0, off = 0;
-	int64_t t;
+	static const int d[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 
-	if (!s || take_int(&s, 4, &y) || *s++ != '-' || take_int(&s, 2, &mo) ||
-	    *s++ != '-' || take_int(&s, 2, &d))
+	if (mo < 1 || mo > 12)
+		return 0;
+	return mo == 2 ? 28 + leap : d[mo - 1];
+}
+
+int time_civil_valid(int y, int mo, int d, int h, int mi, int s)
+{
+	return y >= 0 && y <= 9999 && mo >= 1 && mo <= 12 && d >= 1 &&
+	       d <= time_days_in_month(y, mo) && h >= 0 && h <= 23 &&
+	       mi >= 0 && mi <= 59 && s >= 0 && s <= 59;
+}
+
+/* The time of day after the date: HH:MM[:SS[.fff]]. */
+static int parse_clock(const char **s, struct time_civil *c)
+{
+	if (take_int(s, 2, &c->h) || *(*s)++ != ':' || take_int(s, 2, &c->mi))
 		return -1;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31)
+	c->has_time = 1;
+	if (**s != ':')
+		return 0;
+	(*s)++;
+	if (take_int(s, 2, &c->s))
 		return -1;
-	if (*s == 'T' || *s == 't' || *s == ' ') {
-		s++;
-		if (take_int(&s, 2, &h) || *s++ != ':' || take_int(&s, 2, &mi) ||
-		    *s++ != ':' || take_int(&s, 2, &se))
+	c->has_sec = 1;
+	if (**s == '.') {
+		int scale = 100;
+		(*s)++;
+		if (!isdigit((unsigned char)**s))
 			return -1;
-		if (h > 23 || mi > 59 || se > 60)
-			return -1;
-		if (*s == '.') {
-			int scale = 100;
-			s++;
-			if (!isdigit((unsigned char)*s))
-				return -1;
-			while (isdigit((unsigned char)*s)) {
-				frac += (*s - '0') * scale;
-				scale /= 10;
-				s++;
-			}
-		}
-		if (*s == 'Z' || *s == 'z') {
-			s++;
-		} else if (*s == '+' || *s == '-') {
-			int sign = *s++ == '-' ? -1 : 1, oh, om;
-			if (take_int(&s, 2, &oh) || *s++ != ':' ||
-			    take_int(&s, 2, &om))
-				return -1;
-			off = sign * (oh * 60 + om);
-		} else {
-			return -1;
+		while (isdigit((unsigned char)**s)) {
+			c->ms += (**s - '0') * scale;
+			scale /= 10;
+			(*s)++;
 		}
 	}
-	if (*s)
+	return 0;
+}
+
+int time_parse_civil(const char *s, struct time_civil *c)
+{
+	memset(c, 0, sizeof(*c));
+	if (!s || take_int(&s, 4, &c->y) || *s++ != '-' ||
+	    take_int(&s, 2, &c->mo) || *s++ != '-' || take_int(&s, 2, &c->d))
 		return -1;
-	t = time_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
-	    h * 3600 + mi * 60 + se - off * 60;
-	*ms = t * 1000 + frac;
+	if ((*s == 'T' || *s == 't' || *s == ' ') && (s++, parse_clock(&s, c)))
+		return -1;
+	if (c->has_time && (*s == 'Z' || *s == 'z')) {
+		s++;
+		c->has_zone = 1;
+	} else if (c->has_time && (*s == '+' || *s == '-')) {
+		int sign = *s++ == '-' ? -1 : 1, oh, om;
+		if (take_int(&s, 2, &oh) || *s++ != ':' ||
+		    take_int(&s, 2, &om) || oh > 23 || om > 59)
+			return -1;
+		c->off_min = sign * (oh * 60 + om);
+		c->has_zone = 1;
+	}
+	if (*s || !time_civil_valid(c->y, c->mo, c->d, c->h, c->mi, c->s))
+		return -1;
+	return 0;
+}
+
+int time_parse(const char *s, int64_t *ms)
+{
+	struct time_civil c;
+	int64_t t;
+
+	if (time_parse_civil(s, &c) ||
+	    (c.has_time && (!c.has_sec || !c.has_zone)))
+		return -1;
+	t = time_days_from_civil(c.y, (unsigned)c.mo, (unsigned)c.d) * 86400 +
+	    c.h * 3600 + c.mi * 60 + c.s - c.off_min * 60;
+	*ms = t * 1000 + c.ms;
 	return 0;
 }
 

@@ -26,9 +26,33 @@ int64_t time_mono_ms(void);
 void time_format(int64_t ms, char *out, size_t n);
 
 /* Parses RFC 3339 ("2026-11-23T08:59:05Z", fractional seconds and
- * +hh:mm offsets allowed) or a date "2026-11-23" (midnight UTC).
- * Returns 0 or -1. */
+ * +hh:mm offsets allowed) or a date "2026-11-23" (midnight UTC). Strict:
+ * the date must exist (no Feb 31, Feb 29 only in leap years), hours
+ * 0-23, minutes and seconds 0-59 (no leap second), offsets up to 23:59;
+ * what it accepts formats back to the same instant. Returns 0 or -1. */
 int time_parse(const char *s, int64_t *ms);
+
+/* A date and time as written, before any zone is applied. */
+struct time_civil {
+	int y, mo, d, h, mi, s, ms;
+	int has_time; /* HH:MM followed the date */
+	int has_sec;  /* :SS followed HH:MM */
+	int has_zone; /* Z or +hh:mm followed the time */
+	int off_min;  /* the offset, minutes east of UTC */
+};
+
+/* The one strict date parser: "YYYY-MM-DD", optionally followed by T (or
+ * t or a space) and HH:MM[:SS[.fff]], optionally followed by Z or +hh:mm
+ * (only after a time). Every field is range-checked as time_parse says.
+ * Callers decide which parts they require. Returns 0 or -1. */
+int time_parse_civil(const char *s, struct time_civil *c);
+
+/* 1 when y-mo-d h:mi:s is a real wall-clock reading (year 0-9999, the
+ * day within its month, leap years included); 0 otherwise. */
+int time_civil_valid(int y, int mo, int d, int h, int mi, int s);
+
+/* Days in month mo (1-12) of year y; 0 for a month out of range. */
+int time_days_in_month(int y, int mo);
 
 /* Sleeps about ms milliseconds (a signal may end it early). */
 void time_sleep_ms(int64_t ms);

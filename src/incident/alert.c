@@ -1,13 +1,13 @@
 /* alert.c: Alertmanager v4 and generic alert payloads -> struct alert. */
 #include "incident/alert.h"
 
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "core/buf.h"
 #include "core/dur.h"
+#include "core/fingerprint.h"
 #include "core/out.h"
 #include "core/strutil.h"
 #include "incident/drill_notify.h"
@@ -37,37 +37,9 @@ int alert_severity_parse(const char *s, int *sev)
 	return -1;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 void alert_fingerprint(const json_t *labels, char out[17])
 {
-	const char *keys[ALERT_MAX_LABELS], *k;
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	size_t n = 0;
-	json_t *v;
-
-	json_object_foreach((json_t *)labels, k, v) if (n < ALERT_MAX_LABELS)
-		keys[n++] = k;
-	qsort(keys, n, sizeof(keys[0]), cmp_str);
-	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-	for (size_t i = 0; i < n; i++) {
-		const char *val = json_string_value(json_object_get(labels, keys[i]));
-		EVP_DigestUpdate(ctx, keys[i], strlen(keys[i]));
-		EVP_DigestUpdate(ctx, "=", 1);
-		if (val)
-			EVP_DigestUpdate(ctx, val, strlen(val));
-		EVP_DigestUpdate(ctx, "\n", 1);
-	}
-	EVP_DigestFinal_ex(ctx, md, &mdlen);
-	EVP_MD_CTX_free(ctx);
-	for (int i = 0; i < 8; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-	out[16] = '\0';
+	fingerprint_labels(labels, out);
 }
 
 static int field_err(struct ml_err *err, const char *path, size_t i,

@@ -31,8 +31,8 @@ struct alert_batch {
 int alert_severity_parse(const char *s, int *sev);
 
 /* Parses an Alertmanager v4 webhook body. Fingerprints are Alertmanager's
- * own when present, else sha256 of the sorted labels (16 hex chars, the
- * length Alertmanager uses). The group key is the payload's groupKey.
+ * own when present, else alert_fingerprint of the labels (16 hex chars,
+ * the length Alertmanager uses). The group key is the payload's groupKey.
  * default_sev applies when an alert has no usable severity label.
  * Errors are ML_EINPUT with the field path ("alerts[2].labels"). */
 int alert_parse_alertmanager(const char *body, size_t len, int default_sev,
@@ -44,7 +44,8 @@ int alert_parse_alertmanager(const char *body, size_t len, int default_sev,
 int alert_parse_generic(const char *body, size_t len, int default_sev,
 			struct alert_batch *out, struct ml_err *err);
 
-/* sha256 of the sorted "name=value\n" label pairs, first 16 hex chars. */
+/* The computed fingerprint of a label set: fingerprint_labels (sha256 of
+ * the sorted, length-prefixed name/value pairs, first 16 hex chars). */
 void alert_fingerprint(const json_t *labels, char out[17]);
 
 void alert_batch_free(struct alert_batch *b);

@@ -93,38 +93,22 @@ static int get_zone(struct ld *ld, const struct ydoc_node *n,
 	return 0;
 }
 
-static int days_in_month(int y, int m)
-{
-	static const int d[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	return m == 2 ? 28 + leap : d[m - 1];
-}
-
 /* "2026-11-02", "2026-11-02 09:00[:00]" or "...T09:00" are wall-clock
- * times in z; anything with Z or an offset is absolute (RFC 3339).
- * Returns 0 and *ms, or -1. */
+ * times in z; anything with Z or an offset is absolute (RFC 3339). Dates
+ * go through core's strict parser (no Feb 31). Returns 0 and *ms, or -1. */
 static int parse_time(const char *v, const struct tz *z, int64_t *ms)
 {
-	int y, mo, d, h = 0, mi = 0, s = 0, n = 0, n2 = 0;
-	int len = (int)strlen(v);
+	struct time_civil c;
 
-	if (sscanf(v, "%4d-%2d-%2d%n", &y, &mo, &d, &n) == 3 && n == len) {
-		/* a date: local midnight */
-	} else if (n = 0,
-		   sscanf(v, "%4d-%2d-%2d%*1[T ]%2d:%2d%n", &y, &mo, &d, &h,
-			  &mi, &n) == 5 &&
-		       (n == len || (sscanf(v + n, ":%2d%n", &s, &n2) == 1 &&
-				     n + n2 == len))) {
-		/* a local date and time */
-	} else {
-		return time_parse(v, ms);
-	}
-	if (y < 1970 || y > 2099 || mo < 1 || mo > 12 || d < 1 ||
-	    d > days_in_month(y, mo) || h < 0 || h > 23 || mi < 0 || mi > 59 ||
-	    s < 0 || s > 59)
+	if (time_parse_civil(v, &c) != 0)
 		return -1;
-	*ms =
-	    tz_first_instant(z, tz_local_from_civil(y, mo, d, h, mi, s)) * 1000;
+	if (c.has_zone)
+		return time_parse(v, ms);
+	if (c.ms || c.y < 1970 || c.y > 2099)
+		return -1;
+	*ms = tz_first_instant(z, tz_local_from_civil(c.y, c.mo, c.d, c.h,
+						      c.mi, c.s)) *
+	      1000;
 	return 0;
 }
 

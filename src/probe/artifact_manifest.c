@@ -47,12 +47,17 @@ static void add_entry(struct art_manifest *m, char *name,
 		m->v = xrealloc(m->v, m->cap * sizeof(*m->v));
 	}
 	e = &m->v[m->n++];
-	while (name[0] == '.' && name[1] == '/') /* "./x" is "x" */
-		memmove(name, name + 2, strlen(name + 2) + 1);
 	e->name = name;
 	memcpy(e->sha, sha, 32);
 	e->size = size;
 	e->line = line;
+}
+
+/* "./x" is "x"; "./" alone leaves "" (refused by the callers). */
+static void strip_dot(char *name)
+{
+	while (name[0] == '.' && name[1] == '/')
+		memmove(name, name + 2, strlen(name + 2) + 1);
 }
 
 /* Undoes GNU escaping (\\ \n \r) of n bytes. Returns a new string, or
@@ -123,6 +128,8 @@ static int parse_line(struct art_manifest *m, const char *p, size_t n,
 		nlen = n - 66;
 	}
 	s = unescape(name, nlen, escaped);
+	if (s)
+		strip_dot(s);
 	if (!s || !*s) {
 		free(s);
 		return ml_err_at(err, ML_EINPUT, file, (int)line, 67,
@@ -164,6 +171,8 @@ static int json_entry(struct art_manifest *m, const char *name,
 	unsigned char sha[32];
 	const char *h = json_string_value(hash);
 
+	while (name && name[0] == '.' && name[1] == '/')
+		name += 2;
 	if (!name || !*name)
 		return ml_err_set(err, ML_EINPUT, "%s: entry %ld: bad path",
 				  file, idx);
@@ -242,32 +251,37 @@ static int by_name(const void *a, const void *b)
 		      ((const struct art_entry *)b)->name);
 }
 
-/* Sorts by name; drops exact duplicates, refuses conflicting ones. */
+/* Sorts by name; drops exact duplicates, refuses conflicting ones. On
+ * either outcome every name is owned by exactly one of m->v[0..m->n): a
+ * conflict keeps both entries (no early return mid-compaction, which left
+ * one name in two slots and freed it twice). */
 static int sort_entries(struct art_manifest *m, const char *file,
 			struct ml_err *err)
 {
 	size_t o = 0;
+	int rc = 0;
 
 	if (m->n > 1)
 		qsort(m->v, m->n, sizeof(*m->v), by_name);
 	for (size_t i = 0; i < m->n; i++) {
 		if (o && !strcmp(m->v[o - 1].name, m->v[i].name)) {
-			if (memcmp(m->v[o - 1].sha, m->v[i].sha, 32)) {
-				long a = m->v[o - 1].line, b = m->v[i].line;
-				return ml_err_at(err, ML_EINPUT, file,
-						 (int)(a > b ? a : b), 1,
-						 "two different hashes for "
-						 "one file (entries %ld and "
-						 "%ld)",
-						 a < b ? a : b, a > b ? a : b);
+			long a = m->v[o - 1].line, b = m->v[i].line;
+			if (!memcmp(m->v[o - 1].sha, m->v[i].sha, 32)) {
+				free(m->v[i].name);
+				continue;
 			}
-			free(m->v[i].name);
-			continue;
+			if (!rc)
+				rc = ml_err_at(err, ML_EINPUT, file,
+					       (int)(a > b ? a : b), 1,
+					       "two different hashes for "
+					       "one file (entries %ld and "
+					       "%ld)",
+					       a < b ? a : b, a > b ? a : b);
 		}
 		m->v[o++] = m->v[i];
 	}
 	m->n = o;
-	return 0;
+	return rc;
 }
 
 int art_manifest_parse(const char *data, size_t len, const char *name,

@@ -88,7 +88,7 @@ static int iso_time(const char *p, const char *end, int64_t *ms)
 	    digits(&p, end, 2, &d) || p >= end || (*p != 'T' && *p != ' '))
 		return -1;
 	p++;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || hms(&p, end, &h, &mi, &s))
+	if (d < 1 || d > time_days_in_month(y, mo) || hms(&p, end, &h, &mi, &s))
 		return -1;
 	if (p < end && (*p == '.' || *p == ',')) {
 		for (p++; p < end && isdigit((unsigned char)*p);
@@ -133,7 +133,7 @@ static int ctime_time(const char *p, const char *end, int64_t *ms)
 		d = d * 10 + (*p++ - '0');
 	if (d < 1 || d > 31 || p >= end || *p++ != ' ' ||
 	    hms(&p, end, &h, &mi, &s) || p >= end || *p++ != ' ' ||
-	    digits(&p, end, 4, &y))
+	    digits(&p, end, 4, &y) || d > time_days_in_month(y, mo + 1))
 		return -1;
 	*ms = local_ms(y, mo, d, h, mi, s);
 	return 0;

@@ -200,9 +200,11 @@ static int load_patterns(struct ld *L, const struct ydoc_node *n,
 	out->col = n->col;
 	out->v = xcalloc(n->n ? n->n : 1, sizeof(*out->v));
 	for (size_t i = 0; i < n->n; i++) {
+		/* counted first: a pattern that fails half-loaded (its text
+		 * read, its regex refused) is freed with the rest */
+		out->n++;
 		if ((rc = load_pattern(L, n->items[i], key, &out->v[i])) != 0)
 			return rc;
-		out->n++;
 	}
 	return 0;
 }

@@ -151,7 +151,7 @@ static int authenticate(struct http_server *h, struct MHD_Connection *c,
 		return 401;
 	http_token_hash(auth + 7, hash);
 	pthread_mutex_lock(&h->svc->store_lock);
-	store_token_role(h->svc->store, hash, &role, &err);
+	store_token_role(h->svc->store, hash, time_now_ms(), &role, &err);
 	pthread_mutex_unlock(&h->svc->store_lock);
 	if (!role)
 		return 401;

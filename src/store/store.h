@@ -160,14 +160,25 @@ int store_run_interrupt_stale(struct store *s, int64_t now, int *n,
 int store_run_list(struct store *s, int64_t incident_id, const char *status,
 		   json_t **out, struct ml_err *err);
 
-/* Bearer tokens, stored as sha256 hex; role viewer|responder|admin. */
+/* Bearer tokens (store_tokens.c), stored as sha256 hex; role
+ * viewer|responder|admin; person: who holds it (NULL: not said). Names
+ * are unique: a second token of one name is ML_EINPUT. */
 int store_token_add(struct store *s, const char *name, const char *role,
-		    const char *token_sha256_hex, int64_t now,
-		    struct ml_err *err);
+		    const char *person, const char *token_sha256_hex,
+		    int64_t now, struct ml_err *err);
 /* Finds the role for a token hash; *role is malloc'ed (caller frees) or
- * NULL when unknown. Comparison is constant-time over stored hashes. */
+ * NULL when unknown. Comparison is constant-time over stored hashes. On a
+ * match, records now as the token's last use when the stored one is a
+ * minute or more older (one write a minute per token at most). */
 int store_token_role(struct store *s, const char *token_sha256_hex,
-		     char **role, struct ml_err *err);
+		     int64_t now, char **role, struct ml_err *err);
+/* Every token without its hash, by name: [{name, role, person,
+ * created_at, last_used_at}] (new reference in *out). */
+int store_token_list(struct store *s, json_t **out, struct ml_err *err);
+/* Deletes the token(s) named name; ML_ENOTFOUND when there is none.
+ * *n: how many went (older stores may hold two of one name). */
+int store_token_revoke(struct store *s, const char *name, int *n,
+		       struct ml_err *err);
 
 /* Counters for /metrics: JSON object (new reference) with incidents by
  * state and severity, alerts total, runs by status, notifications

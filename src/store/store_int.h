@@ -47,6 +47,11 @@ json_t *store_row_json(sqlite3_stmt *st);
 int store_rows(struct store *s, sqlite3_stmt *st, const char *what,
 	       json_t **out, struct ml_err *err);
 /* 0 when incident id exists, ML_ENOTFOUND "no incident ID" when not. */
+/* Migration 3 (store_migrate.c): rewrites old-form computed fingerprints
+ * and the group keys made from them. Runs inside the migration's
+ * transaction. Returns an SQLite result code (SQLITE_OK). */
+int store_migrate_fingerprints(sqlite3 *db);
+
 int store_incident_exists(struct store *s, int64_t id, struct ml_err *err);
 
 #endif

@@ -1,4 +1,4 @@
-/* store_misc.c: escalation timers, runbook runs, API tokens and the
+/* store_misc.c: escalation timers, runbook runs and the
  * counters behind /metrics. */
 #include <stdlib.h>
 #include <string.h>
@@ -94,54 +94,6 @@ int store_run_list(struct store *s, int64_t incident_id, const char *status,
 			  status, status)) != 0)
 		return rc;
 	return store_rows(s, st, "runs", out, err);
-}
-
-int store_token_add(struct store *s, const char *name, const char *role,
-		    const char *hash, int64_t now, struct ml_err *err)
-{
-	static const char sql[] = "INSERT INTO tokens (name, role, hash,"
-				  " created_at) VALUES (?, ?, ?, ?)";
-	if (strcmp(role, "viewer") && strcmp(role, "responder") &&
-	    strcmp(role, "admin"))
-		return ml_err_set(err, ML_EINPUT,
-				  "unknown role `%s` (expected viewer, "
-				  "responder or admin)",
-				  role);
-	return store_exec(s, sql, err, "ttti", name, role, hash, now);
-}
-
-/* Compares two equal-length strings without an early exit. */
-static int ct_equal(const char *a, const char *b, size_t n)
-{
-	unsigned char d = 0;
-
-	for (size_t i = 0; i < n; i++)
-		d |= (unsigned char)(a[i] ^ b[i]);
-	return d == 0;
-}
-
-int store_token_role(struct store *s, const char *hash, char **role,
-		     struct ml_err *err)
-{
-	static const char sql[] = "SELECT hash, role FROM tokens";
-	size_t n = strlen(hash);
-	sqlite3_stmt *st;
-	int rc;
-
-	*role = NULL;
-	if ((rc = store_q(s, sql, &st, err, "")) != 0)
-		return rc;
-	/* Every stored hash is compared in full, so timing does not tell
-	 * which prefix matched or where the match is. */
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *h = (const char *)sqlite3_column_text(st, 0);
-		int eq = h && strlen(h) == n && ct_equal(h, hash, n);
-		if (eq && !*role)
-			*role = xstrdup(
-				(const char *)sqlite3_column_text(st, 1));
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : store_fail(s, err, "tokens");
 }
 
 static int count_into(struct store *s, const char *sql, json_t *obj,

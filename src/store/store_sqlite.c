@@ -12,8 +12,12 @@
 #include "store/store_int.h"
 
 /* Migrations, in order; the store's version is the number applied. Never
- * edit one that has shipped: add a new one. */
-static const char *const migrations[] = {
+ * edit one that has shipped: add a new one. A migration is SQL, then
+ * optionally a C step (store_migrate.c) in the same transaction. */
+static const struct migration {
+	const char *sql;
+	int (*fn)(sqlite3 *db); /* an SQLite result code; NULL: none */
+} migrations[] = {{
 	/* 1: the first schema */
 	"CREATE TABLE incidents ("
 	" id INTEGER PRIMARY KEY, group_key TEXT NOT NULL, title TEXT,"
@@ -52,8 +56,9 @@ static const char *const migrations[] = {
 	"CREATE INDEX runs_status ON runs(status);"
 	"CREATE TABLE tokens (id INTEGER PRIMARY KEY, name TEXT NOT NULL,"
 	" role TEXT NOT NULL, hash TEXT NOT NULL UNIQUE,"
-	" created_at INTEGER NOT NULL);",
+	" created_at INTEGER NOT NULL);", NULL},
 	/* 2: postmortem action items (store_practice.h) */
+	{
 	"CREATE TABLE action_items ("
 	" id INTEGER PRIMARY KEY, incident_id INTEGER NOT NULL,"
 	" text TEXT NOT NULL, owner TEXT, due_at INTEGER,"
@@ -61,7 +66,15 @@ static const char *const migrations[] = {
 	" created_by TEXT, done_at INTEGER, done_by TEXT);"
 	"CREATE INDEX action_items_incident ON action_items(incident_id);"
 	"CREATE INDEX action_items_status ON action_items(status, due_at);",
-	NULL};
+	NULL},
+	/* 3: computed fingerprints in the length-prefixed form */
+	{"", store_migrate_fingerprints},
+	/* 4: who a token is for and when it was last used (token ls) */
+	{"ALTER TABLE tokens ADD COLUMN person TEXT;"
+	 "ALTER TABLE tokens ADD COLUMN last_used_at INTEGER;"
+	 "CREATE INDEX tokens_name ON tokens(name);",
+	 NULL},
+	{NULL, NULL}};
 
 int store_fail(struct store *s, struct ml_err *err, const char *what)
 {
@@ -230,7 +243,7 @@ static int migrate(struct store *s, struct ml_err *err)
 	int have = user_version(s), want = 0;
 	char pragma[64];
 
-	while (migrations[want])
+	while (migrations[want].sql)
 		want++;
 	if (have < 0)
 		return store_fail(s, err, "reading schema version");
@@ -244,7 +257,8 @@ static int migrate(struct store *s, struct ml_err *err)
 		snprintf(pragma, sizeof(pragma), "PRAGMA user_version=%d;",
 			 v + 1);
 		if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) ||
-		    sqlite3_exec(s->db, migrations[v], NULL, NULL, &msg) ||
+		    sqlite3_exec(s->db, migrations[v].sql, NULL, NULL, &msg) ||
+		    (migrations[v].fn && migrations[v].fn(s->db)) ||
 		    sqlite3_exec(s->db, pragma, NULL, NULL, &msg) ||
 		    sqlite3_exec(s->db, "COMMIT", NULL, NULL, &msg)) {
 			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);

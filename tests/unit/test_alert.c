@@ -71,6 +71,56 @@ static void test_fingerprint_order_independent(void **state)
 	json_decref(c);
 }
 
+/* Label sets whose "name=value\n" joins are equal must not share a
+ * fingerprint: they are different alerts. */
+static void test_fingerprint_collisions(void **state)
+{
+	static const char *const pairs[][2] = {
+	    {"{\"k=v\": \"w\"}", "{\"k\": \"v=w\"}"},
+	    {"{\"a\": \"1\\nb=2\"}", "{\"a\": \"1\", \"b\": \"2\"}"},
+	    {"{\"a\": \"x\\n\", \"b\": \"\"}", "{\"a\": \"x\\nb=\"}"},
+	    {"{\"a\": \"\"}", "{\"a=\": \"\"}"},
+	    {"{\"a\": \"1:2\"}", "{\"a\": \"1\", \"\": \":2\"}"},
+	};
+	char fa[17], fb[17];
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		json_t *a = json_loads(pairs[i][0], 0, NULL);
+		json_t *b = json_loads(pairs[i][1], 0, NULL);
+		assert_non_null(a);
+		assert_non_null(b);
+		alert_fingerprint(a, fa);
+		alert_fingerprint(b, fb);
+		if (!strcmp(fa, fb))
+			fail_msg("pair %zu shares fingerprint %s", i, fa);
+		assert_int_equal(strlen(fa), 16);
+		json_decref(a);
+		json_decref(b);
+	}
+}
+
+/* The sender's own fingerprint wins; without one, two alerts whose old
+ * joins collide get different fingerprints and so different incidents. */
+static void test_fingerprint_sender_kept(void **state)
+{
+	static const char both[] =
+	    "[{\"labels\": {\"k=v\": \"w\"}},"
+	    " {\"labels\": {\"k\": \"v=w\"}},"
+	    " {\"labels\": {\"k\": \"v=w\"}, \"fingerprint\": \"c0ffee\"}]";
+	struct alert_batch b = {0};
+	struct ml_err err = {0};
+	(void)state;
+
+	assert_int_equal(alert_parse_generic(both, strlen(both), 3, &b, &err),
+			 0);
+	assert_int_equal(b.n, 3);
+	assert_string_not_equal(b.v[0].rec.fingerprint, b.v[1].rec.fingerprint);
+	assert_string_not_equal(b.v[0].rec.group_key, b.v[1].rec.group_key);
+	assert_string_equal(b.v[2].rec.fingerprint, "c0ffee");
+	alert_batch_free(&b);
+}
+
 struct bad_case {
 	const char *body;
 	const char *expect; /* substring of the message */
@@ -182,6 +232,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_alertmanager_v4),
 		cmocka_unit_test(test_fingerprint_order_independent),
+		cmocka_unit_test(test_fingerprint_collisions),
+		cmocka_unit_test(test_fingerprint_sender_kept),
 		cmocka_unit_test(test_broken_payloads),
 		cmocka_unit_test(test_hostile_labels_are_strings),
 		cmocka_unit_test(test_huge_label_set),

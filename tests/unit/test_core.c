@@ -72,6 +72,58 @@ static void test_time_roundtrip(void **state)
 	assert_int_equal(time_parse("yesterday", &ms), -1);
 }
 
+/* Impossible dates and times are refused (Feb 31 used to become March 3),
+ * and whatever is accepted formats back to the same text. */
+static void test_time_strict(void **state)
+{
+	static const char *const bad[] = {
+	    "2026-02-31", "2026-02-29", "2100-02-29", "2026-04-31",
+	    "2026-06-31", "2026-09-31", "2026-11-31", "2026-00-10",
+	    "2026-01-00", "2026-01-32", "2026-02-30T00:00:00Z",
+	    "2026-01-01T24:00:00Z", "2026-01-01T23:60:00Z",
+	    "2026-01-01T23:59:60Z", "2026-01-01T23:59:59+24:00",
+	    "2026-01-01T23:59:59+01:60", "2026-01-01T10:00Z",
+	    "2026-01-01T10:00:00", "2026-1-01", "2026-01-1", "+026-01-01",
+	    " 2026-01-01", "2026-01-01Z", "2026-01-01 ", "2026-01-01T1:00:00Z"};
+	static const char *const good[] = {
+	    "2024-02-29T00:00:00.000Z", "2000-02-29T23:59:59.999Z",
+	    "2026-12-31T23:59:59.000Z", "2026-01-31T00:00:00.000Z",
+	    "2026-04-30T12:30:00.000Z", "1970-01-01T00:00:00.000Z"};
+	struct time_civil c;
+	int64_t ms;
+	char out[32];
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (time_parse(bad[i], &ms) != -1)
+			fail_msg("accepted %s", bad[i]);
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		assert_int_equal(time_parse(good[i], &ms), 0);
+		time_format(ms, out, sizeof(out));
+		assert_string_equal(out, good[i]);
+	}
+	/* every day of four years: valid ones round-trip, day+1 is refused */
+	for (int y = 2023; y <= 2026; y++)
+		for (int mo = 1; mo <= 12; mo++) {
+			char d[16];
+			int last = time_days_in_month(y, mo);
+			snprintf(d, sizeof(d), "%04d-%02d-%02d", y, mo, last);
+			assert_int_equal(time_parse(d, &ms), 0);
+			time_format(ms, out, sizeof(out));
+			assert_memory_equal(out, d, 10);
+			snprintf(d, sizeof(d), "%04d-%02d-%02d", y, mo, last + 1);
+			assert_int_equal(time_parse(d, &ms), -1);
+		}
+	assert_int_equal(time_days_in_month(2024, 2), 29);
+	assert_int_equal(time_days_in_month(1900, 2), 28);
+	/* the civil form keeps local times (no zone) for configs */
+	assert_int_equal(time_parse_civil("2026-03-29 02:30", &c), 0);
+	assert_true(c.has_time && !c.has_sec && !c.has_zone);
+	assert_int_equal(time_parse_civil("2026-02-29 02:30", &c), -1);
+	assert_int_equal(time_parse_civil("2026-01-01T10:00:00-05:30", &c), 0);
+	assert_int_equal(c.off_min, -330);
+}
+
 static void test_buf(void **state)
 {
 	struct buf b = BUF_INIT;
@@ -258,6 +310,7 @@ int main(void)
 		cmocka_unit_test(test_dur_parse),
 		cmocka_unit_test(test_dur_format),
 		cmocka_unit_test(test_time_roundtrip),
+		cmocka_unit_test(test_time_strict),
 		cmocka_unit_test(test_buf),
 		cmocka_unit_test(test_nearest),
 		cmocka_unit_test(test_ydoc_positions),

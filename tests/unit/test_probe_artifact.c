@@ -386,6 +386,15 @@ static void test_manifest_parser(void **state)
 	    {"e3b0  a\n", ML_EINPUT, 0, 1},
 	    {H64 "  a\n" H64 "  a\n", 0, 1, 0},
 	    {H64 "  a\n" H64B "  x\n" H64B "  a\n", ML_EINPUT, 0, 3},
+	    /* a dropped duplicate, then a conflict after entries moved:
+	     * this freed one name twice */
+	    {H64 "  a\n" H64 "  a\n" H64 "  b\n" H64 "  c\n" H64B "  c\n",
+	     ML_EINPUT, 0, 5},
+	    {H64 "  ./\n", ML_EINPUT, 0, 1},
+	    {H64 "  ././\n", ML_EINPUT, 0, 1},
+	    {"SHA256 () = " H64 "\n", ML_EINPUT, 0, 1},
+	    {"SHA256 (./) = " H64 "\n", ML_EINPUT, 0, 1},
+	    {"{\"files\": {\"./\": \"" H64 "\"}}", ML_EINPUT, 0, 0},
 	    {"{\"files\": {\"a\": \"" H64 "\", \"b/c\": \"" H64 "\"}}", 0, 2,
 	     0},
 	    {"[{\"path\": \"a\", \"sha256\": \"" H64 "\", \"size\": 0}]", 0, 1,
@@ -435,6 +444,46 @@ static void test_manifest_parser(void **state)
 	/* A NUL byte inside a name. */
 	assert_int_equal(parse(H64 "  a\0b\n", 64 + 6, &m, &err), ML_EINPUT);
 	art_manifest_free(&m);
+}
+
+/* Each malformed line shape, after valid lines that include duplicates
+ * (dropped) and before or after a conflict: always ML_EINPUT with a
+ * message, and art_manifest_free frees each name once (ASan). */
+static void test_manifest_malformed_lines(void **state)
+{
+	static const char *const bad[] = {
+	    "e3b0\n", H64 "\n", H64 " a\n", H64 "\ta\n", H64 "  \n",
+	    H64 "  ./\n", "\\" H64 "  a\\\n", "\\" H64 "  a\\x\n",
+	    "\\\n", "\\" H64 "\n", "SHA256 (\n", "SHA256 () = " H64 "\n",
+	    "SHA256 (a) = \n", "SHA256 (a) " H64 "\n", "SHA256 (a) = zz\n",
+	    "zz" H64 "  a\n", H64 "zz  a\n", "  " H64 "  a\n", "{\n",
+	    "sha256:" H64 "  a\n", H64 "  a\n" H64B "  a\n" /* conflict */};
+	static const char *const pre[] = {
+	    "", H64 "  a\n", H64 "  a\n" H64 "  a\n",
+	    H64 "  a\n" H64 "  a\n" H64 "  b\n" H64 "  c\n",
+	    H64 "  c\n" H64 "  a\n" H64 "  a\n" H64 "  b\n" H64B "  b\n"};
+	struct art_manifest m;
+	struct ml_err err;
+	struct buf b = BUF_INIT;
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		for (size_t j = 0; j < sizeof(pre) / sizeof(pre[0]); j++)
+			for (int after = 0; after < 2; after++) {
+				buf_reset(&b);
+				buf_puts(&b, pre[j]);
+				buf_puts(&b, bad[i]);
+				if (after)
+					buf_puts(&b, H64 "  d\n" H64 "  d\n"
+						     H64 "  e\n");
+				memset(&err, 0, sizeof(err));
+				if (parse(b.data, b.len, &m, &err) != ML_EINPUT)
+					fail_msg("bad %zu pre %zu: accepted",
+						 i, j);
+				assert_true(err.msg[0] != '\0');
+				art_manifest_free(&m);
+			}
+	buf_free(&b);
 }
 
 static void test_manifest_truncated_and_random(void **state)
@@ -495,6 +544,7 @@ int main(void)
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
 	    cmocka_unit_test(test_manifest_parser),
+	    cmocka_unit_test(test_manifest_malformed_lines),
 	    cmocka_unit_test(test_manifest_truncated_and_random),
 	    cmocka_unit_test(test_json_name),
 	};

@@ -176,6 +176,24 @@ static void test_load_broken(void **state)
 	BAD("scenarios:\n  - name: a\n    commands:\n"
 	    "      - {re: \"a(\"}\n    expect: {status: s}\n",
 	    4, "bad regex");
+	/* A pattern in an expectation that fails to load is freed (LSan
+	 * reported its text leaked): a bad regex, alone or after a good
+	 * one, an empty glob, a bad env after a compiled regex. */
+	BAD("scenarios:\n  - name: a\n"
+	    "    expect: {status: s, ran: [{re: \"a(\"}]}\n",
+	    3, "bad regex");
+	BAD("scenarios:\n  - name: a\n"
+	    "    expect: {status: s, not_ran: [x, {re: \"[\"}]}\n",
+	    3, "bad regex");
+	BAD("scenarios:\n  - name: a\n"
+	    "    expect: {status: s, ran_include: [x, \"\"]}\n",
+	    3, "must not be empty");
+	BAD("scenarios:\n  - name: a\n"
+	    "    expect: {status: s, ran: [{re: x, env: {A: [1]}}]}\n",
+	    3, "must be a string");
+	BAD("scenarios:\n  - name: a\n"
+	    "    expect: {status: s, notified: [{re: \"(\"}]}\n",
+	    3, "bad regex");
 	BAD("scenarios:\n  - name: a\n    commands:\n"
 	    "      - {match: x, exit: 300}\n    expect: {status: s}\n",
 	    4, "from 0 to 255");

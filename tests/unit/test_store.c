@@ -10,7 +10,11 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <sqlite3.h>
+
+#include "core/fingerprint.h"
 #include "core/out.h"
+#include "incident/alert.h"
 #include "store/store.h"
 
 struct fx {
@@ -201,18 +205,68 @@ static void test_tokens(void **state)
 	struct ml_err err = {0};
 	char *role = NULL;
 
-	assert_int_equal(store_token_add(f->s, "am", "responder", "abcd", 1,
+	assert_int_equal(store_token_add(f->s, "am", "responder", NULL, "abcd", 1,
 					 &err),
 			 0);
-	assert_int_equal(store_token_add(f->s, "x", "god", "ef01", 1, &err),
+	assert_int_equal(store_token_add(f->s, "x", "god", NULL, "ef01", 1, &err),
 			 ML_EINPUT);
-	assert_int_equal(store_token_role(f->s, "abcd", &role, &err), 0);
+	assert_int_equal(store_token_role(f->s, "abcd", 1, &role, &err), 0);
 	assert_string_equal(role, "responder");
 	free(role);
-	assert_int_equal(store_token_role(f->s, "abce", &role, &err), 0);
+	assert_int_equal(store_token_role(f->s, "abce", 1, &role, &err), 0);
 	assert_null(role);
-	assert_int_equal(store_token_role(f->s, "abc", &role, &err), 0);
+	assert_int_equal(store_token_role(f->s, "abc", 1, &role, &err), 0);
 	assert_null(role);
+}
+
+static void test_token_ls_revoke_dup(void **state)
+{
+	struct fx *f = *state;
+	struct ml_err err = {0};
+	json_t *list = NULL;
+	char *role = NULL;
+	int n = 0;
+
+	assert_int_equal(store_token_add(f->s, "am", "responder", "ops",
+					 "aaaa", 1000, &err),
+			 0);
+	/* a second token of one name is refused, the first kept */
+	assert_int_equal(store_token_add(f->s, "am", "admin", NULL, "bbbb",
+					 2000, &err),
+			 ML_EINPUT);
+	assert_non_null(strstr(err.msg, "already exists"));
+	assert_int_equal(store_token_role(f->s, "bbbb", 3000, &role, &err), 0);
+	assert_null(role);
+	/* last use: stamped on success, then at most once a minute */
+	assert_int_equal(store_token_role(f->s, "aaaa", 100000, &role, &err),
+			 0);
+	free(role);
+	assert_int_equal(store_token_role(f->s, "aaaa", 130000, &role, &err),
+			 0);
+	free(role);
+	assert_int_equal(store_token_list(f->s, &list, &err), 0);
+	assert_int_equal(json_array_size(list), 1);
+	assert_string_equal(jget_str(json_array_get(list, 0), "person", ""),
+			    "ops");
+	assert_int_equal(jget_int(json_array_get(list, 0), "last_used_at", 0),
+			 100000);
+	assert_null(json_object_get(json_array_get(list, 0), "hash"));
+	json_decref(list);
+	assert_int_equal(store_token_role(f->s, "aaaa", 160000, &role, &err),
+			 0);
+	free(role);
+	assert_int_equal(store_token_list(f->s, &list, &err), 0);
+	assert_int_equal(jget_int(json_array_get(list, 0), "last_used_at", 0),
+			 160000);
+	json_decref(list);
+	/* revoke: the hash no longer authenticates; unknown name: ENOTFOUND */
+	assert_int_equal(store_token_revoke(f->s, "am", &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_token_role(f->s, "aaaa", 200000, &role, &err),
+			 0);
+	assert_null(role);
+	assert_int_equal(store_token_revoke(f->s, "am", &n, &err),
+			 ML_ENOTFOUND);
 }
 
 static void test_list_filters(void **state)
@@ -237,6 +291,92 @@ static void test_list_filters(void **state)
 	assert_int_equal(store_incident_list(f->s, &flt, &list, &err), 0);
 	assert_int_equal(json_array_size(list), 1);
 	json_decref(list);
+}
+
+/* Runs sql on the store's file with a connection of its own. */
+static void raw_sql(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	char *msg = NULL;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg);
+	sqlite3_close(db);
+}
+
+/* Applies a generic alert payload (fingerprint computed or given). */
+static void apply_generic(struct store *s, const char *body, int64_t now,
+			  struct store_alert_result *res)
+{
+	struct alert_batch b = {0};
+	struct ml_err err = {0};
+
+	assert_int_equal(alert_parse_generic(body, strlen(body), 3, &b, &err),
+			 0);
+	assert_int_equal(store_begin(s, &err), 0);
+	assert_int_equal(store_alert_apply(s, &b.v[0].rec, now, res, &err), 0);
+	assert_int_equal(store_commit(s, &err), 0);
+	alert_batch_free(&b);
+}
+
+/* A store written before schema 3 holds fingerprints (and group keys) in
+ * the old "name=value\n" form. After the upgrade, the open incident still
+ * matches its alert: the next `resolved` (new form) closes it, and a
+ * sender's own fingerprint is left as it was. */
+static void test_fingerprint_migration(void **state)
+{
+	static const char fire[] =
+	    "{\"labels\": {\"alertname\": \"GPUHot\", \"node\": \"n1\"}}";
+	static const char done[] =
+	    "{\"labels\": {\"alertname\": \"GPUHot\", \"node\": \"n1\"},"
+	    " \"status\": \"resolved\"}";
+	struct fx *f = *state;
+	struct store_alert_result r;
+	struct ml_err err = {0};
+	json_t *labels = json_pack("{s:s, s:s}", "alertname", "GPUHot", "node",
+				   "n1"),
+	       *inc = NULL;
+	char old[17], neu[17], sql[512];
+
+	fingerprint_labels_v1(labels, old);
+	fingerprint_labels(labels, neu);
+	assert_string_not_equal(old, neu);
+	apply_generic(f->s, fire, 1000, &r); /* incident 1, computed fp */
+	apply_generic(f->s,
+		      "{\"labels\": {\"alertname\": \"Other\"},"
+		      " \"fingerprint\": \"am0123456789abcd\"}",
+		      1000, &r); /* incident 2, the sender's fp */
+	store_close(f->s);
+	f->s = NULL;
+	/* make it the store an older mloncall wrote: schema 2, old form */
+	snprintf(sql, sizeof(sql),
+		 "UPDATE alerts SET fingerprint = '%s' WHERE fingerprint = '%s';"
+		 "UPDATE incidents SET group_key = '%s' WHERE group_key = '%s';"
+		 "DROP INDEX tokens_name; ALTER TABLE tokens DROP COLUMN person;"
+		 "ALTER TABLE tokens DROP COLUMN last_used_at;"
+		 "PRAGMA user_version = 2;",
+		 old, neu, old, neu);
+	raw_sql(f->path, sql);
+	assert_int_equal(store_open(f->path, &f->s, &err), 0);
+	assert_int_equal(store_schema_version(f->s), 4);
+	apply_generic(f->s, fire, 2000, &r); /* a repeat, not a new incident */
+	assert_true(r.repeat);
+	assert_int_equal(r.incident_id, 1);
+	apply_generic(f->s, done, 3000, &r);
+	assert_true(r.resolved_incident);
+	assert_int_equal(r.incident_id, 1);
+	assert_int_equal(store_incident_get(f->s, 1, &inc, &err), 0);
+	assert_string_equal(jget_str(inc, "group_key", ""), neu);
+	json_decref(inc);
+	assert_int_equal(store_incident_get(f->s, 2, &inc, &err), 0);
+	assert_string_equal(jget_str(inc, "status", ""), "triggered");
+	assert_string_equal(
+	    jget_str(json_array_get(json_object_get(inc, "alerts"), 0),
+		     "fingerprint", ""),
+	    "am0123456789abcd");
+	json_decref(inc);
+	json_decref(labels);
 }
 
 static void test_not_a_database(void **state)
@@ -265,6 +405,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_timers_and_runs_survive_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_token_ls_revoke_dup, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_fingerprint_migration,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_filters, setup,
 						teardown),
 		cmocka_unit_test(test_not_a_database),

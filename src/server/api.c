@@ -3,7 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "core/dur.h"
+#include "core/jdepth.h"
 #include "core/out.h"
 #include "core/strutil.h"
 #include "incident/alert.h"
@@ -198,6 +200,11 @@ void api_incident_action(struct svc *svc, const struct http_req *r,
 	json_t *b = NULL, *inc = NULL;
 	int rc;
 
+	if (r->body_len && jdepth_over(r->body, r->body_len, ML_JSON_MAX_DEPTH)) {
+		http_error(resp, 400, "body: JSON nested deeper than %d levels",
+			   ML_JSON_MAX_DEPTH);
+		return;
+	}
 	if (r->body_len) {
 		json_error_t je;
 		b = json_loadb(r->body, r->body_len, 0, &je);

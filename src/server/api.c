@@ -159,8 +159,16 @@ static int run_action(struct svc *svc, const struct http_req *r,
 		http_error(resp, 400, "fields of an action must be strings");
 		return -1;
 	}
-	if (!actor)
+	if (!actor || !strcmp(actor, r->actor)) {
 		actor = r->actor;
+	} else if (r->role < HTTP_ADMIN) {
+		http_error(resp, 403,
+			   "actor: only an admin token may act under another "
+			   "name (this token is %s)",
+			   r->actor);
+		return -1;
+	} /* else an admin token speaks for someone (a drill harness, a
+	   * runbook acting for the comms lead): its actor is recorded */
 	if (!strcmp(a, "ack"))
 		return store_incident_ack(svc->store, r->id, actor, now, err);
 	if (!strcmp(a, "resolve"))

@@ -39,6 +39,14 @@ static const char serve_help[] =
     "  --id-cache N       predictions remembered for feedback by id\n"
     "                     (default 10000)\n"
     "  --seed N           seed of canary routing and error injection\n"
+    "  --header-timeout S seconds a client has to send its request headers\n"
+    "                     (default 10; counted from accept, not reset by\n"
+    "                     each byte)\n"
+    "  --body-timeout S   seconds from headers to the whole body (default 30)\n"
+    "  --max-connections N  connections at once (default 1000)\n"
+    "  --max-per-client N connections of one client address (default 64)\n"
+    "  --trusted-proxy NET  IPv4 address or network (10.0.0.0/8) of a\n"
+    "                     proxy exempt from --max-per-client; repeatable\n"
     "\n"
     "Examples:\n"
     "  irisd serve --registry reg --listen 127.0.0.1:0 --port-file port &\n"
@@ -93,6 +101,47 @@ static int parse_listen(const char *s, struct serve_args *a)
 	return 0;
 }
 
+/* The connection options (--header-timeout ... --trusted-proxy). */
+static int http_opt(int c, const char *arg, struct srv_opts *o)
+{
+	struct connguard_opts *h = &o->http;
+	long long v = 0;
+	int rc = 0;
+
+	switch (c) {
+	case 'H':
+		rc = int_opt("header-timeout", arg, 1, 3600, &v);
+		h->header_timeout_s = (int)v;
+		break;
+	case 'B':
+		rc = int_opt("body-timeout", arg, 1, 3600, &v);
+		h->body_timeout_s = (int)v;
+		break;
+	case 'M':
+		rc = int_opt("max-connections", arg, 1, 4096, &v);
+		h->max_conns = (int)v;
+		break;
+	case 'P':
+		rc = int_opt("max-per-client", arg, 1, 4096, &v);
+		h->max_per_client = (int)v;
+		break;
+	case 'T':
+		if (h->n_trusted == SRV_MAX_TRUSTED)
+			return usage_err("--trusted-proxy: too many (max 16)",
+					 NULL);
+		if (connguard_parse_net(arg, &o->trusted[h->n_trusted]))
+			return usage_err("--trusted-proxy: expected an IPv4 "
+					 "address or network, got ",
+					 arg);
+		h->trusted = o->trusted;
+		h->n_trusted++;
+		break;
+	default:
+		return usage_err("bad option", NULL);
+	}
+	return rc ? ML_EXIT_USAGE : 0;
+}
+
 static int parse(int argc, char **argv, struct serve_args *a)
 {
 	static const struct option lo[] = {
@@ -100,6 +149,9 @@ static int parse(int argc, char **argv, struct serve_args *a)
 	    {"port-file", 1, NULL, 'p'}, {"version", 1, NULL, 'v'},
 	    {"workers", 1, NULL, 'w'},	 {"window", 1, NULL, 'W'},
 	    {"id-cache", 1, NULL, 'i'},	 {"seed", 1, NULL, 's'},
+	    {"header-timeout", 1, NULL, 'H'}, {"body-timeout", 1, NULL, 'B'},
+	    {"max-connections", 1, NULL, 'M'}, {"max-per-client", 1, NULL, 'P'},
+	    {"trusted-proxy", 1, NULL, 'T'},
 	    {"help", 0, NULL, 'h'},	 {NULL, 0, NULL, 0}};
 	long long v;
 	int c, rc = 0;
@@ -108,6 +160,10 @@ static int parse(int argc, char **argv, struct serve_args *a)
 	a->o.window = 200;
 	a->o.id_cache = 10000;
 	a->o.seed = 1;
+	a->o.http = (struct connguard_opts){.header_timeout_s = 10,
+					    .body_timeout_s = 30,
+					    .max_conns = 1000,
+					    .max_per_client = 64};
 	snprintf(a->host, sizeof(a->host), "127.0.0.1");
 	a->port = 8081;
 	while (!rc && (c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
@@ -144,7 +200,7 @@ static int parse(int argc, char **argv, struct serve_args *a)
 			fputs(serve_help, stdout);
 			return -1;
 		default:
-			return usage_err("bad option", NULL);
+			rc = http_opt(c, optarg, &a->o);
 		}
 	}
 	if (rc)

@@ -12,10 +12,14 @@
 #include <stdint.h>
 
 #include "core/buf.h"
+#include "core/connguard.h"
 #include "irisd.h"
 
 /* Request body limit (413 above). */
 #define SRV_BODY_LIMIT (64 * 1024)
+
+/* Most --trusted-proxy networks. */
+#define SRV_MAX_TRUSTED 16
 
 /* Deepest JSON nesting a body may have (400 above). */
 #define SRV_MAX_DEPTH 32
@@ -95,6 +99,10 @@ struct srv_opts {
 	int window;   /* feedbacks in the online-accuracy window */
 	int id_cache; /* predictions remembered for feedback by id */
 	uint64_t seed;
+	/* header/body timeouts, connection limits; http.trusted points at
+	 * trusted (connguard.h) */
+	struct connguard_opts http;
+	struct connguard_net trusted[SRV_MAX_TRUSTED];
 };
 
 struct srv {
@@ -115,6 +123,7 @@ struct srv {
 
 	int workers, busy, waiting, stopping;
 	int active; /* HTTP requests not yet completed (sent or dropped) */
+	struct connguard *guard; /* serve_http.c: deadlines and limits */
 	struct srv_faults f;
 	void *mem;		 /* memory_mb fault */
 	char *corrupt_path;	 /* file altered by corrupt_file, and ... */

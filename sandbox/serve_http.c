@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/strutil.h"
+#include "server/mhd_guard.h"
 #include "serve.h"
 
 typedef void (*srv_handler)(struct srv *, const char *, size_t,
@@ -36,6 +37,7 @@ static const struct route {
 struct conn {
 	struct buf body;
 	int too_large;
+	int dup_length; /* Content-Length sent twice */
 	struct timespec start;
 };
 
@@ -108,7 +110,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		pthread_mutex_lock(&s->mu);
 		s->active++;
 		pthread_mutex_unlock(&s->mu);
-		if (cl && strtoll(cl, NULL, 10) > SRV_BODY_LIMIT)
+		mhd_guard_phase(s->guard, c, CONNGUARD_BODY);
+		if (mhd_guard_header_count(c, "Content-Length") > 1)
+			st->dup_length = 1;
+		else if (cl && strtoll(cl, NULL, 10) > SRV_BODY_LIMIT)
 			st->too_large = 1;
 		else
 			return MHD_YES;
@@ -121,8 +126,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	mhd_guard_phase(s->guard, c, CONNGUARD_DONE);
 	if (!(rt = find(method, url, &r, &path)))
 		;
+	else if (st->dup_length)
+		srv_error(&r, 400, "more than one Content-Length header");
 	else if (st->too_large)
 		srv_error(&r, 413, "request body over %d bytes",
 			  SRV_BODY_LIMIT);
@@ -141,8 +149,9 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	struct conn *st = *con_cls;
 	struct srv *s = cls;
 
-	(void)c;
 	(void)toe;
+	/* a kept-alive connection waits for its next request's headers */
+	mhd_guard_phase(s->guard, c, CONNGUARD_HEADERS);
 	if (st) {
 		pthread_mutex_lock(&s->mu);
 		s->active--;
@@ -167,15 +176,22 @@ void *srv_http_start(struct srv *s, const char *host, int port, int *bound,
 			   "--listen: `%s` is not an IPv4 address", host);
 		return NULL;
 	}
+	if (connguard_new(&s->o.http, &s->guard, err))
+		return NULL;
+	/* MHD's timeout is an idle one; the guard holds the total header
+	 * and body deadlines and the per-client limit */
 	d = MHD_start_daemon(
 	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-		MHD_USE_ERROR_LOG,
-	    0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, &sa,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
+		MHD_USE_POLL | MHD_USE_ERROR_LOG,
+	    0, mhd_guard_accept, s->guard, on_request, s, MHD_OPTION_SOCK_ADDR,
+	    &sa, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+	    MHD_OPTION_NOTIFY_CONNECTION, mhd_guard_notify, s->guard,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->o.http.body_timeout_s,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->o.http.max_conns,
 	    MHD_OPTION_THREAD_STACK_SIZE, (size_t)(256 * 1024), MHD_OPTION_END);
 	if (!d) {
+		connguard_free(s->guard);
+		s->guard = NULL;
 		ml_err_set(err, ML_EIO, "cannot listen on %s:%d", host, port);
 		return NULL;
 	}
@@ -189,8 +205,11 @@ void srv_http_stop(struct srv *s, void *h)
 	MHD_socket fd;
 	int active = 1;
 
-	if (!h)
+	if (!h) {
+		connguard_free(s->guard);
+		s->guard = NULL;
 		return;
+	}
 	/* no new connections from here on; the listen socket is ours now */
 	fd = MHD_quiesce_daemon(h);
 	if (fd != MHD_INVALID_SOCKET)
@@ -204,4 +223,6 @@ void srv_http_stop(struct srv *s, void *h)
 			nanosleep(&(struct timespec){0, 10000000L}, NULL);
 	}
 	MHD_stop_daemon(h);
+	connguard_free(s->guard);
+	s->guard = NULL;
 }

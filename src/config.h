@@ -29,4 +29,10 @@
 /* Default review interval of a runbook without `review_every`. */
 #define ML_DEFAULT_REVIEW_DAYS 90
 
+/* Deepest JSON nesting (objects and arrays) accepted from outside (HTTP
+ * bodies) and rendered from the store. jansson parses and dumps
+ * recursively, and an HTTP thread has a 256 KiB stack; Alertmanager's
+ * payloads nest 4 levels. Raise only with the thread stack. */
+#define ML_JSON_MAX_DEPTH 32
+
 #endif

@@ -154,7 +154,7 @@ labels_latency() {
 
 start_serve() {
 	DB=$D/oncall.db
-	TOKEN=$("$ML" token add demo --role responder --db "$DB" 2>/dev/null)
+	TOKEN=$("$ML" token add demo --role admin --db "$DB" 2>/dev/null)
 	"$ML" serve --db "$DB" --listen 127.0.0.1:0 --port-file "$D/serve.port" \
 		--runbooks runbooks/serving --config "$D/oncall.yaml" \
 		>"$D/serve.log" 2>&1 &

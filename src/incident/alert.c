@@ -6,8 +6,10 @@
 #include <strings.h>
 
 #include "core/buf.h"
+#include "config.h"
 #include "core/dur.h"
 #include "core/fingerprint.h"
+#include "core/jdepth.h"
 #include "core/out.h"
 #include "core/strutil.h"
 #include "incident/drill_notify.h"
@@ -174,6 +176,13 @@ static int load_json(const char *body, size_t len, json_t **root,
 {
 	json_error_t je;
 
+	*root = NULL;
+	/* before parsing: jansson recurses once per level, and a stored
+	 * over-deep alert would be dumped recursively on every read */
+	if (jdepth_over(body, len, ML_JSON_MAX_DEPTH))
+		return ml_err_set(err, ML_EINPUT,
+				  "body: JSON nested deeper than %d levels",
+				  ML_JSON_MAX_DEPTH);
 	*root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
 	if (!*root)
 		return ml_err_set(err, ML_EINPUT,

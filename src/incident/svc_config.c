@@ -37,6 +37,10 @@ void svc_config_defaults(struct svc_config *c)
 	c->notify_backoff_ms = 1000;
 	c->body_limit = 1024 * 1024;
 	c->tick_ms = 200;
+	c->http.header_timeout_s = 10;
+	c->http.body_timeout_s = 30;
+	c->http.max_conns = 512;
+	c->http.max_per_client = 64;
 	svc_remind_defaults(c);
 }
 
@@ -61,6 +65,7 @@ void svc_config_free(struct svc_config *c)
 	free(c->channels);
 	free(c->runbooks_dir);
 	svc_rules_free(c->rules);
+	free(c->trusted_nets);
 	free(c->file);
 	memset(c, 0, sizeof(*c));
 }
@@ -277,13 +282,74 @@ static int load_runs(struct svc_config *c, const struct ydoc_node *m,
 	return 0;
 }
 
+/* Seconds from a duration node (at least 1s, at most 1h). */
+static int get_secs(const struct svc_config *c, const struct ydoc_node *n,
+		    int *out, struct ml_err *err)
+{
+	int64_t ms;
+
+	if (get_dur(c, n, &ms, err))
+		return ML_EINPUT;
+	if (ms < 1000 || ms > 3600 * 1000)
+		return at(c, n, err, "expected a duration from 1s to 1h");
+	*out = (int)(ms / 1000);
+	return 0;
+}
+
+static int load_proxies(struct svc_config *c, const struct ydoc_node *n,
+			struct ml_err *err)
+{
+	if (want(c, n, YDOC_SEQ, "a list of IPv4 addresses or networks", err))
+		return ML_EINPUT;
+	c->trusted_nets = xcalloc(n->n ? n->n : 1, sizeof(*c->trusted_nets));
+	for (size_t i = 0; i < n->n; i++) {
+		const struct ydoc_node *v = n->items[i];
+		if (want(c, v, YDOC_SCALAR, "an IPv4 address or network", err))
+			return ML_EINPUT;
+		if (connguard_parse_net(v->value, &c->trusted_nets[i]))
+			return at(c, v, err, "trusted_proxies: expected an IPv4 "
+					     "address or network like 10.0.0.0/8");
+	}
+	c->http.trusted = c->trusted_nets;
+	c->http.n_trusted = n->n;
+	return 0;
+}
+
+/* `http:`: connection timeouts and limits (docs/serve.md). */
+static int load_http(struct svc_config *c, const struct ydoc_node *m,
+		     struct ml_err *err)
+{
+	static const char *const keys[] = {
+		"header_timeout", "body_timeout", "max_connections",
+		"max_connections_per_client", "trusted_proxies", NULL};
+	const struct ydoc_node *n;
+
+	if (want(c, m, YDOC_MAP, "a mapping", err) || check_keys(c, m, keys, err))
+		return ML_EINPUT;
+	if ((n = ydoc_get(m, "header_timeout")) &&
+	    get_secs(c, n, &c->http.header_timeout_s, err))
+		return ML_EINPUT;
+	if ((n = ydoc_get(m, "body_timeout")) &&
+	    get_secs(c, n, &c->http.body_timeout_s, err))
+		return ML_EINPUT;
+	if ((n = ydoc_get(m, "max_connections")) &&
+	    get_int(c, n, 1, 4096, &c->http.max_conns, err))
+		return ML_EINPUT;
+	if ((n = ydoc_get(m, "max_connections_per_client")) &&
+	    get_int(c, n, 1, 4096, &c->http.max_per_client, err))
+		return ML_EINPUT;
+	if ((n = ydoc_get(m, "trusted_proxies")) && load_proxies(c, n, err))
+		return ML_EINPUT;
+	return 0;
+}
+
 static int load_root(struct svc_config *c, const struct ydoc_node *root,
 		     struct ml_err *err)
 {
 	static const char *const keys[] = {
 		"default_severity", "sla", "escalation", "oncall", "notify",
 		"runs", "runbooks", "body_limit", "notify_retries",
-		"notify_backoff", "tick", "status_updates", "rules", NULL};
+		"notify_backoff", "tick", "status_updates", "rules", "http", NULL};
 	const struct ydoc_node *n;
 
 	if (want(c, root, YDOC_MAP, "a mapping at the top", err) ||
@@ -314,6 +380,8 @@ static int load_root(struct svc_config *c, const struct ydoc_node *root,
 		return ML_EINPUT;
 	if ((n = ydoc_get(root, "rules")) &&
 	    svc_rules_load(c->file, n, &c->rules, err))
+		return ML_EINPUT;
+	if ((n = ydoc_get(root, "http")) && load_http(c, n, err))
 		return ML_EINPUT;
 	if ((n = ydoc_get(root, "runbooks"))) {
 		if (want(c, n, YDOC_SCALAR, "a folder", err))

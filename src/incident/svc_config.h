@@ -27,6 +27,8 @@ struct esc_level {
 	size_t n_notify;
 };
 
+#include "core/connguard.h"
+
 struct schedule; /* incident/schedule.h */
 
 struct svc_config {
@@ -49,12 +51,17 @@ struct svc_config {
 	int64_t tick_ms; /* timer and runner poll period */
 	int64_t status_update_ms[5]; /* svc_remind.c: [1..4], 0 = none */
 	struct svc_rules *rules; /* `rules:` (svc_rules.h), or NULL */
+	/* `http:` timeouts and connection limits; http.trusted points at
+	 * trusted_nets (owned) */
+	struct connguard_opts http;
+	struct connguard_net *trusted_nets;
 };
 
 /* Defaults: P1 15m, P2 1h, P3 4h, P4 24h; one escalation level notifying
  * `primary` at once and `secondary` after 15m; no channels (notifications
  * are only written to the timeline); 2 concurrent runs, 10m timeout;
- * 1 MiB body limit. */
+ * 1 MiB body limit; HTTP: 10s for headers, 30s for a body, 512
+ * connections, 64 per client address, no trusted proxies. */
 void svc_config_defaults(struct svc_config *c);
 
 /* Loads path over the defaults. NULL path: defaults only. */

@@ -3,7 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "core/dur.h"
+#include "core/jdepth.h"
 #include "core/out.h"
 #include "core/strutil.h"
 #include "incident/alert.h"
@@ -157,8 +159,16 @@ static int run_action(struct svc *svc, const struct http_req *r,
 		http_error(resp, 400, "fields of an action must be strings");
 		return -1;
 	}
-	if (!actor)
+	if (!actor || !strcmp(actor, r->actor)) {
 		actor = r->actor;
+	} else if (r->role < HTTP_ADMIN) {
+		http_error(resp, 403,
+			   "actor: only an admin token may act under another "
+			   "name (this token is %s)",
+			   r->actor);
+		return -1;
+	} /* else an admin token speaks for someone (a drill harness, a
+	   * runbook acting for the comms lead): its actor is recorded */
 	if (!strcmp(a, "ack"))
 		return store_incident_ack(svc->store, r->id, actor, now, err);
 	if (!strcmp(a, "resolve"))
@@ -198,6 +208,11 @@ void api_incident_action(struct svc *svc, const struct http_req *r,
 	json_t *b = NULL, *inc = NULL;
 	int rc;
 
+	if (r->body_len && jdepth_over(r->body, r->body_len, ML_JSON_MAX_DEPTH)) {
+		http_error(resp, 400, "body: JSON nested deeper than %d levels",
+			   ML_JSON_MAX_DEPTH);
+		return;
+	}
 	if (r->body_len) {
 		json_error_t je;
 		b = json_loadb(r->body, r->body_len, 0, &je);

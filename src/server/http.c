@@ -1,5 +1,6 @@
 /* http.c: libmicrohttpd glue: the route table, body accumulation with a
- * limit (413), bearer-token auth (401/403), and per-request metrics. */
+ * limit (413), bearer-token auth (401/403), per-request metrics, and
+ * connection deadlines and limits (mhd_guard.h). */
 #include "server/http.h"
 
 #include <arpa/inet.h>
@@ -12,11 +13,13 @@
 #include <time.h>
 
 #include "core/dur.h"
+#include "server/mhd_guard.h"
 #include "core/strutil.h"
 
 struct http_server {
 	struct MHD_Daemon *d;
 	struct svc *svc;
+	struct connguard *guard; /* header/body deadlines, client limits */
 };
 
 typedef void (*handler_fn)(struct svc *, const struct http_req *,
@@ -48,6 +51,7 @@ static const struct route {
 struct conn {
 	struct buf body;
 	int too_large;
+	int dup_length; /* Content-Length sent twice */
 	int64_t start_us;
 };
 
@@ -237,7 +241,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		st = xcalloc(1, sizeof(*st));
 		st->start_us = now_us();
 		*con_cls = st;
-		if (cl && strtoll(cl, NULL, 10) > h->svc->cfg.body_limit)
+		mhd_guard_phase(h->guard, c, CONNGUARD_BODY);
+		if (mhd_guard_header_count(c, "Content-Length") > 1)
+			st->dup_length = 1;
+		else if (cl && strtoll(cl, NULL, 10) > h->svc->cfg.body_limit)
 			st->too_large = 1;
 		else
 			return MHD_YES;
@@ -250,7 +257,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	if (st->too_large) {
+	mhd_guard_phase(h->guard, c, CONNGUARD_DONE);
+	if (st->dup_length) {
+		/* two lengths: which one frames the body is ambiguous (request
+		 * smuggling behind a proxy that picks the other) */
+		http_error(&resp, 400, "more than one Content-Length header");
+	} else if (st->too_large) {
 		http_error(&resp, 413, "request body over %lld bytes",
 			   (long long)h->svc->cfg.body_limit);
 	} else {
@@ -272,11 +284,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
+	struct http_server *h = cls;
 	struct conn *st = *con_cls;
 
-	(void)cls;
-	(void)c;
 	(void)toe;
+	/* a kept-alive connection waits for its next request's headers */
+	mhd_guard_phase(h->guard, c, CONNGUARD_HEADERS);
 	if (st) {
 		buf_free(&st->body);
 		free(st);
@@ -299,16 +312,25 @@ int http_start(struct svc *svc, const char *host, int port, int *bound,
 		return ml_err_set(err, ML_EUSAGE,
 				  "--listen: `%s` is not an IPv4 address", host);
 	}
+	if (connguard_new(&svc->cfg.http, &h->guard, err)) {
+		free(h);
+		return ML_EIO;
+	}
+	/* MHD's own timeout is an idle one (reset by every byte); the guard
+	 * holds the total header and body deadlines */
 	h->d = MHD_start_daemon(
 		MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-			MHD_USE_ERROR_LOG,
-		0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, &sa,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)512,
+			MHD_USE_POLL | MHD_USE_ERROR_LOG,
+		0, mhd_guard_accept, h->guard, on_request, h,
+		MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED,
+		on_completed, h, MHD_OPTION_NOTIFY_CONNECTION, mhd_guard_notify,
+		h->guard, MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned)svc->cfg.http.body_timeout_s,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)svc->cfg.http.max_conns,
 		MHD_OPTION_THREAD_STACK_SIZE, (size_t)(256 * 1024),
 		MHD_OPTION_END);
 	if (!h->d) {
+		connguard_free(h->guard);
 		free(h);
 		return ml_err_set(err, ML_EIO, "cannot listen on %s:%d", host,
 				  port);
@@ -324,5 +346,6 @@ void http_stop(struct http_server *h)
 	if (!h)
 		return;
 	MHD_stop_daemon(h->d); /* waits for in-flight connection threads */
+	connguard_free(h->guard);
 	free(h);
 }

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
+#include "core/jdepth.h"
 #include "core/out.h"
 #include "core/strutil.h"
 #include "store/store_int.h"
@@ -177,11 +179,34 @@ int store_exec(struct store *s, const char *sql, struct ml_err *err,
 	return 0;
 }
 
+/* A stored JSON column that cannot be shown (over-deep, which would
+ * overflow a thread's stack in jansson, or unparsable): a placeholder
+ * object the reader sees, and a line in the log for the operator. */
+static json_t *col_placeholder(sqlite3_stmt *st, int col, const char *why)
+{
+	const char *table = sqlite3_column_table_name(st, col);
+	const char *name = sqlite3_column_name(st, col);
+
+	fprintf(stderr, "mloncall: store: %s.%s of a row is %s; shown as an "
+			"error field\n",
+		table ? table : "?", name ? name : "?", why);
+	return json_pack("{s:s}", "error", why);
+}
+
 json_t *store_col_json(sqlite3_stmt *st, int col)
 {
 	const char *t = (const char *)sqlite3_column_text(st, col);
-	json_t *j = t ? json_loads(t, 0, NULL) : NULL;
-	return j ? j : json_null();
+	int n = sqlite3_column_bytes(st, col);
+	json_error_t je;
+	json_t *j;
+
+	if (!t)
+		return json_null();
+	if (jdepth_over(t, (size_t)n, ML_JSON_MAX_DEPTH))
+		return col_placeholder(st, col,
+				       "stored JSON nested too deep to show");
+	j = json_loadb(t, (size_t)n, 0, &je);
+	return j ? j : col_placeholder(st, col, "stored JSON unparsable");
 }
 
 json_t *store_col_str(sqlite3_stmt *st, int col)

@@ -20,7 +20,7 @@ grep -q "http://127.0.0.1:8081" "$T/drill.yaml" && fail "the scenario still poin
 
 DB=$T/oncall.db
 printf 'tick: 50ms\n' >"$T/oncall.yaml"
-TOKEN=$("$ML" token add drill --role responder --db "$DB" 2>/dev/null)
+TOKEN=$("$ML" token add drill --role admin --db "$DB" 2>/dev/null)
 export MLONCALL_TOKEN=$TOKEN
 start_serve "$DB" --config "$T/oncall.yaml"
 export MLONCALL_SERVER=$URL

@@ -25,7 +25,7 @@ notify:
     type: command
     command: 'cat >> "$HOOK_LOG"; echo >> "$HOOK_LOG"'
 YAML
-TOKEN=$("$ML" token add ops --role responder --db "$DB" 2>/dev/null)
+TOKEN=$("$ML" token add ops --role admin --db "$DB" 2>/dev/null)
 export MLONCALL_TOKEN=$TOKEN
 start_serve "$DB" --config "$T/oncall.yaml"
 export MLONCALL_SERVER=$URL

@@ -15,7 +15,7 @@ RB=$ML_SRC/runbooks/platform/incident-communication.yaml
 
 DB=$T/oncall.db
 printf 'tick: 50ms\n' >"$T/oncall.yaml"
-TOKEN=$("$ML" token add comms --role responder --db "$DB" 2>/dev/null)
+TOKEN=$("$ML" token add comms --role admin --db "$DB" 2>/dev/null)
 export MLONCALL_TOKEN=$TOKEN
 start_serve "$DB" --config "$T/oncall.yaml"
 mkdir -p "$T/bin"

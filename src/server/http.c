@@ -138,14 +138,17 @@ static enum http_role role_parse(const char *s)
 	return HTTP_ANON;
 }
 
-/* Resolves the bearer token; 0 or an HTTP status (401). */
+/* Resolves the bearer token into a role and an actor (the token's person,
+ * else its name). Returns 0, 401 for an unknown token, or 503 when the
+ * store could not be asked (logged: a person must know). */
 static int authenticate(struct http_server *h, struct MHD_Connection *c,
 			struct http_req *r, char *actor, size_t an)
 {
 	const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 						       "Authorization");
 	struct ml_err err = {0};
-	char hash[65], *role = NULL;
+	char hash[65], *role = NULL, *who = NULL;
+	int rc;
 
 	r->role = HTTP_ANON;
 	r->actor = "anonymous";
@@ -155,14 +158,23 @@ static int authenticate(struct http_server *h, struct MHD_Connection *c,
 		return 401;
 	http_token_hash(auth + 7, hash);
 	pthread_mutex_lock(&h->svc->store_lock);
-	store_token_role(h->svc->store, hash, time_now_ms(), &role, &err);
+	rc = store_token_lookup(h->svc->store, hash, time_now_ms(), &role,
+				&who, &err);
 	pthread_mutex_unlock(&h->svc->store_lock);
+	if (rc) {
+		fprintf(stderr, "mloncall serve: token check failed: %s\n",
+			err.msg);
+		free(role);
+		free(who);
+		return 503;
+	}
 	if (!role)
 		return 401;
 	r->role = role_parse(role);
-	snprintf(actor, an, "token:%.8s", hash);
+	snprintf(actor, an, "%s", who && *who ? who : "token");
 	r->actor = actor;
 	free(role);
+	free(who);
 	return 0;
 }
 
@@ -186,7 +198,7 @@ static void dispatch(struct http_server *h, struct MHD_Connection *c,
 		     struct http_req *r, struct http_resp *resp)
 {
 	const char *tail = NULL;
-	char actor[64];
+	char actor[256];
 	int path_known = 0, status;
 
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
@@ -197,7 +209,10 @@ static void dispatch(struct http_server *h, struct MHD_Connection *c,
 		if (strcmp(rt->method, r->method))
 			continue;
 		if ((status = authenticate(h, c, r, actor, sizeof(actor)))) {
-			http_error(resp, status, "invalid bearer token");
+			http_error(resp, status,
+				   status == 503 ? "the store could not check "
+						   "the token; try again"
+						 : "invalid bearer token");
 			return;
 		}
 		if (r->role < rt->role) {

@@ -166,12 +166,15 @@ int store_run_list(struct store *s, int64_t incident_id, const char *status,
 int store_token_add(struct store *s, const char *name, const char *role,
 		    const char *person, const char *token_sha256_hex,
 		    int64_t now, struct ml_err *err);
-/* Finds the role for a token hash; *role is malloc'ed (caller frees) or
- * NULL when unknown. Comparison is constant-time over stored hashes. On a
- * match, records now as the token's last use when the stored one is a
- * minute or more older (one write a minute per token at most). */
-int store_token_role(struct store *s, const char *token_sha256_hex,
-		     int64_t now, char **role, struct ml_err *err);
+/* Finds the role for a token hash and who holds it (its person, else its
+ * name); *role and *who (when who is not NULL) are malloc'ed (caller
+ * frees) or NULL when unknown. Comparison is constant-time over stored
+ * hashes. On a match, records now as the token's last use when the stored
+ * one is a minute or more older (one write a minute per token at most).
+ * A nonzero return is a store error, not an unknown token. */
+int store_token_lookup(struct store *s, const char *token_sha256_hex,
+		       int64_t now, char **role, char **who,
+		       struct ml_err *err);
 /* Every token without its hash, by name: [{name, role, person,
  * created_at, last_used_at}] (new reference in *out). */
 int store_token_list(struct store *s, json_t **out, struct ml_err *err);

@@ -70,11 +70,12 @@ static int ct_equal(const char *a, const char *b, size_t n)
 	return d == 0;
 }
 
-int store_token_role(struct store *s, const char *hash, int64_t now,
-		     char **role, struct ml_err *err)
+int store_token_lookup(struct store *s, const char *hash, int64_t now,
+		       char **role, char **who, struct ml_err *err)
 {
 	static const char sql[] =
-		"SELECT hash, role, id, COALESCE(last_used_at, 0) FROM tokens";
+		"SELECT hash, role, id, COALESCE(last_used_at, 0),"
+		" COALESCE(NULLIF(person, ''), name) FROM tokens";
 	static const char touch[] =
 		"UPDATE tokens SET last_used_at = ? WHERE id = ?";
 	size_t n = strlen(hash);
@@ -83,6 +84,8 @@ int store_token_role(struct store *s, const char *hash, int64_t now,
 	int rc;
 
 	*role = NULL;
+	if (who)
+		*who = NULL;
 	if ((rc = store_q(s, sql, &st, err, "")) != 0)
 		return rc;
 	/* Every stored hash is compared in full, so timing does not tell
@@ -95,6 +98,9 @@ int store_token_role(struct store *s, const char *hash, int64_t now,
 				(const char *)sqlite3_column_text(st, 1));
 			id = sqlite3_column_int64(st, 2);
 			last = sqlite3_column_int64(st, 3);
+			if (who)
+				*who = xstrdup((const char *)
+					sqlite3_column_text(st, 4));
 		}
 	}
 	sqlite3_reset(st);

@@ -210,12 +210,12 @@ static void test_tokens(void **state)
 			 0);
 	assert_int_equal(store_token_add(f->s, "x", "god", NULL, "ef01", 1, &err),
 			 ML_EINPUT);
-	assert_int_equal(store_token_role(f->s, "abcd", 1, &role, &err), 0);
+	assert_int_equal(store_token_lookup(f->s, "abcd", 1, &role, NULL, &err), 0);
 	assert_string_equal(role, "responder");
 	free(role);
-	assert_int_equal(store_token_role(f->s, "abce", 1, &role, &err), 0);
+	assert_int_equal(store_token_lookup(f->s, "abce", 1, &role, NULL, &err), 0);
 	assert_null(role);
-	assert_int_equal(store_token_role(f->s, "abc", 1, &role, &err), 0);
+	assert_int_equal(store_token_lookup(f->s, "abc", 1, &role, NULL, &err), 0);
 	assert_null(role);
 }
 
@@ -235,13 +235,13 @@ static void test_token_ls_revoke_dup(void **state)
 					 2000, &err),
 			 ML_EINPUT);
 	assert_non_null(strstr(err.msg, "already exists"));
-	assert_int_equal(store_token_role(f->s, "bbbb", 3000, &role, &err), 0);
+	assert_int_equal(store_token_lookup(f->s, "bbbb", 3000, &role, NULL, &err), 0);
 	assert_null(role);
 	/* last use: stamped on success, then at most once a minute */
-	assert_int_equal(store_token_role(f->s, "aaaa", 100000, &role, &err),
+	assert_int_equal(store_token_lookup(f->s, "aaaa", 100000, &role, NULL, &err),
 			 0);
 	free(role);
-	assert_int_equal(store_token_role(f->s, "aaaa", 130000, &role, &err),
+	assert_int_equal(store_token_lookup(f->s, "aaaa", 130000, &role, NULL, &err),
 			 0);
 	free(role);
 	assert_int_equal(store_token_list(f->s, &list, &err), 0);
@@ -252,7 +252,7 @@ static void test_token_ls_revoke_dup(void **state)
 			 100000);
 	assert_null(json_object_get(json_array_get(list, 0), "hash"));
 	json_decref(list);
-	assert_int_equal(store_token_role(f->s, "aaaa", 160000, &role, &err),
+	assert_int_equal(store_token_lookup(f->s, "aaaa", 160000, &role, NULL, &err),
 			 0);
 	free(role);
 	assert_int_equal(store_token_list(f->s, &list, &err), 0);
@@ -262,7 +262,7 @@ static void test_token_ls_revoke_dup(void **state)
 	/* revoke: the hash no longer authenticates; unknown name: ENOTFOUND */
 	assert_int_equal(store_token_revoke(f->s, "am", &n, &err), 0);
 	assert_int_equal(n, 1);
-	assert_int_equal(store_token_role(f->s, "aaaa", 200000, &role, &err),
+	assert_int_equal(store_token_lookup(f->s, "aaaa", 200000, &role, NULL, &err),
 			 0);
 	assert_null(role);
 	assert_int_equal(store_token_revoke(f->s, "am", &n, &err),

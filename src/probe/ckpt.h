@@ -23,6 +23,10 @@
 #define CKPT_PKL_MAX_VALUES 256	  /* plain values listed per file */
 #define CKPT_PKL_MAX_TENSORS 4096 /* tensors listed per file (all counted) */
 #define CKPT_PKL_MAX_BYTES (512u * 1024 * 1024) /* largest data.pkl */
+/* Distinct globals one pickle may name: each is classified and listed;
+ * past it the file is failed ("too many globals to check"), never
+ * passed with names unchecked. Real checkpoints name a few dozen. */
+#define CKPT_PKL_MAX_GLOBALS 4096
 
 /* One input file. A structural check reads only the byte ranges it needs
  * (the zip's tail and central directory, each local header, data.pkl) with
@@ -106,9 +110,21 @@ size_t ckpt_storage_dtype(const char *dotted, const char **dtype);
  * failed/pickle when malformed, unknown/pickle_limit when too big. */
 void ckpt_pickle_fail(json_t *ff, const struct ml_err *err);
 
-/* Adds the pickle scan results to file facts ff (tensors, values, unsafe
- * globals as reasons, step/epoch). */
+/* Adds the results of the file's main pickle (data.pkl, the legacy data
+ * pickle) to file facts ff: tensors, values, step/epoch, its globals (as
+ * ckpt_pickle_globals with what NULL), and failed `size_overflow` reasons
+ * for sizes that overflow 64 bits. */
 void ckpt_pickle_report(json_t *ff, json_t *scan);
+
+/* Adds the globals of one pickle's scan to ff: the unsafe ones to
+ * "unsafe_globals" (set, for the main pickle, even when empty), each as
+ * a reason (`unsafe_pickle` failed for code, `unsafe_global` degraded),
+ * and `too_many_globals` (failed) when the pickle names more distinct
+ * globals than the scanner checks. what names the pickle in messages
+ * ("sys_info" gives "sys_info pickle imports ..."); NULL for the main
+ * one ("pickle imports ..."). Every pickle torch.load would unpickle
+ * goes through here. */
+void ckpt_pickle_globals(json_t *ff, const json_t *scan, const char *what);
 
 /* --- formats ----------------------------------------------------------- */
 
@@ -124,6 +140,13 @@ void ckpt_st_check(const struct ckpt_file *f, const struct ckpt_opts *o,
 /* legacy torch.save (ckpt_legacy.c). */
 void ckpt_legacy_check(const struct ckpt_file *f, const struct ckpt_opts *o,
 		       json_t *ff);
+
+/* For a file of no known format (or a zip found only by its end record):
+ * torch.load unpickles such a file from byte 0 (its legacy path reads the
+ * magic-number pickle first), so the pickle there, if any, is scanned and
+ * its globals added to ff as the "magic-number" pickle's. Adds nothing when the
+ * bytes are no pickle that names a global. */
+void ckpt_legacy_stray(const struct ckpt_file *f, json_t *ff);
 
 /* True when the file starts like a legacy torch.save (magic number). */
 int ckpt_is_legacy(const uint8_t *p, uint64_t n);

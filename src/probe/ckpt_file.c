@@ -132,6 +132,7 @@ static void dispatch(const struct ckpt_file *f, const struct ckpt_opts *o,
 		ckpt_st_check(f, o, ff);
 	} else if (zip_end(f)) {
 		ckpt_zip_check(f, o, ff);
+		ckpt_legacy_stray(f, ff); /* torch.load does not see a zip */
 	} else if (zero_start(&h)) {
 		jset_str(ff, "format", "unknown");
 		probe_reason(ff, PV_FAILED, "zeroed",
@@ -142,6 +143,7 @@ static void dispatch(const struct ckpt_file *f, const struct ckpt_opts *o,
 		probe_reason(ff, PV_FAILED, "unknown_format",
 			     "not a PyTorch zip, legacy torch.save or "
 			     "safetensors file");
+		ckpt_legacy_stray(f, ff);
 	}
 	buf_free(&scratch);
 }

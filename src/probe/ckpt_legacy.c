@@ -2,8 +2,10 @@
  * _use_new_zipfile_serialization=False): five pickles back to back (magic
  * number, protocol version 1001, sys info, the data, the storage keys),
  * then for each key an 8-byte little-endian element count and the
- * storage's bytes. Checks each pickle and each storage record against the
- * file's bounds. The format has no checksums. */
+ * storage's bytes. Checks each pickle (its globals too: torch.load
+ * unpickles all five) and each storage record against the file's bounds.
+ * The format has no checksums. Also scans the first pickle of a file that
+ * is no known format: torch.load unpickles any file that is not a zip. */
 #include <string.h>
 
 #include "core/out.h"
@@ -18,55 +20,93 @@ int ckpt_is_legacy(const uint8_t *p, uint64_t n)
 	return n >= sizeof(magic) && !memcmp(p, magic, sizeof(magic));
 }
 
-/* Scans the pickle at *off; returns its scan (caller decrefs) or NULL
- * after adding a failed reason. The pickle's length is unknown: it is read
- * through a window that starts at 64 KiB and doubles while the scan runs
- * off its end, up to what is left of the file or the scanner's limit (a
- * longer pickle then reads as a limit, not as damage). */
+/* Scans the pickle at off into *scan (always set; caller decrefs) and
+ * sets *used. The pickle's length is unknown: it is read through a window
+ * that starts at 64 KiB and doubles while the scan runs off its end, up
+ * to what is left of the file or the scanner's limit (a longer pickle
+ * then reads as a limit, not as damage). Returns 0 or the scan's error
+ * code (err filled, prefixed with the file byte). */
+static int scan_window(const struct ckpt_file *f, uint64_t off,
+		       const char *what, struct buf *scratch, json_t **scan,
+		       size_t *used, struct ml_err *err)
+{
+	size_t n = 64 * 1024;
+	uint64_t left = f->size - off;
+	const uint8_t *p;
+
+	*scan = NULL;
+	for (;;) {
+		if (n > left)
+			n = (size_t)left;
+		if (n > CKPT_PKL_MAX_BYTES)
+			n = CKPT_PKL_MAX_BYTES;
+		json_decref(*scan);
+		*scan = NULL;
+		memset(err, 0, sizeof(*err));
+		if (!(p = ckpt_bytes(f, off, n, scratch))) {
+			ml_err_set(err, ML_EINPUT, "%s: cannot be read", what);
+			break;
+		}
+		if (!ckpt_pickle_scan(p, n, what, scan, used, err))
+			return 0;
+		if (n == left || n == CKPT_PKL_MAX_BYTES ||
+		    err->code != ML_EINPUT || !strstr(err->msg, "truncated"))
+			break;
+		n *= 2;
+	}
+	if (n < left && err->code == ML_EINPUT && strstr(err->msg, "truncated"))
+		err->code = ML_EUNSUPPORTED;
+	ml_err_prefix(err, "file byte %llu", (unsigned long long)off);
+	return err->code;
+}
+
+/* Scans the pickle at *off and moves *off past it; returns its scan
+ * (caller decrefs) or NULL after adding a failed reason. The globals of
+ * every pickle but the data one (its caller reports that) are checked
+ * here, also those found before a scan failed: torch.load unpickles each
+ * of them, so code in any runs. */
 static json_t *next_pickle(const struct ckpt_file *f, uint64_t *off,
 			   const char *what, struct buf *scratch, json_t *ff)
 {
 	struct ml_err err = {0};
 	json_t *scan = NULL;
-	size_t used = 0, n = 64 * 1024;
-	uint64_t left;
-	const uint8_t *p;
+	size_t used = 0;
+	int data = !strcmp(what, "data");
 
 	if (*off >= f->size) {
 		probe_reason(ff, PV_FAILED, "truncated",
 			     "file ends before the %s pickle", what);
 		return NULL;
 	}
-	left = f->size - *off;
-	for (;;) {
-		if (n > left)
-			n = (size_t)left;
-		if (n > CKPT_PKL_MAX_BYTES)
-			n = CKPT_PKL_MAX_BYTES;
-		json_decref(scan);
-		scan = NULL;
-		memset(&err, 0, sizeof(err));
-		if (!(p = ckpt_bytes(f, *off, n, scratch))) {
-			ml_err_set(&err, ML_EINPUT, "%s: cannot be read", what);
-			break;
-		}
-		if (!ckpt_pickle_scan(p, n, what, &scan, &used, &err)) {
-			*off += used;
-			return scan;
-		}
-		if (n == left || n == CKPT_PKL_MAX_BYTES ||
-		    err.code != ML_EINPUT || !strstr(err.msg, "truncated"))
-			break;
-		n *= 2;
+	if (!scan_window(f, *off, what, scratch, &scan, &used, &err)) {
+		*off += used;
+		if (!data)
+			ckpt_pickle_globals(ff, scan, what);
+		return scan;
 	}
-	if (n < left && err.code == ML_EINPUT && strstr(err.msg, "truncated"))
-		err.code = ML_EUNSUPPORTED;
-	ml_err_prefix(&err, "file byte %llu", (unsigned long long)*off);
 	ckpt_pickle_fail(ff, &err);
-	if (!strcmp(what, "data"))
+	if (data)
 		ckpt_pickle_report(ff, scan);
+	else if (scan)
+		ckpt_pickle_globals(ff, scan, what);
 	json_decref(scan);
 	return NULL;
+}
+
+void ckpt_legacy_stray(const struct ckpt_file *f, json_t *ff)
+{
+	struct ml_err err = {0};
+	struct buf scratch = BUF_INIT;
+	json_t *scan = NULL;
+	size_t used;
+
+	if (f->size) {
+		scan_window(f, 0, "magic-number", &scratch, &scan, &used, &err);
+		if (scan)
+			ckpt_pickle_globals(ff, scan, "magic-number");
+	}
+	json_decref(scan);
+	buf_free(&scratch);
 }
 
 static uint64_t rd64(const uint8_t *p)
@@ -139,7 +179,7 @@ void ckpt_legacy_check(const struct ckpt_file *f, const struct ckpt_opts *o,
 	if (!(data = next_pickle(f, &off, "data", &scratch, ff)))
 		goto out;
 	ckpt_pickle_report(ff, data);
-	if (!(keys = next_pickle(f, &off, "storage keys", &scratch, ff)))
+	if (!(keys = next_pickle(f, &off, "storage_keys", &scratch, ff)))
 		goto out;
 	records(f, off, json_object_get(keys, "root_strings"),
 		json_object_get(data, "storages"), &scratch, ff);

@@ -51,6 +51,7 @@ void pk_state_free(struct pk_state *st)
 	free(st->stack);
 	free(st->marks);
 	free(st->memo);
+	free(st->gtab);
 	memset(st, 0, sizeof(*st));
 }
 
@@ -212,27 +213,18 @@ static int push_int(struct pk_state *st, int64_t i)
 	return push(st, v);
 }
 
-/* A global "module.name": recorded, classified, pushed as a name node. */
+/* A global "module.name": recorded, pushed as a name node (one per
+ * distinct name). */
 static int push_global(struct pk_state *st, const char *mod, size_t ml,
 		       const char *name, size_t nl)
 {
-	struct pk *v = pk_new(st, PK_GLOBAL);
-	char *d;
+	char *d = xmalloc(ml + nl + 2);
 
-	if (!v)
-		return push(st, v);
-	d = xmalloc(ml + nl + 2);
 	memcpy(d, mod, ml);
 	d[ml] = '.';
 	memcpy(d + ml + 1, name, nl);
 	d[ml + nl + 1] = 0;
-	v->own = d;
-	v->s = d;
-	v->slen = ml + nl + 1;
-	if (strlen(d) != v->slen) /* NUL inside a name: never a real one */
-		v->bad_name = 1;
-	pk_note_global(st, v);
-	return push(st, v);
+	return push(st, pk_global(st, d, ml + nl + 1));
 }
 
 /* Collects stack[from..sp) into a new container node of kind k. */
@@ -648,13 +640,8 @@ static int step(struct pk_state *st)
 		if (need(st, (size_t)n))
 			return -1;
 		st->pos += (size_t)n;
-		a = pk_new(st, PK_GLOBAL);
-		if (a) {
-			a->s = "copyreg.extension_code";
-			a->slen = strlen(a->s);
-			pk_note_global(st, a);
-		}
-		return push(st, a);
+		return push(st, pk_global(st, xstrdup("copyreg.extension_code"),
+					  strlen("copyreg.extension_code")));
 	}
 	case 0x97: /* NEXT_BUFFER: out-of-band data, never in a file */
 		return push(st, pk_new(st, PK_BYTES));

@@ -53,6 +53,9 @@ struct pk_state {
 	size_t nmemo, capmemo;
 	struct pk *root;
 	json_t *globals; /* distinct dotted names seen, in order */
+	struct pk **gtab; /* hash set of the global nodes in globals */
+	size_t gcap, gcount;
+	int globals_over; /* more distinct globals than CKPT_PKL_MAX_GLOBALS */
 };
 
 /* A new node of kind k, or NULL past CKPT_PKL_MAX_NODES. */
@@ -62,8 +65,14 @@ struct pk *pk_new(struct pk_state *st, enum pk_kind k);
 int pk_run(struct pk_state *st, const uint8_t *data, size_t len,
 	   const char *what, struct ml_err *err);
 
-/* Records a global (ckpt_pkl_walk.c). */
-void pk_note_global(struct pk_state *st, const struct pk *g);
+/* The global node for the dotted name d[0..n) (ckpt_pkl_glob.c), taking
+ * ownership of d (xmalloc'd; freed when the name was seen before): one
+ * node per distinct name, found by hash, so repeated imports cost neither
+ * a scan nor a node. A new name is appended to st->globals; past
+ * CKPT_PKL_MAX_GLOBALS distinct names st->globals_over is set (the
+ * caller's verdict is then failed) and the name gets a node of its own.
+ * NULL past CKPT_PKL_MAX_NODES. */
+struct pk *pk_global(struct pk_state *st, char *d, size_t n);
 
 /* Frees every node and array of st (not the globals JSON). */
 void pk_state_free(struct pk_state *st);

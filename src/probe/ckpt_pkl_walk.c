@@ -6,6 +6,8 @@
  * and in visits, so shared or cyclic references cannot blow it up. */
 #include "probe/ckpt_pkl.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/buf.h"
@@ -210,32 +212,32 @@ json_t *ckpt_jstr(const char *s, size_t n, size_t max)
 	return j;
 }
 
-void pk_note_global(struct pk_state *st, const struct pk *g)
-{
-	json_t *s = ckpt_jstr(g->s, g->slen, 200);
-	size_t i;
-	json_t *e;
-
-	if (!st->globals)
-		st->globals = json_array();
-	json_array_foreach(st->globals, i, e) if (json_equal(e, s))
-	{
-		json_decref(s);
-		return;
-	}
-	if (json_array_size(st->globals) < 1000)
-		json_array_append_new(st->globals, s);
-	else
-		json_decref(s);
-}
-
 struct walk {
 	json_t *tensors, *storages, *values;
-	size_t ntensors, budget;
+	json_t *overflows; /* messages, the first CKPT_PKL_MAX_OVERFLOWS */
+	size_t ntensors, budget, noverflows;
 	uint64_t tbytes;
-	int too_deep, bad_tensors;
+	int too_deep, bad_tensors, tbytes_over;
 	struct buf path;
 };
+
+#define CKPT_PKL_MAX_OVERFLOWS 8
+
+/* Records a size that overflows 64 bits: a finding, never wrapped. */
+static void overflow(struct walk *w, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void overflow(struct walk *w, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (w->noverflows++ >= CKPT_PKL_MAX_OVERFLOWS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	json_array_append_new(w->overflows, json_string(msg));
+}
 
 static int is_global(const struct pk *n, const char *name)
 {
@@ -243,7 +245,10 @@ static int is_global(const struct pk *n, const char *name)
 	       !memcmp(n->s, name, n->slen);
 }
 
-static json_t *int_list(const struct pk *t, uint64_t *prod, int *ok)
+/* The non-negative ints of a tuple or list (or torch.Size of one); *prod
+ * is their product, *ovf set when it overflows 64 bits, *ok cleared when
+ * t is not such a list. */
+static json_t *int_list(const struct pk *t, uint64_t *prod, int *ok, int *ovf)
 {
 	json_t *a = json_array();
 
@@ -262,21 +267,23 @@ static json_t *int_list(const struct pk *t, uint64_t *prod, int *ok)
 			continue;
 		}
 		json_array_append_new(a, json_integer(e->i));
-		if (e->i && *prod > UINT64_MAX / (uint64_t)e->i)
-			*ok = 0;
-		else
-			*prod *= (uint64_t)e->i;
+		if (__builtin_mul_overflow(*prod, (uint64_t)e->i, prod))
+			*ovf = 1;
 	}
 	return a;
 }
 
-/* The storage a persistent id describes, recorded in w->storages. */
+/* The storage a persistent id describes, recorded in w->storages (with
+ * "bytes" = numel x element size, or "overflow" when that product does
+ * not fit in 64 bits: then recorded as a finding). */
 static json_t *storage_of(struct walk *w, const struct pk *p)
 {
 	const struct pk *t = p && p->k == PK_PERSID ? p->args : NULL;
 	const char *dtype;
 	size_t es;
+	uint64_t bytes;
 	json_t *s, *key;
+	int ovf;
 
 	if (!t || t->k != PK_TUPLE || t->n < 5 || !t->items[0] ||
 	    t->items[0]->k != PK_STR || !t->items[1] ||
@@ -286,15 +293,87 @@ static json_t *storage_of(struct walk *w, const struct pk *p)
 		return NULL;
 	es = ckpt_storage_dtype(t->items[1]->s, &dtype);
 	key = ckpt_jstr(t->items[2]->s, t->items[2]->slen, 200);
+	ovf = t->items[4]->i >= 0 &&
+	      __builtin_mul_overflow((uint64_t)t->items[4]->i, (uint64_t)es,
+				     &bytes);
 	s = json_pack("{s:o, s:s?, s:I, s:I, s:o}", "key", key, "dtype", dtype,
 		      "elem_size", (json_int_t)es, "numel",
 		      (json_int_t)t->items[4]->i, "location",
 		      t->items[3] && t->items[3]->k == PK_STR
 			  ? ckpt_jstr(t->items[3]->s, t->items[3]->slen, 64)
 			  : json_null());
+	if (ovf && !json_object_get(w->storages, json_string_value(key)))
+		overflow(w,
+			 "storage %s: %lld elements of %zu bytes overflow 64 "
+			 "bits",
+			 json_string_value(key), (long long)t->items[4]->i, es);
+	json_object_set_new(s, "overflow", json_boolean(ovf));
 	json_object_set(w->storages, json_string_value(key), s);
 	json_decref(s);
 	return json_object_get(w->storages, json_string_value(key));
+}
+
+/* The end (in elements) of a tensor in its storage: offset + 1 +
+ * sum((shape[i] - 1) x stride[i]), for numel > 0. Returns -1 when a step
+ * overflows 64 bits. */
+static int extent(json_t *shape, json_t *stride, uint64_t off, uint64_t *end)
+{
+	uint64_t x;
+
+	if (__builtin_add_overflow(off, 1, end))
+		return -1;
+	for (size_t i = 0; i < json_array_size(shape); i++)
+		if (__builtin_mul_overflow(
+			(uint64_t)json_integer_value(json_array_get(shape, i)) -
+			    1,
+			(uint64_t)json_integer_value(json_array_get(stride, i)),
+			&x) ||
+		    __builtin_add_overflow(*end, x, end))
+			return -1;
+	return 0;
+}
+
+/* Checks a tensor's sizes against its storage st: overflows are findings
+ * of their own, a tensor that does not fit is a bad tensor. */
+static void tensor_bounds(struct walk *w, const struct pk *a, json_t *st,
+			  json_t *shape, json_t *stride, uint64_t numel, int ok,
+			  int ovf)
+{
+	const char *name = w->path.len ? buf_str(&w->path) : "(root)";
+	const struct pk *off = a->items[1];
+	uint64_t end, bytes;
+
+	if (ovf) {
+		overflow(w,
+			 "tensor %s: its shape's element count overflows "
+			 "64 bits",
+			 name);
+		return;
+	}
+	if (!st || !ok || !off || off->k != PK_INT || off->i < 0 ||
+	    jget_int(st, "numel", 0) < 0 ||
+	    json_array_size(shape) != json_array_size(stride)) {
+		w->bad_tensors++;
+	} else if (jget_bool(st, "overflow", 0)) {
+		return; /* recorded with the storage */
+	} else if (numel && extent(shape, stride, (uint64_t)off->i, &end)) {
+		overflow(w,
+			 "tensor %s: offset + shape x stride overflows 64 "
+			 "bits",
+			 name);
+		return;
+	} else if (numel && end > (uint64_t)jget_int(st, "numel", 0)) {
+		w->bad_tensors++;
+	}
+	if (__builtin_mul_overflow(
+		numel, (uint64_t)jget_int(st, "elem_size", 0), &bytes))
+		overflow(w,
+			 "tensor %s: %llu elements x element size overflow "
+			 "64 bits",
+			 name, (unsigned long long)numel);
+	else if (__builtin_add_overflow(w->tbytes, bytes, &w->tbytes) &&
+		 !w->tbytes_over++)
+		overflow(w, "the tensors' total size overflows 64 bits");
 }
 
 /* If n rebuilds a tensor, lists it and returns 1. */
@@ -302,8 +381,8 @@ static int tensor(struct walk *w, const struct pk *n, int depth)
 {
 	const struct pk *a;
 	json_t *st, *t, *shape, *stride;
-	uint64_t numel, span = 1, p2;
-	int ok = 1;
+	uint64_t numel, p2;
+	int ok = 1, ovf = 0, ovf2 = 0;
 
 	if (!n || n->k != PK_CALL || !n->args || n->args->k != PK_TUPLE ||
 	    depth > 4)
@@ -326,22 +405,9 @@ static int tensor(struct walk *w, const struct pk *n, int depth)
 		return 0;
 	w->ntensors++;
 	st = storage_of(w, a->items[0]);
-	shape = int_list(a->items[2], &numel, &ok);
-	stride = int_list(a->items[3], &p2, &ok);
-	if (ok && json_array_size(shape) == json_array_size(stride) && numel)
-		for (size_t i = 0; i < json_array_size(shape); i++)
-			span += (uint64_t)(json_integer_value(
-					       json_array_get(shape, i)) -
-					   1) *
-				(uint64_t)json_integer_value(
-				    json_array_get(stride, i));
-	if (!st || !ok || !a->items[1] || a->items[1]->k != PK_INT ||
-	    a->items[1]->i < 0 ||
-	    json_array_size(shape) != json_array_size(stride) ||
-	    (numel && (uint64_t)a->items[1]->i + span >
-			  (uint64_t)jget_int(st, "numel", 0)))
-		w->bad_tensors++;
-	w->tbytes += numel * (uint64_t)jget_int(st, "elem_size", 0);
+	shape = int_list(a->items[2], &numel, &ok, &ovf);
+	stride = int_list(a->items[3], &p2, &ok, &ovf2); /* p2 unused */
+	tensor_bounds(w, a, st, shape, stride, numel, ok, ovf);
 	if (json_array_size(w->tensors) >= CKPT_PKL_MAX_TENSORS) {
 		json_decref(shape);
 		json_decref(stride);
@@ -485,6 +551,7 @@ int ckpt_pickle_scan(const uint8_t *data, size_t len, const char *what,
 	w.tensors = json_array();
 	w.storages = json_object();
 	w.values = json_object();
+	w.overflows = json_array();
 	w.budget = WALK_BUDGET;
 	if (len > CKPT_PKL_MAX_BYTES)
 		rc = ml_err_set(err, ML_EUNSUPPORTED,
@@ -501,6 +568,11 @@ int ckpt_pickle_scan(const uint8_t *data, size_t len, const char *what,
 			 (json_int_t)w.tbytes, "storages", w.storages, "values",
 			 w.values, "too_deep", w.too_deep || !w.budget,
 			 "bad_tensors", (json_int_t)w.bad_tensors);
+	json_object_set_new(*out, "overflows", w.overflows);
+	json_object_set_new(*out, "overflow_count",
+			    json_integer((json_int_t)w.noverflows));
+	json_object_set_new(*out, "globals_over_limit",
+			    json_boolean(st.globals_over));
 	classify(*out, st.globals);
 	if (!rc)
 		json_object_set_new(*out, "root_strings",
@@ -509,69 +581,4 @@ int ckpt_pickle_scan(const uint8_t *data, size_t len, const char *what,
 	buf_free(&w.path);
 	pk_state_free(&st);
 	return rc;
-}
-
-static void step_epoch(json_t *ff, const json_t *values)
-{
-	static const char *const steps[] = {"step", "global_step", "iteration",
-					    "iter", "num_updates", NULL};
-	json_t *v;
-
-	for (size_t i = 0; steps[i]; i++)
-		if (json_is_integer(v = json_object_get(values, steps[i]))) {
-			json_object_set(ff, "step", v);
-			break;
-		}
-	if (json_is_integer(v = json_object_get(values, "epoch")))
-		json_object_set(ff, "epoch", v);
-}
-
-void ckpt_pickle_report(json_t *ff, json_t *scan)
-{
-	json_t *g;
-	size_t i;
-
-	json_object_set(ff, "tensor_count",
-			json_object_get(scan, "tensor_count"));
-	json_object_set(ff, "tensor_bytes",
-			json_object_get(scan, "tensor_bytes"));
-	json_object_set(ff, "tensors", json_object_get(scan, "tensors"));
-	json_object_set(ff, "values", json_object_get(scan, "values"));
-	step_epoch(ff, json_object_get(scan, "values"));
-	json_object_set(ff, "unsafe_globals",
-			json_object_get(scan, "unsafe_globals"));
-	json_array_foreach(json_object_get(scan, "unsafe_globals"), i, g)
-	{
-		const char *s = json_string_value(g);
-		if (ckpt_global_class(s) == 2)
-			probe_reason(ff, PV_FAILED, "unsafe_pickle",
-				     "pickle imports %s, which can run code: "
-				     "never torch.load this file",
-				     s);
-		else
-			probe_reason(ff, PV_DEGRADED, "unsafe_global",
-				     "pickle imports %s, outside the "
-				     "weights_only allowlist: "
-				     "torch.load(weights_only=True) refuses it",
-				     s);
-	}
-	if (jget_bool(scan, "too_deep", 0))
-		probe_reason(ff, PV_DEGRADED, "pickle_too_deep",
-			     "pickle nests deeper than %d levels or is too "
-			     "large to list fully",
-			     CKPT_PKL_MAX_DEPTH);
-	if (jget_int(scan, "bad_tensors", 0))
-		probe_reason(ff, PV_FAILED, "bad_tensor",
-			     "%lld tensor(s) have a malformed rebuild "
-			     "(storage, shape, stride or offset out of bounds)",
-			     jget_int(scan, "bad_tensors", 0));
-}
-
-void ckpt_pickle_fail(json_t *ff, const struct ml_err *err)
-{
-	if (err->code == ML_EUNSUPPORTED)
-		probe_reason(ff, PV_UNKNOWN, "pickle_limit",
-			     "%s; the file was not fully checked", err->msg);
-	else
-		probe_reason(ff, PV_FAILED, "pickle", "%s", err->msg);
 }

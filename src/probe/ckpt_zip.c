@@ -24,6 +24,7 @@ struct zent {
 	uint64_t lho, data_off, csize, usize;
 	uint32_t crc;
 	int method, flags;
+	size_t cdi; /* index in the central directory */
 };
 
 struct zip {
@@ -227,6 +228,52 @@ out:
 	return rc;
 }
 
+static int cmp_name(const void *a, const void *b)
+{
+	const struct zent *x = *(struct zent *const *)a,
+			  *y = *(struct zent *const *)b;
+	size_t n = x->nlen < y->nlen ? x->nlen : y->nlen;
+	int c = memcmp(x->name, y->name, n);
+
+	if (c || x->nlen != y->nlen)
+		return c ? c : x->nlen < y->nlen ? -1 : 1;
+	return x->cdi < y->cdi ? -1 : x->cdi > y->cdi;
+}
+
+/* Every name held by more than one entry is a failed `zip_duplicate`:
+ * zip readers disagree on which entry they read (Python's zipfile takes
+ * the last), so the entry checked need not be the one loaded. Sorting
+ * by name keeps this O(n log n); at most 20 names are listed. */
+static void duplicates(const struct zip *z, json_t *ff)
+{
+	struct zent **v = xcalloc(z->n ? z->n : 1, sizeof(*v));
+	size_t dup = 0;
+
+	for (size_t i = 0; i < z->n; i++)
+		v[i] = &z->e[i];
+	qsort(v, z->n, sizeof(*v), cmp_name);
+	for (size_t i = 0, j; i < z->n; i = j) {
+		for (j = i + 1; j < z->n && v[j]->nlen == v[i]->nlen &&
+				!memcmp(v[j]->name, v[i]->name, v[i]->nlen);
+		     j++)
+			;
+		if (j - i < 2 || dup++ >= 20)
+			continue;
+		json_t *nm = ckpt_jstr(v[i]->name, v[i]->nlen, 200);
+		probe_reason(ff, PV_FAILED, "zip_duplicate",
+			     "entry %s appears %zu times in the central "
+			     "directory: zip readers differ on which one "
+			     "they load (Python's zipfile takes the last)",
+			     json_string_value(nm), j - i);
+		json_decref(nm);
+	}
+	if (dup > 20)
+		probe_reason(ff, PV_FAILED, "zip_duplicate",
+			     "%zu more entry names appear more than once",
+			     dup - 20);
+	free(v);
+}
+
 static int cmp_off(const void *a, const void *b)
 {
 	const struct zent *x = a, *y = b;
@@ -278,9 +325,12 @@ static int zip_read(const struct ckpt_file *f, struct zip *z, json_t *ff)
 	}
 	z->e = xcalloc(count ? count : 1, sizeof(*z->e));
 	o = z->cd_off;
-	for (z->n = 0; z->n < count; z->n++)
+	for (z->n = 0; z->n < count; z->n++) {
 		if (cdir_entry(f, z, &o, &z->e[z->n], ff))
 			return -1;
+		z->e[z->n].cdi = z->n;
+	}
+	duplicates(z, ff);
 	for (size_t i = 0; i < z->n; i++)
 		if (local_header(f, z, &z->e[i], ff))
 			return -1;
@@ -295,17 +345,21 @@ static int zip_read(const struct ckpt_file *f, struct zip *z, json_t *ff)
 	return 0;
 }
 
+/* The entry named prefix[0..pl) + rest; of duplicates, the last in the
+ * central directory, as Python's zipfile reads. */
 static struct zent *zfind(struct zip *z, const char *prefix, size_t pl,
 			  const char *rest)
 {
 	size_t rl = strlen(rest);
+	struct zent *found = NULL;
 
 	for (size_t i = 0; i < z->n; i++)
 		if (z->e[i].nlen == pl + rl &&
 		    !memcmp(z->e[i].name, prefix, pl) &&
-		    !memcmp(z->e[i].name + pl, rest, rl))
-			return &z->e[i];
-	return NULL;
+		    !memcmp(z->e[i].name + pl, rest, rl) &&
+		    (!found || z->e[i].cdi > found->cdi))
+			found = &z->e[i];
+	return found;
 }
 
 /* The small text content of a stored entry, as JSON, or NULL. */
@@ -357,14 +411,90 @@ static void check_storages(const struct ckpt_file *f, struct zip *z,
 	buf_free(&rest);
 }
 
-/* PyTorch layout: ARCHIVE/data.pkl, version, byteorder, data/KEY. */
+/* Scans the stored pickle entry e (named what in messages). Returns 0,
+ * or the scan's error code with err filled (*scan then holds what was
+ * found, or NULL when the entry could not be read at all). */
+static int scan_entry(const struct ckpt_file *f, struct zip *z,
+		      const struct zent *e, const char *what, json_t **scan,
+		      struct ml_err *err)
+{
+	const uint8_t *p;
+	size_t used;
+
+	*scan = NULL;
+	if (e->csize > CKPT_PKL_MAX_BYTES)
+		return ml_err_set(err, ML_EUNSUPPORTED,
+				  "%s: %llu bytes, over the scanner's limit",
+				  what, (unsigned long long)e->csize);
+	if (!(p = ckpt_bytes(f, e->data_off, (size_t)e->csize, &z->scratch)))
+		return ml_err_set(err, ML_EINPUT,
+				  "%s: %llu bytes at byte %llu cannot be read",
+				  what, (unsigned long long)e->csize,
+				  (unsigned long long)e->data_off);
+	return ckpt_pickle_scan(p, (size_t)e->csize, what, scan, &used, err);
+}
+
+/* Every entry but main whose name ends in .pkl (an earlier duplicate of
+ * data.pkl, TorchScript's constants.pkl...) is a pickle a loader may
+ * unpickle: its globals are checked, and it must scan. */
+static void other_pickles(const struct ckpt_file *f, struct zip *z,
+			  const struct zent *main, json_t *ff)
+{
+	for (size_t i = 0; i < z->n; i++) {
+		const struct zent *e = &z->e[i];
+		struct ml_err err = {0};
+		json_t *scan, *nm;
+		if (e == main || e->nlen < 4 ||
+		    memcmp(e->name + e->nlen - 4, ".pkl", 4))
+			continue;
+		nm = ckpt_jstr(e->name, e->nlen, 200);
+		if (e->method != 0) {
+			probe_reason(ff, PV_UNKNOWN, "compressed_pickle",
+				     "entry %s is compressed (method %d); not "
+				     "scanned",
+				     json_string_value(nm), e->method);
+		} else {
+			if (scan_entry(f, z, e, json_string_value(nm), &scan,
+				       &err))
+				ckpt_pickle_fail(ff, &err);
+			if (scan)
+				ckpt_pickle_globals(ff, scan,
+						    json_string_value(nm));
+			json_decref(scan);
+		}
+		json_decref(nm);
+	}
+}
+
+/* The records next to data.pkl (prefix pre[0..pl)): version, byteorder. */
+static void records(const struct ckpt_file *f, struct zip *z, const char *pre,
+		    size_t pl, json_t *ff)
+{
+	json_t *v;
+
+	if ((v = small_text(f, z, zfind(z, pre, pl, "version"))) ||
+	    (v = small_text(f, z, zfind(z, pre, pl, ".format_version"))))
+		json_object_set_new(ff, "torch_version_record", v);
+	else
+		probe_reason(ff, PV_FAILED, "missing_version",
+			     "no version record next to data.pkl");
+	if ((v = small_text(f, z, zfind(z, pre, pl, "byteorder")))) {
+		if (strcmp(json_string_value(v), "little"))
+			probe_reason(ff, PV_DEGRADED, "byteorder",
+				     "byteorder is %s, not little",
+				     json_string_value(v));
+		json_object_set_new(ff, "byteorder", v);
+	}
+}
+
+/* PyTorch layout: ARCHIVE/data.pkl, version, byteorder, data/KEY; then
+ * every other pickle entry. */
 static void torch_layout(const struct ckpt_file *f, struct zip *z, json_t *ff)
 {
-	const char *slash;
-	size_t pl, used;
+	size_t pl;
 	struct zent *pk;
 	struct ml_err err = {0};
-	json_t *scan = NULL, *v;
+	json_t *scan = NULL;
 
 	for (pk = NULL, pl = 0; pl < z->n && !pk; pl++) {
 		const struct zent *e = &z->e[pl];
@@ -377,53 +507,27 @@ static void torch_layout(const struct ckpt_file *f, struct zip *z, json_t *ff)
 		probe_reason(ff, PV_FAILED, "not_torch",
 			     "zip archive without data.pkl: not a PyTorch "
 			     "checkpoint");
+		other_pickles(f, z, NULL, ff);
 		return;
 	}
-	slash = pk->name + pk->nlen - 8;
-	pl = (size_t)(slash - pk->name);
-	if ((v = small_text(f, z, zfind(z, pk->name, pl, "version"))) ||
-	    (v = small_text(f, z, zfind(z, pk->name, pl, ".format_version"))))
-		json_object_set_new(ff, "torch_version_record", v);
-	else
-		probe_reason(ff, PV_FAILED, "missing_version",
-			     "no version record next to data.pkl");
-	if ((v = small_text(f, z, zfind(z, pk->name, pl, "byteorder")))) {
-		if (strcmp(json_string_value(v), "little"))
-			probe_reason(ff, PV_DEGRADED, "byteorder",
-				     "byteorder is %s, not little",
-				     json_string_value(v));
-		json_object_set_new(ff, "byteorder", v);
-	}
+	pl = pk->nlen - 8;
+	pk = zfind(z, pk->name, pl, "data.pkl"); /* the last of duplicates */
+	records(f, z, pk->name, pl, ff);
 	if (pk->method != 0) {
 		probe_reason(ff, PV_UNKNOWN, "compressed_pickle",
 			     "data.pkl is compressed (method %d); PyTorch "
 			     "stores it uncompressed, so it is not scanned",
 			     pk->method);
-		return;
+	} else {
+		if (scan_entry(f, z, pk, "data.pkl", &scan, &err))
+			ckpt_pickle_fail(ff, &err);
+		if (scan)
+			ckpt_pickle_report(ff, scan);
+		if (!err.code)
+			check_storages(f, z, pk->name, pl, scan, ff);
+		json_decref(scan);
 	}
-	if (pk->csize > CKPT_PKL_MAX_BYTES) {
-		ml_err_set(&err, ML_EUNSUPPORTED,
-			   "data.pkl: %llu bytes, over the scanner's limit",
-			   (unsigned long long)pk->csize);
-		ckpt_pickle_fail(ff, &err);
-		return;
-	}
-	const uint8_t *p = ckpt_bytes(f, pk->data_off, (size_t)pk->csize,
-				      &z->scratch);
-	if (!p) {
-		ml_err_set(&err, ML_EINPUT, "data.pkl: %llu bytes at byte %llu "
-			   "cannot be read", (unsigned long long)pk->csize,
-			   (unsigned long long)pk->data_off);
-		ckpt_pickle_fail(ff, &err);
-		return;
-	}
-	if (ckpt_pickle_scan(p, (size_t)pk->csize, "data.pkl", &scan, &used,
-			     &err))
-		ckpt_pickle_fail(ff, &err);
-	ckpt_pickle_report(ff, scan);
-	if (!err.code)
-		check_storages(f, z, pk->name, pl, scan, ff);
-	json_decref(scan);
+	other_pickles(f, z, pk, ff);
 }
 
 /* Names the tensors stored in storage key, for a CRC message. */

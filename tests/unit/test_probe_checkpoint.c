@@ -284,6 +284,47 @@ static void test_pickle_hostile(void **state)
 	json_decref(out);
 }
 
+/* Distinct globals (the last posix.system): each is listed up to
+ * CKPT_PKL_MAX_GLOBALS, past it
+ * the scan says so (the file is then failed); a name repeated a million
+ * times costs one node, so it neither slows the scan nor hits the node
+ * limit (issue 14). */
+static void test_pickle_globals(void **state)
+{
+	struct buf b = BUF_INIT;
+	json_t *out;
+
+	(void)state;
+	for (int extra = 0; extra <= 1; extra++) {
+		buf_reset(&b);
+		for (int i = 0; i < (int)CKPT_PKL_MAX_GLOBALS - 1 + extra; i++)
+			buf_printf(&b, "cm%d\nf\n0", i);
+		buf_puts(&b, "cposix\nsystem\n0N.");
+		assert_int_equal(scan_bytes(b.data, b.len, &out), 0);
+		assert_int_equal(jget_bool(out, "globals_over_limit", 0), extra);
+		assert_int_equal(
+		    json_array_size(json_object_get(out, "globals")),
+		    CKPT_PKL_MAX_GLOBALS);
+		json_t *ff = json_pack("{s:s, s:[]}", "verdict", "healthy",
+				       "reasons");
+		ckpt_pickle_globals(ff, out, "t");
+		assert_string_equal(jget_str(ff, "verdict", ""), "failed");
+		assert_int_equal(has_reason(ff, "too_many_globals"), extra);
+		json_decref(ff);
+		json_decref(out);
+	}
+	buf_reset(&b);
+	for (size_t i = 0; i < CKPT_PKL_MAX_NODES; i++)
+		buf_puts(&b, i % 2 ? "ctorch\nSize\n0" : "cm\nf\n0");
+	buf_puts(&b, "cposix\nsystem\n.");
+	assert_int_equal(scan_bytes(b.data, b.len, &out), 0);
+	assert_int_equal(json_array_size(json_object_get(out, "globals")), 3);
+	assert_int_equal(
+	    json_array_size(json_object_get(out, "dangerous_globals")), 1);
+	json_decref(out);
+	buf_free(&b);
+}
+
 static void test_pickle_nesting(void **state)
 {
 	struct buf b = BUF_INIT;
@@ -723,6 +764,7 @@ int main(void)
 	    cmocka_unit_test(test_contents),
 	    cmocka_unit_test(test_pickle_protocols),
 	    cmocka_unit_test(test_pickle_hostile),
+	    cmocka_unit_test(test_pickle_globals),
 	    cmocka_unit_test(test_pickle_nesting),
 	    cmocka_unit_test(test_truncate_every_offset),
 	    cmocka_unit_test(test_random_bytes),

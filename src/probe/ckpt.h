@@ -107,7 +107,8 @@ int ckpt_global_class(const char *dotted);
 size_t ckpt_storage_dtype(const char *dotted, const char **dtype);
 
 /* Adds the reason for a failed scan (err from ckpt_pickle_scan) to ff:
- * failed/pickle when malformed, unknown/pickle_limit when too big. */
+ * failed/pickle when malformed, failed/pickle_limit when too big (code
+ * past a limit is never waved through). */
 void ckpt_pickle_fail(json_t *ff, const struct ml_err *err);
 
 /* Adds the results of the file's main pickle (data.pkl, the legacy data

@@ -126,8 +126,9 @@ void ckpt_pickle_report(json_t *ff, json_t *scan)
 void ckpt_pickle_fail(json_t *ff, const struct ml_err *err)
 {
 	if (err->code == ML_EUNSUPPORTED)
-		probe_reason(ff, PV_UNKNOWN, "pickle_limit",
-			     "%s; the file was not fully checked", err->msg);
+		probe_reason(ff, PV_FAILED, "pickle_limit",
+			     "%s; the rest was not scanned for code, so the "
+			     "file is not trusted", err->msg);
 	else
 		probe_reason(ff, PV_FAILED, "pickle", "%s", err->msg);
 }

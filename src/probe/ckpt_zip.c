@@ -449,9 +449,9 @@ static void other_pickles(const struct ckpt_file *f, struct zip *z,
 			continue;
 		nm = ckpt_jstr(e->name, e->nlen, 200);
 		if (e->method != 0) {
-			probe_reason(ff, PV_UNKNOWN, "compressed_pickle",
-				     "entry %s is compressed (method %d); not "
-				     "scanned",
+			probe_reason(ff, PV_FAILED, "compressed_pickle",
+				     "entry %s is compressed (method %d): not "
+				     "scanned for code, so not trusted",
 				     json_string_value(nm), e->method);
 		} else {
 			if (scan_entry(f, z, e, json_string_value(nm), &scan,
@@ -514,9 +514,10 @@ static void torch_layout(const struct ckpt_file *f, struct zip *z, json_t *ff)
 	pk = zfind(z, pk->name, pl, "data.pkl"); /* the last of duplicates */
 	records(f, z, pk->name, pl, ff);
 	if (pk->method != 0) {
-		probe_reason(ff, PV_UNKNOWN, "compressed_pickle",
+		probe_reason(ff, PV_FAILED, "compressed_pickle",
 			     "data.pkl is compressed (method %d); PyTorch "
-			     "stores it uncompressed, so it is not scanned",
+			     "stores it uncompressed: not scanned for code, "
+			     "so not trusted",
 			     pk->method);
 	} else {
 		if (scan_entry(f, z, pk, "data.pkl", &scan, &err))

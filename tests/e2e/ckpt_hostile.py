@@ -84,13 +84,13 @@ def legacy(name, evil_at=None, want=1, needle="posix.system"):
 
 
 def torch_zip(name, pkl, storages, want=1, needle="posix.system",
-              dup_pkl=None):
+              dup_pkl=None, pkl_method=zipfile.ZIP_STORED):
     path = os.path.join(OUT, name)
     import warnings
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # zipfile warns on a duplicate name
         with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
-            z.writestr("archive/data.pkl", pkl)
+            z.writestr("archive/data.pkl", pkl, compress_type=pkl_method)
             z.writestr("archive/byteorder", "little")
             for k, v in storages.items():
                 z.writestr("archive/data/" + k, v)
@@ -133,6 +133,12 @@ torch_zip("shape_numel.pt",
 # zipfile reads) malicious
 torch_zip("dup_data_pkl.pt", state(GOOD_T), {"0": DATA4}, 1,
           "zip_duplicate;posix.system", dup_pkl=state(GOOD_T, EVIL))
+# limits: what is not scanned for code is failed, never waved through
+torch_zip("compressed_pkl.pt", state(GOOD_T), {"0": DATA4}, 1,
+          "compressed_pickle", pkl_method=zipfile.ZIP_DEFLATED)
+big = b"](" + b"K\x00" * (2 * 1024 * 1024 + 16) + b"e"
+torch_zip("objects_over_limit.pt", state(GOOD_T, big + b"0"), {"0": DATA4},
+          1, "pickle_limit")
 
 try:
     import torch

@@ -26,6 +26,19 @@
 /* Largest file a YAML/JSON loader accepts (runbooks, configs, facts). */
 #define ML_MAX_CONFIG_BYTES (16 * 1024 * 1024)
 
+/* Limits of one CSV input of the data probes (schema, drift, quality):
+ * bytes read after gzip decompression, and data rows after the header.
+ * They stop a gzip bomb (a 200 KB .csv.gz of blank-ish rows inflates to
+ * 200 MB and 100M rows) with an input error instead of eating memory:
+ * the column store keeps every row, about rows x (4 x columns + 4) bytes
+ * (8 a value for columns of doubles). Raise them (or pass --max-bytes /
+ * --max-rows) when legitimate files are larger and the host has the
+ * memory. Written as plain numbers: they are also the options' defaults. */
+#define ML_CSV_MAX_BYTES 4294967296
+#define ML_CSV_MAX_ROWS 20000000
+#define ML_STR_(x) #x
+#define ML_STR(x) ML_STR_(x)
+
 /* Default review interval of a runbook without `review_every`. */
 #define ML_DEFAULT_REVIEW_DAYS 90
 

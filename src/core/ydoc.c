@@ -77,23 +77,65 @@ static int append(struct ydoc_node *n, size_t *cap, size_t *used,
 	return 0;
 }
 
-static int check_dup_key(struct builder *b, struct ydoc_node *map,
-			 size_t used, const struct ydoc_node *key)
+/* Maps of up to this many pairs find a duplicate key by scanning; larger
+ * ones keep a hash index of their keys (a jansson object: key -> item
+ * index of the first occurrence), so a map of n keys costs O(n), not
+ * O(n^2). Both give the same answer: keys compare as NUL-terminated text,
+ * like strcmp. */
+#define DUP_SCAN_MAX 16
+
+/* Key index of the map being built (json_object, NULL while small). */
+struct key_index {
+	json_t *idx;
+};
+
+/* Index of the pair whose key equals key->value among the used/2 pairs of
+ * map, or -1; builds the index once the map outgrows DUP_SCAN_MAX. */
+static long find_key(struct key_index *ki, const struct ydoc_node *map,
+		     size_t used, const char *key)
 {
+	const json_t *j;
+
+	if (!ki->idx && used / 2 < DUP_SCAN_MAX) {
+		for (size_t i = 0; i + 1 < used; i += 2)
+			if (!strcmp(map->items[i]->value, key))
+				return (long)i;
+		return -1;
+	}
+	if (!ki->idx) {
+		if (!(ki->idx = json_object()))
+			abort();
+		for (size_t i = 0; i + 1 < used; i += 2)
+			json_object_set_new_nocheck(ki->idx,
+						    map->items[i]->value,
+						    json_integer((json_int_t)i));
+	}
+	j = json_object_get(ki->idx, key);
+	return j ? (long)json_integer_value(j) : -1;
+}
+
+static int check_dup_key(struct builder *b, struct key_index *ki,
+			 struct ydoc_node *map, size_t used,
+			 const struct ydoc_node *key)
+{
+	long first;
+
 	if (key->type != YDOC_SCALAR)
 		return ml_err_at(b->err, ML_EINPUT, b->file, key->line,
 				 key->col, "mapping keys must be strings");
-	for (size_t i = 0; i + 1 < used; i += 2)
-		if (!strcmp(map->items[i]->value, key->value))
-			return ml_err_at(b->err, ML_EINPUT, b->file, key->line,
-					 key->col,
-					 "duplicate key `%s` (first at line %d)",
-					 key->value, map->items[i]->line);
+	if ((first = find_key(ki, map, used, key->value)) >= 0)
+		return ml_err_at(b->err, ML_EINPUT, b->file, key->line,
+				 key->col,
+				 "duplicate key `%s` (first at line %d)",
+				 key->value, map->items[first]->line);
+	if (ki->idx)
+		json_object_set_new_nocheck(ki->idx, key->value,
+					    json_integer((json_int_t)used));
 	return 0;
 }
 
 static int build_children(struct builder *b, struct ydoc_node *n,
-			  yaml_event_type_t end)
+			  struct key_index *ki, yaml_event_type_t end)
 {
 	size_t cap = 0, used = 0;
 	int rc;
@@ -119,7 +161,7 @@ static int build_children(struct builder *b, struct ydoc_node *n,
 			return rc;
 		}
 		if (n->type == YDOC_MAP && used % 2 == 0 &&
-		    (rc = check_dup_key(b, n, used, child)) != 0) {
+		    (rc = check_dup_key(b, ki, n, used, child)) != 0) {
 			node_free(child);
 			return rc;
 		}
@@ -133,6 +175,7 @@ static int build_node(struct builder *b, yaml_event_t *ev,
 		      struct ydoc_node **out)
 {
 	struct ydoc_node *n;
+	struct key_index ki = {NULL};
 	int rc;
 
 	switch (ev->type) {
@@ -171,10 +214,11 @@ static int build_node(struct builder *b, yaml_event_t *ev,
 		n = node_new(ev->type == YAML_SEQUENCE_START_EVENT ? YDOC_SEQ
 								   : YDOC_MAP,
 			     &ev->start_mark);
-		rc = build_children(b, n,
+		rc = build_children(b, n, &ki,
 				    n->type == YDOC_SEQ
 					    ? YAML_SEQUENCE_END_EVENT
 					    : YAML_MAPPING_END_EVENT);
+		json_decref(ki.idx);
 		b->depth--;
 		if (rc) {
 			node_free(n);

@@ -22,6 +22,7 @@ struct csv_reader {
 	int eof;
 	char delim;
 	size_t max_row;
+	uint64_t max_bytes; /* 0: unbounded */
 	struct csv_field *f;
 	size_t fcap;
 	uint64_t line; /* line where the next row starts */
@@ -79,6 +80,24 @@ void csv_close(struct csv_reader *r)
 	free(r);
 }
 
+void csv_set_max_bytes(struct csv_reader *r, uint64_t max_bytes)
+{
+	r->max_bytes = max_bytes;
+}
+
+/* How much fill() may ask gzread for: the free space, capped at 1 GiB and
+ * at one byte past max_bytes (so going over is seen, not read in full). */
+static unsigned read_size(const struct csv_reader *r)
+{
+	size_t want = r->cap - r->end;
+
+	if (want > (1u << 30))
+		want = 1u << 30;
+	if (r->max_bytes && r->max_bytes + 1 - r->is.bytes < want)
+		want = (size_t)(r->max_bytes + 1 - r->is.bytes);
+	return (unsigned)want;
+}
+
 const struct csv_reader_issues *csv_reader_issues(const struct csv_reader *r)
 {
 	return &r->is;
@@ -109,9 +128,7 @@ static int fill(struct csv_reader *r, struct ml_err *err)
 		r->buf = nb;
 		r->cap = ncap;
 	}
-	n = gzread(r->gz, r->buf + r->end,
-		   (unsigned)(r->cap - r->end > (1u << 30) ? (1u << 30)
-							   : r->cap - r->end));
+	n = gzread(r->gz, r->buf + r->end, read_size(r));
 	if (n < 0) {
 		int zerr;
 		const char *m = gzerror(r->gz, &zerr);
@@ -133,6 +150,12 @@ static int fill(struct csv_reader *r, struct ml_err *err)
 	r->end += (size_t)n;
 	r->is.bytes += (uint64_t)n;
 	r->buf[r->end] = '\0';
+	if (r->max_bytes && r->is.bytes > r->max_bytes)
+		return ml_err_at(err, ML_EINPUT, r->path, (int)r->line, 0,
+				 "more than %llu bytes of CSV (after gzip "
+				 "decompression): over the limit; raise it "
+				 "with --max-bytes if the file is genuine",
+				 (unsigned long long)r->max_bytes);
 	return 0;
 }
 

@@ -23,8 +23,11 @@ struct csv_field {
 };
 
 /* Largest row (bytes) a reader accepts unless told otherwise; a row over
- * it is an input error (an unterminated quote usually). */
-#define CSV_MAX_ROW_DEFAULT (256u * 1024 * 1024)
+ * it is an input error (an unterminated quote usually, or a gzip bomb
+ * without newlines). The read buffer grows to about twice this, so it
+ * bounds memory too: 16 MiB is far above any real record (a 4,096-float
+ * embedding in text is ~40 KB); raise it only for such data. */
+#define CSV_MAX_ROW_DEFAULT (16u * 1024 * 1024)
 
 /* How many line numbers a problem keeps. */
 #define CSV_FIRST_LINES 5
@@ -47,9 +50,15 @@ struct csv_reader;
 int csv_open(const char *path, char delim, size_t max_row,
 	     struct csv_reader **out, struct ml_err *err);
 
+/* Bounds the decompressed bytes the reader will read (0: no bound).
+ * Reading past max_bytes makes csv_next fail with ML_EINPUT naming the
+ * file and the limit; at most max_bytes + 1 bytes are ever read. */
+void csv_set_max_bytes(struct csv_reader *r, uint64_t max_bytes);
+
 /* Reads the next row. Returns 1 with *fields and *nfields (borrowed until the
  * next call) and *line (1-based physical line where the row starts), 0 at
- * end of input, or -1 with err filled (I/O error, row over max_row).
+ * end of input, or -1 with err filled (I/O error, row over max_row, input
+ * over the csv_set_max_bytes bound).
  * A blank line is a row with one empty field. Bad quoting and a truncated
  * gzip stream are not errors here: see csv_reader_issues(). */
 int csv_next(struct csv_reader *r, struct csv_field **fields, size_t *nfields,

@@ -4,6 +4,21 @@
 
 #include "core/out.h"
 
+int csv_limits_args(const json_t *args, struct csv_load_opts *o,
+		    struct ml_err *err)
+{
+	long long b = jget_int(args, "max-bytes", ML_CSV_MAX_BYTES);
+	long long r = jget_int(args, "max-rows", ML_CSV_MAX_ROWS);
+
+	if (b <= 0 || r <= 0)
+		return ml_err_set(err, ML_EUSAGE,
+				  "--max-bytes and --max-rows must be "
+				  "positive numbers");
+	o->max_bytes = (uint64_t)b;
+	o->max_rows = (uint64_t)r;
+	return 0;
+}
+
 json_t *csv_issue_json(const char *kind, const char *column,
 		       const struct csv_issue *is)
 {

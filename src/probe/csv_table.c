@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "config.h"
 #include "core/buf.h"
 #include "probe/csv_dict.h"
 
@@ -536,8 +537,18 @@ static int load_rows(struct loader *L, struct csv_reader *rd)
 	size_t nf;
 	uint64_t line;
 	int got, rc = 0, sampling = 1;
+	uint64_t nrec = 0, max_rows = L->o->max_rows ? L->o->max_rows
+						    : (uint64_t)ML_CSV_MAX_ROWS;
 
 	while ((got = csv_next(rd, &f, &nf, &line, L->err)) == 1) {
+		if (++nrec > max_rows) {
+			rc = ml_err_at(L->err, ML_EINPUT, L->t->file, (int)line,
+				       0, "more than %llu rows: over the "
+				       "limit; raise it with --max-rows if the "
+				       "file is genuine",
+				       (unsigned long long)max_rows);
+			break;
+		}
 		if (!sampling) {
 			if ((rc = add_row(L, f, nf, line)))
 				break;
@@ -580,6 +591,8 @@ int csv_table_load(const char *path, const struct csv_load_opts *o,
 		csv_table_free(t);
 		return rc;
 	}
+	csv_set_max_bytes(rd, o->max_bytes ? o->max_bytes
+					    : (uint64_t)ML_CSV_MAX_BYTES);
 	got = csv_next(rd, &f, &nf, &line, err);
 	if (got == 0)
 		rc = ml_err_at(err, ML_EINPUT, path, 1, 0,

@@ -65,6 +65,8 @@ struct csv_load_opts {
 	int strict;	  /* any problem is an ML_EINPUT error */
 	int no_lines;	  /* do not keep per-row line numbers (saves memory) */
 	size_t max_row;	  /* 0: CSV_MAX_ROW_DEFAULT */
+	uint64_t max_bytes; /* decompressed input bytes; 0: ML_CSV_MAX_BYTES */
+	uint64_t max_rows;  /* records after the header; 0: ML_CSV_MAX_ROWS */
 	/* Forced types by column name (NULL-terminated parallel arrays), or
 	 * NULL: infer all. */
 	const char *const *force_names;
@@ -73,7 +75,9 @@ struct csv_load_opts {
 
 /* Loads path into t (zeroed by the caller or fresh). Errors: missing file
  * (ML_ENOTFOUND), empty file, no header, duplicate header names, a row over
- * the size limit, and with strict any problem (ML_EINPUT, file:line).
+ * the size limit, more input than max_bytes or more records than max_rows
+ * (memory stays bounded by them: reading stops there), and with strict any
+ * problem (ML_EINPUT, file:line).
  * On error t is freed. Free with csv_table_free(). */
 int csv_table_load(const char *path, const struct csv_load_opts *o,
 		   struct csv_table *t, struct ml_err *err);

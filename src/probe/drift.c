@@ -202,6 +202,8 @@ static void *load_job_run(void *arg)
 		return NULL;
 	o.strict = jget_bool(j->args, "strict", 0);
 	o.no_lines = 1; /* drift findings are per column, not per line */
+	if ((j->rc = csv_limits_args(j->args, &o, &j->err)))
+		return NULL;
 	j->rc = csv_table_load(j->path, &o, &j->t, &j->err);
 	return NULL;
 }
@@ -337,6 +339,7 @@ static const struct probe_opt opts[] = {
 	{"strict", PO_BOOL, "any malformed row or value is an error", NULL, 0, 0},
 	{"html", PO_PATH, "also write a self-contained HTML report here", NULL,
 	 0, 0},
+	CSV_LIMIT_OPTS,
 	{0}};
 
 const struct probe_def probe_drift = {

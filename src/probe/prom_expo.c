@@ -22,6 +22,8 @@ struct lexer {
 	struct prom_expo *e; /* strings and label arrays go to its arena */
 	struct prom_label *scratch; /* labels of the sample being read */
 	size_t scap;
+	json_t *famidx; /* family name -> index in e->families */
+	size_t famcap;	/* allocated entries of e->families */
 };
 
 /* A block of the arena that holds every string and label array of a
@@ -356,13 +358,25 @@ static int add_sample(struct lexer *lx, struct prom_expo *e, size_t *cap)
 	return 0;
 }
 
-static struct prom_family *family_get(struct prom_expo *e, const char *name)
+/* The family called name, added at the end when new. A hash index (name
+ * -> position) keeps this O(1), so a page of n families parses in O(n);
+ * families stay in the order they first appear. */
+static struct prom_family *family_get(struct lexer *lx, const char *name)
 {
-	for (size_t i = 0; i < e->nfamilies; i++)
-		if (!strcmp(e->families[i].name, name))
-			return &e->families[i];
-	e->families =
-	    xrealloc(e->families, (e->nfamilies + 1) * sizeof(*e->families));
+	struct prom_expo *e = lx->e;
+	const json_t *j;
+
+	if (!lx->famidx)
+		lx->famidx = json_object();
+	if ((j = json_object_get(lx->famidx, name)))
+		return &e->families[json_integer_value(j)];
+	if (e->nfamilies == lx->famcap) {
+		lx->famcap = lx->famcap ? 2 * lx->famcap : 16;
+		e->families = xrealloc(e->families,
+				       lx->famcap * sizeof(*e->families));
+	}
+	json_object_set_new_nocheck(lx->famidx, name,
+				    json_integer((json_int_t)e->nfamilies));
 	memset(&e->families[e->nfamilies], 0, sizeof(*e->families));
 	e->families[e->nfamilies].name = xstrdup(name);
 	return &e->families[e->nfamilies++];
@@ -405,7 +419,7 @@ static int valid_type(const char *t)
 }
 
 /* `# HELP name text` or `# TYPE name type`; other comments are ignored. */
-static int lex_comment(struct lexer *lx, struct prom_expo *e)
+static int lex_comment(struct lexer *lx)
 {
 	struct prom_family *f;
 	int help;
@@ -427,7 +441,7 @@ static int lex_comment(struct lexer *lx, struct prom_expo *e)
 	if (lx->p < lx->end && *lx->p != ' ' && *lx->p != '\t')
 		return lex_fail(lx, "expected a space after the metric name");
 	skip_blanks(lx);
-	f = family_get(e, name);
+	f = family_get(lx, name);
 	if (help) {
 		if (f->help)
 			return lex_fail(lx, "second HELP line for this metric");
@@ -554,7 +568,7 @@ static int parse_line(struct lexer *lx, struct prom_expo *e, size_t *cap)
 	if (lx->p == lx->end)
 		return 0;
 	if (*lx->p == '#')
-		return lex_comment(lx, e);
+		return lex_comment(lx);
 	return add_sample(lx, e, cap);
 }
 
@@ -589,6 +603,7 @@ int prom_expo_parse(const char *text, size_t len, const char *name,
 		p = nl ? nl + 1 : end;
 	}
 	free(lx.scratch);
+	json_decref(lx.famidx);
 	if (!rc)
 		rc = check_duplicates(out, name, err);
 	if (rc)

@@ -278,6 +278,8 @@ static int load(const json_t *a, struct csv_table *t, struct ml_err *err)
 	o.strict = jget_bool(a, "strict", 0);
 	if ((rc = csv_delim_parse(jget_str(a, "delimiter", ","), &o.delim, err)))
 		return rc;
+	if ((rc = csv_limits_args(a, &o, err)))
+		return rc;
 	return csv_table_load(jget_str(a, "data", ""), &o, t, err);
 }
 
@@ -421,6 +423,7 @@ static const struct probe_opt opts[] = {
 	{"delimiter", PO_STRING, "field separator (one character or `tab`)",
 	 ",", 0, 0},
 	{"strict", PO_BOOL, "malformed rows are an error", NULL, 0, 0},
+	CSV_LIMIT_OPTS,
 	{0}};
 
 const struct probe_def probe_quality = {

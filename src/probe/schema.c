@@ -340,6 +340,8 @@ static int write_schema(const char *data, const char *out, const json_t *a,
 
 	if ((rc = csv_delim_parse(jget_str(a, "delimiter", ","), &o.delim, err)))
 		return rc;
+	if ((rc = csv_limits_args(a, &o, err)))
+		return rc;
 	if ((rc = csv_table_load(data, &o, &t, err)))
 		return rc;
 	schema_def_infer(&t, &b);
@@ -395,6 +397,8 @@ static int run(const struct probe_ctx *ctx, json_t **facts,
 	o.strict = jget_bool(a, "strict", 0);
 	rc = csv_delim_parse(jget_str(a, "delimiter", ","), &o.delim, err);
 	if (!rc)
+		rc = csv_limits_args(a, &o, err);
+	if (!rc)
 		rc = csv_table_load(data, &o, &t, err);
 	free(names);
 	free(types);
@@ -440,6 +444,7 @@ static const struct probe_opt opts[] = {
 	 ",", 0, 0},
 	{"strict", PO_BOOL, "malformed rows or values are an error (exit 2)",
 	 NULL, 0, 0},
+	CSV_LIMIT_OPTS,
 	{0}};
 
 const struct probe_def probe_schema = {

@@ -414,6 +414,35 @@ static void test_random_bytes(void **state)
 	}
 }
 
+/* max_bytes: a file of exactly the limit loads; one byte more is an input
+ * error naming the file and the limit; max_rows likewise (issue 14). */
+static void test_limits(void **state)
+{
+	const char *data = "a,b\n1,2\n3,4\n"; /* 12 bytes, 2 rows */
+	struct csv_load_opts o = {.delim = ','};
+	struct csv_table t;
+	struct ml_err err = {0};
+
+	(void)state;
+	o.max_bytes = 12;
+	assert_int_equal(csv_table_load(put(data, 12), &o, &t, &err), 0);
+	assert_int_equal(t.nrows, 2);
+	csv_table_free(&t);
+	o.max_bytes = 11;
+	assert_int_equal(csv_table_load(put(data, 12), &o, &t, &err), ML_EINPUT);
+	assert_string_equal(err.file, tmpl);
+	assert_non_null(strstr(err.msg, "more than 11 bytes"));
+	o.max_bytes = 0;
+	o.max_rows = 2;
+	assert_int_equal(csv_table_load(put(data, 12), &o, &t, &err), 0);
+	csv_table_free(&t);
+	o.max_rows = 1;
+	assert_int_equal(csv_table_load(put(data, 12), &o, &t, &err), ML_EINPUT);
+	assert_int_equal(err.line, 3);
+	assert_non_null(strstr(err.msg, "more than 1 rows"));
+	unlink(tmpl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -430,6 +459,7 @@ int main(void)
 		cmocka_unit_test(test_fixed_point),
 		cmocka_unit_test(test_many_columns),
 		cmocka_unit_test(test_random_bytes),
+		cmocka_unit_test(test_limits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

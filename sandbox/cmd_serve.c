@@ -163,7 +163,8 @@ static int parse(int argc, char **argv, struct serve_args *a)
 	a->o.http = (struct connguard_opts){.header_timeout_s = 10,
 					    .body_timeout_s = 30,
 					    .max_conns = 1000,
-					    .max_per_client = 64};
+					    .max_per_client = 64,
+					    .name = "irisd serve"};
 	snprintf(a->host, sizeof(a->host), "127.0.0.1");
 	a->port = 8081;
 	while (!rc && (c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {

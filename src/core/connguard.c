@@ -30,8 +30,38 @@ struct connguard {
 	int stop;
 	struct slot *v;
 	size_t n;
-	uint64_t timeouts;
+	uint64_t timeouts, refused;
+	/* what a person is told (stderr), at most once per CONNGUARD_LOG_MS:
+	 * counts since the last line */
+	uint64_t timeouts_told, refused_told;
+	int64_t told_ms;
 };
+
+/* Least time between two log lines about cut or refused connections. */
+#define CONNGUARD_LOG_MS 10000
+
+/* Tells stderr how many connections were cut or refused since the last
+ * line, when there are any and the last line is old enough. Called with
+ * g->mu held. */
+static void tell(struct connguard *g, int64_t now)
+{
+	uint64_t cut = g->timeouts - g->timeouts_told;
+	uint64_t refused = g->refused - g->refused_told;
+
+	if ((!cut && !refused) || (g->told_ms && now - g->told_ms < CONNGUARD_LOG_MS))
+		return;
+	fprintf(stderr,
+		"%s: connection guard: %llu cut for slow headers or body, "
+		"%llu refused over the per-client limit (%d) in the last "
+		"%llds\n",
+		g->o.name ? g->o.name : "http", (unsigned long long)cut,
+		(unsigned long long)refused, g->o.max_per_client,
+		(long long)(g->told_ms ? (now - g->told_ms) / 1000
+				       : CONNGUARD_LOG_MS / 1000));
+	g->timeouts_told = g->timeouts;
+	g->refused_told = g->refused;
+	g->told_ms = now;
+}
 
 static int64_t mono_ms(void)
 {
@@ -102,6 +132,7 @@ static void reap(struct connguard *g)
 		s->cut = 1;
 		g->timeouts++;
 	}
+	tell(g, now);
 }
 
 static void *watchdog(void *arg)
@@ -182,6 +213,8 @@ int connguard_admit(struct connguard *g, const struct sockaddr *sa)
 	for (size_t i = 0; i < g->n; i++)
 		if (g->v[i].used && g->v[i].addr == a)
 			n++;
+	if (n >= g->o.max_per_client)
+		g->refused++; /* told by the watchdog's next round */
 	pthread_mutex_unlock(&g->mu);
 	return n < g->o.max_per_client;
 }
@@ -227,6 +260,16 @@ void connguard_close(struct connguard *g, void *slot)
 	pthread_mutex_lock(&g->mu);
 	s->used = 0;
 	pthread_mutex_unlock(&g->mu);
+}
+
+uint64_t connguard_refused(struct connguard *g)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&g->mu);
+	n = g->refused;
+	pthread_mutex_unlock(&g->mu);
+	return n;
 }
 
 uint64_t connguard_timeouts(struct connguard *g)

@@ -27,6 +27,9 @@ struct connguard_opts {
 	 * when a connection is accepted (borrowed) */
 	const struct connguard_net *trusted;
 	size_t n_trusted;
+	/* names the server in the stderr lines that count cut and refused
+	 * connections (at most one each 10 s): "mloncall serve" (borrowed) */
+	const char *name;
 };
 
 /* Phase of a connection; each but DONE has a deadline. */
@@ -73,6 +76,9 @@ void connguard_phase(struct connguard *g, void *slot, enum connguard_phase ph);
 
 /* Unregisters slot before its socket is closed; NULL is a no-op. */
 void connguard_close(struct connguard *g, void *slot);
+
+/* Connections refused over max_per_client since the start. Thread-safe. */
+uint64_t connguard_refused(struct connguard *g);
 
 /* Connections the watchdog cut off since the start. Thread-safe. */
 uint64_t connguard_timeouts(struct connguard *g);

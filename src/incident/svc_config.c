@@ -41,6 +41,7 @@ void svc_config_defaults(struct svc_config *c)
 	c->http.body_timeout_s = 30;
 	c->http.max_conns = 512;
 	c->http.max_per_client = 64;
+	c->http.name = "mloncall serve";
 	svc_remind_defaults(c);
 }
 

@@ -17,6 +17,9 @@ start_serve "$DB" --config "$T/serve.yaml"
 PORT=$(cat "$T/port")
 $PY "$ML_SRC/tests/e2e/lib/slowloris.py" "$PORT" 600 127.0.0.2 2 ||
 	fail "slow connections took the service down"
+# and a person is told: cut and refused connections are counted on stderr
+grep -q 'connection guard: [0-9]* cut for slow headers or body, [1-9][0-9]* refused' "$T/serve.log" ||
+	fail "refused connections not logged: $(grep guard "$T/serve.log")"
 expect_status 200 GET /healthz
 
 # two Content-Length headers: ambiguous framing, refused

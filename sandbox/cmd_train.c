@@ -11,6 +11,7 @@
 #include "core/dur.h"
 #include "core/out.h"
 #include "core/strutil.h"
+#include "core/xmalloc.h"
 #include "irisd.h"
 
 static const char train_help[] =

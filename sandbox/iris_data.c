@@ -9,9 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/strutil.h"
+#include "core/xmalloc.h"
 #include "irisd.h"
-#include "probe/csv.h"
+#include "csv/csv.h"
 
 const char *const iris_feature_names[IRIS_NFEAT] = {
     "sepal_length", "sepal_width", "petal_length", "petal_width"};

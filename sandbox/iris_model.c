@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "core/buf.h"
-#include "core/strutil.h"
+#include "core/xmalloc.h"
 #include "irisd.h"
 
 #define MODEL_FORMAT "irisd-softmax-v1"

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 
 #include "core/buf.h"
-#include "core/strutil.h"
+#include "core/xmalloc.h"
 #include "irisd.h"
 
 static int cmp_str(const void *a, const void *b)

@@ -9,7 +9,7 @@
 
 #include "core/dur.h"
 #include "core/out.h"
-#include "core/strutil.h"
+#include "core/xmalloc.h"
 #include "serve.h"
 
 /* An RFC 3339 time field. */

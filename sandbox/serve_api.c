@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "core/out.h"
-#include "core/strutil.h"
+#include "core/xmalloc.h"
 #include "serve.h"
 
 /* Reads the four features from {"features":[...]} or named keys. */

@@ -11,6 +11,7 @@
 
 #include "core/out.h"
 #include "core/strutil.h"
+#include "core/xmalloc.h"
 #include "serve.h"
 
 static const char *const fault_keys[] = {

@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/strutil.h"
+#include "core/xmalloc.h"
 #include "server/mhd_guard.h"
 #include "serve.h"
 

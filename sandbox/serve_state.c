@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "core/dur.h"
-#include "core/strutil.h"
+#include "core/xmalloc.h"
 #include "serve.h"
 
 const double srv_buckets[SRV_NBUCKETS] = {

@@ -9,8 +9,8 @@ set -eu
 BUILD_PKGS="build-essential cmake pkg-config libyaml-dev libjansson-dev
 libmicrohttpd-dev libcurl4-openssl-dev libsqlite3-dev libssl-dev zlib1g-dev
 liblua5.4-dev libxml2-dev libcmocka-dev tzdata"
-# Test-only references (never used at run time).
-TEST_PKGS="python3 python3-scipy python3-pandas sqlite3 curl jq"
+# Test-only references (never used at run time), and the format check.
+TEST_PKGS="python3 python3-scipy python3-pandas sqlite3 curl jq clang-format"
 # Optional: large or unusual packages; tests skip with a message without them.
 OPT_PKGS="prometheus prometheus-alertmanager python3-torch"
 # `make demo` runs curl and ss; `make demo-full` also the Prometheus pair.

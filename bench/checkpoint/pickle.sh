@@ -17,7 +17,7 @@ OUT=$ROOT/bench/out/pickle
 PY=/usr/bin/python3
 SMALL=${SMALL:-16}
 RUNS=${RUNS:-3}
-LIMIT=512 # MiB, CKPT_PKL_MAX_BYTES in src/probe/ckpt.h
+LIMIT=512 # MiB, CKPT_PKL_MAX_BYTES in src/probe/training/ckpt.h
 
 [ -x "$ML" ] || { echo "build/mloncall missing: run make first" >&2; exit 1; }
 mkdir -p "$OUT"

@@ -18,14 +18,14 @@ static int render(const char *db, const char *config, int64_t id,
 {
 	struct svc_config cfg;
 	struct store *s = NULL;
-	struct pm_opts o;
+	struct postmortem_opts o;
 	int rc;
 
 	if ((rc = svc_config_load(config, &cfg, err)) == 0 &&
 	    (rc = store_open_existing(db, &s, err)) == 0) {
 		o.now = time_now_ms();
 		o.sla_ms = cfg.sla_ms;
-		rc = pm_write(s, id, &o, out, err);
+		rc = postmortem_write(s, id, &o, out, err);
 	}
 	store_close(s);
 	svc_config_free(&cfg);

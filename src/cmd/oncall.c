@@ -12,6 +12,7 @@
 
 #include "core/dur.h"
 #include "core/strutil.h"
+#include "core/xmalloc.h"
 
 int oc_parse(const struct cmd_entry *self, int argc, char **argv,
 	     unsigned allowed, struct oc_opts *o)

@@ -8,7 +8,7 @@
 
 #include "cmd/oncall.h"
 #include "core/dur.h"
-#include "core/strutil.h"
+#include "core/xmalloc.h"
 #include "incident/fairness.h"
 #include "store/store.h"
 

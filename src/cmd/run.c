@@ -11,6 +11,7 @@
 #include "core/buf.h"
 #include "core/dur.h"
 #include "core/strutil.h"
+#include "core/xmalloc.h"
 #include "probe/probe.h"
 #include "runbook/rb_exec.h"
 

@@ -9,6 +9,7 @@
 #include "cmd/cmd.h"
 #include "core/buf.h"
 #include "core/strutil.h"
+#include "core/xmalloc.h"
 #include "runbook/rb_coverage.h"
 
 struct cov_args {

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
-#include "core/strutil.h"
+#include "core/xmalloc.h"
 #include "runbook/rb_lint.h"
 
 static void print_text(const struct rb_lint *l)

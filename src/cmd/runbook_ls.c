@@ -7,7 +7,7 @@
 #include "cmd/cmd.h"
 #include "core/buf.h"
 #include "core/dur.h"
-#include "core/strutil.h"
+#include "core/xmalloc.h"
 #include "runbook/rb.h"
 
 struct row {

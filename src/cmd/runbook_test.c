@@ -11,6 +11,7 @@
 #include "cmd/cmd.h"
 #include "core/buf.h"
 #include "core/strutil.h"
+#include "core/xmalloc.h"
 #include "runbook/rb.h"
 #include "runbook/rb_test.h"
 

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
-#include "config.h"
+#include "core/config.h"
 #include "core/buf.h"
 #include "core/dur.h"
 #include "core/out.h"

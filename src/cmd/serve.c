@@ -12,6 +12,7 @@
 #include "cmd/cmd.h"
 #include "core/buf.h"
 #include "core/strutil.h"
+#include "core/xmalloc.h"
 #include "incident/svc.h"
 #include "server/http.h"
 

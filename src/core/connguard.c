@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "core/strutil.h"
+#include "core/xmalloc.h"
 
 struct slot {
 	int used;

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/strutil.h"
+#include "core/xmalloc.h"
 
 static int cmp_str(const void *a, const void *b)
 {

@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "core/config.h"
 #include "core/dur.h"
 
 extern char **environ;

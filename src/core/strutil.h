@@ -22,11 +22,4 @@ int str_ends(const char *s, const char *suffix);
 int str_to_i64(const char *s, int64_t *out);
 int str_to_double(const char *s, double *out);
 
-/* strdup that aborts on out-of-memory; NULL in gives NULL out. */
-char *xstrdup(const char *s);
-/* malloc/calloc/realloc that abort on out-of-memory. */
-void *xmalloc(size_t n);
-void *xcalloc(size_t n, size_t size);
-void *xrealloc(void *p, size_t n);
-
 #endif

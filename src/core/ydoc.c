@@ -7,7 +7,7 @@
 #include <string.h>
 #include <yaml.h>
 
-#include "config.h"
+#include "core/config.h"
 #include "core/buf.h"
 
 struct builder {

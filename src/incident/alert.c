@@ -6,12 +6,13 @@
 #include <strings.h>
 
 #include "core/buf.h"
-#include "config.h"
+#include "core/config.h"
 #include "core/dur.h"
 #include "core/fingerprint.h"
 #include "core/jdepth.h"
 #include "core/out.h"
 #include "core/strutil.h"
+#include "core/xmalloc.h"
 #include "incident/drill_notify.h"
 
 /* Most alerts one payload may carry; Alertmanager sends far fewer. */

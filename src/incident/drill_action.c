@@ -9,6 +9,7 @@
 #include "core/out.h"
 #include "core/proc.h"
 #include "core/strutil.h"
+#include "core/xmalloc.h"
 #include "core/ydoc.h"
 #include "incident/drill.h"
 

@@ -7,6 +7,7 @@
 #include "core/dur.h"
 #include "core/out.h"
 #include "core/strutil.h"
+#include "core/xmalloc.h"
 #include "core/ydoc.h"
 #include "incident/drill.h"
 #include "incident/drill_notify.h"

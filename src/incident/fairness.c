@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "core/out.h"
-#include "core/strutil.h"
+#include "core/xmalloc.h"
 
 struct fp {
 	char *name;

@@ -16,7 +16,7 @@
  * can leave thousands). */
 #define PM_MAX_TIMELINE 500
 
-int64_t pm_int(const json_t *o, const char *k)
+int64_t postmortem_int(const json_t *o, const char *k)
 {
 	const json_t *v = json_object_get(o, k);
 	return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
@@ -25,14 +25,14 @@ int64_t pm_int(const json_t *o, const char *k)
 /* Time to acknowledge in ms, or -1 when never acknowledged. */
 static int64_t tta(const json_t *inc)
 {
-	int64_t c = pm_int(inc, "created_at"), a = pm_int(inc, "acked_at");
+	int64_t c = postmortem_int(inc, "created_at"), a = postmortem_int(inc, "acked_at");
 	return a > 0 && c > 0 && a >= c ? a - c : -1;
 }
 
 /* Time to resolve in ms, or -1 while open. */
 static int64_t ttr(const json_t *inc)
 {
-	int64_t c = pm_int(inc, "created_at"), r = pm_int(inc, "resolved_at");
+	int64_t c = postmortem_int(inc, "created_at"), r = postmortem_int(inc, "resolved_at");
 	return r > 0 && c > 0 && r >= c ? r - c : -1;
 }
 
@@ -56,14 +56,14 @@ static void row(struct buf *b, const char *k, const char *v)
 	buf_puts(b, " |\n");
 }
 
-static void header(struct buf *b, const json_t *inc, const struct pm_opts *o)
+static void header(struct buf *b, const json_t *inc, const struct postmortem_opts *o)
 {
 	const json_t *r;
 	char t[40], d[40];
 	size_t i;
 
 	buf_printf(b, "# Postmortem: incident #%lld: ",
-		   (long long)pm_int(inc, "id"));
+		   (long long)postmortem_int(inc, "id"));
 	md_text(b, jget_str(inc, "title", "(untitled)"), 200);
 	md_time(o->now, t, sizeof(t));
 	buf_printf(b, "\n\n> Blameless: this document is about what the "
@@ -79,16 +79,16 @@ static void header(struct buf *b, const json_t *inc, const struct pm_opts *o)
 	buf_printf(b, "| Severity | P%lld |\n", jget_int(inc, "severity", 0));
 	buf_printf(b, "| Status | %s%s |\n", jget_str(inc, "status", "?"),
 		   jget_int(inc, "auto_resolved", 0) ? " (auto-resolved)" : "");
-	md_time(pm_int(inc, "created_at"), t, sizeof(t));
+	md_time(postmortem_int(inc, "created_at"), t, sizeof(t));
 	buf_printf(b, "| Opened | %s UTC |\n", t);
-	md_time(pm_int(inc, "acked_at"), t, sizeof(t));
+	md_time(postmortem_int(inc, "acked_at"), t, sizeof(t));
 	if (tta(inc) >= 0) {
 		buf_printf(b, "| Acknowledged | %s UTC by ", t);
 		md_text(b, jget_str(inc, "acked_by", "?"), 80);
 		buf_puts(b, acked_by_resolve(inc) ? ", when resolving |\n"
 						  : " |\n");
 	}
-	md_time(pm_int(inc, "resolved_at"), t, sizeof(t));
+	md_time(postmortem_int(inc, "resolved_at"), t, sizeof(t));
 	if (ttr(inc) >= 0) {
 		md_dur(ttr(inc), d, sizeof(d));
 		buf_printf(b, "| Resolved | %s UTC by ", t);
@@ -110,7 +110,7 @@ static void header(struct buf *b, const json_t *inc, const struct pm_opts *o)
 }
 
 /* The matched diagnosis of the last run that has one, or NULL. */
-const json_t *pm_diagnosis(const json_t *runs)
+const json_t *postmortem_diagnosis(const json_t *runs)
 {
 	const json_t *found = NULL, *r;
 	size_t i;
@@ -146,11 +146,11 @@ static void alert_names(struct buf *b, const json_t *inc)
 
 static void summary(struct buf *b, const json_t *inc, const json_t *runs)
 {
-	const json_t *d = pm_diagnosis(runs);
+	const json_t *d = postmortem_diagnosis(runs);
 	size_t n = json_array_size(json_object_get(inc, "alerts"));
 	char t[40], d1[40];
 
-	md_time(pm_int(inc, "created_at"), t, sizeof(t));
+	md_time(postmortem_int(inc, "created_at"), t, sizeof(t));
 	buf_printf(b, "## Summary\n\nA P%lld incident opened at %s UTC from "
 		      "%zu alert%s (",
 		   jget_int(inc, "severity", 0), t, n, n == 1 ? "" : "s");
@@ -209,7 +209,7 @@ static void alert_text(struct buf *b, const json_t *a)
 	buf_putc(b, '\n');
 }
 
-static void impact(struct buf *b, const json_t *inc, const struct pm_opts *o)
+static void impact(struct buf *b, const json_t *inc, const struct postmortem_opts *o)
 {
 	int sev = (int)jget_int(inc, "severity", 0);
 	char d[40], sla[40], t1[40], t2[40];
@@ -218,15 +218,15 @@ static void impact(struct buf *b, const json_t *inc, const struct pm_opts *o)
 
 	md_dur(sev >= 1 && sev <= 4 ? o->sla_ms[sev] : -1, sla, sizeof(sla));
 	buf_puts(b, "## Impact\n\n");
-	md_time(pm_int(inc, "created_at"), t1, sizeof(t1));
-	md_time(pm_int(inc, "resolved_at"), t2, sizeof(t2));
+	md_time(postmortem_int(inc, "created_at"), t1, sizeof(t1));
+	md_time(postmortem_int(inc, "resolved_at"), t2, sizeof(t2));
 	if (ttr(inc) >= 0) {
 		md_dur(ttr(inc), d, sizeof(d));
 		buf_printf(b, "- **Duration:** %s, from %s to %s UTC\n", d, t1,
 			   t2);
 		buf_printf(b, "- **Time to resolve (MTTR):** %s\n", d);
 	} else {
-		md_dur(o->now - pm_int(inc, "created_at"), d, sizeof(d));
+		md_dur(o->now - postmortem_int(inc, "created_at"), d, sizeof(d));
 		buf_printf(b, "- **Duration:** still open after %s (since %s "
 			      "UTC)\n",
 			   d, t1);
@@ -265,7 +265,7 @@ static void pages(struct buf *b, const json_t *inc)
 			buf_puts(b, "- **Pages:**\n");
 		if (n > 20)
 			continue;
-		md_time(pm_int(e, "at"), t, sizeof(t));
+		md_time(postmortem_int(e, "at"), t, sizeof(t));
 		buf_printf(b, "  - %s%s ", t, strcmp(k, "page") ? " FAILED" : "");
 		md_text(b, jget_str(e, "message", ""), 300);
 		buf_putc(b, '\n');
@@ -277,7 +277,7 @@ static void pages(struct buf *b, const json_t *inc)
 }
 
 static void detection(struct buf *b, const json_t *inc,
-		      const struct pm_opts *o)
+		      const struct postmortem_opts *o)
 {
 	const json_t *a = json_array_get(json_object_get(inc, "alerts"), 0);
 	int sev = (int)jget_int(inc, "severity", 0);
@@ -290,11 +290,11 @@ static void detection(struct buf *b, const json_t *inc,
 		md_code(b, jget_str(a, "alertname", "?"), 100);
 		buf_puts(b, " from ");
 		md_text(b, jget_str(inc, "source", "an unknown source"), 60);
-		md_time(pm_int(a, "first_seen"), t, sizeof(t));
+		md_time(postmortem_int(a, "first_seen"), t, sizeof(t));
 		buf_printf(b, ", received at %s UTC", t);
-		if (pm_int(a, "starts_at") > 0 &&
-		    pm_int(a, "first_seen") >= pm_int(a, "starts_at")) {
-			md_dur(pm_int(a, "first_seen") - pm_int(a, "starts_at"),
+		if (postmortem_int(a, "starts_at") > 0 &&
+		    postmortem_int(a, "first_seen") >= postmortem_int(a, "starts_at")) {
+			md_dur(postmortem_int(a, "first_seen") - postmortem_int(a, "starts_at"),
 			       d, sizeof(d));
 			buf_printf(b, " (%s after the alert's condition began)",
 				   d);
@@ -345,7 +345,7 @@ static void timeline(struct buf *b, const json_t *inc)
 	{
 		if (i >= PM_MAX_TIMELINE)
 			break;
-		md_time(pm_int(e, "at"), t, sizeof(t));
+		md_time(postmortem_int(e, "at"), t, sizeof(t));
 		buf_printf(b, "| %s | ", t);
 		md_text(b, jget_str(e, "kind", "?"), 40);
 		buf_puts(b, " | ");
@@ -364,14 +364,14 @@ static void timeline(struct buf *b, const json_t *inc)
 		buf_printf(b, "\n%zu more entries: `mloncall incident show "
 			      "%lld`.\n",
 			   json_array_size(tl) - PM_MAX_TIMELINE,
-			   (long long)pm_int(inc, "id"));
+			   (long long)postmortem_int(inc, "id"));
 	buf_puts(b, "\n### Status updates\n\n");
 	json_array_foreach(tl, i, e)
 	{
 		if (strcmp(jget_str(e, "kind", ""), "update"))
 			continue;
 		n_upd++;
-		md_time(pm_int(e, "at"), t, sizeof(t));
+		md_time(postmortem_int(e, "at"), t, sizeof(t));
 		buf_printf(b, "> **%s UTC, ", t);
 		md_text(b, jget_str(e, "actor", "?"), 80);
 		buf_puts(b, ":** ");
@@ -388,7 +388,7 @@ static void fill(struct buf *b, const char *title, const char *hint)
 }
 
 static void action_items(struct buf *b, const json_t *inc,
-			 const json_t *actions, const struct pm_opts *o)
+			 const json_t *actions, const struct postmortem_opts *o)
 {
 	const json_t *a;
 	char due[40];
@@ -398,18 +398,18 @@ static void action_items(struct buf *b, const json_t *inc,
 	if (!json_array_size(actions)) {
 		buf_printf(b, "None yet. Add them with `mloncall action add "
 			      "%lld \"what\" --owner NAME --due YYYY-MM-DD`.\n\n",
-			   (long long)pm_int(inc, "id"));
+			   (long long)postmortem_int(inc, "id"));
 		return;
 	}
 	buf_puts(b, "| # | Action | Owner | Due | Status |\n"
 		    "|---|---|---|---|---|\n");
 	json_array_foreach(actions, i, a)
 	{
-		int64_t d = pm_int(a, "due_at");
+		int64_t d = postmortem_int(a, "due_at");
 		int done = !strcmp(jget_str(a, "status", ""), "done");
 		md_time(d, due, sizeof(due));
 		due[10] = '\0';
-		buf_printf(b, "| %lld | ", (long long)pm_int(a, "id"));
+		buf_printf(b, "| %lld | ", (long long)postmortem_int(a, "id"));
 		md_text(b, jget_str(a, "text", ""), 500);
 		buf_puts(b, " | ");
 		if (jget_str(a, "owner", NULL))
@@ -424,16 +424,16 @@ static void action_items(struct buf *b, const json_t *inc,
 	buf_putc(b, '\n');
 }
 
-void pm_render(const json_t *inc, const json_t *runs, const json_t *actions,
-	       const struct pm_opts *o, struct buf *out)
+void postmortem_render(const json_t *inc, const json_t *runs, const json_t *actions,
+	       const struct postmortem_opts *o, struct buf *out)
 {
 	header(out, inc, o);
 	summary(out, inc, runs);
 	impact(out, inc, o);
 	detection(out, inc, o);
 	timeline(out, inc);
-	pm_root_cause(out, inc, runs);
-	pm_actions_taken(out, runs);
+	postmortem_root_cause(out, inc, runs);
+	postmortem_actions_taken(out, runs);
 	fill(out, "What went well", "what helped: alerts, runbook steps, "
 				    "tools, people's knowledge.");
 	fill(out, "What went badly", "what slowed the response or made it "
@@ -442,10 +442,10 @@ void pm_render(const json_t *inc, const json_t *runs, const json_t *actions,
 	fill(out, "Where we got lucky", "what could have made this much "
 					"worse and did not happen.");
 	action_items(out, inc, actions, o);
-	pm_suggestions(out, inc, runs);
+	postmortem_suggestions(out, inc, runs);
 }
 
-int pm_write(struct store *s, int64_t id, const struct pm_opts *o,
+int postmortem_write(struct store *s, int64_t id, const struct postmortem_opts *o,
 	     struct buf *out, struct ml_err *err)
 {
 	struct store_action_filter f = {.incident_id = id,
@@ -456,7 +456,7 @@ int pm_write(struct store *s, int64_t id, const struct pm_opts *o,
 	if ((rc = store_incident_get(s, id, &inc, err)) == 0 &&
 	    (rc = store_run_list(s, id, NULL, &runs, err)) == 0 &&
 	    (rc = store_action_list(s, &f, &actions, err)) == 0)
-		pm_render(inc, runs, actions, o, out);
+		postmortem_render(inc, runs, actions, o, out);
 	json_decref(inc);
 	json_decref(runs);
 	json_decref(actions);

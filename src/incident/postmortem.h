@@ -11,7 +11,7 @@
 #include "core/err.h"
 #include "store/store.h"
 
-struct pm_opts {
+struct postmortem_opts {
 	int64_t now;	       /* "written at", and what is overdue */
 	const int64_t *sla_ms; /* [1..4]: time to acknowledge per severity */
 };
@@ -23,13 +23,13 @@ struct pm_opts {
  * "unknown"; text from alerts and commands is escaped so it cannot break
  * the Markdown (tables, HTML) and long text is cut. runs and actions may
  * be NULL (none). */
-void pm_render(const json_t *inc, const json_t *runs, const json_t *actions,
-	       const struct pm_opts *o, struct buf *out);
+void postmortem_render(const json_t *inc, const json_t *runs, const json_t *actions,
+	       const struct postmortem_opts *o, struct buf *out);
 
 /* Reads incident id, its runs and action items from the store and renders
- * them with pm_render. Returns 0, ML_ENOTFOUND when there is no such
+ * them with postmortem_render. Returns 0, ML_ENOTFOUND when there is no such
  * incident, or a store error. */
-int pm_write(struct store *s, int64_t id, const struct pm_opts *o,
+int postmortem_write(struct store *s, int64_t id, const struct postmortem_opts *o,
 	     struct buf *out, struct ml_err *err);
 
 #endif

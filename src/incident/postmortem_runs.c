@@ -23,7 +23,7 @@ static const json_t *record_of(const json_t *run)
 static void run_title_cap(struct buf *b, const json_t *run, int cap)
 {
 	buf_printf(b, "%cun #%lld of ", cap ? 'R' : 'r',
-		   (long long)pm_int(run, "id"));
+		   (long long)postmortem_int(run, "id"));
 	md_code(b, jget_str(run, "runbook_id", "?"), 100);
 	buf_printf(b, " (%s, ", jget_str(run, "mode", "?"));
 	md_text(b, jget_str(run, "status", "?"), 40);
@@ -111,9 +111,9 @@ static void diagnosed(struct buf *b, const json_t *run, const json_t *d)
 	}
 }
 
-void pm_root_cause(struct buf *b, const json_t *inc, const json_t *runs)
+void postmortem_root_cause(struct buf *b, const json_t *inc, const json_t *runs)
 {
-	const json_t *d = pm_diagnosis(runs), *run, *rec;
+	const json_t *d = postmortem_diagnosis(runs), *run, *rec;
 	size_t i;
 
 	(void)inc;
@@ -193,7 +193,7 @@ static void step_line(struct buf *b, size_t n, const json_t *s)
 		buf_printf(b, ", exit %lld", (long long)json_integer_value(ec));
 	if (jget_bool(s, "timed_out", 0))
 		buf_puts(b, ", timed out");
-	md_dur(pm_int(s, "duration_ms"), d, sizeof(d));
+	md_dur(postmortem_int(s, "duration_ms"), d, sizeof(d));
 	buf_printf(b, ", %s", d);
 	if (jget_str(s, "error", NULL)) {
 		buf_puts(b, "; ");
@@ -202,7 +202,7 @@ static void step_line(struct buf *b, size_t n, const json_t *s)
 	buf_putc(b, '\n');
 }
 
-void pm_actions_taken(struct buf *b, const json_t *runs)
+void postmortem_actions_taken(struct buf *b, const json_t *runs)
 {
 	const json_t *run, *s;
 	size_t i, k;
@@ -221,7 +221,7 @@ void pm_actions_taken(struct buf *b, const json_t *runs)
 			buf_puts(b, "No run record (the run did not finish).\n\n");
 			continue;
 		}
-		md_dur(pm_int(rec, "duration_ms"), d, sizeof(d));
+		md_dur(postmortem_int(rec, "duration_ms"), d, sizeof(d));
 		if (time_parse(jget_str(rec, "started", ""), &t0) != 0)
 			t0 = 0;
 		md_time(t0, t, sizeof(t));
@@ -357,7 +357,7 @@ static int run_suggestions(struct buf *b, const json_t *run)
 	return n + case_errors(b, rec) + failed_steps(b, run, rec);
 }
 
-void pm_suggestions(struct buf *b, const json_t *inc, const json_t *runs)
+void postmortem_suggestions(struct buf *b, const json_t *inc, const json_t *runs)
 {
 	const json_t *run;
 	size_t i;

@@ -10,7 +10,7 @@
 
 #include "core/dur.h"
 #include "core/out.h"
-#include "core/strutil.h"
+#include "core/xmalloc.h"
 #include "incident/report_int.h"
 #include "store/store_practice.h"
 

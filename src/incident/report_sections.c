@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "core/out.h"
-#include "core/strutil.h"
+#include "core/xmalloc.h"
 #include "incident/report_int.h"
 #include "runbook/rb.h"
 #include "store/store_practice.h"

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/strutil.h"
+#include "core/xmalloc.h"
 
 /* Changes walked at most when looking for the true bounds of a shift. */
 #define SCHED_WALK_MAX 1000

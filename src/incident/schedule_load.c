@@ -7,6 +7,7 @@
 
 #include "core/dur.h"
 #include "core/strutil.h"
+#include "core/xmalloc.h"
 #include "incident/schedule.h"
 
 struct ld {

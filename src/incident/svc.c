@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "core/dur.h"
-#include "core/strutil.h"
+#include "core/xmalloc.h"
 #include "incident/svc_rules.h"
 #include "runbook/rb.h"
 

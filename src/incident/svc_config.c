@@ -6,6 +6,7 @@
 
 #include "core/dur.h"
 #include "core/strutil.h"
+#include "core/xmalloc.h"
 #include "core/ydoc.h"
 #include "incident/alert.h"
 #include "incident/svc_remind.h"

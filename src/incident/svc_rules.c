@@ -11,6 +11,7 @@
 #include "core/dur.h"
 #include "core/out.h"
 #include "core/strutil.h"
+#include "core/xmalloc.h"
 #include "core/ydoc.h"
 #include "probe/probe.h"
 #include "runbook/rb_expr.h"

@@ -12,7 +12,7 @@
 
 #include "core/dur.h"
 #include "core/out.h"
-#include "core/strutil.h"
+#include "core/xmalloc.h"
 #include "incident/alert.h"
 #include "incident/svc.h"
 #include "incident/svc_rules.h"

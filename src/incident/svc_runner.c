@@ -14,7 +14,7 @@
 #include "core/dur.h"
 #include "core/out.h"
 #include "core/proc.h"
-#include "core/strutil.h"
+#include "core/xmalloc.h"
 #include "incident/svc.h"
 #include "runbook/rb.h"
 

@@ -12,7 +12,7 @@
 
 #include "core/buf.h"
 #include "core/dur.h"
-#include "core/strutil.h"
+#include "core/xmalloc.h"
 
 /* Probed range: 1970-01-01 .. 2100-01-01 UTC, one probe a day (no zone
  * changes its offset twice within a day). */

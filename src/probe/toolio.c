@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "core/proc.h"
-#include "core/strutil.h"
-#include "probe/gpu.h"
+#include "core/xmalloc.h"
+#include "probe/gpu/gpu.h"
 #include "probe/toolio.h"
 
 int toolio_read(const char *from, struct buf *out, struct ml_err *err)

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "core/out.h"
-#include "core/strutil.h"
+#include "core/xmalloc.h"
 #include "runbook/rb_exec_int.h"
 
 /* Splits a comma/space separated list into a JSON array of strings. */

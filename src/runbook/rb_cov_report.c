@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/strutil.h"
+#include "core/xmalloc.h"
 #include "runbook/rb_coverage.h"
 
 /* The folder name holding the file ("serving" for runbooks/serving/x.yaml;

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/strutil.h"
+#include "core/xmalloc.h"
 #include "core/ydoc.h"
 #include "runbook/rb_coverage.h"
 

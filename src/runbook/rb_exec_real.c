@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "core/config.h"
 #include "core/dur.h"
 #include "core/proc.h"
 #include "core/strutil.h"

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config.h"
+#include "core/config.h"
 #include "core/dur.h"
 #include "core/out.h"
 #include "core/strutil.h"

@@ -10,9 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "core/config.h"
 #include "core/buf.h"
 #include "core/strutil.h"
+#include "core/xmalloc.h"
 #include "runbook/rb_expr_int.h"
 
 /* Instructions between two checks of the instruction limit. */

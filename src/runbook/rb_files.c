@@ -10,6 +10,7 @@
 
 #include "core/buf.h"
 #include "core/strutil.h"
+#include "core/xmalloc.h"
 #include "runbook/rb.h"
 
 /* Deepest folder nesting searched. */

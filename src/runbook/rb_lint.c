@@ -12,7 +12,7 @@
 #include "core/buf.h"
 #include "core/dur.h"
 #include "core/out.h"
-#include "core/strutil.h"
+#include "core/xmalloc.h"
 #include "runbook/rb_lint_int.h"
 
 void rb_lint_init(struct rb_lint *l)

@@ -10,6 +10,7 @@
 #include "core/buf.h"
 #include "core/out.h"
 #include "core/strutil.h"
+#include "core/xmalloc.h"
 #include "probe/probe.h"
 #include "runbook/rb_expr.h"
 #include "runbook/rb_lint_int.h"

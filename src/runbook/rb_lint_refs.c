@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/strutil.h"
+#include "core/xmalloc.h"
 #include "runbook/rb_lint.h"
 
 struct names {

@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "core/config.h"
 #include "core/buf.h"
 #include "core/dur.h"
-#include "core/strutil.h"
+#include "core/xmalloc.h"
 #include "runbook/rb_load_int.h"
 
 static const char *const top_keys[] = {

@@ -5,6 +5,7 @@
 
 #include "core/dur.h"
 #include "core/strutil.h"
+#include "core/xmalloc.h"
 #include "runbook/rb_load_int.h"
 
 static const char *const type_names[] = {"string", "int",      "float",

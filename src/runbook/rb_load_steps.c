@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/strutil.h"
+#include "core/xmalloc.h"
 #include "runbook/rb_load_int.h"
 
 static const char *const kind_keys[] = {"run",	 "probe",  "wait", "confirm",

@@ -8,6 +8,7 @@
 #include "core/buf.h"
 #include "core/dur.h"
 #include "core/strutil.h"
+#include "core/xmalloc.h"
 #include "runbook/rb_load_int.h"
 
 int rbl_fail(const struct rbl *c, const struct ydoc_node *node, const char *fmt,

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "core/buf.h"
-#include "core/strutil.h"
+#include "core/xmalloc.h"
 #include "runbook/rb_load_int.h"
 
 static const char *skip_ws(const char *p)

@@ -8,6 +8,7 @@
 #include "core/buf.h"
 #include "core/dur.h"
 #include "core/strutil.h"
+#include "core/xmalloc.h"
 #include "runbook/rb_exec_int.h"
 
 /* Text of a given value: strings as is, numbers and booleans printed. */

@@ -9,7 +9,7 @@
 #include "core/buf.h"
 #include "core/dur.h"
 #include "core/out.h"
-#include "core/strutil.h"
+#include "core/xmalloc.h"
 #include "runbook/rb_exec_int.h"
 
 char *rb_mask(char *const *secrets, const char *s)

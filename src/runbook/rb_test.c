@@ -9,7 +9,7 @@
 
 #include "core/dur.h"
 #include "core/out.h"
-#include "core/strutil.h"
+#include "core/xmalloc.h"
 #include "probe/probe.h"
 #include "runbook/rb_exec.h"
 #include "runbook/rb_test_check.h"

@@ -10,7 +10,7 @@
 
 #include "core/buf.h"
 #include "core/out.h"
-#include "core/strutil.h"
+#include "core/xmalloc.h"
 
 static void fail(json_t *fails, const char *check, int line, json_t *exp,
 		 json_t *act, const char *fmt, ...)

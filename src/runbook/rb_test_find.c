@@ -12,6 +12,7 @@
 
 #include "core/buf.h"
 #include "core/strutil.h"
+#include "core/xmalloc.h"
 #include "runbook/rb_exec.h"
 
 static int is_test_name(const char *name)

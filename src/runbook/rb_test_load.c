@@ -10,10 +10,11 @@
 #include <strings.h>
 #include <string.h>
 
-#include "config.h"
+#include "core/config.h"
 #include "core/dur.h"
 #include "core/out.h"
 #include "core/strutil.h"
+#include "core/xmalloc.h"
 #include "core/ydoc.h"
 
 struct ld {

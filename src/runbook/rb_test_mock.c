@@ -13,7 +13,7 @@
 #include "core/buf.h"
 #include "core/dur.h"
 #include "core/out.h"
-#include "core/strutil.h"
+#include "core/xmalloc.h"
 #include "probe/probe.h"
 
 /* The fake clock starts here unless `now:` says otherwise. */

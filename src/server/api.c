@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "core/config.h"
 #include "core/dur.h"
 #include "core/jdepth.h"
 #include "core/out.h"

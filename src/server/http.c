@@ -14,7 +14,7 @@
 
 #include "core/dur.h"
 #include "server/mhd_guard.h"
-#include "core/strutil.h"
+#include "core/xmalloc.h"
 
 struct http_server {
 	struct MHD_Daemon *d;

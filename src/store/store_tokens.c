@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/strutil.h"
+#include "core/xmalloc.h"
 #include "store/store_int.h"
 
 /* A token's last-use stamp is rewritten at most this often (ms). */

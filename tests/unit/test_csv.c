@@ -15,8 +15,8 @@
 #include <cmocka.h>
 
 #include "core/buf.h"
-#include "probe/csv.h"
-#include "probe/csv_table.h"
+#include "csv/csv.h"
+#include "csv/csv_table.h"
 
 static char tmpl[64];
 

@@ -16,7 +16,7 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/ydoc.h"
-#include "probe/prom_expo.h"
+#include "probe/serving/prom_expo.h"
 
 #define MANY 200000
 

@@ -103,14 +103,14 @@ static void render(const char *inc, const char *runs, const char *actions,
 		   struct buf *out)
 {
 	json_t *i = json_loads(inc, 0, NULL), *r = NULL, *a = NULL;
-	struct pm_opts o = {.now = 1795996800000, .sla_ms = sla};
+	struct postmortem_opts o = {.now = 1795996800000, .sla_ms = sla};
 
 	assert_non_null(i);
 	if (runs)
 		assert_non_null(r = json_loads(runs, 0, NULL));
 	if (actions)
 		assert_non_null(a = json_loads(actions, 0, NULL));
-	pm_render(i, r, a, &o, out);
+	postmortem_render(i, r, a, &o, out);
 	json_decref(i);
 	json_decref(r);
 	json_decref(a);
@@ -159,7 +159,7 @@ static void test_render_huge(void **state)
 	json_t *inc = json_pack("{s:i, s:i, s:I}", "id", 1, "severity", 2,
 				"created_at", (json_int_t)1795996800000);
 	json_t *tl = json_array();
-	struct pm_opts o = {.now = 1795996800000, .sla_ms = sla};
+	struct postmortem_opts o = {.now = 1795996800000, .sla_ms = sla};
 	struct buf out = BUF_INIT;
 	char *big = malloc(1 << 20);
 
@@ -172,7 +172,7 @@ static void test_render_huge(void **state)
 						    "message", i ? "m" : big,
 						    "at", i));
 	json_object_set_new(inc, "timeline", tl);
-	pm_render(inc, NULL, NULL, &o, &out);
+	postmortem_render(inc, NULL, NULL, &o, &out);
 	assert_sections(buf_str(&out));
 	assert_non_null(strstr(buf_str(&out), "9500 more entries"));
 	assert_true(out.len < 400000);
@@ -276,12 +276,12 @@ static void test_actions_store(void **state)
 static void test_pm_write(void **state)
 {
 	struct fx *f = *state;
-	struct pm_opts o = {.now = 10000, .sla_ms = sla};
+	struct postmortem_opts o = {.now = 10000, .sla_ms = sla};
 	struct ml_err err = {0};
 	struct buf out = BUF_INIT;
 
-	assert_int_equal(pm_write(f->s, 4242, &o, &out, &err), ML_ENOTFOUND);
-	assert_int_equal(pm_write(f->s, f->inc, &o, &out, &err), 0);
+	assert_int_equal(postmortem_write(f->s, 4242, &o, &out, &err), ML_ENOTFOUND);
+	assert_int_equal(postmortem_write(f->s, f->inc, &o, &out, &err), 0);
 	assert_sections(buf_str(&out));
 	assert_non_null(strstr(buf_str(&out), "still open"));
 	buf_free(&out);

@@ -17,7 +17,7 @@
 
 #include "core/buf.h"
 #include "core/out.h"
-#include "probe/artifact.h"
+#include "probe/training/artifact.h"
 #include "probe/probe.h"
 
 struct tree {
@@ -121,8 +121,8 @@ static int check(const char *path, const char *manifest, const char *write,
 static void test_matches_sha256sum(void **state)
 {
 	struct tree *t = *state;
-	struct art_manifest m = {0};
-	struct art_list l = {0};
+	struct artifact_manifest m = {0};
+	struct artifact_list l = {0};
 	struct ml_err err = {0};
 	char sums[300];
 	int is_dir, used;
@@ -132,10 +132,10 @@ static void test_matches_sha256sum(void **state)
 			    "xargs -0 sha256sum > '%s'",
 			    t->dir, sums),
 			 0);
-	assert_int_equal(art_manifest_load(sums, &m, &err), 0);
-	assert_int_equal(art_walk(t->dir, NULL, 0, &l, &is_dir, &err), 0);
+	assert_int_equal(artifact_manifest_load(sums, &m, &err), 0);
+	assert_int_equal(artifact_walk(t->dir, NULL, 0, &l, &is_dir, &err), 0);
 	assert_true(is_dir);
-	assert_int_equal(art_hash(&l, 3, NULL, NULL, &used, &err), 0);
+	assert_int_equal(artifact_hash(&l, 3, NULL, NULL, &used, &err), 0);
 	assert_int_equal(used, 3);
 	assert_int_equal(l.n, 9);
 	assert_int_equal(m.n, l.n);
@@ -144,8 +144,8 @@ static void test_matches_sha256sum(void **state)
 		assert_memory_equal(m.v[i].sha, l.v[i].sha, 32);
 		assert_int_equal(l.v[i].err, 0);
 	}
-	art_list_free(&l);
-	art_manifest_free(&m);
+	artifact_list_free(&l);
+	artifact_manifest_free(&m);
 }
 
 static void test_verdicts(void **state)
@@ -347,7 +347,7 @@ static void test_errors(void **state)
 }
 
 /* Parses text as a manifest; returns the status, fills err. */
-static int parse(const char *text, size_t n, struct art_manifest *m,
+static int parse(const char *text, size_t n, struct artifact_manifest *m,
 		 struct ml_err *err)
 {
 	char *copy = malloc(n ? n : 1); /* exact size: ASan sees overreads */
@@ -355,7 +355,7 @@ static int parse(const char *text, size_t n, struct art_manifest *m,
 
 	memcpy(copy, text, n);
 	memset(m, 0, sizeof(*m));
-	rc = art_manifest_parse(copy, n, "m.txt", m, err);
+	rc = artifact_manifest_parse(copy, n, "m.txt", m, err);
 	free(copy);
 	return rc;
 }
@@ -417,7 +417,7 @@ static void test_manifest_parser(void **state)
 	    {"{\"files\": {\n\"a\": ", ML_EINPUT, 0, 2},
 	    {"{\"files\": {\"a\\u0000b\": \"" H64 "\"}}", ML_EINPUT, 0, 1},
 	};
-	struct art_manifest m;
+	struct artifact_manifest m;
 	struct ml_err err;
 	(void)state;
 
@@ -434,21 +434,21 @@ static void test_manifest_parser(void **state)
 			assert_int_equal(err.line, cases[i].line);
 		if (rc)
 			assert_true(err.msg[0] != '\0');
-		art_manifest_free(&m);
+		artifact_manifest_free(&m);
 	}
 	/* The escaped name is read back exactly. */
 	static const char esc[] = "\\" H64 "  a\\nb\\\\c\n";
 	assert_int_equal(parse(esc, sizeof(esc) - 1, &m, &err), 0);
 	assert_string_equal(m.v[0].name, "a\nb\\c");
-	art_manifest_free(&m);
+	artifact_manifest_free(&m);
 	/* A NUL byte inside a name. */
 	assert_int_equal(parse(H64 "  a\0b\n", 64 + 6, &m, &err), ML_EINPUT);
-	art_manifest_free(&m);
+	artifact_manifest_free(&m);
 }
 
 /* Each malformed line shape, after valid lines that include duplicates
  * (dropped) and before or after a conflict: always ML_EINPUT with a
- * message, and art_manifest_free frees each name once (ASan). */
+ * message, and artifact_manifest_free frees each name once (ASan). */
 static void test_manifest_malformed_lines(void **state)
 {
 	static const char *const bad[] = {
@@ -462,7 +462,7 @@ static void test_manifest_malformed_lines(void **state)
 	    "", H64 "  a\n", H64 "  a\n" H64 "  a\n",
 	    H64 "  a\n" H64 "  a\n" H64 "  b\n" H64 "  c\n",
 	    H64 "  c\n" H64 "  a\n" H64 "  a\n" H64 "  b\n" H64B "  b\n"};
-	struct art_manifest m;
+	struct artifact_manifest m;
 	struct ml_err err;
 	struct buf b = BUF_INIT;
 	(void)state;
@@ -481,7 +481,7 @@ static void test_manifest_malformed_lines(void **state)
 					fail_msg("bad %zu pre %zu: accepted",
 						 i, j);
 				assert_true(err.msg[0] != '\0');
-				art_manifest_free(&m);
+				artifact_manifest_free(&m);
 			}
 	buf_free(&b);
 }
@@ -489,7 +489,7 @@ static void test_manifest_malformed_lines(void **state)
 static void test_manifest_truncated_and_random(void **state)
 {
 	struct buf b = BUF_INIT;
-	struct art_manifest m;
+	struct artifact_manifest m;
 	struct ml_err err;
 	uint32_t x = 7;
 	(void)state;
@@ -498,7 +498,7 @@ static void test_manifest_truncated_and_random(void **state)
 	for (size_t i = 0; i <= b.len; i++) {
 		int rc = parse(b.data, i, &m, &err);
 		assert_true(rc == 0 || rc == ML_EINPUT);
-		art_manifest_free(&m);
+		artifact_manifest_free(&m);
 	}
 	buf_reset(&b);
 	buf_puts(&b, "{\"files\": [{\"path\": \"a\", \"sha256\": \"" H64
@@ -507,7 +507,7 @@ static void test_manifest_truncated_and_random(void **state)
 	for (size_t i = 0; i <= b.len; i++) {
 		int rc = parse(b.data, i, &m, &err);
 		assert_true(i == b.len || i == 0 ? rc == 0 : rc == ML_EINPUT);
-		art_manifest_free(&m);
+		artifact_manifest_free(&m);
 	}
 	buf_reset(&b);
 	for (int i = 0; i < 200000; i++) {
@@ -515,13 +515,13 @@ static void test_manifest_truncated_and_random(void **state)
 		buf_putc(&b, (x >> 16) % 7 == 0 ? '\n' : (char)(x >> 8));
 	}
 	assert_int_equal(parse(b.data, b.len, &m, &err), ML_EINPUT);
-	art_manifest_free(&m);
+	artifact_manifest_free(&m);
 	buf_free(&b);
 }
 
 static void test_json_name(void **state)
 {
-	json_t *j = art_json_name("ok \xc3\xa9 bad\xff\xfe end");
+	json_t *j = artifact_json_name("ok \xc3\xa9 bad\xff\xfe end");
 	(void)state;
 	assert_string_equal(json_string_value(j),
 			    "ok \xc3\xa9 bad\\xff\\xfe end");

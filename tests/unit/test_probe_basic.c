@@ -17,7 +17,7 @@
 #include <netinet/in.h>
 #include <cmocka.h>
 
-#include "config.h"
+#include "core/config.h"
 #include "core/dur.h"
 #include "core/out.h"
 #include "probe/probe.h"

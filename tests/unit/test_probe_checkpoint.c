@@ -18,7 +18,7 @@
 
 #include "core/buf.h"
 #include "core/out.h"
-#include "probe/ckpt.h"
+#include "probe/training/ckpt.h"
 #include "probe/probe.h"
 
 static char tmpdir[256];

@@ -17,8 +17,8 @@
 
 #include "core/buf.h"
 #include "core/out.h"
-#include "core/strutil.h"
-#include "probe/dcgm.h"
+#include "core/xmalloc.h"
+#include "probe/gpu/dcgm.h"
 #include "probe/probe.h"
 
 static char *fixture(const char *name, size_t *len)

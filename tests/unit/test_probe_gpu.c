@@ -16,8 +16,8 @@
 
 #include "core/buf.h"
 #include "core/out.h"
-#include "core/strutil.h"
-#include "probe/gpu.h"
+#include "core/xmalloc.h"
+#include "probe/gpu/gpu.h"
 #include "probe/probe.h"
 
 static char *fixture(const char *name, size_t *len)

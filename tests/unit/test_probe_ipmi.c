@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
-#include "probe/ipmi.h"
+#include "probe/node/ipmi.h"
 #include "thinprobe.h"
 
 static int ip(const char *file, const char *extra, json_t **f,

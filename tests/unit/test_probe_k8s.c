@@ -14,7 +14,7 @@
 
 #include "core/buf.h"
 #include "core/out.h"
-#include "probe/k8s_int.h"
+#include "probe/serving/k8s_int.h"
 #include "probe/probe.h"
 
 static const char *const GPU = "nvidia.com/gpu";

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "probe/loss.h"
+#include "probe/training/loss.h"
 #include "thinprobe.h"
 
 static int lo(const char *file, const char *extra, json_t **f,

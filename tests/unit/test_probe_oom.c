@@ -14,7 +14,7 @@
 
 #include "core/buf.h"
 #include "core/out.h"
-#include "probe/oom.h"
+#include "probe/training/oom.h"
 #include "probe/probe.h"
 
 #define GIB (1024.0 * 1024.0 * 1024.0)

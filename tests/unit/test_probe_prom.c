@@ -17,12 +17,12 @@
 #include "core/buf.h"
 #include "core/out.h"
 #include "probe/probe.h"
-#include "probe/prom_api.h"
-#include "probe/prom_burn.h"
-#include "probe/prom_expo.h"
-#include "probe/prom_hist.h"
-#include "probe/prom_quantile.h"
-#include "probe/prom_slo.h"
+#include "probe/serving/prom_api.h"
+#include "probe/serving/prom_burn.h"
+#include "probe/serving/prom_expo.h"
+#include "probe/serving/prom_hist.h"
+#include "probe/serving/prom_quantile.h"
+#include "probe/serving/prom_slo.h"
 
 static const char small[] =
     "# HELP req_seconds Latency of \\\\ requests.\\nSecond line.\n"

@@ -17,9 +17,9 @@
 
 #include "core/dur.h"
 #include "core/out.h"
-#include "core/strutil.h"
+#include "core/xmalloc.h"
 #include "probe/probe.h"
-#include "probe/xid.h"
+#include "probe/gpu/xid.h"
 
 /* 2026-11-23T09:00:00Z */
 #define NOW 1795424400000LL

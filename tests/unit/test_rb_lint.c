@@ -14,7 +14,7 @@
 
 #include "core/buf.h"
 #include "core/dur.h"
-#include "core/strutil.h"
+#include "core/xmalloc.h"
 #include "runbook/rb_lint.h"
 
 /* 2026-11-23T00:00:00Z, so review dates are deterministic. */

@@ -13,7 +13,7 @@
 
 #include "core/buf.h"
 #include "core/out.h"
-#include "core/strutil.h"
+#include "core/xmalloc.h"
 #include "runbook/rb.h"
 
 static char *src_path(const char *rel)

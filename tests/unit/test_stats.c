@@ -11,7 +11,7 @@
 #include <math.h>
 #include <cmocka.h>
 
-#include "probe/stats.h"
+#include "stats/stats.h"
 
 static void near(double got, double want, const char *what)
 {

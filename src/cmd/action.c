@@ -32,14 +32,19 @@ static int set_incident(void *opts, const struct cmd_opt *opt,
 	return 0;
 }
 
-static const struct cmd_opt act_table[] = {
+static const struct cmd_opt add_table[] = {
 	CMD_STR("owner", 0, struct act_opts, owner),
 	CMD_STR("due", 0, struct act_opts, due),
 	CMD_STR("as", 0, struct act_opts, actor),
+	{0}};
+static const struct cmd_opt ls_table[] = {
 	CMD_FN("incident", 0, set_incident),
 	CMD_FLAG("open", 0, struct act_opts, open_only),
 	CMD_FLAG("overdue", 0, struct act_opts, overdue),
+	CMD_STR("as", 0, struct act_opts, actor),
 	{0}};
+static const struct cmd_opt done_table[] = {
+	CMD_STR("as", 0, struct act_opts, actor), {0}};
 
 static int parse(const struct cmd_entry *self, int argc, char **argv,
 		 struct act_opts *o)
@@ -232,7 +237,7 @@ static const struct cmd_entry add_entry = {
 		"  mloncall action add 42 \"alert on allocator fragmentation\" "
 		"--owner ana --due 2026-12-15\n",
 	.exec = exec_add,
-	.opts = act_table,
+	.opts = add_table,
 	.flags = CMD_OUTPUT | CMD_DB,
 };
 static const struct cmd_entry ls_entry = {
@@ -249,7 +254,7 @@ static const struct cmd_entry ls_entry = {
 		"  mloncall action ls --overdue --db oncall.db\n"
 		"  mloncall action ls --incident 42 -o json\n",
 	.exec = exec_ls,
-	.opts = act_table,
+	.opts = ls_table,
 	.flags = CMD_OUTPUT | CMD_DB,
 };
 static const struct cmd_entry done_entry = {
@@ -259,7 +264,7 @@ static const struct cmd_entry done_entry = {
 		"Marks action item ID done (again: no change).\n\n"
 		"Options:\n" COMMON "\nExample:\n  mloncall action done 7\n",
 	.exec = exec_done,
-	.opts = act_table,
+	.opts = done_table,
 	.flags = CMD_OUTPUT | CMD_DB,
 };
 

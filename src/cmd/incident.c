@@ -41,6 +41,9 @@ static int ls_filter(void *opts, const struct cmd_opt *o, const char *v,
 }
 
 static const struct cmd_opt inc_table[] = {
+	CMD_STR("as", 0, struct inc_opts, actor), {0}};
+
+static const struct cmd_opt ls_table[] = {
 	CMD_STR("as", 0, struct inc_opts, actor),
 	CMD_FN("status", 0, ls_filter),
 	CMD_FN("severity", 0, ls_filter),
@@ -276,7 +279,7 @@ static const struct cmd_entry ls_entry = {
 		"  MLONCALL_SERVER=http://127.0.0.1:9094 mloncall incident ls "
 		"--all -o json\n",
 	.exec = exec_ls,
-	.opts = inc_table,
+	.opts = ls_table,
 	.flags = CMD_OUTPUT | CMD_CLIENT,
 };
 static const struct cmd_entry show_entry = {

@@ -101,7 +101,7 @@ const struct cmd_entry cmd_token_add_entry = {
 		"--person platform-team\n",
 	.exec = token_add,
 	.opts = add_table,
-	.flags = CMD_OUTPUT | CMD_DB,
+	.flags = CMD_DB, /* prints the token alone: no -o */
 };
 
 static const struct cmd_entry *const subs[] = {

@@ -149,5 +149,5 @@ const struct cmd_entry cmd_token_revoke_entry = {
 		"  mloncall token revoke old-laptop && "
 		"mloncall token add laptop --role admin\n",
 	.exec = token_revoke,
-	.flags = CMD_OUTPUT | CMD_DB,
+	.flags = CMD_DB, /* no -o: nothing to print but one line */
 };

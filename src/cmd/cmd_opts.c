@@ -53,7 +53,8 @@ static const struct cmd_opt output_opt = {
 	.name = "output", .short_name = 'o', .arg = CMD_ARG_FN,
 	.fn = set_output, .metavar = "FORMAT"};
 static const struct cmd_opt db_opt = {
-	.name = "db", .short_name = 'd', .arg = CMD_ARG_FN, .fn = set_db, .metavar = "PATH"};
+	.name = "db", .short_name = 'd', .arg = CMD_ARG_FN, .fn = set_db,
+	.metavar = "PATH"};
 static const struct cmd_opt server_opt = {
 	.name = "server", .short_name = 's', .arg = CMD_ARG_FN, .fn = set_server,
 	.metavar = "URL"};

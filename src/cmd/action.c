@@ -1,6 +1,5 @@
 /* action.c: `mloncall action add|ls|done`: postmortem action items with
  * owners and due dates, kept in the incident store. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,53 +20,46 @@ struct act_opts {
 	int nargs;
 };
 
+static int set_incident(void *opts, const struct cmd_opt *opt,
+			const char *v, struct ml_err *err)
+{
+	struct act_opts *o = opts;
+
+	(void)opt;
+	if (str_to_i64(v, &o->incident) || o->incident < 1)
+		return ml_err_set(err, ML_EUSAGE,
+				  "--incident: expected an incident ID");
+	return 0;
+}
+
+static const struct cmd_opt add_table[] = {
+	CMD_STR("owner", 0, struct act_opts, owner),
+	CMD_STR("due", 0, struct act_opts, due),
+	CMD_STR("as", 0, struct act_opts, actor),
+	{0}};
+static const struct cmd_opt ls_table[] = {
+	CMD_FN("incident", 0, set_incident),
+	CMD_FLAG("open", 0, struct act_opts, open_only),
+	CMD_FLAG("overdue", 0, struct act_opts, overdue),
+	CMD_STR("as", 0, struct act_opts, actor),
+	{0}};
+static const struct cmd_opt done_table[] = {
+	CMD_STR("as", 0, struct act_opts, actor), {0}};
+
 static int parse(const struct cmd_entry *self, int argc, char **argv,
 		 struct act_opts *o)
 {
-	static const struct option longopts[] = {
-		{"db", required_argument, NULL, 'd'},
-		{"owner", required_argument, NULL, 'w'},
-		{"due", required_argument, NULL, 'u'},
-		{"as", required_argument, NULL, 'a'},
-		{"incident", required_argument, NULL, 'i'},
-		{"open", no_argument, NULL, 'O'},
-		{"overdue", no_argument, NULL, 'V'},
-		{"output", required_argument, NULL, 'o'},
-		{NULL, 0, NULL, 0}};
-	int ch;
+	struct cmd_args ca = {0};
+	int rc;
 
-	o->db = getenv("MLONCALL_DB");
 	o->actor = "cli";
-	optind = 1;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "d:o:", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'd': o->db = optarg; break;
-		case 'w': o->owner = optarg; break;
-		case 'u': o->due = optarg; break;
-		case 'a': o->actor = optarg; break;
-		case 'O': o->open_only = 1; break;
-		case 'V': o->overdue = 1; break;
-		case 'i':
-			if (str_to_i64(optarg, &o->incident) || o->incident < 1)
-				return cmd_usage(self, "--incident: expected "
-						       "an incident ID");
-			break;
-		case 'o':
-			if (cmd_output(self, optarg, &o->fmt))
-				return ML_EXIT_USAGE;
-			break;
-		default:
-			return cmd_usage(self, "unknown option or missing "
-					       "value: %s",
-					 argv[optind - 1]);
-		}
-	}
-	if (!o->db)
-		o->db = "oncall.db";
-	o->args = argv + optind;
-	o->nargs = argc - optind;
-	return 0;
+	rc = cmd_parse(self, 1, argc, argv, o, &ca);
+	cmd_parsed_free(self, &ca, o);
+	o->db = ca.db;
+	o->fmt = ca.fmt;
+	o->args = ca.args;
+	o->nargs = ca.nargs;
+	return rc;
 }
 
 /* --due: a date, an RFC 3339 time, or a duration from now ("14d"). */
@@ -245,6 +237,8 @@ static const struct cmd_entry add_entry = {
 		"  mloncall action add 42 \"alert on allocator fragmentation\" "
 		"--owner ana --due 2026-12-15\n",
 	.exec = exec_add,
+	.opts = add_table,
+	.flags = CMD_OUTPUT | CMD_DB,
 };
 static const struct cmd_entry ls_entry = {
 	.path = "action ls",
@@ -260,6 +254,8 @@ static const struct cmd_entry ls_entry = {
 		"  mloncall action ls --overdue --db oncall.db\n"
 		"  mloncall action ls --incident 42 -o json\n",
 	.exec = exec_ls,
+	.opts = ls_table,
+	.flags = CMD_OUTPUT | CMD_DB,
 };
 static const struct cmd_entry done_entry = {
 	.path = "action done",
@@ -268,6 +264,8 @@ static const struct cmd_entry done_entry = {
 		"Marks action item ID done (again: no change).\n\n"
 		"Options:\n" COMMON "\nExample:\n  mloncall action done 7\n",
 	.exec = exec_done,
+	.opts = done_table,
+	.flags = CMD_OUTPUT | CMD_DB,
 };
 
 static const struct cmd_entry *const subs[] = {&add_entry, &ls_entry,

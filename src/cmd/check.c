@@ -3,12 +3,14 @@
  * own argument table, so `check NAME` and `probe: NAME` take the same
  * arguments. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cmd/cmd.h"
 #include "core/buf.h"
 #include "core/strutil.h"
+#include "core/xmalloc.h"
 #include "probe/probe.h"
 
 static void list_probes(void)
@@ -49,15 +51,6 @@ static void probe_help(const struct probe_def *p)
 	       "input error, 3 internal error.\n");
 }
 
-static const struct probe_opt *find_opt(const struct probe_def *p,
-					const char *name)
-{
-	for (const struct probe_opt *o = p->opts; o->name; o++)
-		if (!strcmp(o->name, name)) /* --from works for positionals */
-			return o;
-	return NULL;
-}
-
 /* The positional option for the index-th bare word; a list positional
  * that is the last one takes all remaining words (check k8s a.json b.json). */
 static const struct probe_opt *next_positional(const struct probe_def *p,
@@ -91,73 +84,75 @@ static void add_value(json_t *args, const struct probe_opt *o,
 }
 
 struct check_opts {
-	enum out_fmt fmt;
+	const struct probe_def *p;
+	json_t *args;
 	int quiet;
 	int timing;
 };
 
-/* Turns argv into probe arguments. Returns 0 or an exit code. */
-static int parse_args(const struct cmd_entry *self, const struct probe_def *p,
-		      int argc, char **argv, json_t *args,
-		      struct check_opts *co)
+/* A probe argument given as --NAME VALUE (or a PO_BOOL flag). */
+static int probe_arg(void *opts, const struct cmd_opt *co, const char *val,
+		     struct ml_err *err)
 {
-	int npos = 0;
+	struct check_opts *c = opts;
 
-	for (int i = 2; i < argc; i++) {
-		const char *a = argv[i], *eq;
-		const struct probe_opt *o;
-		char name[128];
-		int orc;
-
-		if (cmd_take_output(self, argc, argv, &i, &co->fmt, &orc)) {
-			if (orc)
-				return orc;
-			continue;
+	(void)err;
+	for (const struct probe_opt *o = c->p->opts; o->name; o++)
+		if (!strcmp(o->name, co->name)) { /* --from works for
+						   * positionals too */
+			if (o->type == PO_BOOL && !val)
+				json_object_set_new(c->args, o->name,
+						    json_true());
+			else
+				add_value(c->args, o, val);
 		}
-		if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-			co->quiet = 1;
-			continue;
-		}
-		if (!strcmp(a, "--timing")) {
-			co->timing = 1;
-			continue;
-		}
-		if (!str_starts(a, "--") || !strcmp(a, "--")) {
-			if (!strcmp(a, "--") && ++i >= argc)
-				break;
-			o = next_positional(p, npos++);
-			if (!o)
-				return cmd_usage(self, "unexpected argument `%s`",
-						 argv[i]);
-			add_value(args, o, argv[i]);
-			continue;
-		}
-		eq = strchr(a, '=');
-		snprintf(name, sizeof(name), "%.*s",
-			 (int)(eq ? eq - a - 2 : (long)strlen(a) - 2), a + 2);
-		o = find_opt(p, name);
-		if (!o) {
-			const char *names[64];
-			size_t n = 0;
-			for (const struct probe_opt *q = p->opts;
-			     q->name && n < 63; q++)
-				if (!q->positional)
-					names[n++] = q->name;
-			names[n] = NULL;
-			const char *near = str_nearest(name, names);
-			return cmd_usage(self, "unknown option --%s%s%s%s", name,
-					 near ? "; did you mean --" : "",
-					 near ? near : "", near ? "?" : "");
-		}
-		if (o->type == PO_BOOL && !eq) {
-			json_object_set_new(args, o->name, json_true());
-			continue;
-		}
-		if (!eq && ++i >= argc)
-			return cmd_usage(self, "--%s needs a value", name);
-		add_value(args, o, eq ? eq + 1 : argv[i]);
-	}
 	return 0;
+}
+
+/* The command-line table of probe p: its arguments, then check's own. */
+static struct cmd_opt *probe_table(const struct probe_def *p)
+{
+	size_t n = 0;
+	struct cmd_opt *t;
+
+	for (const struct probe_opt *o = p->opts; o->name; o++)
+		n++;
+	t = xcalloc(n + 3, sizeof(*t));
+	n = 0;
+	for (const struct probe_opt *o = p->opts; o->name; o++, n++) {
+		t[n].name = o->name;
+		t[n].arg = o->type == PO_BOOL ? CMD_ARG_FN_FLAG : CMD_ARG_FN;
+		t[n].fn = probe_arg;
+	}
+	t[n++] = (struct cmd_opt)CMD_FLAG("quiet", 'q', struct check_opts,
+					  quiet);
+	t[n] = (struct cmd_opt)CMD_FLAG("timing", 0, struct check_opts, timing);
+	return t;
+}
+
+/* Turns argv into probe arguments. Returns 0 or an exit code. */
+static int parse_args(const struct cmd_entry *self, int argc, char **argv,
+		      struct check_opts *co, enum out_fmt *fmt)
+{
+	struct cmd_entry e = *self;
+	struct cmd_opt *table = probe_table(co->p);
+	struct cmd_args ca = {0};
+	int rc;
+
+	e.opts = table;
+	rc = cmd_parse(&e, 2, argc, argv, co, &ca);
+	for (int i = 0; !rc && i < ca.nargs; i++) {
+		const struct probe_opt *o = next_positional(co->p, i);
+		if (!o)
+			rc = cmd_usage(self, "unexpected argument `%s`",
+				       ca.args[i]);
+		else
+			add_value(co->args, o, ca.args[i]);
+	}
+	*fmt = ca.fmt;
+	cmd_parsed_free(&e, &ca, co);
+	free(table);
+	return rc;
 }
 
 static int print_facts(const struct probe_def *p, const json_t *facts,
@@ -181,7 +176,8 @@ static int print_facts(const struct probe_def *p, const json_t *facts,
 
 static int check_exec(const struct cmd_entry *self, int argc, char **argv)
 {
-	struct check_opts co = {OUT_TEXT, 0, 0};
+	struct check_opts co = {0};
+	enum out_fmt fmt = OUT_TEXT;
 	struct timespec t0, t1;
 	const struct probe_def *p;
 	struct ml_err err = {0};
@@ -212,7 +208,9 @@ static int check_exec(const struct cmd_entry *self, int argc, char **argv)
 		return ML_EXIT_OK;
 	}
 	args = json_object();
-	if ((rc = parse_args(self, p, argc, argv, args, &co)) != 0) {
+	co.p = p;
+	co.args = args;
+	if ((rc = parse_args(self, argc, argv, &co, &fmt)) != 0) {
 		json_decref(args);
 		return rc;
 	}
@@ -226,7 +224,7 @@ static int check_exec(const struct cmd_entry *self, int argc, char **argv)
 				(double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 	if (rc)
 		return cmd_fail(&err);
-	rc = print_facts(p, facts, co.fmt);
+	rc = print_facts(p, facts, fmt);
 	json_decref(facts);
 	return rc;
 }
@@ -246,4 +244,5 @@ const struct cmd_entry cmd_check_entry = {
 		"\n",
 	.exec = check_exec,
 	.own_help = 1,
+	.flags = CMD_OUTPUT,
 };

@@ -1,4 +1,5 @@
-/* cmd.c: dispatch among subcommands, help and usage errors. */
+/* cmd.c: dispatch among subcommands, help and usage errors (option
+ * parsing is in cmd_opts.c). */
 #include "cmd/cmd.h"
 
 #include <stdarg.h>
@@ -53,36 +54,6 @@ int cmd_fail(const struct ml_err *err)
 {
 	ml_err_print(err);
 	return ml_exit_code(err->code ? err->code : ML_EINTERNAL);
-}
-
-int cmd_output(const struct cmd_entry *self, const char *arg,
-	       enum out_fmt *fmt)
-{
-	if (out_parse(arg, fmt) != 0)
-		return cmd_usage(self, "unknown output format `%s` (expected "
-				       "text or json)", arg);
-	return 0;
-}
-
-int cmd_take_output(const struct cmd_entry *self, int argc, char **argv,
-		    int *i, enum out_fmt *fmt, int *rc)
-{
-	const char *a = argv[*i];
-
-	*rc = 0;
-	if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-		if (++*i >= argc)
-			*rc = cmd_usage(self, "%s needs a value", a);
-		else if (cmd_output(self, argv[*i], fmt))
-			*rc = ML_EXIT_USAGE;
-		return 1;
-	}
-	if (str_starts(a, "-o") && a[2]) {
-		if (cmd_output(self, a + 2, fmt))
-			*rc = ML_EXIT_USAGE;
-		return 1;
-	}
-	return 0;
 }
 
 int cmd_wants_help(int argc, char **argv)

@@ -2,7 +2,6 @@
  * docs/drills.md). `run` plays a scenario against the incident service
  * and prints the debrief; `ls` lists the scenarios of a folder; `show`
  * prints one scenario's plan. */
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,82 +27,39 @@ static void on_signal(int sig)
 struct run_opts {
 	struct drill_opts d;
 	enum out_fmt fmt;
-	const char *participants, *timeout, *debrief_file;
+	const char *participants, *timeout, *debrief_file, *token;
+	const char *file; /* the scenario */
 };
+
+static const struct cmd_opt run_table[] = {
+	CMD_STR("token", 0, struct run_opts, token),
+	CMD_STR("participants", 0, struct run_opts, participants),
+	CMD_STR("timeout", 0, struct run_opts, timeout),
+	CMD_DUR("poll", 0, struct run_opts, d.poll_ms, 10, 0),
+	CMD_STR("debrief", 0, struct run_opts, debrief_file),
+	CMD_FLAG("quiet", 'q', struct run_opts, d.quiet),
+	{0}};
 
 static int parse_run(const struct cmd_entry *self, int argc, char **argv,
 		     struct run_opts *o)
 {
-	static const struct option longopts[] = {
-	    {"server", required_argument, NULL, 's'},
-	    {"token", required_argument, NULL, 't'},
-	    {"db", required_argument, NULL, 'd'},
-	    {"participants", required_argument, NULL, 'p'},
-	    {"timeout", required_argument, NULL, 'T'},
-	    {"poll", required_argument, NULL, 'P'},
-	    {"debrief", required_argument, NULL, 'f'},
-	    {"output", required_argument, NULL, 'o'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {NULL, 0, NULL, 0}};
-	int ch;
+	struct cmd_args ca = {0};
+	int rc;
 
-	o->d.server = getenv("MLONCALL_SERVER");
-	o->d.token = getenv("MLONCALL_TOKEN");
-	o->d.db = getenv("MLONCALL_DB");
 	o->d.poll_ms = 500;
-	optind = 1;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "s:d:o:q", longopts, NULL)) !=
-	       -1) {
-		switch (ch) {
-		case 's':
-			o->d.server = optarg;
-			break;
-		case 't':
-			o->d.token = optarg;
-			break;
-		case 'd':
-			o->d.db = optarg, o->d.server = NULL;
-			break;
-		case 'p':
-			o->participants = optarg;
-			break;
-		case 'T':
-			o->timeout = optarg;
-			break;
-		case 'f':
-			o->debrief_file = optarg;
-			break;
-		case 'q':
-			o->d.quiet = 1;
-			break;
-		case 'P':
-			if (dur_parse(optarg, &o->d.poll_ms) ||
-			    o->d.poll_ms < 10)
-				return cmd_usage(self,
-						 "--poll: expected a "
-						 "duration of 10ms or more");
-			break;
-		case 'o':
-			if (cmd_output(self, optarg, &o->fmt))
-				return ML_EXIT_USAGE;
-			break;
-		default:
-			return cmd_usage(self,
-					 "unknown option or missing "
-					 "value: %s",
-					 argv[optind - 1]);
-		}
-	}
-	if (optind != argc - 1)
-		return cmd_usage(self, "expected one scenario file");
-	if (!o->d.server && !o->d.db)
-		return cmd_usage(self, "pass --server URL (or MLONCALL_SERVER) "
-				       "or --db PATH");
-	if (o->d.server && o->d.server[strlen(o->d.server) - 1] == '/')
-		return cmd_usage(self, "--server: give the URL without a "
-				       "trailing slash");
-	return 0;
+	rc = cmd_parse(self, 1, argc, argv, o, &ca);
+	o->d.server = ca.client.server;
+	o->d.token = o->token ? o->token : ca.client.token;
+	o->d.db = ca.client.db;
+	o->fmt = ca.fmt;
+	o->file = ca.nargs == 1 ? ca.args[0] : NULL;
+	if (!rc && ca.nargs != 1)
+		rc = cmd_usage(self, "expected one scenario file");
+	cmd_parsed_free(self, &ca, o);
+	if (!rc && !o->d.server && !o->d.db)
+		rc = cmd_usage(self, "pass --server URL (or MLONCALL_SERVER) "
+				     "or --db PATH");
+	return rc;
 }
 
 /* Scenario overrides from the command line. */
@@ -158,7 +114,7 @@ static int exec_run(const struct cmd_entry *self, int argc, char **argv)
 
 	if ((rc = parse_run(self, argc, argv, &o)) != 0)
 		return rc;
-	if (drill_scenario_load(argv[optind], &sc, &err) != 0) {
+	if (drill_scenario_load(o.file, &sc, &err) != 0) {
 		drill_scenario_free(&sc);
 		return cmd_fail(&err);
 	}
@@ -241,22 +197,19 @@ static int exec_show(const struct cmd_entry *self, int argc, char **argv)
 {
 	struct drill_scenario sc;
 	struct ml_err err = {0};
-	enum out_fmt fmt = OUT_TEXT;
-	const char *file = NULL;
+	struct cmd_args ca = {0};
+	enum out_fmt fmt;
+	const char *file;
 	json_t *j;
-	int rc = 0;
+	int rc = cmd_parse(self, 1, argc, argv, NULL, &ca);
 
-	for (int i = 1; i < argc; i++) {
-		if (cmd_take_output(self, argc, argv, &i, &fmt, &rc)) {
-			if (rc)
-				return rc;
-		} else if (argv[i][0] == '-' || file) {
-			return cmd_usage(self, "unexpected argument `%s`",
-					 argv[i]);
-		} else {
-			file = argv[i];
-		}
-	}
+	if (!rc && ca.nargs > 1)
+		rc = cmd_usage(self, "unexpected argument `%s`", ca.args[1]);
+	file = ca.nargs ? ca.args[0] : NULL;
+	fmt = ca.fmt;
+	cmd_parsed_free(self, &ca, NULL);
+	if (rc)
+		return rc;
 	if (!file)
 		return cmd_usage(self, "expected a scenario file");
 	if (drill_scenario_load(file, &sc, &err) != 0) {
@@ -277,26 +230,23 @@ static int exec_show(const struct cmd_entry *self, int argc, char **argv)
  * make the exit code 2 after the good ones are listed. */
 static int exec_ls(const struct cmd_entry *self, int argc, char **argv)
 {
-	enum out_fmt fmt = OUT_TEXT;
-	const char *dir = NULL;
+	struct cmd_args ca = {0};
+	enum out_fmt fmt;
+	const char *dir;
 	struct ml_err err = {0};
 	char **paths = NULL, t[600];
 	size_t n = 0;
-	json_t *list = json_array();
-	int rc = 0, broken = 0;
+	json_t *list;
+	int rc = cmd_parse(self, 1, argc, argv, NULL, &ca), broken = 0;
 
-	for (int i = 1; i < argc; i++) {
-		if (cmd_take_output(self, argc, argv, &i, &fmt, &rc)) {
-			if (rc)
-				return json_decref(list), rc;
-		} else if (argv[i][0] == '-' || dir) {
-			json_decref(list);
-			return cmd_usage(self, "unexpected argument `%s`",
-					 argv[i]);
-		} else {
-			dir = argv[i];
-		}
-	}
+	if (!rc && ca.nargs > 1)
+		rc = cmd_usage(self, "unexpected argument `%s`", ca.args[1]);
+	dir = ca.nargs ? ca.args[0] : NULL;
+	fmt = ca.fmt;
+	cmd_parsed_free(self, &ca, NULL);
+	if (rc)
+		return rc;
+	list = json_array();
 	if (rb_find_files(dir ? dir : "drills", &paths, &n, &err) != 0)
 		return json_decref(list), cmd_fail(&err);
 	for (size_t i = 0; i < n; i++) {
@@ -374,6 +324,8 @@ static const struct cmd_entry run_entry = {
 	    "  mloncall drill run drills/disk-full-command.yaml --db "
 	    "oncall.db --timeout 15m\n",
     .exec = exec_run,
+    .opts = run_table,
+    .flags = CMD_OUTPUT | CMD_CLIENT,
 };
 
 static const struct cmd_entry ls_entry = {
@@ -386,6 +338,7 @@ static const struct cmd_entry ls_entry = {
 	    "Examples:\n  mloncall drill ls drills/\n"
 	    "  mloncall drill ls drills/ -o json\n",
     .exec = exec_ls,
+    .flags = CMD_OUTPUT,
 };
 
 static const struct cmd_entry show_entry = {
@@ -396,6 +349,7 @@ static const struct cmd_entry show_entry = {
 	    "participants, clear\naction, timeout.\n\n"
 	    "Examples:\n  mloncall drill show drills/irisd-latency.yaml\n",
     .exec = exec_show,
+    .flags = CMD_OUTPUT,
 };
 
 static const struct cmd_entry *const subs[] = {&run_entry, &ls_entry,

@@ -2,7 +2,6 @@
  * bridge`: people acting on incidents, through a running service
  * (--server, MLONCALL_SERVER; token in MLONCALL_TOKEN) or the database
  * file (--db, MLONCALL_DB). */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,7 @@ struct inc_opts {
 	struct buf query; /* ls filters */
 	char **args;	  /* positional words */
 	int nargs;
+	int all;
 };
 
 static void add_query(struct buf *q, const char *k, const char *v)
@@ -27,76 +27,49 @@ static void add_query(struct buf *q, const char *k, const char *v)
 	buf_printf(q, "%s%s=%s", q->len ? "&" : "", k, v);
 }
 
+/* --status, --severity, --since, --limit: a filter of `incident ls`, in
+ * the order given; --drills: drill incidents too (drill.c's game days). */
+static int ls_filter(void *opts, const struct cmd_opt *o, const char *v,
+		     struct ml_err *err)
+{
+	struct inc_opts *io = opts;
+
+	(void)err;
+	add_query(&io->query, !strcmp(o->name, "drills") ? "drills" : o->name,
+		  v ? v : "1");
+	return 0;
+}
+
+static const struct cmd_opt inc_table[] = {
+	CMD_STR("as", 0, struct inc_opts, actor), {0}};
+
+static const struct cmd_opt ls_table[] = {
+	CMD_STR("as", 0, struct inc_opts, actor),
+	CMD_FN("status", 0, ls_filter),
+	CMD_FN("severity", 0, ls_filter),
+	CMD_FN("since", 0, ls_filter),
+	CMD_FN("limit", 0, ls_filter),
+	CMD_FLAG("all", 0, struct inc_opts, all),
+	CMD_FN_FLAG("drills", 0, ls_filter),
+	{0}};
+
 /* Parses common options; returns 0 or an exit code. */
 static int parse(const struct cmd_entry *self, int argc, char **argv,
 		 struct inc_opts *o)
 {
-	static const struct option longopts[] = {
-		{"server", required_argument, NULL, 's'},
-		{"db", required_argument, NULL, 'd'},
-		{"output", required_argument, NULL, 'o'},
-		{"as", required_argument, NULL, 'a'},
-		{"status", required_argument, NULL, 'S'},
-		{"severity", required_argument, NULL, 'P'},
-		{"since", required_argument, NULL, 'n'},
-		{"limit", required_argument, NULL, 'l'},
-		{"all", no_argument, NULL, 'A'},
-		{"drills", no_argument, NULL, 'D'},
-		{NULL, 0, NULL, 0}};
-	int ch, all = 0;
+	struct cmd_args ca = {0};
+	int rc = cmd_parse(self, 1, argc, argv, o, &ca);
 
-	o->c.server = getenv("MLONCALL_SERVER");
-	o->c.token = getenv("MLONCALL_TOKEN");
-	o->c.db = getenv("MLONCALL_DB");
-	optind = 1;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "s:d:o:", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 's':
-			o->c.server = optarg;
-			break;
-		case 'd':
-			o->c.db = optarg;
-			o->c.server = NULL;
-			break;
-		case 'o':
-			if (cmd_output(self, optarg, &o->fmt))
-				return ML_EXIT_USAGE;
-			break;
-		case 'a':
-			o->actor = optarg;
-			break;
-		case 'S':
-			add_query(&o->query, "status", optarg);
-			break;
-		case 'P':
-			add_query(&o->query, "severity", optarg);
-			break;
-		case 'n':
-			add_query(&o->query, "since", optarg);
-			break;
-		case 'l':
-			add_query(&o->query, "limit", optarg);
-			break;
-		case 'A':
-			all = 1;
-			break;
-		case 'D': /* drill incidents too (drill.c's game days) */
-			add_query(&o->query, "drills", "1");
-			break;
-		default:
-			return cmd_usage(self, "unknown option %s",
-					 argv[optind - 1]);
-		}
-	}
-	if (!strcmp(self->path, "incident ls") && !all &&
+	cmd_parsed_free(self, &ca, o);
+	if (rc)
+		return rc;
+	o->c = ca.client;
+	o->fmt = ca.fmt;
+	if (!strcmp(self->path, "incident ls") && !o->all &&
 	    !strstr(buf_str(&o->query), "status="))
 		add_query(&o->query, "status", "open");
-	if (o->c.server && o->c.server[strlen(o->c.server) - 1] == '/')
-		return cmd_usage(self, "--server: give the URL without a "
-				       "trailing slash");
-	o->args = argv + optind;
-	o->nargs = argc - optind;
+	o->args = ca.args;
+	o->nargs = ca.nargs;
 	return 0;
 }
 
@@ -289,6 +262,8 @@ static int exec_action(const struct cmd_entry *self, int argc, char **argv)
 		.help = "Usage: mloncall incident " name " " usage "\n\n"     \
 			summ ".\n\nOptions:\n" COMMON_OPTS,                   \
 		.exec = exec_action,                                          \
+		.opts = inc_table,                                            \
+		.flags = CMD_OUTPUT | CMD_CLIENT,                             \
 	}
 
 static const struct cmd_entry ls_entry = {
@@ -304,6 +279,8 @@ static const struct cmd_entry ls_entry = {
 		"  MLONCALL_SERVER=http://127.0.0.1:9094 mloncall incident ls "
 		"--all -o json\n",
 	.exec = exec_ls,
+	.opts = ls_table,
+	.flags = CMD_OUTPUT | CMD_CLIENT,
 };
 static const struct cmd_entry show_entry = {
 	.path = "incident show",
@@ -311,6 +288,8 @@ static const struct cmd_entry show_entry = {
 	.help = "Usage: mloncall incident show ID [options]\n\nOptions:\n"
 		COMMON_OPTS,
 	.exec = exec_show,
+	.opts = inc_table,
+	.flags = CMD_OUTPUT | CMD_CLIENT,
 };
 ENTRY(ack_entry, "ack", "acknowledge an incident (stops escalation)", "ID");
 ENTRY(resolve_entry, "resolve", "resolve an incident", "ID [REASON...]");

@@ -1,6 +1,5 @@
 /* incident_postmortem.c: `mloncall incident postmortem ID`: writes the
  * blameless postmortem of an incident (Markdown) from the store. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,37 +31,34 @@ static int render(const char *db, const char *config, int64_t id,
 	return rc;
 }
 
+struct pm_opts {
+	const char *file, *config;
+};
+
+/* -o is a FILE here (the postmortem is Markdown), not CMD_OUTPUT. */
+static const struct cmd_opt pm_table[] = {
+	CMD_STR("output", 'o', struct pm_opts, file),
+	CMD_STR("config", 0, struct pm_opts, config),
+	{0}};
+
 static int exec_postmortem(const struct cmd_entry *self, int argc,
 			   char **argv)
 {
-	static const struct option longopts[] = {
-		{"db", required_argument, NULL, 'd'},
-		{"output", required_argument, NULL, 'o'},
-		{"config", required_argument, NULL, 'c'},
-		{NULL, 0, NULL, 0}};
-	const char *db = getenv("MLONCALL_DB"), *file = NULL, *config = NULL;
+	struct pm_opts po = {0};
+	struct cmd_args ca = {0};
+	const char *file;
 	struct ml_err err = {0};
 	struct buf out = BUF_INIT;
 	int64_t id;
-	int ch, rc;
+	int rc = cmd_parse(self, 1, argc, argv, &po, &ca);
 
-	optind = 1;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "d:o:", longopts, NULL)) != -1) {
-		if (ch == 'd')
-			db = optarg;
-		else if (ch == 'o')
-			file = optarg;
-		else if (ch == 'c')
-			config = optarg;
-		else
-			return cmd_usage(self, "unknown option or missing "
-					       "value: %s",
-					 argv[optind - 1]);
-	}
-	if (optind != argc - 1 || str_to_i64(argv[optind], &id) || id < 1)
+	cmd_parsed_free(self, &ca, &po);
+	if (rc)
+		return rc;
+	file = po.file;
+	if (ca.nargs != 1 || str_to_i64(ca.args[0], &id) || id < 1)
 		return cmd_usage(self, "expected one incident ID");
-	if ((rc = render(db ? db : "oncall.db", config, id, &out, &err)) != 0) {
+	if ((rc = render(ca.db, po.config, id, &out, &err)) != 0) {
 		buf_free(&out);
 		return cmd_fail(&err);
 	}
@@ -109,4 +105,6 @@ const struct cmd_entry cmd_incident_postmortem_entry = {
 		"  mloncall action add 42 \"alert on fragmentation\" --owner ana "
 		"--due 2026-12-15\n",
 	.exec = exec_postmortem,
+	.opts = pm_table,
+	.flags = CMD_DB,
 };

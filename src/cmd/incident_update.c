@@ -2,7 +2,6 @@
  * posts a status update (timeline kind "update") that stakeholders read,
  * that resets the status-update reminder, and that the postmortem
  * quotes. Through a running service (--server) or the database (--db). */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,46 +21,27 @@ struct upd_opts {
 	struct buf text;
 };
 
+static const struct cmd_opt upd_table[] = {
+	CMD_STR("by", 0, struct upd_opts, by),
+	CMD_STR("as", 0, struct upd_opts, by), {0}};
+
 static int parse(const struct cmd_entry *self, int argc, char **argv,
 		 struct upd_opts *o)
 {
-	static const struct option longopts[] = {
-	    {"server", required_argument, NULL, 's'},
-	    {"db", required_argument, NULL, 'd'},
-	    {"output", required_argument, NULL, 'o'},
-	    {"by", required_argument, NULL, 'b'},
-	    {"as", required_argument, NULL, 'b'},
-	    {NULL, 0, NULL, 0}};
-	int ch;
+	struct cmd_args ca = {0};
+	int rc = cmd_parse(self, 1, argc, argv, o, &ca);
 	int64_t v;
 
-	o->c.server = getenv("MLONCALL_SERVER");
-	o->c.token = getenv("MLONCALL_TOKEN");
-	o->c.db = getenv("MLONCALL_DB");
-	optind = 1;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "s:d:o:", longopts, NULL)) != -1) {
-		if (ch == 's')
-			o->c.server = optarg;
-		else if (ch == 'd')
-			o->c.db = optarg, o->c.server = NULL;
-		else if (ch == 'o') {
-			if (cmd_output(self, optarg, &o->fmt))
-				return ML_EXIT_USAGE;
-		} else if (ch == 'b')
-			o->by = optarg;
-		else
-			return cmd_usage(self,
-					 "unknown option or missing "
-					 "value: %s",
-					 argv[optind - 1]);
-	}
-	if (optind >= argc || str_to_i64(argv[optind], &v) != 0 || v < 1)
+	cmd_parsed_free(self, &ca, o);
+	if (rc)
+		return rc;
+	o->c = ca.client;
+	o->fmt = ca.fmt;
+	if (!ca.nargs || str_to_i64(ca.args[0], &v) != 0 || v < 1)
 		return cmd_usage(self, "expected an incident ID");
 	o->id = v;
-	for (int i = optind + 1; i < argc; i++)
-		buf_printf(&o->text, "%s%s", i > optind + 1 ? " " : "",
-			   argv[i]);
+	for (int i = 1; i < ca.nargs; i++)
+		buf_printf(&o->text, "%s%s", i > 1 ? " " : "", ca.args[i]);
 	if (!o->text.len)
 		return cmd_usage(self, "expected the update's text");
 	return 0;
@@ -136,7 +116,8 @@ const struct cmd_entry cmd_incident_update_entry = {
 	    "incidents\nstill take updates (the all-clear).\n\n"
 	    "Options:\n"
 	    "  --by NAME       who posts it (default: the token's name, or "
-	    "cli)\n"
+	    "cli);\n"
+	    "                  --as NAME is the same\n"
 	    "  --server URL    a running `mloncall serve` (or "
 	    "MLONCALL_SERVER);\n"
 	    "                  token from MLONCALL_TOKEN\n"
@@ -150,4 +131,6 @@ const struct cmd_entry cmd_incident_update_entry = {
 	    "  mloncall incident update 12 --db oncall.db Rolled back "
 	    "model v42\n",
     .exec = exec_update,
+    .opts = upd_table,
+    .flags = CMD_OUTPUT | CMD_CLIENT,
 };

@@ -4,7 +4,6 @@
  * is in oncall_fairness.c; the shared option parsing and printing here. */
 #include "cmd/oncall.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,82 +13,39 @@
 #include "core/strutil.h"
 #include "core/xmalloc.h"
 
-int oc_parse(const struct cmd_entry *self, int argc, char **argv,
-	     unsigned allowed, struct oc_opts *o)
+int oc_set_at(void *opts, const struct cmd_opt *opt, const char *val,
+	      struct ml_err *err)
 {
-	static const struct option longopts[] = {
-	    {"config", required_argument, NULL, 'c'},
-	    {"role", required_argument, NULL, 'r'},
-	    {"at", required_argument, NULL, 'a'},
-	    {"tz", required_argument, NULL, 'z'},
-	    {"weeks", required_argument, NULL, 'w'},
-	    {"count", required_argument, NULL, 'n'},
-	    {"since", required_argument, NULL, 's'},
-	    {"db", required_argument, NULL, 'd'},
-	    {"output", required_argument, NULL, 'o'},
-	    {NULL, 0, NULL, 0}};
-	static const char flags[] = "crazwnsdo"; /* longopts' order */
-	int ch;
-	int64_t v;
+	struct oc_opts *o = opts;
+
+	(void)opt;
+	if (time_parse(val, &o->at) != 0)
+		return ml_err_set(err, ML_EUSAGE,
+				  "--at: expected an RFC 3339 time like "
+				  "2026-11-23T09:00:00Z");
+	return 0;
+}
+
+int oc_parse(const struct cmd_entry *self, int argc, char **argv,
+	     struct oc_opts *o)
+{
+	struct cmd_args ca = {0};
+	int rc;
 
 	memset(o, 0, sizeof(*o));
 	o->config = getenv("MLONCALL_CONFIG");
-	o->db = getenv("MLONCALL_DB");
 	o->at = time_now_ms();
 	o->count = 5;
 	o->weeks = 4;
 	o->since = "90d";
-	optind = 1;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "c:o:", longopts, NULL)) != -1) {
-		const char *f = ch > 0 ? strchr(flags, ch) : NULL;
-		if (!f)
-			return cmd_usage(self, "unknown option %s",
-					 argv[optind - 1]);
-		if (ch != 'o' && ch != 'c' && !(allowed & (1u << (f - flags))))
-			return cmd_usage(self, "--%s does not apply here",
-					 longopts[f - flags].name);
-		switch (ch) {
-		case 'c':
-			o->config = optarg;
-			break;
-		case 'r':
-			o->role = optarg;
-			break;
-		case 'a':
-			if (time_parse(optarg, &o->at) != 0)
-				return cmd_usage(self, "--at: expected an RFC "
-						       "3339 time like "
-						       "2026-11-23T09:00:00Z");
-			break;
-		case 'z':
-			o->tzname = optarg;
-			break;
-		case 'n':
-		case 'w':
-			if (str_to_i64(optarg, &v) != 0 || v < 1 || v > 520)
-				return cmd_usage(self,
-						 "--%s: expected a "
-						 "number from 1 to 520",
-						 ch == 'n' ? "count" : "weeks");
-			*(ch == 'n' ? &o->count : &o->weeks) = (int)v;
-			break;
-		case 's':
-			o->since = optarg;
-			break;
-		case 'd':
-			o->db = optarg;
-			break;
-		case 'o':
-			if (cmd_output(self, optarg, &o->fmt))
-				return ML_EXIT_USAGE;
-			break;
-		}
-	}
-	if (optind != argc)
-		return cmd_usage(self, "unexpected argument `%s`",
-				 argv[optind]);
-	return 0;
+	rc = cmd_parse(self, 1, argc, argv, o, &ca);
+	cmd_parsed_free(self, &ca, o);
+	o->fmt = ca.fmt;
+	o->db = ca.db;
+	o->db_defaulted = ca.db_defaulted;
+	if (!rc && ca.nargs)
+		rc = cmd_usage(self, "unexpected argument `%s`", ca.args[0]);
+	return rc;
 }
 
 int oc_setup(const struct cmd_entry *self, struct oc_opts *o)
@@ -254,7 +210,7 @@ static int oncall_now(const struct cmd_entry *self, int argc, char **argv)
 	json_t *doc;
 	int rc;
 
-	if ((rc = oc_parse(self, argc, argv, OC_ROLE | OC_AT | OC_TZ, &o)) ||
+	if ((rc = oc_parse(self, argc, argv, &o)) ||
 	    (rc = oc_setup(self, &o))) {
 		oc_free(&o);
 		return rc;
@@ -295,8 +251,7 @@ static int oncall_next(const struct cmd_entry *self, int argc, char **argv)
 	json_t *doc;
 	int rc;
 
-	if ((rc = oc_parse(self, argc, argv, OC_ROLE | OC_AT | OC_TZ | OC_COUNT,
-			   &o)) ||
+	if ((rc = oc_parse(self, argc, argv, &o)) ||
 	    (rc = oc_setup(self, &o))) {
 		oc_free(&o);
 		return rc;
@@ -376,8 +331,7 @@ static int oncall_schedule(const struct cmd_entry *self, int argc, char **argv)
 	int64_t to;
 	int rc;
 
-	if ((rc = oc_parse(self, argc, argv, OC_ROLE | OC_AT | OC_TZ | OC_WEEKS,
-			   &o)) ||
+	if ((rc = oc_parse(self, argc, argv, &o)) ||
 	    (rc = oc_setup(self, &o))) {
 		oc_free(&o);
 		return rc;
@@ -419,6 +373,19 @@ static int oncall_schedule(const struct cmd_entry *self, int argc, char **argv)
 	return ML_EXIT_OK;
 }
 
+static const struct cmd_opt now_table[] = {
+	OC_OPT_CONFIG,		OC_OPT_ROLE,	     OC_OPT_AT,
+	OC_OPT_TZ,		CMD_NOT_HERE("weeks"), CMD_NOT_HERE("count"),
+	CMD_NOT_HERE("since"), CMD_NOT_HERE("db"),   {0}};
+static const struct cmd_opt next_table[] = {
+	OC_OPT_CONFIG,		OC_OPT_ROLE,	     OC_OPT_AT,
+	OC_OPT_TZ,		OC_OPT_COUNT,	     CMD_NOT_HERE("weeks"),
+	CMD_NOT_HERE("since"), CMD_NOT_HERE("db"),   {0}};
+static const struct cmd_opt schedule_table[] = {
+	OC_OPT_CONFIG,		OC_OPT_ROLE,	     OC_OPT_AT,
+	OC_OPT_TZ,		OC_OPT_WEEKS,	     CMD_NOT_HERE("count"),
+	CMD_NOT_HERE("since"), CMD_NOT_HERE("db"),   {0}};
+
 static const struct cmd_entry now_entry = {
     .path = "oncall now",
     .summary = "who is on call now (or --at a time), per role",
@@ -442,6 +409,8 @@ static const struct cmd_entry now_entry = {
 	    "  mloncall oncall now --role primary --at 2026-12-24T20:00:00Z"
 	    " --tz Europe/Berlin\n",
     .exec = oncall_now,
+    .opts = now_table,
+    .flags = CMD_OUTPUT,
 };
 
 static const struct cmd_entry next_entry = {
@@ -459,6 +428,8 @@ static const struct cmd_entry next_entry = {
 	    "  mloncall oncall next --role primary --count 3\n"
 	    "  mloncall oncall next -o json --tz America/New_York\n",
     .exec = oncall_next,
+    .opts = next_table,
+    .flags = CMD_OUTPUT,
 };
 
 static const struct cmd_entry schedule_entry = {
@@ -478,6 +449,8 @@ static const struct cmd_entry schedule_entry = {
 	    "  mloncall oncall schedule --weeks 4 --tz Europe/Berlin\n"
 	    "  mloncall oncall schedule --role secondary -o json\n",
     .exec = oncall_schedule,
+    .opts = schedule_table,
+    .flags = CMD_OUTPUT,
 };
 
 static const struct cmd_entry *const subs[] = {

@@ -12,30 +12,37 @@
 #include "incident/svc_config.h"
 #include "incident/tz.h"
 
-/* Options a subcommand accepts besides --config and -o (bit masks for
- * oc_parse; order matches its option letters "crazwnsdo"). */
-#define OC_ROLE (1u << 1)
-#define OC_AT (1u << 2)
-#define OC_TZ (1u << 3)
-#define OC_WEEKS (1u << 4)
-#define OC_COUNT (1u << 5)
-#define OC_SINCE (1u << 6)
-#define OC_DB (1u << 7)
-
 struct oc_opts {
 	const char *config, *role, *tzname, *db, *since;
 	int64_t at; /* ms: --at, else now (MLONCALL_NOW honoured) */
-	int count, weeks;
+	int64_t count, weeks;
+	int db_defaulted; /* fairness: neither --db nor $MLONCALL_DB */
 	enum out_fmt fmt;
 	struct svc_config cfg;	  /* loaded by oc_setup */
 	const struct schedule *s; /* cfg's schedule */
 	struct tz *tz;		  /* display zone (--tz, else local) */
 };
 
-/* Parses options (those in `allowed`, plus --config and -o). Returns 0 or
- * an exit code after printing a usage error. */
+/* --at TIME (an RFC 3339 instant) for the option tables. */
+int oc_set_at(void *opts, const struct cmd_opt *opt, const char *val,
+	      struct ml_err *err);
+
+/* Rows of the oncall subcommands' option tables (-o and, for fairness,
+ * --db come from the entry's flags). An option of a sibling that does
+ * not apply is listed with CMD_NOT_HERE. */
+#define OC_OPT_CONFIG CMD_STR("config", 'c', struct oc_opts, config)
+#define OC_OPT_ROLE CMD_STR("role", 0, struct oc_opts, role)
+#define OC_OPT_AT CMD_FN("at", 0, oc_set_at)
+#define OC_OPT_TZ CMD_STR("tz", 0, struct oc_opts, tzname)
+#define OC_OPT_WEEKS CMD_INT("weeks", 0, struct oc_opts, weeks, 1, 520)
+#define OC_OPT_COUNT CMD_INT("count", 0, struct oc_opts, count, 1, 520)
+#define OC_OPT_SINCE CMD_STR("since", 0, struct oc_opts, since)
+
+/* Parses argv by self's table (defaults: config $MLONCALL_CONFIG, at
+ * now, count 5, weeks 4, since 90d). Returns 0 or an exit code after
+ * printing a usage error. */
 int oc_parse(const struct cmd_entry *self, int argc, char **argv,
-	     unsigned allowed, struct oc_opts *o);
+	     struct oc_opts *o);
 
 /* Loads the configuration and display zone and checks --role. Returns 0
  * or an exit code (message printed). Call oc_free either way. */

@@ -22,10 +22,10 @@ static json_t *load_pages(struct oc_opts *o, int64_t from, int *rc)
 	json_t *pages = NULL;
 
 	*rc = 0;
-	if (!db && access("oncall.db", F_OK) == 0)
-		db = "oncall.db";
-	if (!db)
+	if (o->db_defaulted && access(db, F_OK) != 0) {
+		o->db = NULL; /* no --db, no $MLONCALL_DB, no ./oncall.db */
 		return NULL;
+	}
 	if (access(db, F_OK) != 0) {
 		ml_err_set(&err, ML_ENOTFOUND, "%s: no such database", db);
 		*rc = cmd_fail(&err);
@@ -98,8 +98,7 @@ static int oncall_fairness(const struct cmd_entry *self, int argc, char **argv)
 	int64_t from, d;
 	int rc;
 
-	if ((rc = oc_parse(self, argc, argv, OC_SINCE | OC_DB | OC_AT | OC_TZ,
-			   &o)) ||
+	if ((rc = oc_parse(self, argc, argv, &o)) ||
 	    (rc = oc_setup(self, &o))) {
 		oc_free(&o);
 		return rc;
@@ -134,6 +133,11 @@ static int oncall_fairness(const struct cmd_entry *self, int argc, char **argv)
 	return ML_EXIT_OK;
 }
 
+static const struct cmd_opt fairness_table[] = {
+	OC_OPT_CONFIG, OC_OPT_AT, OC_OPT_TZ, OC_OPT_SINCE,
+	CMD_NOT_HERE("role"), CMD_NOT_HERE("weeks"), CMD_NOT_HERE("count"),
+	{0}};
+
 const struct cmd_entry cmd_oncall_fairness_entry = {
     .path = "oncall fairness",
     .summary = "on-call load per person: hours, weekend hours, pages, "
@@ -162,4 +166,6 @@ const struct cmd_entry cmd_oncall_fairness_entry = {
 	"  mloncall oncall fairness --since 90d --db oncall.db\n"
 	"  mloncall oncall fairness --since 2026-10-01 -o json\n",
     .exec = oncall_fairness,
+    .opts = fairness_table,
+    .flags = CMD_OUTPUT | CMD_DB,
 };

@@ -1,7 +1,6 @@
 /* report.c: `mloncall report`: the on-call practice measured from the
  * incident store (src/incident/report.h), as text, JSON or one
  * self-contained HTML page. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,62 +16,33 @@
 struct rep_args {
 	const char *db, *config, *runbooks;
 	int64_t since_ms;
-	int noisy_min;
+	int64_t noisy_min;
 	enum out_fmt fmt;
 };
+
+static const struct cmd_opt rep_table[] = {
+	CMD_DUR("since", 0, struct rep_args, since_ms, 1, 0),
+	CMD_STR("runbooks", 0, struct rep_args, runbooks),
+	CMD_STR("config", 0, struct rep_args, config),
+	CMD_INT("noisy-min", 0, struct rep_args, noisy_min, 1, 1000000),
+	{0}};
 
 static int parse(const struct cmd_entry *self, int argc, char **argv,
 		 struct rep_args *a)
 {
-	static const struct option longopts[] = {
-		{"db", required_argument, NULL, 'd'},
-		{"since", required_argument, NULL, 's'},
-		{"runbooks", required_argument, NULL, 'r'},
-		{"config", required_argument, NULL, 'c'},
-		{"noisy-min", required_argument, NULL, 'n'},
-		{"output", required_argument, NULL, 'o'},
-		{NULL, 0, NULL, 0}};
-	int64_t v;
-	int ch;
+	struct cmd_args ca = {0};
+	int rc;
 
-	a->db = getenv("MLONCALL_DB");
 	a->since_ms = 30 * 86400000LL;
-	optind = 1;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "d:o:", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'd': a->db = optarg; break;
-		case 'r': a->runbooks = optarg; break;
-		case 'c': a->config = optarg; break;
-		case 's':
-			if (dur_parse(optarg, &a->since_ms) || a->since_ms <= 0)
-				return cmd_usage(self, "--since: expected a "
-						       "duration such as 30d "
-						       "or 12w, got `%s`",
-						 optarg);
-			break;
-		case 'n':
-			if (str_to_i64(optarg, &v) || v < 1 || v > 1000000)
-				return cmd_usage(self, "--noisy-min: expected "
-						       "a positive number");
-			a->noisy_min = (int)v;
-			break;
-		case 'o':
-			if (cmd_output(self, optarg, &a->fmt))
-				return ML_EXIT_USAGE;
-			if (a->fmt == OUT_MARKDOWN)
-				return cmd_usage(self, "-o: expected text, "
-						       "json or html");
-			break;
-		default:
-			return cmd_usage(self, "unknown option or missing "
-					       "value: %s",
-					 argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return cmd_usage(self, "unexpected argument `%s`", argv[optind]);
-	return 0;
+	rc = cmd_parse(self, 1, argc, argv, a, &ca);
+	cmd_parsed_free(self, &ca, a);
+	a->db = ca.db;
+	a->fmt = ca.fmt;
+	if (!rc && a->fmt == OUT_MARKDOWN)
+		rc = cmd_usage(self, "-o: expected text, json or html");
+	if (!rc && ca.nargs)
+		rc = cmd_usage(self, "unexpected argument `%s`", ca.args[0]);
+	return rc;
 }
 
 static int build(const struct rep_args *a, json_t **out, struct ml_err *err)
@@ -83,13 +53,13 @@ static int build(const struct rep_args *a, json_t **out, struct ml_err *err)
 	int rc;
 
 	if ((rc = svc_config_load(a->config, &cfg, err)) == 0 &&
-	    (rc = store_open_existing(a->db ? a->db : "oncall.db", &s,
+	    (rc = store_open_existing(a->db, &s,
 				      err)) == 0) {
 		o.now = time_now_ms();
 		o.since_ms = a->since_ms;
 		o.sla_ms = cfg.sla_ms;
 		o.runbooks_dir = a->runbooks ? a->runbooks : cfg.runbooks_dir;
-		o.noisy_min = a->noisy_min;
+		o.noisy_min = (int)a->noisy_min;
 		rc = report_build(s, &o, out, err);
 	}
 	store_close(s);
@@ -154,4 +124,6 @@ const struct cmd_entry cmd_report_entry = {
 		"  mloncall report -o json | jq '.response[] | "
 		"{severity, mtta_median_ms}'\n",
 	.exec = exec_report,
+	.opts = rep_table,
+	.flags = CMD_OUTPUT | CMD_DB,
 };

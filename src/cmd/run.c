@@ -30,98 +30,58 @@ struct run_args {
 	const char *record;
 	const char *runbooks;
 	json_t *params;
-	enum out_fmt fmt;
 	int dry_run, yes, quiet, diagnose_only;
 };
 
-static int parse_param(const struct cmd_entry *self, const char *kv,
-		       json_t *params)
+/* --param NAME=VALUE (repeatable). */
+static int parse_param(void *opts, const struct cmd_opt *o, const char *kv,
+		       struct ml_err *err)
 {
+	struct run_args *a = opts;
 	const char *eq = strchr(kv, '=');
 	json_t *v;
 	char *k;
 
+	(void)o;
 	if (!eq || eq == kv)
-		return cmd_usage(self, "--param needs NAME=VALUE, got `%s`",
-				 kv);
+		return ml_err_set(err, ML_EUSAGE,
+				  "--param needs NAME=VALUE, got `%s`", kv);
+	v = json_string(eq + 1);
+	if (!v)
+		return ml_err_set(err, ML_EUSAGE,
+				  "--param %s: value is not UTF-8", kv);
 	k = xmalloc((size_t)(eq - kv) + 1);
 	memcpy(k, kv, (size_t)(eq - kv));
 	k[eq - kv] = 0;
-	v = json_string(eq + 1);
-	if (!v) {
-		free(k);
-		return cmd_usage(self, "--param %s: value is not UTF-8", kv);
-	}
-	json_object_set_new(params, k, v);
+	json_object_set_new(a->params, k, v);
 	free(k);
 	return 0;
 }
 
-/* Value of an option given as `--opt v` or `--opt=v`; NULL if a is not
- * that option. Advances *i past a separate value. */
-static const char *opt_value(int argc, char **argv, int *i, const char *name,
-			     int *missing)
-{
-	size_t n = strlen(name);
-
-	if (strncmp(argv[*i], name, n))
-		return NULL;
-	if (argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (argv[*i][n])
-		return NULL;
-	if (*i + 1 >= argc) {
-		*missing = 1;
-		return NULL;
-	}
-	return argv[++*i];
-}
+static const struct cmd_opt run_opts[] = {
+	CMD_FN("param", 'p', parse_param),
+	CMD_FLAG("dry-run", 'n', struct run_args, dry_run),
+	CMD_FLAG("yes", 'y', struct run_args, yes),
+	CMD_FLAG("diagnose-only", 0, struct run_args, diagnose_only),
+	CMD_STR("record", 0, struct run_args, record),
+	CMD_STR("runbooks", 0, struct run_args, runbooks),
+	CMD_FLAG("quiet", 'q', struct run_args, quiet),
+	{0}};
 
 static int parse(const struct cmd_entry *self, int argc, char **argv,
-		 struct run_args *a)
+		 struct run_args *a, struct cmd_args *ca)
 {
-	for (int i = 1; i < argc; i++) {
-		const char *v;
-		int miss = 0;
-		if ((v = opt_value(argc, argv, &i, "--param", &miss)) ||
-		    (v = opt_value(argc, argv, &i, "-p", &miss))) {
-			if (parse_param(self, v, a->params))
-				return ML_EXIT_USAGE;
-		} else if ((v = opt_value(argc, argv, &i, "--record", &miss))) {
-			a->record = v;
-		} else if ((v = opt_value(argc, argv, &i, "--runbooks",
-					  &miss))) {
-			a->runbooks = v;
-		} else if ((v = opt_value(argc, argv, &i, "-o", &miss)) ||
-			   (v = opt_value(argc, argv, &i, "--output", &miss))) {
-			if (cmd_output(self, v, &a->fmt))
-				return ML_EXIT_USAGE;
-		} else if (miss) {
-			return cmd_usage(self, "%s needs a value", argv[i]);
-		} else if (!strcmp(argv[i], "--dry-run") ||
-			   !strcmp(argv[i], "-n")) {
-			a->dry_run = 1;
-		} else if (!strcmp(argv[i], "--diagnose-only")) {
-			a->diagnose_only = 1;
-		} else if (!strcmp(argv[i], "--yes") ||
-			   !strcmp(argv[i], "-y")) {
-			a->yes = 1;
-		} else if (!strcmp(argv[i], "-q") ||
-			   !strcmp(argv[i], "--quiet")) {
-			a->quiet = 1;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return cmd_usage(self, "unknown option %s", argv[i]);
-		} else if (a->target) {
-			return cmd_usage(self,
-					 "one runbook at a time (got `%s` "
-					 "and `%s`)",
-					 a->target, argv[i]);
-		} else {
-			a->target = argv[i];
-		}
-	}
-	if (!a->target)
+	int rc = cmd_parse(self, 1, argc, argv, a, ca);
+
+	if (rc)
+		return rc;
+	if (ca->nargs > 1)
+		return cmd_usage(self,
+				 "one runbook at a time (got `%s` and `%s`)",
+				 ca->args[0], ca->args[1]);
+	if (!ca->nargs)
 		return cmd_usage(self, "which runbook? (a FILE or an ID)");
+	a->target = ca->args[0];
 	return 0;
 }
 
@@ -355,6 +315,7 @@ static void print_summary(const json_t *rec, enum rb_run_status st,
 static int exec_run(const struct cmd_entry *self, int argc, char **argv)
 {
 	struct run_args a = {0};
+	struct cmd_args ca = {0};
 	struct rb_runbook *rb = NULL;
 	struct ml_err err = {0};
 	struct rb_exec_real_ctx ctx = {0};
@@ -367,13 +328,13 @@ static int exec_run(const struct cmd_entry *self, int argc, char **argv)
 
 	a.params = json_object();
 	a.runbooks = "runbooks";
-	if ((rc = parse(self, argc, argv, &a)) != 0) {
+	rc = parse(self, argc, argv, &a, &ca);
+	if (!rc && load(&a, &rb, &err) != 0)
+		rc = cmd_fail(&err);
+	cmd_parsed_free(self, &ca, &a);
+	if (rc) {
 		json_decref(a.params);
 		return rc;
-	}
-	if ((rc = load(&a, &rb, &err)) != 0) {
-		json_decref(a.params);
-		return cmd_fail(&err);
 	}
 	run_interrupted = 0;
 	ctx.cancel = &run_interrupted;
@@ -391,7 +352,7 @@ static int exec_run(const struct cmd_entry *self, int argc, char **argv)
 	rc = rb_exec(rb, &o, &ops, &rec, &st, &err);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
-	if (rec && a.fmt == OUT_JSON)
+	if (rec && ca.fmt == OUT_JSON)
 		out_json(stdout, rec);
 	else if (rec)
 		print_summary(rec, st, rc ? NULL : a.record);
@@ -456,4 +417,6 @@ const struct cmd_entry cmd_run_entry = {
 	"no_diagnosis, rolled_back, rollback_failed or aborted; 2 usage or\n"
 	"input error; 3 internal error.\n",
     .exec = exec_run,
+    .opts = run_opts,
+    .flags = CMD_OUTPUT,
 };

@@ -16,6 +16,7 @@ struct cov_args {
 	const char **dirs, **rules;
 	size_t n_dirs, n_rules;
 	enum out_fmt fmt;
+	struct cmd_list rules_opt; /* --rules FILE, repeatable */
 };
 
 /* Loads the runbooks under every dir. A runbook that does not load is
@@ -47,29 +48,21 @@ static int load_runbooks(const struct cov_args *a, struct rb_runbook ***rbs,
 	return 0;
 }
 
+static const struct cmd_opt cov_opts[] = {
+	CMD_LIST("rules", 'r', struct cov_args, rules_opt, "FILE"), {0}};
+
 static int parse_args(const struct cmd_entry *self, int argc, char **argv,
-		      struct cov_args *a)
+		      struct cov_args *a, struct cmd_args *ca)
 {
-	int orc;
+	int rc = cmd_parse(self, 1, argc, argv, a, ca);
 
-	for (int i = 1; i < argc; i++) {
-		const char *s = argv[i];
-
-		if (cmd_take_output(self, argc, argv, &i, &a->fmt, &orc)) {
-			if (orc)
-				return orc;
-		} else if (!strcmp(s, "--rules") || !strcmp(s, "-r")) {
-			if (i + 1 >= argc)
-				return cmd_usage(self, "--rules needs a FILE");
-			a->rules[a->n_rules++] = argv[++i];
-		} else if (str_starts(s, "--rules=")) {
-			a->rules[a->n_rules++] = s + 8;
-		} else if (s[0] == '-' && s[1]) {
-			return cmd_usage(self, "unknown option `%s`", s);
-		} else {
-			a->dirs[a->n_dirs++] = s;
-		}
-	}
+	a->fmt = ca->fmt;
+	a->rules = a->rules_opt.v;
+	a->n_rules = a->rules_opt.n;
+	a->dirs = (const char **)ca->args;
+	a->n_dirs = (size_t)ca->nargs;
+	if (rc)
+		return rc;
 	if (a->fmt == OUT_HTML)
 		return cmd_usage(self, "-o: coverage prints text, json or md");
 	if (!a->n_dirs)
@@ -114,15 +107,14 @@ static int exec_runbook_coverage(const struct cmd_entry *self, int argc,
 				 char **argv)
 {
 	struct cov_args a = {0};
+	struct cmd_args ca = {0};
 	struct rb_runbook **rbs = NULL;
 	size_t n = 0;
 	int rc, broken = 0;
 	struct ml_err err;
 
-	a.dirs = xcalloc((size_t)argc + 1, sizeof(char *));
-	a.rules = xcalloc((size_t)argc + 1, sizeof(char *));
 	ml_err_clear(&err);
-	rc = parse_args(self, argc, argv, &a);
+	rc = parse_args(self, argc, argv, &a, &ca);
 	if (!rc && load_runbooks(&a, &rbs, &n, &broken, &err) != 0)
 		rc = cmd_fail(&err);
 	if (!rc)
@@ -137,8 +129,7 @@ static int exec_runbook_coverage(const struct cmd_entry *self, int argc,
 	for (size_t i = 0; i < n; i++)
 		rb_free(rbs[i]);
 	free(rbs);
-	free(a.dirs);
-	free(a.rules);
+	cmd_parsed_free(self, &ca, &a);
 	return rc;
 }
 
@@ -190,4 +181,6 @@ const struct cmd_entry cmd_runbook_coverage_entry = {
 	"2 usage error, a broken rules file (file:line:col) or a runbook\n"
 	"that does not load, 3 internal error.\n",
     .exec = exec_runbook_coverage,
+    .opts = cov_opts,
+    .flags = CMD_OUTPUT,
 };

@@ -27,49 +27,32 @@ static void print_text(const struct rb_lint *l)
 	       l->warnings, l->warnings == 1 ? "" : "s");
 }
 
+static const struct cmd_opt lint_opts[] = {
+	CMD_FLAG("strict", 0, struct rb_lint_opts, strict), {0}};
+
 static int exec_runbook_lint(const struct cmd_entry *self, int argc,
 			     char **argv)
 {
 	struct rb_lint_opts o = {0};
-	enum out_fmt fmt = OUT_TEXT;
-	char **paths = xcalloc((size_t)argc + 1, sizeof(char *));
-	size_t n = 0;
+	struct cmd_args ca = {0};
+	enum out_fmt fmt;
 	struct rb_lint l;
 	struct ml_err err;
-	int rc, orc, only_paths = 0;
+	int rc = cmd_parse(self, 1, argc, argv, &o, &ca);
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (only_paths || a[0] != '-' || !strcmp(a, "-")) {
-			paths[n++] = argv[i];
-		} else if (!strcmp(a, "--")) {
-			only_paths = 1;
-		} else if (!strcmp(a, "--strict")) {
-			o.strict = 1;
-		} else if (cmd_take_output(self, argc, argv, &i, &fmt, &orc)) {
-			if (orc) {
-				free(paths);
-				return orc;
-			}
-		} else {
-			free(paths);
-			return cmd_usage(self, "unknown option `%s`", a);
-		}
-	}
-	if (!n) {
-		free(paths);
-		return cmd_usage(self,
-				 "give at least one runbook file or folder");
-	}
-	if (fmt != OUT_TEXT && fmt != OUT_JSON) {
-		free(paths);
-		return cmd_usage(self, "-o: lint prints text or json");
+	fmt = ca.fmt;
+	if (!rc && !ca.nargs)
+		rc = cmd_usage(self, "give at least one runbook file or folder");
+	if (!rc && fmt != OUT_TEXT && fmt != OUT_JSON)
+		rc = cmd_usage(self, "-o: lint prints text or json");
+	if (rc) {
+		cmd_parsed_free(self, &ca, &o);
+		return rc;
 	}
 	rb_lint_init(&l);
 	ml_err_clear(&err);
-	rc = rb_lint_paths(paths, n, &o, &l, &err);
-	free(paths);
+	rc = rb_lint_paths(ca.args, (size_t)ca.nargs, &o, &l, &err);
+	cmd_parsed_free(self, &ca, &o);
 	if (rc) {
 		rb_lint_free(&l);
 		return cmd_fail(&err);
@@ -120,4 +103,6 @@ const struct cmd_entry cmd_runbook_lint_entry = {
 	"Exit status: 0 no errors (warnings allowed), 1 errors found,\n"
 	"2 usage error or a path that does not exist.\n",
     .exec = exec_runbook_lint,
+    .opts = lint_opts,
+    .flags = CMD_OUTPUT,
 };

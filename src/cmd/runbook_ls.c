@@ -127,29 +127,22 @@ static int load_all(const char *dir, int quiet, struct row **rows, size_t *n,
 
 static int exec_runbook_ls(const struct cmd_entry *self, int argc, char **argv)
 {
-	enum out_fmt fmt = OUT_TEXT;
+	struct cmd_args ca = {0};
+	enum out_fmt fmt;
 	const char *dir = NULL;
 	struct row *rows = NULL;
 	size_t n = 0;
 	json_t *errors;
 	struct ml_err err;
-	int rc;
+	int rc = cmd_parse(self, 1, argc, argv, NULL, &ca);
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		int orc;
-
-		if (cmd_take_output(self, argc, argv, &i, &fmt, &orc)) {
-			if (orc)
-				return orc;
-		} else if (a[0] == '-' && a[1]) {
-			return cmd_usage(self, "unknown option `%s`", a);
-		} else if (dir) {
-			return cmd_usage(self, "one folder at a time");
-		} else {
-			dir = a;
-		}
-	}
+	if (!rc && ca.nargs > 1)
+		rc = cmd_usage(self, "one folder at a time");
+	dir = ca.nargs ? ca.args[0] : NULL;
+	fmt = ca.fmt;
+	cmd_parsed_free(self, &ca, NULL);
+	if (rc)
+		return rc;
 	if (!dir)
 		dir = "runbooks";
 	if (fmt != OUT_TEXT && fmt != OUT_JSON)
@@ -203,4 +196,5 @@ const struct cmd_entry cmd_runbook_ls_entry = {
 	    "Exit status: 0 listed, 1 some runbooks do not load, 2 usage\n"
 	    "error or DIR does not exist.\n",
     .exec = exec_runbook_ls,
+    .flags = CMD_OUTPUT,
 };

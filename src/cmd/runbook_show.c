@@ -12,29 +12,21 @@
 static int exec_runbook_show(const struct cmd_entry *self, int argc,
 			     char **argv)
 {
-	enum out_fmt fmt = OUT_MARKDOWN;
+	struct cmd_args ca = {.fmt = OUT_MARKDOWN};
+	enum out_fmt fmt;
 	const char *file = NULL;
 	struct rb_runbook *rb = NULL;
 	struct ml_err err;
+	int rc = cmd_parse(self, 1, argc, argv, NULL, &ca);
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		int orc;
-
-		if (cmd_take_output(self, argc, argv, &i, &fmt, &orc)) {
-			if (orc)
-				return orc;
-		} else if (a[0] == '-' && a[1]) {
-			return cmd_usage(self, "unknown option `%s`", a);
-		} else if (file) {
-			return cmd_usage(self,
-					 "one runbook at a time (got `%s` "
-					 "and `%s`)",
-					 file, a);
-		} else {
-			file = a;
-		}
-	}
+	if (!rc && ca.nargs > 1)
+		rc = cmd_usage(self, "one runbook at a time (got `%s` and `%s`)",
+			       ca.args[0], ca.args[1]);
+	file = ca.nargs ? ca.args[0] : NULL;
+	fmt = ca.fmt;
+	cmd_parsed_free(self, &ca, NULL);
+	if (rc)
+		return rc;
 	if (!file)
 		return cmd_usage(self, "which runbook? give a FILE");
 	if (fmt == OUT_HTML)
@@ -82,4 +74,5 @@ const struct cmd_entry cmd_runbook_show_entry = {
 	"Exit status: 0 shown, 2 the file does not load (the message\n"
 	"names file:line:col).\n",
     .exec = exec_runbook_show,
+    .flags = CMD_OUTPUT,
 };

@@ -21,6 +21,7 @@ struct rt_opts {
 	struct rb_test_opts t;
 	char **paths;
 	size_t n_paths;
+	struct cmd_args ca; /* owns paths */
 };
 
 struct rt_tally {
@@ -29,37 +30,22 @@ struct rt_tally {
 	json_t *untested;
 };
 
+static const struct cmd_opt rt_opts_table[] = {
+	CMD_STR("filter", 'k', struct rt_opts, t.filter),
+	CMD_FLAG("init", 0, struct rt_opts, init),
+	CMD_FLAG("verbose", 'v', struct rt_opts, t.verbose),
+	{0}};
+
 static int parse(const struct cmd_entry *self, int argc, char **argv,
 		 struct rt_opts *o)
 {
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-			if (++i >= argc)
-				return cmd_usage(self, "%s needs a value", a);
-			if (cmd_output(self, argv[i], &o->fmt))
-				return ML_EXIT_USAGE;
-		} else if (str_starts(a, "--output=")) {
-			if (cmd_output(self, a + 9, &o->fmt))
-				return ML_EXIT_USAGE;
-		} else if (!strcmp(a, "--filter") || !strcmp(a, "-k")) {
-			if (++i >= argc)
-				return cmd_usage(self, "%s needs a value", a);
-			o->t.filter = argv[i];
-		} else if (str_starts(a, "--filter=")) {
-			o->t.filter = a + 9;
-		} else if (!strcmp(a, "--init")) {
-			o->init = 1;
-		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
-			o->t.verbose = 1;
-		} else if (a[0] == '-' && a[1]) {
-			return cmd_usage(self, "unknown option `%s`", a);
-		} else {
-			o->paths = xrealloc(o->paths,
-					    (o->n_paths + 1) * sizeof(char *));
-			o->paths[o->n_paths++] = argv[i];
-		}
-	}
+	int rc = cmd_parse(self, 1, argc, argv, o, &o->ca);
+
+	o->fmt = o->ca.fmt;
+	o->paths = o->ca.args;
+	o->n_paths = (size_t)o->ca.nargs;
+	if (rc)
+		return rc;
 	if (!o->n_paths)
 		return cmd_usage(self, "which runbooks? give a folder, a "
 				       "runbook or a NAME.test.yaml file");
@@ -279,7 +265,7 @@ static int exec_runbook_test(const struct cmd_entry *self, int argc,
 	if ((rc = parse(self, argc, argv, &o)) || o.init) {
 		if (!rc)
 			rc = init_tests(&o);
-		free(o.paths);
+		cmd_parsed_free(self, &o.ca, &o);
 		return rc;
 	}
 	t.files = json_array();
@@ -316,7 +302,7 @@ static int exec_runbook_test(const struct cmd_entry *self, int argc,
 	rc = t.broken ? ML_EXIT_USAGE : t.failed ? ML_EXIT_FINDING : ML_EXIT_OK;
 	json_decref(t.files);
 	json_decref(t.untested);
-	free(o.paths);
+	cmd_parsed_free(self, &o.ca, &o);
 	return rc;
 }
 
@@ -364,4 +350,6 @@ const struct cmd_entry cmd_runbook_test_entry = {
 	    "test file or runbook is broken (file:line:col on stderr) or\n"
 	    "nothing matched, 3 internal error.\n",
     .exec = exec_runbook_test,
+    .opts = rt_opts_table,
+    .flags = CMD_OUTPUT,
 };

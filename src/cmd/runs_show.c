@@ -195,27 +195,21 @@ static int show(const json_t *rec)
 
 static int exec_runs_show(const struct cmd_entry *self, int argc, char **argv)
 {
-	enum out_fmt fmt = OUT_TEXT;
+	struct cmd_args ca = {0};
+	enum out_fmt fmt;
 	const char *path = NULL;
 	json_error_t je;
 	struct ml_err err;
 	json_t *rec;
+	int rc = cmd_parse(self, 1, argc, argv, NULL, &ca);
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) {
-			if (++i >= argc)
-				return cmd_usage(self, "%s needs a value",
-						 argv[i - 1]);
-			if (cmd_output(self, argv[i], &fmt))
-				return ML_EXIT_USAGE;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return cmd_usage(self, "unknown option %s", argv[i]);
-		} else if (path) {
-			return cmd_usage(self, "one record at a time");
-		} else {
-			path = argv[i];
-		}
-	}
+	if (!rc && ca.nargs > 1)
+		rc = cmd_usage(self, "one record at a time");
+	path = ca.nargs ? ca.args[0] : NULL;
+	fmt = ca.fmt;
+	cmd_parsed_free(self, &ca, NULL);
+	if (rc)
+		return rc;
 	if (!path)
 		return cmd_usage(self, "which run record? (a JSON file "
 				       "written by `mloncall run --record`)");
@@ -260,4 +254,5 @@ const struct cmd_entry cmd_runs_show_entry = {
 	    "\n"
 	    "Exit status: 0 shown, 2 not a run record.\n",
     .exec = exec_runs_show,
+    .flags = CMD_OUTPUT,
 };

@@ -1,7 +1,6 @@
 /* serve.c: `mloncall serve`: the incident service. Alertmanager webhook
  * in, runbooks run, people paged; SQLite store; graceful shutdown on
  * SIGTERM/SIGINT (in-flight requests finish, runs stop cleanly). */
-#include <getopt.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,65 +24,46 @@ struct serve_opts {
 	const char *port_file;
 };
 
-static int parse_listen(const struct cmd_entry *self, const char *s,
-			struct serve_opts *o)
+/* --listen HOST:PORT */
+static int parse_listen(void *opts, const struct cmd_opt *opt, const char *s,
+			struct ml_err *err)
 {
+	struct serve_opts *o = opts;
 	const char *colon = strrchr(s, ':');
 	int64_t port;
 
+	(void)opt;
 	if (!colon || colon == s || (size_t)(colon - s) >= sizeof(o->host) ||
 	    str_to_i64(colon + 1, &port) != 0 || port < 0 || port > 65535)
-		return cmd_usage(self, "--listen: expected HOST:PORT such as "
-				       "127.0.0.1:9094 (port 0: any free port)");
+		return ml_err_set(err, ML_EUSAGE,
+				  "--listen: expected HOST:PORT such as "
+				  "127.0.0.1:9094 (port 0: any free port)");
 	snprintf(o->host, sizeof(o->host), "%.*s", (int)(colon - s), s);
 	o->port = (int)port;
 	return 0;
 }
 
+static const struct cmd_opt serve_table[] = {
+	CMD_FN("listen", 'l', parse_listen),
+	CMD_STR("config", 'c', struct serve_opts, config),
+	CMD_STR("runbooks", 'r', struct serve_opts, runbooks),
+	CMD_STR("port-file", 'p', struct serve_opts, port_file),
+	{0}};
+
 static int parse(const struct cmd_entry *self, int argc, char **argv,
 		 struct serve_opts *o)
 {
-	static const struct option longopts[] = {
-		{"listen", required_argument, NULL, 'l'},
-		{"db", required_argument, NULL, 'd'},
-		{"config", required_argument, NULL, 'c'},
-		{"runbooks", required_argument, NULL, 'r'},
-		{"port-file", required_argument, NULL, 'p'},
-		{NULL, 0, NULL, 0}};
-	int ch;
+	struct cmd_args ca = {0};
+	int rc;
 
 	snprintf(o->host, sizeof(o->host), "127.0.0.1");
 	o->port = 9094;
-	o->db = "oncall.db";
-	optind = 1;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "l:d:c:r:p:", longopts, NULL)) !=
-	       -1) {
-		switch (ch) {
-		case 'l':
-			if (parse_listen(self, optarg, o))
-				return ML_EXIT_USAGE;
-			break;
-		case 'd':
-			o->db = optarg;
-			break;
-		case 'c':
-			o->config = optarg;
-			break;
-		case 'r':
-			o->runbooks = optarg;
-			break;
-		case 'p':
-			o->port_file = optarg;
-			break;
-		default:
-			return cmd_usage(self, "unknown option %s",
-					 argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return cmd_usage(self, "unexpected argument `%s`", argv[optind]);
-	return 0;
+	rc = cmd_parse(self, 1, argc, argv, o, &ca);
+	cmd_parsed_free(self, &ca, o);
+	o->db = ca.db;
+	if (!rc && ca.nargs)
+		rc = cmd_usage(self, "unexpected argument `%s`", ca.args[0]);
+	return rc;
 }
 
 static int write_port(const char *path, int port, struct ml_err *err)
@@ -166,8 +146,9 @@ const struct cmd_entry cmd_serve_entry = {
 		"  --listen HOST:PORT  address to listen on (default "
 		"127.0.0.1:9094;\n"
 		"                      port 0 picks a free port)\n"
-		"  --db PATH           SQLite database (default oncall.db; "
-		"created)\n"
+		"  --db PATH           SQLite database (default MLONCALL_DB, "
+		"else\n"
+		"                      oncall.db; created)\n"
 		"  --config FILE       service config: SLA, escalation, on-call,\n"
 		"                      notification channels (YAML)\n"
 		"  --runbooks DIR      runbooks to route alerts to\n"
@@ -182,4 +163,6 @@ const struct cmd_entry cmd_serve_entry = {
 		"SIGTERM or SIGINT: stop accepting, finish in-flight requests and\n"
 		"runs, then exit 0.\n",
 	.exec = serve_exec,
+	.opts = serve_table,
+	.flags = CMD_DB,
 };

@@ -15,49 +15,30 @@
 int token_opts_parse(const struct cmd_entry *self, int argc, char **argv,
 		     struct token_opts *o)
 {
-	o->db = "oncall.db";
-	o->role = "responder";
-	o->nargs = 0;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *eq = strchr(a, '=');
-		char name[16];
-		const char **slot;
-		int rc;
+	struct cmd_args ca = {0};
+	int rc;
 
-		if (cmd_take_output(self, argc, argv, &i, &o->fmt, &rc)) {
-			if (rc)
-				return rc;
-			continue;
-		}
-		snprintf(name, sizeof(name), "%.*s",
-			 (int)(eq && a[0] == '-' ? eq - a : (long)strlen(a)),
-			 a);
-		slot = !strcmp(name, "--db")	   ? &o->db
-		       : !strcmp(name, "--role")   ? &o->role
-		       : !strcmp(name, "--person") ? &o->person
-		       : !strcmp(name, "--value")  ? &o->value
-						   : NULL;
-		if (slot && strstr(o->allowed, name)) {
-			if (eq && a[0] == '-')
-				*slot = eq + 1;
-			else if (++i >= argc)
-				return cmd_usage(self, "%s needs a value", a);
-			else
-				*slot = argv[i];
-		} else if (a[0] == '-' && a[1]) {
-			return cmd_usage(self, "unknown option %s", a);
-		} else if (o->nargs < 4) {
-			o->args[o->nargs++] = a;
-		} else {
-			return cmd_usage(self, "too many arguments");
-		}
-	}
-	return 0;
+	o->role = "responder";
+	rc = cmd_parse(self, 1, argc, argv, o, &ca);
+	cmd_parsed_free(self, &ca, o);
+	o->db = ca.db;
+	o->fmt = ca.fmt;
+	o->args = ca.args;
+	o->nargs = ca.nargs;
+	if (!rc && o->nargs > 4)
+		rc = cmd_usage(self, "too many arguments");
+	return rc;
 }
+
+static const struct cmd_opt add_table[] = {
+	CMD_STR("role", 0, struct token_opts, role),
+	CMD_STR("person", 0, struct token_opts, person),
+	CMD_STR("value", 0, struct token_opts, value),
+	{0}};
 
 static int token_add(const struct cmd_entry *self, int argc, char **argv)
 {
-	struct token_opts o = {.allowed = "--db --role --person --value"};
+	struct token_opts o = {0};
 	unsigned char raw[24];
 	char token[64], hash[65];
 	struct store *s = NULL;
@@ -110,7 +91,8 @@ const struct cmd_entry cmd_token_add_entry = {
 		"Options:\n"
 		"  --role ROLE    viewer, responder (default) or admin\n"
 		"  --person WHO   who holds the token (shown by token ls)\n"
-		"  --db PATH      the service's database (default oncall.db)\n"
+		"  --db PATH      the service's database (default MLONCALL_DB, else\n"
+		"                 oncall.db)\n"
 		"  --value TOKEN  use this token instead of a random one\n"
 		"\n"
 		"Examples:\n"
@@ -118,6 +100,8 @@ const struct cmd_entry cmd_token_add_entry = {
 		"  mloncall token add alertmanager --role responder "
 		"--person platform-team\n",
 	.exec = token_add,
+	.opts = add_table,
+	.flags = CMD_DB, /* prints the token alone: no -o */
 };
 
 static const struct cmd_entry *const subs[] = {

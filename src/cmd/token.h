@@ -6,16 +6,16 @@
 #include "cmd/cmd.h"
 
 struct token_opts {
-	const char *allowed; /* the value options this command takes */
 	const char *db, *role, *person, *value;
 	enum out_fmt fmt;
-	const char *args[4]; /* positional arguments (borrowed from argv) */
+	char **args; /* positional arguments (argv's) */
 	int nargs;
 };
 
-/* Parses argv[1..]: the value options named in o->allowed, -o, and up to
- * four positional arguments. Defaults: db oncall.db, role responder.
- * Returns 0 or ML_EXIT_USAGE (message printed). */
+/* Parses argv[1..] by self's table and flags (CMD_DB: --db, else
+ * $MLONCALL_DB, else oncall.db), and up to four positional arguments.
+ * Default role: responder. Returns 0 or ML_EXIT_USAGE (message
+ * printed). */
 int token_opts_parse(const struct cmd_entry *self, int argc, char **argv,
 		     struct token_opts *o);
 

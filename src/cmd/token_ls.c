@@ -58,7 +58,7 @@ static void tokens_text(const json_t *doc)
 
 static int token_ls(const struct cmd_entry *self, int argc, char **argv)
 {
-	struct token_opts o = {.allowed = "--db"};
+	struct token_opts o = {0};
 	struct store *s = NULL;
 	struct ml_err err = {0};
 	json_t *rows = NULL, *doc;
@@ -95,7 +95,8 @@ const struct cmd_entry cmd_token_ls_entry = {
 		"never shown; only its sha256 is stored.\n"
 		"\n"
 		"Options:\n"
-		"  --db PATH      the service's database (default oncall.db)\n"
+		"  --db PATH      the service's database (default MLONCALL_DB, else\n"
+		"                 oncall.db)\n"
 		"  -o json        {\"tokens\": [{name, role, person, created,\n"
 		"                 last_used}]}, times RFC 3339 or null\n"
 		"\n"
@@ -104,11 +105,12 @@ const struct cmd_entry cmd_token_ls_entry = {
 		"  mloncall token ls -o json | jq -r '.tokens[] | "
 		"select(.last_used == null) | .name'\n",
 	.exec = token_ls,
+	.flags = CMD_OUTPUT | CMD_DB,
 };
 
 static int token_revoke(const struct cmd_entry *self, int argc, char **argv)
 {
-	struct token_opts o = {.allowed = "--db"};
+	struct token_opts o = {0};
 	struct store *s = NULL;
 	struct ml_err err = {0};
 	int rc, n = 0;
@@ -139,11 +141,13 @@ const struct cmd_entry cmd_token_revoke_entry = {
 		"An unknown NAME is an error (exit 2); see mloncall token ls.\n"
 		"\n"
 		"Options:\n"
-		"  --db PATH      the service's database (default oncall.db)\n"
+		"  --db PATH      the service's database (default MLONCALL_DB, else\n"
+		"                 oncall.db)\n"
 		"\n"
 		"Examples:\n"
 		"  mloncall token revoke alertmanager --db oncall.db\n"
 		"  mloncall token revoke old-laptop && "
 		"mloncall token add laptop --role admin\n",
 	.exec = token_revoke,
+	.flags = CMD_DB, /* no -o: nothing to print but one line */
 };

@@ -13,7 +13,9 @@
 #include "core/strutil.h"
 #include "core/xmalloc.h"
 #include "probe/probe.h"
+#include "runbook/rb_channel.h"
 #include "runbook/rb_exec.h"
+#include "store/store.h"
 
 /* The one piece of static state: a signal handler can only reach a
  * static. The engine resets it when it starts the rollback. */
@@ -29,6 +31,8 @@ struct run_args {
 	const char *target;
 	const char *record;
 	const char *runbooks;
+	const char *db;	    /* --db: the service's store (the channel) */
+	long long run_id;   /* --run-id: the run's row in it */
 	json_t *params;
 	enum out_fmt fmt;
 	int dry_run, yes, quiet, diagnose_only;
@@ -82,6 +86,7 @@ static int parse(const struct cmd_entry *self, int argc, char **argv,
 {
 	for (int i = 1; i < argc; i++) {
 		const char *v;
+		int64_t id;
 		int miss = 0;
 		if ((v = opt_value(argc, argv, &i, "--param", &miss)) ||
 		    (v = opt_value(argc, argv, &i, "-p", &miss))) {
@@ -92,6 +97,14 @@ static int parse(const struct cmd_entry *self, int argc, char **argv,
 		} else if ((v = opt_value(argc, argv, &i, "--runbooks",
 					  &miss))) {
 			a->runbooks = v;
+		} else if ((v = opt_value(argc, argv, &i, "--db", &miss))) {
+			a->db = v;
+		} else if ((v = opt_value(argc, argv, &i, "--run-id", &miss))) {
+			if (str_to_i64(v, &id) || id < 1)
+				return cmd_usage(self, "--run-id needs a run "
+						       "number, got `%s`",
+						 v);
+			a->run_id = (long long)id;
 		} else if ((v = opt_value(argc, argv, &i, "-o", &miss)) ||
 			   (v = opt_value(argc, argv, &i, "--output", &miss))) {
 			if (cmd_output(self, v, &a->fmt))
@@ -122,6 +135,9 @@ static int parse(const struct cmd_entry *self, int argc, char **argv,
 	}
 	if (!a->target)
 		return cmd_usage(self, "which runbook? (a FILE or an ID)");
+	if (!a->db != !a->run_id)
+		return cmd_usage(self, "--run-id and --db go together (the "
+				       "run's row in the service's store)");
 	return 0;
 }
 
@@ -352,14 +368,39 @@ static void print_summary(const json_t *rec, enum rb_run_status st,
 		       record_path);
 }
 
+/* With --db and --run-id the run talks to the service through the store
+ * (rb_channel.h): *ops become the channel's, wrapping real. */
+static int open_channel(const struct run_args *a, struct store **s,
+			struct rb_channel *ch, const struct rb_exec_ops *real,
+			struct rb_exec_ops *ops, struct ml_err *err)
+{
+	int rc;
+
+	*s = NULL;
+	if (!a->db)
+		return 0;
+	if ((rc = store_open(a->db, s, err)) != 0)
+		return rc;
+	if ((rc = rb_channel_init(ch, *s, a->run_id, real, err)) != 0) {
+		store_close(*s);
+		*s = NULL;
+		return rc;
+	}
+	ch->cancel = &run_interrupted;
+	rb_channel_ops(ch, ops);
+	return 0;
+}
+
 static int exec_run(const struct cmd_entry *self, int argc, char **argv)
 {
 	struct run_args a = {0};
 	struct rb_runbook *rb = NULL;
 	struct ml_err err = {0};
 	struct rb_exec_real_ctx ctx = {0};
-	struct rb_exec_ops ops = *rb_exec_real_ops();
+	struct rb_exec_ops real = *rb_exec_real_ops(), ops;
 	struct rb_exec_opts o = {0};
+	struct rb_channel ch = {0};
+	struct store *store = NULL;
 	struct sigaction sa = {0}, old_int, old_term;
 	enum rb_run_status st;
 	json_t *rec = NULL;
@@ -377,7 +418,13 @@ static int exec_run(const struct cmd_entry *self, int argc, char **argv)
 	}
 	run_interrupted = 0;
 	ctx.cancel = &run_interrupted;
-	ops.ctx = &ctx;
+	real.ctx = &ctx;
+	ops = real;
+	if ((rc = open_channel(&a, &store, &ch, &real, &ops, &err)) != 0) {
+		json_decref(a.params);
+		rb_free(rb);
+		return cmd_fail(&err);
+	}
 	o.params = a.params;
 	o.dry_run = a.dry_run;
 	o.assume_yes = a.yes;
@@ -398,6 +445,9 @@ static int exec_run(const struct cmd_entry *self, int argc, char **argv)
 	json_decref(rec);
 	json_decref(a.params);
 	rb_free(rb);
+	if (store)
+		rb_channel_free(&ch);
+	store_close(store);
 	if (rc)
 		return cmd_fail(&err);
 	return rb_run_exit_code(st);
@@ -412,6 +462,7 @@ const struct cmd_entry cmd_run_entry = {
 	"[--yes]\n"
 	"                    [--record FILE] [--runbooks DIR] [-o json] "
 	"[-q]\n"
+	"                    [--run-id ID --db PATH]\n"
 	"\n"
 	"Runs a runbook: prechecks (a failure stops before any change),\n"
 	"diagnose (probes, then the first case whose `when` holds picks\n"
@@ -431,9 +482,9 @@ const struct cmd_entry cmd_run_entry = {
 	"nothing\n"
 	"  -y, --yes               answer yes to confirm steps (without it "
 	"and\n"
-	"                          without a terminal, a confirm stops the "
-	"run\n"
-	"                          safely before the change)\n"
+	"                          without a terminal or the service, a "
+	"confirm\n"
+	"                          stops the run safely before the change)\n"
 	"  --diagnose-only         stop after prechecks and the diagnosis\n"
 	"                          (what `serve` runs for runbooks that\n"
 	"                          are not auto: true)\n"
@@ -441,6 +492,12 @@ const struct cmd_entry cmd_run_entry = {
 	"  --runbooks DIR          where to look up an ID (default: runbooks)\n"
 	"  -o, --output FORMAT     text (summary) or json (the run record)\n"
 	"  -q, --quiet             no narration on stderr\n"
+	"  --run-id ID --db PATH   talk to the incident service through its\n"
+	"                          store, as run ID (what `serve` passes):\n"
+	"                          notify steps are sent by the service,\n"
+	"                          confirm steps wait for `mloncall runs\n"
+	"                          approve ID` (or the API), each step is\n"
+	"                          reported on the incident's timeline\n"
 	"\n"
 	"Ctrl-C or SIGTERM during the change kills the running step (and its\n"
 	"children) and runs the rollback; a second one interrupts the\n"

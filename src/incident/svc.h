@@ -132,6 +132,9 @@ int svc_notify_run(struct svc *svc, int64_t incident_id, const char *event,
  * runs' outgoing messages (retrying failed ones). One pass / the
  * thread's loop. */
 void svc_outbox_tick(struct svc *svc);
+/* Only the step events (a run's end posts its last ones before its
+ * outcome, so the timeline reads in order). */
+void svc_outbox_events(struct svc *svc);
 void *svc_outbox_main(void *arg);
 
 /* Sends a message of kind event ("reminder") to one person (who holds

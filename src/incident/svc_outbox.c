@@ -57,7 +57,7 @@ static int post_event(struct svc *svc, const json_t *e, struct ml_err *err)
 	return store_commit(svc->store, err);
 }
 
-static void post_events(struct svc *svc)
+void svc_outbox_events(struct svc *svc)
 {
 	struct ml_err err = {0};
 	json_t *evs = NULL, *e;
@@ -176,7 +176,7 @@ static void deliver_due(struct svc *svc)
 
 void svc_outbox_tick(struct svc *svc)
 {
-	post_events(svc);
+	svc_outbox_events(svc);
 	deliver_due(svc); /* before the approvals asked after them */
 	announce_approvals(svc);
 }

@@ -88,6 +88,7 @@ static void finish(struct job *j, const char *status, json_t *record,
 	const char *cause = jget_str(diag, "cause", NULL);
 	char msg[700];
 
+	svc_outbox_events(svc);
 	pthread_mutex_lock(&svc->store_lock);
 	if (store_run_update(svc->store, j->run_id, status, 0, record,
 			     time_now_ms(), &err))

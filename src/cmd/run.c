@@ -3,6 +3,7 @@
  * summary (or the run record with -o json). SIGINT/SIGTERM during the
  * change kill the running step's process group and run the rollback. */
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -13,7 +14,9 @@
 #include "core/strutil.h"
 #include "core/xmalloc.h"
 #include "probe/probe.h"
+#include "runbook/rb_channel.h"
 #include "runbook/rb_exec.h"
+#include "store/store.h"
 
 /* The one piece of static state: a signal handler can only reach a
  * static. The engine resets it when it starts the rollback. */
@@ -29,6 +32,8 @@ struct run_args {
 	const char *target;
 	const char *record;
 	const char *runbooks;
+	const char *db;	    /* --db: the service's store (the channel) */
+	int64_t run_id;	    /* --run-id: the run's row in it */
 	json_t *params;
 	int dry_run, yes, quiet, diagnose_only;
 };
@@ -66,6 +71,8 @@ static const struct cmd_opt run_opts[] = {
 	CMD_STR("record", 0, struct run_args, record),
 	CMD_STR("runbooks", 0, struct run_args, runbooks),
 	CMD_FLAG("quiet", 'q', struct run_args, quiet),
+	CMD_STR("db", 0, struct run_args, db),
+	CMD_INT("run-id", 0, struct run_args, run_id, 1, INT64_MAX),
 	{0}};
 
 static int parse(const struct cmd_entry *self, int argc, char **argv,
@@ -82,6 +89,9 @@ static int parse(const struct cmd_entry *self, int argc, char **argv,
 	if (!ca->nargs)
 		return cmd_usage(self, "which runbook? (a FILE or an ID)");
 	a->target = ca->args[0];
+	if (!a->db != !a->run_id)
+		return cmd_usage(self, "--run-id and --db go together (the "
+				       "run's row in the service's store)");
 	return 0;
 }
 
@@ -312,6 +322,29 @@ static void print_summary(const json_t *rec, enum rb_run_status st,
 		       record_path);
 }
 
+/* With --db and --run-id the run talks to the service through the store
+ * (rb_channel.h): *ops become the channel's, wrapping real. */
+static int open_channel(const struct run_args *a, struct store **s,
+			struct rb_channel *ch, const struct rb_exec_ops *real,
+			struct rb_exec_ops *ops, struct ml_err *err)
+{
+	int rc;
+
+	*s = NULL;
+	if (!a->db)
+		return 0;
+	if ((rc = store_open(a->db, s, err)) != 0)
+		return rc;
+	if ((rc = rb_channel_init(ch, *s, a->run_id, real, err)) != 0) {
+		store_close(*s);
+		*s = NULL;
+		return rc;
+	}
+	ch->cancel = &run_interrupted;
+	rb_channel_ops(ch, ops);
+	return 0;
+}
+
 static int exec_run(const struct cmd_entry *self, int argc, char **argv)
 {
 	struct run_args a = {0};
@@ -319,8 +352,10 @@ static int exec_run(const struct cmd_entry *self, int argc, char **argv)
 	struct rb_runbook *rb = NULL;
 	struct ml_err err = {0};
 	struct rb_exec_real_ctx ctx = {0};
-	struct rb_exec_ops ops = *rb_exec_real_ops();
+	struct rb_exec_ops real = *rb_exec_real_ops(), ops;
 	struct rb_exec_opts o = {0};
+	struct rb_channel ch = {0};
+	struct store *store = NULL;
 	struct sigaction sa = {0}, old_int, old_term;
 	enum rb_run_status st;
 	json_t *rec = NULL;
@@ -338,7 +373,13 @@ static int exec_run(const struct cmd_entry *self, int argc, char **argv)
 	}
 	run_interrupted = 0;
 	ctx.cancel = &run_interrupted;
-	ops.ctx = &ctx;
+	real.ctx = &ctx;
+	ops = real;
+	if ((rc = open_channel(&a, &store, &ch, &real, &ops, &err)) != 0) {
+		json_decref(a.params);
+		rb_free(rb);
+		return cmd_fail(&err);
+	}
 	o.params = a.params;
 	o.dry_run = a.dry_run;
 	o.assume_yes = a.yes;
@@ -359,6 +400,9 @@ static int exec_run(const struct cmd_entry *self, int argc, char **argv)
 	json_decref(rec);
 	json_decref(a.params);
 	rb_free(rb);
+	if (store)
+		rb_channel_free(&ch);
+	store_close(store);
 	if (rc)
 		return cmd_fail(&err);
 	return rb_run_exit_code(st);
@@ -373,6 +417,7 @@ const struct cmd_entry cmd_run_entry = {
 	"[--yes]\n"
 	"                    [--record FILE] [--runbooks DIR] [-o json] "
 	"[-q]\n"
+	"                    [--run-id ID --db PATH]\n"
 	"\n"
 	"Runs a runbook: prechecks (a failure stops before any change),\n"
 	"diagnose (probes, then the first case whose `when` holds picks\n"
@@ -392,9 +437,9 @@ const struct cmd_entry cmd_run_entry = {
 	"nothing\n"
 	"  -y, --yes               answer yes to confirm steps (without it "
 	"and\n"
-	"                          without a terminal, a confirm stops the "
-	"run\n"
-	"                          safely before the change)\n"
+	"                          without a terminal or the service, a "
+	"confirm\n"
+	"                          stops the run safely before the change)\n"
 	"  --diagnose-only         stop after prechecks and the diagnosis\n"
 	"                          (what `serve` runs for runbooks that\n"
 	"                          are not auto: true)\n"
@@ -402,6 +447,12 @@ const struct cmd_entry cmd_run_entry = {
 	"  --runbooks DIR          where to look up an ID (default: runbooks)\n"
 	"  -o, --output FORMAT     text (summary) or json (the run record)\n"
 	"  -q, --quiet             no narration on stderr\n"
+	"  --run-id ID --db PATH   talk to the incident service through its\n"
+	"                          store, as run ID (what `serve` passes):\n"
+	"                          notify steps are sent by the service,\n"
+	"                          confirm steps wait for `mloncall runs\n"
+	"                          approve ID` (or the API), each step is\n"
+	"                          reported on the incident's timeline\n"
 	"\n"
 	"Ctrl-C or SIGTERM during the change kills the running step (and its\n"
 	"children) and runs the rollback; a second one interrupts the\n"

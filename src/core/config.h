@@ -39,6 +39,18 @@
 #define ML_STR_(x) #x
 #define ML_STR(x) ML_STR_(x)
 
+/* How long a run waits for a person to approve a `confirm:` step through
+ * the incident service before the approval expires (the step is then
+ * declined, the run stops before the change), and how often it looks.
+ * The service's run timeout (oncall.yaml run_timeout) still bounds the
+ * whole run: keep it longer than this when runbooks ask for approval. */
+#define ML_APPROVAL_TIMEOUT_MS (60 * 60 * 1000)
+#define ML_APPROVAL_POLL_MS 250
+
+/* Bytes of a step's output (its end) carried in a step event to the
+ * incident timeline; the whole capped output stays in the run record. */
+#define ML_EVENT_TAIL_BYTES 512
+
 /* Default review interval of a runbook without `review_every`. */
 #define ML_DEFAULT_REVIEW_DAYS 90
 

@@ -196,6 +196,7 @@ int svc_start(struct svc *svc, const char *db, struct svc_config *cfg,
 	svc->cfg = *cfg;
 	memset(cfg, 0, sizeof(*cfg));
 	svc->self_exe = xstrdup(self_exe);
+	svc->db_url = xstrdup(db);
 	svc->tick_ms = svc->cfg.tick_ms > 0 ? svc->cfg.tick_ms : 200;
 	pthread_mutex_init(&svc->store_lock, NULL);
 	pthread_mutex_init(&svc->q_lock, NULL);
@@ -217,6 +218,7 @@ int svc_start(struct svc *svc, const char *db, struct svc_config *cfg,
 	pthread_create(&svc->writer, NULL, writer_main, svc);
 	pthread_create(&svc->timer, NULL, svc_timer_main, svc);
 	pthread_create(&svc->runner, NULL, svc_runner_main, svc);
+	pthread_create(&svc->outbox, NULL, svc_outbox_main, svc);
 	svc->started = 1;
 	return svc_rules_start(svc, err);
 }
@@ -232,6 +234,7 @@ void svc_stop(struct svc *svc)
 		pthread_join(svc->writer, NULL);
 		pthread_join(svc->timer, NULL);
 		pthread_join(svc->runner, NULL);
+		pthread_join(svc->outbox, NULL);
 	}
 	store_close(svc->store);
 	for (size_t i = 0; i < svc->n_runbooks; i++) {
@@ -241,6 +244,7 @@ void svc_stop(struct svc *svc)
 	free(svc->runbooks);
 	free(svc->runbook_files);
 	free(svc->self_exe);
+	free(svc->db_url);
 	svc_config_free(&svc->cfg);
 	svc->store = NULL;
 }

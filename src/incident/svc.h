@@ -59,11 +59,13 @@ struct svc {
 	pthread_mutex_t metrics_lock;
 	struct svc_metrics m;
 
-	pthread_t writer, timer, runner;
+	pthread_t writer, timer, runner, outbox;
 	int started;
 	volatile sig_atomic_t stopping;
 	int auth;		      /* tokens required */
 	char *self_exe;		      /* mloncall binary for child runs */
+	char *db_url;		      /* the store, as given: child runs
+					 open it too (--db) */
 	int64_t tick_ms;	      /* timer granularity */
 	pthread_mutex_t runs_lock;
 	int running;		      /* runs in flight */
@@ -116,6 +118,24 @@ void svc_notify_page(struct svc *svc, int64_t incident_id, int level,
 /* Notifies every channel of a run outcome (auto remediation). */
 void svc_notify_text(struct svc *svc, int64_t incident_id,
 		     const char *text);
+
+/* Sends text of kind event ("update", "run message", "approval") for
+ * incident_id: to the configured channel named channel when there is
+ * one, else to every channel; each outcome on the timeline. Returns 0
+ * when every delivery succeeded, -1 when one failed (the caller retries:
+ * the outbox). Called without store_lock held. */
+int svc_notify_run(struct svc *svc, int64_t incident_id, const char *event,
+		   const char *channel, const char *text);
+
+/* The run channel's service side (svc_outbox.c): puts step events on
+ * the timeline, announces and pages approvals runs wait for, delivers
+ * runs' outgoing messages (retrying failed ones). One pass / the
+ * thread's loop. */
+void svc_outbox_tick(struct svc *svc);
+/* Only the step events (a run's end posts its last ones before its
+ * outcome, so the timeline reads in order). */
+void svc_outbox_events(struct svc *svc);
+void *svc_outbox_main(void *arg);
 
 /* Sends a message of kind event ("reminder") to one person (who holds
  * target, a role) on every channel, like a page; drill incidents only

@@ -109,22 +109,43 @@ static int deliver(struct svc *svc, const struct notify_channel *ch,
 	}
 }
 
-static void send_all(struct svc *svc, int64_t id, const char *person,
-		     const char *what, const char *slack_body,
-		     const char *json_body)
+/* Nonzero when channel only names a configured channel other than ch
+ * (a message for one channel goes there; one for a channel the service
+ * does not know goes to all of them). */
+static int skip_channel(const struct svc *svc, const struct notify_channel *ch,
+			const char *only)
+{
+	if (!only || !strcmp(ch->name, only))
+		return 0;
+	for (size_t i = 0; i < svc->cfg.n_channels; i++)
+		if (!strcmp(svc->cfg.channels[i].name, only))
+			return 1;
+	return 0;
+}
+
+/* Sends on every channel (or only the one named only); returns how many
+ * deliveries failed. */
+static int send_all(struct svc *svc, int64_t id, const char *person,
+		    const char *what, const char *slack_body,
+		    const char *json_body, const char *only)
 {
 	char msg[700], why[256];
+	int failed = 0;
 
 	if (svc->cfg.n_channels == 0) {
 		snprintf(msg, sizeof(msg), "%s (no notification channel "
 					   "configured)", what);
 		svc_timeline(svc, id, "page", msg, NULL);
-		return;
+		return 0;
 	}
 	for (size_t i = 0; i < svc->cfg.n_channels; i++) {
 		const struct notify_channel *ch = &svc->cfg.channels[i];
-		int ok = deliver(svc, ch, slack_body, json_body, id, person,
-				 why, sizeof(why)) == 0;
+		int ok;
+		if (skip_channel(svc, ch, only))
+			continue;
+		ok = deliver(svc, ch, slack_body, json_body, id, person, why,
+			     sizeof(why)) == 0;
+		failed += !ok;
 		pthread_mutex_lock(&svc->metrics_lock);
 		if (ok)
 			svc->m.notifications_sent++;
@@ -137,6 +158,7 @@ static void send_all(struct svc *svc, int64_t id, const char *person,
 			 json_pack("{s:s, s:b}", "channel", ch->name,
 				   "delivered", ok));
 	}
+	return failed;
 }
 
 void svc_notify_page(struct svc *svc, int64_t id, int level,
@@ -182,27 +204,41 @@ void svc_notify_page(struct svc *svc, int64_t id, int level,
 	slack = json_dumps(sl, JSON_COMPACT);
 	json_decref(sl);
 	send_all(svc, id, person, what, slack ? slack : "{}",
-		 generic ? generic : "{}");
+		 generic ? generic : "{}", NULL);
 	free(slack);
 	free(generic);
 	json_decref(msg);
 	json_decref(inc);
 }
 
-void svc_notify_text(struct svc *svc, int64_t id, const char *text)
+int svc_notify_run(struct svc *svc, int64_t id, const char *event,
+		   const char *channel, const char *text)
 {
-	json_t *msg = json_pack("{s:s, s:I, s:s}", "event", "update",
-				"incident", (json_int_t)id, "text", text);
+	json_t *msg = json_pack("{s:s, s:I, s:s, s:s?}", "event", event,
+				"incident", (json_int_t)id, "text", text,
+				"channel", channel);
 	json_t *sl = json_pack("{s:s}", "text", text);
 	char *generic = json_dumps(msg, JSON_COMPACT);
 	char *slack = json_dumps(sl, JSON_COMPACT);
+	char what[300];
+	int failed = 0;
 
-	if (!drill_notify_blocked(svc, id, NULL, NULL, "notified the team"))
-		send_all(svc, id, NULL, "notified the team", slack, generic);
+	snprintf(what, sizeof(what), "%s%s%s",
+		 strcmp(event, "update") ? event : "notified the team",
+		 channel ? " for " : "", channel ? channel : "");
+	if (!drill_notify_blocked(svc, id, NULL, NULL, what))
+		failed = send_all(svc, id, NULL, what, slack ? slack : "{}",
+				  generic ? generic : "{}", channel);
 	free(slack);
 	free(generic);
 	json_decref(msg);
 	json_decref(sl);
+	return failed ? -1 : 0;
+}
+
+void svc_notify_text(struct svc *svc, int64_t id, const char *text)
+{
+	svc_notify_run(svc, id, "update", NULL, text);
 }
 
 void svc_notify_person(struct svc *svc, int64_t id, const char *target,
@@ -220,7 +256,7 @@ void svc_notify_person(struct svc *svc, int64_t id, const char *target,
 	snprintf(what, sizeof(what), "%s to %s (%s)", event, person, target);
 	if (!drill_notify_blocked(svc, id, person, target, what))
 		send_all(svc, id, person, what, slack ? slack : "{}",
-			 generic ? generic : "{}");
+			 generic ? generic : "{}", NULL);
 	free(slack);
 	free(generic);
 	json_decref(msg);

@@ -1,5 +1,7 @@
 /* svc_runner.c: runs the runbook of a new incident in a child process
- * (`mloncall run FILE --param ... -o json`), with the alert's labels that
+ * (`mloncall run FILE --param ... --run-id ID --db STORE -o json`: the
+ * child talks to the service through the store while it runs, see
+ * svc_outbox.c), with the alert's labels that
  * the runbook declares as params (environment only, never command text),
  * at most cfg.run_concurrency at a time, each with a timeout. Runs are
  * queued in the store, so a restart starts them; one cut off by a crash
@@ -48,6 +50,8 @@ static void push(struct job *j, const char *s)
 static void build_argv(struct job *j, const struct rb_runbook *rb,
 		       const json_t *labels)
 {
+	char id[32];
+
 	push(j, j->svc->self_exe);
 	push(j, "run");
 	push(j, j->file);
@@ -64,6 +68,12 @@ static void build_argv(struct job *j, const struct rb_runbook *rb,
 	}
 	if (!strcmp(j->mode, "diagnose"))
 		push(j, "--diagnose-only");
+	/* the run's channel to the service (svc_outbox.c) */
+	snprintf(id, sizeof(id), "%lld", (long long)j->run_id);
+	push(j, "--run-id");
+	push(j, id);
+	push(j, "--db");
+	push(j, j->svc->db_url);
 	push(j, "-o");
 	push(j, "json");
 	push(j, "-q");
@@ -78,6 +88,7 @@ static void finish(struct job *j, const char *status, json_t *record,
 	const char *cause = jget_str(diag, "cause", NULL);
 	char msg[700];
 
+	svc_outbox_events(svc);
 	pthread_mutex_lock(&svc->store_lock);
 	if (store_run_update(svc->store, j->run_id, status, 0, record,
 			     time_now_ms(), &err))

@@ -57,8 +57,11 @@ struct rb_exec_ops {
 	int (*run_probe)(void *ctx, const char *probe, const char *as,
 			 const json_t *args, int dry_run, json_t **facts,
 			 struct ml_err *err);
-	/* Asks a human; sets *yes. Without a TTY and without --yes the real
-	 * one answers no (the run stops safely before the change). */
+	/* Asks a human; sets *yes. Without a TTY the real one sets *yes = 0
+	 * and fails (ML_EUNSUPPORTED, RB_NEEDS_SERVICE): the step is
+	 * declined with that error, so the run stops safely before the
+	 * change and says why. The store channel (rb_channel.h) asks the
+	 * incident service instead. --yes answers before this is called. */
 	int (*confirm)(void *ctx, const char *prompt, int *yes,
 		       struct ml_err *err);
 	/* Waits ms (the tester returns at once and advances a fake clock). */
@@ -72,7 +75,30 @@ struct rb_exec_ops {
 	 * once (batch `parallel:`). Mocks leave it 0: then batch items run
 	 * one after the other, in order, whatever `parallel` says. */
 	int thread_safe;
+	/* Optional (NULL: none). Called when a step starts (event
+	 * "started", before its action) and when it ends ("finished", its
+	 * result, exit code, duration and output set), with the step's
+	 * record (borrowed for the call, secrets already masked). Not called
+	 * for steps a dry run only plans. Called from batch threads when
+	 * thread_safe is set. */
+	void (*step_event)(void *ctx, const char *event, const json_t *rec);
+	/* Optional: takes a fleet budget slot: key (a node) of pool for
+	 * this run, when fewer than limit are held; *taken is 1 when it is
+	 * held now (also when the run held it already), 0 when the budget
+	 * or another run holds it (then err says which). NULL or the real
+	 * one: fails with RB_NEEDS_SERVICE (a budget lives in the store). */
+	int (*take_slot)(void *ctx, const char *pool, const char *key,
+			 int limit, int *taken, struct ml_err *err);
+	/* Optional: gives back what take_slot took (key NULL: every slot of
+	 * pool this run holds). */
+	int (*release_slot)(void *ctx, const char *pool, const char *key,
+			    struct ml_err *err);
 };
+
+/* What a step that needs the incident service says without one. */
+#define RB_NEEDS_SERVICE                                                  \
+	"needs the incident service: run it with --run-id and --db, or "  \
+	"from mloncall serve"
 
 /* Optional ctx of the real ops (copy *rb_exec_real_ops() and set ctx to
  * one of these): cancel is polled while a command runs or a wait sleeps

@@ -2,7 +2,9 @@
  * /bin/sh -c in their own process group (stdin /dev/null, timeout and
  * interruption kill the whole group, output capped), probes from the
  * registry, a prompt on the terminal, sleeping, the wall clock, and
- * notifications printed to stderr. */
+ * notifications printed to stderr. What needs the incident service (an
+ * approval without a terminal, a budget slot) fails with
+ * RB_NEEDS_SERVICE; rb_channel.c wraps these ops with the store. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -78,12 +80,12 @@ static int real_confirm(void *ctx, const char *prompt, int *yes,
 	FILE *tty;
 	char line[64];
 
-	(void)err;
 	*yes = 0;
-	if (ctx && ((struct rb_exec_real_ctx *)ctx)->no_tty)
-		return 0;
-	if (!isatty(STDIN_FILENO) || !(tty = fopen("/dev/tty", "r+")))
-		return 0;
+	if ((ctx && ((struct rb_exec_real_ctx *)ctx)->no_tty) ||
+	    !isatty(STDIN_FILENO) || !(tty = fopen("/dev/tty", "r+")))
+		return ml_err_set(err, ML_EUNSUPPORTED,
+				  "no terminal to ask on and no --yes: the "
+				  "approval " RB_NEEDS_SERVICE);
 	fprintf(tty, "%s [y/N] ", prompt);
 	fflush(tty);
 	if (fgets(line, sizeof(line), tty))
@@ -125,6 +127,17 @@ static int real_notify(void *ctx, const char *channel, const char *message,
 	return 0;
 }
 
+static int real_take_slot(void *ctx, const char *pool, const char *key,
+			  int limit, int *taken, struct ml_err *err)
+{
+	(void)ctx;
+	(void)limit;
+	*taken = 0;
+	return ml_err_set(err, ML_EUNSUPPORTED,
+			  "a budget slot (%s %s) " RB_NEEDS_SERVICE,
+			  pool ? pool : "?", key ? key : "?");
+}
+
 static const struct rb_exec_ops real_ops = {
     .ctx = NULL,
     .run_cmd = real_run_cmd,
@@ -134,6 +147,7 @@ static const struct rb_exec_ops real_ops = {
     .now_ms = real_now_ms,
     .notify = real_notify,
     .thread_safe = 1,
+    .take_slot = real_take_slot,
 };
 
 const struct rb_exec_ops *rb_exec_real_ops(void)

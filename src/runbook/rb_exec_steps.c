@@ -321,7 +321,10 @@ static enum rb_step_res confirm_step(struct rb_lane *ln,
 		yes = 1;
 		jset_str(rec, "answered_by", "--yes");
 	} else if (run->ops->confirm(run->ops->ctx, masked, &yes, &err) != 0) {
+		char msg[2200];
 		yes = 0;
+		ml_err_format(&err, msg, sizeof(msg));
+		rb_jset_masked(rec, run->secrets, "error", msg);
 	}
 	free(masked);
 	free(q);
@@ -504,6 +507,10 @@ enum rb_step_res rb_step_run(struct rb_lane *ln, const struct rb_step *st)
 		run->changed = 1;
 	rb_say(run, "-> %s%s%s: %s", ln->phase, ln->item ? " " : "",
 	       ln->item ? ln->item : "", buf_str(&what));
+	/* what the step is, for the hook only (removed below) */
+	rb_jset_masked(rec, run->secrets, "what", buf_str(&what));
+	if (ops->step_event)
+		ops->step_event(ops->ctx, "started", rec);
 	res = dispatch(ln, st, rec);
 	t1 = ops->now_ms(ops->ctx);
 	rb_jset_time(rec, "end", t1);
@@ -522,6 +529,9 @@ enum rb_step_res rb_step_run(struct rb_lane *ln, const struct rb_step *st)
 		rb_say(run, "   %s (%s)%s", res_name(res), d, buf_str(&why));
 		buf_free(&why);
 	}
+	if (ops->step_event)
+		ops->step_event(ops->ctx, "finished", rec);
+	json_object_del(rec, "what");
 	buf_free(&what);
 	return res;
 }

@@ -43,6 +43,7 @@ static const struct route {
 	{"POST", "/api/v1/incidents/", P_ID_ACTION, HTTP_RESPONDER,
 	 api_incident_action},
 	{"GET", "/api/v1/runs", P_EXACT, HTTP_VIEWER, api_runs},
+	{"POST", "/api/v1/runs/", P_ID_ACTION, HTTP_RESPONDER, api_run_action},
 	{"GET", "/metrics", P_EXACT, HTTP_ANON, api_metrics},
 	{"GET", "/healthz", P_EXACT, HTTP_ANON, api_healthz},
 };

@@ -66,6 +66,9 @@ void api_incident_action(struct svc *svc, const struct http_req *r,
 			 struct http_resp *resp);
 void api_runs(struct svc *svc, const struct http_req *r,
 	      struct http_resp *resp);
+/* api_runs.c: POST /api/v1/runs/ID/approve|deny. */
+void api_run_action(struct svc *svc, const struct http_req *r,
+		    struct http_resp *resp);
 void api_metrics(struct svc *svc, const struct http_req *r,
 		 struct http_resp *resp);
 void api_healthz(struct svc *svc, const struct http_req *r,

@@ -76,6 +76,31 @@ static const struct migration {
 	 "ALTER TABLE tokens ADD COLUMN last_used_at INTEGER;"
 	 "CREATE INDEX tokens_name ON tokens(name);",
 	 NULL},
+	/* 5: the channel between a run and the service (store_chan.h) */
+	{"CREATE TABLE run_events (id INTEGER PRIMARY KEY,"
+	 " run_id INTEGER NOT NULL, at INTEGER NOT NULL, event TEXT NOT NULL,"
+	 " phase TEXT, step TEXT, line INTEGER, item TEXT, status TEXT,"
+	 " exit_code INTEGER, duration_ms INTEGER, output_tail TEXT,"
+	 " posted INTEGER NOT NULL DEFAULT 0);"
+	 "CREATE INDEX run_events_run ON run_events(run_id, id);"
+	 "CREATE INDEX run_events_posted ON run_events(posted, id);"
+	 "CREATE TABLE run_outbox (id INTEGER PRIMARY KEY,"
+	 " run_id INTEGER NOT NULL, created_at INTEGER NOT NULL, channel TEXT,"
+	 " message TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'pending',"
+	 " attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL,"
+	 " delivered_at INTEGER, last_error TEXT);"
+	 "CREATE INDEX run_outbox_due ON run_outbox(status, next_at);"
+	 "CREATE TABLE run_approvals (id INTEGER PRIMARY KEY,"
+	 " run_id INTEGER NOT NULL, created_at INTEGER NOT NULL,"
+	 " prompt TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'pending',"
+	 " expires_at INTEGER, decided_by TEXT, decided_at INTEGER,"
+	 " announced INTEGER NOT NULL DEFAULT 0);"
+	 "CREATE INDEX run_approvals_run ON run_approvals(run_id, status);"
+	 "CREATE TABLE run_slots (pool TEXT NOT NULL, key TEXT NOT NULL,"
+	 " run_id INTEGER NOT NULL, taken_at INTEGER NOT NULL,"
+	 " PRIMARY KEY (pool, key));"
+	 "CREATE INDEX run_slots_run ON run_slots(run_id);",
+	 NULL},
 	{NULL, NULL}};
 
 int store_fail(struct store *s, struct ml_err *err, const char *what)

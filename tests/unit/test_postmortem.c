@@ -235,7 +235,7 @@ static void test_actions_store(void **state)
 	json_t *list = NULL;
 	int64_t id1 = 0, id2 = 0;
 
-	assert_int_equal(store_schema_version(f->s), 4);
+	assert_int_equal(store_schema_version(f->s), 5);
 	assert_int_equal(store_action_add(f->s, &a, 2000, &id1, &err), 0);
 	a.due_at = 0;
 	a.owner = NULL;

@@ -810,7 +810,7 @@ static enum rb_run_status exec_mock(struct rb_runbook *rb, struct mock *m,
 				    json_t **rec)
 {
 	struct rb_exec_ops ops = {m,	   m_run, m_probe,  m_confirm,
-				  m_sleep, m_now, m_notify, 0};
+				  m_sleep, m_now, m_notify, 0, NULL, NULL, NULL};
 	struct rb_exec_opts o = {0};
 	json_t *params = json_pack("{s:s}", "dir", "/nonexistent");
 	enum rb_run_status st;
@@ -876,7 +876,7 @@ static void test_mock_dry_run_runs_no_command(void **state)
 	struct rb_runbook rb = base();
 	struct mock m = {.pass_on = 1};
 	struct rb_exec_ops ops = {&m,	   m_run, m_probe,  m_confirm,
-				  m_sleep, m_now, m_notify, 0};
+				  m_sleep, m_now, m_notify, 0, NULL, NULL, NULL};
 	struct rb_exec_opts o = {0};
 	json_t *params = json_pack("{s:s}", "dir", "/x"), *rec;
 	enum rb_run_status st;

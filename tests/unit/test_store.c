@@ -355,11 +355,13 @@ static void test_fingerprint_migration(void **state)
 		 "UPDATE incidents SET group_key = '%s' WHERE group_key = '%s';"
 		 "DROP INDEX tokens_name; ALTER TABLE tokens DROP COLUMN person;"
 		 "ALTER TABLE tokens DROP COLUMN last_used_at;"
+		 "DROP TABLE run_events; DROP TABLE run_outbox;"
+		 "DROP TABLE run_approvals; DROP TABLE run_slots;"
 		 "PRAGMA user_version = 2;",
 		 old, neu, old, neu);
 	raw_sql(f->path, sql);
 	assert_int_equal(store_open(f->path, &f->s, &err), 0);
-	assert_int_equal(store_schema_version(f->s), 4);
+	assert_int_equal(store_schema_version(f->s), 5);
 	apply_generic(f->s, fire, 2000, &r); /* a repeat, not a new incident */
 	assert_true(r.repeat);
 	assert_int_equal(r.incident_id, 1);

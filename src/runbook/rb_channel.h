@@ -3,7 +3,7 @@
  * step queues a message the service delivers, a confirm step asks for an
  * approval a person gives through the service and waits for it, each
  * step start and end is a step event, and budget slots are taken in the
- * store. See docs/internals-run-channel.md. */
+ * store. See docs/internals.md, "How a run talks to the service". */
 #ifndef ML_RB_CHANNEL_H
 #define ML_RB_CHANNEL_H
 

@@ -7,7 +7,7 @@
  * child `mloncall run --run-id ID --db PATH`) and the service open the
  * same store: both write in short BEGIN IMMEDIATE transactions and wait
  * out each other's locks with the busy timeout. See
- * docs/internals-run-channel.md. */
+ * docs/internals.md, "How a run talks to the service". */
 #ifndef ML_STORE_CHAN_H
 #define ML_STORE_CHAN_H
 

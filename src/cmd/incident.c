@@ -11,6 +11,7 @@
 #include "core/dur.h"
 #include "core/strutil.h"
 #include "incident/client.h"
+#include "incident/filter.h"
 
 struct inc_opts {
 	struct client c;
@@ -24,7 +25,7 @@ struct inc_opts {
 
 static void add_query(struct buf *q, const char *k, const char *v)
 {
-	buf_printf(q, "%s%s=%s", q->len ? "&" : "", k, v);
+	filter_query_add(q, k, v);
 }
 
 /* --status, --severity, --since, --limit: a filter of `incident ls`, in

@@ -8,10 +8,8 @@
 
 #include "cmd/cmd.h"
 #include "core/buf.h"
-#include "core/dur.h"
 #include "core/strutil.h"
 #include "incident/client.h"
-#include "store/store_comms.h"
 
 struct upd_opts {
 	struct client c;
@@ -47,27 +45,6 @@ static int parse(const struct cmd_entry *self, int argc, char **argv,
 	return 0;
 }
 
-/* Database mode: the store directly (no service running). */
-static int post_db(const struct upd_opts *o, json_t **out, struct ml_err *err)
-{
-	struct store *s = NULL;
-	int rc;
-
-	if (!o->c.db)
-		return ml_err_set(
-		    err, ML_EUSAGE,
-		    "no server and no database: pass --server URL "
-		    "(or MLONCALL_SERVER) or --db PATH");
-	if ((rc = store_open(o->c.db, &s, err)) != 0)
-		return rc;
-	rc = store_incident_update(s, o->id, o->by ? o->by : "cli",
-				   buf_str(&o->text), time_now_ms(), err);
-	if (rc == 0)
-		rc = store_incident_get(s, o->id, out, err);
-	store_close(s);
-	return rc;
-}
-
 static int exec_update(const struct cmd_entry *self, int argc, char **argv)
 {
 	struct upd_opts o = {0};
@@ -79,18 +56,14 @@ static int exec_update(const struct cmd_entry *self, int argc, char **argv)
 		buf_free(&o.text);
 		return rc;
 	}
-	if (o.c.server) {
-		body = json_pack("{s:s?}", "text", buf_str(&o.text));
-		if (!body) /* not UTF-8: jansson refuses the string */
-			rc = ml_err_set(&err, ML_EINPUT,
-					"an update must be valid UTF-8 text");
-		else
-			rc = client_action(&o.c, o.id, "update", body, o.by,
-					   &res, &err);
-		json_decref(body);
-	} else {
-		rc = post_db(&o, &res, &err);
-	}
+	body = json_pack("{s:s?}", "text", buf_str(&o.text));
+	if (!body) /* not UTF-8: jansson refuses the string */
+		rc = ml_err_set(&err, ML_EINPUT,
+				"an update must be valid UTF-8 text");
+	else
+		rc = client_action(&o.c, o.id, "update", body, o.by, &res,
+				   &err);
+	json_decref(body);
 	buf_free(&o.text);
 	if (rc)
 		return cmd_fail(&err);

@@ -9,7 +9,8 @@
 #include "core/buf.h"
 #include "core/dur.h"
 #include "core/out.h"
-#include "incident/alert.h"
+#include "incident/actions.h"
+#include "incident/filter.h"
 #include "store/store.h"
 
 static size_t collect(void *p, size_t sz, size_t n, void *u)
@@ -79,36 +80,6 @@ int client_get(const struct client *c, const char *path, json_t **out,
 	return http(c, "GET", path, NULL, out, err);
 }
 
-/* Parses "k=v&k=v" into a filter (db mode). */
-static void filter_from_query(const char *q, struct store_filter *f,
-			      char *copy, size_t n)
-{
-	char *save = NULL, *tok;
-
-	memset(f, 0, sizeof(*f));
-	snprintf(copy, n, "%s", q ? q : "");
-	for (tok = strtok_r(copy, "&", &save); tok;
-	     tok = strtok_r(NULL, "&", &save)) {
-		char *eq = strchr(tok, '=');
-		int64_t v;
-		if (!eq)
-			continue;
-		*eq++ = '\0';
-		if (!strcmp(tok, "status"))
-			f->status = eq;
-		else if (!strcmp(tok, "severity"))
-			alert_severity_parse(eq, &f->severity);
-		else if (!strcmp(tok, "limit"))
-			f->limit = atoi(eq);
-		else if (!strcmp(tok, "runbook"))
-			f->runbook_id = eq;
-		else if (!strcmp(tok, "since") && dur_parse(eq, &v) == 0)
-			f->since = time_now_ms() - v;
-		else if (!strcmp(tok, "drills"))
-			f->include_drills = !strcmp(eq, "1");
-	}
-}
-
 static int open_db(const struct client *c, struct store **s,
 		   struct ml_err *err)
 {
@@ -122,23 +93,26 @@ static int open_db(const struct client *c, struct store **s,
 int client_incidents(const struct client *c, const char *query,
 		     json_t **out, struct ml_err *err)
 {
-	struct store_filter f;
+	struct filter f;
 	struct store *s = NULL;
-	char copy[512];
 	json_t *list = NULL;
 	int rc;
 
 	if (c->server) {
-		char path[600];
-		snprintf(path, sizeof(path), "/api/v1/incidents%s%s",
-			 query && *query ? "?" : "", query ? query : "");
-		return http(c, "GET", path, NULL, out, err);
-	}
-	if ((rc = open_db(c, &s, err)) != 0)
+		struct buf path = BUF_INIT;
+		buf_printf(&path, "/api/v1/incidents%s%s",
+			   query && *query ? "?" : "", query ? query : "");
+		rc = http(c, "GET", buf_str(&path), NULL, out, err);
+		buf_free(&path);
 		return rc;
-	filter_from_query(query, &f, copy, sizeof(copy));
-	rc = store_incident_list(s, &f, &list, err);
-	store_close(s);
+	}
+	filter_init(&f, time_now_ms());
+	if ((rc = filter_parse_query(&f, query, err)) == 0 &&
+	    (rc = open_db(c, &s, err)) == 0) {
+		rc = store_incident_list(s, &f.sf, &list, err);
+		store_close(s);
+	}
+	filter_free(&f);
 	*out = rc ? NULL : json_pack("{s:o}", "incidents", list);
 	return rc;
 }
@@ -161,38 +135,6 @@ int client_incident(const struct client *c, long long id, json_t **out,
 	return rc;
 }
 
-static int db_action(struct store *s, long long id, const char *a,
-		     const json_t *b, const char *actor, struct ml_err *err)
-{
-	int64_t now = time_now_ms();
-	int sev;
-
-	if (!strcmp(a, "ack"))
-		return store_incident_ack(s, id, actor, now, err);
-	if (!strcmp(a, "resolve"))
-		return store_incident_resolve(s, id, actor,
-					      jget_str(b, "reason", NULL), now,
-					      err);
-	if (!strcmp(a, "note"))
-		return store_incident_note(s, id, actor,
-					   jget_str(b, "text", NULL), now, err);
-	if (!strcmp(a, "role"))
-		return store_incident_role(s, id, actor,
-					   jget_str(b, "role", ""),
-					   jget_str(b, "person", NULL), now,
-					   err);
-	if (!strcmp(a, "severity")) {
-		if (alert_severity_parse(jget_str(b, "severity", ""), &sev))
-			return ml_err_set(err, ML_EINPUT,
-					  "severity: expected P1..P4");
-		return store_incident_severity(s, id, actor, sev, now, err);
-	}
-	if (!strcmp(a, "bridge"))
-		return store_incident_bridge(s, id, actor,
-					     jget_str(b, "url", NULL), now, err);
-	return ml_err_set(err, ML_EUSAGE, "unknown action `%s`", a);
-}
-
 int client_action(const struct client *c, long long id, const char *action,
 		  const json_t *body, const char *actor, json_t **out,
 		  struct ml_err *err)
@@ -213,7 +155,8 @@ int client_action(const struct client *c, long long id, const char *action,
 	}
 	if ((rc = open_db(c, &s, err)) != 0)
 		return rc;
-	rc = db_action(s, id, action, body, actor ? actor : "cli", err);
+	rc = actions_run(s, id, action, body, actor ? actor : "cli",
+			 time_now_ms(), err);
 	if (rc == 0)
 		rc = store_incident_get(s, id, out, err);
 	store_close(s);

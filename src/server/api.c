@@ -8,7 +8,9 @@
 #include "core/jdepth.h"
 #include "core/out.h"
 #include "core/strutil.h"
+#include "incident/actions.h"
 #include "incident/alert.h"
+#include "incident/filter.h"
 #include "server/http.h"
 #include "store/store_comms.h"
 
@@ -52,45 +54,36 @@ void api_alerts(struct svc *svc, const struct http_req *r,
 	intake(svc, r, resp, 0);
 }
 
+struct filter_ctx {
+	struct filter *f;
+	struct ml_err *err;
+};
+
+static int filter_arg(const char *k, const char *v, void *ctx)
+{
+	struct filter_ctx *c = ctx;
+	return filter_set(c->f, k, v, c->err);
+}
+
 /* Reads a filter from query arguments; 0 or -1 with resp filled. */
-static int read_filter(const struct http_req *r, struct store_filter *f,
+static int read_filter(const struct http_req *r, struct filter *f,
 		       struct http_resp *resp)
 {
-	const char *v;
-	int64_t n;
+	struct ml_err err = {0};
+	struct filter_ctx c = {f, &err};
 
-	memset(f, 0, sizeof(*f));
-	f->status = http_query(r, "status");
-	f->runbook_id = http_query(r, "runbook");
-	if ((v = http_query(r, "severity")) &&
-	    alert_severity_parse(v, &f->severity) != 0) {
-		http_error(resp, 400, "severity: expected P1, P2, P3 or P4");
+	filter_init(f, time_now_ms());
+	if (http_query_each(r, filter_arg, &c) != 0) {
+		http_error(resp, 400, "%s", err.msg);
 		return -1;
 	}
-	if ((v = http_query(r, "limit"))) {
-		if (str_to_i64(v, &n) != 0 || n < 1 || n > 10000) {
-			http_error(resp, 400, "limit: expected 1 to 10000");
-			return -1;
-		}
-		f->limit = (int)n;
-	}
-	if ((v = http_query(r, "since"))) {
-		if (dur_parse(v, &n) == 0)
-			f->since = time_now_ms() - n;
-		else if (time_parse(v, &f->since) != 0) {
-			http_error(resp, 400, "since: expected a duration "
-					      "(30d) or an RFC 3339 time");
-			return -1;
-		}
-	}
-	f->include_drills = (v = http_query(r, "drills")) && !strcmp(v, "1");
 	return 0;
 }
 
 void api_incidents(struct svc *svc, const struct http_req *r,
 		   struct http_resp *resp)
 {
-	struct store_filter f;
+	struct filter f;
 	struct ml_err err = {0};
 	json_t *list = NULL;
 	int rc;
@@ -98,7 +91,7 @@ void api_incidents(struct svc *svc, const struct http_req *r,
 	if (read_filter(r, &f, resp) != 0)
 		return;
 	pthread_mutex_lock(&svc->store_lock);
-	rc = store_incident_list(svc->store, &f, &list, &err);
+	rc = store_incident_list(svc->store, &f.sf, &list, &err);
 	pthread_mutex_unlock(&svc->store_lock);
 	if (rc) {
 		http_error(resp, 500, "%s", err.msg);
@@ -130,75 +123,31 @@ void api_incident(struct svc *svc, const struct http_req *r,
 	http_json(resp, 200, inc);
 }
 
-/* A string field of the action body; NULL when absent. Sets *bad when
- * present with the wrong type. */
-static const char *body_str(const json_t *b, const char *k, int *bad)
+/* Who acts: the body's `actor` when an admin token speaks for someone (a
+ * drill harness, a runbook acting for the comms lead), else the token's
+ * identity. 0, or -1 with resp filled. What the action does is
+ * actions_run's (incident/actions.c). */
+static int action_actor(const struct http_req *r, const json_t *b,
+			const char **actor, struct http_resp *resp)
 {
-	const json_t *v = json_object_get(b, k);
-	if (v && !json_is_string(v))
-		*bad = 1;
-	return json_string_value(v);
-}
+	const json_t *v = json_object_get(b, "actor");
 
-static int run_action(struct svc *svc, const struct http_req *r,
-		      const json_t *b, struct http_resp *resp,
-		      struct ml_err *err)
-{
-	int64_t now = time_now_ms();
-	const char *a = r->action;
-	int bad = 0, sev;
-	const char *text = body_str(b, "text", &bad),
-		   *role = body_str(b, "role", &bad),
-		   *person = body_str(b, "person", &bad),
-		   *url = body_str(b, "url", &bad),
-		   *reason = body_str(b, "reason", &bad),
-		   *sevs = body_str(b, "severity", &bad),
-		   *actor = body_str(b, "actor", &bad);
-
-	if (bad) {
-		http_error(resp, 400, "fields of an action must be strings");
+	*actor = r->actor;
+	if (v && !json_is_string(v)) {
+		http_error(resp, 400, "actor: expected a string");
 		return -1;
 	}
-	if (!actor || !strcmp(actor, r->actor)) {
-		actor = r->actor;
-	} else if (r->role < HTTP_ADMIN) {
+	if (!v || !strcmp(json_string_value(v), r->actor))
+		return 0;
+	if (r->role < HTTP_ADMIN) {
 		http_error(resp, 403,
 			   "actor: only an admin token may act under another "
 			   "name (this token is %s)",
 			   r->actor);
 		return -1;
-	} /* else an admin token speaks for someone (a drill harness, a
-	   * runbook acting for the comms lead): its actor is recorded */
-	if (!strcmp(a, "ack"))
-		return store_incident_ack(svc->store, r->id, actor, now, err);
-	if (!strcmp(a, "resolve"))
-		return store_incident_resolve(svc->store, r->id, actor, reason,
-					      now, err);
-	if (!strcmp(a, "note"))
-		return text ? store_incident_note(svc->store, r->id, actor,
-						  text, now, err)
-			    : ml_err_set(err, ML_EINPUT, "text: required");
-	if (!strcmp(a, "role"))
-		return role ? store_incident_role(svc->store, r->id, actor,
-						  role, person, now, err)
-			    : ml_err_set(err, ML_EINPUT, "role: required");
-	if (!strcmp(a, "severity"))
-		return sevs && alert_severity_parse(sevs, &sev) == 0
-			       ? store_incident_severity(svc->store, r->id,
-							 actor, sev, now, err)
-			       : ml_err_set(err, ML_EINPUT,
-					    "severity: expected P1..P4");
-	if (!strcmp(a, "bridge"))
-		return store_incident_bridge(svc->store, r->id, actor, url, now,
-					     err);
-	if (!strcmp(a, "update"))
-		return store_incident_update(svc->store, r->id, actor, text,
-					     now, err);
-	http_error(resp, 404,
-		   "unknown action `%s` (ack, resolve, note, update, role, "
-		   "severity, bridge)",
-		   a);
-	return -1;
+	}
+	*actor = json_string_value(v);
+	return 0;
 }
 
 void api_incident_action(struct svc *svc, const struct http_req *r,
@@ -206,6 +155,7 @@ void api_incident_action(struct svc *svc, const struct http_req *r,
 {
 	struct ml_err err = {0};
 	json_t *b = NULL, *inc = NULL;
+	const char *actor;
 	int rc;
 
 	if (r->body_len && jdepth_over(r->body, r->body_len, ML_JSON_MAX_DEPTH)) {
@@ -225,17 +175,21 @@ void api_incident_action(struct svc *svc, const struct http_req *r,
 	}
 	if (!b)
 		b = json_object();
+	if (action_actor(r, b, &actor, resp) != 0) {
+		json_decref(b);
+		return;
+	}
 	pthread_mutex_lock(&svc->store_lock);
-	rc = run_action(svc, r, b, resp, &err);
+	rc = actions_run(svc->store, r->id, r->action, b, actor, time_now_ms(),
+			 &err);
 	if (rc == 0)
 		store_incident_get(svc->store, r->id, &inc, &err);
 	pthread_mutex_unlock(&svc->store_lock);
 	json_decref(b);
-	if (rc < 0)
-		return; /* response already set */
-	if (rc) {
+	if (rc) { /* malformed body 400, refused value or state 409 */
 		http_error(resp,
 			   rc == ML_ENOTFOUND ? 404
+			   : rc == ML_EUSAGE  ? 400
 			   : rc == ML_EINPUT  ? 409
 					      : 500,
 			   "%s", err.msg);

@@ -97,6 +97,33 @@ const char *http_query(const struct http_req *r, const char *name)
 					   name);
 }
 
+struct query_each {
+	int (*fn)(const char *key, const char *value, void *ctx);
+	void *ctx;
+	int rc;
+};
+
+static enum MHD_Result query_one(void *cls, enum MHD_ValueKind kind,
+				 const char *key, const char *value)
+{
+	struct query_each *q = cls;
+
+	(void)kind;
+	q->rc = q->fn(key, value, q->ctx);
+	return q->rc ? MHD_NO : MHD_YES;
+}
+
+int http_query_each(const struct http_req *r,
+		    int (*fn)(const char *key, const char *value, void *ctx),
+		    void *ctx)
+{
+	struct query_each q = {fn, ctx, 0};
+
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, query_one,
+				  &q);
+	return q.rc;
+}
+
 /* Matches path against a route; fills id/action. */
 static int match(const struct route *rt, const char *path,
 		 struct http_req *r, const char **tail_out)

@@ -47,6 +47,13 @@ void http_stop(struct http_server *h);
 /* Query argument of the request, or NULL. */
 const char *http_query(const struct http_req *r, const char *name);
 
+/* Calls fn(key, value, ctx) for every query argument in the order given
+ * (decoded; value NULL for "?key" without '='); stops at the first
+ * nonzero return and returns it, else 0. */
+int http_query_each(const struct http_req *r,
+		    int (*fn)(const char *key, const char *value, void *ctx),
+		    void *ctx);
+
 /* Helpers for handlers: a JSON body (takes the reference) and an error
  * body {"error": msg, "field": field?}. */
 void http_json(struct http_resp *resp, int status, json_t *body);

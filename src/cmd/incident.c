@@ -214,6 +214,16 @@ static int exec_action(const struct cmd_entry *self, int argc, char **argv)
 
 	if ((rc = parse(self, argc, argv, &o)) || (rc = get_id(self, &o, &id)))
 		return buf_free(&o.query), rc;
+	/* JSON carries only UTF-8: say so instead of dropping the word */
+	for (int i = 1; i < o.nargs; i++) {
+		json_t *t = json_string(o.args[i]);
+		if (!t) {
+			buf_free(&o.query);
+			return cmd_usage(self,
+					 "argument %d is not valid UTF-8", i + 1);
+		}
+		json_decref(t);
+	}
 	body = json_object();
 	if (!strcmp(action, "note") || !strcmp(action, "resolve")) {
 		struct buf text = BUF_INIT;

@@ -231,13 +231,6 @@ static void dispatch(struct http_server *h, struct MHD_Connection *c,
 		http_error(resp, 404, "no such endpoint: %s", r->path);
 }
 
-static int64_t now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 				  const char *url, const char *method,
 				  const char *version, const char *upload,
@@ -254,7 +247,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		const char *cl = MHD_lookup_connection_value(
 			c, MHD_HEADER_KIND, "Content-Length");
 		st = xcalloc(1, sizeof(*st));
-		st->start_us = now_us();
+		st->start_us = time_mono_us();
 		*con_cls = st;
 		mhd_guard_phase(h->guard, c, CONNGUARD_BODY);
 		if (mhd_guard_header_count(c, "Content-Length") > 1)
@@ -290,7 +283,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		dispatch(h, c, &r, &resp);
 	}
 	rc = send_resp(c, &resp);
-	svc_metrics_request(h->svc, (double)(now_us() - st->start_us) / 1e6,
+	svc_metrics_request(h->svc, (double)(time_mono_us() - st->start_us) / 1e6,
 			    resp.status >= 500);
 	buf_free(&resp.body);
 	return rc;

@@ -304,11 +304,26 @@ static void test_proc_stdin(void **state)
 	proc_result_free(&r);
 }
 
+/* The three monotonic readings are one clock: they never go back and
+ * agree with each other. */
+static void test_time_mono(void **state)
+{
+	int64_t ms = time_mono_ms(), us = time_mono_us();
+	double sec = time_mono_s();
+
+	(void)state;
+	assert_true(us / 1000 >= ms);
+	assert_true(us / 1000 - ms < 1000);
+	assert_true(sec >= (double)us / 1e6);
+	assert_true(time_mono_us() >= us);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dur_parse),
 		cmocka_unit_test(test_dur_format),
+		cmocka_unit_test(test_time_mono),
 		cmocka_unit_test(test_time_roundtrip),
 		cmocka_unit_test(test_time_strict),
 		cmocka_unit_test(test_buf),

@@ -148,7 +148,7 @@ static void step_what(const json_t *s, struct buf *b)
 		buf_printf(b, "$ %.*s", (int)strcspn(cmd, "\n"), cmd);
 	else if (jget_str(s, "probe", NULL)) {
 		char *w = json_object_size(json_object_get(s, "with"))
-			      ? json_dumps(json_object_get(s, "with"),
+			      ? out_json_dumps(json_object_get(s, "with"),
 					   JSON_COMPACT | JSON_PRESERVE_ORDER)
 			      : NULL;
 		buf_printf(b, "probe %s%s%s", jget_str(s, "probe", ""),
@@ -228,7 +228,7 @@ static void print_diagnosis(const json_t *rec, enum rb_run_status st)
 		       jget_int(d, "line", 0), jget_str(d, "when", ""));
 		json_object_foreach(json_object_get(d, "seen"), k, v)
 		{
-			char *t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+			char *t = out_json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
 			printf("  %s = %s\n", k, t ? t : "?");
 			free(t);
 		}

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "core/dur.h"
+#include "core/out.h"
 #include "server/mhd_guard.h"
 #include "core/xmalloc.h"
 
@@ -68,7 +69,7 @@ void http_token_hash(const char *token, char out[65])
 
 void http_json(struct http_resp *resp, int status, json_t *body)
 {
-	char *s = json_dumps(body, JSON_COMPACT);
+	char *s = out_json_dumps(body, JSON_COMPACT);
 
 	resp->status = status;
 	resp->type = "application/json";

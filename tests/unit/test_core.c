@@ -11,6 +11,7 @@
 
 #include "core/buf.h"
 #include "core/dur.h"
+#include "core/out.h"
 #include "core/proc.h"
 #include "core/strutil.h"
 #include "core/ydoc.h"
@@ -318,12 +319,30 @@ static void test_time_mono(void **state)
 	assert_true(time_mono_us() >= us);
 }
 
+/* Reals print in their shortest round-trip form, spelled as jansson
+ * spells reals; strings and integers that look alike are untouched. */
+static void test_json_reals_shortest(void **state)
+{
+	json_t *j = json_pack("[f,f,f,f,f,f,f,I,s]", 96.33, 0.35, 0.1 + 0.2,
+			      1e20, 1e-5, 3.0, -2.5, (json_int_t)7,
+			      "0.90000000000000002 \\\" 0.1");
+	char *t = out_json_dumps(j, JSON_COMPACT);
+
+	(void)state;
+	assert_string_equal(t, "[96.33,0.35,0.30000000000000004,1e20,1e-5,"
+			       "3.0,-2.5,7,\"0.90000000000000002 \\\\\\\" "
+			       "0.1\"]");
+	free(t);
+	json_decref(j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dur_parse),
 		cmocka_unit_test(test_dur_format),
 		cmocka_unit_test(test_time_mono),
+		cmocka_unit_test(test_json_reals_shortest),
 		cmocka_unit_test(test_time_roundtrip),
 		cmocka_unit_test(test_time_strict),
 		cmocka_unit_test(test_buf),

@@ -336,6 +336,33 @@ static void test_json_reals_shortest(void **state)
 	json_decref(j);
 }
 
+/* One message for an unknown key everywhere: the nearest known key, or
+ * the list of them, at the key's position. */
+static void test_ydoc_check_keys(void **state)
+{
+	static const char *const keys[] = {"name", "every", NULL};
+	const char *text = "name: a\nevrey: 1\n", *far = "zzzzzz: 1\n";
+	struct ydoc d;
+	struct ml_err err = {0};
+
+	(void)state;
+	assert_int_equal(ydoc_load_string(text, strlen(text), "r.yaml", &d,
+					  &err), 0);
+	assert_int_equal(ydoc_check_keys(d.root, keys, "rule", "r.yaml", &err),
+			 ML_EINPUT);
+	assert_string_equal(err.msg, "unknown key `evrey` in rule; did you "
+				     "mean `every`?");
+	assert_int_equal(err.line, 2);
+	ydoc_free(&d);
+	assert_int_equal(ydoc_load_string(far, strlen(far), "r.yaml", &d,
+					  &err), 0);
+	assert_int_equal(ydoc_check_keys(d.root, keys, NULL, "r.yaml", &err),
+			 ML_EINPUT);
+	assert_string_equal(err.msg, "unknown key `zzzzzz` (expected one of: "
+				     "name, every)");
+	ydoc_free(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -343,6 +370,7 @@ int main(void)
 		cmocka_unit_test(test_dur_format),
 		cmocka_unit_test(test_time_mono),
 		cmocka_unit_test(test_json_reals_shortest),
+		cmocka_unit_test(test_ydoc_check_keys),
 		cmocka_unit_test(test_time_roundtrip),
 		cmocka_unit_test(test_time_strict),
 		cmocka_unit_test(test_buf),

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/dur.h"
 #include "core/xmalloc.h"
 #include "server/mhd_guard.h"
 #include "serve.h"
@@ -38,17 +39,8 @@ struct conn {
 	struct buf body;
 	int too_large;
 	int dup_length; /* Content-Length sent twice */
-	struct timespec start;
+	int64_t start_us; /* time_mono_us() */
 };
-
-static double since(const struct timespec *t0)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)(t.tv_sec - t0->tv_sec) +
-	       (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
-}
 
 /* Finds the route; *path_out is the static path for counting. */
 static const struct route *find(const char *method, const char *url,
@@ -105,7 +97,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 							     "Content-Length");
 		st = xcalloc(1, sizeof(*st));
-		clock_gettime(CLOCK_MONOTONIC, &st->start);
+		st->start_us = time_mono_us();
 		*con_cls = st;
 		pthread_mutex_lock(&s->mu);
 		s->active++;
@@ -138,7 +130,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		rt->fn(s, buf_str(&st->body), st->body.len, &r);
 	rc = send_resp(c, &r);
 	srv_count_request(s, path, r.status,
-			  rt && rt->fn == srv_predict ? since(&st->start) : -1);
+			  rt && rt->fn == srv_predict ? (double)(time_mono_us() - st->start_us) / 1e6 : -1);
 	buf_free(&r.body);
 	return rc;
 }

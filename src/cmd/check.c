@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/dur.h"
 #include "cmd/cmd.h"
 #include "core/buf.h"
 #include "core/strutil.h"
@@ -178,7 +179,7 @@ static int check_exec(const struct cmd_entry *self, int argc, char **argv)
 {
 	struct check_opts co = {0};
 	enum out_fmt fmt = OUT_TEXT;
-	struct timespec t0, t1;
+	int64_t t0, t1;
 	const struct probe_def *p;
 	struct ml_err err = {0};
 	json_t *args, *facts = NULL;
@@ -214,14 +215,13 @@ static int check_exec(const struct cmd_entry *self, int argc, char **argv)
 		json_decref(args);
 		return rc;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = time_mono_us();
 	rc = probe_run(p, args, 0, co.quiet ? NULL : stderr, NULL, &facts, &err);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
+	t1 = time_mono_us();
 	json_decref(args);
 	if (co.timing)
 		fprintf(stderr, "timing: probe %s ran %.3f ms\n", p->name,
-			(double)(t1.tv_sec - t0.tv_sec) * 1e3 +
-				(double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+			(double)(t1 - t0) / 1e3);
 	if (rc)
 		return cmd_fail(&err);
 	rc = print_facts(p, facts, fmt);

@@ -95,50 +95,6 @@ static int parse(const struct cmd_entry *self, int argc, char **argv,
 	return 0;
 }
 
-/* Finds the runbook whose id is id under dir. */
-static int load_by_id(const char *id, const char *dir, struct rb_runbook **out,
-		      struct ml_err *err)
-{
-	char **paths = NULL;
-	size_t n = 0;
-	const char **ids;
-	size_t nid = 0;
-	int rc;
-
-	*out = NULL;
-	if ((rc = rb_find_files(dir, &paths, &n, err)) != 0) {
-		ml_err_prefix(err, "runbook id `%s`", id);
-		return rc;
-	}
-	ids = xcalloc(n + 1, sizeof(*ids));
-	for (size_t i = 0; i < n && !*out; i++) {
-		struct rb_runbook *rb = NULL;
-		struct ml_err e2;
-		if (rb_load_file(paths[i], &rb, &e2) != 0)
-			continue;
-		if (rb->id && !strcmp(rb->id, id))
-			*out = rb;
-		else {
-			ids[nid++] = xstrdup(rb->id ? rb->id : "");
-			rb_free(rb);
-		}
-	}
-	if (!*out) {
-		const char *near = str_nearest(id, ids);
-		rc = ml_err_set(err, ML_ENOTFOUND,
-				"no runbook with id `%s` under %s%s%s%s", id,
-				dir, near ? "; did you mean `" : "",
-				near ? near : "", near ? "`?" : "");
-	}
-	for (size_t i = 0; i < nid; i++)
-		free((char *)ids[i]);
-	for (size_t i = 0; i < n; i++)
-		free(paths[i]);
-	free(ids);
-	free(paths);
-	return rc;
-}
-
 static int load(const struct run_args *a, struct rb_runbook **rb,
 		struct ml_err *err)
 {
@@ -147,7 +103,7 @@ static int load(const struct run_args *a, struct rb_runbook **rb,
 	if (stat(a->target, &st) == 0 || strchr(a->target, '/') ||
 	    str_ends(a->target, ".yaml") || str_ends(a->target, ".yml"))
 		return rb_load_file(a->target, rb, err);
-	return load_by_id(a->target, a->runbooks, rb, err);
+	return rb_find_by_id(a->runbooks, a->target, rb, err);
 }
 
 /* Short "what" of a recorded step: its name, command or probe. */
@@ -162,7 +118,7 @@ static void step_what(const json_t *s, struct buf *b)
 		buf_printf(b, "$ %.*s", (int)strcspn(cmd, "\n"), cmd);
 	else if (jget_str(s, "probe", NULL)) {
 		char *w = json_object_size(json_object_get(s, "with"))
-			      ? json_dumps(json_object_get(s, "with"),
+			      ? out_json_dumps(json_object_get(s, "with"),
 					   JSON_COMPACT | JSON_PRESERVE_ORDER)
 			      : NULL;
 		buf_printf(b, "probe %s%s%s", jget_str(s, "probe", ""),
@@ -242,7 +198,7 @@ static void print_diagnosis(const json_t *rec, enum rb_run_status st)
 		       jget_int(d, "line", 0), jget_str(d, "when", ""));
 		json_object_foreach(json_object_get(d, "seen"), k, v)
 		{
-			char *t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+			char *t = out_json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
 			printf("  %s = %s\n", k, t ? t : "?");
 			free(t);
 		}

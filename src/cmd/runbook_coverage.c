@@ -26,24 +26,19 @@ static int load_runbooks(const struct cov_args *a, struct rb_runbook ***rbs,
 			 size_t *n, int *broken, struct ml_err *err)
 {
 	for (size_t d = 0; d < a->n_dirs; d++) {
-		char **files = NULL;
-		size_t nf = 0;
-		int rc = rb_find_files(a->dirs[d], &files, &nf, err);
+		struct rb_dir rd = {0};
+		int rc = rb_load_dir(a->dirs[d], &rd, err);
 
 		if (rc)
-			return rc;
-		*rbs = xrealloc(*rbs, (*n + nf + 1) * sizeof(**rbs));
-		for (size_t i = 0; i < nf; i++) {
-			struct ml_err e;
-
-			ml_err_clear(&e);
-			if (rb_load_file(files[i], &(*rbs)[*n], &e) == 0)
-				(*n)++;
+			return rb_dir_free(&rd), rc;
+		*rbs = xrealloc(*rbs, (*n + rd.n + 1) * sizeof(**rbs));
+		for (size_t i = 0; i < rd.n; i++) {
+			if (rd.rbs[i])
+				(*rbs)[(*n)++] = rd.rbs[i], rd.rbs[i] = NULL;
 			else
-				ml_err_print(&e), (*broken)++;
-			free(files[i]);
+				ml_err_print(&rd.errs[i]), (*broken)++;
 		}
-		free(files);
+		rb_dir_free(&rd);
 	}
 	return 0;
 }

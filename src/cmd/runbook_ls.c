@@ -95,33 +95,30 @@ static void print_json(const struct row *rows, size_t n, json_t *errors)
 static int load_all(const char *dir, int quiet, struct row **rows, size_t *n,
 		    json_t *errors, struct ml_err *err)
 {
-	char **files = NULL;
-	size_t nf = 0;
+	struct rb_dir d = {0};
 	int64_t now = time_now_ms();
-	int rc = rb_find_files(dir, &files, &nf, err);
+	int rc = rb_load_dir(dir, &d, err);
 
-	*rows = xcalloc(nf ? nf : 1, sizeof(**rows));
-	for (size_t i = 0; i < nf; i++) {
-		struct ml_err e;
-		struct rb_runbook *rb;
+	*rows = xcalloc(d.n ? d.n : 1, sizeof(**rows));
+	for (size_t i = 0; i < d.n; i++) {
+		const struct ml_err *e = &d.errs[i];
 
-		ml_err_clear(&e);
-		if (rb_load_file(files[i], &rb, &e) != 0) {
+		if (!d.rbs[i]) {
 			json_array_append_new(
 			    errors, json_pack("{s:s, s:i, s:i, s:s}", "file",
-					      files[i], "line", e.line, "col",
-					      e.col, "message", e.msg));
+					      d.paths[i], "line", e->line,
+					      "col", e->col, "message", e->msg));
 			if (!quiet)
-				ml_err_print(&e);
+				ml_err_print(e);
 		} else {
-			(*rows)[*n].rb = rb;
-			review_text(rb, now, (*rows)[*n].review,
+			(*rows)[*n].rb = d.rbs[i];
+			d.rbs[i] = NULL;
+			review_text((*rows)[*n].rb, now, (*rows)[*n].review,
 				    sizeof((*rows)[*n].review));
 			(*n)++;
 		}
-		free(files[i]);
 	}
-	free(files);
+	rb_dir_free(&d);
 	return rc;
 }
 

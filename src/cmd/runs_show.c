@@ -135,7 +135,7 @@ static void print_diagnosis(const json_t *rec)
 	       jget_int(d, "line", 0), jget_str(d, "when", ""));
 	json_object_foreach(json_object_get(d, "seen"), k, v)
 	{
-		char *t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+		char *t = out_json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
 		printf("  because %s = %s\n", k, t ? t : "?");
 		free(t);
 	}

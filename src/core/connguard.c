@@ -1,6 +1,7 @@
 /* connguard.c: connection deadlines and limits (see connguard.h). The
  * table is a flat array scanned linearly: a few thousand slots at most,
  * and the watchdog wakes four times a second. */
+#include "core/dur.h"
 #include "core/connguard.h"
 
 #include <arpa/inet.h>
@@ -64,14 +65,6 @@ static void tell(struct connguard *g, int64_t now)
 	g->told_ms = now;
 }
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int connguard_parse_net(const char *s, struct connguard_net *out)
 {
 	char ip[32];
@@ -103,7 +96,7 @@ static uint32_t v4(const struct sockaddr *sa)
 
 static int64_t deadline(const struct connguard *g, enum connguard_phase ph)
 {
-	int64_t now = mono_ms();
+	int64_t now = time_mono_ms();
 
 	switch (ph) {
 	case CONNGUARD_HEADERS:
@@ -122,7 +115,7 @@ static int64_t deadline(const struct connguard *g, enum connguard_phase ph)
  * connguard_close, which takes the same lock). */
 static void reap(struct connguard *g)
 {
-	int64_t now = mono_ms();
+	int64_t now = time_mono_ms();
 
 	for (size_t i = 0; i < g->n; i++) {
 		struct slot *s = &g->v[i];

@@ -95,6 +95,19 @@ int64_t time_mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t time_mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+double time_mono_s(void)
+{
+	return (double)time_mono_us() / 1e6;
+}
+
 int64_t time_now_ms(void)
 {
 	const char *fake = getenv("MLONCALL_NOW");

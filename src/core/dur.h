@@ -21,6 +21,12 @@ int64_t time_now_ms(void);
 /* Milliseconds of a monotonic clock, for measuring durations. */
 int64_t time_mono_ms(void);
 
+/* Microseconds, and seconds as a double, of the same monotonic clock:
+ * the one clock for durations and deadlines (never a private
+ * clock_gettime copy). */
+int64_t time_mono_us(void);
+double time_mono_s(void);
+
 /* Formats epoch ms as RFC 3339 UTC with milliseconds
  * ("2026-11-23T08:59:05.123Z"); out needs 32 bytes. */
 void time_format(int64_t ms, char *out, size_t n);

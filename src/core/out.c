@@ -1,6 +1,8 @@
 /* out.c: output format selection and JSON printing helpers. */
 #include "core/out.h"
 
+#include "core/buf.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,11 +23,86 @@ int out_parse(const char *s, enum out_fmt *fmt)
 	return 0;
 }
 
+/* The shortest %.Ng (N = 15..17) of v that reads back to v, spelled as
+ * jansson spells a real. out needs 32 bytes. */
+static void real_shortest(double v, char *out, size_t n)
+{
+	char *e;
+
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(out, n, "%.*g", prec, v);
+		if (strtod(out, NULL) == v)
+			break;
+	}
+	if (!strchr(out, '.') && !strchr(out, 'e'))
+		strncat(out, ".0", n - strlen(out) - 1);
+	if ((e = strchr(out, 'e')) != NULL) {
+		char *start = e + 1, *end;
+
+		if (*start == '-')
+			start++;
+		end = start;
+		while (*end == '+' || *end == '0')
+			end++;
+		memmove(start, end, strlen(end) + 1);
+	}
+}
+
+/* Copies text to b, each real token outside strings re-spelled. */
+static void respell_reals(const char *t, struct buf *b)
+{
+	int in_str = 0;
+
+	while (*t) {
+		size_t len;
+		char num[64];
+
+		if (in_str || (*t != '-' && (*t < '0' || *t > '9'))) {
+			if (in_str && *t == '\\' && t[1])
+				buf_putc(b, *t++);
+			else if (*t == '"')
+				in_str = !in_str;
+			buf_putc(b, *t++);
+			continue;
+		}
+		len = strspn(t, "0123456789+-.eE");
+		if (len < sizeof(num) && strcspn(t, ".eE") < len) {
+			char out[40];
+
+			memcpy(num, t, len);
+			num[len] = '\0';
+			real_shortest(strtod(num, NULL), out, sizeof(out));
+			buf_puts(b, out);
+		} else {
+			buf_add(b, t, len);
+		}
+		t += len;
+	}
+}
+
+char *out_json_dumps(const json_t *j, size_t flags)
+{
+	char *text = json_dumps(j, flags | JSON_REAL_PRECISION(17));
+	struct buf b = BUF_INIT;
+
+	if (!text)
+		return NULL;
+	respell_reals(text, &b);
+	free(text);
+	return buf_detach(&b, NULL);
+}
+
 int out_json(FILE *f, const json_t *j)
 {
-	if (json_dumpf(j, f, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) != 0)
+	char *text = out_json_dumps(j, JSON_INDENT(2));
+	int rc = 0;
+
+	if (!text)
 		return -1;
-	return fputc('\n', f) == EOF ? -1 : 0;
+	if (fputs(text, f) == EOF || fputc('\n', f) == EOF)
+		rc = -1;
+	free(text);
+	return rc;
 }
 
 void jset_str(json_t *o, const char *k, const char *v)

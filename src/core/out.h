@@ -12,8 +12,16 @@ enum out_fmt { OUT_TEXT = 0, OUT_JSON, OUT_HTML, OUT_MARKDOWN };
 int out_parse(const char *s, enum out_fmt *fmt);
 
 /* Prints j to f with 2-space indent and a trailing newline, keys in
- * insertion order. Returns 0 or -1 on write error. */
+ * insertion order, reals in their shortest form that reads back to the
+ * same double (out_json_dumps). Returns 0 or -1 on write error. */
 int out_json(FILE *f, const json_t *j);
+
+/* json_dumps(j, flags), but every real printed as the shortest of %.15g,
+ * %.16g, %.17g that strtod reads back to the same double (96.33, not
+ * 96.329999999999998), spelled as jansson spells reals (a ".0" when
+ * there is no dot or exponent, no "+" or leading zeros in an exponent).
+ * Returns malloc'ed text (caller frees) or NULL as json_dumps does. */
+char *out_json_dumps(const json_t *j, size_t flags);
 
 /* json_object_set_new shorthands that keep call sites short. */
 void jset_str(json_t *o, const char *k, const char *v); /* NULL -> null */

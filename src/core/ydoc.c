@@ -9,6 +9,7 @@
 
 #include "core/config.h"
 #include "core/buf.h"
+#include "core/strutil.h"
 
 struct builder {
 	yaml_parser_t parser;
@@ -406,4 +407,41 @@ json_t *ydoc_to_json(const struct ydoc_node *n)
 		json_object_set_new(j, n->items[2 * i]->value,
 				    ydoc_to_json(n->items[2 * i + 1]));
 	return j;
+}
+
+static int key_known(const char *k, const char *const *allowed)
+{
+	for (size_t j = 0; allowed[j]; j++)
+		if (k && !strcmp(allowed[j], k))
+			return 1;
+	return 0;
+}
+
+int ydoc_check_keys(const struct ydoc_node *map, const char *const *allowed,
+		    const char *where, const char *file, struct ml_err *err)
+{
+	for (size_t i = 0; i < map->n; i++) {
+		const struct ydoc_node *k = ydoc_key(map, i);
+		const char *key = k->value ? k->value : "", *near;
+		struct buf m = BUF_INIT;
+		int rc;
+
+		if (key_known(k->value, allowed))
+			continue;
+		buf_printf(&m, "unknown key `%.64s`", key);
+		if (where)
+			buf_printf(&m, " in %s", where);
+		if ((near = str_nearest(key, allowed)) != NULL)
+			buf_printf(&m, "; did you mean `%s`?", near);
+		else
+			for (size_t j = 0; allowed[j]; j++)
+				buf_printf(&m, "%s%s%s",
+					   j ? ", " : " (expected one of: ",
+					   allowed[j], allowed[j + 1] ? "" : ")");
+		rc = ml_err_at(err, ML_EINPUT, file, k->line, k->col, "%s",
+			       buf_str(&m));
+		buf_free(&m);
+		return rc;
+	}
+	return 0;
 }

@@ -61,4 +61,13 @@ json_t *ydoc_to_json(const struct ydoc_node *n);
 /* Typed view of a plain scalar, as ydoc_to_json would give it. */
 json_t *ydoc_scalar_json(const struct ydoc_node *n);
 
+/* Checks that every key of map is one of allowed (NULL-terminated); the
+ * one check of keys for every YAML loader. The first key that is not
+ * fails with ML_EINPUT at file:line:col of the key: "unknown key `k` in
+ * WHERE; did you mean `x`?", or "... (expected one of: a, b)" when no
+ * known key is near; where NULL leaves out " in WHERE". Returns 0 when
+ * every key is known. */
+int ydoc_check_keys(const struct ydoc_node *map, const char *const *allowed,
+		    const char *where, const char *file, struct ml_err *err);
+
 #endif

@@ -1,6 +1,7 @@
 /* csv_table.c: loads a CSV file into typed columns (see csv_table.h). The
  * first CSV_INFER_ROWS data rows are kept aside, types are inferred from
  * them, then they and the rest of the file stream into the columns. */
+#include "core/dur.h"
 #include "csv/csv_table.h"
 
 #include <math.h>
@@ -28,13 +29,6 @@ struct loader {
 	size_t cap; /* rows allocated in every column */
 	struct ml_err *err;
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 const char *csv_type_name(enum csv_type t)
 {
@@ -582,7 +576,7 @@ int csv_table_load(const char *path, const struct csv_load_opts *o,
 	struct csv_field *f;
 	size_t nf;
 	uint64_t line;
-	double t0 = now_s();
+	double t0 = time_mono_s();
 	int rc, got;
 
 	memset(t, 0, sizeof(*t));
@@ -610,7 +604,7 @@ int csv_table_load(const char *path, const struct csv_load_opts *o,
 			rc = strict_check(t, err);
 	}
 	csv_close(rd);
-	t->t_parse = now_s() - t0;
+	t->t_parse = time_mono_s() - t0;
 	if (rc)
 		csv_table_free(t);
 	return rc;

@@ -39,24 +39,7 @@ static int check_keys(const struct drill_scenario *sc,
 		      const struct ydoc_node *m, const char *const *known,
 		      struct ml_err *err)
 {
-	for (size_t i = 0; i < m->n; i++) {
-		const struct ydoc_node *k = ydoc_key(m, i);
-		const char *near;
-		char msg[400];
-		int ok = 0;
-
-		for (const char *const *p = known; *p; p++)
-			ok |= k->value && !strcmp(*p, k->value);
-		if (ok)
-			continue;
-		near = k->value ? str_nearest(k->value, known) : NULL;
-		snprintf(msg, sizeof(msg), "unknown key `%.200s`%s%s%s",
-			 k->value ? k->value : "",
-			 near ? "; did you mean `" : "", near ? near : "",
-			 near ? "`?" : "");
-		return at(sc, k, err, "%s", msg);
-	}
-	return 0;
+	return ydoc_check_keys(m, known, NULL, sc->file, err);
 }
 
 static int get_str(const struct drill_scenario *sc, const struct ydoc_node *n,

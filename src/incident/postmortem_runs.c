@@ -44,7 +44,7 @@ static void value_text(struct buf *b, const json_t *v)
 		md_code(b, json_string_value(v), 200);
 		return;
 	}
-	t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	t = out_json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 	md_code(b, t ? t : "null", 200);
 	free(t);
 }

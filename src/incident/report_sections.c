@@ -322,8 +322,7 @@ void report_runbooks(const struct report_opts *o, json_t *r)
 	json_t *res, *past = json_array(), *due = json_array(),
 		     *errors = json_array();
 	struct ml_err err = {0};
-	char **paths = NULL;
-	size_t n = 0, loaded = 0;
+	struct rb_dir d = {0};
 
 	if (!o->runbooks_dir) {
 		json_decref(past);
@@ -332,23 +331,23 @@ void report_runbooks(const struct report_opts *o, json_t *r)
 		json_object_set_new(r, "runbooks", json_null());
 		return;
 	}
-	if (rb_find_files(o->runbooks_dir, &paths, &n, &err) != 0)
+	if (rb_load_dir(o->runbooks_dir, &d, &err) != 0)
 		json_array_append_new(errors,
 				      json_pack("{s:s, s:s}", "file",
 						o->runbooks_dir, "error",
 						err.msg));
-	for (size_t i = 0; i < n; i++) {
-		struct rb_runbook *rb = NULL;
+	for (size_t i = 0; i < d.n; i++) {
+		const struct rb_runbook *rb = d.rbs[i];
 		int64_t days = 0;
 		enum rb_review st;
 		char msg[2200];
-		if (rb_load_file(paths[i], &rb, &err) != 0) {
-			ml_err_format(&err, msg, sizeof(msg));
+		if (!rb) {
+			ml_err_format(&d.errs[i], msg, sizeof(msg));
 			json_array_append_new(errors,
 					      json_pack("{s:s, s:s}", "file",
-							paths[i], "error", msg));
+							d.paths[i], "error",
+							msg));
 		} else {
-			loaded++;
 			st = rb_review_status(rb, o->now, &days);
 			if (st == RB_REVIEW_OVERDUE || st == RB_REVIEW_NEVER)
 				json_array_append_new(past,
@@ -357,12 +356,10 @@ void report_runbooks(const struct report_opts *o, json_t *r)
 				json_array_append_new(due,
 						      review_entry(rb, st, days));
 		}
-		rb_free(rb);
-		free(paths[i]);
 	}
-	free(paths);
 	res = json_pack("{s:s, s:I, s:o, s:o, s:o}", "dir", o->runbooks_dir,
-			"checked", (json_int_t)loaded, "past_review", past,
+			"checked", (json_int_t)d.loaded, "past_review", past,
 			"due_soon", due, "errors", errors);
 	json_object_set_new(r, "runbooks", res);
+	rb_dir_free(&d);
 }

@@ -47,21 +47,7 @@ static int want_scalar(struct ld *ld, const struct ydoc_node *n,
 static int check_keys(struct ld *ld, const struct ydoc_node *m,
 		      const char *const *known)
 {
-	for (size_t i = 0; i < m->n; i++) {
-		const struct ydoc_node *k = ydoc_key(m, i);
-		const char *near;
-		int ok = 0;
-
-		for (const char *const *p = known; *p; p++)
-			ok |= !strcmp(*p, k->value);
-		if (ok)
-			continue;
-		near = str_nearest(k->value, known);
-		return fail(ld, k, "unknown key `%s`%s%s%s", k->value,
-			    near ? "; did you mean `" : "", near ? near : "",
-			    near ? "`?" : "");
-	}
-	return 0;
+	return ydoc_check_keys(m, known, NULL, ld->file, ld->err);
 }
 
 /* The zone named by n (NULL: UTC), loaded once per schedule. */

@@ -20,26 +20,22 @@ static const double latency_bounds[12] = {0.0005, 0.001, 0.0025, 0.005,
 
 static int load_runbooks(struct svc *svc, struct ml_err *err)
 {
-	char **paths = NULL;
-	size_t n = 0;
+	struct rb_dir d = {0};
 	int rc;
 
 	if (!svc->cfg.runbooks_dir)
 		return 0;
-	if ((rc = rb_find_files(svc->cfg.runbooks_dir, &paths, &n, err)) != 0)
-		return rc;
-	svc->runbooks = xcalloc(n ? n : 1, sizeof(*svc->runbooks));
-	svc->runbook_files = paths;
-	for (size_t i = 0; i < n; i++) {
-		rc = rb_load_file(paths[i], &svc->runbooks[i], err);
-		svc->n_runbooks = i + 1;
-		if (rc) { /* svc_stop frees the first n_runbooks paths */
-			for (size_t j = i + 1; j < n; j++)
-				free(paths[j]);
-			return rc;
-		}
-	}
-	return 0;
+	if ((rc = rb_load_dir(svc->cfg.runbooks_dir, &d, err)) != 0)
+		return rb_dir_free(&d), rc;
+	/* svc_stop frees the n_runbooks runbooks (NULL ones too) and paths */
+	svc->runbooks = d.rbs;
+	svc->runbook_files = d.paths;
+	svc->n_runbooks = d.n;
+	for (size_t i = 0; i < d.n && !rc; i++)
+		if (!d.rbs[i])
+			*err = d.errs[i], rc = d.errs[i].code;
+	free(d.errs);
+	return rc;
 }
 
 const struct rb_runbook *svc_route(const struct svc *svc,

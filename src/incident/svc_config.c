@@ -123,23 +123,7 @@ static int get_int(const struct svc_config *c, const struct ydoc_node *n,
 static int check_keys(const struct svc_config *c, const struct ydoc_node *m,
 		      const char *const *known, struct ml_err *err)
 {
-	for (size_t i = 0; i < m->n; i++) {
-		const struct ydoc_node *k = ydoc_key(m, i);
-		const char *near;
-		char msg[256];
-		int ok = 0;
-
-		for (const char *const *p = known; *p; p++)
-			ok |= !strcmp(*p, k->value);
-		if (ok)
-			continue;
-		near = str_nearest(k->value, known);
-		snprintf(msg, sizeof(msg), "unknown key `%s`%s%s%s", k->value,
-			 near ? "; did you mean `" : "", near ? near : "",
-			 near ? "`?" : "");
-		return at(c, k, err, msg);
-	}
-	return 0;
+	return ydoc_check_keys(m, known, NULL, c->file, err);
 }
 
 static int get_strv(const struct svc_config *c, const struct ydoc_node *n,

@@ -77,23 +77,11 @@ static int check_keys(const char *file, const struct ydoc_node *m,
 		"name", "every",  "probe",	 "with",
 		"when", "for",	  "keep_firing_for", "labels",
 		"annotations", NULL};
-	for (size_t i = 0; i < m->n; i++) {
-		const struct ydoc_node *k = ydoc_key(m, i);
-		const char *near;
-		char msg[256];
-		int ok = 0;
+	int rc = ydoc_check_keys(m, keys, NULL, file, err);
 
-		for (const char *const *p = keys; *p; p++)
-			ok |= !strcmp(*p, k->value);
-		if (ok)
-			continue;
-		near = str_nearest(k->value, keys);
-		snprintf(msg, sizeof(msg), "unknown key `%s`%s%s%s", k->value,
-			 near ? "; did you mean `" : "", near ? near : "",
-			 near ? "`?" : "");
-		return at(file, k, err, msg);
-	}
-	return 0;
+	if (rc)
+		ml_err_prefix(err, "rules");
+	return rc;
 }
 
 /* probe: and with: of one rule; the arguments are checked against the

@@ -259,4 +259,32 @@ const char *rb_step_kind_name(enum rb_step_kind k);
 int rb_find_files(const char *path, char ***paths, size_t *n,
 		  struct ml_err *err);
 
+/* The runbooks found under one or more paths, each loaded. paths[i] is
+ * the file, rbs[i] its runbook or NULL when it did not load, and then
+ * errs[i] says why (file:line:col). All owned by the struct. */
+struct rb_dir {
+	char **paths;
+	struct rb_runbook **rbs;
+	struct ml_err *errs;
+	size_t n, loaded;
+};
+
+/* Finds the runbook files under path (rb_find_files) and loads each,
+ * appending them to d (zeroed before the first call). A file that does
+ * not load is kept with its error, never fatal. Returns 0, or the error
+ * of finding (a path that does not exist, a folder that cannot be
+ * read); d then holds what was found before it. rb_dir_free(d) in any
+ * case. */
+int rb_load_dir(const char *path, struct rb_dir *d, struct ml_err *err);
+
+/* Frees what d holds and zeroes it; a zeroed d is a no-op. */
+void rb_dir_free(struct rb_dir *d);
+
+/* Finds the runbook whose id is id under dir, loading files in order
+ * until one matches (files that do not load are passed over). On
+ * success *out is the caller's (rb_free). ML_ENOTFOUND names dir and
+ * the nearest id there; a find error is prefixed with the id. */
+int rb_find_by_id(const char *dir, const char *id, struct rb_runbook **out,
+		  struct ml_err *err);
+
 #endif

@@ -1,7 +1,8 @@
 /* rb_files.c: finding runbook files under a path: *.yaml / *.yml,
  * recursively, skipping scenario tests (*.test.yaml), contacts.yaml (the
  * rotations file), hidden entries and symlinked folders; sorted so output
- * is stable. */
+ * is stable. Also the two ways every caller loads them: all of a folder
+ * (rb_load_dir) and the one with an id (rb_find_by_id). */
 #include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -108,4 +109,82 @@ int rb_find_files(const char *path, char ***paths, size_t *n,
 		return rc;
 	qsort(*paths + first, *n - first, sizeof(char *), cmp_str);
 	return 0;
+}
+
+int rb_load_dir(const char *path, struct rb_dir *d, struct ml_err *err)
+{
+	size_t first = d->n;
+	int rc = rb_find_files(path, &d->paths, &d->n, err);
+
+	d->rbs = xrealloc(d->rbs, (d->n + 1) * sizeof(*d->rbs));
+	d->errs = xrealloc(d->errs, (d->n + 1) * sizeof(*d->errs));
+	for (size_t i = first; i < d->n; i++) {
+		d->rbs[i] = NULL;
+		ml_err_clear(&d->errs[i]);
+		if (rb_load_file(d->paths[i], &d->rbs[i], &d->errs[i]) == 0)
+			d->loaded++;
+		else
+			d->rbs[i] = NULL;
+	}
+	return rc;
+}
+
+void rb_dir_free(struct rb_dir *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		if (d->rbs)
+			rb_free(d->rbs[i]);
+		free(d->paths[i]);
+	}
+	free(d->paths);
+	free(d->rbs);
+	free(d->errs);
+	memset(d, 0, sizeof(*d));
+}
+
+static int not_found(const char *dir, const char *id, const char **ids,
+		     struct ml_err *err)
+{
+	const char *near = str_nearest(id, ids);
+
+	return ml_err_set(err, ML_ENOTFOUND,
+			  "no runbook with id `%s` under %s%s%s%s", id, dir,
+			  near ? "; did you mean `" : "", near ? near : "",
+			  near ? "`?" : "");
+}
+
+int rb_find_by_id(const char *dir, const char *id, struct rb_runbook **out,
+		  struct ml_err *err)
+{
+	char **paths = NULL;
+	const char **ids;
+	size_t n = 0, nid = 0;
+	int rc;
+
+	*out = NULL;
+	if ((rc = rb_find_files(dir, &paths, &n, err)) != 0)
+		ml_err_prefix(err, "runbook id `%s`", id);
+	ids = xcalloc(n + 1, sizeof(*ids));
+	for (size_t i = 0; i < n && !rc && !*out; i++) {
+		struct rb_runbook *rb = NULL;
+		struct ml_err e2;
+
+		if (rb_load_file(paths[i], &rb, &e2) != 0)
+			continue;
+		if (rb->id && !strcmp(rb->id, id))
+			*out = rb;
+		else {
+			ids[nid++] = xstrdup(rb->id ? rb->id : "");
+			rb_free(rb);
+		}
+	}
+	if (!rc && !*out)
+		rc = not_found(dir, id, ids, err);
+	for (size_t i = 0; i < nid; i++)
+		free((char *)ids[i]);
+	for (size_t i = 0; i < n; i++)
+		free(paths[i]);
+	free(ids);
+	free(paths);
+	return rc;
 }

@@ -233,19 +233,20 @@ void rb_lint_runbook(const struct rb_runbook *rb, const struct rb_lint_opts *o,
 		qsort(l->v + first, l->n - first, sizeof(*l->v), cmp_pos);
 }
 
-static void lint_file(const char *path, const struct rb_lint_opts *o,
-		      struct rb_lint *l, struct rb_runbook **out)
+static void lint_file(const struct rb_dir *d, size_t i,
+		      const struct rb_lint_opts *o, struct rb_lint *l)
 {
-	struct ml_err e;
+	const struct ml_err *e = &d->errs[i];
 
-	ml_err_clear(&e);
 	l->files++;
-	if (rb_load_file(path, out, &e) != 0) {
-		rb_lint_add(l, NULL, path, e.line, e.col, RB_LINT_ERROR,
-			    e.code == ML_EINPUT ? "schema" : "io", "%s", e.msg);
+	if (!d->rbs[i]) {
+		rb_lint_add(l, NULL, d->paths[i], e->line, e->col,
+			    RB_LINT_ERROR,
+			    e->code == ML_EINPUT ? "schema" : "io", "%s",
+			    e->msg);
 		return;
 	}
-	rb_lint_runbook(*out, o, l);
+	rb_lint_runbook(d->rbs[i], o, l);
 }
 
 /* Reports rbs[i] when an earlier file has its id. */
@@ -269,36 +270,22 @@ static void lint_dup(struct rb_runbook **rbs, size_t i,
 int rb_lint_paths(char *const *paths, size_t n, const struct rb_lint_opts *o,
 		  struct rb_lint *l, struct ml_err *err)
 {
-	char **files = NULL;
-	size_t nf = 0;
-	struct rb_runbook **rbs;
+	struct rb_dir d = {0};
 	int rc = 0;
 
 	for (size_t i = 0; i < n && !rc; i++)
-		rc = rb_find_files(paths[i], &files, &nf, err);
-	if (rc) {
-		for (size_t i = 0; i < nf; i++)
-			free(files[i]);
-		free(files);
-		return rc;
-	}
-	rbs = xcalloc(nf ? nf : 1, sizeof(*rbs));
-	for (size_t i = 0; i < nf; i++) {
+		rc = rb_load_dir(paths[i], &d, err);
+	for (size_t i = 0; i < d.n && !rc; i++) {
 		size_t first = l->n;
 
-		lint_file(files[i], o, l, &rbs[i]);
-		lint_dup(rbs, i, o, l);
+		lint_file(&d, i, o, l);
+		lint_dup(d.rbs, i, o, l);
 		if (l->n > first) /* findings of one file, by position */
 			qsort(l->v + first, l->n - first, sizeof(*l->v),
 			      cmp_pos);
 	}
-	for (size_t i = 0; i < nf; i++) {
-		rb_free(rbs[i]);
-		free(files[i]);
-	}
-	free(rbs);
-	free(files);
-	return 0;
+	rb_dir_free(&d);
+	return rc;
 }
 
 json_t *rb_lint_json(const struct rb_lint *l)

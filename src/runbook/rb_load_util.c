@@ -27,33 +27,7 @@ int rbl_fail(const struct rbl *c, const struct ydoc_node *node, const char *fmt,
 int rbl_keys(const struct rbl *c, const struct ydoc_node *map,
 	     const char *const *allowed, const char *where)
 {
-	for (size_t i = 0; i < map->n; i++) {
-		const struct ydoc_node *k = ydoc_key(map, i);
-		const char *near;
-		struct buf list = BUF_INIT;
-		int rc;
-		size_t j;
-
-		for (j = 0; allowed[j]; j++)
-			if (!strcmp(allowed[j], k->value))
-				break;
-		if (allowed[j])
-			continue;
-		near = str_nearest(k->value, allowed);
-		if (near)
-			return rbl_fail(c, k,
-					"unknown key `%.64s` in %s; did you "
-					"mean `%s`?",
-					k->value, where, near);
-		for (j = 0; allowed[j]; j++)
-			buf_printf(&list, "%s%s", j ? ", " : "", allowed[j]);
-		rc = rbl_fail(c, k,
-			      "unknown key `%.64s` in %s (expected one of: %s)",
-			      k->value, where, buf_str(&list));
-		buf_free(&list);
-		return rc;
-	}
-	return 0;
+	return ydoc_check_keys(map, allowed, where, c->file, c->err);
 }
 
 static const char *got(const struct ydoc_node *n)

@@ -170,7 +170,7 @@ json_t *rb_step_record(struct rb_lane *ln, const struct rb_step *st,
 
 int rb_record_write(const json_t *rec, const char *path, struct ml_err *err)
 {
-	char *text = json_dumps(rec, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	char *text = out_json_dumps(rec, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	struct buf b = BUF_INIT;
 	int rc = 0;
 

@@ -6,6 +6,7 @@
 
 #include "core/buf.h"
 #include "core/dur.h"
+#include "core/out.h"
 #include "runbook/rb.h"
 
 /* `code` with enough backticks to hold any backticks inside. */
@@ -83,7 +84,7 @@ static void with_md(struct buf *b, const json_t *with)
 	{
 		char *t = json_is_string(v)
 			      ? NULL
-			      : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+			      : out_json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 
 		buf_puts(b, first ? " with " : ", ");
 		buf_printf(b, "%s=", k);

@@ -255,8 +255,8 @@ static void check_probed(const struct rb_expect *e, const json_t *probes,
 	exp = json_array();
 	for (size_t i = 0; i < e->n_probed; i++)
 		json_array_append_new(exp, json_string(e->probed[i]));
-	char *a = json_dumps(probes, JSON_COMPACT);
-	char *x = json_dumps(exp, JSON_COMPACT);
+	char *a = out_json_dumps(probes, JSON_COMPACT);
+	char *x = out_json_dumps(exp, JSON_COMPACT);
 	fail(fails, "probed", e->probed_line, exp, json_deep_copy(probes),
 	     "probed: expected %s, got %s", x, a);
 	free(a);
@@ -301,8 +301,8 @@ static void check_facts(const struct rb_expect *e, const json_t *facts,
 		int line = (int)jget_int(e->facts_lines, path, e->line);
 		if (got && values_equal(got, want))
 			continue;
-		char *w = json_dumps(want, JSON_ENCODE_ANY | JSON_COMPACT);
-		char *g = got ? json_dumps(got, JSON_ENCODE_ANY | JSON_COMPACT)
+		char *w = out_json_dumps(want, JSON_ENCODE_ANY | JSON_COMPACT);
+		char *g = got ? out_json_dumps(got, JSON_ENCODE_ANY | JSON_COMPACT)
 			      : NULL;
 		fail(fails, "facts", line, json_deep_copy(want),
 		     got ? json_deep_copy(got) : NULL,

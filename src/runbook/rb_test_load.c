@@ -52,19 +52,7 @@ static int want(struct ld *L, const struct ydoc_node *n, enum ydoc_type t,
 static int check_keys(struct ld *L, const struct ydoc_node *map,
 		      const char *const *known, const char *where)
 {
-	for (size_t i = 0; i < map->n; i++) {
-		const struct ydoc_node *k = ydoc_key(map, i);
-		int ok = 0;
-		for (const char *const *p = known; *p; p++)
-			ok |= !strcmp(*p, k->value);
-		if (ok)
-			continue;
-		const char *near = str_nearest(k->value, known);
-		return bad(L, k, "unknown key `%s` in %s%s%s%s", k->value,
-			   where, near ? "; did you mean `" : "",
-			   near ? near : "", near ? "`?" : "");
-	}
-	return 0;
+	return ydoc_check_keys(map, known, where, L->file, L->err);
 }
 
 static int get_str(struct ld *L, const struct ydoc_node *n, const char *key,

@@ -104,7 +104,7 @@ static void put_facts(struct buf *out, const json_t *e)
 	json_object_del(f, "verdict");
 	if (!json_array_size(json_object_get(f, "reasons")))
 		json_object_del(f, "reasons");
-	text = json_dumps(f, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	text = out_json_dumps(f, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	buf_printf(out, "  -> %s", jget_str(e, "verdict", ""));
 	if (text && strcmp(text, "{}"))
 		buf_printf(out, " %.*s%s", 100, text,

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "core/dur.h"
+#include "core/out.h"
 #include "server/mhd_guard.h"
 #include "core/xmalloc.h"
 
@@ -69,7 +70,7 @@ void http_token_hash(const char *token, char out[65])
 
 void http_json(struct http_resp *resp, int status, json_t *body)
 {
-	char *s = json_dumps(body, JSON_COMPACT);
+	char *s = out_json_dumps(body, JSON_COMPACT);
 
 	resp->status = status;
 	resp->type = "application/json";
@@ -259,13 +260,6 @@ static void dispatch(struct http_server *h, struct MHD_Connection *c,
 		http_error(resp, 404, "no such endpoint: %s", r->path);
 }
 
-static int64_t now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 				  const char *url, const char *method,
 				  const char *version, const char *upload,
@@ -282,7 +276,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		const char *cl = MHD_lookup_connection_value(
 			c, MHD_HEADER_KIND, "Content-Length");
 		st = xcalloc(1, sizeof(*st));
-		st->start_us = now_us();
+		st->start_us = time_mono_us();
 		*con_cls = st;
 		mhd_guard_phase(h->guard, c, CONNGUARD_BODY);
 		if (mhd_guard_header_count(c, "Content-Length") > 1)
@@ -318,7 +312,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		dispatch(h, c, &r, &resp);
 	}
 	rc = send_resp(c, &resp);
-	svc_metrics_request(h->svc, (double)(now_us() - st->start_us) / 1e6,
+	svc_metrics_request(h->svc, (double)(time_mono_us() - st->start_us) / 1e6,
 			    resp.status >= 500);
 	buf_free(&resp.body);
 	return rc;

@@ -7,23 +7,28 @@
 
 #include "store/store.h"
 
+/* Statements the cache holds before it first grows. */
 #define STORE_STMT_CACHE 64
 
 struct store {
 	sqlite3 *db;
 	char *path;
 	int tx_depth;
-	struct {
+	/* Every statement prepared, one per SQL text: it grows (the texts
+	 * are the program's literals, so it stays bounded), never drops one
+	 * that a caller may still be stepping; store_close finalizes all. */
+	struct store_stmt {
 		const char *sql; /* a string literal: compared by address */
 		sqlite3_stmt *st;
-	} cache[STORE_STMT_CACHE];
-	int ncache;
+	} *cache;
+	int ncache, cache_cap;
 };
 
 /* Prepares (or takes from the cache, reset) sql and binds args described
  * by fmt: 'i' int64_t, 'n' int, 't' const char * (NULL binds null),
  * 'j' const json_t * (compact JSON; NULL binds null), 'd' double.
- * The statement stays owned by the cache. */
+ * The statement stays owned by the cache; sql must outlive the store
+ * (a literal or other static text). */
 int store_q(struct store *s, const char *sql, sqlite3_stmt **st,
 	    struct ml_err *err, const char *fmt, ...);
 

@@ -162,10 +162,14 @@ static int prepare(struct store *s, const char *sql, sqlite3_stmt **st,
 	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st,
 			       NULL) != SQLITE_OK)
 		return store_fail(s, err, "prepare");
-	if (s->ncache < STORE_STMT_CACHE) {
-		s->cache[s->ncache].sql = sql;
-		s->cache[s->ncache++].st = *st;
+	if (s->ncache == s->cache_cap) {
+		s->cache_cap = s->cache_cap ? s->cache_cap * 2
+					    : STORE_STMT_CACHE;
+		s->cache = xrealloc(s->cache,
+				    (size_t)s->cache_cap * sizeof(*s->cache));
 	}
+	s->cache[s->ncache].sql = sql;
+	s->cache[s->ncache++].st = *st;
 	return 0;
 }
 
@@ -371,6 +375,7 @@ void store_close(struct store *s)
 		return;
 	for (int i = 0; i < s->ncache; i++)
 		sqlite3_finalize(s->cache[i].st);
+	free(s->cache);
 	sqlite3_close_v2(s->db);
 	free(s->path);
 	free(s);

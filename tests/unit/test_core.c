@@ -11,6 +11,7 @@
 
 #include "core/buf.h"
 #include "core/dur.h"
+#include "core/out.h"
 #include "core/proc.h"
 #include "core/strutil.h"
 #include "core/ydoc.h"
@@ -304,11 +305,72 @@ static void test_proc_stdin(void **state)
 	proc_result_free(&r);
 }
 
+/* The three monotonic readings are one clock: they never go back and
+ * agree with each other. */
+static void test_time_mono(void **state)
+{
+	int64_t ms = time_mono_ms(), us = time_mono_us();
+	double sec = time_mono_s();
+
+	(void)state;
+	assert_true(us / 1000 >= ms);
+	assert_true(us / 1000 - ms < 1000);
+	assert_true(sec >= (double)us / 1e6);
+	assert_true(time_mono_us() >= us);
+}
+
+/* Reals print in their shortest round-trip form, spelled as jansson
+ * spells reals; strings and integers that look alike are untouched. */
+static void test_json_reals_shortest(void **state)
+{
+	json_t *j = json_pack("[f,f,f,f,f,f,f,I,s]", 96.33, 0.35, 0.1 + 0.2,
+			      1e20, 1e-5, 3.0, -2.5, (json_int_t)7,
+			      "0.90000000000000002 \\\" 0.1");
+	char *t = out_json_dumps(j, JSON_COMPACT);
+
+	(void)state;
+	assert_string_equal(t, "[96.33,0.35,0.30000000000000004,1e20,1e-5,"
+			       "3.0,-2.5,7,\"0.90000000000000002 \\\\\\\" "
+			       "0.1\"]");
+	free(t);
+	json_decref(j);
+}
+
+/* One message for an unknown key everywhere: the nearest known key, or
+ * the list of them, at the key's position. */
+static void test_ydoc_check_keys(void **state)
+{
+	static const char *const keys[] = {"name", "every", NULL};
+	const char *text = "name: a\nevrey: 1\n", *far = "zzzzzz: 1\n";
+	struct ydoc d;
+	struct ml_err err = {0};
+
+	(void)state;
+	assert_int_equal(ydoc_load_string(text, strlen(text), "r.yaml", &d,
+					  &err), 0);
+	assert_int_equal(ydoc_check_keys(d.root, keys, "rule", "r.yaml", &err),
+			 ML_EINPUT);
+	assert_string_equal(err.msg, "unknown key `evrey` in rule; did you "
+				     "mean `every`?");
+	assert_int_equal(err.line, 2);
+	ydoc_free(&d);
+	assert_int_equal(ydoc_load_string(far, strlen(far), "r.yaml", &d,
+					  &err), 0);
+	assert_int_equal(ydoc_check_keys(d.root, keys, NULL, "r.yaml", &err),
+			 ML_EINPUT);
+	assert_string_equal(err.msg, "unknown key `zzzzzz` (expected one of: "
+				     "name, every)");
+	ydoc_free(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dur_parse),
 		cmocka_unit_test(test_dur_format),
+		cmocka_unit_test(test_time_mono),
+		cmocka_unit_test(test_json_reals_shortest),
+		cmocka_unit_test(test_ydoc_check_keys),
 		cmocka_unit_test(test_time_roundtrip),
 		cmocka_unit_test(test_time_strict),
 		cmocka_unit_test(test_buf),

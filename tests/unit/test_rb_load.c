@@ -1,7 +1,8 @@
 /* test_rb_load.c: unit tests of the runbook loader (rb_load*.c, rb_match.c,
  * rb_files.c): the example runbooks load with every field, matchers follow
- * Alertmanager semantics, and every broken runbook under
- * tests/fixtures/runbooks/broken/ fails with its expected message. */
+ * Alertmanager semantics, every broken runbook under
+ * tests/fixtures/runbooks/broken/ fails with its expected message, and a
+ * folder loads as a whole (rb_load_dir) or by id (rb_find_by_id). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -366,6 +367,44 @@ static void test_huge_and_nul(void **state)
 	load_bad("id: \"a\\0b\"\n", 1, "NUL");
 }
 
+/* rb_load_dir keeps every file, loaded or not, in order, across calls;
+ * rb_find_by_id finds an id and suggests the nearest one. */
+static void test_load_dir(void **state)
+{
+	char *ex = src_path("runbooks/examples"),
+	     *broken = src_path("tests/fixtures/runbooks/broken");
+	struct rb_dir d = {0};
+	struct rb_runbook *rb = NULL;
+	struct ml_err err;
+
+	(void)state;
+	ml_err_clear(&err);
+	assert_int_equal(rb_load_dir(ex, &d, &err), 0);
+	assert_int_equal(d.n, 3);
+	assert_int_equal(d.loaded, 3);
+	assert_string_equal(d.rbs[0]->id, "disk-full");
+	assert_string_equal(d.rbs[2]->id, "rolling-restart");
+	assert_int_equal(rb_load_dir(broken, &d, &err), 0);
+	assert_true(d.n > 3);
+	assert_true(d.loaded > 3 && d.loaded < d.n); /* some only lint */
+	assert_null(d.rbs[3]);
+	assert_int_not_equal(d.errs[3].code, 0);
+	assert_true(strstr(d.paths[3], "001-empty.yaml") != NULL);
+	assert_int_not_equal(rb_load_dir("/nonexistent/rb", &d, &err), 0);
+	rb_dir_free(&d);
+	rb_dir_free(&d);
+
+	assert_int_equal(rb_find_by_id(ex, "gpu-oom", &rb, &err), 0);
+	assert_string_equal(rb->id, "gpu-oom");
+	rb_free(rb);
+	assert_int_equal(rb_find_by_id(ex, "gpu-om", &rb, &err),
+			 ML_ENOTFOUND);
+	assert_null(rb);
+	assert_non_null(strstr(err.msg, "did you mean `gpu-oom`?"));
+	free(ex);
+	free(broken);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -381,6 +420,7 @@ int main(void)
 	    cmocka_unit_test(test_severity),
 	    cmocka_unit_test(test_inline_errors),
 	    cmocka_unit_test(test_huge_and_nul),
+	    cmocka_unit_test(test_load_dir),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,6 +16,7 @@
 #include "core/out.h"
 #include "incident/alert.h"
 #include "store/store.h"
+#include "store/store_int.h"
 
 struct fx {
 	char path[64];
@@ -398,6 +399,44 @@ static void test_not_a_database(void **state)
 			 ML_EUNSUPPORTED);
 }
 
+/* Statements a connection holds. */
+static int live_stmts(struct store *s)
+{
+	int n = 0;
+
+	for (sqlite3_stmt *st = sqlite3_next_stmt(s->db, NULL); st;
+	     st = sqlite3_next_stmt(s->db, st))
+		n++;
+	return n;
+}
+
+/* More distinct statements than the cache's first size, each run twice:
+ * every one is prepared once and kept (before, the ones past 64 were
+ * prepared again on every use and never finalized: LSan saw them). */
+static void test_stmt_cache_past_64(void **state)
+{
+	static char sql[STORE_STMT_CACHE + 9][48];
+	struct fx *f = *state;
+	struct ml_err err = {0};
+	int base = live_stmts(f->s), n = STORE_STMT_CACHE + 9;
+
+	for (int i = 0; i < n; i++)
+		snprintf(sql[i], sizeof(sql[i]), "SELECT %d + ?", i);
+	for (int round = 0; round < 2; round++)
+		for (int i = 0; i < n; i++) {
+			sqlite3_stmt *st;
+
+			assert_int_equal(
+			    store_q(f->s, sql[i], &st, &err, "i", (int64_t)1),
+			    0);
+			assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+			assert_int_equal(sqlite3_column_int(st, 0), i + 1);
+		}
+	assert_true(base <= n);
+	assert_int_equal(live_stmts(f->s), f->s->ncache);
+	assert_true(f->s->ncache <= base + n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -414,6 +453,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_list_filters, setup,
 						teardown),
 		cmocka_unit_test(test_not_a_database),
+		cmocka_unit_test_setup_teardown(test_stmt_cache_past_64, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

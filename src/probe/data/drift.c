@@ -9,18 +9,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/dur.h"
 #include "core/out.h"
 #include "csv/csv_json.h"
 #include "probe/data/drift_col.h"
 #include "probe/data/drift_html.h"
 #include "probe/probe.h"
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int col_wanted(const json_t *list, const char *name)
 {
@@ -245,7 +239,7 @@ static int run(const struct probe_ctx *ctx, json_t **facts,
 				jget_num(a, "threshold", NAN), 0};
 	const char *html = jget_str(a, "html", NULL);
 	int timings = getenv("MLONCALL_TIMINGS") != NULL, rc;
-	double t0 = now_s(), t1, t2;
+	double t0 = time_mono_s(), t1, t2;
 
 	double share = jget_num(a, "drift-share", 0.5);
 
@@ -263,7 +257,7 @@ static int run(const struct probe_ctx *ctx, json_t **facts,
 				  "chisquare, z, jensenshannon, psi)", cfg.test);
 	if ((rc = load_both(a, &ref, &cur, err)))
 		return rc;
-	t1 = now_s();
+	t1 = time_mono_s();
 	cfg.want_hist = html != NULL;
 	json_t *f = probe_facts_new("drift"), *cols = json_array(),
 	       *hists = json_object();
@@ -273,7 +267,7 @@ static int run(const struct probe_ctx *ctx, json_t **facts,
 	sort_columns(cols);
 	json_object_set_new(f, "columns", cols);
 	summarize(f, cols, share);
-	t2 = now_s();
+	t2 = time_mono_s();
 	if (timings)
 		fprintf(stderr, "timings: parse ref %.3fs (%.0f MB/s) and cur (in parallel) "
 			"%.3fs (%.0f MB/s), sort+tests (2 threads) %.3fs, total %.3fs\n",

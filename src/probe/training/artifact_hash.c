@@ -3,6 +3,7 @@
  * big file does not run alone), each reads ART_READ_BYTES at a time with
  * posix_fadvise(SEQUENTIAL) into OpenSSL's EVP sha256. The calling thread
  * waits and prints progress. */
+#include "core/dur.h"
 #include "probe/training/artifact.h"
 
 #include <errno.h>
@@ -124,19 +125,11 @@ static int by_size_desc(const void *a, const void *b, void *arg)
 	return x < y ? 1 : x > y ? -1 : 0;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Waits for the workers, printing a progress line every 2 seconds once
  * the work has lasted one. */
 static void wait_progress(struct pool *p, FILE *progress, int64_t total)
 {
-	double start = now_s(), last = start;
+	double start = time_mono_s(), last = start;
 
 	pthread_mutex_lock(&p->mu);
 	while (p->running > 0) {
@@ -148,7 +141,7 @@ static void wait_progress(struct pool *p, FILE *progress, int64_t total)
 			dl.tv_nsec -= 1000000000;
 		}
 		pthread_cond_timedwait(&p->cv, &p->mu, &dl);
-		double t = now_s();
+		double t = time_mono_s();
 		if (progress && t - start >= 1 && t - last >= 2) {
 			double gib = (double)atomic_load(&p->bytes) / (1 << 30);
 			fprintf(progress,

@@ -1,57 +1,47 @@
-/* client.c: incident operations over HTTP (libcurl) or on the store. */
+/* client.c: incident operations over HTTP (core/httpc) or on the store. */
 #include "incident/client.h"
 
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/buf.h"
 #include "core/dur.h"
+#include "core/httpc.h"
 #include "core/out.h"
 #include "incident/actions.h"
 #include "incident/filter.h"
 #include "store/store.h"
 
-static size_t collect(void *p, size_t sz, size_t n, void *u)
-{
-	buf_add(u, p, sz * n);
-	return sz * n;
-}
-
 static int http(const struct client *c, const char *method, const char *path,
 		const json_t *body, json_t **out, struct ml_err *err)
 {
-	struct buf url = BUF_INIT, resp = BUF_INIT, auth = BUF_INIT;
-	struct curl_slist *h = NULL;
-	CURL *cu = curl_easy_init();
+	struct buf url = BUF_INIT, auth = BUF_INIT;
+	const char *hdrs[3] = {"Content-Type: application/json", NULL, NULL};
 	char *payload = body ? json_dumps(body, JSON_COMPACT) : NULL;
-	long status = 0;
-	CURLcode rc;
+	struct httpc_req q = {.method = method,
+			      .headers = hdrs,
+			      .timeout_ms = 30000,
+			      .protocols = "all"};
+	struct httpc_resp r;
+	struct ml_err herr = {0};
+	long status;
 	int ret = 0;
 
 	buf_printf(&url, "%s%s", c->server, path);
-	h = curl_slist_append(h, "Content-Type: application/json");
 	if (c->token) {
 		buf_printf(&auth, "Authorization: Bearer %s", c->token);
-		h = curl_slist_append(h, buf_str(&auth));
+		hdrs[1] = buf_str(&auth);
 	}
-	curl_easy_setopt(cu, CURLOPT_URL, buf_str(&url));
-	curl_easy_setopt(cu, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(cu, CURLOPT_CUSTOMREQUEST, method);
+	q.url = buf_str(&url);
 	if (payload || !strcmp(method, "POST"))
-		curl_easy_setopt(cu, CURLOPT_POSTFIELDS, payload ? payload : "");
-	curl_easy_setopt(cu, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(cu, CURLOPT_WRITEDATA, &resp);
-	curl_easy_setopt(cu, CURLOPT_TIMEOUT, 30L);
-	curl_easy_setopt(cu, CURLOPT_NOSIGNAL, 1L);
-	rc = curl_easy_perform(cu);
-	if (rc == CURLE_OK)
-		curl_easy_getinfo(cu, CURLINFO_RESPONSE_CODE, &status);
-	*out = resp.len ? json_loadb(resp.data, resp.len, 0, NULL) : NULL;
-	if (rc != CURLE_OK)
+		q.body = payload ? payload : "";
+	ret = httpc_request(&q, &r, &herr);
+	status = r.status;
+	*out = r.body.len ? json_loadb(r.body.data, r.body.len, 0, NULL) : NULL;
+	if (ret)
 		ret = ml_err_set(err, ML_EIO, "%s: %s", buf_str(&url),
-				 curl_easy_strerror(rc));
+				 r.error_short);
 	else if (status >= 400)
 		ret = ml_err_set(err,
 				 status == 404	 ? ML_ENOTFOUND
@@ -65,11 +55,9 @@ static int http(const struct client *c, const char *method, const char *path,
 		json_decref(*out);
 		*out = NULL;
 	}
-	curl_slist_free_all(h);
-	curl_easy_cleanup(cu);
+	httpc_resp_free(&r);
 	free(payload);
 	buf_free(&url);
-	buf_free(&resp);
 	buf_free(&auth);
 	return ret;
 }

@@ -1,11 +1,11 @@
 /* drill_action.c: a drill's fault and clear actions (an HTTP request or a
  * shell command): loading them from the scenario and running them. */
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/dur.h"
+#include "core/httpc.h"
 #include "core/out.h"
 #include "core/proc.h"
 #include "core/strutil.h"
@@ -104,57 +104,41 @@ int drill_action_load(struct drill_scenario *sc, const struct ydoc_node *m,
 	return 0;
 }
 
-static size_t collect(void *p, size_t sz, size_t n, void *u)
-{
-	struct buf *b = u;
-	if (b->len < 4096) /* keep the start of the answer for messages */
-		buf_add(b, p, sz * n);
-	return sz * n;
-}
-
 static int do_http(const struct drill_action *a, const char *what,
 		   char **detail, struct ml_err *err)
 {
-	CURL *c = curl_easy_init();
-	struct curl_slist *h = NULL;
-	struct buf resp = BUF_INIT;
-	long status = 0;
-	CURLcode rc;
-	int ret = 0;
+	static const char *const hdrs[] = {"Content-Type: application/json",
+					   NULL};
+	struct httpc_req q = {.method = a->method,
+			      .url = a->url,
+			      .headers = hdrs,
+			      .body = a->body,
+			      .timeout_ms = (long)a->timeout_ms,
+			      .body_cap = 4096}; /* the start, for messages */
+	struct httpc_resp r;
+	struct ml_err herr = {0};
+	int ret;
 
-	if (!c)
+	ret = httpc_request(&q, &r, &herr);
+	if (ret == ML_EINTERNAL) {
+		httpc_resp_free(&r);
 		return ml_err_set(err, ML_EINTERNAL, "curl init failed");
-	h = curl_slist_append(h, "Content-Type: application/json");
-	curl_easy_setopt(c, CURLOPT_URL, a->url);
-	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, a->method);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	if (a->body)
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, a->body);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)a->timeout_ms);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	rc = curl_easy_perform(c);
-	if (rc == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	if (rc != CURLE_OK)
+	}
+	if (ret)
 		ret = ml_err_set(err, ML_EIO, "%s: %s %s: %s", what, a->method,
-				 a->url, curl_easy_strerror(rc));
-	else if (status < 200 || status >= 300)
-		ret =
-		    ml_err_set(err, ML_EIO,
-			       "%s: %s %s answered HTTP %ld: "
-			       "%.200s",
-			       what, a->method, a->url, status, buf_str(&resp));
+				 a->url, r.error_short);
+	else if (r.status < 200 || r.status >= 300)
+		ret = ml_err_set(err, ML_EIO,
+				 "%s: %s %s answered HTTP %ld: "
+				 "%.200s",
+				 what, a->method, a->url, r.status,
+				 buf_str(&r.body));
 	if (detail) {
 		struct buf d = BUF_INIT;
-		buf_printf(&d, "%s %s: HTTP %ld", a->method, a->url, status);
+		buf_printf(&d, "%s %s: HTTP %ld", a->method, a->url, r.status);
 		*detail = buf_detach(&d, NULL);
 	}
-	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
-	buf_free(&resp);
+	httpc_resp_free(&r);
 	return ret;
 }
 

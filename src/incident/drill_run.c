@@ -2,7 +2,6 @@
  * its database): inject the fault, raise the drill alert through the
  * normal intake, follow the incident until it is mitigated or time runs
  * out, and always clear the fault (also on Ctrl-C and errors). */
-#include <curl/curl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +9,7 @@
 
 #include "core/buf.h"
 #include "core/dur.h"
+#include "core/httpc.h"
 #include "core/out.h"
 #include "core/strutil.h"
 #include "incident/alert.h"
@@ -18,57 +18,43 @@
 #include "incident/drill_notify.h"
 #include "store/store.h"
 
-static size_t collect(void *p, size_t sz, size_t n, void *u)
-{
-	buf_add(u, p, sz * n);
-	return sz * n;
-}
-
 /* POSTs body to the service's path; *out: the JSON answer (new ref). */
 static int post(const struct drill_opts *o, const char *path,
 		const json_t *body, json_t **out, struct ml_err *err)
 {
-	struct buf url = BUF_INIT, resp = BUF_INIT, auth = BUF_INIT;
-	struct curl_slist *h = NULL;
-	CURL *c = curl_easy_init();
+	struct buf url = BUF_INIT, auth = BUF_INIT;
+	const char *hdrs[3] = {"Content-Type: application/json", NULL, NULL};
 	char *payload = json_dumps(body, JSON_COMPACT);
-	long status = 0;
-	CURLcode rc;
-	int ret = 0;
+	struct httpc_req q = {.body = payload ? payload : "{}",
+			      .headers = hdrs,
+			      .timeout_ms = 30000,
+			      .protocols = "all"};
+	struct httpc_resp r;
+	struct ml_err herr = {0};
+	int ret;
 
 	buf_printf(&url, "%s%s", o->server, path);
-	h = curl_slist_append(h, "Content-Type: application/json");
 	if (o->token) {
 		buf_printf(&auth, "Authorization: Bearer %s", o->token);
-		h = curl_slist_append(h, buf_str(&auth));
+		hdrs[1] = buf_str(&auth);
 	}
-	curl_easy_setopt(c, CURLOPT_URL, buf_str(&url));
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, payload ? payload : "{}");
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	rc = curl_easy_perform(c);
-	if (rc == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	*out = resp.len ? json_loadb(resp.data, resp.len, 0, NULL) : NULL;
-	if (rc != CURLE_OK)
+	q.url = buf_str(&url);
+	ret = httpc_request(&q, &r, &herr);
+	*out = r.body.len ? json_loadb(r.body.data, r.body.len, 0, NULL) : NULL;
+	if (ret)
 		ret = ml_err_set(err, ML_EIO, "%s: %s", buf_str(&url),
-				 curl_easy_strerror(rc));
-	else if (status != 200)
-		ret = ml_err_set(err, status < 500 ? ML_EINPUT : ML_EIO,
-				 "%s answered %ld: %s", buf_str(&url), status,
-				 jget_str(*out, "error", "no message"));
+				 r.error_short);
+	else if (r.status != 200)
+		ret = ml_err_set(err, r.status < 500 ? ML_EINPUT : ML_EIO,
+				 "%s answered %ld: %s", buf_str(&url),
+				 r.status, jget_str(*out, "error", "no message"));
 	if (ret) {
 		json_decref(*out);
 		*out = NULL;
 	}
-	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
+	httpc_resp_free(&r);
 	free(payload);
 	buf_free(&url);
-	buf_free(&resp);
 	buf_free(&auth);
 	return ret;
 }

@@ -1,51 +1,39 @@
 /* svc_notify.c: pages and messages to people: Slack-compatible and
- * generic JSON webhooks (libcurl) and a command hook (JSON on stdin),
+ * generic JSON webhooks (core/httpc) and a command hook (JSON on stdin),
  * retried with exponential backoff; every outcome is on the timeline. */
-#include <curl/curl.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "core/dur.h"
+#include "core/httpc.h"
 #include "core/out.h"
 #include "core/proc.h"
 #include "incident/drill_notify.h"
 #include "incident/svc.h"
 
-static size_t discard(void *p, size_t sz, size_t n, void *u)
-{
-	(void)p;
-	(void)u;
-	return sz * n;
-}
-
 static int post_json(const char *url, const char *body, int64_t timeout_ms,
 		     char *why, size_t whyn)
 {
-	CURL *c = curl_easy_init();
-	struct curl_slist *h = NULL;
-	long status = 0;
-	CURLcode rc;
+	static const char *const hdrs[] = {"Content-Type: application/json",
+					   NULL};
+	struct httpc_req q = {.url = url,
+			      .headers = hdrs,
+			      .body = body,
+			      .timeout_ms = (long)timeout_ms,
+			      .discard_body = 1};
+	struct httpc_resp r;
+	struct ml_err herr = {0};
+	int rc = httpc_request(&q, &r, &herr);
+	long status = r.status;
 
-	if (!c) {
+	httpc_resp_free(&r);
+	if (rc == ML_EINTERNAL) {
 		snprintf(why, whyn, "curl init failed");
 		return -1;
 	}
-	h = curl_slist_append(h, "Content-Type: application/json");
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	rc = curl_easy_perform(c);
-	if (rc == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
-	if (rc != CURLE_OK) {
-		snprintf(why, whyn, "%s", curl_easy_strerror(rc));
+	if (rc) {
+		snprintf(why, whyn, "%s", r.error_short);
 		return -1;
 	}
 	if (status < 200 || status >= 300) {

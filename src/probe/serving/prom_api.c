@@ -2,121 +2,90 @@
  * format ({"status":"success","data":{"resultType":...,"result":...}}). */
 #include "probe/serving/prom_api.h"
 
-#include <curl/curl.h>
 #include <math.h>
 #include <string.h>
 
+#include "core/httpc.h"
 #include "core/out.h"
 #include "probe/serving/prom_expo.h"
-
-struct sink {
-	struct buf *b;
-	size_t got;
-};
-
-static size_t on_data(char *p, size_t size, size_t n, void *arg)
-{
-	struct sink *s = arg;
-	size_t len = size * n;
-
-	if (s->got + len > PROM_HTTP_MAX_BYTES)
-		return 0; /* makes curl fail with CURLE_WRITE_ERROR */
-	buf_add(s->b, p, len);
-	s->got += len;
-	return len;
-}
 
 int prom_http_get(const char *url, int64_t timeout_ms, struct buf *out,
 		  long *status, struct ml_err *err)
 {
-	struct sink s = {out, 0};
-	char ebuf[CURL_ERROR_SIZE] = "";
-	struct curl_slist *hdrs;
-	CURLcode rc;
-	CURL *c;
+	/* exporters that also speak OpenMetrics must answer in 0.0.4 */
+	static const char *const hdrs[] = {
+	    "Accept: text/plain;version=0.0.4;q=1.0, application/json;q=0.9, "
+	    "*/*;q=0.1",
+	    NULL};
+	struct httpc_req q = {
+	    .url = url,
+	    .headers = hdrs,
+	    .timeout_ms = (long)(timeout_ms > 0 ? timeout_ms : 30000),
+	    .body_cap = PROM_HTTP_MAX_BYTES,
+	    .cap_mode = HTTPC_CAP_FAIL,
+	    .follow_redirects = 5,
+	    .user_agent = "mloncall/" MLONCALL_VERSION,
+	    .accept_encoding = 1,
+	};
+	struct httpc_resp r;
+	int rc;
 
 	*status = 0;
 	if (strncmp(url, "http://", 7) && strncmp(url, "https://", 8))
 		return ml_err_set(
 		    err, ML_EUSAGE,
 		    "URL `%s` must start with http:// or https://", url);
-	if (!(c = curl_easy_init()))
-		return ml_err_set(err, ML_EINTERNAL, "curl_easy_init failed");
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS,
-			 (long)(timeout_ms > 0 ? timeout_ms : 30000));
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	/* exporters that also speak OpenMetrics must answer in 0.0.4 */
-	hdrs = curl_slist_append(NULL, "Accept: text/plain;version=0.0.4;"
-				       "q=1.0, application/json;q=0.9, "
-				       "*/*;q=0.1");
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "mloncall/" MLONCALL_VERSION);
-	rc = curl_easy_perform(c);
-	if (rc == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
-	curl_easy_cleanup(c);
-	curl_slist_free_all(hdrs);
-	if (rc == CURLE_WRITE_ERROR)
-		return ml_err_set(err, ML_EIO,
-				  "GET %s: answer larger than %d "
-				  "bytes",
-				  url, PROM_HTTP_MAX_BYTES);
-	if (rc != CURLE_OK)
-		return ml_err_set(
-		    err, rc == CURLE_OPERATION_TIMEDOUT ? ML_ETIMEOUT : ML_EIO,
-		    "GET %s: %s", url, ebuf[0] ? ebuf : curl_easy_strerror(rc));
-	return 0;
+	rc = httpc_request(&q, &r, err);
+	*status = r.status;
+	buf_add(out, r.body.data, r.body.len);
+	if (rc == 0 || rc == ML_EINTERNAL)
+		;
+	else if (r.too_big)
+		rc = ml_err_set(err, ML_EIO,
+				"GET %s: answer larger than %d "
+				"bytes",
+				url, PROM_HTTP_MAX_BYTES);
+	else
+		rc = ml_err_set(err, r.timed_out ? ML_ETIMEOUT : ML_EIO,
+				"GET %s: %s", url, r.error);
+	httpc_resp_free(&r);
+	return rc;
 }
 
 /* Appends "&name=" and the URL-escaped value. */
-static void add_param(CURL *c, struct buf *url, const char *name,
-		      const char *value)
+static void add_param(struct buf *url, const char *name, const char *value)
 {
-	char *e = curl_easy_escape(c, value, 0);
-
-	buf_printf(url, "%s%s=%s", strchr(buf_str(url), '?') ? "&" : "?", name,
-		   e ? e : "");
-	curl_free(e);
+	buf_printf(url, "%s%s=", strchr(buf_str(url), '?') ? "&" : "?", name);
+	httpc_escape(url, value);
 }
 
-static void add_time(CURL *c, struct buf *url, const char *name, int64_t ms)
+static void add_time(struct buf *url, const char *name, int64_t ms)
 {
 	char tmp[48];
 
 	snprintf(tmp, sizeof(tmp), "%lld.%03lld", (long long)(ms / 1000),
 		 (long long)(ms % 1000));
-	add_param(c, url, name, tmp);
+	add_param(url, name, tmp);
 }
 
 static void build_url(const char *base, const char *query,
 		      const struct prom_range *r, int64_t time_ms,
 		      struct buf *url)
 {
-	CURL *c = curl_easy_init();
 	size_t n = strlen(base);
 
 	buf_add(url, base, n);
 	if (n && base[n - 1] == '/')
 		url->data[--url->len] = 0;
 	buf_puts(url, r ? "/api/v1/query_range" : "/api/v1/query");
-	add_param(c, url, "query", query);
+	add_param(url, "query", query);
 	if (r) {
-		add_time(c, url, "start", r->start_ms);
-		add_time(c, url, "end", r->end_ms);
-		add_time(c, url, "step", r->step_ms);
+		add_time(url, "start", r->start_ms);
+		add_time(url, "end", r->end_ms);
+		add_time(url, "step", r->step_ms);
 	} else if (time_ms) {
-		add_time(c, url, "time", time_ms);
+		add_time(url, "time", time_ms);
 	}
-	curl_easy_cleanup(c);
 }
 
 int prom_api_query(const char *base, const char *query,

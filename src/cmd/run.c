@@ -14,6 +14,7 @@
 #include "core/strutil.h"
 #include "core/xmalloc.h"
 #include "probe/probe.h"
+#include "runbook/rb.h"
 #include "runbook/rb_channel.h"
 #include "runbook/rb_exec.h"
 #include "store/store.h"
@@ -193,15 +194,10 @@ static void print_diagnosis(const json_t *rec, enum rb_run_status st)
 	json_t *v;
 
 	if (jget_bool(d, "matched", 0)) {
-		printf("Diagnosis: %s (case %lld, line %lld: %s)\n",
-		       jget_str(d, "cause", "?"), jget_int(d, "case", 0) + 1,
-		       jget_int(d, "line", 0), jget_str(d, "when", ""));
-		json_object_foreach(json_object_get(d, "seen"), k, v)
-		{
-			char *t = out_json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-			printf("  %s = %s\n", k, t ? t : "?");
-			free(t);
-		}
+		struct buf b = BUF_INIT;
+		rb_summary_diagnosis(rec, &b);
+		fputs(buf_str(&b), stdout);
+		buf_free(&b);
 		if (jget_str(d, "remedy", NULL))
 			printf("Remedy: %s\n", jget_str(d, "remedy", ""));
 	} else if (json_object_get(d, "matched") || st == RB_RUN_NO_DIAGNOSIS) {

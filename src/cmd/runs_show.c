@@ -9,6 +9,7 @@
 #include "core/buf.h"
 #include "core/dur.h"
 #include "core/out.h"
+#include "runbook/rb.h"
 
 /* "2026-11-23T09:00:01.250Z" -> "09:00:01.250" (borrowed view). */
 static void clock_of(const char *t, char *out, size_t n)
@@ -121,8 +122,7 @@ static void print_step(const json_t *s, int indent)
 static void print_diagnosis(const json_t *rec)
 {
 	const json_t *d = json_object_get(rec, "diagnosis");
-	const char *k;
-	json_t *v;
+	struct buf b = BUF_INIT;
 
 	if (!json_object_get(d, "matched"))
 		return;
@@ -130,15 +130,10 @@ static void print_diagnosis(const json_t *rec)
 		printf("\nDiagnosis: no case matched.\n");
 		return;
 	}
-	printf("\nDiagnosis: %s (case %lld at line %lld: %s)\n",
-	       jget_str(d, "cause", "?"), jget_int(d, "case", 0) + 1,
-	       jget_int(d, "line", 0), jget_str(d, "when", ""));
-	json_object_foreach(json_object_get(d, "seen"), k, v)
-	{
-		char *t = out_json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-		printf("  because %s = %s\n", k, t ? t : "?");
-		free(t);
-	}
+	printf("\n");
+	rb_summary_diagnosis(rec, &b);
+	fputs(buf_str(&b), stdout);
+	buf_free(&b);
 }
 
 /* Steps and transitions merged by time (transitions first on a tie). */

@@ -8,6 +8,7 @@
 #include "core/out.h"
 #include "core/strutil.h"
 #include "incident/drill.h"
+#include "runbook/rb_exec.h"
 
 /* Timeline kinds that are something a responder (or their runbook) did. */
 static int is_action(const char *kind)
@@ -63,7 +64,8 @@ static void walk(const json_t *tl, int64_t opened, json_t *d)
 			diag = at, diag_e = e;
 		if (!mit && !strcmp(kind, "run") &&
 		    str_starts(msg, "remediate run") &&
-		    !strcmp(jget_str(data, "status", ""), "succeeded"))
+		    !strcmp(jget_str(data, "status", ""),
+			    rb_run_status_name(RB_RUN_SUCCEEDED)))
 			mit = at, mit_by = "runbook", mit_how = msg;
 		if (!mit && !strcmp(kind, "resolved") &&
 		    str_starts(msg, "resolved by"))

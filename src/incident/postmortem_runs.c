@@ -9,6 +9,7 @@
 #include "core/out.h"
 #include "incident/md.h"
 #include "incident/postmortem_int.h"
+#include "runbook/rb_exec.h"
 
 /* Most steps listed per run. */
 #define PM_MAX_STEPS 100
@@ -127,7 +128,8 @@ void postmortem_root_cause(struct buf *b, const json_t *inc, const json_t *runs)
 			continue;
 		if (d) {
 			diagnosed(b, run, d);
-		} else if (!strcmp(st, "no_diagnosis")) {
+		} else if (!strcmp(st,
+				   rb_run_status_name(RB_RUN_NO_DIAGNOSIS))) {
 			buf_puts(b, "No case of the runbook matched in ");
 			run_title(b, run);
 			buf_puts(b, ".\n");
@@ -335,19 +337,19 @@ static int run_suggestions(struct buf *b, const json_t *run)
 			    "host.\n");
 		return 1;
 	}
-	if (!strcmp(st, "no_diagnosis")) {
+	if (!strcmp(st, rb_run_status_name(RB_RUN_NO_DIAGNOSIS))) {
 		buf_puts(b, "- No case matched in the ");
 		run_title(b, run);
 		buf_puts(b, ": add a case for what the probes reported (see "
 			    "Root cause), or correct the cases' conditions.\n");
 		n++;
-	} else if (!strcmp(st, "failed_prechecks")) {
+	} else if (!strcmp(st, rb_run_status_name(RB_RUN_FAILED_PRECHECKS))) {
 		buf_puts(b, "- A precheck did not pass in the ");
 		run_title(b, run);
 		buf_puts(b, ": is the precheck right for this alert?\n");
 		n++;
-	} else if (!strcmp(st, "rolled_back") ||
-		   !strcmp(st, "rollback_failed")) {
+	} else if (!strcmp(st, rb_run_status_name(RB_RUN_ROLLED_BACK)) ||
+		   !strcmp(st, rb_run_status_name(RB_RUN_ROLLBACK_FAILED))) {
 		buf_puts(b, "- The change of the ");
 		run_title(b, run);
 		buf_puts(b, " did not verify: review the remedy and the "

@@ -247,6 +247,12 @@ struct buf;
 void rb_render_md(const struct rb_runbook *rb, int64_t now_ms,
 		  struct buf *out);
 
+/* rb_summary.c: a run record's matched diagnosis, appended to out as
+ * "Diagnosis: CAUSE (case N, line L: WHEN)" and one "  because FACT = V"
+ * line per fact it saw. Returns 0, or 1 (nothing appended) when the
+ * record has no matched case. */
+int rb_summary_diagnosis(const json_t *record, struct buf *out);
+
 /* One step as JSON (kind, line, and the fields set). New reference. */
 json_t *rb_step_to_json(const struct rb_step *s);
 

@@ -12,15 +12,6 @@
 #include "core/strutil.h"
 #include "runbook/rb_exec_int.h"
 
-const char *rb_run_status_name(enum rb_run_status s)
-{
-	static const char *const n[] = {"succeeded",	   "failed_prechecks",
-					"no_diagnosis",	   "rolled_back",
-					"rollback_failed", "aborted",
-					"diagnosed",	   "planned"};
-	return s < RB_RUN_STATUS_LAST ? n[s] : "unknown";
-}
-
 int rb_run_exit_code(enum rb_run_status s)
 {
 	return s == RB_RUN_SUCCEEDED || s == RB_RUN_DIAGNOSED ||
@@ -106,7 +97,7 @@ static enum rb_step_res diagnose_steps(struct rb_lane *ln)
 {
 	const struct rb_steps *ss = &ln->run->rb->diagnose;
 
-	ln->phase = "diagnose";
+	ln->phase = rb_trans_name(RB_TRANS_DIAGNOSE);
 	for (size_t i = 0; i < ss->n; i++) {
 		enum rb_step_res r = rb_step_run(ln, &ss->v[i]);
 		if (r == RB_SR_INTERRUPTED || r == RB_SR_DECLINED)
@@ -118,25 +109,26 @@ static enum rb_step_res diagnose_steps(struct rb_lane *ln)
 /* Plans the change phases of a dry run (every step recorded "planned"). */
 static enum rb_run_status plan_rest(struct rb_lane *ln,
 				    const struct rb_steps *change,
-				    const char *change_phase)
+				    enum rb_trans change_phase)
 {
 	struct rb_run *run = ln->run;
 
 	if (change) {
-		ln->phase = change_phase;
+		ln->phase = rb_trans_name(change_phase);
 		rb_steps_run(ln, change);
 	} else {
 		for (size_t i = 0; i < run->rb->n_remedies; i++) {
-			ln->phase = "remedy";
+			ln->phase = rb_trans_name(RB_TRANS_REMEDY);
 			ln->remedy = run->rb->remedies[i].name;
 			rb_steps_run(ln, &run->rb->remedies[i].steps);
 		}
 	}
-	ln->phase = "verify";
+	ln->phase = rb_trans_name(RB_TRANS_VERIFY);
 	rb_steps_run(ln, &run->rb->verify);
-	ln->phase = "rollback";
+	ln->phase = rb_trans_name(RB_TRANS_ROLLBACK);
 	rb_steps_run(ln, &run->rb->rollback);
-	rb_transition(run, "planned", "dry run: nothing was changed");
+	rb_transition(run, rb_run_status_name(RB_RUN_PLANNED),
+		      "dry run: nothing was changed");
 	return RB_RUN_PLANNED;
 }
 
@@ -150,34 +142,37 @@ static enum rb_run_status rollback(struct rb_lane *ln, const char *why,
 	enum rb_step_res r;
 
 	if (!rb->rollback.n) {
-		rb_transition(run, "rollback",
+		rb_transition(run, rb_trans_name(RB_TRANS_ROLLBACK),
 			      "%s; the runbook has no rollback "
 			      "steps%s%s",
 			      why, rb->rollback_reason ? ": " : "",
 			      rb->rollback_reason ? rb->rollback_reason : "");
 	} else {
-		rb_transition(run, "rollback", "%s", why);
-		ln->phase = "rollback";
+		rb_transition(run, rb_trans_name(RB_TRANS_ROLLBACK), "%s", why);
+		ln->phase = rb_trans_name(RB_TRANS_ROLLBACK);
 		if ((r = rb_steps_run(ln, &rb->rollback)) != RB_SR_OK) {
-			rb_transition(run, "rollback_failed",
-				      "a rollback step did not pass (%s)",
-				      r == RB_SR_INTERRUPTED ? "interrupted"
-							     : "failed");
+			rb_transition(
+			    run, rb_run_status_name(RB_RUN_ROLLBACK_FAILED),
+			    "a rollback step did not pass (%s)",
+			    r == RB_SR_INTERRUPTED ? "interrupted" : "failed");
 			return RB_RUN_ROLLBACK_FAILED;
 		}
 	}
 	/* verify again only when a rollback changed something back */
 	if (!run->interrupted && rb->verify.n && rb->rollback.n) {
-		rb_transition(run, "verify-rollback",
+		rb_transition(run, rb_trans_name(RB_TRANS_VERIFY_ROLLBACK),
 			      "checking the state after the rollback");
-		ln->phase = "verify-rollback";
+		ln->phase = rb_trans_name(RB_TRANS_VERIFY_ROLLBACK);
 		r = rb_steps_run(ln, &rb->verify);
-		rb_transition(run, r == RB_SR_OK ? "verified" : "unverified",
+		rb_transition(run,
+			      rb_trans_name(r == RB_SR_OK
+						? RB_TRANS_VERIFIED
+						: RB_TRANS_UNVERIFIED),
 			      "verify after rollback %s",
 			      r == RB_SR_OK ? "passed" : "did not pass");
 	}
 	if (last || run->interrupted) {
-		rb_transition(run, "rolled_back", "%s",
+		rb_transition(run, rb_run_status_name(RB_RUN_ROLLED_BACK), "%s",
 			      run->interrupted ? "stopped after the rollback "
 						 "(interrupted)"
 					       : "no attempt left");
@@ -188,7 +183,7 @@ static enum rb_run_status rollback(struct rb_lane *ln, const char *why,
 
 /* The change phase: attempts of change steps + verify, with rollback. */
 static enum rb_run_status
-change(struct rb_lane *ln, const struct rb_steps *steps, const char *phase)
+change(struct rb_lane *ln, const struct rb_steps *steps, enum rb_trans phase)
 {
 	struct rb_run *run = ln->run;
 	int max = run->rb->max_attempts > 0 ? run->rb->max_attempts : 1;
@@ -199,27 +194,30 @@ change(struct rb_lane *ln, const struct rb_steps *steps, const char *phase)
 		const char *why;
 
 		run->attempt = a;
-		rb_transition(run, phase, "attempt %d of %d", a, max);
-		ln->phase = phase;
+		rb_transition(run, rb_trans_name(phase), "attempt %d of %d", a,
+			      max);
+		ln->phase = rb_trans_name(phase);
 		r = rb_steps_run(ln, steps);
 		if (r == RB_SR_INTERRUPTED && !run->changed) {
-			rb_transition(run, "aborted",
+			rb_transition(run, rb_run_status_name(RB_RUN_ABORTED),
 				      "interrupted before any change");
 			return RB_RUN_ABORTED;
 		}
 		if (r == RB_SR_DECLINED && !run->changed) {
-			rb_transition(run, "aborted",
+			rb_transition(run, rb_run_status_name(RB_RUN_ABORTED),
 				      "not confirmed: stopped before any "
 				      "change");
 			return RB_RUN_ABORTED;
 		}
 		if (r == RB_SR_OK) {
-			rb_transition(run, "verify", "checking the result");
-			ln->phase = "verify";
+			rb_transition(run, rb_trans_name(RB_TRANS_VERIFY),
+				      "checking the result");
+			ln->phase = rb_trans_name(RB_TRANS_VERIFY);
 			r = rb_steps_run(ln, &run->rb->verify);
 			if (r == RB_SR_OK) {
-				rb_transition(run, "succeeded",
-					      "verify passed");
+				rb_transition(
+				    run, rb_run_status_name(RB_RUN_SUCCEEDED),
+				    "verify passed");
 				return RB_RUN_SUCCEEDED;
 			}
 			why = "verify did not pass";
@@ -233,7 +231,8 @@ change(struct rb_lane *ln, const struct rb_steps *steps, const char *phase)
 		s = rollback(ln, why, a == max || r == RB_SR_DECLINED);
 		if (s != RB_RUN_STATUS_LAST)
 			return s;
-		rb_transition(run, "retry", "trying again");
+		rb_transition(run, rb_trans_name(RB_TRANS_RETRY),
+			      "trying again");
 	}
 	return RB_RUN_ROLLED_BACK; /* not reached */
 }
@@ -261,59 +260,66 @@ static enum rb_run_status lifecycle(struct rb_lane *ln, json_t *diag)
 	struct rb_run *run = ln->run;
 	const struct rb_runbook *rb = run->rb;
 	const struct rb_steps *steps = &rb->procedure;
-	const char *phase = "procedure";
+	enum rb_trans phase = RB_TRANS_PROCEDURE;
 	enum rb_step_res r;
 	int k = -1;
 
-	rb_transition(run, "prechecks", "checking that it is safe to act");
-	ln->phase = "prechecks";
+	rb_transition(run, rb_trans_name(RB_TRANS_PRECHECKS),
+		      "checking that it is safe to act");
+	ln->phase = rb_trans_name(RB_TRANS_PRECHECKS);
 	r = run->opts->dry_run ? dry_prechecks(ln)
 			       : rb_steps_run(ln, &rb->prechecks);
 	if (r == RB_SR_INTERRUPTED || r == RB_SR_DECLINED) {
-		rb_transition(run, "aborted", "%s before any change",
+		rb_transition(run, rb_run_status_name(RB_RUN_ABORTED),
+			      "%s before any change",
 			      r == RB_SR_DECLINED ? "not confirmed"
 						  : "interrupted");
 		return RB_RUN_ABORTED;
 	}
 	if (r != RB_SR_OK && run->opts->dry_run) {
 		/* a dry run still shows the whole plan */
-		rb_transition(run, "prechecks-failed",
+		rb_transition(run, rb_trans_name(RB_TRANS_PRECHECKS_FAILED),
 			      "a precheck did not pass: a real run would stop "
 			      "here (failed_prechecks)");
 	} else if (r != RB_SR_OK) {
-		rb_transition(run, "failed_prechecks",
+		rb_transition(run, rb_run_status_name(RB_RUN_FAILED_PRECHECKS),
 			      "a precheck did not pass: nothing was changed");
 		return RB_RUN_FAILED_PRECHECKS;
 	}
-	rb_transition(run, "diagnose", "collecting facts");
+	rb_transition(run, rb_trans_name(RB_TRANS_DIAGNOSE),
+		      "collecting facts");
 	if ((r = diagnose_steps(ln)) != RB_SR_OK) {
-		rb_transition(run, "aborted", "%s before any change",
+		rb_transition(run, rb_run_status_name(RB_RUN_ABORTED),
+			      "%s before any change",
 			      r == RB_SR_DECLINED ? "not confirmed"
 						  : "interrupted");
 		return RB_RUN_ABORTED;
 	}
 	if (rb->n_cases) {
 		if ((k = pick_case(ln, diag)) < 0) {
-			rb_transition(run,
-				      run->opts->dry_run ? "planned"
-							 : "no_diagnosis",
-				      "no case matched the facts");
+			rb_transition(
+			    run,
+			    rb_run_status_name(run->opts->dry_run
+						   ? RB_RUN_PLANNED
+						   : RB_RUN_NO_DIAGNOSIS),
+			    "no case matched the facts");
 			if (run->opts->dry_run)
-				return plan_rest(ln, NULL, NULL);
+				return plan_rest(ln, NULL, RB_TRANS_REMEDY);
 			return RB_RUN_NO_DIAGNOSIS;
 		}
-		rb_transition(run, "cause-found", "case %d matched: cause %s",
-			      k + 1,
+		rb_transition(run, rb_trans_name(RB_TRANS_CAUSE_FOUND),
+			      "case %d matched: cause %s", k + 1,
 			      rb->cases[k].cause ? rb->cases[k].cause : "?");
 		steps = NULL;
-		phase = "remedy";
+		phase = RB_TRANS_REMEDY;
 		if (rb->cases[k].remedy) {
 			const struct rb_remedy *m =
 			    rb_remedy_find(rb, rb->cases[k].remedy);
 			if (!m) {
-				rb_transition(run, "aborted",
-					      "remedy `%s` does not exist",
-					      rb->cases[k].remedy);
+				rb_transition(
+				    run, rb_run_status_name(RB_RUN_ABORTED),
+				    "remedy `%s` does not exist",
+				    rb->cases[k].remedy);
 				return RB_RUN_ABORTED;
 			}
 			steps = &m->steps;
@@ -323,11 +329,12 @@ static enum rb_run_status lifecycle(struct rb_lane *ln, json_t *diag)
 	if (run->opts->dry_run)
 		return plan_rest(ln, steps ? steps : &rb->procedure, phase);
 	if (rb_check_interrupt(run)) {
-		rb_transition(run, "aborted", "interrupted before any change");
+		rb_transition(run, rb_run_status_name(RB_RUN_ABORTED),
+			      "interrupted before any change");
 		return RB_RUN_ABORTED;
 	}
 	if (run->opts->diagnose_only || !steps || !steps->n) {
-		rb_transition(run, "diagnosed", "%s",
+		rb_transition(run, rb_run_status_name(RB_RUN_DIAGNOSED), "%s",
 			      run->opts->diagnose_only ? "diagnose only"
 						       : "nothing to execute");
 		return RB_RUN_DIAGNOSED;

@@ -28,7 +28,33 @@ enum rb_run_status {
 	RB_RUN_STATUS_LAST
 };
 
+/* Spellings as stored in records and served by the API (never change
+ * one). name: "unknown" out of range; parse: 0, or -1 when s is none. */
 const char *rb_run_status_name(enum rb_run_status s);
+int rb_run_status_parse(const char *s, enum rb_run_status *out);
+
+/* A transition of the lifecycle that is not a final status (record
+ * field transitions[].to; the final status is a transition too, spelled
+ * by rb_run_status_name). The step phases are a subset. */
+enum rb_trans {
+	RB_TRANS_PRECHECKS = 0,
+	RB_TRANS_PRECHECKS_FAILED, /* dry run only: the plan goes on */
+	RB_TRANS_DIAGNOSE,
+	RB_TRANS_CAUSE_FOUND,
+	RB_TRANS_PROCEDURE,
+	RB_TRANS_REMEDY,
+	RB_TRANS_VERIFY,
+	RB_TRANS_RETRY,
+	RB_TRANS_ROLLBACK,
+	RB_TRANS_VERIFY_ROLLBACK,
+	RB_TRANS_VERIFIED,
+	RB_TRANS_UNVERIFIED,
+	RB_TRANS_LAST
+};
+
+/* As rb_run_status_name / rb_run_status_parse, for transitions. */
+const char *rb_trans_name(enum rb_trans t);
+int rb_trans_parse(const char *s, enum rb_trans *out);
 
 /* Result of one command, as the real or mocked executor gives it. */
 struct rb_cmd_result {

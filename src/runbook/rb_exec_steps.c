@@ -219,7 +219,7 @@ static enum rb_step_res probe_once(struct rb_lane *ln, const struct rb_step *st,
 		return RB_SR_INTERRUPTED;
 	if (st->expect)
 		return eval_expect(ln, st, rec);
-	if (!strcmp(ln->phase, "diagnose"))
+	if (!strcmp(ln->phase, rb_trans_name(RB_TRANS_DIAGNOSE)))
 		return RB_SR_OK;
 	return probe_verdict_of(json_object_get(
 		   ln->facts, st->as ? st->as : st->probe)) == PV_FAILED
@@ -484,8 +484,9 @@ enum rb_step_res rb_step_run(struct rb_lane *ln, const struct rb_step *st)
 
 	describe(st, &what);
 	planned = run->opts->dry_run && st->kind != RB_STEP_BATCH &&
-		  (!rb_step_read_only(st) || (strcmp(ln->phase, "prechecks") &&
-					      strcmp(ln->phase, "diagnose")));
+		  (!rb_step_read_only(st) ||
+		   (strcmp(ln->phase, rb_trans_name(RB_TRANS_PRECHECKS)) &&
+		    strcmp(ln->phase, rb_trans_name(RB_TRANS_DIAGNOSE))));
 	json_array_append_new(ln->steps, rec); /* rec stays valid: borrowed */
 	if (rb_check_interrupt(run)) {
 		jset_str(rec, "result", "interrupted");
@@ -502,8 +503,9 @@ enum rb_step_res rb_step_run(struct rb_lane *ln, const struct rb_step *st)
 	}
 	if ((st->kind == RB_STEP_RUN || st->kind == RB_STEP_PROBE ||
 	     st->kind == RB_STEP_BATCH) &&
-	    !rb_step_read_only(st) && strcmp(ln->phase, "prechecks") &&
-	    strcmp(ln->phase, "diagnose"))
+	    !rb_step_read_only(st) &&
+	    strcmp(ln->phase, rb_trans_name(RB_TRANS_PRECHECKS)) &&
+	    strcmp(ln->phase, rb_trans_name(RB_TRANS_DIAGNOSE)))
 		run->changed = 1;
 	rb_say(run, "-> %s%s%s: %s", ln->phase, ln->item ? " " : "",
 	       ln->item ? ln->item : "", buf_str(&what));

@@ -12,6 +12,74 @@
 #include "core/xmalloc.h"
 #include "runbook/rb_exec_int.h"
 
+static const char *const status_names[RB_RUN_STATUS_LAST] = {
+    [RB_RUN_SUCCEEDED] = "succeeded",
+    [RB_RUN_FAILED_PRECHECKS] = "failed_prechecks",
+    [RB_RUN_NO_DIAGNOSIS] = "no_diagnosis",
+    [RB_RUN_ROLLED_BACK] = "rolled_back",
+    [RB_RUN_ROLLBACK_FAILED] = "rollback_failed",
+    [RB_RUN_ABORTED] = "aborted",
+    [RB_RUN_DIAGNOSED] = "diagnosed",
+    [RB_RUN_PLANNED] = "planned",
+};
+
+static const char *const trans_names[RB_TRANS_LAST] = {
+    [RB_TRANS_PRECHECKS] = "prechecks",
+    [RB_TRANS_PRECHECKS_FAILED] = "prechecks-failed",
+    [RB_TRANS_DIAGNOSE] = "diagnose",
+    [RB_TRANS_CAUSE_FOUND] = "cause-found",
+    [RB_TRANS_PROCEDURE] = "procedure",
+    [RB_TRANS_REMEDY] = "remedy",
+    [RB_TRANS_VERIFY] = "verify",
+    [RB_TRANS_RETRY] = "retry",
+    [RB_TRANS_ROLLBACK] = "rollback",
+    [RB_TRANS_VERIFY_ROLLBACK] = "verify-rollback",
+    [RB_TRANS_VERIFIED] = "verified",
+    [RB_TRANS_UNVERIFIED] = "unverified",
+};
+
+/* Index of s in names[0..n), or -1. */
+static int name_index(const char *const *names, int n, const char *s)
+{
+	for (int i = 0; s && i < n; i++)
+		if (names[i] && !strcmp(names[i], s))
+			return i;
+	return -1;
+}
+
+const char *rb_run_status_name(enum rb_run_status s)
+{
+	return (unsigned)s < RB_RUN_STATUS_LAST && status_names[s]
+		   ? status_names[s]
+		   : "unknown";
+}
+
+int rb_run_status_parse(const char *s, enum rb_run_status *out)
+{
+	int i = name_index(status_names, RB_RUN_STATUS_LAST, s);
+
+	if (i < 0)
+		return -1;
+	*out = (enum rb_run_status)i;
+	return 0;
+}
+
+const char *rb_trans_name(enum rb_trans t)
+{
+	return (unsigned)t < RB_TRANS_LAST && trans_names[t] ? trans_names[t]
+							     : "unknown";
+}
+
+int rb_trans_parse(const char *s, enum rb_trans *out)
+{
+	int i = name_index(trans_names, RB_TRANS_LAST, s);
+
+	if (i < 0)
+		return -1;
+	*out = (enum rb_trans)i;
+	return 0;
+}
+
 char *rb_mask(char *const *secrets, const char *s)
 {
 	struct buf b = BUF_INIT;

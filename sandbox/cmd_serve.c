@@ -144,15 +144,21 @@ static int http_opt(int c, const char *arg, struct srv_opts *o)
 
 static int parse(int argc, char **argv, struct serve_args *a)
 {
-	static const struct option lo[] = {
-	    {"registry", 1, NULL, 'r'},	 {"listen", 1, NULL, 'l'},
-	    {"port-file", 1, NULL, 'p'}, {"version", 1, NULL, 'v'},
-	    {"workers", 1, NULL, 'w'},	 {"window", 1, NULL, 'W'},
-	    {"id-cache", 1, NULL, 'i'},	 {"seed", 1, NULL, 's'},
-	    {"header-timeout", 1, NULL, 'H'}, {"body-timeout", 1, NULL, 'B'},
-	    {"max-connections", 1, NULL, 'M'}, {"max-per-client", 1, NULL, 'P'},
-	    {"trusted-proxy", 1, NULL, 'T'},
-	    {"help", 0, NULL, 'h'},	 {NULL, 0, NULL, 0}};
+	static const struct option lo[] = {{"registry", 1, NULL, 'r'},
+					   {"listen", 1, NULL, 'l'},
+					   {"port-file", 1, NULL, 'p'},
+					   {"version", 1, NULL, 'v'},
+					   {"workers", 1, NULL, 'w'},
+					   {"window", 1, NULL, 'W'},
+					   {"id-cache", 1, NULL, 'i'},
+					   {"seed", 1, NULL, 's'},
+					   {"header-timeout", 1, NULL, 'H'},
+					   {"body-timeout", 1, NULL, 'B'},
+					   {"max-connections", 1, NULL, 'M'},
+					   {"max-per-client", 1, NULL, 'P'},
+					   {"trusted-proxy", 1, NULL, 'T'},
+					   {"help", 0, NULL, 'h'},
+					   {NULL, 0, NULL, 0}};
 	long long v;
 	int c, rc = 0;
 

@@ -38,7 +38,7 @@ static const struct route {
 struct conn {
 	struct buf body;
 	int too_large;
-	int dup_length; /* Content-Length sent twice */
+	int dup_length;	  /* Content-Length sent twice */
 	int64_t start_us; /* time_mono_us() */
 };
 
@@ -130,7 +130,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		rt->fn(s, buf_str(&st->body), st->body.len, &r);
 	rc = send_resp(c, &r);
 	srv_count_request(s, path, r.status,
-			  rt && rt->fn == srv_predict ? (double)(time_mono_us() - st->start_us) / 1e6 : -1);
+			  rt && rt->fn == srv_predict
+			      ? (double)(time_mono_us() - st->start_us) / 1e6
+			      : -1);
 	buf_free(&r.body);
 	return rc;
 }

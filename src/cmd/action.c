@@ -20,8 +20,8 @@ struct act_opts {
 	int nargs;
 };
 
-static int set_incident(void *opts, const struct cmd_opt *opt,
-			const char *v, struct ml_err *err)
+static int set_incident(void *opts, const struct cmd_opt *opt, const char *v,
+			struct ml_err *err)
 {
 	struct act_opts *o = opts;
 
@@ -33,18 +33,18 @@ static int set_incident(void *opts, const struct cmd_opt *opt,
 }
 
 static const struct cmd_opt add_table[] = {
-	CMD_STR("owner", 0, struct act_opts, owner),
-	CMD_STR("due", 0, struct act_opts, due),
-	CMD_STR("as", 0, struct act_opts, actor),
-	{0}};
+    CMD_STR("owner", 0, struct act_opts, owner),
+    CMD_STR("due", 0, struct act_opts, due),
+    CMD_STR("as", 0, struct act_opts, actor),
+    {0}};
 static const struct cmd_opt ls_table[] = {
-	CMD_FN("incident", 0, set_incident),
-	CMD_FLAG("open", 0, struct act_opts, open_only),
-	CMD_FLAG("overdue", 0, struct act_opts, overdue),
-	CMD_STR("as", 0, struct act_opts, actor),
-	{0}};
+    CMD_FN("incident", 0, set_incident),
+    CMD_FLAG("open", 0, struct act_opts, open_only),
+    CMD_FLAG("overdue", 0, struct act_opts, overdue),
+    CMD_STR("as", 0, struct act_opts, actor),
+    {0}};
 static const struct cmd_opt done_table[] = {
-	CMD_STR("as", 0, struct act_opts, actor), {0}};
+    CMD_STR("as", 0, struct act_opts, actor), {0}};
 
 static int parse(const struct cmd_entry *self, int argc, char **argv,
 		 struct act_opts *o)
@@ -93,9 +93,10 @@ static int exec_add(const struct cmd_entry *self, int argc, char **argv)
 		return cmd_usage(self, "expected an incident ID and the text "
 				       "of the action item");
 	if (o.due && parse_due(o.due, now, &a.due_at))
-		return cmd_usage(self, "--due: expected a date (2026-12-01), "
-				       "an RFC 3339 time or a duration (14d), "
-				       "got `%s`",
+		return cmd_usage(self,
+				 "--due: expected a date (2026-12-01), "
+				 "an RFC 3339 time or a duration (14d), "
+				 "got `%s`",
 				 o.due);
 	for (int i = 1; i < o.nargs; i++)
 		buf_printf(&text, "%s%s", i > 1 ? " " : "", o.args[i]);
@@ -110,8 +111,7 @@ static int exec_add(const struct cmd_entry *self, int argc, char **argv)
 		return cmd_fail(&err);
 	if (o.fmt == OUT_JSON) {
 		json_t *j = json_pack("{s:I, s:I}", "id", (json_int_t)id,
-				      "incident_id",
-				      (json_int_t)a.incident_id);
+				      "incident_id", (json_int_t)a.incident_id);
 		out_json(stdout, j);
 		json_decref(j);
 	} else {
@@ -136,9 +136,10 @@ static void print_items(const json_t *items, int64_t now)
 		char d[40], inc[24];
 		md_time(due, d, sizeof(d));
 		d[10] = '\0';
-		snprintf(inc, sizeof(inc), "#%lld", jget_int(a, "incident_id", 0));
-		printf("%-5lld %-8s %-8s %-10s %-12s %s\n", jget_int(a, "id", 0),
-		       inc,
+		snprintf(inc, sizeof(inc), "#%lld",
+			 jget_int(a, "incident_id", 0));
+		printf("%-5lld %-8s %-8s %-10s %-12s %s\n",
+		       jget_int(a, "id", 0), inc,
 		       !strcmp(st, "open") && due && due < now ? "overdue" : st,
 		       due ? d : "-", jget_str(a, "owner", "-"),
 		       jget_str(a, "text", ""));
@@ -173,9 +174,9 @@ static int exec_ls(const struct cmd_entry *self, int argc, char **argv)
 	json_array_foreach(items, i, a)
 	{
 		int64_t due = jget_int(a, "due_at", 0);
-		jset_bool(a, "overdue", !strcmp(jget_str(a, "status", ""),
-						"open") &&
-						due && due < now);
+		jset_bool(a, "overdue",
+			  !strcmp(jget_str(a, "status", ""), "open") && due &&
+			      due < now);
 	}
 	if (o.fmt == OUT_JSON) {
 		json_t *j = json_pack("{s:O}", "action_items", items);
@@ -216,64 +217,63 @@ static int exec_done(const struct cmd_entry *self, int argc, char **argv)
 	return ML_EXIT_OK;
 }
 
-#define COMMON                                                                \
-	"  --db PATH    the service's database (default MLONCALL_DB, else\n"    \
-	"               oncall.db); never created by this command\n"            \
+#define COMMON                                                                 \
+	"  --db PATH    the service's database (default MLONCALL_DB, else\n"   \
+	"               oncall.db); never created by this command\n"           \
 	"  --as NAME    who acts (default cli)\n"                              \
 	"  -o FORMAT    text (default) or json\n"
 
 static const struct cmd_entry add_entry = {
-	.path = "action add",
-	.summary = "add an action item to an incident",
-	.help = "Usage: mloncall action add INCIDENT TEXT... [--owner NAME]"
-		" [--due DATE]\n\n"
-		"Adds a postmortem action item to incident INCIDENT; it shows\n"
-		"in the postmortem, and in `mloncall report` when overdue.\n\n"
-		"Options:\n"
-		"  --owner NAME  who does it (items without owner are flagged)\n"
-		"  --due DATE    2026-12-01, an RFC 3339 time, or a duration\n"
-		"                from now (14d)\n" COMMON
-		"\nExample:\n"
-		"  mloncall action add 42 \"alert on allocator fragmentation\" "
-		"--owner ana --due 2026-12-15\n",
-	.exec = exec_add,
-	.opts = add_table,
-	.flags = CMD_OUTPUT | CMD_DB,
+    .path = "action add",
+    .summary = "add an action item to an incident",
+    .help = "Usage: mloncall action add INCIDENT TEXT... [--owner NAME]"
+	    " [--due DATE]\n\n"
+	    "Adds a postmortem action item to incident INCIDENT; it shows\n"
+	    "in the postmortem, and in `mloncall report` when overdue.\n\n"
+	    "Options:\n"
+	    "  --owner NAME  who does it (items without owner are flagged)\n"
+	    "  --due DATE    2026-12-01, an RFC 3339 time, or a duration\n"
+	    "                from now (14d)\n" COMMON "\nExample:\n"
+	    "  mloncall action add 42 \"alert on allocator fragmentation\" "
+	    "--owner ana --due 2026-12-15\n",
+    .exec = exec_add,
+    .opts = add_table,
+    .flags = CMD_OUTPUT | CMD_DB,
 };
 static const struct cmd_entry ls_entry = {
-	.path = "action ls",
-	.summary = "list action items",
-	.help = "Usage: mloncall action ls [--open] [--overdue] "
-		"[--incident ID]\n\n"
-		"Lists action items, oldest first (drills included).\n\n"
-		"Options:\n"
-		"  --open         only open items\n"
-		"  --overdue      only open items past their due date\n"
-		"  --incident ID  only the items of one incident\n" COMMON
-		"\nExamples:\n"
-		"  mloncall action ls --overdue --db oncall.db\n"
-		"  mloncall action ls --incident 42 -o json\n",
-	.exec = exec_ls,
-	.opts = ls_table,
-	.flags = CMD_OUTPUT | CMD_DB,
+    .path = "action ls",
+    .summary = "list action items",
+    .help = "Usage: mloncall action ls [--open] [--overdue] "
+	    "[--incident ID]\n\n"
+	    "Lists action items, oldest first (drills included).\n\n"
+	    "Options:\n"
+	    "  --open         only open items\n"
+	    "  --overdue      only open items past their due date\n"
+	    "  --incident ID  only the items of one incident\n" COMMON
+	    "\nExamples:\n"
+	    "  mloncall action ls --overdue --db oncall.db\n"
+	    "  mloncall action ls --incident 42 -o json\n",
+    .exec = exec_ls,
+    .opts = ls_table,
+    .flags = CMD_OUTPUT | CMD_DB,
 };
 static const struct cmd_entry done_entry = {
-	.path = "action done",
-	.summary = "mark an action item done",
-	.help = "Usage: mloncall action done ID\n\n"
-		"Marks action item ID done (again: no change).\n\n"
-		"Options:\n" COMMON "\nExample:\n  mloncall action done 7\n",
-	.exec = exec_done,
-	.opts = done_table,
-	.flags = CMD_OUTPUT | CMD_DB,
+    .path = "action done",
+    .summary = "mark an action item done",
+    .help = "Usage: mloncall action done ID\n\n"
+	    "Marks action item ID done (again: no change).\n\n"
+	    "Options:\n" COMMON "\nExample:\n  mloncall action done 7\n",
+    .exec = exec_done,
+    .opts = done_table,
+    .flags = CMD_OUTPUT | CMD_DB,
 };
 
 static const struct cmd_entry *const subs[] = {&add_entry, &ls_entry,
 					       &done_entry, NULL};
 
 const struct cmd_entry cmd_action_entry = {
-	.path = "action",
-	.summary = "postmortem action items (add, ls, done)",
-	.help = "Usage: mloncall action COMMAND [options]\n",
-	.subs = subs,
+    .path = "action",
+    .summary = "postmortem action items (add, ls, done)",
+    .help = "Usage: mloncall action COMMAND [options]\n",
+    .subs = subs,
 };

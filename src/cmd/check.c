@@ -43,8 +43,9 @@ static void probe_help(const struct probe_def *p)
 	}
 	printf("  %-26s %s\n", "-o, --output FORMAT", "text or json");
 	printf("  %-26s %s\n", "-q, --quiet", "no progress on stderr");
-	printf("  %-26s %s\n", "--timing",
-	       "print the probe's own run time on stderr (without program start)");
+	printf(
+	    "  %-26s %s\n", "--timing",
+	    "print the probe's own run time on stderr (without program start)");
 	printf("  %-26s %s\n", "-h, --help", "this help");
 	if (p->help)
 		printf("\n%s", p->help);
@@ -69,8 +70,7 @@ static const struct probe_opt *next_positional(const struct probe_def *p,
 	return last && last->type == PO_LIST ? last : NULL;
 }
 
-static void add_value(json_t *args, const struct probe_opt *o,
-		      const char *val)
+static void add_value(json_t *args, const struct probe_opt *o, const char *val)
 {
 	if (o->type == PO_LIST) {
 		json_t *a = json_object_get(args, o->name);
@@ -125,8 +125,8 @@ static struct cmd_opt *probe_table(const struct probe_def *p)
 		t[n].arg = o->type == PO_BOOL ? CMD_ARG_FN_FLAG : CMD_ARG_FN;
 		t[n].fn = probe_arg;
 	}
-	t[n++] = (struct cmd_opt)CMD_FLAG("quiet", 'q', struct check_opts,
-					  quiet);
+	t[n++] =
+	    (struct cmd_opt)CMD_FLAG("quiet", 'q', struct check_opts, quiet);
 	t[n] = (struct cmd_opt)CMD_FLAG("timing", 0, struct check_opts, timing);
 	return t;
 }
@@ -216,7 +216,8 @@ static int check_exec(const struct cmd_entry *self, int argc, char **argv)
 		return rc;
 	}
 	t0 = time_mono_us();
-	rc = probe_run(p, args, 0, co.quiet ? NULL : stderr, NULL, &facts, &err);
+	rc =
+	    probe_run(p, args, 0, co.quiet ? NULL : stderr, NULL, &facts, &err);
 	t1 = time_mono_us();
 	json_decref(args);
 	if (co.timing)
@@ -230,19 +231,19 @@ static int check_exec(const struct cmd_entry *self, int argc, char **argv)
 }
 
 const struct cmd_entry cmd_check_entry = {
-	.path = "check",
-	.summary = "run a diagnostic probe (gpu, xid, oom, checkpoint, drift...)",
-	.help = "Usage: mloncall check PROBE [ARGS] [options]\n"
-		"\n"
-		"Runs one probe and prints its facts and verdict. The same probe\n"
-		"runs in a runbook as `probe: PROBE` with the same arguments.\n"
-		"\n"
-		"Examples:\n"
-		"  mloncall check gpu\n"
-		"  mloncall check gpu --from nvidia-smi.csv -o json\n"
-		"  mloncall check checkpoint ckpts/ --deep\n"
-		"\n",
-	.exec = check_exec,
-	.own_help = 1,
-	.flags = CMD_OUTPUT,
+    .path = "check",
+    .summary = "run a diagnostic probe (gpu, xid, oom, checkpoint, drift...)",
+    .help = "Usage: mloncall check PROBE [ARGS] [options]\n"
+	    "\n"
+	    "Runs one probe and prints its facts and verdict. The same probe\n"
+	    "runs in a runbook as `probe: PROBE` with the same arguments.\n"
+	    "\n"
+	    "Examples:\n"
+	    "  mloncall check gpu\n"
+	    "  mloncall check gpu --from nvidia-smi.csv -o json\n"
+	    "  mloncall check checkpoint ckpts/ --deep\n"
+	    "\n",
+    .exec = check_exec,
+    .own_help = 1,
+    .flags = CMD_OUTPUT,
 };

@@ -91,8 +91,7 @@ static const struct cmd_entry *lookup(const struct cmd_entry *g,
 	return matches == 1 ? found : NULL;
 }
 
-static int unknown(const struct cmd_entry *g, const char *word,
-		   int ambiguous)
+static int unknown(const struct cmd_entry *g, const char *word, int ambiguous)
 {
 	const char *names[128];
 	const char *near;

@@ -16,8 +16,7 @@ struct cmd_entry;
 
 /* Runs a command. argv[0] is the command's own name; options follow.
  * Returns the process exit code (enum ml_exit). */
-typedef int (*cmd_exec_fn)(const struct cmd_entry *self, int argc,
-			   char **argv);
+typedef int (*cmd_exec_fn)(const struct cmd_entry *self, int argc, char **argv);
 
 /* What an option takes and where cmd_parse puts it: at offset off in
  * the command's own options struct (the `opts` passed to cmd_parse). */
@@ -28,12 +27,12 @@ enum cmd_arg {
 	CMD_ARG_DURATION, /* int64_t milliseconds at off, within [min, max]
 			   * (max 0: no upper bound) */
 	CMD_ARG_ENUM,	  /* int at off: index of the value in choices */
-	CMD_ARG_LIST,	  /* repeatable: appends to the struct cmd_list at off */
-	CMD_ARG_FN,	  /* a value given to fn (NAME=VALUE, HOST:PORT...) */
-	CMD_ARG_FN_FLAG,  /* no value: calls fn with val NULL; `--x=V`
-			   * gives it V */
-	CMD_ARG_NOT_HERE  /* a sibling command's option: "--X does not apply
-			   * here" rather than "unknown option" */
+	CMD_ARG_LIST,	 /* repeatable: appends to the struct cmd_list at off */
+	CMD_ARG_FN,	 /* a value given to fn (NAME=VALUE, HOST:PORT...) */
+	CMD_ARG_FN_FLAG, /* no value: calls fn with val NULL; `--x=V`
+			  * gives it V */
+	CMD_ARG_NOT_HERE /* a sibling command's option: "--X does not apply
+			  * here" rather than "unknown option" */
 };
 
 /* A repeatable option's values, in order (borrowed from argv; the array
@@ -48,8 +47,8 @@ struct cmd_opt {
 	const char *name; /* long name without dashes: "dry-run" */
 	char short_name;  /* 'n' for -n, or 0 */
 	enum cmd_arg arg;
-	size_t off;		   /* offsetof(struct my_opts, field) */
-	int64_t min, max;	   /* CMD_ARG_INT, CMD_ARG_DURATION bounds */
+	size_t off;		    /* offsetof(struct my_opts, field) */
+	int64_t min, max;	    /* CMD_ARG_INT, CMD_ARG_DURATION bounds */
 	const char *const *choices; /* CMD_ARG_ENUM: NULL-terminated */
 	/* CMD_ARG_FN(_FLAG): stores val into opts or fills err (its message
 	 * is printed as a usage error). o is this row (for a table built at
@@ -60,24 +59,43 @@ struct cmd_opt {
 };
 
 /* Shorthands for table rows; adding an option is one line. */
-#define CMD_FLAG(n, s, T, f) {.name = n, .short_name = s, .arg = CMD_ARG_FLAG, \
-			      .off = offsetof(T, f)}
-#define CMD_STR(n, s, T, f) {.name = n, .short_name = s,                     \
-			     .arg = CMD_ARG_STRING, .off = offsetof(T, f)}
+#define CMD_FLAG(n, s, T, f)                                                   \
+	{                                                                      \
+		.name = n, .short_name = s, .arg = CMD_ARG_FLAG,               \
+		.off = offsetof(T, f)                                          \
+	}
+#define CMD_STR(n, s, T, f)                                                    \
+	{                                                                      \
+		.name = n, .short_name = s, .arg = CMD_ARG_STRING,             \
+		.off = offsetof(T, f)                                          \
+	}
 #define CMD_INT(n, s, T, f, lo, hi)                                            \
-	{.name = n, .short_name = s, .arg = CMD_ARG_INT, .off = offsetof(T, f), \
-	 .min = lo, .max = hi}
+	{                                                                      \
+		.name = n, .short_name = s, .arg = CMD_ARG_INT,                \
+		.off = offsetof(T, f), .min = lo, .max = hi                    \
+	}
 #define CMD_DUR(n, s, T, f, lo, hi)                                            \
-	{.name = n, .short_name = s, .arg = CMD_ARG_DURATION,                  \
-	 .off = offsetof(T, f), .min = lo, .max = hi}
-#define CMD_LIST(n, s, T, f, mv) {.name = n, .short_name = s,                \
-				  .arg = CMD_ARG_LIST, .off = offsetof(T, f), \
-				  .metavar = mv}
-#define CMD_FN(n, s, func) {.name = n, .short_name = s, .arg = CMD_ARG_FN,    \
-			    .fn = func}
-#define CMD_FN_FLAG(n, s, func) {.name = n, .short_name = s,                 \
-				 .arg = CMD_ARG_FN_FLAG, .fn = func}
-#define CMD_NOT_HERE(n) {.name = n, .arg = CMD_ARG_NOT_HERE}
+	{                                                                      \
+		.name = n, .short_name = s, .arg = CMD_ARG_DURATION,           \
+		.off = offsetof(T, f), .min = lo, .max = hi                    \
+	}
+#define CMD_LIST(n, s, T, f, mv)                                               \
+	{                                                                      \
+		.name = n, .short_name = s, .arg = CMD_ARG_LIST,               \
+		.off = offsetof(T, f), .metavar = mv                           \
+	}
+#define CMD_FN(n, s, func)                                                     \
+	{                                                                      \
+		.name = n, .short_name = s, .arg = CMD_ARG_FN, .fn = func      \
+	}
+#define CMD_FN_FLAG(n, s, func)                                                \
+	{                                                                      \
+		.name = n, .short_name = s, .arg = CMD_ARG_FN_FLAG, .fn = func \
+	}
+#define CMD_NOT_HERE(n)                                                        \
+	{                                                                      \
+		.name = n, .arg = CMD_ARG_NOT_HERE                             \
+	}
 
 /* Setup flags of a command (cmd_entry.flags): options every such command
  * takes, parsed and resolved once by cmd_parse into struct cmd_args. */
@@ -96,7 +114,8 @@ struct cmd_entry {
 	const char *help;    /* usage, options, examples (printed by --help) */
 	cmd_exec_fn exec;    /* NULL for a group that only dispatches */
 	const struct cmd_entry *const *subs; /* group: NULL-terminated */
-	int own_help; /* exec handles --help itself (e.g. `check NAME --help`) */
+	int own_help; /* exec handles --help itself (e.g. `check NAME --help`)
+		       */
 	const struct cmd_opt *opts; /* the command's own options, or NULL */
 	unsigned flags;		    /* CMD_OUTPUT | CMD_DB | CMD_CLIENT */
 };
@@ -141,7 +160,7 @@ void cmd_print_help(const struct cmd_entry *self);
 /* Prints "mloncall PATH: message" and a hint to use --help to stderr;
  * returns ML_EXIT_USAGE. */
 int cmd_usage(const struct cmd_entry *self, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* Prints err and returns its exit code (2 for input, 3 internal). */
 int cmd_fail(const struct ml_err *err);

@@ -12,7 +12,7 @@
 #include "core/xmalloc.h"
 
 static int set_output(void *base, const struct cmd_opt *o, const char *val,
-		          struct ml_err *err)
+		      struct ml_err *err)
 {
 	struct cmd_args *a = base;
 
@@ -26,7 +26,7 @@ static int set_output(void *base, const struct cmd_opt *o, const char *val,
 }
 
 static int set_db(void *base, const struct cmd_opt *o, const char *val,
-		      struct ml_err *err)
+		  struct ml_err *err)
 {
 	struct cmd_args *a = base;
 
@@ -39,7 +39,7 @@ static int set_db(void *base, const struct cmd_opt *o, const char *val,
 }
 
 static int set_server(void *base, const struct cmd_opt *o, const char *val,
-		          struct ml_err *err)
+		      struct ml_err *err)
 {
 	struct cmd_args *a = base;
 
@@ -49,15 +49,21 @@ static int set_server(void *base, const struct cmd_opt *o, const char *val,
 	return 0;
 }
 
-static const struct cmd_opt output_opt = {
-	.name = "output", .short_name = 'o', .arg = CMD_ARG_FN,
-	.fn = set_output, .metavar = "FORMAT"};
-static const struct cmd_opt db_opt = {
-	.name = "db", .short_name = 'd', .arg = CMD_ARG_FN, .fn = set_db,
-	.metavar = "PATH"};
-static const struct cmd_opt server_opt = {
-	.name = "server", .short_name = 's', .arg = CMD_ARG_FN, .fn = set_server,
-	.metavar = "URL"};
+static const struct cmd_opt output_opt = {.name = "output",
+					  .short_name = 'o',
+					  .arg = CMD_ARG_FN,
+					  .fn = set_output,
+					  .metavar = "FORMAT"};
+static const struct cmd_opt db_opt = {.name = "db",
+				      .short_name = 'd',
+				      .arg = CMD_ARG_FN,
+				      .fn = set_db,
+				      .metavar = "PATH"};
+static const struct cmd_opt server_opt = {.name = "server",
+					  .short_name = 's',
+					  .arg = CMD_ARG_FN,
+					  .fn = set_server,
+					  .metavar = "URL"};
 
 /* The options a command takes: its own table, then its setup flags'. */
 struct optset {
@@ -129,9 +135,8 @@ static int add_name(const struct cmd_opt *o, void *ctx)
 	return 0;
 }
 
-static int unknown_option(const struct cmd_entry *self,
-			  const struct optset *s, const char *word,
-			  size_t len, int ambiguous)
+static int unknown_option(const struct cmd_entry *self, const struct optset *s,
+			  const char *word, size_t len, int ambiguous)
 {
 	struct names ns = {.n = 0};
 	char *w = xmalloc(len + 1);
@@ -154,8 +159,8 @@ static int unknown_option(const struct cmd_entry *self,
 /* The option a long word (after "--", up to '=' or its end) names:
  * exact, else a unique prefix. NULL after printing a usage error. */
 static const struct cmd_opt *find_long(const struct cmd_entry *self,
-				       const struct optset *s,
-				       const char *word, size_t len)
+				       const struct optset *s, const char *word,
+				       size_t len)
 {
 	struct match m = {.word = word, .len = len};
 	const struct cmd_opt *o = optset_each(s, is_exact, &m);

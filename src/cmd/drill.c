@@ -32,13 +32,13 @@ struct run_opts {
 };
 
 static const struct cmd_opt run_table[] = {
-	CMD_STR("token", 0, struct run_opts, token),
-	CMD_STR("participants", 0, struct run_opts, participants),
-	CMD_STR("timeout", 0, struct run_opts, timeout),
-	CMD_DUR("poll", 0, struct run_opts, d.poll_ms, 10, 0),
-	CMD_STR("debrief", 0, struct run_opts, debrief_file),
-	CMD_FLAG("quiet", 'q', struct run_opts, d.quiet),
-	{0}};
+    CMD_STR("token", 0, struct run_opts, token),
+    CMD_STR("participants", 0, struct run_opts, participants),
+    CMD_STR("timeout", 0, struct run_opts, timeout),
+    CMD_DUR("poll", 0, struct run_opts, d.poll_ms, 10, 0),
+    CMD_STR("debrief", 0, struct run_opts, debrief_file),
+    CMD_FLAG("quiet", 'q', struct run_opts, d.quiet),
+    {0}};
 
 static int parse_run(const struct cmd_entry *self, int argc, char **argv,
 		     struct run_opts *o)

@@ -42,17 +42,17 @@ static int ls_filter(void *opts, const struct cmd_opt *o, const char *v,
 }
 
 static const struct cmd_opt inc_table[] = {
-	CMD_STR("as", 0, struct inc_opts, actor), {0}};
+    CMD_STR("as", 0, struct inc_opts, actor), {0}};
 
 static const struct cmd_opt ls_table[] = {
-	CMD_STR("as", 0, struct inc_opts, actor),
-	CMD_FN("status", 0, ls_filter),
-	CMD_FN("severity", 0, ls_filter),
-	CMD_FN("since", 0, ls_filter),
-	CMD_FN("limit", 0, ls_filter),
-	CMD_FLAG("all", 0, struct inc_opts, all),
-	CMD_FN_FLAG("drills", 0, ls_filter),
-	{0}};
+    CMD_STR("as", 0, struct inc_opts, actor),
+    CMD_FN("status", 0, ls_filter),
+    CMD_FN("severity", 0, ls_filter),
+    CMD_FN("since", 0, ls_filter),
+    CMD_FN("limit", 0, ls_filter),
+    CMD_FLAG("all", 0, struct inc_opts, all),
+    CMD_FN_FLAG("drills", 0, ls_filter),
+    {0}};
 
 /* Parses common options; returns 0 or an exit code. */
 static int parse(const struct cmd_entry *self, int argc, char **argv,
@@ -125,21 +125,21 @@ static void print_incident(const json_t *inc)
 	if (jget_str(inc, "bridge_url", NULL))
 		printf("Bridge:   %s\n", jget_str(inc, "bridge_url", ""));
 	json_array_foreach(json_object_get(inc, "roles"), k, e)
-		printf("Role:     %s = %s\n", jget_str(e, "role", ""),
-		       jget_str(e, "person", ""));
+	    printf("Role:     %s = %s\n", jget_str(e, "role", ""),
+		   jget_str(e, "person", ""));
 	printf("\nAlerts:\n");
-	json_array_foreach(json_object_get(inc, "alerts"), k, e)
-		printf("  %-9s %-24s x%lld  %s\n", jget_str(e, "status", ""),
-		       jget_str(e, "alertname", "?"),
-		       (long long)jget_int(e, "count", 1),
-		       jget_str(e, "fingerprint", ""));
+	json_array_foreach(json_object_get(inc, "alerts"), k, e) printf(
+	    "  %-9s %-24s x%lld  %s\n", jget_str(e, "status", ""),
+	    jget_str(e, "alertname", "?"), (long long)jget_int(e, "count", 1),
+	    jget_str(e, "fingerprint", ""));
 	printf("\nTimeline (UTC):\n");
 	json_array_foreach(json_object_get(inc, "timeline"), k, e)
 	{
 		fmt_time(json_object_get(e, "at"), t, sizeof(t));
 		printf("  %s  %-11s %s", t, jget_str(e, "kind", ""),
 		       jget_str(e, "message", ""));
-		if (!strcmp(jget_str(e, "kind", ""), "update")) /* who said it */
+		if (!strcmp(jget_str(e, "kind", ""),
+			    "update")) /* who said it */
 			printf("  (%s)", jget_str(e, "actor", "?"));
 		putchar('\n');
 	}
@@ -219,8 +219,8 @@ static int exec_action(const struct cmd_entry *self, int argc, char **argv)
 		json_t *t = json_string(o.args[i]);
 		if (!t) {
 			buf_free(&o.query);
-			return cmd_usage(self,
-					 "argument %d is not valid UTF-8", i + 1);
+			return cmd_usage(self, "argument %d is not valid UTF-8",
+					 i + 1);
 		}
 		json_decref(t);
 	}
@@ -230,10 +230,9 @@ static int exec_action(const struct cmd_entry *self, int argc, char **argv)
 		for (int i = 1; i < o.nargs; i++)
 			buf_printf(&text, "%s%s", i > 1 ? " " : "", o.args[i]);
 		if (text.len)
-			json_object_set_new(body, !strcmp(action, "note")
-							  ? "text"
-							  : "reason",
-					    json_string(buf_str(&text)));
+			json_object_set_new(
+			    body, !strcmp(action, "note") ? "text" : "reason",
+			    json_string(buf_str(&text)));
 		buf_free(&text);
 	} else if (!strcmp(action, "role") && o.nargs == 3) {
 		json_object_set_new(body, "role", json_string(o.args[1]));
@@ -259,48 +258,47 @@ static int exec_action(const struct cmd_entry *self, int argc, char **argv)
 	return finish(&o, rc, res, &err, 0);
 }
 
-#define COMMON_OPTS                                                           \
-	"  --server URL    a running `mloncall serve` (or MLONCALL_SERVER);\n"  \
-	"                  token from MLONCALL_TOKEN\n"                         \
-	"  --db PATH       use the database file directly (or MLONCALL_DB)\n"   \
-	"  --as NAME       who acts (default: the token's name, or cli)\n"      \
+#define COMMON_OPTS                                                            \
+	"  --server URL    a running `mloncall serve` (or MLONCALL_SERVER);\n" \
+	"                  token from MLONCALL_TOKEN\n"                        \
+	"  --db PATH       use the database file directly (or MLONCALL_DB)\n"  \
+	"  --as NAME       who acts (default: the token's name, or cli)\n"     \
 	"  -o FORMAT       text (default) or json\n"
 
-#define ENTRY(var, name, summ, usage)                                         \
-	static const struct cmd_entry var = {                                 \
-		.path = "incident " name,                                     \
-		.summary = summ,                                              \
-		.help = "Usage: mloncall incident " name " " usage "\n\n"     \
-			summ ".\n\nOptions:\n" COMMON_OPTS,                   \
-		.exec = exec_action,                                          \
-		.opts = inc_table,                                            \
-		.flags = CMD_OUTPUT | CMD_CLIENT,                             \
+#define ENTRY(var, name, summ, usage)                                          \
+	static const struct cmd_entry var = {                                  \
+	    .path = "incident " name,                                          \
+	    .summary = summ,                                                   \
+	    .help = "Usage: mloncall incident " name " " usage "\n\n" summ     \
+		    ".\n\nOptions:\n" COMMON_OPTS,                             \
+	    .exec = exec_action,                                               \
+	    .opts = inc_table,                                                 \
+	    .flags = CMD_OUTPUT | CMD_CLIENT,                                  \
 	}
 
 static const struct cmd_entry ls_entry = {
-	.path = "incident ls",
-	.summary = "list incidents (open ones by default)",
-	.help = "Usage: mloncall incident ls [--all] [--status S] [--severity P]"
-		" [--since 7d] [--limit N] [--drills]\n\n"
-		"Lists incidents, newest first; open ones unless --all or "
-		"--status.\nDrill incidents only with --drills (marked "
-		"[drill]).\n\nOptions:\n" COMMON_OPTS
-		"\nExamples:\n"
-		"  mloncall incident ls --db oncall.db\n"
-		"  MLONCALL_SERVER=http://127.0.0.1:9094 mloncall incident ls "
-		"--all -o json\n",
-	.exec = exec_ls,
-	.opts = ls_table,
-	.flags = CMD_OUTPUT | CMD_CLIENT,
+    .path = "incident ls",
+    .summary = "list incidents (open ones by default)",
+    .help = "Usage: mloncall incident ls [--all] [--status S] [--severity P]"
+	    " [--since 7d] [--limit N] [--drills]\n\n"
+	    "Lists incidents, newest first; open ones unless --all or "
+	    "--status.\nDrill incidents only with --drills (marked "
+	    "[drill]).\n\nOptions:\n" COMMON_OPTS "\nExamples:\n"
+	    "  mloncall incident ls --db oncall.db\n"
+	    "  MLONCALL_SERVER=http://127.0.0.1:9094 mloncall incident ls "
+	    "--all -o json\n",
+    .exec = exec_ls,
+    .opts = ls_table,
+    .flags = CMD_OUTPUT | CMD_CLIENT,
 };
 static const struct cmd_entry show_entry = {
-	.path = "incident show",
-	.summary = "show an incident: alerts, roles, runs and timeline",
-	.help = "Usage: mloncall incident show ID [options]\n\nOptions:\n"
-		COMMON_OPTS,
-	.exec = exec_show,
-	.opts = inc_table,
-	.flags = CMD_OUTPUT | CMD_CLIENT,
+    .path = "incident show",
+    .summary = "show an incident: alerts, roles, runs and timeline",
+    .help =
+	"Usage: mloncall incident show ID [options]\n\nOptions:\n" COMMON_OPTS,
+    .exec = exec_show,
+    .opts = inc_table,
+    .flags = CMD_OUTPUT | CMD_CLIENT,
 };
 ENTRY(ack_entry, "ack", "acknowledge an incident (stops escalation)", "ID");
 ENTRY(resolve_entry, "resolve", "resolve an incident", "ID [REASON...]");
@@ -314,15 +312,21 @@ ENTRY(bridge_entry, "bridge", "link the call bridge", "ID URL");
 extern const struct cmd_entry cmd_incident_postmortem_entry;
 extern const struct cmd_entry cmd_incident_update_entry;
 
-static const struct cmd_entry *const subs[] = {
-	&ls_entry,   &show_entry,     &ack_entry,    &resolve_entry,
-	&note_entry, &role_entry,     &severity_entry, &bridge_entry,
-	&cmd_incident_update_entry, &cmd_incident_postmortem_entry,
-	NULL};
+static const struct cmd_entry *const subs[] = {&ls_entry,
+					       &show_entry,
+					       &ack_entry,
+					       &resolve_entry,
+					       &note_entry,
+					       &role_entry,
+					       &severity_entry,
+					       &bridge_entry,
+					       &cmd_incident_update_entry,
+					       &cmd_incident_postmortem_entry,
+					       NULL};
 
 const struct cmd_entry cmd_incident_entry = {
-	.path = "incident",
-	.summary = "list and act on incidents (ls, show, ack, resolve, note)",
-	.help = "Usage: mloncall incident COMMAND [options]\n",
-	.subs = subs,
+    .path = "incident",
+    .summary = "list and act on incidents (ls, show, ack, resolve, note)",
+    .help = "Usage: mloncall incident COMMAND [options]\n",
+    .subs = subs,
 };

@@ -37,12 +37,11 @@ struct pm_opts {
 
 /* -o is a FILE here (the postmortem is Markdown), not CMD_OUTPUT. */
 static const struct cmd_opt pm_table[] = {
-	CMD_STR("output", 'o', struct pm_opts, file),
-	CMD_STR("config", 0, struct pm_opts, config),
-	{0}};
+    CMD_STR("output", 'o', struct pm_opts, file),
+    CMD_STR("config", 0, struct pm_opts, config),
+    {0}};
 
-static int exec_postmortem(const struct cmd_entry *self, int argc,
-			   char **argv)
+static int exec_postmortem(const struct cmd_entry *self, int argc, char **argv)
 {
 	struct pm_opts po = {0};
 	struct cmd_args ca = {0};
@@ -78,33 +77,33 @@ static int exec_postmortem(const struct cmd_entry *self, int argc,
 }
 
 const struct cmd_entry cmd_incident_postmortem_entry = {
-	.path = "incident postmortem",
-	.summary = "write a blameless postmortem (Markdown) of an incident",
-	.help = "Usage: mloncall incident postmortem ID [--db PATH] [-o FILE]"
-		" [--config FILE]\n"
-		"\n"
-		"Writes a blameless postmortem of incident ID in Markdown, from\n"
-		"its timeline, its runbook runs and its action items: summary,\n"
-		"impact (duration, MTTR, severity, the alerts' summaries),\n"
-		"detection (how, MTTA against the SLA, pages), timeline with\n"
-		"status updates, root cause (the runbook's diagnosis and probe\n"
-		"facts), actions taken (steps with results), sections for\n"
-		"people to fill (what went well, badly, where we got lucky),\n"
-		"action items, and runbook changes the run suggests.\n"
-		"See docs/postmortem.md.\n"
-		"\n"
-		"Options:\n"
-		"  --db PATH      the service's database (default MLONCALL_DB,\n"
-		"                 else oncall.db); never created by this command\n"
-		"  -o FILE        write to FILE (atomically) instead of stdout\n"
-		"  --config FILE  the service's config, for its SLA targets\n"
-		"                 (default P1 15m, P2 1h, P3 4h, P4 24h)\n"
-		"\n"
-		"Examples:\n"
-		"  mloncall incident postmortem 42 --db oncall.db -o pm-42.md\n"
-		"  mloncall action add 42 \"alert on fragmentation\" --owner ana "
-		"--due 2026-12-15\n",
-	.exec = exec_postmortem,
-	.opts = pm_table,
-	.flags = CMD_DB,
+    .path = "incident postmortem",
+    .summary = "write a blameless postmortem (Markdown) of an incident",
+    .help = "Usage: mloncall incident postmortem ID [--db PATH] [-o FILE]"
+	    " [--config FILE]\n"
+	    "\n"
+	    "Writes a blameless postmortem of incident ID in Markdown, from\n"
+	    "its timeline, its runbook runs and its action items: summary,\n"
+	    "impact (duration, MTTR, severity, the alerts' summaries),\n"
+	    "detection (how, MTTA against the SLA, pages), timeline with\n"
+	    "status updates, root cause (the runbook's diagnosis and probe\n"
+	    "facts), actions taken (steps with results), sections for\n"
+	    "people to fill (what went well, badly, where we got lucky),\n"
+	    "action items, and runbook changes the run suggests.\n"
+	    "See docs/postmortem.md.\n"
+	    "\n"
+	    "Options:\n"
+	    "  --db PATH      the service's database (default MLONCALL_DB,\n"
+	    "                 else oncall.db); never created by this command\n"
+	    "  -o FILE        write to FILE (atomically) instead of stdout\n"
+	    "  --config FILE  the service's config, for its SLA targets\n"
+	    "                 (default P1 15m, P2 1h, P3 4h, P4 24h)\n"
+	    "\n"
+	    "Examples:\n"
+	    "  mloncall incident postmortem 42 --db oncall.db -o pm-42.md\n"
+	    "  mloncall action add 42 \"alert on fragmentation\" --owner ana "
+	    "--due 2026-12-15\n",
+    .exec = exec_postmortem,
+    .opts = pm_table,
+    .flags = CMD_DB,
 };

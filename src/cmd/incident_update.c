@@ -20,8 +20,9 @@ struct upd_opts {
 };
 
 static const struct cmd_opt upd_table[] = {
-	CMD_STR("by", 0, struct upd_opts, by),
-	CMD_STR("as", 0, struct upd_opts, by), {0}};
+    CMD_STR("by", 0, struct upd_opts, by),
+    CMD_STR("as", 0, struct upd_opts, by),
+    {0}};
 
 static int parse(const struct cmd_entry *self, int argc, char **argv,
 		 struct upd_opts *o)
@@ -61,8 +62,8 @@ static int exec_update(const struct cmd_entry *self, int argc, char **argv)
 		rc = ml_err_set(&err, ML_EINPUT,
 				"an update must be valid UTF-8 text");
 	else
-		rc = client_action(&o.c, o.id, "update", body, o.by, &res,
-				   &err);
+		rc =
+		    client_action(&o.c, o.id, "update", body, o.by, &res, &err);
 	json_decref(body);
 	buf_free(&o.text);
 	if (rc)

@@ -373,18 +373,33 @@ static int oncall_schedule(const struct cmd_entry *self, int argc, char **argv)
 	return ML_EXIT_OK;
 }
 
-static const struct cmd_opt now_table[] = {
-	OC_OPT_CONFIG,		OC_OPT_ROLE,	     OC_OPT_AT,
-	OC_OPT_TZ,		CMD_NOT_HERE("weeks"), CMD_NOT_HERE("count"),
-	CMD_NOT_HERE("since"), CMD_NOT_HERE("db"),   {0}};
-static const struct cmd_opt next_table[] = {
-	OC_OPT_CONFIG,		OC_OPT_ROLE,	     OC_OPT_AT,
-	OC_OPT_TZ,		OC_OPT_COUNT,	     CMD_NOT_HERE("weeks"),
-	CMD_NOT_HERE("since"), CMD_NOT_HERE("db"),   {0}};
-static const struct cmd_opt schedule_table[] = {
-	OC_OPT_CONFIG,		OC_OPT_ROLE,	     OC_OPT_AT,
-	OC_OPT_TZ,		OC_OPT_WEEKS,	     CMD_NOT_HERE("count"),
-	CMD_NOT_HERE("since"), CMD_NOT_HERE("db"),   {0}};
+static const struct cmd_opt now_table[] = {OC_OPT_CONFIG,
+					   OC_OPT_ROLE,
+					   OC_OPT_AT,
+					   OC_OPT_TZ,
+					   CMD_NOT_HERE("weeks"),
+					   CMD_NOT_HERE("count"),
+					   CMD_NOT_HERE("since"),
+					   CMD_NOT_HERE("db"),
+					   {0}};
+static const struct cmd_opt next_table[] = {OC_OPT_CONFIG,
+					    OC_OPT_ROLE,
+					    OC_OPT_AT,
+					    OC_OPT_TZ,
+					    OC_OPT_COUNT,
+					    CMD_NOT_HERE("weeks"),
+					    CMD_NOT_HERE("since"),
+					    CMD_NOT_HERE("db"),
+					    {0}};
+static const struct cmd_opt schedule_table[] = {OC_OPT_CONFIG,
+						OC_OPT_ROLE,
+						OC_OPT_AT,
+						OC_OPT_TZ,
+						OC_OPT_WEEKS,
+						CMD_NOT_HERE("count"),
+						CMD_NOT_HERE("since"),
+						CMD_NOT_HERE("db"),
+						{0}};
 
 static const struct cmd_entry now_entry = {
     .path = "oncall now",

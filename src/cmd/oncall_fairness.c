@@ -133,10 +133,14 @@ static int oncall_fairness(const struct cmd_entry *self, int argc, char **argv)
 	return ML_EXIT_OK;
 }
 
-static const struct cmd_opt fairness_table[] = {
-	OC_OPT_CONFIG, OC_OPT_AT, OC_OPT_TZ, OC_OPT_SINCE,
-	CMD_NOT_HERE("role"), CMD_NOT_HERE("weeks"), CMD_NOT_HERE("count"),
-	{0}};
+static const struct cmd_opt fairness_table[] = {OC_OPT_CONFIG,
+						OC_OPT_AT,
+						OC_OPT_TZ,
+						OC_OPT_SINCE,
+						CMD_NOT_HERE("role"),
+						CMD_NOT_HERE("weeks"),
+						CMD_NOT_HERE("count"),
+						{0}};
 
 const struct cmd_entry cmd_oncall_fairness_entry = {
     .path = "oncall fairness",

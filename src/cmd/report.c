@@ -21,11 +21,11 @@ struct rep_args {
 };
 
 static const struct cmd_opt rep_table[] = {
-	CMD_DUR("since", 0, struct rep_args, since_ms, 1, 0),
-	CMD_STR("runbooks", 0, struct rep_args, runbooks),
-	CMD_STR("config", 0, struct rep_args, config),
-	CMD_INT("noisy-min", 0, struct rep_args, noisy_min, 1, 1000000),
-	{0}};
+    CMD_DUR("since", 0, struct rep_args, since_ms, 1, 0),
+    CMD_STR("runbooks", 0, struct rep_args, runbooks),
+    CMD_STR("config", 0, struct rep_args, config),
+    CMD_INT("noisy-min", 0, struct rep_args, noisy_min, 1, 1000000),
+    {0}};
 
 static int parse(const struct cmd_entry *self, int argc, char **argv,
 		 struct rep_args *a)
@@ -53,8 +53,7 @@ static int build(const struct rep_args *a, json_t **out, struct ml_err *err)
 	int rc;
 
 	if ((rc = svc_config_load(a->config, &cfg, err)) == 0 &&
-	    (rc = store_open_existing(a->db, &s,
-				      err)) == 0) {
+	    (rc = store_open_existing(a->db, &s, err)) == 0) {
 		o.now = time_now_ms();
 		o.since_ms = a->since_ms;
 		o.sla_ms = cfg.sla_ms;
@@ -94,36 +93,36 @@ static int exec_report(const struct cmd_entry *self, int argc, char **argv)
 }
 
 const struct cmd_entry cmd_report_entry = {
-	.path = "report",
-	.summary = "on-call practice: MTTA/MTTR, SLA breaches, pages/person/week",
-	.help = "Usage: mloncall report [--since 30d] [--db PATH] [--runbooks DIR]"
-		" [-o text|json|html]\n"
-		"\n"
-		"Measures the on-call practice from the incident store over the\n"
-		"last --since (drills excluded): MTTA and MTTR per severity\n"
-		"(median and p90), SLA breaches, incidents per week, pages per\n"
-		"person per week (healthy 1-2, warning 3-9, unhealthy >= 10),\n"
-		"noisy alerts, alerts with no runbook, runbooks past their\n"
-		"review date, action items done within 30 days and overdue ones.\n"
-		"See docs/report.md for the definitions and the JSON schema.\n"
-		"\n"
-		"Options:\n"
-		"  --since DUR     window length, ending now (default 30d)\n"
-		"  --db PATH       the service's database (default MLONCALL_DB,\n"
-		"                  else oncall.db); never created\n"
-		"  --runbooks DIR  check review dates of the runbooks in DIR\n"
-		"                  (default: `runbooks:` of --config)\n"
-		"  --config FILE   the service's config: SLA targets, runbooks\n"
-		"  --noisy-min N   firings before an alert can count as noisy (5)\n"
-		"  -o FORMAT       text (default), json, or html (one\n"
-		"                  self-contained page with SVG charts)\n"
-		"\n"
-		"Examples:\n"
-		"  mloncall report --db oncall.db --runbooks runbooks/\n"
-		"  mloncall report --since 12w -o html > oncall-report.html\n"
-		"  mloncall report -o json | jq '.response[] | "
-		"{severity, mtta_median_ms}'\n",
-	.exec = exec_report,
-	.opts = rep_table,
-	.flags = CMD_OUTPUT | CMD_DB,
+    .path = "report",
+    .summary = "on-call practice: MTTA/MTTR, SLA breaches, pages/person/week",
+    .help = "Usage: mloncall report [--since 30d] [--db PATH] [--runbooks DIR]"
+	    " [-o text|json|html]\n"
+	    "\n"
+	    "Measures the on-call practice from the incident store over the\n"
+	    "last --since (drills excluded): MTTA and MTTR per severity\n"
+	    "(median and p90), SLA breaches, incidents per week, pages per\n"
+	    "person per week (healthy 1-2, warning 3-9, unhealthy >= 10),\n"
+	    "noisy alerts, alerts with no runbook, runbooks past their\n"
+	    "review date, action items done within 30 days and overdue ones.\n"
+	    "See docs/report.md for the definitions and the JSON schema.\n"
+	    "\n"
+	    "Options:\n"
+	    "  --since DUR     window length, ending now (default 30d)\n"
+	    "  --db PATH       the service's database (default MLONCALL_DB,\n"
+	    "                  else oncall.db); never created\n"
+	    "  --runbooks DIR  check review dates of the runbooks in DIR\n"
+	    "                  (default: `runbooks:` of --config)\n"
+	    "  --config FILE   the service's config: SLA targets, runbooks\n"
+	    "  --noisy-min N   firings before an alert can count as noisy (5)\n"
+	    "  -o FORMAT       text (default), json, or html (one\n"
+	    "                  self-contained page with SVG charts)\n"
+	    "\n"
+	    "Examples:\n"
+	    "  mloncall report --db oncall.db --runbooks runbooks/\n"
+	    "  mloncall report --since 12w -o html > oncall-report.html\n"
+	    "  mloncall report -o json | jq '.response[] | "
+	    "{severity, mtta_median_ms}'\n",
+    .exec = exec_report,
+    .opts = rep_table,
+    .flags = CMD_OUTPUT | CMD_DB,
 };

@@ -33,8 +33,8 @@ struct run_args {
 	const char *target;
 	const char *record;
 	const char *runbooks;
-	const char *db;	    /* --db: the service's store (the channel) */
-	int64_t run_id;	    /* --run-id: the run's row in it */
+	const char *db; /* --db: the service's store (the channel) */
+	int64_t run_id; /* --run-id: the run's row in it */
 	json_t *params;
 	int dry_run, yes, quiet, diagnose_only;
 };
@@ -65,16 +65,16 @@ static int parse_param(void *opts, const struct cmd_opt *o, const char *kv,
 }
 
 static const struct cmd_opt run_opts[] = {
-	CMD_FN("param", 'p', parse_param),
-	CMD_FLAG("dry-run", 'n', struct run_args, dry_run),
-	CMD_FLAG("yes", 'y', struct run_args, yes),
-	CMD_FLAG("diagnose-only", 0, struct run_args, diagnose_only),
-	CMD_STR("record", 0, struct run_args, record),
-	CMD_STR("runbooks", 0, struct run_args, runbooks),
-	CMD_FLAG("quiet", 'q', struct run_args, quiet),
-	CMD_STR("db", 0, struct run_args, db),
-	CMD_INT("run-id", 0, struct run_args, run_id, 1, INT64_MAX),
-	{0}};
+    CMD_FN("param", 'p', parse_param),
+    CMD_FLAG("dry-run", 'n', struct run_args, dry_run),
+    CMD_FLAG("yes", 'y', struct run_args, yes),
+    CMD_FLAG("diagnose-only", 0, struct run_args, diagnose_only),
+    CMD_STR("record", 0, struct run_args, record),
+    CMD_STR("runbooks", 0, struct run_args, runbooks),
+    CMD_FLAG("quiet", 'q', struct run_args, quiet),
+    CMD_STR("db", 0, struct run_args, db),
+    CMD_INT("run-id", 0, struct run_args, run_id, 1, INT64_MAX),
+    {0}};
 
 static int parse(const struct cmd_entry *self, int argc, char **argv,
 		 struct run_args *a, struct cmd_args *ca)
@@ -118,10 +118,11 @@ static void step_what(const json_t *s, struct buf *b)
 	else if (cmd)
 		buf_printf(b, "$ %.*s", (int)strcspn(cmd, "\n"), cmd);
 	else if (jget_str(s, "probe", NULL)) {
-		char *w = json_object_size(json_object_get(s, "with"))
-			      ? out_json_dumps(json_object_get(s, "with"),
-					   JSON_COMPACT | JSON_PRESERVE_ORDER)
-			      : NULL;
+		char *w =
+		    json_object_size(json_object_get(s, "with"))
+			? out_json_dumps(json_object_get(s, "with"),
+					 JSON_COMPACT | JSON_PRESERVE_ORDER)
+			: NULL;
 		buf_printf(b, "probe %s%s%s", jget_str(s, "probe", ""),
 			   w ? " " : "", w ? w : "");
 		free(w);
@@ -237,10 +238,11 @@ static void print_summary(const json_t *rec, enum rb_run_status st,
 	print_diagnosis(rec, st);
 	if (st == RB_RUN_PLANNED)
 		print_plan(rec);
-	json_array_foreach(json_object_get(rec, "transitions"), i, s)
-		if (!strcmp(jget_str(s, "to", ""), "prechecks-failed"))
-			printf("Note: a precheck did not pass: a real run would "
-			       "stop before any change.\n");
+	json_array_foreach(
+	    json_object_get(rec, "transitions"), i,
+	    s) if (!strcmp(jget_str(s, "to", ""), "prechecks-failed"))
+	    printf("Note: a precheck did not pass: a real run would "
+		   "stop before any change.\n");
 	json_array_foreach(json_object_get(rec, "steps"), i, s)
 	{
 		const char *r = jget_str(s, "result", "");
@@ -378,9 +380,9 @@ const struct cmd_entry cmd_run_entry = {
 	"narrated on stderr; a summary (or the run record) goes to stdout.\n"
 	"\n"
 	"Params reach shell steps only as environment variables ($name and\n"
-	    "$ML_PARAM_NAME; a name the shell or loader reads, such as PATH or\n"
-	    "LD_PRELOAD, only as $ML_PARAM_NAME), never spliced into the command\n"
-	    "text; secret params are shown as *** everywhere.\n"
+	"$ML_PARAM_NAME; a name the shell or loader reads, such as PATH or\n"
+	"LD_PRELOAD, only as $ML_PARAM_NAME), never spliced into the command\n"
+	"text; secret params are shown as *** everywhere.\n"
 	"\n"
 	"Options:\n"
 	"  -p, --param NAME=VALUE  set a param (repeatable)\n"

@@ -44,7 +44,7 @@ static int load_runbooks(const struct cov_args *a, struct rb_runbook ***rbs,
 }
 
 static const struct cmd_opt cov_opts[] = {
-	CMD_LIST("rules", 'r', struct cov_args, rules_opt, "FILE"), {0}};
+    CMD_LIST("rules", 'r', struct cov_args, rules_opt, "FILE"), {0}};
 
 static int parse_args(const struct cmd_entry *self, int argc, char **argv,
 		      struct cov_args *a, struct cmd_args *ca)

@@ -28,7 +28,7 @@ static void print_text(const struct rb_lint *l)
 }
 
 static const struct cmd_opt lint_opts[] = {
-	CMD_FLAG("strict", 0, struct rb_lint_opts, strict), {0}};
+    CMD_FLAG("strict", 0, struct rb_lint_opts, strict), {0}};
 
 static int exec_runbook_lint(const struct cmd_entry *self, int argc,
 			     char **argv)
@@ -42,7 +42,8 @@ static int exec_runbook_lint(const struct cmd_entry *self, int argc,
 
 	fmt = ca.fmt;
 	if (!rc && !ca.nargs)
-		rc = cmd_usage(self, "give at least one runbook file or folder");
+		rc =
+		    cmd_usage(self, "give at least one runbook file or folder");
 	if (!rc && fmt != OUT_TEXT && fmt != OUT_JSON)
 		rc = cmd_usage(self, "-o: lint prints text or json");
 	if (rc) {

@@ -105,9 +105,10 @@ static int load_all(const char *dir, int quiet, struct row **rows, size_t *n,
 
 		if (!d.rbs[i]) {
 			json_array_append_new(
-			    errors, json_pack("{s:s, s:i, s:i, s:s}", "file",
-					      d.paths[i], "line", e->line,
-					      "col", e->col, "message", e->msg));
+			    errors,
+			    json_pack("{s:s, s:i, s:i, s:s}", "file",
+				      d.paths[i], "line", e->line, "col",
+				      e->col, "message", e->msg));
 			if (!quiet)
 				ml_err_print(e);
 		} else {

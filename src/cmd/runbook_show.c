@@ -20,8 +20,9 @@ static int exec_runbook_show(const struct cmd_entry *self, int argc,
 	int rc = cmd_parse(self, 1, argc, argv, NULL, &ca);
 
 	if (!rc && ca.nargs > 1)
-		rc = cmd_usage(self, "one runbook at a time (got `%s` and `%s`)",
-			       ca.args[0], ca.args[1]);
+		rc =
+		    cmd_usage(self, "one runbook at a time (got `%s` and `%s`)",
+			      ca.args[0], ca.args[1]);
 	file = ca.nargs ? ca.args[0] : NULL;
 	fmt = ca.fmt;
 	cmd_parsed_free(self, &ca, NULL);

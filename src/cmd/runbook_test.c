@@ -31,10 +31,10 @@ struct rt_tally {
 };
 
 static const struct cmd_opt rt_opts_table[] = {
-	CMD_STR("filter", 'k', struct rt_opts, t.filter),
-	CMD_FLAG("init", 0, struct rt_opts, init),
-	CMD_FLAG("verbose", 'v', struct rt_opts, t.verbose),
-	{0}};
+    CMD_STR("filter", 'k', struct rt_opts, t.filter),
+    CMD_FLAG("init", 0, struct rt_opts, init),
+    CMD_FLAG("verbose", 'v', struct rt_opts, t.verbose),
+    {0}};
 
 static int parse(const struct cmd_entry *self, int argc, char **argv,
 		 struct rt_opts *o)

@@ -17,9 +17,9 @@
 static int exec_decide(const struct cmd_entry *self, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"db", required_argument, NULL, 'd'},
-		{"as", required_argument, NULL, 'a'},
-		{NULL, 0, NULL, 0}};
+	    {"db", required_argument, NULL, 'd'},
+	    {"as", required_argument, NULL, 'a'},
+	    {NULL, 0, NULL, 0}};
 	int approve = !strcmp(self->path, "runs approve"), ch, rc;
 	const char *db = getenv("MLONCALL_DB"), *who = getenv("USER");
 	struct ml_err err = {0};
@@ -55,31 +55,31 @@ static int exec_decide(const struct cmd_entry *self, int argc, char **argv)
 	return 0;
 }
 
-#define DECIDE_HELP(verb, what)                                              \
-	"Usage: mloncall runs " verb " RUN --db PATH [--as WHO]\n"           \
-	"\n"                                                                 \
-	what " the confirm step run RUN of the incident service waits for\n" \
+#define DECIDE_HELP(verb, what)                                                \
+	"Usage: mloncall runs " verb " RUN --db PATH [--as WHO]\n"             \
+	"\n" what                                                              \
+	" the confirm step run RUN of the incident service waits for\n"        \
 	"(the timeline says which run asks, and what). The decision and who\n" \
-	"made it go on the incident's timeline.\n"                          \
-	"\n"                                                                 \
-	"Options:\n"                                                         \
-	"  --db PATH   the service's database (or MLONCALL_DB)\n"            \
-	"  --as WHO    who decides (default: $USER)\n"                       \
-	"\n"                                                                 \
+	"made it go on the incident's timeline.\n"                             \
+	"\n"                                                                   \
+	"Options:\n"                                                           \
+	"  --db PATH   the service's database (or MLONCALL_DB)\n"              \
+	"  --as WHO    who decides (default: $USER)\n"                         \
+	"\n"                                                                   \
 	"Exit status: 0 decided; 2 no such run, or it waits for no approval\n" \
 	"(none asked, already decided or expired); 3 store error.\n"
 
 const struct cmd_entry cmd_runs_approve_entry = {
-	.path = "runs approve",
-	.summary = "approve the confirm step a service run waits for",
-	.help = DECIDE_HELP("approve", "Approves"),
-	.exec = exec_decide,
+    .path = "runs approve",
+    .summary = "approve the confirm step a service run waits for",
+    .help = DECIDE_HELP("approve", "Approves"),
+    .exec = exec_decide,
 };
 
 const struct cmd_entry cmd_runs_deny_entry = {
-	.path = "runs deny",
-	.summary = "deny the confirm step a service run waits for (it stops "
-		   "before the change)",
-	.help = DECIDE_HELP("deny", "Denies"),
-	.exec = exec_decide,
+    .path = "runs deny",
+    .summary = "deny the confirm step a service run waits for (it stops "
+	       "before the change)",
+    .help = DECIDE_HELP("deny", "Denies"),
+    .exec = exec_decide,
 };

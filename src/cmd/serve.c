@@ -44,11 +44,11 @@ static int parse_listen(void *opts, const struct cmd_opt *opt, const char *s,
 }
 
 static const struct cmd_opt serve_table[] = {
-	CMD_FN("listen", 'l', parse_listen),
-	CMD_STR("config", 'c', struct serve_opts, config),
-	CMD_STR("runbooks", 'r', struct serve_opts, runbooks),
-	CMD_STR("port-file", 'p', struct serve_opts, port_file),
-	{0}};
+    CMD_FN("listen", 'l', parse_listen),
+    CMD_STR("config", 'c', struct serve_opts, config),
+    CMD_STR("runbooks", 'r', struct serve_opts, runbooks),
+    CMD_STR("port-file", 'p', struct serve_opts, port_file),
+    {0}};
 
 static int parse(const struct cmd_entry *self, int argc, char **argv,
 		 struct serve_opts *o)
@@ -132,37 +132,38 @@ static int serve_exec(const struct cmd_entry *self, int argc, char **argv)
 }
 
 const struct cmd_entry cmd_serve_entry = {
-	.path = "serve",
-	.summary = "run the incident service (Alertmanager webhook in, pages "
-		   "out)",
-	.help = "Usage: mloncall serve [options]\n"
-		"\n"
-		"Runs the incident service: takes alerts in (Alertmanager webhook\n"
-		"and generic JSON), opens and deduplicates incidents, routes them\n"
-		"to runbooks, runs the diagnosis, escalates and pages, and serves\n"
-		"the REST API, /metrics and /healthz. See docs/serve.md.\n"
-		"\n"
-		"Options:\n"
-		"  --listen HOST:PORT  address to listen on (default "
-		"127.0.0.1:9094;\n"
-		"                      port 0 picks a free port)\n"
-		"  --db PATH           SQLite database (default MLONCALL_DB, "
-		"else\n"
-		"                      oncall.db; created)\n"
-		"  --config FILE       service config: SLA, escalation, on-call,\n"
-		"                      notification channels (YAML)\n"
-		"  --runbooks DIR      runbooks to route alerts to\n"
-		"  --port-file FILE    write the bound port there (for scripts)\n"
-		"  -h, --help          this help\n"
-		"\n"
-		"Examples:\n"
-		"  mloncall token add alertmanager --role responder --db oncall.db\n"
-		"  mloncall serve --db oncall.db --runbooks runbooks/ --config "
-		"oncall.yaml\n"
-		"\n"
-		"SIGTERM or SIGINT: stop accepting, finish in-flight requests and\n"
-		"runs, then exit 0.\n",
-	.exec = serve_exec,
-	.opts = serve_table,
-	.flags = CMD_DB,
+    .path = "serve",
+    .summary = "run the incident service (Alertmanager webhook in, pages "
+	       "out)",
+    .help =
+	"Usage: mloncall serve [options]\n"
+	"\n"
+	"Runs the incident service: takes alerts in (Alertmanager webhook\n"
+	"and generic JSON), opens and deduplicates incidents, routes them\n"
+	"to runbooks, runs the diagnosis, escalates and pages, and serves\n"
+	"the REST API, /metrics and /healthz. See docs/serve.md.\n"
+	"\n"
+	"Options:\n"
+	"  --listen HOST:PORT  address to listen on (default "
+	"127.0.0.1:9094;\n"
+	"                      port 0 picks a free port)\n"
+	"  --db PATH           SQLite database (default MLONCALL_DB, "
+	"else\n"
+	"                      oncall.db; created)\n"
+	"  --config FILE       service config: SLA, escalation, on-call,\n"
+	"                      notification channels (YAML)\n"
+	"  --runbooks DIR      runbooks to route alerts to\n"
+	"  --port-file FILE    write the bound port there (for scripts)\n"
+	"  -h, --help          this help\n"
+	"\n"
+	"Examples:\n"
+	"  mloncall token add alertmanager --role responder --db oncall.db\n"
+	"  mloncall serve --db oncall.db --runbooks runbooks/ --config "
+	"oncall.yaml\n"
+	"\n"
+	"SIGTERM or SIGINT: stop accepting, finish in-flight requests and\n"
+	"runs, then exit 0.\n",
+    .exec = serve_exec,
+    .opts = serve_table,
+    .flags = CMD_DB,
 };

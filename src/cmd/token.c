@@ -31,10 +31,10 @@ int token_opts_parse(const struct cmd_entry *self, int argc, char **argv,
 }
 
 static const struct cmd_opt add_table[] = {
-	CMD_STR("role", 0, struct token_opts, role),
-	CMD_STR("person", 0, struct token_opts, person),
-	CMD_STR("value", 0, struct token_opts, value),
-	{0}};
+    CMD_STR("role", 0, struct token_opts, role),
+    CMD_STR("person", 0, struct token_opts, person),
+    CMD_STR("value", 0, struct token_opts, value),
+    {0}};
 
 static int token_add(const struct cmd_entry *self, int argc, char **argv)
 {
@@ -77,40 +77,40 @@ static int token_add(const struct cmd_entry *self, int argc, char **argv)
 }
 
 const struct cmd_entry cmd_token_add_entry = {
-	.path = "token add",
-	.summary = "create an API bearer token (printed once)",
-	.help = "Usage: mloncall token add NAME [--role viewer|responder|admin]"
-		" [--person WHO] [--db PATH]\n"
-		"\n"
-		"Creates a bearer token for the incident service's API and prints\n"
-		"it once; only its sha256 is stored. Roles: viewer reads,\n"
-		"responder also posts alerts and acts on incidents, admin all.\n"
-		"Names are unique: a NAME already in use is refused (exit 2);\n"
-		"revoke the old token first to replace it.\n"
-		"\n"
-		"Options:\n"
-		"  --role ROLE    viewer, responder (default) or admin\n"
-		"  --person WHO   who holds the token (shown by token ls)\n"
-		"  --db PATH      the service's database (default MLONCALL_DB, else\n"
-		"                 oncall.db)\n"
-		"  --value TOKEN  use this token instead of a random one\n"
-		"\n"
-		"Examples:\n"
-		"  export MLONCALL_TOKEN=$(mloncall token add me --role admin)\n"
-		"  mloncall token add alertmanager --role responder "
-		"--person platform-team\n",
-	.exec = token_add,
-	.opts = add_table,
-	.flags = CMD_DB, /* prints the token alone: no -o */
+    .path = "token add",
+    .summary = "create an API bearer token (printed once)",
+    .help =
+	"Usage: mloncall token add NAME [--role viewer|responder|admin]"
+	" [--person WHO] [--db PATH]\n"
+	"\n"
+	"Creates a bearer token for the incident service's API and prints\n"
+	"it once; only its sha256 is stored. Roles: viewer reads,\n"
+	"responder also posts alerts and acts on incidents, admin all.\n"
+	"Names are unique: a NAME already in use is refused (exit 2);\n"
+	"revoke the old token first to replace it.\n"
+	"\n"
+	"Options:\n"
+	"  --role ROLE    viewer, responder (default) or admin\n"
+	"  --person WHO   who holds the token (shown by token ls)\n"
+	"  --db PATH      the service's database (default MLONCALL_DB, else\n"
+	"                 oncall.db)\n"
+	"  --value TOKEN  use this token instead of a random one\n"
+	"\n"
+	"Examples:\n"
+	"  export MLONCALL_TOKEN=$(mloncall token add me --role admin)\n"
+	"  mloncall token add alertmanager --role responder "
+	"--person platform-team\n",
+    .exec = token_add,
+    .opts = add_table,
+    .flags = CMD_DB, /* prints the token alone: no -o */
 };
 
 static const struct cmd_entry *const subs[] = {
-	&cmd_token_add_entry, &cmd_token_ls_entry, &cmd_token_revoke_entry,
-	NULL};
+    &cmd_token_add_entry, &cmd_token_ls_entry, &cmd_token_revoke_entry, NULL};
 
 const struct cmd_entry cmd_token_entry = {
-	.path = "token",
-	.summary = "manage API bearer tokens",
-	.help = "Usage: mloncall token COMMAND [options]\n",
-	.subs = subs,
+    .path = "token",
+    .summary = "manage API bearer tokens",
+    .help = "Usage: mloncall token COMMAND [options]\n",
+    .subs = subs,
 };

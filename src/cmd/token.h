@@ -20,6 +20,6 @@ int token_opts_parse(const struct cmd_entry *self, int argc, char **argv,
 		     struct token_opts *o);
 
 extern const struct cmd_entry cmd_token_add_entry, cmd_token_ls_entry,
-	cmd_token_revoke_entry;
+    cmd_token_revoke_entry;
 
 #endif

@@ -27,15 +27,14 @@ static json_t *tokens_json(const json_t *rows)
 	json_t *list = json_array(), *row;
 	size_t i;
 
-	json_array_foreach(rows, i, row)
-	    json_array_append_new(
-		list, json_pack("{s:O, s:O, s:O, s:o, s:o}", "name",
-				json_object_get(row, "name"), "role",
-				json_object_get(row, "role"), "person",
-				json_object_get(row, "person"), "created",
-				stamp(json_object_get(row, "created_at")),
-				"last_used",
-				stamp(json_object_get(row, "last_used_at"))));
+	json_array_foreach(rows, i, row) json_array_append_new(
+	    list,
+	    json_pack("{s:O, s:O, s:O, s:o, s:o}", "name",
+		      json_object_get(row, "name"), "role",
+		      json_object_get(row, "role"), "person",
+		      json_object_get(row, "person"), "created",
+		      stamp(json_object_get(row, "created_at")), "last_used",
+		      stamp(json_object_get(row, "last_used_at"))));
 	return json_pack("{s:o}", "tokens", list);
 }
 
@@ -50,10 +49,10 @@ static void tokens_text(const json_t *doc)
 	}
 	printf("%-20s %-9s %-16s %-20s %s\n", "NAME", "ROLE", "PERSON",
 	       "CREATED", "LAST USED");
-	json_array_foreach(list, i, t)
-	    printf("%-20s %-9s %-16s %-20s %s\n", jget_str(t, "name", ""),
-		   jget_str(t, "role", ""), jget_str(t, "person", "-"),
-		   jget_str(t, "created", "-"), jget_str(t, "last_used", "never"));
+	json_array_foreach(list, i, t) printf(
+	    "%-20s %-9s %-16s %-20s %s\n", jget_str(t, "name", ""),
+	    jget_str(t, "role", ""), jget_str(t, "person", "-"),
+	    jget_str(t, "created", "-"), jget_str(t, "last_used", "never"));
 }
 
 static int token_ls(const struct cmd_entry *self, int argc, char **argv)
@@ -84,28 +83,29 @@ static int token_ls(const struct cmd_entry *self, int argc, char **argv)
 }
 
 const struct cmd_entry cmd_token_ls_entry = {
-	.path = "token ls",
-	.summary = "list API tokens (never their secrets)",
-	.help = "Usage: mloncall token ls [--db PATH] [-o text|json]\n"
-		"\n"
-		"Lists the bearer tokens of a service's database: name, role, the\n"
-		"person it was made for (--person at token add), when it was\n"
-		"created and when it last authenticated a request (updated at\n"
-		"most once a minute; `never` when unused). The token itself is\n"
-		"never shown; only its sha256 is stored.\n"
-		"\n"
-		"Options:\n"
-		"  --db PATH      the service's database (default MLONCALL_DB, else\n"
-		"                 oncall.db)\n"
-		"  -o json        {\"tokens\": [{name, role, person, created,\n"
-		"                 last_used}]}, times RFC 3339 or null\n"
-		"\n"
-		"Examples:\n"
-		"  mloncall token ls --db oncall.db\n"
-		"  mloncall token ls -o json | jq -r '.tokens[] | "
-		"select(.last_used == null) | .name'\n",
-	.exec = token_ls,
-	.flags = CMD_OUTPUT | CMD_DB,
+    .path = "token ls",
+    .summary = "list API tokens (never their secrets)",
+    .help =
+	"Usage: mloncall token ls [--db PATH] [-o text|json]\n"
+	"\n"
+	"Lists the bearer tokens of a service's database: name, role, the\n"
+	"person it was made for (--person at token add), when it was\n"
+	"created and when it last authenticated a request (updated at\n"
+	"most once a minute; `never` when unused). The token itself is\n"
+	"never shown; only its sha256 is stored.\n"
+	"\n"
+	"Options:\n"
+	"  --db PATH      the service's database (default MLONCALL_DB, else\n"
+	"                 oncall.db)\n"
+	"  -o json        {\"tokens\": [{name, role, person, created,\n"
+	"                 last_used}]}, times RFC 3339 or null\n"
+	"\n"
+	"Examples:\n"
+	"  mloncall token ls --db oncall.db\n"
+	"  mloncall token ls -o json | jq -r '.tokens[] | "
+	"select(.last_used == null) | .name'\n",
+    .exec = token_ls,
+    .flags = CMD_OUTPUT | CMD_DB,
 };
 
 static int token_revoke(const struct cmd_entry *self, int argc, char **argv)
@@ -124,30 +124,32 @@ static int token_revoke(const struct cmd_entry *self, int argc, char **argv)
 	store_close(s);
 	if (rc)
 		return cmd_fail(&err);
-	fprintf(stderr, "token `%s` revoked%s; a running service refuses it "
-			"from its next request\n",
+	fprintf(stderr,
+		"token `%s` revoked%s; a running service refuses it "
+		"from its next request\n",
 		o.args[0], n > 1 ? " (it had several entries)" : "");
 	return ML_EXIT_OK;
 }
 
 const struct cmd_entry cmd_token_revoke_entry = {
-	.path = "token revoke",
-	.summary = "delete an API token; a running service refuses it at once",
-	.help = "Usage: mloncall token revoke NAME [--db PATH]\n"
-		"\n"
-		"Deletes the token NAME from the service's database. A running\n"
-		"`mloncall serve` on that database refuses it from the next\n"
-		"request (401): tokens are looked up per request, not cached.\n"
-		"An unknown NAME is an error (exit 2); see mloncall token ls.\n"
-		"\n"
-		"Options:\n"
-		"  --db PATH      the service's database (default MLONCALL_DB, else\n"
-		"                 oncall.db)\n"
-		"\n"
-		"Examples:\n"
-		"  mloncall token revoke alertmanager --db oncall.db\n"
-		"  mloncall token revoke old-laptop && "
-		"mloncall token add laptop --role admin\n",
-	.exec = token_revoke,
-	.flags = CMD_DB, /* no -o: nothing to print but one line */
+    .path = "token revoke",
+    .summary = "delete an API token; a running service refuses it at once",
+    .help =
+	"Usage: mloncall token revoke NAME [--db PATH]\n"
+	"\n"
+	"Deletes the token NAME from the service's database. A running\n"
+	"`mloncall serve` on that database refuses it from the next\n"
+	"request (401): tokens are looked up per request, not cached.\n"
+	"An unknown NAME is an error (exit 2); see mloncall token ls.\n"
+	"\n"
+	"Options:\n"
+	"  --db PATH      the service's database (default MLONCALL_DB, else\n"
+	"                 oncall.db)\n"
+	"\n"
+	"Examples:\n"
+	"  mloncall token revoke alertmanager --db oncall.db\n"
+	"  mloncall token revoke old-laptop && "
+	"mloncall token add laptop --role admin\n",
+    .exec = token_revoke,
+    .flags = CMD_DB, /* no -o: nothing to print but one line */
 };

@@ -12,7 +12,10 @@ struct buf {
 	size_t cap; /* bytes allocated */
 };
 
-#define BUF_INIT {NULL, 0, 0}
+#define BUF_INIT                                                               \
+	{                                                                      \
+		NULL, 0, 0                                                     \
+	}
 
 /* Initializes an empty buffer (no allocation). */
 void buf_init(struct buf *b);
@@ -31,9 +34,9 @@ void buf_add(struct buf *b, const void *p, size_t n);
 void buf_puts(struct buf *b, const char *s);
 void buf_putc(struct buf *b, char c);
 void buf_printf(struct buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
-	__attribute__((format(printf, 2, 0)));
+    __attribute__((format(printf, 2, 0)));
 
 /* Returns the string and leaves b empty: "you now own the storage" (free it
  * with free()). Never returns NULL: an empty buffer gives "". */

@@ -18,7 +18,7 @@
 struct slot {
 	int used;
 	int fd;
-	int cut; /* shut down already */
+	int cut;       /* shut down already */
 	uint32_t addr; /* IPv4, host order; 0 for other families */
 	enum connguard_phase phase;
 	int64_t deadline_ms; /* 0: none */
@@ -50,7 +50,8 @@ static void tell(struct connguard *g, int64_t now)
 	uint64_t cut = g->timeouts - g->timeouts_told;
 	uint64_t refused = g->refused - g->refused_told;
 
-	if ((!cut && !refused) || (g->told_ms && now - g->told_ms < CONNGUARD_LOG_MS))
+	if ((!cut && !refused) ||
+	    (g->told_ms && now - g->told_ms < CONNGUARD_LOG_MS))
 		return;
 	fprintf(stderr,
 		"%s: connection guard: %llu cut for slow headers or body, "
@@ -79,8 +80,8 @@ int connguard_parse_net(const char *s, struct connguard_net *out)
 	ip[n] = '\0';
 	if (inet_pton(AF_INET, ip, &a) != 1)
 		return -1;
-	if (slash && (str_to_i64(slash + 1, &bits) != 0 || bits < 0 ||
-		      bits > 32))
+	if (slash &&
+	    (str_to_i64(slash + 1, &bits) != 0 || bits < 0 || bits > 32))
 		return -1;
 	out->mask = bits ? 0xffffffffu << (32 - bits) : 0;
 	out->addr = ntohl(a.s_addr) & out->mask;

@@ -12,8 +12,8 @@ static int64_t unit_ms(const char *u, size_t n)
 	static const struct {
 		const char *name;
 		int64_t ms;
-	} units[] = {{"ms", 1},		 {"s", 1000},	       {"m", 60000},
-		     {"h", 3600000},	 {"d", 86400000},      {"w", 604800000}};
+	} units[] = {{"ms", 1},	     {"s", 1000},     {"m", 60000},
+		     {"h", 3600000}, {"d", 86400000}, {"w", 604800000}};
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
 		if (strlen(units[i].name) == n && !memcmp(units[i].name, u, n))
 			return units[i].ms;
@@ -58,7 +58,8 @@ void dur_format(int64_t ms, char *out, size_t n)
 	static const struct {
 		char unit;
 		int64_t ms;
-	} parts[] = {{'d', 86400000}, {'h', 3600000}, {'m', 60000}, {'s', 1000}};
+	} parts[] = {
+	    {'d', 86400000}, {'h', 3600000}, {'m', 60000}, {'s', 1000}};
 	size_t off = 0;
 
 	if (ms < 0) {
@@ -179,8 +180,8 @@ int time_days_in_month(int y, int mo)
 int time_civil_valid(int y, int mo, int d, int h, int mi, int s)
 {
 	return y >= 0 && y <= 9999 && mo >= 1 && mo <= 12 && d >= 1 &&
-	       d <= time_days_in_month(y, mo) && h >= 0 && h <= 23 &&
-	       mi >= 0 && mi <= 59 && s >= 0 && s <= 59;
+	       d <= time_days_in_month(y, mo) && h >= 0 && h <= 23 && mi >= 0 &&
+	       mi <= 59 && s >= 0 && s <= 59;
 }
 
 /* The time of day after the date: HH:MM[:SS[.fff]]. */
@@ -249,7 +250,8 @@ int time_parse(const char *s, int64_t *ms)
 
 void time_sleep_ms(int64_t ms)
 {
-	struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+	struct timespec ts = {(time_t)(ms / 1000),
+			      (long)(ms % 1000) * 1000000L};
 
 	if (ms > 0)
 		nanosleep(&ts, NULL);

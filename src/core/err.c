@@ -27,8 +27,8 @@ int ml_err_set(struct ml_err *err, int code, const char *fmt, ...)
 	return code;
 }
 
-int ml_err_at(struct ml_err *err, int code, const char *file, int line,
-	      int col, const char *fmt, ...)
+int ml_err_at(struct ml_err *err, int code, const char *file, int line, int col,
+	      const char *fmt, ...)
 {
 	va_list ap;
 
@@ -96,8 +96,8 @@ int ml_exit_code(int status)
 const char *ml_status_name(int status)
 {
 	static const char *const names[ML_STATUS_LAST] = {
-		"ok",	 "usage",   "input",	"not_found",  "io",
-		"timeout", "nomem", "internal", "unsupported"};
+	    "ok",      "usage", "input",    "not_found",  "io",
+	    "timeout", "nomem", "internal", "unsupported"};
 
 	if (status < 0 || status >= ML_STATUS_LAST)
 		return "unknown";

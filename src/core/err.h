@@ -9,10 +9,11 @@
  * failure, with a human message in a caller-provided struct ml_err. */
 enum ml_status {
 	ML_OK = 0,
-	ML_EUSAGE,    /* bad command line: unknown flag, missing argument */
-	ML_EINPUT,    /* bad input data: a file that does not parse or validate */
-	ML_ENOTFOUND, /* a named thing (file, runbook, incident) does not exist */
-	ML_EIO,       /* an I/O error reading or writing */
+	ML_EUSAGE, /* bad command line: unknown flag, missing argument */
+	ML_EINPUT, /* bad input data: a file that does not parse or validate */
+	ML_ENOTFOUND, /* a named thing (file, runbook, incident) does not exist
+		       */
+	ML_EIO,	      /* an I/O error reading or writing */
 	ML_ETIMEOUT,  /* an operation ran past its deadline */
 	ML_ENOMEM,    /* allocation failed */
 	ML_EINTERNAL, /* a bug or an unexpected failure of a library */
@@ -46,17 +47,16 @@ void ml_err_clear(struct ml_err *err);
  * `return ml_err_set(err, ML_EINPUT, "...")` reads naturally. err may be
  * NULL, then only code is returned. */
 int ml_err_set(struct ml_err *err, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Like ml_err_set with a position in an input file (file may be NULL). */
-int ml_err_at(struct ml_err *err, int code, const char *file, int line,
-	      int col, const char *fmt, ...)
-	__attribute__((format(printf, 6, 7)));
+int ml_err_at(struct ml_err *err, int code, const char *file, int line, int col,
+	      const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 /* Prefixes the existing message with "what: " (for context as an error
  * travels up). */
 void ml_err_prefix(struct ml_err *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* Formats "file:line:col: msg" (or just "msg") into out (size n). */
 void ml_err_format(const struct ml_err *err, char *out, size_t n);

@@ -22,8 +22,8 @@ static const char **sorted_keys(const json_t *labels, size_t *n)
 	json_t *v;
 
 	*n = 0;
-	json_object_foreach((json_t *)labels, k, v) if (*n < cap)
-	    keys[(*n)++] = k;
+	json_object_foreach((json_t *)labels, k, v) if (*n < cap) keys[(*n)++] =
+	    k;
 	qsort(keys, *n, sizeof(keys[0]), cmp_str);
 	return keys;
 }
@@ -40,7 +40,8 @@ static void hash_labels(const json_t *labels, int v1, char out[17])
 	for (size_t i = 0; i < n; i++) {
 		const json_t *jv = json_object_get(labels, keys[i]);
 		const char *val = json_string_value(jv);
-		size_t klen = strlen(keys[i]), vlen = val ? json_string_length(jv) : 0;
+		size_t klen = strlen(keys[i]),
+		       vlen = val ? json_string_length(jv) : 0;
 		char len[32];
 
 		if (v1) {

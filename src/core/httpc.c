@@ -88,8 +88,8 @@ static struct curl_slist *set_options(CURL *c, const struct httpc_req *req,
 	return h;
 }
 
-static int fail(const struct httpc_req *req, struct httpc_resp *r,
-		CURLcode cc, struct ml_err *err)
+static int fail(const struct httpc_req *req, struct httpc_resp *r, CURLcode cc,
+		struct ml_err *err)
 {
 	r->timed_out = cc == CURLE_OPERATION_TIMEDOUT;
 	r->bad_url =

@@ -27,12 +27,12 @@ struct httpc_req {
 	long timeout_ms;	    /* whole transfer; 0: no limit */
 	size_t body_cap;	    /* bytes of the answer kept; 0: all */
 	enum httpc_cap cap_mode;
-	int discard_body;	  /* keep nothing of the answer */
-	int no_body;		  /* HEAD: do not wait for a body */
-	long follow_redirects;	  /* most redirects followed; 0: none */
-	const char *protocols;	  /* NULL: "http,https"; "all": any */
-	const char *user_agent;	  /* NULL: none sent */
-	int accept_encoding;	  /* offer every encoding libcurl decodes */
+	int discard_body;	/* keep nothing of the answer */
+	int no_body;		/* HEAD: do not wait for a body */
+	long follow_redirects;	/* most redirects followed; 0: none */
+	const char *protocols;	/* NULL: "http,https"; "all": any */
+	const char *user_agent; /* NULL: none sent */
+	int accept_encoding;	/* offer every encoding libcurl decodes */
 	volatile sig_atomic_t *cancel; /* set nonzero: abort (may be NULL) */
 };
 

@@ -76,8 +76,8 @@ static int child_spawn(const struct proc_opts *o, int in_fd, int out_fd,
 	sigaddset(&def, SIGTERM);
 	posix_spawnattr_init(&at);
 	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP |
-					      POSIX_SPAWN_SETSIGDEF |
-					      POSIX_SPAWN_SETSIGMASK);
+					  POSIX_SPAWN_SETSIGDEF |
+					  POSIX_SPAWN_SETSIGMASK);
 	posix_spawnattr_setpgroup(&at, 0);
 	posix_spawnattr_setsigdefault(&at, &def);
 	posix_spawnattr_setsigmask(&at, &none);
@@ -183,8 +183,8 @@ static void loop(const struct proc_opts *o, struct proc_result *r,
 		int n = 0, open_streams = 0, wait_ms;
 
 		wait_ms = tick(o, r, st);
-		if (!st->reaped && waitpid(st->pid, &st->status, WNOHANG) ==
-					 st->pid) {
+		if (!st->reaped &&
+		    waitpid(st->pid, &st->status, WNOHANG) == st->pid) {
 			st->reaped = 1;
 			reaped_at = time_mono_ms();
 		}
@@ -204,8 +204,8 @@ static void loop(const struct proc_opts *o, struct proc_result *r,
 		}
 		/* After the child exits, a grandchild may hold the pipes open:
 		 * read what is there for a moment, then stop waiting. */
-		if (st->reaped && (!open_streams ||
-				   time_mono_ms() - reaped_at > 200))
+		if (st->reaped &&
+		    (!open_streams || time_mono_ms() - reaped_at > 200))
 			break;
 		if (st->reaped && wait_ms > 50)
 			wait_ms = 50;
@@ -229,8 +229,8 @@ static void loop(const struct proc_opts *o, struct proc_result *r,
 				drain(&ss[i], cap);
 			k++;
 		}
-		if (in_fd >= 0 && (pf[n - 1].revents & (POLLOUT | POLLERR |
-							POLLHUP))) {
+		if (in_fd >= 0 &&
+		    (pf[n - 1].revents & (POLLOUT | POLLERR | POLLHUP))) {
 			ssize_t w = write(in_fd, o->input + in_off,
 					  o->input_len - in_off);
 			if (w > 0)
@@ -261,9 +261,8 @@ static int make_pipe(int fds[2])
 /* The program could not be started (not found, not executable): reported
  * as a shell would, exit 127 with the reason on stderr, so callers see
  * the same result as before posix_spawn. Closes the fds. */
-static int spawn_failed(const struct proc_opts *o, struct proc_result *r,
-			int e, int outp[2], int errp[2], int inp[2],
-			int devnull)
+static int spawn_failed(const struct proc_opts *o, struct proc_result *r, int e,
+			int outp[2], int errp[2], int inp[2], int devnull)
 {
 	struct buf *dst = o->merge_stderr ? &r->out : &r->err;
 	size_t *total = o->merge_stderr ? &r->out_total : &r->err_total;
@@ -317,8 +316,8 @@ int proc_run(const struct proc_opts *o, struct proc_result *r,
 		close(devnull);
 	ss[0] = (struct stream){outp[0], &r->out, &r->out_total};
 	if (!o->merge_stderr)
-		ss[nstreams++] = (struct stream){errp[0], &r->err,
-						 &r->err_total};
+		ss[nstreams++] =
+		    (struct stream){errp[0], &r->err, &r->err_total};
 	if (inp[1] >= 0)
 		fcntl(inp[1], F_SETFL, O_NONBLOCK);
 #ifdef SYS_pidfd_open

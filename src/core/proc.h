@@ -12,23 +12,23 @@
 #include "core/err.h"
 
 struct proc_opts {
-	const char *shell_cmd;	    /* run as /bin/sh -c shell_cmd, or ... */
-	const char *const *argv;    /* ... exec argv directly (argv[0] via PATH) */
+	const char *shell_cmd;	 /* run as /bin/sh -c shell_cmd, or ... */
+	const char *const *argv; /* ... exec argv directly (argv[0] via PATH) */
 	const char *const *env_add; /* NULL-terminated "K=V" to add/override */
 	const char *cwd;	    /* NULL: inherit */
 	const char *input;	    /* stdin bytes; NULL: /dev/null */
 	size_t input_len;
-	int64_t timeout_ms;  /* 0: no timeout */
-	int64_t grace_ms;    /* SIGTERM -> SIGKILL grace; 0: ML_KILL_GRACE_MS */
-	size_t cap;	     /* bytes kept of each stream; 0: ML_OUTPUT_CAP */
-	int merge_stderr;    /* nonzero: stderr goes to the same capture as out */
+	int64_t timeout_ms; /* 0: no timeout */
+	int64_t grace_ms;   /* SIGTERM -> SIGKILL grace; 0: ML_KILL_GRACE_MS */
+	size_t cap;	    /* bytes kept of each stream; 0: ML_OUTPUT_CAP */
+	int merge_stderr; /* nonzero: stderr goes to the same capture as out */
 	volatile sig_atomic_t *cancel; /* becomes nonzero: kill group, return */
 };
 
 struct proc_result {
-	int exited;	  /* exited normally: exit_code is valid */
+	int exited; /* exited normally: exit_code is valid */
 	int exit_code;
-	int signaled;	  /* killed by a signal: sig is valid */
+	int signaled; /* killed by a signal: sig is valid */
 	int sig;
 	int timed_out;	  /* we killed it at the timeout */
 	int cancelled;	  /* we killed it because *cancel became nonzero */

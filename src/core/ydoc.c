@@ -107,9 +107,9 @@ static long find_key(struct key_index *ki, const struct ydoc_node *map,
 		if (!(ki->idx = json_object()))
 			abort();
 		for (size_t i = 0; i + 1 < used; i += 2)
-			json_object_set_new_nocheck(ki->idx,
-						    map->items[i]->value,
-						    json_integer((json_int_t)i));
+			json_object_set_new_nocheck(
+			    ki->idx, map->items[i]->value,
+			    json_integer((json_int_t)i));
 	}
 	j = json_object_get(ki->idx, key);
 	return j ? (long)json_integer_value(j) : -1;
@@ -200,12 +200,13 @@ static int build_node(struct builder *b, yaml_event_t *ev,
 	case YAML_SEQUENCE_START_EVENT:
 	case YAML_MAPPING_START_EVENT:
 		if (ev->type == YAML_SEQUENCE_START_EVENT
-			    ? ev->data.sequence_start.anchor != NULL
-			    : ev->data.mapping_start.anchor != NULL)
-			return ml_err_at(b->err, ML_EINPUT, b->file,
-					 (int)ev->start_mark.line + 1,
-					 (int)ev->start_mark.column + 1,
-					 "YAML anchors (&name) are not supported");
+			? ev->data.sequence_start.anchor != NULL
+			: ev->data.mapping_start.anchor != NULL)
+			return ml_err_at(
+			    b->err, ML_EINPUT, b->file,
+			    (int)ev->start_mark.line + 1,
+			    (int)ev->start_mark.column + 1,
+			    "YAML anchors (&name) are not supported");
 		if (++b->depth > YDOC_MAX_DEPTH)
 			return ml_err_at(b->err, ML_EINPUT, b->file,
 					 (int)ev->start_mark.line + 1,
@@ -217,8 +218,8 @@ static int build_node(struct builder *b, yaml_event_t *ev,
 			     &ev->start_mark);
 		rc = build_children(b, n, &ki,
 				    n->type == YDOC_SEQ
-					    ? YAML_SEQUENCE_END_EVENT
-					    : YAML_MAPPING_END_EVENT);
+					? YAML_SEQUENCE_END_EVENT
+					: YAML_MAPPING_END_EVENT);
 		json_decref(ki.idx);
 		b->depth--;
 		if (rc) {
@@ -228,10 +229,9 @@ static int build_node(struct builder *b, yaml_event_t *ev,
 		*out = n;
 		return 0;
 	default:
-		return ml_err_at(b->err, ML_EINPUT, b->file,
-				 (int)ev->start_mark.line + 1,
-				 (int)ev->start_mark.column + 1,
-				 "unexpected YAML event");
+		return ml_err_at(
+		    b->err, ML_EINPUT, b->file, (int)ev->start_mark.line + 1,
+		    (int)ev->start_mark.column + 1, "unexpected YAML event");
 	}
 }
 
@@ -293,8 +293,8 @@ int ydoc_load_file(const char *path, struct ydoc *doc, struct ml_err *err)
 	if (buf_read_file(&b, path, ML_MAX_CONFIG_BYTES) != 0) {
 		int e = errno;
 		buf_free(&b);
-		return ml_err_at(err, e == ENOENT ? ML_ENOTFOUND : ML_EIO,
-				 path, 0, 0, "cannot read: %s",
+		return ml_err_at(err, e == ENOENT ? ML_ENOTFOUND : ML_EIO, path,
+				 0, 0, "cannot read: %s",
 				 e == EFBIG ? "file too large" : strerror(e));
 	}
 	rc = ydoc_load_string(buf_str(&b), b.len, path, doc, err);
@@ -437,7 +437,8 @@ int ydoc_check_keys(const struct ydoc_node *map, const char *const *allowed,
 			for (size_t j = 0; allowed[j]; j++)
 				buf_printf(&m, "%s%s%s",
 					   j ? ", " : " (expected one of: ",
-					   allowed[j], allowed[j + 1] ? "" : ")");
+					   allowed[j],
+					   allowed[j + 1] ? "" : ")");
 		rc = ml_err_at(err, ML_EINPUT, file, k->line, k->col, "%s",
 			       buf_str(&m));
 		buf_free(&m);

@@ -118,7 +118,8 @@ static int fill(struct csv_reader *r, struct ml_err *err)
 	if (have >= r->max_row) /* buf[beg..end) is one unfinished row */
 		return ml_err_at(err, ML_EINPUT, r->path, (int)r->line, 0,
 				 "row longer than %zu bytes (an unterminated "
-				 "quote?)", r->max_row);
+				 "quote?)",
+				 r->max_row);
 	if (r->cap - r->end < CSV_READ_CHUNK / 2) {
 		size_t ncap = r->cap * 2;
 		char *nb;
@@ -199,8 +200,8 @@ enum { ROW_OK = 0, ROW_MORE = 1, ROW_NONE = 2, ROW_ERR = -1, ROW_LONG = -2 };
 /* Scans a quoted field starting after the opening quote at *ip. Sets
  * *flen, *esc and leaves *ip after the closing quote. Returns ROW_OK,
  * ROW_MORE (need data) or QUOTE_OPEN_AT_EOF. */
-static int scan_quoted(struct csv_reader *r, size_t *ip, size_t *flen,
-		       int *esc, uint64_t *nl)
+static int scan_quoted(struct csv_reader *r, size_t *ip, size_t *flen, int *esc,
+		       uint64_t *nl)
 {
 	size_t i = *ip, start = i;
 	char *b = r->buf;
@@ -316,8 +317,10 @@ int csv_next(struct csv_reader *r, struct csv_field **fields, size_t *nfields,
 			return ml_err_set(err, ML_ENOMEM, "out of memory"), -1;
 		if (st == ROW_LONG)
 			return ml_err_at(err, ML_EINPUT, r->path, (int)r->line,
-					 0, "row longer than %zu bytes (an "
-					 "unterminated quote?)", r->max_row),
+					 0,
+					 "row longer than %zu bytes (an "
+					 "unterminated quote?)",
+					 r->max_row),
 			       -1;
 		if (fill(r, err))
 			return -1;

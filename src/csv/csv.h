@@ -66,10 +66,10 @@ int csv_next(struct csv_reader *r, struct csv_field **fields, size_t *nfields,
 
 /* Problems seen so far by the reader itself. */
 struct csv_reader_issues {
-	struct csv_issue bad_quote;   /* text after a closing quote */
+	struct csv_issue bad_quote;    /* text after a closing quote */
 	struct csv_issue unterminated; /* quote open at end of input */
-	struct csv_issue truncated;   /* gzip stream cut short or corrupt */
-	uint64_t bytes;		      /* bytes of (decompressed) input read */
+	struct csv_issue truncated;    /* gzip stream cut short or corrupt */
+	uint64_t bytes;		       /* bytes of (decompressed) input read */
 	int had_bom;
 };
 const struct csv_reader_issues *csv_reader_issues(const struct csv_reader *r);

@@ -71,8 +71,8 @@ static int grow_levels(struct csv_col *col, struct csv_dict *d)
 	return 0;
 }
 
-int csv_dict_code(struct csv_col *col, const char *s, size_t n,
-		  uint32_t *code, int *is_new)
+int csv_dict_code(struct csv_col *col, const char *s, size_t n, uint32_t *code,
+		  int *is_new)
 {
 	struct csv_dict *d = col->dict;
 	uint64_t h = hash_bytes(s, n);

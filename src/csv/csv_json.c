@@ -30,7 +30,8 @@ json_t *csv_issue_json(const char *kind, const char *column,
 		jset_str(o, "column", column);
 	jset_int(o, "count", (long long)(is->count ? is->count : 1));
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(lines, json_integer((json_int_t)is->lines[i]));
+		json_array_append_new(lines,
+				      json_integer((json_int_t)is->lines[i]));
 	json_object_set_new(o, "lines", lines);
 	return o;
 }

@@ -23,14 +23,20 @@ json_t *csv_table_summary(const struct csv_table *t);
 
 /* The size options every data probe takes (rows of its `struct probe_opt`
  * table); defaults from src/core/config.h. */
-#define CSV_LIMIT_OPTS                                                        \
-	{"max-bytes", PO_INT,                                                 \
-	 "stop with an error past this many bytes of CSV after gzip "         \
-	 "decompression (a gzip bomb)",                                       \
-	 ML_STR(ML_CSV_MAX_BYTES), 0, 0},                                     \
-	{"max-rows", PO_INT,                                                  \
-	 "stop with an error past this many rows (memory grows with rows)",   \
-	 ML_STR(ML_CSV_MAX_ROWS), 0, 0}
+#define CSV_LIMIT_OPTS                                                         \
+	{"max-bytes",                                                          \
+	 PO_INT,                                                               \
+	 "stop with an error past this many bytes of CSV after gzip "          \
+	 "decompression (a gzip bomb)",                                        \
+	 ML_STR(ML_CSV_MAX_BYTES),                                             \
+	 0,                                                                    \
+	 0},                                                                   \
+	{                                                                      \
+		"max-rows", PO_INT,                                            \
+		    "stop with an error past this many rows (memory grows "    \
+		    "with rows)",                                              \
+		    ML_STR(ML_CSV_MAX_ROWS), 0, 0                              \
+	}
 
 /* Reads the max-bytes / max-rows arguments into o. Returns 0, or
  * ML_EUSAGE when one is not a positive number. */

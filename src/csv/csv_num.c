@@ -12,9 +12,9 @@
 
 #include "csv/csv.h"
 
-const double csv_pow10[23] = {
-	1e0,  1e1,  1e2,  1e3,	1e4,  1e5,  1e6,  1e7,	1e8,  1e9,  1e10, 1e11,
-	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+const double csv_pow10[23] = {1e0,  1e1,  1e2,	1e3,  1e4,  1e5,  1e6,	1e7,
+			      1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+			      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
 static int lower_eq(const char *s, size_t n, const char *word)
 {
@@ -180,7 +180,8 @@ int csv_utf8_valid(const char *s, size_t len)
 				return 0;
 			cp = (cp << 6) | (p[k] & 0x3F);
 		}
-		if ((need == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+		if ((need == 2 &&
+		     (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
 		    (need == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
 			return 0;
 		p += need + 1;

@@ -41,11 +41,11 @@ int csv_type_parse(const char *s, enum csv_type *t)
 	static const struct {
 		const char *name;
 		enum csv_type t;
-	} m[] = {{"bool", CSV_BOOL},	   {"boolean", CSV_BOOL},
-		 {"int", CSV_INT},	   {"integer", CSV_INT},
-		 {"float", CSV_FLOAT},	   {"number", CSV_FLOAT},
-		 {"double", CSV_FLOAT},	   {"string", CSV_STRING},
-		 {"str", CSV_STRING},	   {"category", CSV_STRING},
+	} m[] = {{"bool", CSV_BOOL},	     {"boolean", CSV_BOOL},
+		 {"int", CSV_INT},	     {"integer", CSV_INT},
+		 {"float", CSV_FLOAT},	     {"number", CSV_FLOAT},
+		 {"double", CSV_FLOAT},	     {"string", CSV_STRING},
+		 {"str", CSV_STRING},	     {"category", CSV_STRING},
 		 {"categorical", CSV_STRING}};
 	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++)
 		if (!strcmp(s, m[i].name)) {
@@ -101,7 +101,8 @@ static char *utf8_copy(const char *s, size_t n)
 	for (size_t i = 0; i < n;) {
 		unsigned char b = (unsigned char)c[i];
 		size_t need = b < 0x80 ? 0 : b < 0xE0 ? 1 : b < 0xF0 ? 2 : 3;
-		if (need && (i + need >= n || !csv_utf8_valid(c + i, need + 1))) {
+		if (need &&
+		    (i + need >= n || !csv_utf8_valid(c + i, need + 1))) {
 			c[i++] = '?';
 			continue;
 		}
@@ -212,9 +213,8 @@ static int grow_rows(struct loader *L)
 	return 0;
 }
 
-static const int64_t pow10i[10] = {1,	   10,	    100,      1000,
-				   10000,  100000,  1000000,  10000000,
-				   100000000, 1000000000};
+static const int64_t pow10i[10] = {
+    1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000};
 
 double csv_col_num(const struct csv_col *c, size_t row)
 {
@@ -382,8 +382,8 @@ static int add_row(struct loader *L, struct csv_field *f, size_t nf,
 		struct csv_col *c = &t->cols[i];
 		const struct csv_field *fi = i < nf ? &f[i] : &empty;
 		if (csv_type_numeric(c->type)
-			    ? add_num(c, row, L->cap, fi, line)
-			    : add_code(c, row, fi, line))
+			? add_num(c, row, L->cap, fi, line)
+			: add_code(c, row, fi, line))
 			return ml_err_set(L->err, ML_ENOMEM,
 					  "out of memory (or over 4 billion "
 					  "distinct values in `%s`)",
@@ -513,13 +513,15 @@ static int strict_check(const struct csv_table *t, struct ml_err *err)
 			return ml_err_at(err, ML_EINPUT, t->file,
 					 (int)(c->nan.count ? c->nan.lines[0]
 							    : c->inf.lines[0]),
-					 0, "column `%s`: NaN or infinity "
-					 "(--strict)", c->name);
-		if (c->bad_utf8.count)
-			return ml_err_at(err, ML_EINPUT, t->file,
-					 (int)c->bad_utf8.lines[0], 0,
-					 "column `%s`: invalid UTF-8 (--strict)",
+					 0,
+					 "column `%s`: NaN or infinity "
+					 "(--strict)",
 					 c->name);
+		if (c->bad_utf8.count)
+			return ml_err_at(
+			    err, ML_EINPUT, t->file, (int)c->bad_utf8.lines[0],
+			    0, "column `%s`: invalid UTF-8 (--strict)",
+			    c->name);
 	}
 	return 0;
 }
@@ -531,13 +533,15 @@ static int load_rows(struct loader *L, struct csv_reader *rd)
 	size_t nf;
 	uint64_t line;
 	int got, rc = 0, sampling = 1;
-	uint64_t nrec = 0, max_rows = L->o->max_rows ? L->o->max_rows
-						    : (uint64_t)ML_CSV_MAX_ROWS;
+	uint64_t nrec = 0, max_rows = L->o->max_rows
+					  ? L->o->max_rows
+					  : (uint64_t)ML_CSV_MAX_ROWS;
 
 	while ((got = csv_next(rd, &f, &nf, &line, L->err)) == 1) {
 		if (++nrec > max_rows) {
 			rc = ml_err_at(L->err, ML_EINPUT, L->t->file, (int)line,
-				       0, "more than %llu rows: over the "
+				       0,
+				       "more than %llu rows: over the "
 				       "limit; raise it with --max-rows if the "
 				       "file is genuine",
 				       (unsigned long long)max_rows);
@@ -586,7 +590,7 @@ int csv_table_load(const char *path, const struct csv_load_opts *o,
 		return rc;
 	}
 	csv_set_max_bytes(rd, o->max_bytes ? o->max_bytes
-					    : (uint64_t)ML_CSV_MAX_BYTES);
+					   : (uint64_t)ML_CSV_MAX_BYTES);
 	got = csv_next(rd, &f, &nf, &line, err);
 	if (got == 0)
 		rc = ml_err_at(err, ML_EINPUT, path, 1, 0,
@@ -617,7 +621,8 @@ int csv_delim_parse(const char *s, char *d, struct ml_err *err)
 	if (strlen(s) != 1 || s[0] == '"' || s[0] == '\n' || s[0] == '\r')
 		return ml_err_set(err, ML_EUSAGE,
 				  "--delimiter must be one character (or "
-				  "`tab`), not a quote or newline: `%s`", s);
+				  "`tab`), not a quote or newline: `%s`",
+				  s);
 	*d = s[0];
 	return 0;
 }

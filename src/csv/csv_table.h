@@ -35,11 +35,12 @@ struct csv_col {
 	int32_t *fix;
 	int64_t fixmax;
 	double *num;
-	uint32_t *code;	    /* BOOL/STRING/EMPTY: nrows codes or CSV_NA_CODE */
-	char **levels;	    /* code -> text (owned); BOOL: "false","true" */
+	uint32_t *code; /* BOOL/STRING/EMPTY: nrows codes or CSV_NA_CODE */
+	char **levels;	/* code -> text (owned); BOOL: "false","true" */
 	uint32_t nlevels;
-	uint64_t missing;	     /* empty fields and absent (short rows) */
-	struct csv_issue non_numeric; /* text in a numeric column (-> missing) */
+	uint64_t missing; /* empty fields and absent (short rows) */
+	struct csv_issue
+	    non_numeric;	     /* text in a numeric column (-> missing) */
 	struct csv_issue nan;	     /* literal nan (-> missing) */
 	struct csv_issue inf;	     /* +-inf (-> missing) */
 	struct csv_issue bad_utf8;   /* invalid UTF-8 in a string value */
@@ -52,7 +53,7 @@ struct csv_table {
 	size_t ncols;
 	struct csv_col *cols;
 	size_t nrows;
-	uint32_t *lines;		   /* nrows starting lines (capped) */
+	uint32_t *lines;	       /* nrows starting lines (capped) */
 	struct csv_issue ragged_short; /* fewer fields than the header */
 	struct csv_issue ragged_long;  /* more fields than the header */
 	struct csv_reader_issues rd;   /* copied from the reader */
@@ -61,10 +62,10 @@ struct csv_table {
 };
 
 struct csv_load_opts {
-	char delim;	  /* ',' unless set */
-	int strict;	  /* any problem is an ML_EINPUT error */
-	int no_lines;	  /* do not keep per-row line numbers (saves memory) */
-	size_t max_row;	  /* 0: CSV_MAX_ROW_DEFAULT */
+	char delim;	/* ',' unless set */
+	int strict;	/* any problem is an ML_EINPUT error */
+	int no_lines;	/* do not keep per-row line numbers (saves memory) */
+	size_t max_row; /* 0: CSV_MAX_ROW_DEFAULT */
 	uint64_t max_bytes; /* decompressed input bytes; 0: ML_CSV_MAX_BYTES */
 	uint64_t max_rows;  /* records after the header; 0: ML_CSV_MAX_ROWS */
 	/* Forced types by column name (NULL-terminated parallel arrays), or

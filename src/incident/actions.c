@@ -21,8 +21,8 @@ static int do_resolve(const struct actions_call *c, struct ml_err *err)
 
 static int do_note(const struct actions_call *c, struct ml_err *err)
 {
-	return store_incident_note(c->store, c->id, c->actor, c->arg[0],
-				   c->now, err);
+	return store_incident_note(c->store, c->id, c->actor, c->arg[0], c->now,
+				   err);
 }
 
 static int do_update(const struct actions_call *c, struct ml_err *err)
@@ -44,8 +44,8 @@ static int do_severity(const struct actions_call *c, struct ml_err *err)
 	if (alert_severity_parse(c->arg[0], &sev) != 0)
 		return ml_err_set(err, ML_EINPUT,
 				  "severity: expected P1, P2, P3 or P4");
-	return store_incident_severity(c->store, c->id, c->actor, sev,
-				       c->now, err);
+	return store_incident_severity(c->store, c->id, c->actor, sev, c->now,
+				       err);
 }
 
 static int do_bridge(const struct actions_call *c, struct ml_err *err)
@@ -56,13 +56,13 @@ static int do_bridge(const struct actions_call *c, struct ml_err *err)
 
 /* The actions, in the order the unknown-action message lists them. */
 static const struct actions_def table[] = {
-	{"ack", {{NULL, 0}}, do_ack},
-	{"resolve", {{"reason", 0}}, do_resolve},
-	{"note", {{"text", 1}}, do_note},
-	{"update", {{"text", 1}}, do_update},
-	{"role", {{"role", 1}, {"person", 1}}, do_role},
-	{"severity", {{"severity", 1}}, do_severity},
-	{"bridge", {{"url", 1}}, do_bridge},
+    {"ack", {{NULL, 0}}, do_ack},
+    {"resolve", {{"reason", 0}}, do_resolve},
+    {"note", {{"text", 1}}, do_note},
+    {"update", {{"text", 1}}, do_update},
+    {"role", {{"role", 1}, {"person", 1}}, do_role},
+    {"severity", {{"severity", 1}}, do_severity},
+    {"bridge", {{"url", 1}}, do_bridge},
 };
 
 #define NACTIONS (sizeof(table) / sizeof(table[0]))
@@ -112,8 +112,8 @@ int actions_run(struct store *s, int64_t id, const char *name,
 		struct ml_err *err)
 {
 	const struct actions_def *d = actions_find(name);
-	struct actions_call c = {.store = s, .id = id, .actor = actor,
-				 .now = now};
+	struct actions_call c = {
+	    .store = s, .id = id, .actor = actor, .now = now};
 	int rc;
 
 	if (!d)

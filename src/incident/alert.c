@@ -25,13 +25,11 @@ int alert_severity_parse(const char *s, int *sev)
 	static const struct {
 		const char *name;
 		int sev;
-	} map[] = {{"p1", 1},	    {"1", 1},	    {"critical", 1},
-		   {"page", 1},	    {"p2", 2},	    {"2", 2},
-		   {"high", 2},	    {"error", 2},   {"major", 2},
-		   {"p3", 3},	    {"3", 3},	    {"warning", 3},
-		   {"medium", 3},   {"minor", 3},   {"p4", 4},
-		   {"4", 4},	    {"info", 4},    {"low", 4},
-		   {"none", 4}};
+	} map[] = {{"p1", 1},	  {"1", 1},	{"critical", 1}, {"page", 1},
+		   {"p2", 2},	  {"2", 2},	{"high", 2},	 {"error", 2},
+		   {"major", 2},  {"p3", 3},	{"3", 3},	 {"warning", 3},
+		   {"medium", 3}, {"minor", 3}, {"p4", 4},	 {"4", 4},
+		   {"info", 4},	  {"low", 4},	{"none", 4}};
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
 		if (!strcasecmp(s, map[i].name)) {
 			*sev = map[i].sev;
@@ -54,8 +52,8 @@ static int field_err(struct ml_err *err, const char *path, size_t i,
 }
 
 /* Optional RFC 3339 time field; Alertmanager's zero time means unset. */
-static int time_field(const json_t *a, const char *key, size_t i,
-		      int64_t *out, struct ml_err *err)
+static int time_field(const json_t *a, const char *key, size_t i, int64_t *out,
+		      struct ml_err *err)
 {
 	const json_t *v = json_object_get(a, key);
 
@@ -63,7 +61,8 @@ static int time_field(const json_t *a, const char *key, size_t i,
 	if (!v || json_is_null(v))
 		return 0;
 	if (!json_is_string(v))
-		return field_err(err, key, i, "expected an RFC 3339 time string");
+		return field_err(err, key, i,
+				 "expected an RFC 3339 time string");
 	if (str_starts(json_string_value(v), "0001-01-01"))
 		return 0;
 	if (time_parse(json_string_value(v), out) != 0)
@@ -77,8 +76,9 @@ static int check_labels(const json_t *labels, size_t i, struct ml_err *err)
 	json_t *v;
 
 	if (!json_is_object(labels))
-		return field_err(err, "labels", i, "expected an object of "
-						   "strings");
+		return field_err(err, "labels", i,
+				 "expected an object of "
+				 "strings");
 	if (json_object_size(labels) == 0)
 		return field_err(err, "labels", i, "must not be empty");
 	if (json_object_size(labels) > ALERT_MAX_LABELS)
@@ -220,8 +220,8 @@ int alert_parse_alertmanager(const char *body, size_t len, int default_sev,
 				 "missing or not a list");
 	}
 	gk = opt_str(root, "groupKey");
-	rc = parse_list(root, alerts, default_sev, gk, "alertmanager", out,
-			err);
+	rc =
+	    parse_list(root, alerts, default_sev, gk, "alertmanager", out, err);
 	if (rc)
 		alert_batch_free(out);
 	return rc;
@@ -238,7 +238,8 @@ int alert_parse_generic(const char *body, size_t len, int default_sev,
 		return rc;
 	if (json_is_array(root))
 		alerts = root;
-	else if (json_is_object(root) && json_is_array(json_object_get(root, "alerts")))
+	else if (json_is_object(root) &&
+		 json_is_array(json_object_get(root, "alerts")))
 		alerts = json_object_get(root, "alerts");
 	else if (json_is_object(root))
 		alerts = NULL;

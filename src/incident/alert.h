@@ -16,7 +16,7 @@ struct alert {
 	json_t *json;		/* the alert object (owned reference) */
 	json_t *labels;		/* owned */
 	char fingerprint[65];
-	char *group_key;	/* owned */
+	char *group_key; /* owned */
 };
 
 struct alert_batch {

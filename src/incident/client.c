@@ -68,18 +68,18 @@ int client_get(const struct client *c, const char *path, json_t **out,
 	return http(c, "GET", path, NULL, out, err);
 }
 
-static int open_db(const struct client *c, struct store **s,
-		   struct ml_err *err)
+static int open_db(const struct client *c, struct store **s, struct ml_err *err)
 {
 	if (!c->db)
-		return ml_err_set(err, ML_EUSAGE,
-				  "no server and no database: pass --server URL "
-				  "(or MLONCALL_SERVER) or --db PATH");
+		return ml_err_set(
+		    err, ML_EUSAGE,
+		    "no server and no database: pass --server URL "
+		    "(or MLONCALL_SERVER) or --db PATH");
 	return store_open(c->db, s, err);
 }
 
-int client_incidents(const struct client *c, const char *query,
-		     json_t **out, struct ml_err *err)
+int client_incidents(const struct client *c, const char *query, json_t **out,
+		     struct ml_err *err)
 {
 	struct filter f;
 	struct store *s = NULL;

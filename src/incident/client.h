@@ -22,8 +22,8 @@ int client_get(const struct client *c, const char *path, json_t **out,
  * (values percent-encoded: filter_query_add). With --db the query is read
  * by filter_parse_query: a bad value is ML_EINPUT naming the key, as the
  * service answers it with 400. */
-int client_incidents(const struct client *c, const char *query,
-		     json_t **out, struct ml_err *err);
+int client_incidents(const struct client *c, const char *query, json_t **out,
+		     struct ml_err *err);
 
 /* One incident with alerts, roles, runs and timeline. */
 int client_incident(const struct client *c, long long id, json_t **out,

@@ -46,8 +46,8 @@ static int post(const struct drill_opts *o, const char *path,
 				 r.error_short);
 	else if (r.status != 200)
 		ret = ml_err_set(err, r.status < 500 ? ML_EINPUT : ML_EIO,
-				 "%s answered %ld: %s", buf_str(&url),
-				 r.status, jget_str(*out, "error", "no message"));
+				 "%s answered %ld: %s", buf_str(&url), r.status,
+				 jget_str(*out, "error", "no message"));
 	if (ret) {
 		json_decref(*out);
 		*out = NULL;

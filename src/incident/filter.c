@@ -56,8 +56,7 @@ static int set_since(struct filter *f, const char *v, struct ml_err *err)
 	return 0;
 }
 
-static int set_key(struct filter *f, int k, const char *v,
-		   struct ml_err *err)
+static int set_key(struct filter *f, int k, const char *v, struct ml_err *err)
 {
 	int64_t n;
 
@@ -140,8 +139,7 @@ static void url_decode(char *s)
 	*o = '\0';
 }
 
-int filter_parse_query(struct filter *f, const char *query,
-		       struct ml_err *err)
+int filter_parse_query(struct filter *f, const char *query, struct ml_err *err)
 {
 	char *save = NULL, *tok;
 

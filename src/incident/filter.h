@@ -16,9 +16,9 @@
  * or into text (filter_parse_query). */
 struct filter {
 	struct store_filter sf;
-	int64_t now;	/* a relative since ("7d") counts back from here */
-	unsigned seen;	/* keys given so far: a second one is refused */
-	char *text;	/* decoded copy of a query string (owned) */
+	int64_t now;   /* a relative since ("7d") counts back from here */
+	unsigned seen; /* keys given so far: a second one is refused */
+	char *text;    /* decoded copy of a query string (owned) */
 };
 
 /* Starts an empty filter (lists everything, newest 100). */
@@ -45,8 +45,7 @@ int filter_set(struct filter *f, const char *key, const char *value,
  * each part percent-decoded with '+' as space, as an HTTP server decodes
  * it, of any length. Errors as filter_set; f keeps a decoded copy until
  * filter_free (also on error). */
-int filter_parse_query(struct filter *f, const char *query,
-		       struct ml_err *err);
+int filter_parse_query(struct filter *f, const char *query, struct ml_err *err);
 
 /* Appends "key=value" to a query in q ('&' between), percent-encoding
  * the value so that filter_parse_query and an HTTP server read it back

@@ -90,8 +90,8 @@ void md_dur(int64_t ms, char *out, size_t n)
 	static const struct {
 		int64_t ms;
 		const char *unit;
-	} units[] = {{86400000, "d"}, {3600000, "h"}, {60000, "m"},
-		     {1000, "s"}};
+	} units[] = {
+	    {86400000, "d"}, {3600000, "h"}, {60000, "m"}, {1000, "s"}};
 	int64_t s;
 	size_t i;
 

@@ -25,14 +25,16 @@ int64_t postmortem_int(const json_t *o, const char *k)
 /* Time to acknowledge in ms, or -1 when never acknowledged. */
 static int64_t tta(const json_t *inc)
 {
-	int64_t c = postmortem_int(inc, "created_at"), a = postmortem_int(inc, "acked_at");
+	int64_t c = postmortem_int(inc, "created_at"),
+		a = postmortem_int(inc, "acked_at");
 	return a > 0 && c > 0 && a >= c ? a - c : -1;
 }
 
 /* Time to resolve in ms, or -1 while open. */
 static int64_t ttr(const json_t *inc)
 {
-	int64_t c = postmortem_int(inc, "created_at"), r = postmortem_int(inc, "resolved_at");
+	int64_t c = postmortem_int(inc, "created_at"),
+		r = postmortem_int(inc, "resolved_at");
 	return r > 0 && c > 0 && r >= c ? r - c : -1;
 }
 
@@ -43,9 +45,9 @@ static int acked_by_resolve(const json_t *inc)
 	const json_t *e;
 	size_t i;
 
-	json_array_foreach(json_object_get(inc, "timeline"), i, e)
-		if (!strcmp(jget_str(e, "kind", ""), "ack"))
-			return 0;
+	json_array_foreach(
+	    json_object_get(inc, "timeline"), i,
+	    e) if (!strcmp(jget_str(e, "kind", ""), "ack")) return 0;
 	return 1;
 }
 
@@ -56,7 +58,8 @@ static void row(struct buf *b, const char *k, const char *v)
 	buf_puts(b, " |\n");
 }
 
-static void header(struct buf *b, const json_t *inc, const struct postmortem_opts *o)
+static void header(struct buf *b, const json_t *inc,
+		   const struct postmortem_opts *o)
 {
 	const json_t *r;
 	char t[40], d[40];
@@ -66,11 +69,12 @@ static void header(struct buf *b, const json_t *inc, const struct postmortem_opt
 		   (long long)postmortem_int(inc, "id"));
 	md_text(b, jget_str(inc, "title", "(untitled)"), 200);
 	md_time(o->now, t, sizeof(t));
-	buf_printf(b, "\n\n> Blameless: this document is about what the "
-		      "systems and the process did, not about who is to "
-		      "blame. Written by mloncall from the incident's "
-		      "timeline on %s UTC; fill the sections marked "
-		      "_to fill_.\n\n",
+	buf_printf(b,
+		   "\n\n> Blameless: this document is about what the "
+		   "systems and the process did, not about who is to "
+		   "blame. Written by mloncall from the incident's "
+		   "timeline on %s UTC; fill the sections marked "
+		   "_to fill_.\n\n",
 		   t);
 	if (jget_int(inc, "drill", 0))
 		buf_puts(b, "> This incident was a **drill**: it is excluded "
@@ -117,8 +121,8 @@ const json_t *postmortem_diagnosis(const json_t *runs)
 
 	json_array_foreach(runs, i, r)
 	{
-		const json_t *d = json_object_get(json_object_get(r, "record"),
-						  "diagnosis");
+		const json_t *d =
+		    json_object_get(json_object_get(r, "record"), "diagnosis");
 		if (jget_bool(d, "matched", 0) && jget_str(d, "cause", NULL))
 			found = d;
 	}
@@ -133,10 +137,10 @@ static void alert_names(struct buf *b, const json_t *inc)
 	json_array_foreach(json_object_get(inc, "alerts"), i, a)
 	{
 		if (i >= 5) {
-			buf_printf(b, " and %zu more",
-				   json_array_size(json_object_get(inc,
-								   "alerts")) -
-					   5);
+			buf_printf(
+			    b, " and %zu more",
+			    json_array_size(json_object_get(inc, "alerts")) -
+				5);
 			break;
 		}
 		buf_puts(b, i ? ", " : "");
@@ -151,8 +155,9 @@ static void summary(struct buf *b, const json_t *inc, const json_t *runs)
 	char t[40], d1[40];
 
 	md_time(postmortem_int(inc, "created_at"), t, sizeof(t));
-	buf_printf(b, "## Summary\n\nA P%lld incident opened at %s UTC from "
-		      "%zu alert%s (",
+	buf_printf(b,
+		   "## Summary\n\nA P%lld incident opened at %s UTC from "
+		   "%zu alert%s (",
 		   jget_int(inc, "severity", 0), t, n, n == 1 ? "" : "s");
 	alert_names(b, inc);
 	buf_puts(b, ")");
@@ -164,10 +169,9 @@ static void summary(struct buf *b, const json_t *inc, const json_t *runs)
 	}
 	if (ttr(inc) >= 0) {
 		md_dur(ttr(inc), d1, sizeof(d1));
-		buf_printf(b, " and %s after %s", jget_int(inc, "auto_resolved",
-							  0)
-							  ? "auto-resolved"
-							  : "resolved",
+		buf_printf(b, " and %s after %s",
+			   jget_int(inc, "auto_resolved", 0) ? "auto-resolved"
+							     : "resolved",
 			   d1);
 	} else {
 		buf_puts(b, " and is still open");
@@ -209,7 +213,8 @@ static void alert_text(struct buf *b, const json_t *a)
 	buf_putc(b, '\n');
 }
 
-static void impact(struct buf *b, const json_t *inc, const struct postmortem_opts *o)
+static void impact(struct buf *b, const json_t *inc,
+		   const struct postmortem_opts *o)
 {
 	int sev = (int)jget_int(inc, "severity", 0);
 	char d[40], sla[40], t1[40], t2[40];
@@ -226,9 +231,11 @@ static void impact(struct buf *b, const json_t *inc, const struct postmortem_opt
 			   t2);
 		buf_printf(b, "- **Time to resolve (MTTR):** %s\n", d);
 	} else {
-		md_dur(o->now - postmortem_int(inc, "created_at"), d, sizeof(d));
-		buf_printf(b, "- **Duration:** still open after %s (since %s "
-			      "UTC)\n",
+		md_dur(o->now - postmortem_int(inc, "created_at"), d,
+		       sizeof(d));
+		buf_printf(b,
+			   "- **Duration:** still open after %s (since %s "
+			   "UTC)\n",
 			   d, t1);
 		buf_puts(b, "- **Time to resolve (MTTR):** not resolved yet\n");
 	}
@@ -266,7 +273,8 @@ static void pages(struct buf *b, const json_t *inc)
 		if (n > 20)
 			continue;
 		md_time(postmortem_int(e, "at"), t, sizeof(t));
-		buf_printf(b, "  - %s%s ", t, strcmp(k, "page") ? " FAILED" : "");
+		buf_printf(b, "  - %s%s ", t,
+			   strcmp(k, "page") ? " FAILED" : "");
 		md_text(b, jget_str(e, "message", ""), 300);
 		buf_putc(b, '\n');
 	}
@@ -293,8 +301,10 @@ static void detection(struct buf *b, const json_t *inc,
 		md_time(postmortem_int(a, "first_seen"), t, sizeof(t));
 		buf_printf(b, ", received at %s UTC", t);
 		if (postmortem_int(a, "starts_at") > 0 &&
-		    postmortem_int(a, "first_seen") >= postmortem_int(a, "starts_at")) {
-			md_dur(postmortem_int(a, "first_seen") - postmortem_int(a, "starts_at"),
+		    postmortem_int(a, "first_seen") >=
+			postmortem_int(a, "starts_at")) {
+			md_dur(postmortem_int(a, "first_seen") -
+				   postmortem_int(a, "starts_at"),
 			       d, sizeof(d));
 			buf_printf(b, " (%s after the alert's condition began)",
 				   d);
@@ -308,8 +318,8 @@ static void detection(struct buf *b, const json_t *inc,
 		md_text(b, jget_str(inc, "source", "unknown"), 60);
 	}
 	buf_puts(b, jget_str(inc, "runbook_id", NULL)
-			    ? "; routed to runbook "
-			    : "; no runbook matched it (coverage gap)");
+			? "; routed to runbook "
+			: "; no runbook matched it (coverage gap)");
 	md_code(b, jget_str(inc, "runbook_id", NULL), 100);
 	md_dur(sla, s, sizeof(s));
 	if (ack >= 0 && !acked_by_resolve(inc)) {
@@ -320,12 +330,14 @@ static void detection(struct buf *b, const json_t *inc,
 			   ack <= sla ? "met" : "**missed**");
 	} else if (ack >= 0) {
 		md_dur(ack, d, sizeof(d));
-		buf_printf(b, ".\n- **Time to acknowledge (MTTA):** %s, by "
-			      "resolving it (P%d target %s: %s)\n",
+		buf_printf(b,
+			   ".\n- **Time to acknowledge (MTTA):** %s, by "
+			   "resolving it (P%d target %s: %s)\n",
 			   d, sev, s, ack <= sla ? "met" : "**missed**");
 	} else {
-		buf_printf(b, ".\n- **Time to acknowledge (MTTA):** never "
-			      "acknowledged (P%d target %s)\n",
+		buf_printf(b,
+			   ".\n- **Time to acknowledge (MTTA):** never "
+			   "acknowledged (P%d target %s)\n",
 			   sev, s);
 	}
 	pages(b, inc);
@@ -354,15 +366,17 @@ static void timeline(struct buf *b, const json_t *inc)
 		md_text(b, jget_str(e, "message", ""), 400);
 		if (jget_str(json_object_get(e, "data"), "runbook", NULL)) {
 			buf_putc(b, ' ');
-			md_code(b, jget_str(json_object_get(e, "data"),
-					    "runbook", ""),
-				100);
+			md_code(
+			    b,
+			    jget_str(json_object_get(e, "data"), "runbook", ""),
+			    100);
 		}
 		buf_puts(b, " |\n");
 	}
 	if (json_array_size(tl) > PM_MAX_TIMELINE)
-		buf_printf(b, "\n%zu more entries: `mloncall incident show "
-			      "%lld`.\n",
+		buf_printf(b,
+			   "\n%zu more entries: `mloncall incident show "
+			   "%lld`.\n",
 			   json_array_size(tl) - PM_MAX_TIMELINE,
 			   (long long)postmortem_int(inc, "id"));
 	buf_puts(b, "\n### Status updates\n\n");
@@ -396,8 +410,9 @@ static void action_items(struct buf *b, const json_t *inc,
 
 	buf_puts(b, "## Action items\n\n");
 	if (!json_array_size(actions)) {
-		buf_printf(b, "None yet. Add them with `mloncall action add "
-			      "%lld \"what\" --owner NAME --due YYYY-MM-DD`.\n\n",
+		buf_printf(b,
+			   "None yet. Add them with `mloncall action add "
+			   "%lld \"what\" --owner NAME --due YYYY-MM-DD`.\n\n",
 			   (long long)postmortem_int(inc, "id"));
 		return;
 	}
@@ -424,8 +439,9 @@ static void action_items(struct buf *b, const json_t *inc,
 	buf_putc(b, '\n');
 }
 
-void postmortem_render(const json_t *inc, const json_t *runs, const json_t *actions,
-	       const struct postmortem_opts *o, struct buf *out)
+void postmortem_render(const json_t *inc, const json_t *runs,
+		       const json_t *actions, const struct postmortem_opts *o,
+		       struct buf *out)
 {
 	header(out, inc, o);
 	summary(out, inc, runs);
@@ -434,22 +450,25 @@ void postmortem_render(const json_t *inc, const json_t *runs, const json_t *acti
 	timeline(out, inc);
 	postmortem_root_cause(out, inc, runs);
 	postmortem_actions_taken(out, runs);
-	fill(out, "What went well", "what helped: alerts, runbook steps, "
-				    "tools, people's knowledge.");
-	fill(out, "What went badly", "what slowed the response or made it "
-				     "worse; no names, only systems and "
-				     "process.");
-	fill(out, "Where we got lucky", "what could have made this much "
-					"worse and did not happen.");
+	fill(out, "What went well",
+	     "what helped: alerts, runbook steps, "
+	     "tools, people's knowledge.");
+	fill(out, "What went badly",
+	     "what slowed the response or made it "
+	     "worse; no names, only systems and "
+	     "process.");
+	fill(out, "Where we got lucky",
+	     "what could have made this much "
+	     "worse and did not happen.");
 	action_items(out, inc, actions, o);
 	postmortem_suggestions(out, inc, runs);
 }
 
-int postmortem_write(struct store *s, int64_t id, const struct postmortem_opts *o,
-	     struct buf *out, struct ml_err *err)
+int postmortem_write(struct store *s, int64_t id,
+		     const struct postmortem_opts *o, struct buf *out,
+		     struct ml_err *err)
 {
-	struct store_action_filter f = {.incident_id = id,
-					.include_drills = 1};
+	struct store_action_filter f = {.incident_id = id, .include_drills = 1};
 	json_t *inc = NULL, *runs = NULL, *actions = NULL;
 	int rc;
 

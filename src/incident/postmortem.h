@@ -23,13 +23,15 @@ struct postmortem_opts {
  * "unknown"; text from alerts and commands is escaped so it cannot break
  * the Markdown (tables, HTML) and long text is cut. runs and actions may
  * be NULL (none). */
-void postmortem_render(const json_t *inc, const json_t *runs, const json_t *actions,
-	       const struct postmortem_opts *o, struct buf *out);
+void postmortem_render(const json_t *inc, const json_t *runs,
+		       const json_t *actions, const struct postmortem_opts *o,
+		       struct buf *out);
 
 /* Reads incident id, its runs and action items from the store and renders
  * them with postmortem_render. Returns 0, ML_ENOTFOUND when there is no such
  * incident, or a store error. */
-int postmortem_write(struct store *s, int64_t id, const struct postmortem_opts *o,
-	     struct buf *out, struct ml_err *err);
+int postmortem_write(struct store *s, int64_t id,
+		     const struct postmortem_opts *o, struct buf *out,
+		     struct ml_err *err);
 
 #endif

@@ -16,8 +16,10 @@ const json_t *postmortem_diagnosis(const json_t *runs);
 /* The sections built from run records: root cause (diagnosis and probe
  * facts), actions taken (steps with results) and suggested runbook
  * changes (failed steps, no case matched, coverage gap). */
-void postmortem_root_cause(struct buf *b, const json_t *inc, const json_t *runs);
+void postmortem_root_cause(struct buf *b, const json_t *inc,
+			   const json_t *runs);
 void postmortem_actions_taken(struct buf *b, const json_t *runs);
-void postmortem_suggestions(struct buf *b, const json_t *inc, const json_t *runs);
+void postmortem_suggestions(struct buf *b, const json_t *inc,
+			    const json_t *runs);
 
 #endif

@@ -220,7 +220,8 @@ void postmortem_actions_taken(struct buf *b, const json_t *runs)
 		run_title_cap(b, run, 1);
 		buf_puts(b, "\n\n");
 		if (!rec) {
-			buf_puts(b, "No run record (the run did not finish).\n\n");
+			buf_puts(b,
+				 "No run record (the run did not finish).\n\n");
 			continue;
 		}
 		md_dur(postmortem_int(rec, "duration_ms"), d, sizeof(d));
@@ -283,7 +284,8 @@ static int failed_steps(struct buf *b, const json_t *run, const json_t *rec)
 		    strcmp(r, "interrupted"))
 			continue;
 		n++;
-		buf_printf(b, "- Step at line %lld of ", jget_int(s, "line", 0));
+		buf_printf(b, "- Step at line %lld of ",
+			   jget_int(s, "line", 0));
 		md_code(b, jget_str(run, "runbook_id", "?"), 100);
 		buf_puts(b, " (");
 		step_what(b, s);
@@ -309,7 +311,7 @@ static int case_errors(struct buf *b, const json_t *rec)
 	int n = 0;
 
 	json_array_foreach(
-		json_object_get(json_object_get(rec, "diagnosis"), "cases"), k, c)
+	    json_object_get(json_object_get(rec, "diagnosis"), "cases"), k, c)
 	{
 		if (!jget_str(c, "error", NULL))
 			continue;
@@ -359,7 +361,8 @@ static int run_suggestions(struct buf *b, const json_t *run)
 	return n + case_errors(b, rec) + failed_steps(b, run, rec);
 }
 
-void postmortem_suggestions(struct buf *b, const json_t *inc, const json_t *runs)
+void postmortem_suggestions(struct buf *b, const json_t *inc,
+			    const json_t *runs)
 {
 	const json_t *run;
 	size_t i;
@@ -367,11 +370,11 @@ void postmortem_suggestions(struct buf *b, const json_t *inc, const json_t *runs
 
 	buf_puts(b, "## Suggested runbook changes\n\n");
 	if (!jget_str(inc, "runbook_id", NULL)) {
-		const json_t *a = json_array_get(json_object_get(inc, "alerts"),
-						 0);
+		const json_t *a =
+		    json_array_get(json_object_get(inc, "alerts"), 0);
 		buf_puts(b, "- No runbook matched alert ");
-		md_code(b, jget_str(a, "alertname",
-				    jget_str(inc, "title", "?")),
+		md_code(b,
+			jget_str(a, "alertname", jget_str(inc, "title", "?")),
 			100);
 		buf_puts(b, ": write one whose `trigger:` matches it "
 			    "(coverage gap).\n");

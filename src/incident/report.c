@@ -69,7 +69,6 @@ void report_set_time(json_t *o, const char *k, int64_t ms)
 {
 	char t[40], key[64];
 
-
 	jset_int(o, k, ms);
 	time_format(ms, t, sizeof(t));
 	t[10] = '\0';
@@ -130,10 +129,12 @@ static json_t *sev_row(const char *name, struct sev_acc *a, int64_t sla)
 	jset_int(row, "auto_resolved", (long long)a->auto_res);
 	report_set_ms(row, "mtta_median_ms",
 		      report_quantile(a->tta, a->n_tta, 0.5));
-	report_set_ms(row, "mtta_p90_ms", report_quantile(a->tta, a->n_tta, 0.9));
+	report_set_ms(row, "mtta_p90_ms",
+		      report_quantile(a->tta, a->n_tta, 0.9));
 	report_set_ms(row, "mttr_median_ms",
 		      report_quantile(a->ttr, a->n_ttr, 0.5));
-	report_set_ms(row, "mttr_p90_ms", report_quantile(a->ttr, a->n_ttr, 0.9));
+	report_set_ms(row, "mttr_p90_ms",
+		      report_quantile(a->ttr, a->n_ttr, 0.9));
 	report_set_ms(row, "sla_ms", sla > 0 ? (double)sla : -1);
 	jset_int(row, "sla_breaches", (long long)a->breaches);
 	jset_real(row, "sla_breach_pct",
@@ -165,11 +166,11 @@ static json_t *worst_breaches(const struct rinc *v, size_t n, size_t keep)
 	for (size_t i = 0; i < nb && i < keep; i++) {
 		char name[4] = {'P', (char)('0' + b[i]->sev), 0};
 		json_array_append_new(
-			out, json_pack("{s:I, s:s, s:b, s:I, s:I}", "incident",
-				       (json_int_t)b[i]->id, "severity", name,
-				       "acknowledged", b[i]->tta >= 0, "late_ms",
-				       (json_int_t)b[i]->late, "created_at",
-				       (json_int_t)b[i]->created));
+		    out, json_pack("{s:I, s:s, s:b, s:I, s:I}", "incident",
+				   (json_int_t)b[i]->id, "severity", name,
+				   "acknowledged", b[i]->tta >= 0, "late_ms",
+				   (json_int_t)b[i]->late, "created_at",
+				   (json_int_t)b[i]->created));
 	}
 	free(b);
 	return out;
@@ -270,8 +271,8 @@ static void weeks(const struct rinc *v, size_t n, const struct report_opts *o,
 			lo++;
 		for (hi = lo; hi < n && v[hi].created < ws + WEEK_MS; hi++)
 			;
-		json_array_append_new(arr, week_row(v + lo, hi - lo, ws, o,
-						    tta, ttr));
+		json_array_append_new(
+		    arr, week_row(v + lo, hi - lo, ws, o, tta, ttr));
 		lo = hi;
 	}
 	free(tta);

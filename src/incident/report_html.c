@@ -19,11 +19,21 @@ void report_html_esc(struct buf *b, const char *s)
 {
 	for (; s && *s; s++) {
 		switch (*s) {
-		case '&': buf_puts(b, "&amp;"); break;
-		case '<': buf_puts(b, "&lt;"); break;
-		case '>': buf_puts(b, "&gt;"); break;
-		case '"': buf_puts(b, "&quot;"); break;
-		case '\'': buf_puts(b, "&#39;"); break;
+		case '&':
+			buf_puts(b, "&amp;");
+			break;
+		case '<':
+			buf_puts(b, "&lt;");
+			break;
+		case '>':
+			buf_puts(b, "&gt;");
+			break;
+		case '"':
+			buf_puts(b, "&quot;");
+			break;
+		case '\'':
+			buf_puts(b, "&#39;");
+			break;
 		default:
 			if ((unsigned char)*s < 0x20)
 				buf_putc(b, ' ');
@@ -50,20 +60,20 @@ static void head(struct buf *b, const json_t *w)
 	esc(b, jget_str(w, "since_date", "?"));
 	buf_puts(b, " to ");
 	esc(b, jget_str(w, "until_date", "?"));
-	buf_puts(b,
-		 "</title>\n<style>\n"
-		 "body{font:14px/1.4 system-ui,sans-serif;margin:2em auto;"
-		 "max-width:60em;color:#222}\n"
-		 "h1{margin-bottom:0}.sub{color:#666;margin-top:.2em}\n"
-		 "table{border-collapse:collapse;margin:.5em 0}\n"
-		 "td,th{border:1px solid #ccc;padding:.2em .6em;text-align:right}"
-		 "\ntd.l,th.l{text-align:left}\n"
-		 ".healthy{background:#d5f5e3}.warning{background:#fdebd0}"
-		 ".unhealthy{background:#f5b7b1}.none{color:#aaa}\n"
-		 "svg text{font:11px sans-serif;fill:#333}\n"
-		 ".bad{color:#c0392b;font-weight:bold}\n"
-		 "</style></head><body>\n<h1>On-call report</h1>\n"
-		 "<p class=\"sub\">");
+	buf_puts(
+	    b, "</title>\n<style>\n"
+	       "body{font:14px/1.4 system-ui,sans-serif;margin:2em auto;"
+	       "max-width:60em;color:#222}\n"
+	       "h1{margin-bottom:0}.sub{color:#666;margin-top:.2em}\n"
+	       "table{border-collapse:collapse;margin:.5em 0}\n"
+	       "td,th{border:1px solid #ccc;padding:.2em .6em;text-align:right}"
+	       "\ntd.l,th.l{text-align:left}\n"
+	       ".healthy{background:#d5f5e3}.warning{background:#fdebd0}"
+	       ".unhealthy{background:#f5b7b1}.none{color:#aaa}\n"
+	       "svg text{font:11px sans-serif;fill:#333}\n"
+	       ".bad{color:#c0392b;font-weight:bold}\n"
+	       "</style></head><body>\n<h1>On-call report</h1>\n"
+	       "<p class=\"sub\">");
 	esc(b, jget_str(w, "since_date", "?"));
 	buf_puts(b, " to ");
 	esc(b, jget_str(w, "until_date", "?"));
@@ -77,17 +87,17 @@ static void chart_weeks(struct buf *b, const json_t *weeks)
 	double max = 1, x, slot;
 	const json_t *w;
 
-	json_array_foreach(weeks, i, w)
-		if (jget_int(w, "incidents", 0) > max)
-			max = (double)jget_int(w, "incidents", 0);
+	json_array_foreach(weeks, i, w) if (jget_int(w, "incidents", 0) > max)
+	    max = (double)jget_int(w, "incidents", 0);
 	slot = 560.0 / (double)(n ? n : 1);
 	buf_puts(b, "<h2>Incidents per week</h2>\n<svg width=\"640\" "
 		    "height=\"230\" role=\"img\" aria-label=\"incidents per "
 		    "week by severity\">\n");
-	buf_printf(b, "<line x1=\"60\" y1=\"200\" x2=\"620\" y2=\"200\" "
-		      "stroke=\"#999\"/><text x=\"55\" y=\"24\" "
-		      "text-anchor=\"end\">%.0f</text><text x=\"55\" "
-		      "y=\"200\" text-anchor=\"end\">0</text>\n",
+	buf_printf(b,
+		   "<line x1=\"60\" y1=\"200\" x2=\"620\" y2=\"200\" "
+		   "stroke=\"#999\"/><text x=\"55\" y=\"24\" "
+		   "text-anchor=\"end\">%.0f</text><text x=\"55\" "
+		   "y=\"200\" text-anchor=\"end\">0</text>\n",
 		   max);
 	json_array_foreach(weeks, i, w)
 	{
@@ -98,24 +108,27 @@ static void chart_weeks(struct buf *b, const json_t *weeks)
 			char key[4] = {'P', (char)('0' + s), 0};
 			double h = 180.0 * (double)jget_int(sev, key, 0) / max;
 			y -= h;
-			buf_printf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
-				      "height=\"%.1f\" fill=\"%s\"><title>",
+			buf_printf(b,
+				   "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+				   "height=\"%.1f\" fill=\"%s\"><title>",
 				   x, y, slot * 0.7, h, sev_color[s]);
 			esc(b, jget_str(w, "start_date", ""));
 			buf_printf(b, " %s: %lld</title></rect>\n", key,
 				   jget_int(sev, key, 0));
 		}
-		buf_printf(b, "<text x=\"%.1f\" y=\"215\" "
-			      "text-anchor=\"middle\">",
+		buf_printf(b,
+			   "<text x=\"%.1f\" y=\"215\" "
+			   "text-anchor=\"middle\">",
 			   x + slot * 0.35);
 		esc(b, jget_str(w, "start_date", "") + 5);
-		buf_printf(b, "%s</text>\n", jget_bool(w, "partial", 0) ? "*"
-									: "");
+		buf_printf(b, "%s</text>\n",
+			   jget_bool(w, "partial", 0) ? "*" : "");
 	}
 	for (int s = 1; s <= 4; s++)
-		buf_printf(b, "<rect x=\"%d\" y=\"222\" width=\"10\" "
-			      "height=\"8\" fill=\"%s\"/><text x=\"%d\" "
-			      "y=\"230\">P%d</text>\n",
+		buf_printf(b,
+			   "<rect x=\"%d\" y=\"222\" width=\"10\" "
+			   "height=\"8\" fill=\"%s\"/><text x=\"%d\" "
+			   "y=\"230\">P%d</text>\n",
 			   60 + (s - 1) * 60, sev_color[s], 74 + (s - 1) * 60,
 			   s);
 	buf_puts(b, "</svg>\n<p class=\"sub\">Weeks start Monday (UTC); * the "
@@ -131,8 +144,8 @@ static void chart_response(struct buf *b, const json_t *rows)
 	size_t i;
 	int y = 10;
 
-	json_array_foreach(rows, i, row) for (int k = 0; k < 2; k++)
-		max = fmax(max, (double)jget_int(row, keys[k], 0));
+	json_array_foreach(rows, i, row) for (int k = 0; k < 2; k++) max =
+	    fmax(max, (double)jget_int(row, keys[k], 0));
 	buf_puts(b, "<h2>Response per severity (median)</h2>\n<svg "
 		    "width=\"640\" height=\"200\" role=\"img\" "
 		    "aria-label=\"median time to acknowledge and to resolve "
@@ -147,11 +160,12 @@ static void chart_response(struct buf *b, const json_t *rows)
 			double wdt = v > 0 ? 440.0 * (double)v / max : 0;
 			if (v >= 0)
 				md_dur(v, d, sizeof(d));
-			buf_printf(b, "<text x=\"95\" y=\"%d\" "
-				      "text-anchor=\"end\">%s %s</text>"
-				      "<rect x=\"100\" y=\"%d\" width=\"%.1f\" "
-				      "height=\"16\" fill=\"%s\" opacity=\"%s\"/>"
-				      "<text x=\"%.1f\" y=\"%d\">%s</text>\n",
+			buf_printf(b,
+				   "<text x=\"95\" y=\"%d\" "
+				   "text-anchor=\"end\">%s %s</text>"
+				   "<rect x=\"100\" y=\"%d\" width=\"%.1f\" "
+				   "height=\"16\" fill=\"%s\" opacity=\"%s\"/>"
+				   "<text x=\"%.1f\" y=\"%d\">%s</text>\n",
 				   y + 12, jget_str(row, "severity", "?"),
 				   k ? "MTTR" : "MTTA", y, wdt,
 				   sev_color[i + 1], k ? "0.55" : "1",
@@ -169,12 +183,14 @@ static void series(struct buf *b, const json_t *weeks, const char *k,
 	double slot = 560.0 / (double)(n > 1 ? n - 1 : 1);
 	const json_t *w;
 
-	buf_printf(b, "<polyline fill=\"none\" stroke=\"%s\" "
-		      "stroke-width=\"2\" points=\"",
+	buf_printf(b,
+		   "<polyline fill=\"none\" stroke=\"%s\" "
+		   "stroke-width=\"2\" points=\"",
 		   color);
-	json_array_foreach(weeks, i, w) if (json_is_integer(json_object_get(w, k)))
-		buf_printf(b, "%.1f,%.1f ", 60 + slot * (double)i,
-			   190 - 170.0 * (double)jget_int(w, k, 0) / max);
+	json_array_foreach(weeks, i,
+			   w) if (json_is_integer(json_object_get(w, k)))
+	    buf_printf(b, "%.1f,%.1f ", 60 + slot * (double)i,
+		       190 - 170.0 * (double)jget_int(w, k, 0) / max);
 	buf_puts(b, "\"/>\n");
 }
 
@@ -191,12 +207,13 @@ static void chart_trend(struct buf *b, const json_t *weeks)
 		max = fmax(max, (double)jget_int(w, "mttr_median_ms", 0));
 	}
 	md_dur((int64_t)max, d, sizeof(d));
-	buf_printf(b, "<h2>Weekly trend (median, all severities)</h2>\n"
-		      "<svg width=\"640\" height=\"220\" role=\"img\" "
-		      "aria-label=\"weekly median MTTA and MTTR\">\n"
-		      "<line x1=\"60\" y1=\"190\" x2=\"620\" y2=\"190\" "
-		      "stroke=\"#999\"/><text x=\"55\" y=\"24\" "
-		      "text-anchor=\"end\">%s</text>\n",
+	buf_printf(b,
+		   "<h2>Weekly trend (median, all severities)</h2>\n"
+		   "<svg width=\"640\" height=\"220\" role=\"img\" "
+		   "aria-label=\"weekly median MTTA and MTTR\">\n"
+		   "<line x1=\"60\" y1=\"190\" x2=\"620\" y2=\"190\" "
+		   "stroke=\"#999\"/><text x=\"55\" y=\"24\" "
+		   "text-anchor=\"end\">%s</text>\n",
 		   d);
 	series(b, weeks, "mtta_median_ms", max, "#2980b9");
 	series(b, weeks, "mttr_median_ms", max, "#8e44ad");
@@ -218,14 +235,16 @@ static void response_table(struct buf *b, const json_t *rows)
 		buf_puts(b, "<tr><td class=\"l\">");
 		esc(b, jget_str(row, "severity", "?"));
 		buf_printf(b, "</td><td>%lld</td><td>%lld</td>",
-			   jget_int(row, "incidents", 0), jget_int(row, "open", 0));
+			   jget_int(row, "incidents", 0),
+			   jget_int(row, "open", 0));
 		dur_cell(b, row, "mtta_median_ms");
 		dur_cell(b, row, "mtta_p90_ms");
 		dur_cell(b, row, "mttr_median_ms");
 		dur_cell(b, row, "mttr_p90_ms");
 		dur_cell(b, row, "sla_ms");
 		buf_printf(b, "<td%s>%lld</td></tr>\n",
-			   jget_int(row, "sla_breaches", 0) ? " class=\"bad\"" : "",
+			   jget_int(row, "sla_breaches", 0) ? " class=\"bad\""
+							    : "",
 			   jget_int(row, "sla_breaches", 0));
 	}
 	buf_puts(b, "</table>\n");

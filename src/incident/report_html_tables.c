@@ -16,9 +16,10 @@ static void pages(const json_t *r, struct buf *b)
 	const json_t *weeks = json_object_get(r, "weeks");
 	size_t i, k;
 
-	buf_printf(b, "<h2>Pages per person per week</h2>\n<p>%lld pages. "
-		      "Bands: 1-2 healthy, 3-9 warning, 10 or more "
-		      "unhealthy.</p>\n<table><tr><th class=\"l\">Person</th>",
+	buf_printf(b,
+		   "<h2>Pages per person per week</h2>\n<p>%lld pages. "
+		   "Bands: 1-2 healthy, 3-9 warning, 10 or more "
+		   "unhealthy.</p>\n<table><tr><th class=\"l\">Person</th>",
 		   jget_int(p, "total", 0));
 	json_array_foreach(weeks, i, w)
 	{
@@ -62,8 +63,9 @@ static void alerts(const json_t *r, struct buf *b)
 	{
 		buf_puts(b, "<tr><td class=\"l\">");
 		esc(b, jget_str(a, "alertname", "?"));
-		buf_printf(b, "</td><td>%lld</td><td>%lld</td><td>%lld "
-			      "(%.1f%%)</td></tr>\n",
+		buf_printf(b,
+			   "</td><td>%lld</td><td>%lld</td><td>%lld "
+			   "(%.1f%%)</td></tr>\n",
 			   jget_int(a, "fired", 0), jget_int(a, "incidents", 0),
 			   jget_int(a, "no_action", 0),
 			   jget_num(a, "no_action_pct", 0));
@@ -90,10 +92,11 @@ static void runbooks(const json_t *r, struct buf *b)
 		buf_puts(b, "<p>Not checked (pass --runbooks DIR).</p>\n");
 		return;
 	}
-	buf_printf(b, "<p>%lld runbooks checked.</p>\n<table><tr><th "
-		      "class=\"l\">Runbook</th><th class=\"l\">Status</th>"
-		      "<th>Reviewed</th><th>Days overdue</th><th "
-		      "class=\"l\">File</th></tr>\n",
+	buf_printf(b,
+		   "<p>%lld runbooks checked.</p>\n<table><tr><th "
+		   "class=\"l\">Runbook</th><th class=\"l\">Status</th>"
+		   "<th>Reviewed</th><th>Days overdue</th><th "
+		   "class=\"l\">File</th></tr>\n",
 		   jget_int(rb, "checked", 0));
 	json_array_foreach(json_object_get(rb, "past_review"), i, e)
 	{
@@ -123,21 +126,24 @@ static void actions(const json_t *r, struct buf *b)
 	double pct = jget_num(a, "pct", NAN);
 	size_t i;
 
-	buf_printf(b, "<h2>Action items</h2>\n<p>Target: %lld%% done within "
-		      "%lld days. ",
+	buf_printf(b,
+		   "<h2>Action items</h2>\n<p>Target: %lld%% done within "
+		   "%lld days. ",
 		   jget_int(a, "target_pct", 0), jget_int(a, "days", 0));
 	if (isnan(pct))
 		buf_puts(b, "No item reached its 30-day mark in the window.");
 	else
-		buf_printf(b, "<span class=\"%s\">%lld of %lld (%.1f%%)</span> "
-			      "were done in time.",
+		buf_printf(b,
+			   "<span class=\"%s\">%lld of %lld (%.1f%%)</span> "
+			   "were done in time.",
 			   jget_bool(a, "target_met", 0) ? "" : "bad",
-			   jget_int(a, "done_within", 0), jget_int(a, "cohort", 0),
-			   pct);
-	buf_printf(b, " %lld open, %lld without owner.</p>\n<table><tr><th>#"
-		      "</th><th>Incident</th><th class=\"l\">Owner</th><th>Due"
-		      "</th><th>Days overdue</th><th class=\"l\">Action</th>"
-		      "</tr>\n",
+			   jget_int(a, "done_within", 0),
+			   jget_int(a, "cohort", 0), pct);
+	buf_printf(b,
+		   " %lld open, %lld without owner.</p>\n<table><tr><th>#"
+		   "</th><th>Incident</th><th class=\"l\">Owner</th><th>Due"
+		   "</th><th>Days overdue</th><th class=\"l\">Action</th>"
+		   "</tr>\n",
 		   jget_int(a, "open", 0), jget_int(a, "unowned_open", 0));
 	json_array_foreach(json_object_get(a, "overdue"), i, e)
 	{
@@ -146,7 +152,8 @@ static void actions(const json_t *r, struct buf *b)
 		esc(b, jget_str(e, "owner", "(none)"));
 		buf_puts(b, "</td><td>");
 		esc(b, jget_str(e, "due_at_date", "?"));
-		buf_printf(b, "</td><td class=\"bad\">%lld</td><td class=\"l\">",
+		buf_printf(b,
+			   "</td><td class=\"bad\">%lld</td><td class=\"l\">",
 			   jget_int(e, "days_overdue", 0));
 		esc(b, jget_str(e, "text", ""));
 		buf_puts(b, "</td></tr>\n");

@@ -121,10 +121,11 @@ static int count_page(void *ctx, const struct store_report_page *p)
 		if (!(idx = json_object_get(c->people, person))) {
 			i = c->npeople++;
 			c->counts = xrealloc(c->counts, c->npeople * c->nw *
-								sizeof(long long));
+							    sizeof(long long));
 			memset(c->counts + i * c->nw, 0,
 			       c->nw * sizeof(long long));
-			json_object_set_new(c->people, person, json_integer((json_int_t)i));
+			json_object_set_new(c->people, person,
+					    json_integer((json_int_t)i));
 		} else {
 			i = (size_t)json_integer_value(idx);
 		}
@@ -138,8 +139,8 @@ static int count_page(void *ctx, const struct store_report_page *p)
 	return 0;
 }
 
-static json_t *person_row(const char *name, const long long *counts,
-			  size_t nw, int64_t first)
+static json_t *person_row(const char *name, const long long *counts, size_t nw,
+			  int64_t first)
 {
 	json_t *row = json_object(), *weeks = json_array();
 	long long total = 0, max = 0;
@@ -174,23 +175,22 @@ int report_pages(struct store *s, const struct report_opts *o, json_t *r,
 	const char *name;
 	int rc;
 
-	c.nw = (size_t)((report_week_start(o->now - 1) - c.first) / WEEK_MS) + 1;
+	c.nw =
+	    (size_t)((report_week_start(o->now - 1) - c.first) / WEEK_MS) + 1;
 	rc = store_report_pages(s, since, o->now, count_page, &c, err);
 	if (rc == 0) {
-		json_object_foreach(c.people, name, v)
-			json_array_append_new(
-				people,
-				person_row(name,
-					   c.counts + (size_t)json_integer_value(v) *
-							      c.nw,
-					   c.nw, c.first));
+		json_object_foreach(c.people, name, v) json_array_append_new(
+		    people,
+		    person_row(name,
+			       c.counts + (size_t)json_integer_value(v) * c.nw,
+			       c.nw, c.first));
 		sort_array(people, cmp_people);
-		json_object_set_new(
-			r, "pages",
-			json_pack("{s:I, s:{s:s, s:s, s:s}, s:O}", "total",
-				  (json_int_t)c.total, "bands", "healthy", "1-2",
-				  "warning", "3-9", "unhealthy", ">=10",
-				  "people", people));
+		json_object_set_new(r, "pages",
+				    json_pack("{s:I, s:{s:s, s:s, s:s}, s:O}",
+					      "total", (json_int_t)c.total,
+					      "bands", "healthy", "1-2",
+					      "warning", "3-9", "unhealthy",
+					      ">=10", "people", people));
 	}
 	json_decref(people);
 	json_decref(c.seen);
@@ -285,11 +285,11 @@ int report_actions(struct store *s, const struct report_opts *o, json_t *r,
 	jset_real(res, "pct",
 		  cohort ? round(1000.0 * (double)in_time / (double)cohort) / 10
 			 : NAN);
-	json_object_set_new(res, "target_met",
-			    cohort ? json_boolean(100 * in_time >=
-						  REPORT_ACTION_TARGET_PCT *
-							  cohort)
-				   : json_null());
+	json_object_set_new(
+	    res, "target_met",
+	    cohort ? json_boolean(100 * in_time >=
+				  REPORT_ACTION_TARGET_PCT * cohort)
+		   : json_null());
 	json_object_set_new(res, "overdue", overdue);
 	json_object_set_new(r, "action_items", res);
 	json_decref(items);
@@ -332,10 +332,9 @@ void report_runbooks(const struct report_opts *o, json_t *r)
 		return;
 	}
 	if (rb_load_dir(o->runbooks_dir, &d, &err) != 0)
-		json_array_append_new(errors,
-				      json_pack("{s:s, s:s}", "file",
-						o->runbooks_dir, "error",
-						err.msg));
+		json_array_append_new(errors, json_pack("{s:s, s:s}", "file",
+							o->runbooks_dir,
+							"error", err.msg));
 	for (size_t i = 0; i < d.n; i++) {
 		const struct rb_runbook *rb = d.rbs[i];
 		int64_t days = 0;
@@ -343,18 +342,17 @@ void report_runbooks(const struct report_opts *o, json_t *r)
 		char msg[2200];
 		if (!rb) {
 			ml_err_format(&d.errs[i], msg, sizeof(msg));
-			json_array_append_new(errors,
-					      json_pack("{s:s, s:s}", "file",
-							d.paths[i], "error",
-							msg));
+			json_array_append_new(
+			    errors, json_pack("{s:s, s:s}", "file", d.paths[i],
+					      "error", msg));
 		} else {
 			st = rb_review_status(rb, o->now, &days);
 			if (st == RB_REVIEW_OVERDUE || st == RB_REVIEW_NEVER)
-				json_array_append_new(past,
-						      review_entry(rb, st, days));
+				json_array_append_new(
+				    past, review_entry(rb, st, days));
 			else if (st == RB_REVIEW_DUE)
-				json_array_append_new(due,
-						      review_entry(rb, st, days));
+				json_array_append_new(
+				    due, review_entry(rb, st, days));
 		}
 	}
 	res = json_pack("{s:s, s:I, s:o, s:o, s:o}", "dir", o->runbooks_dir,

@@ -10,8 +10,7 @@
 #include "incident/report.h"
 
 /* A duration field (ms, or null) as people read it. */
-static const char *ms_text(const json_t *o, const char *k, char *out,
-			   size_t n)
+static const char *ms_text(const json_t *o, const char *k, char *out, size_t n)
 {
 	const json_t *v = json_object_get(o, k);
 
@@ -28,8 +27,9 @@ static void response(const json_t *r, struct buf *b)
 	size_t i;
 	char a[32], c[32], d[32], e[32], s[32];
 
-	buf_printf(b, "Response (time to acknowledge / to resolve)\n"
-		      "  %-4s %9s %6s %9s %9s %9s %9s %7s %s\n",
+	buf_printf(b,
+		   "Response (time to acknowledge / to resolve)\n"
+		   "  %-4s %9s %6s %9s %9s %9s %9s %7s %s\n",
 		   "SEV", "INCIDENTS", "OPEN", "MTTA p50", "MTTA p90",
 		   "MTTR p50", "MTTR p90", "SLA", "BREACHES");
 	json_array_foreach(json_object_get(r, "response"), i, row)
@@ -37,7 +37,8 @@ static void response(const json_t *r, struct buf *b)
 		double pct = jget_num(row, "sla_breach_pct", NAN);
 		buf_printf(b, "  %-4s %9lld %6lld %9s %9s %9s %9s %7s %lld",
 			   jget_str(row, "severity", "?"),
-			   jget_int(row, "incidents", 0), jget_int(row, "open", 0),
+			   jget_int(row, "incidents", 0),
+			   jget_int(row, "open", 0),
 			   ms_text(row, "mtta_median_ms", a, sizeof(a)),
 			   ms_text(row, "mtta_p90_ms", c, sizeof(c)),
 			   ms_text(row, "mttr_median_ms", d, sizeof(d)),
@@ -59,11 +60,10 @@ static void breaches(const json_t *r, struct buf *b)
 	if (!json_array_size(json_object_get(sb, "worst")))
 		return;
 	buf_puts(b, "  Worst SLA breaches:");
-	json_array_foreach(json_object_get(sb, "worst"), i, e)
-		buf_printf(b, " #%lld %s +%s%s", jget_int(e, "incident", 0),
-			   jget_str(e, "severity", "?"),
-			   ms_text(e, "late_ms", d, sizeof(d)),
-			   jget_bool(e, "acknowledged", 0) ? "" : " (no ack)");
+	json_array_foreach(json_object_get(sb, "worst"), i, e) buf_printf(
+	    b, " #%lld %s +%s%s", jget_int(e, "incident", 0),
+	    jget_str(e, "severity", "?"), ms_text(e, "late_ms", d, sizeof(d)),
+	    jget_bool(e, "acknowledged", 0) ? "" : " (no ack)");
 	buf_putc(b, '\n');
 }
 
@@ -73,14 +73,16 @@ static void weeks(const json_t *r, struct buf *b)
 	size_t i;
 	char a[32], c[32];
 
-	buf_printf(b, "\nIncidents per week (weeks start Monday, UTC)\n"
-		      "  %-11s %5s %4s %4s %4s %4s %9s %9s\n",
+	buf_printf(b,
+		   "\nIncidents per week (weeks start Monday, UTC)\n"
+		   "  %-11s %5s %4s %4s %4s %4s %9s %9s\n",
 		   "WEEK", "ALL", "P1", "P2", "P3", "P4", "MTTA p50",
 		   "MTTR p50");
 	json_array_foreach(json_object_get(r, "weeks"), i, w)
 	{
 		sev = json_object_get(w, "by_severity");
-		buf_printf(b, "  %-10s%s %5lld %4lld %4lld %4lld %4lld %9s %9s\n",
+		buf_printf(b,
+			   "  %-10s%s %5lld %4lld %4lld %4lld %4lld %9s %9s\n",
 			   jget_str(w, "start_date", "?"),
 			   jget_bool(w, "partial", 0) ? "*" : " ",
 			   jget_int(w, "incidents", 0), jget_int(sev, "P1", 0),
@@ -97,19 +99,21 @@ static void pages(const json_t *r, struct buf *b)
 	const json_t *p = json_object_get(r, "pages"), *row, *w;
 	size_t i, k;
 
-	buf_printf(b, "\nPages per person per week (healthy 1-2, warning 3-9, "
-		      "unhealthy >= 10): %lld pages\n",
+	buf_printf(b,
+		   "\nPages per person per week (healthy 1-2, warning 3-9, "
+		   "unhealthy >= 10): %lld pages\n",
 		   jget_int(p, "total", 0));
 	json_array_foreach(json_object_get(p, "people"), i, row)
 	{
-		buf_printf(b, "  %-16s %4lld pages, worst week %lld (%s), mean "
-			      "%.2f/week:",
-			   jget_str(row, "person", "?"), jget_int(row, "pages", 0),
-			   jget_int(row, "max_week", 0),
-			   jget_str(row, "band", "?"),
-			   jget_num(row, "mean_per_week", 0));
+		buf_printf(
+		    b,
+		    "  %-16s %4lld pages, worst week %lld (%s), mean "
+		    "%.2f/week:",
+		    jget_str(row, "person", "?"), jget_int(row, "pages", 0),
+		    jget_int(row, "max_week", 0), jget_str(row, "band", "?"),
+		    jget_num(row, "mean_per_week", 0));
 		json_array_foreach(json_object_get(row, "weeks"), k, w)
-			buf_printf(b, " %lld", jget_int(w, "pages", 0));
+		    buf_printf(b, " %lld", jget_int(w, "pages", 0));
 		buf_putc(b, '\n');
 	}
 	if (!json_array_size(json_object_get(p, "people")))
@@ -124,20 +128,19 @@ static void alerts(const json_t *r, struct buf *b)
 	buf_puts(b, "\nNoisy alerts (fired often, closed on their own with no "
 		    "ack or note: retune or delete)\n");
 	json_array_foreach(json_object_get(r, "noisy_alerts"), i, a)
-		buf_printf(b, "  %-32s fired %lld times, %lld of %lld incidents "
-			      "with no action (%.1f%%)\n",
-			   jget_str(a, "alertname", "?"), jget_int(a, "fired", 0),
-			   jget_int(a, "no_action", 0),
-			   jget_int(a, "incidents", 0),
-			   jget_num(a, "no_action_pct", 0));
+	    buf_printf(b,
+		       "  %-32s fired %lld times, %lld of %lld incidents "
+		       "with no action (%.1f%%)\n",
+		       jget_str(a, "alertname", "?"), jget_int(a, "fired", 0),
+		       jget_int(a, "no_action", 0), jget_int(a, "incidents", 0),
+		       jget_num(a, "no_action_pct", 0));
 	if (!json_array_size(json_object_get(r, "noisy_alerts")))
 		buf_puts(b, "  (none)\n");
 	buf_puts(b, "\nAlerts with no runbook (coverage gaps)\n");
-	json_array_foreach(json_object_get(r, "no_runbook"), i, a)
-		buf_printf(b, "  %-32s %lld incident%s\n",
-			   jget_str(a, "alertname", "?"),
-			   jget_int(a, "incidents", 0),
-			   jget_int(a, "incidents", 0) == 1 ? "" : "s");
+	json_array_foreach(json_object_get(r, "no_runbook"), i, a) buf_printf(
+	    b, "  %-32s %lld incident%s\n", jget_str(a, "alertname", "?"),
+	    jget_int(a, "incidents", 0),
+	    jget_int(a, "incidents", 0) == 1 ? "" : "s");
 	if (!json_array_size(json_object_get(r, "no_runbook")))
 		buf_puts(b, "  (none)\n");
 }
@@ -156,21 +159,22 @@ static void runbooks(const json_t *r, struct buf *b)
 	{
 		if (!strcmp(jget_str(e, "status", ""), "never"))
 			buf_printf(b, "  %-24s never reviewed (%s)\n",
-				   jget_str(e, "id", "?"), jget_str(e, "file", ""));
+				   jget_str(e, "id", "?"),
+				   jget_str(e, "file", ""));
 		else
-			buf_printf(b, "  %-24s reviewed %s, %lld days overdue "
-				      "(%s)\n",
+			buf_printf(b,
+				   "  %-24s reviewed %s, %lld days overdue "
+				   "(%s)\n",
 				   jget_str(e, "id", "?"),
 				   jget_str(e, "reviewed_date", "?"),
 				   jget_int(e, "days_overdue", 0),
 				   jget_str(e, "file", ""));
 	}
-	json_array_foreach(json_object_get(rb, "due_soon"), i, e)
-		buf_printf(b, "  %-24s due in %lld days (%s)\n",
-			   jget_str(e, "id", "?"), jget_int(e, "days_left", 0),
-			   jget_str(e, "file", ""));
+	json_array_foreach(json_object_get(rb, "due_soon"), i, e) buf_printf(
+	    b, "  %-24s due in %lld days (%s)\n", jget_str(e, "id", "?"),
+	    jget_int(e, "days_left", 0), jget_str(e, "file", ""));
 	json_array_foreach(json_object_get(rb, "errors"), i, e)
-		buf_printf(b, "  could not load: %s\n", jget_str(e, "error", "?"));
+	    buf_printf(b, "  could not load: %s\n", jget_str(e, "error", "?"));
 	buf_printf(b, "  %lld runbooks checked in %s\n",
 		   jget_int(rb, "checked", 0), jget_str(rb, "dir", "?"));
 }
@@ -184,24 +188,27 @@ static void actions(const json_t *r, struct buf *b)
 	buf_printf(b, "\nAction items (target: %lld%% done within %lld days)\n",
 		   jget_int(a, "target_pct", 0), jget_int(a, "days", 0));
 	if (isnan(pct))
-		buf_puts(b, "  no item reached its 30-day mark in the window\n");
+		buf_puts(b,
+			 "  no item reached its 30-day mark in the window\n");
 	else
-		buf_printf(b, "  %lld of %lld done within %lld days: %.1f%% "
-			      "(%s)\n",
-			   jget_int(a, "done_within", 0), jget_int(a, "cohort", 0),
-			   jget_int(a, "days", 0), pct,
+		buf_printf(b,
+			   "  %lld of %lld done within %lld days: %.1f%% "
+			   "(%s)\n",
+			   jget_int(a, "done_within", 0),
+			   jget_int(a, "cohort", 0), jget_int(a, "days", 0),
+			   pct,
 			   jget_bool(a, "target_met", 0) ? "target met"
 							 : "below target");
 	buf_printf(b, "  %lld open (%lld without owner), %zu overdue\n",
 		   jget_int(a, "open", 0), jget_int(a, "unowned_open", 0),
 		   json_array_size(json_object_get(a, "overdue")));
-	json_array_foreach(json_object_get(a, "overdue"), i, e)
-		buf_printf(b, "  #%-4lld incident #%lld, %s, due %s (%lld days "
-			      "ago): %s\n",
-			   jget_int(e, "id", 0), jget_int(e, "incident_id", 0),
-			   jget_str(e, "owner", "no owner"),
-			   jget_str(e, "due_at_date", "?"),
-			   jget_int(e, "days_overdue", 0), jget_str(e, "text", ""));
+	json_array_foreach(json_object_get(a, "overdue"), i, e) buf_printf(
+	    b,
+	    "  #%-4lld incident #%lld, %s, due %s (%lld days "
+	    "ago): %s\n",
+	    jget_int(e, "id", 0), jget_int(e, "incident_id", 0),
+	    jget_str(e, "owner", "no owner"), jget_str(e, "due_at_date", "?"),
+	    jget_int(e, "days_overdue", 0), jget_str(e, "text", ""));
 }
 
 /* Replaces control characters (newlines, escapes) in every string of j
@@ -235,8 +242,8 @@ void report_text(const json_t *report, struct buf *b)
 	clean(r);
 
 	buf_printf(b, "On-call report %s .. %s (%g days, drills excluded)\n\n",
-		   jget_str(w, "since_date", "?"), jget_str(w, "until_date", "?"),
-		   jget_num(w, "days", 0));
+		   jget_str(w, "since_date", "?"),
+		   jget_str(w, "until_date", "?"), jget_num(w, "days", 0));
 	response(r, b);
 	breaches(r, b);
 	weeks(r, b);

@@ -93,8 +93,8 @@ static int parse_time(const char *v, const struct tz *z, int64_t *ms)
 		return time_parse(v, ms);
 	if (c.ms || c.y < 1970 || c.y > 2099)
 		return -1;
-	*ms = tz_first_instant(z, tz_local_from_civil(c.y, c.mo, c.d, c.h,
-						      c.mi, c.s)) *
+	*ms = tz_first_instant(
+		  z, tz_local_from_civil(c.y, c.mo, c.d, c.h, c.mi, c.s)) *
 	      1000;
 	return 0;
 }

@@ -14,9 +14,8 @@
 #include "incident/svc_rules.h"
 #include "runbook/rb.h"
 
-static const double latency_bounds[12] = {0.0005, 0.001, 0.0025, 0.005,
-					  0.01,	  0.025, 0.05,	 0.1,
-					  0.25,	  0.5,	 1,	 2.5};
+static const double latency_bounds[12] = {
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
 
 static int load_runbooks(struct svc *svc, struct ml_err *err)
 {
@@ -38,8 +37,8 @@ static int load_runbooks(struct svc *svc, struct ml_err *err)
 	return rc;
 }
 
-const struct rb_runbook *svc_route(const struct svc *svc,
-				   const json_t *labels, const char **file)
+const struct rb_runbook *svc_route(const struct svc *svc, const json_t *labels,
+				   const char **file)
 {
 	for (size_t i = 0; i < svc->n_runbooks; i++)
 		if (svc->runbooks[i] && rb_matches(svc->runbooks[i], labels)) {
@@ -68,26 +67,26 @@ static int apply_request(struct svc *svc, struct intake_req *r, int64_t now)
 			return rc;
 		if (res.created_incident) {
 			int64_t run_id;
-			rc = store_escalation_set(svc->store, res.incident_id, 0,
-						  now + svc->cfg.levels[0].after_ms,
-						  0, &r->err);
+			rc = store_escalation_set(
+			    svc->store, res.incident_id, 0,
+			    now + svc->cfg.levels[0].after_ms, 0, &r->err);
 			if (!rc && rb)
 				rc = store_run_create(
-					svc->store, res.incident_id, rb->id,
-					rb->auto_remediate ? "remediate"
-							   : "diagnose",
-					now, &run_id, &r->err);
+				    svc->store, res.incident_id, rb->id,
+				    rb->auto_remediate ? "remediate"
+						       : "diagnose",
+				    now, &run_id, &r->err);
 			if (rc)
 				return rc;
 		}
 		json_array_append_new(
-			r->result,
-			json_pack("{s:s, s:I, s:b, s:b, s:b, s:s?}",
-				  "fingerprint", a->fingerprint, "incident",
-				  (json_int_t)res.incident_id, "created",
-				  res.created_incident, "repeat", res.repeat,
-				  "resolved", res.resolved_alert, "runbook",
-				  a->rec.runbook_id));
+		    r->result,
+		    json_pack("{s:s, s:I, s:b, s:b, s:b, s:s?}", "fingerprint",
+			      a->fingerprint, "incident",
+			      (json_int_t)res.incident_id, "created",
+			      res.created_incident, "repeat", res.repeat,
+			      "resolved", res.resolved_alert, "runbook",
+			      a->rec.runbook_id));
 	}
 	return 0;
 }
@@ -208,8 +207,9 @@ int svc_start(struct svc *svc, const char *db, struct svc_config *cfg,
 					    err)) != 0)
 		return rc;
 	if (n)
-		fprintf(stderr, "mloncall serve: %d run(s) cut off by a "
-				"restart marked interrupted\n",
+		fprintf(stderr,
+			"mloncall serve: %d run(s) cut off by a "
+			"restart marked interrupted\n",
 			n);
 	pthread_create(&svc->writer, NULL, writer_main, svc);
 	pthread_create(&svc->timer, NULL, svc_timer_main, svc);
@@ -265,8 +265,8 @@ static void render_counts(struct buf *out, const char *metric,
 	json_t *v;
 
 	json_object_foreach((json_t *)obj, k, v)
-		buf_printf(out, "%s{%s=\"%s\"} %lld\n", metric, label, k,
-			   (long long)json_integer_value(v));
+	    buf_printf(out, "%s{%s=\"%s\"} %lld\n", metric, label, k,
+		       (long long)json_integer_value(v));
 }
 
 void svc_metrics_render(struct svc *svc, struct buf *out)
@@ -281,20 +281,24 @@ void svc_metrics_render(struct svc *svc, struct buf *out)
 	pthread_mutex_lock(&svc->store_lock);
 	store_stats(svc->store, &stats, &err);
 	pthread_mutex_unlock(&svc->store_lock);
-	buf_printf(out, "# HELP mloncall_alerts_received_total Alerts accepted "
-			"and stored.\n# TYPE mloncall_alerts_received_total "
-			"counter\nmloncall_alerts_received_total %llu\n",
+	buf_printf(out,
+		   "# HELP mloncall_alerts_received_total Alerts accepted "
+		   "and stored.\n# TYPE mloncall_alerts_received_total "
+		   "counter\nmloncall_alerts_received_total %llu\n",
 		   (unsigned long long)m.alerts_received);
-	buf_printf(out, "# HELP mloncall_notifications_failed_total Pages that "
-			"could not be delivered after retries.\n# TYPE "
-			"mloncall_notifications_failed_total counter\n"
-			"mloncall_notifications_failed_total %llu\n",
+	buf_printf(out,
+		   "# HELP mloncall_notifications_failed_total Pages that "
+		   "could not be delivered after retries.\n# TYPE "
+		   "mloncall_notifications_failed_total counter\n"
+		   "mloncall_notifications_failed_total %llu\n",
 		   (unsigned long long)m.notifications_failed);
-	buf_printf(out, "# TYPE mloncall_notifications_sent_total counter\n"
-			"mloncall_notifications_sent_total %llu\n",
+	buf_printf(out,
+		   "# TYPE mloncall_notifications_sent_total counter\n"
+		   "mloncall_notifications_sent_total %llu\n",
 		   (unsigned long long)m.notifications_sent);
-	buf_printf(out, "# TYPE mloncall_intake_commits_total counter\n"
-			"mloncall_intake_commits_total %llu\n",
+	buf_printf(out,
+		   "# TYPE mloncall_intake_commits_total counter\n"
+		   "mloncall_intake_commits_total %llu\n",
 		   (unsigned long long)m.commits);
 	if (stats) {
 		buf_puts(out, "# HELP mloncall_incidents Incidents by state "
@@ -315,15 +319,17 @@ void svc_metrics_render(struct svc *svc, struct buf *out)
 		      "mloncall_http_request_duration_seconds histogram\n");
 	for (int i = 0; i < 12; i++)
 		buf_printf(out,
-			   "mloncall_http_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
+			   "mloncall_http_request_duration_seconds_bucket{le="
+			   "\"%g\"} %llu\n",
 			   latency_bounds[i],
 			   (unsigned long long)m.latency_buckets[i]);
-	buf_printf(out,
-		   "mloncall_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n"
-		   "mloncall_http_request_duration_seconds_sum %.6f\n"
-		   "mloncall_http_request_duration_seconds_count %llu\n",
-		   (unsigned long long)m.latency_count, m.latency_sum,
-		   (unsigned long long)m.latency_count);
+	buf_printf(
+	    out,
+	    "mloncall_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n"
+	    "mloncall_http_request_duration_seconds_sum %.6f\n"
+	    "mloncall_http_request_duration_seconds_count %llu\n",
+	    (unsigned long long)m.latency_count, m.latency_sum,
+	    (unsigned long long)m.latency_count);
 }
 
 void svc_timeline(struct svc *svc, int64_t id, const char *kind,

@@ -24,7 +24,7 @@ struct intake_req {
 	int done;
 	int rc;
 	struct ml_err err;
-	json_t *result;		   /* per alert: incident id, created ... */
+	json_t *result; /* per alert: incident id, created ... */
 	struct intake_req *next;
 };
 
@@ -49,11 +49,11 @@ struct svc {
 
 	struct rb_runbook **runbooks; /* for routing; owned */
 	size_t n_runbooks;
-	char **runbook_files;	      /* paths, parallel to runbooks */
+	char **runbook_files; /* paths, parallel to runbooks */
 
 	pthread_mutex_t q_lock;
-	pthread_cond_t q_cond;	      /* writer: work arrived */
-	pthread_cond_t done_cond;     /* requesters: batch committed */
+	pthread_cond_t q_cond;	  /* writer: work arrived */
+	pthread_cond_t done_cond; /* requesters: batch committed */
 	struct intake_req *q_head, *q_tail;
 
 	pthread_mutex_t metrics_lock;
@@ -62,13 +62,13 @@ struct svc {
 	pthread_t writer, timer, runner, outbox;
 	int started;
 	volatile sig_atomic_t stopping;
-	int auth;		      /* tokens required */
-	char *self_exe;		      /* mloncall binary for child runs */
-	char *db_url;		      /* the store, as given: child runs
-					 open it too (--db) */
-	int64_t tick_ms;	      /* timer granularity */
+	int auth;	 /* tokens required */
+	char *self_exe;	 /* mloncall binary for child runs */
+	char *db_url;	 /* the store, as given: child runs
+			    open it too (--db) */
+	int64_t tick_ms; /* timer granularity */
 	pthread_mutex_t runs_lock;
-	int running;		      /* runs in flight */
+	int running; /* runs in flight */
 	pid_t run_pids[64];
 };
 
@@ -90,8 +90,8 @@ int svc_intake(struct svc *svc, struct alert_batch *batch, json_t **result,
 
 /* The runbook whose triggers match labels (first in file order), or
  * NULL. */
-const struct rb_runbook *svc_route(const struct svc *svc,
-				   const json_t *labels, const char **file);
+const struct rb_runbook *svc_route(const struct svc *svc, const json_t *labels,
+				   const char **file);
 
 /* Records one HTTP request's latency (seconds) and outcome. */
 void svc_metrics_request(struct svc *svc, double seconds, int failed);
@@ -116,8 +116,7 @@ void svc_notify_page(struct svc *svc, int64_t incident_id, int level,
 		     const char *target);
 
 /* Notifies every channel of a run outcome (auto remediation). */
-void svc_notify_text(struct svc *svc, int64_t incident_id,
-		     const char *text);
+void svc_notify_text(struct svc *svc, int64_t incident_id, const char *text);
 
 /* Sends text of kind event ("update", "run message", "approval") for
  * incident_id: to the configured channel named channel when there is
@@ -140,8 +139,7 @@ void *svc_outbox_main(void *arg);
 /* Sends a message of kind event ("reminder") to one person (who holds
  * target, a role) on every channel, like a page; drill incidents only
  * reach participants. Called without store_lock held. */
-void svc_notify_person(struct svc *svc, int64_t incident_id,
-		       const char *target, const char *person,
-		       const char *event, const char *text);
+void svc_notify_person(struct svc *svc, int64_t incident_id, const char *target,
+		       const char *person, const char *event, const char *text);
 
 #endif

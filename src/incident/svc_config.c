@@ -98,8 +98,9 @@ static int get_dur(const struct svc_config *c, const struct ydoc_node *n,
 	if (want(c, n, YDOC_SCALAR, "a duration like 15m", err))
 		return ML_EINPUT;
 	if (dur_parse(n->value, out) != 0)
-		return at(c, n, err, "expected a duration like 500ms, 30s, 15m, "
-				     "1h or 1d");
+		return at(c, n, err,
+			  "expected a duration like 500ms, 30s, 15m, "
+			  "1h or 1d");
 	return 0;
 }
 
@@ -174,7 +175,8 @@ static int load_escalation(struct svc_config *c, const struct ydoc_node *m,
 	if (want(c, m, YDOC_MAP, "a mapping", err) ||
 	    check_keys(c, m, keys, err))
 		return ML_EINPUT;
-	if ((n = ydoc_get(m, "repeat")) && get_int(c, n, 0, 100, &c->repeat, err))
+	if ((n = ydoc_get(m, "repeat")) &&
+	    get_int(c, n, 0, 100, &c->repeat, err))
 		return ML_EINPUT;
 	if ((n = ydoc_get(m, "repeat_after")) &&
 	    get_dur(c, n, &c->repeat_after_ms, err))
@@ -184,7 +186,8 @@ static int load_escalation(struct svc_config *c, const struct ydoc_node *m,
 	if (want(c, levels, YDOC_SEQ, "a list of levels", err))
 		return ML_EINPUT;
 	if (levels->n == 0)
-		return at(c, levels, err, "escalation needs at least one level");
+		return at(c, levels, err,
+			  "escalation needs at least one level");
 	for (size_t i = 0; i < c->n_levels; i++)
 		free_strv(c->levels[i].notify, c->levels[i].n_notify);
 	free(c->levels);
@@ -200,8 +203,8 @@ static int load_escalation(struct svc_config *c, const struct ydoc_node *m,
 			return ML_EINPUT;
 		if (!(n = ydoc_get(l, "notify")))
 			return at(c, l, err, "a level needs `notify:`");
-		if (get_strv(c, n, &c->levels[i].notify,
-			     &c->levels[i].n_notify, err))
+		if (get_strv(c, n, &c->levels[i].notify, &c->levels[i].n_notify,
+			     err))
 			return ML_EINPUT;
 	}
 	return 0;
@@ -210,8 +213,8 @@ static int load_escalation(struct svc_config *c, const struct ydoc_node *m,
 static int load_channel(struct svc_config *c, const struct ydoc_node *m,
 			struct notify_channel *ch, struct ml_err *err)
 {
-	static const char *const keys[] = {"name", "type", "url", "command",
-					   "timeout", NULL};
+	static const char *const keys[] = {"name",    "type",	 "url",
+					   "command", "timeout", NULL};
 	const struct ydoc_node *t, *n;
 
 	if (want(c, m, YDOC_MAP, "a channel {name, type, url|command}", err) ||
@@ -222,8 +225,9 @@ static int load_channel(struct svc_config *c, const struct ydoc_node *m,
 	ch->name = xstrdup(n && n->value ? n->value : "notify");
 	ch->timeout_ms = 10000;
 	if (!t || !t->value)
-		return at(c, m, err, "a channel needs `type:` (slack, webhook "
-				     "or command)");
+		return at(c, m, err,
+			  "a channel needs `type:` (slack, webhook "
+			  "or command)");
 	if (!strcmp(t->value, "slack"))
 		ch->type = NOTIFY_SLACK;
 	else if (!strcmp(t->value, "webhook"))
@@ -236,16 +240,18 @@ static int load_channel(struct svc_config *c, const struct ydoc_node *m,
 		return ML_EINPUT;
 	if (ch->type == NOTIFY_COMMAND) {
 		if (!(n = ydoc_get(m, "command")) || !n->value)
-			return at(c, m, err, "a command channel needs "
-					     "`command:`");
+			return at(c, m, err,
+				  "a command channel needs "
+				  "`command:`");
 		ch->command = xstrdup(n->value);
 		return 0;
 	}
 	if (!(n = ydoc_get(m, "url")) || !n->value ||
 	    (!str_starts(n->value, "http://") &&
 	     !str_starts(n->value, "https://")))
-		return at(c, n ? n : m, err, "a webhook channel needs an "
-					     "http(s) `url:`");
+		return at(c, n ? n : m, err,
+			  "a webhook channel needs an "
+			  "http(s) `url:`");
 	ch->url = xstrdup(n->value);
 	return 0;
 }
@@ -293,8 +299,9 @@ static int load_proxies(struct svc_config *c, const struct ydoc_node *n,
 		if (want(c, v, YDOC_SCALAR, "an IPv4 address or network", err))
 			return ML_EINPUT;
 		if (connguard_parse_net(v->value, &c->trusted_nets[i]))
-			return at(c, v, err, "trusted_proxies: expected an IPv4 "
-					     "address or network like 10.0.0.0/8");
+			return at(c, v, err,
+				  "trusted_proxies: expected an IPv4 "
+				  "address or network like 10.0.0.0/8");
 	}
 	c->http.trusted = c->trusted_nets;
 	c->http.n_trusted = n->n;
@@ -306,11 +313,13 @@ static int load_http(struct svc_config *c, const struct ydoc_node *m,
 		     struct ml_err *err)
 {
 	static const char *const keys[] = {
-		"header_timeout", "body_timeout", "max_connections",
-		"max_connections_per_client", "trusted_proxies", NULL};
+	    "header_timeout",  "body_timeout",
+	    "max_connections", "max_connections_per_client",
+	    "trusted_proxies", NULL};
 	const struct ydoc_node *n;
 
-	if (want(c, m, YDOC_MAP, "a mapping", err) || check_keys(c, m, keys, err))
+	if (want(c, m, YDOC_MAP, "a mapping", err) ||
+	    check_keys(c, m, keys, err))
 		return ML_EINPUT;
 	if ((n = ydoc_get(m, "header_timeout")) &&
 	    get_secs(c, n, &c->http.header_timeout_s, err))
@@ -332,10 +341,21 @@ static int load_http(struct svc_config *c, const struct ydoc_node *m,
 static int load_root(struct svc_config *c, const struct ydoc_node *root,
 		     struct ml_err *err)
 {
-	static const char *const keys[] = {
-		"default_severity", "sla", "escalation", "oncall", "notify",
-		"runs", "runbooks", "body_limit", "notify_retries",
-		"notify_backoff", "tick", "status_updates", "rules", "http", NULL};
+	static const char *const keys[] = {"default_severity",
+					   "sla",
+					   "escalation",
+					   "oncall",
+					   "notify",
+					   "runs",
+					   "runbooks",
+					   "body_limit",
+					   "notify_retries",
+					   "notify_backoff",
+					   "tick",
+					   "status_updates",
+					   "rules",
+					   "http",
+					   NULL};
 	const struct ydoc_node *n;
 
 	if (want(c, root, YDOC_MAP, "a mapping at the top", err) ||
@@ -362,7 +382,8 @@ static int load_root(struct svc_config *c, const struct ydoc_node *root,
 		return ML_EINPUT;
 	if ((n = ydoc_get(root, "tick")) && get_dur(c, n, &c->tick_ms, err))
 		return ML_EINPUT;
-	if ((n = ydoc_get(root, "status_updates")) && svc_remind_config(c, n, err))
+	if ((n = ydoc_get(root, "status_updates")) &&
+	    svc_remind_config(c, n, err))
 		return ML_EINPUT;
 	if ((n = ydoc_get(root, "rules")) &&
 	    svc_rules_load(c->file, n, &c->rules, err))
@@ -393,8 +414,7 @@ static int load_root(struct svc_config *c, const struct ydoc_node *root,
 	return 0;
 }
 
-int svc_config_load(const char *path, struct svc_config *c,
-		    struct ml_err *err)
+int svc_config_load(const char *path, struct svc_config *c, struct ml_err *err)
 {
 	struct ydoc doc;
 	int rc;

@@ -34,10 +34,10 @@ struct schedule; /* incident/schedule.h */
 struct svc_config {
 	char *file;
 	int default_severity;
-	int64_t sla_ms[5];	/* [1..4]: time to acknowledge */
+	int64_t sla_ms[5]; /* [1..4]: time to acknowledge */
 	struct esc_level *levels;
 	size_t n_levels;
-	int repeat;		/* times the policy repeats after the last */
+	int repeat; /* times the policy repeats after the last */
 	int64_t repeat_after_ms;
 	struct schedule *schedule; /* `oncall:`; NULL when absent */
 	struct notify_channel *channels;
@@ -48,9 +48,9 @@ struct svc_config {
 	int64_t notify_backoff_ms;
 	char *runbooks_dir;
 	int64_t body_limit;
-	int64_t tick_ms; /* timer and runner poll period */
+	int64_t tick_ms;	     /* timer and runner poll period */
 	int64_t status_update_ms[5]; /* svc_remind.c: [1..4], 0 = none */
-	struct svc_rules *rules; /* `rules:` (svc_rules.h), or NULL */
+	struct svc_rules *rules;     /* `rules:` (svc_rules.h), or NULL */
 	/* `http:` timeouts and connection limits; http.trusted points at
 	 * trusted_nets (owned) */
 	struct connguard_opts http;
@@ -65,8 +65,7 @@ struct svc_config {
 void svc_config_defaults(struct svc_config *c);
 
 /* Loads path over the defaults. NULL path: defaults only. */
-int svc_config_load(const char *path, struct svc_config *c,
-		    struct ml_err *err);
+int svc_config_load(const char *path, struct svc_config *c, struct ml_err *err);
 
 void svc_config_free(struct svc_config *c);
 

@@ -121,8 +121,10 @@ static int send_all(struct svc *svc, int64_t id, const char *person,
 	int failed = 0;
 
 	if (svc->cfg.n_channels == 0) {
-		snprintf(msg, sizeof(msg), "%s (no notification channel "
-					   "configured)", what);
+		snprintf(msg, sizeof(msg),
+			 "%s (no notification channel "
+			 "configured)",
+			 what);
 		svc_timeline(svc, id, "page", msg, NULL);
 		return 0;
 	}
@@ -143,14 +145,13 @@ static int send_all(struct svc *svc, int64_t id, const char *person,
 		snprintf(msg, sizeof(msg), "%s via %s: %s", what, ch->name,
 			 ok ? "delivered" : why);
 		svc_timeline(svc, id, ok ? "page" : "page_failed", msg,
-			 json_pack("{s:s, s:b}", "channel", ch->name,
-				   "delivered", ok));
+			     json_pack("{s:s, s:b}", "channel", ch->name,
+				       "delivered", ok));
 	}
 	return failed;
 }
 
-void svc_notify_page(struct svc *svc, int64_t id, int level,
-		     const char *target)
+void svc_notify_page(struct svc *svc, int64_t id, int level, const char *target)
 {
 	const char *person = svc_oncall(&svc->cfg, target, time_now_ms());
 	struct ml_err err = {0};
@@ -177,13 +178,13 @@ void svc_notify_page(struct svc *svc, int64_t id, int level,
 		 jget_str(inc, "title", ""),
 		 jget_str(inc, "runbook_id", NULL) ? " (runbook: " : "",
 		 jget_str(inc, "runbook_id", NULL)
-			 ? jget_str(inc, "runbook_id", "")
-			 : "");
+		     ? jget_str(inc, "runbook_id", "")
+		     : "");
 	if (jget_str(inc, "runbook_id", NULL))
 		strncat(text, ")", sizeof(text) - strlen(text) - 1);
-	msg = json_pack("{s:s, s:I, s:s, s:s, s:i, s:O, s:O?}", "event",
-			"page", "incident", (json_int_t)id, "target", target,
-			"person", person, "level", level + 1, "severity",
+	msg = json_pack("{s:s, s:I, s:s, s:s, s:i, s:O, s:O?}", "event", "page",
+			"incident", (json_int_t)id, "target", target, "person",
+			person, "level", level + 1, "severity",
 			json_object_get(inc, "severity"), "alert",
 			json_object_get(inc, "last_payload"));
 	json_object_set_new(msg, "text", json_string(text));
@@ -202,9 +203,9 @@ void svc_notify_page(struct svc *svc, int64_t id, int level,
 int svc_notify_run(struct svc *svc, int64_t id, const char *event,
 		   const char *channel, const char *text)
 {
-	json_t *msg = json_pack("{s:s, s:I, s:s, s:s?}", "event", event,
-				"incident", (json_int_t)id, "text", text,
-				"channel", channel);
+	json_t *msg =
+	    json_pack("{s:s, s:I, s:s, s:s?}", "event", event, "incident",
+		      (json_int_t)id, "text", text, "channel", channel);
 	json_t *sl = json_pack("{s:s}", "text", text);
 	char *generic = json_dumps(msg, JSON_COMPACT);
 	char *slack = json_dumps(sl, JSON_COMPACT);
@@ -230,8 +231,7 @@ void svc_notify_text(struct svc *svc, int64_t id, const char *text)
 }
 
 void svc_notify_person(struct svc *svc, int64_t id, const char *target,
-		       const char *person, const char *event,
-		       const char *text)
+		       const char *person, const char *event, const char *text)
 {
 	json_t *msg = json_pack("{s:s, s:I, s:s, s:s, s:s}", "event", event,
 				"incident", (json_int_t)id, "target", target,

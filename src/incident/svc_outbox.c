@@ -28,11 +28,11 @@ static void event_text(const json_t *e, char *msg, size_t n)
 				 (long long)json_integer_value(ec));
 	}
 	snprintf(msg, n, "run %lld: step %s%s%s%s: %s%s%s line %lld: %.300s%s",
-		 (long long)jget_int(e, "run_id", 0),
-		 status ? status : ev, *d ? " (" : "", d, *d ? ")" : "",
-		 jget_str(e, "phase", "?"), jget_str(e, "item", NULL) ? " " : "",
-		 jget_str(e, "item", ""), (long long)jget_int(e, "line", 0),
-		 jget_str(e, "step", "?"), code);
+		 (long long)jget_int(e, "run_id", 0), status ? status : ev,
+		 *d ? " (" : "", d, *d ? ")" : "", jget_str(e, "phase", "?"),
+		 jget_str(e, "item", NULL) ? " " : "", jget_str(e, "item", ""),
+		 (long long)jget_int(e, "line", 0), jget_str(e, "step", "?"),
+		 code);
 }
 
 /* One event: a timeline entry and the posted mark in one transaction. */
@@ -66,9 +66,7 @@ void svc_outbox_events(struct svc *svc)
 
 	pthread_mutex_lock(&svc->store_lock);
 	rc = store_event_unposted(svc->store, 100, &evs, &err);
-	json_array_foreach(evs, i, e)
-		if (!rc)
-			rc = post_event(svc, e, &err);
+	json_array_foreach(evs, i, e) if (!rc) rc = post_event(svc, e, &err);
 	pthread_mutex_unlock(&svc->store_lock);
 	if (rc)
 		ml_err_print(&err);
@@ -79,7 +77,8 @@ void svc_outbox_events(struct svc *svc)
  * transaction), then to people. */
 static void announce(struct svc *svc, const json_t *a)
 {
-	int64_t inc = jget_int(a, "incident_id", 0), run = jget_int(a, "run_id", 0);
+	int64_t inc = jget_int(a, "incident_id", 0),
+		run = jget_int(a, "run_id", 0);
 	struct ml_err err = {0};
 	char msg[900];
 	int rc;
@@ -118,8 +117,7 @@ static void announce_approvals(struct svc *svc)
 	if (store_approval_unannounced(svc->store, &list, &err))
 		ml_err_print(&err);
 	pthread_mutex_unlock(&svc->store_lock);
-	json_array_foreach(list, i, a)
-		announce(svc, a);
+	json_array_foreach(list, i, a) announce(svc, a);
 	json_decref(list);
 }
 
@@ -127,14 +125,14 @@ static void announce_approvals(struct svc *svc)
 static void deliver_one(struct svc *svc, const json_t *m)
 {
 	int64_t inc = jget_int(m, "incident_id", 0), now;
-	int64_t backoff = svc->cfg.notify_backoff_ms > 0
-			      ? svc->cfg.notify_backoff_ms
-			      : 1000;
+	int64_t backoff =
+	    svc->cfg.notify_backoff_ms > 0 ? svc->cfg.notify_backoff_ms : 1000;
 	int attempts = (int)jget_int(m, "attempts", 0), ok, gave_up = 0;
 	struct ml_err err = {0};
 	char msg[700];
 
-	ok = svc_notify_run(svc, inc, "run message", jget_str(m, "channel", NULL),
+	ok = svc_notify_run(svc, inc, "run message",
+			    jget_str(m, "channel", NULL),
 			    jget_str(m, "message", "")) == 0;
 	now = time_now_ms();
 	for (int i = 0; i < attempts && backoff < 3600000; i++)

@@ -51,8 +51,8 @@ static int get_dur(const char *file, const struct ydoc_node *n, int64_t *out,
 }
 
 /* A mapping of string values (labels, annotations) as a JSON object. */
-static int get_strmap(const char *file, const struct ydoc_node *m,
-		      json_t **out, struct ml_err *err)
+static int get_strmap(const char *file, const struct ydoc_node *m, json_t **out,
+		      struct ml_err *err)
 {
 	if (!m || m->type != YDOC_MAP)
 		return at(file, m, err, "expected a mapping of names to text");
@@ -74,9 +74,8 @@ static int check_keys(const char *file, const struct ydoc_node *m,
 		      struct ml_err *err)
 {
 	static const char *const keys[] = {
-		"name", "every",  "probe",	 "with",
-		"when", "for",	  "keep_firing_for", "labels",
-		"annotations", NULL};
+	    "name", "every",	       "probe",	 "with",	"when",
+	    "for",  "keep_firing_for", "labels", "annotations", NULL};
 	int rc = ydoc_check_keys(m, keys, NULL, file, err);
 
 	if (rc)
@@ -89,20 +88,24 @@ static int check_keys(const char *file, const struct ydoc_node *m,
 static int load_probe(const char *file, const struct ydoc_node *m,
 		      struct svc_rule *r, struct ml_err *err)
 {
-	const struct ydoc_node *p = ydoc_get(m, "probe"), *w = ydoc_get(m, "with");
+	const struct ydoc_node *p = ydoc_get(m, "probe"),
+			       *w = ydoc_get(m, "with");
 	json_t *checked = NULL;
 	char msg[1800];
 
 	if (want_scalar(file, p, "a probe name like prom", err))
 		return ML_EINPUT;
 	if (!(r->probe = probe_find(p->value))) {
-		snprintf(msg, sizeof(msg), "unknown probe `%.200s` (see "
-			 "`mloncall check --help`)", p->value);
+		snprintf(msg, sizeof(msg),
+			 "unknown probe `%.200s` (see "
+			 "`mloncall check --help`)",
+			 p->value);
 		return at(file, p, err, msg);
 	}
 	if (w && w->type != YDOC_MAP)
-		return at(file, w, err, "`with:` expected a mapping of probe "
-					"arguments");
+		return at(file, w, err,
+			  "`with:` expected a mapping of probe "
+			  "arguments");
 	r->with = w ? ydoc_to_json(w) : json_object();
 	if (probe_args_check(r->probe, r->with, &checked, err) != 0) {
 		snprintf(msg, sizeof(msg), "%s", err->msg);
@@ -118,8 +121,9 @@ static int load_rule(const char *file, const struct ydoc_node *m,
 	const struct ydoc_node *n;
 
 	if (!m || m->type != YDOC_MAP)
-		return at(file, m, err, "expected a rule {name, every, probe, "
-					"with, when, for, labels}");
+		return at(file, m, err,
+			  "expected a rule {name, every, probe, "
+			  "with, when, for, labels}");
 	if (check_keys(file, m, err))
 		return ML_EINPUT;
 	r->file = xstrdup(file ? file : "<config>");
@@ -128,7 +132,8 @@ static int load_rule(const char *file, const struct ydoc_node *m,
 	if (want_scalar(file, n ? n : m, "`name:` (the alertname)", err))
 		return ML_EINPUT;
 	r->name = xstrdup(n->value);
-	if ((n = ydoc_get(m, "every")) && get_dur(file, n, &r->every_ms, 0, err))
+	if ((n = ydoc_get(m, "every")) &&
+	    get_dur(file, n, &r->every_ms, 0, err))
 		return ML_EINPUT;
 	if ((n = ydoc_get(m, "for")) && get_dur(file, n, &r->for_ms, 1, err))
 		return ML_EINPUT;
@@ -138,8 +143,10 @@ static int load_rule(const char *file, const struct ydoc_node *m,
 	if (load_probe(file, m, r, err))
 		return ML_EINPUT;
 	n = ydoc_get(m, "when");
-	if (want_scalar(file, n ? n : m, "`when:` (a Lua expression over the "
-			"probe's facts)", err))
+	if (want_scalar(file, n ? n : m,
+			"`when:` (a Lua expression over the "
+			"probe's facts)",
+			err))
 		return ML_EINPUT;
 	r->when = xstrdup(n->value);
 	r->when_line = n->line;
@@ -270,16 +277,17 @@ json_t *svc_rule_payload(const struct svc_rule *r,
 	time_format(st->fired_at, starts, sizeof(starts));
 	time_format(resolved ? st->resolved_at : 0, ends, sizeof(ends));
 	if (!json_object_get(ann, "summary"))
-		json_object_set_new(ann, "summary",
-				    json_sprintf("rule %s: %s", r->name,
-						 r->when));
+		json_object_set_new(
+		    ann, "summary",
+		    json_sprintf("rule %s: %s", r->name, r->when));
 	/* like Prometheus' $value: the number the rule looked at */
 	for (const char *const *k = (const char *const[]){"value", "p99", NULL};
 	     *k; k++)
 		if (json_is_number(json_object_get(facts, *k))) {
 			json_object_set_new(
 			    ann, "value",
-			    json_sprintf("%s = %.6g", *k, jget_num(facts, *k, 0)));
+			    json_sprintf("%s = %.6g", *k,
+					 jget_num(facts, *k, 0)));
 			break;
 		}
 	snprintf(gk, sizeof(gk), "{}:{alertname=\"%.200s\"}", r->name);

@@ -20,16 +20,16 @@ struct svc_rules_rt;
 
 /* One rule as configured. */
 struct svc_rule {
-	char *name;	    /* alertname */
-	int64_t every_ms;   /* evaluation period */
-	int64_t for_ms;	    /* pending this long before firing (0: at once) */
+	char *name;	  /* alertname */
+	int64_t every_ms; /* evaluation period */
+	int64_t for_ms;	  /* pending this long before firing (0: at once) */
 	int64_t keep_firing_ms; /* stay firing this long after it stops */
 	const struct probe_def *probe;
-	json_t *with;	    /* probe arguments (validated at load) */
-	char *when;	    /* Lua expression over {probe name: facts} */
-	char *file;	    /* config file, for expression errors */
+	json_t *with; /* probe arguments (validated at load) */
+	char *when;   /* Lua expression over {probe name: facts} */
+	char *file;   /* config file, for expression errors */
 	int when_line, when_col;
-	json_t *labels;	    /* object of strings; has alertname */
+	json_t *labels;	     /* object of strings; has alertname */
 	json_t *annotations; /* object of strings */
 };
 
@@ -55,11 +55,11 @@ enum svc_rule_state { RULE_INACTIVE = 0, RULE_PENDING, RULE_FIRING };
 
 /* What one evaluation changed. */
 enum svc_rule_event {
-	RULE_EV_NONE = 0,  /* no change */
-	RULE_EV_PENDING,   /* inactive -> pending (for: not yet elapsed) */
-	RULE_EV_FIRE,	   /* -> firing: send the alert */
-	RULE_EV_RESOLVE,   /* firing -> inactive: send the resolution */
-	RULE_EV_CANCEL	   /* pending -> inactive: nothing to send */
+	RULE_EV_NONE = 0, /* no change */
+	RULE_EV_PENDING,  /* inactive -> pending (for: not yet elapsed) */
+	RULE_EV_FIRE,	  /* -> firing: send the alert */
+	RULE_EV_RESOLVE,  /* firing -> inactive: send the resolution */
+	RULE_EV_CANCEL	  /* pending -> inactive: nothing to send */
 };
 
 /* The state of one rule between evaluations. */

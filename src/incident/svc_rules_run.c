@@ -38,8 +38,8 @@ struct svc_rules_rt {
 static int deliver(struct rule_thread *rt, const char *status)
 {
 	struct svc *svc = rt->svc;
-	json_t *body = svc_rule_payload(rt->rule, &rt->st, status,
-					rt->last_facts);
+	json_t *body =
+	    svc_rule_payload(rt->rule, &rt->st, status, rt->last_facts);
 	char *text = json_dumps(body, JSON_COMPACT);
 	struct alert_batch b = {0};
 	struct ml_err err = {0};
@@ -54,11 +54,13 @@ static int deliver(struct rule_thread *rt, const char *status)
 	if (!rc)
 		rc = svc_intake(svc, &b, &res, &err);
 	if (rc)
-		fprintf(stderr, "mloncall serve: rule %s: sending %s failed "
-				"(retried at the next evaluation): %s\n",
+		fprintf(stderr,
+			"mloncall serve: rule %s: sending %s failed "
+			"(retried at the next evaluation): %s\n",
 			rt->rule->name, status, err.msg);
 	else
-		fprintf(stderr, "mloncall serve: rule %s: %s -> incident %lld\n",
+		fprintf(stderr,
+			"mloncall serve: rule %s: %s -> incident %lld\n",
 			rt->rule->name, status,
 			jget_int(json_array_get(res, 0), "incident", 0));
 	json_decref(res);
@@ -77,7 +79,7 @@ static void note_error(struct rule_thread *rt, const struct ml_err *err)
 	snprintf(rt->last_err, sizeof(rt->last_err), "%s", msg);
 	fprintf(stderr, "mloncall serve: rule %s: %s (state kept: %s)\n",
 		rt->rule->name, msg,
-		rt->st.state == RULE_FIRING	 ? "firing"
+		rt->st.state == RULE_FIRING    ? "firing"
 		: rt->st.state == RULE_PENDING ? "pending"
 					       : "inactive");
 }
@@ -101,7 +103,8 @@ static void eval_once(struct rule_thread *rt)
 	json_decref(rt->last_facts);
 	rt->last_facts = facts;
 	if (ev == RULE_EV_PENDING)
-		fprintf(stderr, "mloncall serve: rule %s: pending (for %llds)\n",
+		fprintf(stderr,
+			"mloncall serve: rule %s: pending (for %llds)\n",
 			r->name, (long long)(r->for_ms / 1000));
 	else if (ev == RULE_EV_CANCEL)
 		fprintf(stderr, "mloncall serve: rule %s: no longer pending\n",

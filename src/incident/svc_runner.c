@@ -104,9 +104,10 @@ static void finish(struct job *j, const char *status, json_t *record,
 			 j->file, status, detail ? " - " : "",
 			 detail ? detail : "");
 	svc_timeline(svc, j->incident_id, "run", msg,
-		 json_pack("{s:I, s:s, s:O?, s:O?}", "run",
-			   (json_int_t)j->run_id, "status", status, "diagnosis",
-			   diag, "facts", json_object_get(record, "facts")));
+		     json_pack("{s:I, s:s, s:O?, s:O?}", "run",
+			       (json_int_t)j->run_id, "status", status,
+			       "diagnosis", diag, "facts",
+			       json_object_get(record, "facts")));
 	if (!strcmp(j->mode, "remediate"))
 		svc_notify_text(svc, j->incident_id, msg);
 }
@@ -168,8 +169,8 @@ static json_t *incident_labels(struct svc *svc, int64_t id)
 
 	if (store_incident_get(svc->store, id, &inc, &err) == 0) {
 		labels = json_object_get(
-			json_array_get(json_object_get(inc, "alerts"), 0),
-			"labels");
+		    json_array_get(json_object_get(inc, "alerts"), 0),
+		    "labels");
 		json_incref(labels);
 	}
 	json_decref(inc);
@@ -191,8 +192,9 @@ static void start_one(struct svc *svc, const json_t *run)
 	j->mode = xstrdup(jget_str(run, "mode", "diagnose"));
 	pthread_mutex_lock(&svc->store_lock);
 	labels = incident_labels(svc, j->incident_id);
-	store_run_update(svc->store, j->run_id, rb ? "running" : "failed_to_start",
-			 0, NULL, time_now_ms(), &err);
+	store_run_update(svc->store, j->run_id,
+			 rb ? "running" : "failed_to_start", 0, NULL,
+			 time_now_ms(), &err);
 	pthread_mutex_unlock(&svc->store_lock);
 	if (!rb) {
 		json_decref(labels);
@@ -203,10 +205,11 @@ static void start_one(struct svc *svc, const json_t *run)
 	build_argv(j, rb, labels);
 	json_decref(labels);
 	svc_timeline(svc, j->incident_id, "run",
-		 !strcmp(j->mode, "diagnose") ? "diagnosis started"
-					      : "automatic remediation started "
-						"(runbook auto: true)",
-		 NULL);
+		     !strcmp(j->mode, "diagnose")
+			 ? "diagnosis started"
+			 : "automatic remediation started "
+			   "(runbook auto: true)",
+		     NULL);
 	pthread_mutex_lock(&svc->runs_lock);
 	svc->running++;
 	pthread_mutex_unlock(&svc->runs_lock);

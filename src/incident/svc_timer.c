@@ -26,8 +26,8 @@ static void advance(struct svc *svc, int64_t id, int level, int repeats,
 					  repeats, &err);
 	} else if (!rc && repeats < c->repeat) {
 		rc = store_escalation_set(svc->store, id, 0,
-					  now + c->repeat_after_ms,
-					  repeats + 1, &err);
+					  now + c->repeat_after_ms, repeats + 1,
+					  &err);
 	} else if (!rc) {
 		rc = store_escalation_clear(svc->store, id, &err);
 		snprintf(msg, sizeof(msg),
@@ -58,10 +58,12 @@ static void fire_due(struct svc *svc)
 	pthread_mutex_unlock(&svc->store_lock);
 	json_array_foreach(due, i, t)
 	{
-		int64_t id = json_integer_value(json_object_get(t, "incident_id"));
-		int level = (int)json_integer_value(json_object_get(t, "level"));
-		int reps = (int)json_integer_value(
-			json_object_get(t, "repeats_done"));
+		int64_t id =
+		    json_integer_value(json_object_get(t, "incident_id"));
+		int level =
+		    (int)json_integer_value(json_object_get(t, "level"));
+		int reps =
+		    (int)json_integer_value(json_object_get(t, "repeats_done"));
 		const struct esc_level *l;
 
 		if (level < 0 || level >= (int)svc->cfg.n_levels)

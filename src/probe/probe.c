@@ -18,9 +18,9 @@ const struct probe_def *probe_find(const char *name)
 
 static const char *type_name(enum probe_opt_type t)
 {
-	static const char *const n[] = {"a string", "an integer", "a number",
-					"true or false", "a duration",
-					"a path", "a list"};
+	static const char *const n[] = {
+	    "a string",	  "an integer", "a number", "true or false",
+	    "a duration", "a path",	"a list"};
 	return n[t];
 }
 
@@ -73,7 +73,8 @@ static json_t *coerce(const struct probe_opt *o, json_t *v)
 		if (json_is_array(v)) {
 			size_t k;
 			json_t *e;
-			json_array_foreach(v, k, e) if (!json_is_string(e)) return NULL;
+			json_array_foreach(
+			    v, k, e) if (!json_is_string(e)) return NULL;
 			return json_incref(v);
 		}
 		return s ? json_pack("[s]", s) : NULL;
@@ -189,10 +190,10 @@ void probe_reason(json_t *facts, enum probe_verdict level, const char *code,
 		json_object_set_new(facts, "reasons", reasons);
 	}
 	json_array_append_new(
-		reasons,
-		json_pack("{s:s, s:s, s:s}", "level",
-			  level == PV_HEALTHY ? "info" : probe_verdict_name(level),
-			  "code", code, "message", msg));
+	    reasons,
+	    json_pack("{s:s, s:s, s:s}", "level",
+		      level == PV_HEALTHY ? "info" : probe_verdict_name(level),
+		      "code", code, "message", msg));
 	if (level > probe_verdict_of(facts))
 		jset_str(facts, "verdict", probe_verdict_name(level));
 }
@@ -244,7 +245,7 @@ static void render_value(const char *key, const json_t *v, int depth,
 	case JSON_OBJECT:
 		buf_putc(out, '\n');
 		json_object_foreach((json_t *)v, k, e)
-			render_value(k, e, depth + 1, out);
+		    render_value(k, e, depth + 1, out);
 		return;
 	case JSON_ARRAY:
 		if (json_array_size(v) == 0) {
@@ -252,7 +253,8 @@ static void render_value(const char *key, const json_t *v, int depth,
 			return;
 		}
 		buf_putc(out, '\n');
-		json_array_foreach(v, i, e) render_value(NULL, e, depth + 1, out);
+		json_array_foreach(v, i, e)
+		    render_value(NULL, e, depth + 1, out);
 		return;
 	case JSON_STRING:
 		buf_printf(out, " %s\n", json_string_value(v));
@@ -284,8 +286,8 @@ void probe_render_default(const json_t *facts, struct buf *out)
 	buf_printf(out, "%s: %s\n", jget_str(facts, "probe", "?"),
 		   jget_str(facts, "verdict", "unknown"));
 	json_array_foreach(reasons, i, v)
-		buf_printf(out, "  [%s] %s: %s\n", jget_str(v, "level", "?"),
-			   jget_str(v, "code", "?"), jget_str(v, "message", ""));
+	    buf_printf(out, "  [%s] %s: %s\n", jget_str(v, "level", "?"),
+		       jget_str(v, "code", "?"), jget_str(v, "message", ""));
 	json_object_foreach((json_t *)facts, k, v)
 	{
 		if (!strcmp(k, "probe") || !strcmp(k, "verdict") ||

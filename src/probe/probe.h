@@ -17,7 +17,7 @@ enum probe_opt_type {
 	PO_STRING,
 	PO_INT,
 	PO_NUM,
-	PO_BOOL, /* a flag on the command line: --deep */
+	PO_BOOL,     /* a flag on the command line: --deep */
 	PO_DURATION, /* "30s"; passed to the probe as milliseconds (int) */
 	PO_PATH,
 	PO_LIST /* repeatable on the command line; a JSON array of strings */
@@ -25,11 +25,11 @@ enum probe_opt_type {
 
 /* One argument of a probe. The table ends with a zeroed entry. */
 struct probe_opt {
-	const char *name;	  /* "from", "since", "threshold-pct" */
+	const char *name; /* "from", "since", "threshold-pct" */
 	enum probe_opt_type type;
-	const char *help;	  /* one line */
-	const char *dflt;	  /* default as text, or NULL */
-	int positional;		  /* taken from a bare command-line word */
+	const char *help; /* one line */
+	const char *dflt; /* default as text, or NULL */
+	int positional;	  /* taken from a bare command-line word */
 	int required;
 };
 
@@ -37,9 +37,9 @@ struct probe_opt {
 enum probe_verdict { PV_HEALTHY = 0, PV_UNKNOWN, PV_DEGRADED, PV_FAILED };
 
 struct probe_ctx {
-	const json_t *args;   /* validated arguments with defaults (borrowed) */
-	int dry_run;	      /* nonzero: must not change anything anywhere */
-	FILE *progress;	      /* progress lines for long work, or NULL */
+	const json_t *args; /* validated arguments with defaults (borrowed) */
+	int dry_run;	    /* nonzero: must not change anything anywhere */
+	FILE *progress;	    /* progress lines for long work, or NULL */
 	volatile sig_atomic_t *cancel; /* nonzero: stop early */
 };
 

@@ -38,13 +38,13 @@ struct rb_param {
 	char *name;
 	enum rb_param_type type;
 	int required;
-	char *dflt;	 /* default as text, or NULL */
-	char *pattern;	 /* anchored POSIX ERE the value must match, or NULL */
+	char *dflt;    /* default as text, or NULL */
+	char *pattern; /* anchored POSIX ERE the value must match, or NULL */
 	regex_t re;
 	int has_re;
-	char **choices;	 /* `enum:` allowed values, or NULL */
+	char **choices; /* `enum:` allowed values, or NULL */
 	size_t n_choices;
-	int secret;	 /* never printed, never recorded */
+	int secret; /* never printed, never recorded */
 	char *help;
 	int line, col;
 };
@@ -141,18 +141,18 @@ struct rb_runbook {
 	size_t n_params;
 
 	struct rb_steps prechecks;
-	struct rb_steps diagnose;     /* diagnose.steps: probes (and runs) */
-	struct rb_case *cases;	      /* diagnose.cases: first match wins */
+	struct rb_steps diagnose; /* diagnose.steps: probes (and runs) */
+	struct rb_case *cases;	  /* diagnose.cases: first match wins */
 	size_t n_cases;
 	struct rb_remedy *remedies;
 	size_t n_remedies;
-	struct rb_steps procedure;    /* when no diagnosis is needed */
+	struct rb_steps procedure; /* when no diagnosis is needed */
 	struct rb_steps verify;
 	struct rb_steps rollback;
-	int rollback_none;	      /* `rollback: {none: true, reason: ..}` */
+	int rollback_none; /* `rollback: {none: true, reason: ..}` */
 	char *rollback_reason;
-	int max_attempts;	      /* default 1 */
-	json_t *contacts;	      /* mapping role -> name */
+	int max_attempts; /* default 1 */
+	json_t *contacts; /* mapping role -> name */
 	char **acceptance;
 	size_t n_acceptance;
 
@@ -163,17 +163,15 @@ struct rb_runbook {
 	 * lint and show can point at them. */
 	struct rb_pos {
 		int line, col;
-	} at_id, at_severity, at_reviewed, at_trigger, at_params,
-		at_prechecks, at_diagnose, at_remedies, at_procedure,
-		at_verify, at_rollback;
+	} at_id, at_severity, at_reviewed, at_trigger, at_params, at_prechecks,
+	    at_diagnose, at_remedies, at_procedure, at_verify, at_rollback;
 };
 
 /* Loads and validates the schema of one runbook file. Errors name
  * file:line:col and what was expected; an unknown key suggests the
  * nearest known one. On success *out is owned by the caller:
  * rb_free(). */
-int rb_load_file(const char *path, struct rb_runbook **out,
-		 struct ml_err *err);
+int rb_load_file(const char *path, struct rb_runbook **out, struct ml_err *err);
 
 /* Same from a string; name is used in messages. */
 int rb_load_string(const char *text, size_t len, const char *name,
@@ -244,8 +242,7 @@ json_t *rb_to_json(const struct rb_runbook *rb, int64_t now_ms);
  * remedies, verify, rollback, acceptance, contacts. Appends to out
  * (struct buf from core/buf.h). Secret defaults are masked. */
 struct buf;
-void rb_render_md(const struct rb_runbook *rb, int64_t now_ms,
-		  struct buf *out);
+void rb_render_md(const struct rb_runbook *rb, int64_t now_ms, struct buf *out);
 
 /* rb_summary.c: a run record's matched diagnosis, appended to out as
  * "Diagnosis: CAUSE (case N, line L: WHEN)" and one "  because FACT = V"

@@ -142,17 +142,16 @@ static void ch_step_event(void *ctx, const char *event, const json_t *rec)
 	const json_t *ec = json_object_get(rec, "exit_code");
 	int fin = !strcmp(event, "finished");
 	struct store_run_event ev = {
-		.event = event,
-		.phase = jget_str(rec, "phase", NULL),
-		.step = jget_str(rec, "what", NULL),
-		.line = (int)jget_int(rec, "line", 0),
-		.item = jget_str(rec, "item", NULL),
-		.status = fin ? jget_str(rec, "result", NULL) : NULL,
-		.has_exit = fin && json_is_integer(ec),
-		.exit_code = (int)json_integer_value(ec),
-		.duration_ms = fin ? jget_int(rec, "duration_ms", 0) : 0,
-		.output_tail = fin ? tail_of(jget_str(rec, "output", NULL))
-				   : NULL};
+	    .event = event,
+	    .phase = jget_str(rec, "phase", NULL),
+	    .step = jget_str(rec, "what", NULL),
+	    .line = (int)jget_int(rec, "line", 0),
+	    .item = jget_str(rec, "item", NULL),
+	    .status = fin ? jget_str(rec, "result", NULL) : NULL,
+	    .has_exit = fin && json_is_integer(ec),
+	    .exit_code = (int)json_integer_value(ec),
+	    .duration_ms = fin ? jget_int(rec, "duration_ms", 0) : 0,
+	    .output_tail = fin ? tail_of(jget_str(rec, "output", NULL)) : NULL};
 	struct ml_err err = {0};
 	int rc;
 
@@ -166,8 +165,8 @@ static void ch_step_event(void *ctx, const char *event, const json_t *rec)
 	}
 }
 
-static int ch_take_slot(void *ctx, const char *pool, const char *key,
-			int limit, int *taken, struct ml_err *err)
+static int ch_take_slot(void *ctx, const char *pool, const char *key, int limit,
+			int *taken, struct ml_err *err)
 {
 	struct rb_channel *ch = ctx;
 	enum store_slot_res res;

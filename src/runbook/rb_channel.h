@@ -16,7 +16,7 @@
 #include "store/store.h"
 
 struct rb_channel {
-	struct store *store;		 /* borrowed; the caller opened it */
+	struct store *store; /* borrowed; the caller opened it */
 	int64_t run_id;
 	const struct rb_exec_ops *inner; /* the wrapped ops (borrowed) */
 	int64_t approval_timeout_ms;	 /* 0: ML_APPROVAL_TIMEOUT_MS */

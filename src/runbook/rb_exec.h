@@ -58,11 +58,11 @@ int rb_trans_parse(const char *s, enum rb_trans *out);
 
 /* Result of one command, as the real or mocked executor gives it. */
 struct rb_cmd_result {
-	int exit_code;	/* valid when !signaled && !timed_out */
+	int exit_code; /* valid when !signaled && !timed_out */
 	int signaled;
 	int sig;
 	int timed_out;
-	char *output;	/* captured stdout+stderr (capped); malloc'ed */
+	char *output; /* captured stdout+stderr (capped); malloc'ed */
 	size_t output_total;
 	int64_t duration_ms;
 	int interrupted; /* killed because the run was interrupted (added
@@ -122,8 +122,8 @@ struct rb_exec_ops {
 };
 
 /* What a step that needs the incident service says without one. */
-#define RB_NEEDS_SERVICE                                                  \
-	"needs the incident service: run it with --run-id and --db, or "  \
+#define RB_NEEDS_SERVICE                                                       \
+	"needs the incident service: run it with --run-id and --db, or "       \
 	"from mloncall serve"
 
 /* Optional ctx of the real ops (copy *rb_exec_real_ops() and set ctx to

@@ -40,7 +40,7 @@ struct rb_lane {
 	struct rb_run *run;
 	const char *phase;	  /* "prechecks", "diagnose", "remedy", ... */
 	const char *item;	  /* batch item or NULL */
-	const char *remedy; /* remedy of the steps in phase "remedy" */
+	const char *remedy;	  /* remedy of the steps in phase "remedy" */
 	char **env;		  /* "K=V", NULL-terminated (owned) */
 	json_t *facts;		  /* name -> facts object (owned reference) */
 	struct rb_expr_env *expr; /* lazily created */

@@ -196,8 +196,8 @@ static void confirms(const struct rb_runbook *rb, const struct rb_lint_opts *o,
 	}
 }
 
-static void lint_modes(const struct rb_runbook *rb, const struct rb_lint_opts *o,
-		       struct rb_lint *l)
+static void lint_modes(const struct rb_runbook *rb,
+		       const struct rb_lint_opts *o, struct rb_lint *l)
 {
 	const struct rb_steps *ro[] = {&rb->prechecks, &rb->diagnose};
 
@@ -206,12 +206,13 @@ static void lint_modes(const struct rb_runbook *rb, const struct rb_lint_opts *o
 			const struct rb_step *s = &ro[k]->v[i];
 
 			if (s->kind == RB_STEP_RUN && !s->read_only)
-				rb_lint_add(l, o, rb->file, s->line, s->col,
-					    RB_LINT_WARNING, "not-read-only",
-					    "a %s run step without `read_only: "
-					    "true`: --dry-run skips it; mark it "
-					    "if it changes nothing",
-					    k ? "diagnose" : "precheck");
+				rb_lint_add(
+				    l, o, rb->file, s->line, s->col,
+				    RB_LINT_WARNING, "not-read-only",
+				    "a %s run step without `read_only: "
+				    "true`: --dry-run skips it; mark it "
+				    "if it changes nothing",
+				    k ? "diagnose" : "precheck");
 		}
 	if (!rb->auto_remediate)
 		return;
@@ -240,10 +241,9 @@ static void lint_file(const struct rb_dir *d, size_t i,
 
 	l->files++;
 	if (!d->rbs[i]) {
-		rb_lint_add(l, NULL, d->paths[i], e->line, e->col,
-			    RB_LINT_ERROR,
-			    e->code == ML_EINPUT ? "schema" : "io", "%s",
-			    e->msg);
+		rb_lint_add(
+		    l, NULL, d->paths[i], e->line, e->col, RB_LINT_ERROR,
+		    e->code == ML_EINPUT ? "schema" : "io", "%s", e->msg);
 		return;
 	}
 	rb_lint_runbook(d->rbs[i], o, l);
@@ -257,12 +257,11 @@ static void lint_dup(struct rb_runbook **rbs, size_t i,
 		return;
 	for (size_t j = 0; j < i; j++)
 		if (rbs[j] && !strcmp(rbs[i]->id, rbs[j]->id)) {
-			rb_lint_add(l, o, rbs[i]->file, rbs[i]->at_id.line,
-				    rbs[i]->at_id.col, RB_LINT_ERROR,
-				    "duplicate-id",
-				    "id `%s` is already used by %s:%d",
-				    rbs[i]->id, rbs[j]->file,
-				    rbs[j]->at_id.line);
+			rb_lint_add(
+			    l, o, rbs[i]->file, rbs[i]->at_id.line,
+			    rbs[i]->at_id.col, RB_LINT_ERROR, "duplicate-id",
+			    "id `%s` is already used by %s:%d", rbs[i]->id,
+			    rbs[j]->file, rbs[j]->at_id.line);
 			return;
 		}
 }

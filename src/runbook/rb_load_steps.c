@@ -135,12 +135,12 @@ static int main_text(const struct rbl *c, const struct ydoc_node *m,
 static int reserved(const char *s)
 {
 	static const char *const names[] = {
-	    "params", "string", "math",	   "table",    "utf8",	  "assert",
-	    "error",  "ipairs", "pairs",   "select",   "tonumber", "tostring",
-	    "type",   "_ENV",	"and",	   "break",    "do",	  "else",
-	    "elseif", "end",	"false",   "for",      "function", "goto",
-	    "if",     "in",	"local",   "nil",      "not",	  "or",
-	    "repeat", "return", "then",	   "true",     "until",	  "while",
+	    "params", "string", "math",	 "table",  "utf8",     "assert",
+	    "error",  "ipairs", "pairs", "select", "tonumber", "tostring",
+	    "type",   "_ENV",	"and",	 "break",  "do",       "else",
+	    "elseif", "end",	"false", "for",	   "function", "goto",
+	    "if",     "in",	"local", "nil",	   "not",      "or",
+	    "repeat", "return", "then",	 "true",   "until",    "while",
 	    NULL};
 
 	for (int i = 0; names[i]; i++)

@@ -187,8 +187,8 @@ static int is_identifier(const char *s)
 static int env_reserved(const char *name)
 {
 	static const char *const names[] = {
-		"PATH", "IFS",	"ENV",	  "BASH_ENV", "SHELLOPTS", "PS4",
-		"CDPATH", "HOME", "SHELL", "ITEM",	"TMPDIR",    NULL};
+	    "PATH",   "IFS",  "ENV",   "BASH_ENV", "SHELLOPTS", "PS4",
+	    "CDPATH", "HOME", "SHELL", "ITEM",	   "TMPDIR",	NULL};
 
 	for (const char *const *n = names; *n; n++)
 		if (!strcmp(name, *n))
@@ -260,8 +260,8 @@ char *rb_text_expand(const json_t *params, const char *item, const char *text)
 			if (!strcmp(name, "ITEM"))
 				v = item;
 			else
-				v = json_string_value(json_object_get(params,
-								      name));
+				v = json_string_value(
+				    json_object_get(params, name));
 		}
 		if (!v) { /* not a param: kept as written */
 			buf_putc(&b, *p++);

@@ -82,9 +82,10 @@ static void with_md(struct buf *b, const json_t *with)
 
 	json_object_foreach((json_t *)with, k, v)
 	{
-		char *t = json_is_string(v)
-			      ? NULL
-			      : out_json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+		char *t =
+		    json_is_string(v)
+			? NULL
+			: out_json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 
 		buf_puts(b, first ? " with " : ", ");
 		buf_printf(b, "%s=", k);

@@ -232,12 +232,12 @@ int rb_test_run_scenario(const struct rb_test_suite *s, size_t i,
 	add_unmocked(&ctx, fails);
 	if (ctx.n_calls > RB_MOCK_MAX_CALLS)
 		json_array_insert_new(
-			fails, 0,
-			json_pack("{s:s, s:i, s:s}", "check", "runaway", "line",
-				  sc->line, "message",
-				  "the run made more than " RB_MOCK_MAX_STR
-				  " mocked calls: a retry loop without an end "
-				  "(`within:` with a tiny `every:`?)"));
+		    fails, 0,
+		    json_pack("{s:s, s:i, s:s}", "check", "runaway", "line",
+			      sc->line, "message",
+			      "the run made more than " RB_MOCK_MAX_STR
+			      " mocked calls: a retry loop without an end "
+			      "(`within:` with a tiny `every:`?)"));
 
 	res = json_object();
 	jset_str(res, "name", sc->name);

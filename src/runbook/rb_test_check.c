@@ -302,8 +302,9 @@ static void check_facts(const struct rb_expect *e, const json_t *facts,
 		if (got && values_equal(got, want))
 			continue;
 		char *w = out_json_dumps(want, JSON_ENCODE_ANY | JSON_COMPACT);
-		char *g = got ? out_json_dumps(got, JSON_ENCODE_ANY | JSON_COMPACT)
-			      : NULL;
+		char *g =
+		    got ? out_json_dumps(got, JSON_ENCODE_ANY | JSON_COMPACT)
+			: NULL;
 		fail(fails, "facts", line, json_deep_copy(want),
 		     got ? json_deep_copy(got) : NULL,
 		     "facts: %s: expected %s, got %s", path, w,

@@ -346,10 +346,11 @@ static const struct rb_probe_mock *find_probe(struct rb_mock_ctx *ctx,
 		for (size_t k = 0; k < 2; k++) {
 			for (size_t i = 0; i < ms[k]->n_probes; i++) {
 				const char *key = ms[k]->probes[i].name;
-				int hit = pass == 0   ? !strcmp(key, as)
-					  : pass == 1 ? !strcmp(key, name)
-						      : find_step(ctx->rb, name,
-								  1, key) != NULL;
+				int hit = pass == 0 ? !strcmp(key, as)
+					  : pass == 1
+					      ? !strcmp(key, name)
+					      : find_step(ctx->rb, name, 1,
+							  key) != NULL;
 				if (!hit)
 					continue;
 				*slot = base + i;

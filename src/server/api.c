@@ -22,12 +22,11 @@ static void intake(struct svc *svc, const struct http_req *r,
 	json_t *result = NULL;
 	int rc;
 
-	rc = alertmanager ? alert_parse_alertmanager(r->body, r->body_len,
-						     svc->cfg.default_severity,
-						     &b, &err)
-			  : alert_parse_generic(r->body, r->body_len,
-						svc->cfg.default_severity, &b,
-						&err);
+	rc = alertmanager
+		 ? alert_parse_alertmanager(r->body, r->body_len,
+					    svc->cfg.default_severity, &b, &err)
+		 : alert_parse_generic(r->body, r->body_len,
+				       svc->cfg.default_severity, &b, &err);
 	if (rc) {
 		http_error(resp, 400, "%s", err.msg);
 		return;
@@ -38,8 +37,9 @@ static void intake(struct svc *svc, const struct http_req *r,
 		http_error(resp, 503, "not stored: %s", err.msg);
 		return;
 	}
-	http_json(resp, 200,
-		  json_pack("{s:s, s:o}", "status", "stored", "alerts", result));
+	http_json(
+	    resp, 200,
+	    json_pack("{s:s, s:o}", "status", "stored", "alerts", result));
 }
 
 void api_alertmanager(struct svc *svc, const struct http_req *r,
@@ -158,7 +158,8 @@ void api_incident_action(struct svc *svc, const struct http_req *r,
 	const char *actor;
 	int rc;
 
-	if (r->body_len && jdepth_over(r->body, r->body_len, ML_JSON_MAX_DEPTH)) {
+	if (r->body_len &&
+	    jdepth_over(r->body, r->body_len, ML_JSON_MAX_DEPTH)) {
 		http_error(resp, 400, "body: JSON nested deeper than %d levels",
 			   ML_JSON_MAX_DEPTH);
 		return;
@@ -168,7 +169,8 @@ void api_incident_action(struct svc *svc, const struct http_req *r,
 		b = json_loadb(r->body, r->body_len, 0, &je);
 		if (!json_is_object(b)) {
 			json_decref(b);
-			http_error(resp, 400, "body: expected a JSON object (%s)",
+			http_error(resp, 400,
+				   "body: expected a JSON object (%s)",
 				   je.text);
 			return;
 		}
@@ -199,8 +201,7 @@ void api_incident_action(struct svc *svc, const struct http_req *r,
 	http_json(resp, 200, inc ? inc : json_object());
 }
 
-void api_runs(struct svc *svc, const struct http_req *r,
-	      struct http_resp *resp)
+void api_runs(struct svc *svc, const struct http_req *r, struct http_resp *resp)
 {
 	struct ml_err err = {0};
 	const char *inc = http_query(r, "incident");

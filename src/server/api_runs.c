@@ -36,10 +36,10 @@ void api_run_action(struct svc *svc, const struct http_req *r,
 		http_error(resp, 500, "%s", err.msg);
 		return;
 	}
-	http_json(resp, 200,
-		  json_pack("{s:I, s:I, s:s, s:s}", "run", (json_int_t)r->id,
-			    "approval", (json_int_t)approval, "status",
-			    approve ? STORE_APPROVAL_APPROVED
-				    : STORE_APPROVAL_DENIED,
-			    "by", r->actor));
+	http_json(
+	    resp, 200,
+	    json_pack("{s:I, s:I, s:s, s:s}", "run", (json_int_t)r->id,
+		      "approval", (json_int_t)approval, "status",
+		      approve ? STORE_APPROVAL_APPROVED : STORE_APPROVAL_DENIED,
+		      "by", r->actor));
 }

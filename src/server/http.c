@@ -36,17 +36,17 @@ static const struct route {
 	enum http_role role;
 	handler_fn fn;
 } routes[] = {
-	{"POST", "/api/v1/alerts/alertmanager", P_EXACT, HTTP_RESPONDER,
-	 api_alertmanager},
-	{"POST", "/api/v1/alerts", P_EXACT, HTTP_RESPONDER, api_alerts},
-	{"GET", "/api/v1/incidents", P_EXACT, HTTP_VIEWER, api_incidents},
-	{"GET", "/api/v1/incidents/", P_ID, HTTP_VIEWER, api_incident},
-	{"POST", "/api/v1/incidents/", P_ID_ACTION, HTTP_RESPONDER,
-	 api_incident_action},
-	{"GET", "/api/v1/runs", P_EXACT, HTTP_VIEWER, api_runs},
-	{"POST", "/api/v1/runs/", P_ID_ACTION, HTTP_RESPONDER, api_run_action},
-	{"GET", "/metrics", P_EXACT, HTTP_ANON, api_metrics},
-	{"GET", "/healthz", P_EXACT, HTTP_ANON, api_healthz},
+    {"POST", "/api/v1/alerts/alertmanager", P_EXACT, HTTP_RESPONDER,
+     api_alertmanager},
+    {"POST", "/api/v1/alerts", P_EXACT, HTTP_RESPONDER, api_alerts},
+    {"GET", "/api/v1/incidents", P_EXACT, HTTP_VIEWER, api_incidents},
+    {"GET", "/api/v1/incidents/", P_ID, HTTP_VIEWER, api_incident},
+    {"POST", "/api/v1/incidents/", P_ID_ACTION, HTTP_RESPONDER,
+     api_incident_action},
+    {"GET", "/api/v1/runs", P_EXACT, HTTP_VIEWER, api_runs},
+    {"POST", "/api/v1/runs/", P_ID_ACTION, HTTP_RESPONDER, api_run_action},
+    {"GET", "/metrics", P_EXACT, HTTP_ANON, api_metrics},
+    {"GET", "/healthz", P_EXACT, HTTP_ANON, api_healthz},
 };
 
 /* Per-connection state across MHD callbacks. */
@@ -126,8 +126,8 @@ int http_query_each(const struct http_req *r,
 }
 
 /* Matches path against a route; fills id/action. */
-static int match(const struct route *rt, const char *path,
-		 struct http_req *r, const char **tail_out)
+static int match(const struct route *rt, const char *path, struct http_req *r,
+		 const char **tail_out)
 {
 	size_t n = strlen(rt->path);
 	const char *tail;
@@ -173,8 +173,8 @@ static enum http_role role_parse(const char *s)
 static int authenticate(struct http_server *h, struct MHD_Connection *c,
 			struct http_req *r, char *actor, size_t an)
 {
-	const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-						       "Authorization");
+	const char *auth =
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
 	struct ml_err err = {0};
 	char hash[65], *role = NULL, *who = NULL;
 	int rc;
@@ -187,8 +187,8 @@ static int authenticate(struct http_server *h, struct MHD_Connection *c,
 		return 401;
 	http_token_hash(auth + 7, hash);
 	pthread_mutex_lock(&h->svc->store_lock);
-	rc = store_token_lookup(h->svc->store, hash, time_now_ms(), &role,
-				&who, &err);
+	rc = store_token_lookup(h->svc->store, hash, time_now_ms(), &role, &who,
+				&err);
 	pthread_mutex_unlock(&h->svc->store_lock);
 	if (rc) {
 		fprintf(stderr, "mloncall serve: token check failed: %s\n",
@@ -207,11 +207,12 @@ static int authenticate(struct http_server *h, struct MHD_Connection *c,
 	return 0;
 }
 
-static enum MHD_Result send_resp(struct MHD_Connection *c, struct http_resp *resp)
+static enum MHD_Result send_resp(struct MHD_Connection *c,
+				 struct http_resp *resp)
 {
 	struct MHD_Response *m = MHD_create_response_from_buffer(
-		resp->body.len, resp->body.data ? resp->body.data : (char *)"",
-		MHD_RESPMEM_MUST_COPY);
+	    resp->body.len, resp->body.data ? resp->body.data : (char *)"",
+	    MHD_RESPMEM_MUST_COPY);
 	enum MHD_Result rc;
 
 	MHD_add_response_header(m, "Content-Type",
@@ -247,8 +248,8 @@ static void dispatch(struct http_server *h, struct MHD_Connection *c,
 		if (r->role < rt->role) {
 			http_error(resp, r->role == HTTP_ANON ? 401 : 403,
 				   r->role == HTTP_ANON
-					   ? "this endpoint needs a bearer token"
-					   : "this token's role may not do that");
+				       ? "this endpoint needs a bearer token"
+				       : "this token's role may not do that");
 			return;
 		}
 		rt->fn(h->svc, r, resp);
@@ -273,8 +274,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 
 	(void)version;
 	if (!st) {
-		const char *cl = MHD_lookup_connection_value(
-			c, MHD_HEADER_KIND, "Content-Length");
+		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+							     "Content-Length");
 		st = xcalloc(1, sizeof(*st));
 		st->start_us = time_mono_us();
 		*con_cls = st;
@@ -287,7 +288,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 			return MHD_YES;
 	}
 	if (*upload_size) {
-		if (st->body.len + *upload_size > (size_t)h->svc->cfg.body_limit)
+		if (st->body.len + *upload_size >
+		    (size_t)h->svc->cfg.body_limit)
 			st->too_large = 1;
 		else
 			buf_add(&st->body, upload, *upload_size);
@@ -312,7 +314,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		dispatch(h, c, &r, &resp);
 	}
 	rc = send_resp(c, &resp);
-	svc_metrics_request(h->svc, (double)(time_mono_us() - st->start_us) / 1e6,
+	svc_metrics_request(h->svc,
+			    (double)(time_mono_us() - st->start_us) / 1e6,
 			    resp.status >= 500);
 	buf_free(&resp.body);
 	return rc;
@@ -347,7 +350,8 @@ int http_start(struct svc *svc, const char *host, int port, int *bound,
 	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
 		free(h);
 		return ml_err_set(err, ML_EUSAGE,
-				  "--listen: `%s` is not an IPv4 address", host);
+				  "--listen: `%s` is not an IPv4 address",
+				  host);
 	}
 	if (connguard_new(&svc->cfg.http, &h->guard, err)) {
 		free(h);
@@ -356,16 +360,15 @@ int http_start(struct svc *svc, const char *host, int port, int *bound,
 	/* MHD's own timeout is an idle one (reset by every byte); the guard
 	 * holds the total header and body deadlines */
 	h->d = MHD_start_daemon(
-		MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-			MHD_USE_POLL | MHD_USE_ERROR_LOG,
-		0, mhd_guard_accept, h->guard, on_request, h,
-		MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED,
-		on_completed, h, MHD_OPTION_NOTIFY_CONNECTION, mhd_guard_notify,
-		h->guard, MHD_OPTION_CONNECTION_TIMEOUT,
-		(unsigned)svc->cfg.http.body_timeout_s,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)svc->cfg.http.max_conns,
-		MHD_OPTION_THREAD_STACK_SIZE, (size_t)(256 * 1024),
-		MHD_OPTION_END);
+	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+		MHD_USE_POLL | MHD_USE_ERROR_LOG,
+	    0, mhd_guard_accept, h->guard, on_request, h, MHD_OPTION_SOCK_ADDR,
+	    &sa, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+	    MHD_OPTION_NOTIFY_CONNECTION, mhd_guard_notify, h->guard,
+	    MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned)svc->cfg.http.body_timeout_s, MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned)svc->cfg.http.max_conns, MHD_OPTION_THREAD_STACK_SIZE,
+	    (size_t)(256 * 1024), MHD_OPTION_END);
 	if (!h->d) {
 		connguard_free(h->guard);
 		free(h);

@@ -23,10 +23,10 @@ struct http_req {
 	const char *body; /* NUL-terminated */
 	size_t body_len;
 	enum http_role role;
-	const char *actor; /* token name or "anonymous" */
-	int64_t id;	   /* {id} in the path, or 0 */
+	const char *actor;  /* token name or "anonymous" */
+	int64_t id;	    /* {id} in the path, or 0 */
 	const char *action; /* last path segment for incident actions */
-	void *conn;	   /* MHD connection, for query arguments */
+	void *conn;	    /* MHD connection, for query arguments */
 };
 
 /* A response: status, content type and body (owned). */
@@ -58,7 +58,7 @@ int http_query_each(const struct http_req *r,
  * body {"error": msg, "field": field?}. */
 void http_json(struct http_resp *resp, int status, json_t *body);
 void http_error(struct http_resp *resp, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Route handlers (api.c). */
 void api_alertmanager(struct svc *svc, const struct http_req *r,

@@ -33,7 +33,7 @@ void mhd_guard_phase(struct connguard *g, struct MHD_Connection *c,
 		     enum connguard_phase ph)
 {
 	const union MHD_ConnectionInfo *i =
-		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 
 	if (i)
 		connguard_phase(g, i->socket_context, ph);

@@ -39,9 +39,9 @@ size_t stats_nunique_union(const double *a, size_t na, const double *b,
 enum stats_ks_mode { KS_AUTO = 0, KS_EXACT, KS_ASYMP };
 
 struct stats_ks {
-	double d;	/* statistic (exact mode: rounded to h/lcm as scipy) */
-	double p;	/* two-sided p-value */
-	int exact;	/* which method gave p */
+	double d;  /* statistic (exact mode: rounded to h/lcm as scipy) */
+	double p;  /* two-sided p-value */
+	int exact; /* which method gave p */
 };
 
 /* Two-sided two-sample KS on sorted, non-empty, NaN-free arrays, as

@@ -125,8 +125,7 @@ size_t stats_nunique_union(const double *a, size_t na, const double *b,
 	return u;
 }
 
-double stats_wasserstein(const double *a, size_t na, const double *b,
-			 size_t nb)
+double stats_wasserstein(const double *a, size_t na, const double *b, size_t nb)
 {
 	size_t i = 0, j = 0;
 	double s = 0, c = 0;
@@ -142,8 +141,9 @@ double stats_wasserstein(const double *a, size_t na, const double *b,
 		if (i == na && j == nb)
 			break;
 		double nx = (j >= nb || (i < na && a[i] <= b[j])) ? a[i] : b[j];
-		double t = fabs((double)i / (double)na - (double)j / (double)nb) *
-			   (nx - x);
+		double t =
+		    fabs((double)i / (double)na - (double)j / (double)nb) *
+		    (nx - x);
 		double y = s + t;
 		c += fabs(s) >= fabs(t) ? (s - y) + t : (t - y) + s;
 		s = y;
@@ -229,8 +229,9 @@ size_t stats_sturges_edges(const double *a, size_t na, const double *b,
 		return 0;
 	step = (last - first) / (double)nbins;
 	for (size_t i = 0; i <= nbins; i++)
-		e[i] = step == 0 ? (double)i / (double)nbins * (last - first) + first
-				 : (double)i * step + first;
+		e[i] = step == 0
+			   ? (double)i / (double)nbins * (last - first) + first
+			   : (double)i * step + first;
 	e[nbins] = last;
 	*edges = e;
 	return nbins + 1;

@@ -13,7 +13,8 @@
 
 #define E128 128
 static const long double EP128 = 340282366920938463463374607431768211456.0L;
-static const long double EM128 = 1.0L / 340282366920938463463374607431768211456.0L;
+static const long double EM128 =
+    1.0L / 340282366920938463463374607431768211456.0L;
 
 static double clip01(double p)
 {
@@ -36,8 +37,9 @@ double stats_smirnov(long n, double x)
 		if (j > 0)
 			lc += log((double)(n - j + 1) / (double)j);
 		if (base1 > 0) {
-			double lt = lc + (double)(n - j) * log(base1) +
-				    (double)(j - 1) * log(x + (double)j / (double)n);
+			double lt =
+			    lc + (double)(n - j) * log(base1) +
+			    (double)(j - 1) * log(x + (double)j / (double)n);
 			double t = exp(lt), s = sum + t;
 			comp += fabs(sum) >= fabs(t) ? (sum - s) + t
 						     : (t - s) + sum;
@@ -130,8 +132,8 @@ static double kolmogn_dmtw(long n, double d)
 	return (double)p;
 }
 
-static void pom_j1j2(long i, long n, long ll, long ceilf, long roundf,
-		     long *j1, long *j2)
+static void pom_j1j2(long i, long n, long ll, long ceilf, long roundf, long *j1,
+		     long *j2)
 {
 	long a, b;
 
@@ -293,10 +295,10 @@ static double kolmogn_pelzgood(long n, double x)
 static double log_nfact_div_npown(long n)
 {
 	static const double c[] = {
-		-2.955065359477124183e-2, 6.4102564102564102564e-3,
-		-1.9175269175269175269e-3, 8.4175084175084175084e-4,
-		-5.952380952380952381e-4, 7.9365079365079365079e-4,
-		-2.7777777777777777778e-3, 8.3333333333333333333e-2};
+	    -2.955065359477124183e-2,  6.4102564102564102564e-3,
+	    -1.9175269175269175269e-3, 8.4175084175084175084e-4,
+	    -5.952380952380952381e-4,  7.9365079365079365079e-4,
+	    -2.7777777777777777778e-3, 8.3333333333333333333e-2};
 	double rn = 1.0 / n, x = rn / n, pv = 0;
 	for (int i = 0; i < 8; i++)
 		pv = pv * x + c[i];
@@ -320,8 +322,7 @@ double stats_kolmogn_sf(long n, double x)
 			for (long i = 1; i <= n; i++)
 				prob *= (double)i * (1.0 / n) * (2 * t - 1);
 		else
-			prob = exp(log_nfact_div_npown(n) +
-				   n * log(2 * t - 1));
+			prob = exp(log_nfact_div_npown(n) + n * log(2 * t - 1));
 		return clip01(1.0 - prob);
 	}
 	if (t >= n - 1)

@@ -160,8 +160,8 @@ int stats_ks_2samp(const double *a, size_t na, const double *b, size_t nb,
 	d = ks_stat(a, na, b, nb);
 	g = gcd64(n1, n2);
 	if (mode == KS_AUTO)
-		mode = (n1 > n2 ? n1 : n2) <= KS_MAX_AUTO_N ? KS_EXACT
-							     : KS_ASYMP;
+		mode =
+		    (n1 > n2 ? n1 : n2) <= KS_MAX_AUTO_N ? KS_EXACT : KS_ASYMP;
 	else if (mode == KS_EXACT &&
 		 (double)(n1 / g) >= 2147483647.0 / (double)(n2 / g))
 		mode = KS_ASYMP;

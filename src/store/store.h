@@ -49,15 +49,15 @@ struct store_alert {
 	const char *group_key;	 /* incident grouping key; NULL: fingerprint */
 	const char *status;	 /* "firing" or "resolved" */
 	const char *alertname;
-	const char *title;	 /* summary annotation or alertname */
-	int severity;		 /* 1..4 */
-	const char *runbook_id;	 /* routed runbook, or NULL (coverage gap) */
+	const char *title;	/* summary annotation or alertname */
+	int severity;		/* 1..4 */
+	const char *runbook_id; /* routed runbook, or NULL (coverage gap) */
 	const json_t *labels;
 	const json_t *annotations;
 	int64_t starts_at, ends_at; /* 0: unknown */
 	const char *generator_url;
-	const char *source;	  /* "alertmanager", "api", "drill" */
-	const json_t *payload;	  /* the whole alert object as received */
+	const char *source;    /* "alertmanager", "api", "drill" */
+	const json_t *payload; /* the whole alert object as received */
 	int drill;
 };
 
@@ -77,18 +77,17 @@ struct store_alert_result {
  * the incident's latest payload; `resolved` closes the alert and, when all
  * alerts of the incident are resolved, auto-resolves the incident. Writes
  * timeline entries. Call inside store_begin/commit. */
-int store_alert_apply(struct store *s, const struct store_alert *a,
-		      int64_t now, struct store_alert_result *res,
-		      struct ml_err *err);
+int store_alert_apply(struct store *s, const struct store_alert *a, int64_t now,
+		      struct store_alert_result *res, struct ml_err *err);
 
 /* Filters for store_incident_list. Zero/NULL fields do not filter. */
 struct store_filter {
-	const char *status;   /* one state, or "open" = not resolved */
+	const char *status; /* one state, or "open" = not resolved */
 	int severity;
 	const char *runbook_id;
-	int64_t since;	      /* created at or after */
+	int64_t since; /* created at or after */
 	int include_drills;
-	int limit;	      /* 0: 100 */
+	int limit; /* 0: 100 */
 };
 
 /* Lists incidents (newest first) as a JSON array (new reference). */
@@ -109,8 +108,7 @@ int store_incident_get(struct store *s, int64_t id, json_t **out,
 int store_incident_ack(struct store *s, int64_t id, const char *actor,
 		       int64_t now, struct ml_err *err);
 int store_incident_resolve(struct store *s, int64_t id, const char *actor,
-			   const char *reason, int64_t now,
-			   struct ml_err *err);
+			   const char *reason, int64_t now, struct ml_err *err);
 int store_incident_note(struct store *s, int64_t id, const char *actor,
 			const char *text, int64_t now, struct ml_err *err);
 int store_incident_role(struct store *s, int64_t id, const char *actor,
@@ -124,9 +122,8 @@ int store_incident_bridge(struct store *s, int64_t id, const char *actor,
 /* Appends a timeline entry (kind e.g. "alert", "ack", "run", "notify",
  * "escalate", "note"); data may be NULL. */
 int store_timeline_add(struct store *s, int64_t incident_id, int64_t now,
-		       const char *kind, const char *actor,
-		       const char *message, const json_t *data,
-		       struct ml_err *err);
+		       const char *kind, const char *actor, const char *message,
+		       const json_t *data, struct ml_err *err);
 
 /* Timeline entries of one kind with from <= at < to, of incidents that
  * are not drills: a JSON array of {incident_id, at, actor, message},
@@ -136,8 +133,7 @@ int store_timeline_by_kind(struct store *s, const char *kind, int64_t from,
 
 /* Escalation timers (live in the store so they survive restarts). */
 int store_escalation_set(struct store *s, int64_t incident_id, int level,
-			 int64_t next_at, int repeats_done,
-			 struct ml_err *err);
+			 int64_t next_at, int repeats_done, struct ml_err *err);
 int store_escalation_clear(struct store *s, int64_t incident_id,
 			   struct ml_err *err);
 /* Due timers (next_at <= now) of incidents still triggered: a JSON array

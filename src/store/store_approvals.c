@@ -15,8 +15,8 @@ int store_approval_add(struct store *s, int64_t run_id, const char *prompt,
 		       struct ml_err *err)
 {
 	static const char sql[] =
-		"INSERT INTO run_approvals (run_id, created_at, prompt,"
-		" expires_at) VALUES (?, ?, ?, ?)";
+	    "INSERT INTO run_approvals (run_id, created_at, prompt,"
+	    " expires_at) VALUES (?, ?, ?, ?)";
 	int rc;
 
 	if ((rc = store_begin(s, err)) != 0)
@@ -31,11 +31,11 @@ int store_approval_add(struct store *s, int64_t run_id, const char *prompt,
 	return store_commit(s, err);
 }
 
-int store_approval_status(struct store *s, int64_t id, char *status,
-			  char **by, struct ml_err *err)
+int store_approval_status(struct store *s, int64_t id, char *status, char **by,
+			  struct ml_err *err)
 {
 	static const char sql[] =
-		"SELECT status, decided_by FROM run_approvals WHERE id = ?";
+	    "SELECT status, decided_by FROM run_approvals WHERE id = ?";
 	sqlite3_stmt *st;
 	int rc;
 
@@ -56,8 +56,7 @@ int store_approval_status(struct store *s, int64_t id, char *status,
 		return 0;
 	if (rc != SQLITE_DONE)
 		return store_fail(s, err, "reading an approval");
-	return ml_err_set(err, ML_ENOTFOUND, "no approval %lld",
-			  (long long)id);
+	return ml_err_set(err, ML_ENOTFOUND, "no approval %lld", (long long)id);
 }
 
 /* Timeline entry about approval id on its run's incident (if any). */
@@ -66,9 +65,9 @@ static int approval_timeline(struct store *s, int64_t id, const char *who,
 			     struct ml_err *err)
 {
 	static const char sql[] =
-		"SELECT a.run_id, COALESCE(r.incident_id, 0), a.prompt"
-		" FROM run_approvals a LEFT JOIN runs r ON r.id = a.run_id"
-		" WHERE a.id = ?";
+	    "SELECT a.run_id, COALESCE(r.incident_id, 0), a.prompt"
+	    " FROM run_approvals a LEFT JOIN runs r ON r.id = a.run_id"
+	    " WHERE a.id = ?";
 	sqlite3_stmt *st;
 	int64_t run = 0, inc = 0;
 	char msg[700];
@@ -90,26 +89,25 @@ static int approval_timeline(struct store *s, int64_t id, const char *who,
 		return store_fail(s, err, "reading an approval");
 	if (!inc)
 		return 0;
-	data = json_pack("{s:I, s:I, s:s}", "run", (json_int_t)run,
-			 "approval", (json_int_t)id, "status", status);
-	rc = store_timeline_add(s, inc, now, "approval",
-				who ? who : "mloncall", msg, data, err);
+	data = json_pack("{s:I, s:I, s:s}", "run", (json_int_t)run, "approval",
+			 (json_int_t)id, "status", status);
+	rc = store_timeline_add(s, inc, now, "approval", who ? who : "mloncall",
+				msg, data, err);
 	json_decref(data);
 	return rc;
 }
 
-static int decide(struct store *s, int64_t run_id, int approve,
-		  const char *who, int64_t now, int64_t *id,
-		  struct ml_err *err)
+static int decide(struct store *s, int64_t run_id, int approve, const char *who,
+		  int64_t now, int64_t *id, struct ml_err *err)
 {
 	static const char find[] =
-		"SELECT id FROM run_approvals WHERE run_id = ?"
-		" AND status = 'pending' ORDER BY id DESC LIMIT 1";
+	    "SELECT id FROM run_approvals WHERE run_id = ?"
+	    " AND status = 'pending' ORDER BY id DESC LIMIT 1";
 	static const char upd[] =
-		"UPDATE run_approvals SET status = ?, decided_by = ?,"
-		" decided_at = ? WHERE id = ?";
-	const char *to = approve ? STORE_APPROVAL_APPROVED
-				 : STORE_APPROVAL_DENIED;
+	    "UPDATE run_approvals SET status = ?, decided_by = ?,"
+	    " decided_at = ? WHERE id = ?";
+	const char *to =
+	    approve ? STORE_APPROVAL_APPROVED : STORE_APPROVAL_DENIED;
 	sqlite3_stmt *st;
 	int64_t a = 0;
 	int rc;
@@ -127,8 +125,7 @@ static int decide(struct store *s, int64_t run_id, int approve,
 				  (long long)run_id);
 	if (rc != SQLITE_ROW)
 		return store_fail(s, err, "finding an approval");
-	if ((rc = store_exec(s, upd, err, "ttii",
-			     to, who, now, a)) != 0)
+	if ((rc = store_exec(s, upd, err, "ttii", to, who, now, a)) != 0)
 		return rc;
 	if (id)
 		*id = a;
@@ -158,8 +155,8 @@ int store_approval_expire(struct store *s, int64_t id, int64_t now,
 			  char status[16], struct ml_err *err)
 {
 	static const char upd[] =
-		"UPDATE run_approvals SET status = 'expired', decided_at = ?"
-		" WHERE id = ? AND status = 'pending'";
+	    "UPDATE run_approvals SET status = 'expired', decided_at = ?"
+	    " WHERE id = ? AND status = 'pending'";
 	int rc;
 
 	if ((rc = store_begin(s, err)) != 0)
@@ -181,10 +178,10 @@ int store_approval_unannounced(struct store *s, json_t **out,
 			       struct ml_err *err)
 {
 	static const char sql[] =
-		"SELECT a.id, a.run_id, COALESCE(r.incident_id, 0) AS"
-		" incident_id, a.prompt, a.created_at, a.expires_at"
-		" FROM run_approvals a LEFT JOIN runs r ON r.id = a.run_id"
-		" WHERE a.announced = 0 AND a.status = 'pending' ORDER BY a.id";
+	    "SELECT a.id, a.run_id, COALESCE(r.incident_id, 0) AS"
+	    " incident_id, a.prompt, a.created_at, a.expires_at"
+	    " FROM run_approvals a LEFT JOIN runs r ON r.id = a.run_id"
+	    " WHERE a.announced = 0 AND a.status = 'pending' ORDER BY a.id";
 	sqlite3_stmt *st;
 	int rc;
 
@@ -195,8 +192,9 @@ int store_approval_unannounced(struct store *s, json_t **out,
 
 int store_approval_announced(struct store *s, int64_t id, struct ml_err *err)
 {
-	return store_exec(s, "UPDATE run_approvals SET announced = 1"
-			     " WHERE id = ?",
+	return store_exec(s,
+			  "UPDATE run_approvals SET announced = 1"
+			  " WHERE id = ?",
 			  err, "i", id);
 }
 
@@ -204,10 +202,10 @@ int store_approval_list(struct store *s, int64_t run_id, json_t **out,
 			struct ml_err *err)
 {
 	static const char sql[] =
-		"SELECT id, run_id, created_at, prompt, status, expires_at,"
-		" decided_by, decided_at FROM run_approvals"
-		" WHERE (?1 = 0 AND status = 'pending') OR run_id = ?1"
-		" ORDER BY id";
+	    "SELECT id, run_id, created_at, prompt, status, expires_at,"
+	    " decided_by, decided_at FROM run_approvals"
+	    " WHERE (?1 = 0 AND status = 'pending') OR run_id = ?1"
+	    " ORDER BY id";
 	sqlite3_stmt *st;
 	int rc;
 

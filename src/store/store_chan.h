@@ -105,8 +105,8 @@ int store_approval_add(struct store *s, int64_t run_id, const char *prompt,
 /* Status of approval id ("pending", "approved", "denied", "expired") into
  * status (at least 16 bytes); *by (when not NULL) gets who decided
  * (malloc'ed, caller frees; NULL when nobody). ML_ENOTFOUND when none. */
-int store_approval_status(struct store *s, int64_t id, char *status,
-			  char **by, struct ml_err *err);
+int store_approval_status(struct store *s, int64_t id, char *status, char **by,
+			  struct ml_err *err);
 
 /* Decides the pending approval of run_id: approve (1) or deny (0), by
  * who, at now; writes a timeline entry "approval" on the run's incident.
@@ -128,8 +128,7 @@ int store_approval_expire(struct store *s, int64_t id, int64_t now,
  * mark that one was. */
 int store_approval_unannounced(struct store *s, json_t **out,
 			       struct ml_err *err);
-int store_approval_announced(struct store *s, int64_t id,
-			     struct ml_err *err);
+int store_approval_announced(struct store *s, int64_t id, struct ml_err *err);
 
 /* Approvals of run_id, or every pending one when run_id is 0 (new JSON
  * array). */

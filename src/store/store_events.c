@@ -8,7 +8,7 @@ int store_run_find(struct store *s, int64_t run_id, int64_t *incident_id,
 		   struct ml_err *err)
 {
 	static const char sql[] =
-		"SELECT COALESCE(incident_id, 0) FROM runs WHERE id = ?";
+	    "SELECT COALESCE(incident_id, 0) FROM runs WHERE id = ?";
 	sqlite3_stmt *st;
 	int rc;
 
@@ -31,9 +31,9 @@ int store_event_add(struct store *s, int64_t run_id,
 		    struct ml_err *err)
 {
 	static const char sql[] =
-		"INSERT INTO run_events (run_id, at, event, phase, step, line,"
-		" item, status, exit_code, duration_ms, output_tail)"
-		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, CASE WHEN ? THEN ? END, ?, ?)";
+	    "INSERT INTO run_events (run_id, at, event, phase, step, line,"
+	    " item, status, exit_code, duration_ms, output_tail)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, CASE WHEN ? THEN ? END, ?, ?)";
 	int rc;
 
 	if ((rc = store_begin(s, err)) != 0)
@@ -53,11 +53,11 @@ int store_event_unposted(struct store *s, int limit, json_t **out,
 			 struct ml_err *err)
 {
 	static const char sql[] =
-		"SELECT e.id, e.run_id, COALESCE(r.incident_id, 0) AS"
-		" incident_id, e.at, e.event, e.phase, e.step, e.line, e.item,"
-		" e.status, e.exit_code, e.duration_ms, e.output_tail"
-		" FROM run_events e LEFT JOIN runs r ON r.id = e.run_id"
-		" WHERE e.posted = 0 ORDER BY e.id LIMIT ?";
+	    "SELECT e.id, e.run_id, COALESCE(r.incident_id, 0) AS"
+	    " incident_id, e.at, e.event, e.phase, e.step, e.line, e.item,"
+	    " e.status, e.exit_code, e.duration_ms, e.output_tail"
+	    " FROM run_events e LEFT JOIN runs r ON r.id = e.run_id"
+	    " WHERE e.posted = 0 ORDER BY e.id LIMIT ?";
 	sqlite3_stmt *st;
 	int rc;
 
@@ -76,9 +76,9 @@ int store_event_list(struct store *s, int64_t run_id, json_t **out,
 		     struct ml_err *err)
 {
 	static const char sql[] =
-		"SELECT id, at, event, phase, step, line, item, status,"
-		" exit_code, duration_ms, output_tail FROM run_events"
-		" WHERE run_id = ? ORDER BY id";
+	    "SELECT id, at, event, phase, step, line, item, status,"
+	    " exit_code, duration_ms, output_tail FROM run_events"
+	    " WHERE run_id = ? ORDER BY id";
 	sqlite3_stmt *st;
 	int rc;
 

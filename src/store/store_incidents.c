@@ -7,9 +7,9 @@
 #include "store/store_int.h"
 
 static const char incident_cols[] =
-	"id, group_key, title, severity, status, runbook_id, source, drill,"
-	" created_at, updated_at, acked_at, acked_by, resolved_at,"
-	" resolved_by, auto_resolved, bridge_url, alert_count";
+    "id, group_key, title, severity, status, runbook_id, source, drill,"
+    " created_at, updated_at, acked_at, acked_by, resolved_at,"
+    " resolved_by, auto_resolved, bridge_url, alert_count";
 
 int store_incident_list(struct store *s, const struct store_filter *f,
 			json_t **out, struct ml_err *err)
@@ -76,23 +76,23 @@ int store_incident_get(struct store *s, int64_t id, json_t **out,
 		       struct ml_err *err)
 {
 	static const char one[] =
-		"SELECT id, group_key, title, severity, status, runbook_id,"
-		" source, drill, created_at, updated_at, acked_at, acked_by,"
-		" resolved_at, resolved_by, auto_resolved, bridge_url,"
-		" alert_count, last_payload_json FROM incidents WHERE id = ?";
+	    "SELECT id, group_key, title, severity, status, runbook_id,"
+	    " source, drill, created_at, updated_at, acked_at, acked_by,"
+	    " resolved_at, resolved_by, auto_resolved, bridge_url,"
+	    " alert_count, last_payload_json FROM incidents WHERE id = ?";
 	static const char alerts[] =
-		"SELECT id, fingerprint, status, alertname, labels_json,"
-		" annotations_json, starts_at, ends_at, generator_url,"
-		" first_seen, last_seen, count FROM alerts WHERE"
-		" incident_id = ? ORDER BY id";
+	    "SELECT id, fingerprint, status, alertname, labels_json,"
+	    " annotations_json, starts_at, ends_at, generator_url,"
+	    " first_seen, last_seen, count FROM alerts WHERE"
+	    " incident_id = ? ORDER BY id";
 	static const char roles[] = "SELECT role, person FROM roles WHERE"
 				    " incident_id = ? ORDER BY role";
 	static const char tl[] = "SELECT at, kind, actor, message, data_json"
 				 " FROM timeline WHERE incident_id = ?"
 				 " ORDER BY id";
 	static const char runs[] =
-		"SELECT id, runbook_id, mode, status, pid, created_at,"
-		" updated_at FROM runs WHERE incident_id = ? ORDER BY id";
+	    "SELECT id, runbook_id, mode, status, pid, created_at,"
+	    " updated_at FROM runs WHERE incident_id = ? ORDER BY id";
 	json_t *arr = NULL, *inc;
 	int rc;
 
@@ -148,24 +148,24 @@ static int status_of(struct store *s, int64_t id, char *out, size_t n,
 /* Runs one action in a transaction: checks the incident exists, runs
  * sql (bound with fmt args by the caller through a callback would be
  * heavier; actions are few, so each is written out below). */
-#define TX(s, err, body)                                                      \
-	do {                                                                  \
-		int rc_;                                                      \
-		if ((rc_ = store_begin(s, err)) != 0)                         \
-			return rc_;                                           \
-		if ((rc_ = (body)) != 0) {                                    \
-			store_rollback(s);                                    \
-			return rc_;                                           \
-		}                                                             \
-		return store_commit(s, err);                                  \
+#define TX(s, err, body)                                                       \
+	do {                                                                   \
+		int rc_;                                                       \
+		if ((rc_ = store_begin(s, err)) != 0)                          \
+			return rc_;                                            \
+		if ((rc_ = (body)) != 0) {                                     \
+			store_rollback(s);                                     \
+			return rc_;                                            \
+		}                                                              \
+		return store_commit(s, err);                                   \
 	} while (0)
 
-static int do_ack(struct store *s, int64_t id, const char *actor,
-		  int64_t now, struct ml_err *err)
+static int do_ack(struct store *s, int64_t id, const char *actor, int64_t now,
+		  struct ml_err *err)
 {
 	static const char sql[] =
-		"UPDATE incidents SET status = 'acknowledged', acked_at = ?,"
-		" acked_by = ?, updated_at = ? WHERE id = ?";
+	    "UPDATE incidents SET status = 'acknowledged', acked_at = ?,"
+	    " acked_by = ?, updated_at = ? WHERE id = ?";
 	char status[32], msg[256];
 	int rc;
 
@@ -194,10 +194,10 @@ static int do_resolve(struct store *s, int64_t id, const char *actor,
 		      const char *reason, int64_t now, struct ml_err *err)
 {
 	static const char sql[] =
-		"UPDATE incidents SET status = 'resolved', resolved_at = ?,"
-		" resolved_by = ?, updated_at = ?,"
-		" acked_at = COALESCE(acked_at, ?),"
-		" acked_by = COALESCE(acked_by, ?) WHERE id = ?";
+	    "UPDATE incidents SET status = 'resolved', resolved_at = ?,"
+	    " resolved_by = ?, updated_at = ?,"
+	    " acked_at = COALESCE(acked_at, ?),"
+	    " acked_by = COALESCE(acked_by, ?) WHERE id = ?";
 	char status[32], msg[512];
 	int rc;
 
@@ -205,8 +205,8 @@ static int do_resolve(struct store *s, int64_t id, const char *actor,
 		return rc;
 	if (!strcmp(status, STORE_ST_RESOLVED))
 		return 0;
-	if ((rc = store_exec(s, sql, err, "itiiti", now, actor, now, now,
-			     actor, id)) ||
+	if ((rc = store_exec(s, sql, err, "itiiti", now, actor, now, now, actor,
+			     id)) ||
 	    (rc = store_escalation_clear(s, id, err)))
 		return rc;
 	snprintf(msg, sizeof(msg), "resolved by %s%s%s", actor,
@@ -216,8 +216,7 @@ static int do_resolve(struct store *s, int64_t id, const char *actor,
 }
 
 int store_incident_resolve(struct store *s, int64_t id, const char *actor,
-			   const char *reason, int64_t now,
-			   struct ml_err *err)
+			   const char *reason, int64_t now, struct ml_err *err)
 {
 	TX(s, err, do_resolve(s, id, actor, reason, now, err));
 }
@@ -280,8 +279,8 @@ int store_incident_role(struct store *s, int64_t id, const char *actor,
 	TX(s, err, do_role(s, id, actor, role, person, now, err));
 }
 
-static int do_severity(struct store *s, int64_t id, const char *actor,
-		       int sev, int64_t now, struct ml_err *err)
+static int do_severity(struct store *s, int64_t id, const char *actor, int sev,
+		       int64_t now, struct ml_err *err)
 {
 	static const char sql[] = "UPDATE incidents SET severity = ?,"
 				  " updated_at = ? WHERE id = ?";

@@ -20,7 +20,7 @@ struct store {
 	struct store_stmt {
 		const char *sql; /* a string literal: compared by address */
 		sqlite3_stmt *st;
-	} *cache;
+	} * cache;
 	int ncache, cache_cap;
 };
 

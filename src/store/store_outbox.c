@@ -10,8 +10,8 @@ int store_outbox_add(struct store *s, int64_t run_id, const char *channel,
 		     struct ml_err *err)
 {
 	static const char sql[] =
-		"INSERT INTO run_outbox (run_id, created_at, channel, message,"
-		" next_at) VALUES (?, ?, ?, ?, ?)";
+	    "INSERT INTO run_outbox (run_id, created_at, channel, message,"
+	    " next_at) VALUES (?, ?, ?, ?, ?)";
 	int rc;
 
 	if ((rc = store_begin(s, err)) != 0)
@@ -31,11 +31,11 @@ int store_outbox_due(struct store *s, int64_t now, int limit, json_t **out,
 		     struct ml_err *err)
 {
 	static const char sql[] =
-		"SELECT o.id, o.run_id, COALESCE(r.incident_id, 0) AS"
-		" incident_id, o.channel, o.message, o.attempts, o.created_at"
-		" FROM run_outbox o LEFT JOIN runs r ON r.id = o.run_id"
-		" WHERE o.status = 'pending' AND o.next_at <= ?"
-		" ORDER BY o.id LIMIT ?";
+	    "SELECT o.id, o.run_id, COALESCE(r.incident_id, 0) AS"
+	    " incident_id, o.channel, o.message, o.attempts, o.created_at"
+	    " FROM run_outbox o LEFT JOIN runs r ON r.id = o.run_id"
+	    " WHERE o.status = 'pending' AND o.next_at <= ?"
+	    " ORDER BY o.id LIMIT ?";
 	sqlite3_stmt *st;
 	int rc;
 
@@ -50,14 +50,14 @@ int store_outbox_mark(struct store *s, int64_t id, int delivered,
 		      int *gave_up, struct ml_err *err)
 {
 	static const char ok[] =
-		"UPDATE run_outbox SET status = 'delivered', delivered_at = ?,"
-		" attempts = attempts + 1, last_error = NULL"
-		" WHERE id = ? AND status = 'pending'";
+	    "UPDATE run_outbox SET status = 'delivered', delivered_at = ?,"
+	    " attempts = attempts + 1, last_error = NULL"
+	    " WHERE id = ? AND status = 'pending'";
 	static const char bad[] =
-		"UPDATE run_outbox SET attempts = attempts + 1, last_error = ?,"
-		" next_at = ?, status = CASE WHEN attempts + 1 >= ?"
-		" THEN 'failed' ELSE 'pending' END"
-		" WHERE id = ? AND status = 'pending' RETURNING status";
+	    "UPDATE run_outbox SET attempts = attempts + 1, last_error = ?,"
+	    " next_at = ?, status = CASE WHEN attempts + 1 >= ?"
+	    " THEN 'failed' ELSE 'pending' END"
+	    " WHERE id = ? AND status = 'pending' RETURNING status";
 	sqlite3_stmt *st;
 	int rc;
 
@@ -82,9 +82,9 @@ int store_outbox_list(struct store *s, int64_t run_id, json_t **out,
 		      struct ml_err *err)
 {
 	static const char sql[] =
-		"SELECT id, created_at, channel, message, status, attempts,"
-		" delivered_at, last_error FROM run_outbox WHERE run_id = ?"
-		" ORDER BY id";
+	    "SELECT id, created_at, channel, message, status, attempts,"
+	    " delivered_at, last_error FROM run_outbox WHERE run_id = ?"
+	    " ORDER BY id";
 	sqlite3_stmt *st;
 	int rc;
 

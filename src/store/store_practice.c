@@ -10,8 +10,7 @@
 #include "core/dur.h"
 #include "store/store_int.h"
 
-int store_open_existing(const char *url, struct store **out,
-			struct ml_err *err)
+int store_open_existing(const char *url, struct store **out, struct ml_err *err)
 {
 	const char *path = strncmp(url, "sqlite:", 7) ? url : url + 7;
 
@@ -23,13 +22,13 @@ int store_open_existing(const char *url, struct store **out,
 	return store_open(url, out, err);
 }
 
-static int do_add(struct store *s, const struct store_action *a,
-		  int64_t now, int64_t *id, struct ml_err *err)
+static int do_add(struct store *s, const struct store_action *a, int64_t now,
+		  int64_t *id, struct ml_err *err)
 {
 	static const char sql[] =
-		"INSERT INTO action_items (incident_id, text, owner, due_at,"
-		" status, created_at, created_by) VALUES (?, ?, ?, ?, 'open',"
-		" ?, ?)";
+	    "INSERT INTO action_items (incident_id, text, owner, due_at,"
+	    " status, created_at, created_by) VALUES (?, ?, ?, ?, 'open',"
+	    " ?, ?)";
 	char due[40] = "no due date";
 	json_t *data;
 	char *msg;
@@ -37,8 +36,8 @@ static int do_add(struct store *s, const struct store_action *a,
 
 	if ((rc = store_incident_exists(s, a->incident_id, err)) != 0 ||
 	    (rc = store_exec(s, sql, err, "ittiit", a->incident_id, a->text,
-			     a->owner, a->due_at ? a->due_at : (int64_t)0,
-			     now, a->actor)) != 0)
+			     a->owner, a->due_at ? a->due_at : (int64_t)0, now,
+			     a->actor)) != 0)
 		return rc;
 	*id = sqlite3_last_insert_rowid(s->db);
 	if (a->due_at) {
@@ -58,8 +57,8 @@ static int do_add(struct store *s, const struct store_action *a,
 	return rc;
 }
 
-int store_action_add(struct store *s, const struct store_action *a,
-		     int64_t now, int64_t *id, struct ml_err *err)
+int store_action_add(struct store *s, const struct store_action *a, int64_t now,
+		     int64_t *id, struct ml_err *err)
 {
 	int rc;
 
@@ -76,14 +75,14 @@ int store_action_add(struct store *s, const struct store_action *a,
 	return store_commit(s, err);
 }
 
-static int do_done(struct store *s, int64_t id, const char *actor,
-		   int64_t now, struct ml_err *err)
+static int do_done(struct store *s, int64_t id, const char *actor, int64_t now,
+		   struct ml_err *err)
 {
 	static const char get[] = "SELECT incident_id, status FROM"
 				  " action_items WHERE id = ?";
 	static const char upd[] =
-		"UPDATE action_items SET status = 'done', done_at = ?,"
-		" done_by = ? WHERE id = ?";
+	    "UPDATE action_items SET status = 'done', done_at = ?,"
+	    " done_by = ? WHERE id = ?";
 	sqlite3_stmt *st;
 	int64_t incident = 0;
 	int rc, done = 0;
@@ -94,8 +93,8 @@ static int do_done(struct store *s, int64_t id, const char *actor,
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		incident = sqlite3_column_int64(st, 0);
-		done = !strcmp((const char *)sqlite3_column_text(st, 1),
-			       "done");
+		done =
+		    !strcmp((const char *)sqlite3_column_text(st, 1), "done");
 	}
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE)
@@ -130,17 +129,17 @@ int store_action_list(struct store *s, const struct store_action_filter *f,
 		      json_t **out, struct ml_err *err)
 {
 	static const char sql[] =
-		"SELECT a.id, a.incident_id, a.text, a.owner,"
-		" NULLIF(a.due_at, 0) AS due_at, a.status, a.created_at,"
-		" a.created_by, a.done_at, a.done_by, i.title AS incident_title,"
-		" i.drill FROM action_items a JOIN incidents i"
-		" ON i.id = a.incident_id"
-		" WHERE (? = 0 OR a.incident_id = ?)"
-		" AND (? = 0 OR a.status = 'open')"
-		" AND (? = 0 OR (a.status = 'open' AND a.due_at > 0"
-		"      AND a.due_at < ?))"
-		" AND (? != 0 OR i.drill = 0)"
-		" ORDER BY a.id";
+	    "SELECT a.id, a.incident_id, a.text, a.owner,"
+	    " NULLIF(a.due_at, 0) AS due_at, a.status, a.created_at,"
+	    " a.created_by, a.done_at, a.done_by, i.title AS incident_title,"
+	    " i.drill FROM action_items a JOIN incidents i"
+	    " ON i.id = a.incident_id"
+	    " WHERE (? = 0 OR a.incident_id = ?)"
+	    " AND (? = 0 OR a.status = 'open')"
+	    " AND (? = 0 OR (a.status = 'open' AND a.due_at > 0"
+	    "      AND a.due_at < ?))"
+	    " AND (? != 0 OR i.drill = 0)"
+	    " ORDER BY a.id";
 	sqlite3_stmt *st;
 	int rc;
 
@@ -155,20 +154,20 @@ int store_action_list(struct store *s, const struct store_action_filter *f,
  * instead of copying pages through its small default cache. */
 static void read_mostly(struct store *s)
 {
-	sqlite3_exec(s->db, "PRAGMA mmap_size=1073741824;"
-			    " PRAGMA cache_size=-65536;",
+	sqlite3_exec(s->db,
+		     "PRAGMA mmap_size=1073741824;"
+		     " PRAGMA cache_size=-65536;",
 		     NULL, NULL, NULL);
 }
 
 int store_report_incidents(struct store *s, int64_t since, int64_t until,
-			   store_incident_fn fn, void *ctx,
-			   struct ml_err *err)
+			   store_incident_fn fn, void *ctx, struct ml_err *err)
 {
 	static const char sql[] =
-		"SELECT id, created_at, COALESCE(acked_at, 0),"
-		" COALESCE(resolved_at, 0), severity, auto_resolved"
-		" FROM incidents WHERE drill = 0 AND created_at >= ?"
-		" AND created_at < ? ORDER BY created_at, id";
+	    "SELECT id, created_at, COALESCE(acked_at, 0),"
+	    " COALESCE(resolved_at, 0), severity, auto_resolved"
+	    " FROM incidents WHERE drill = 0 AND created_at >= ?"
+	    " AND created_at < ? ORDER BY created_at, id";
 	struct store_report_incident r;
 	sqlite3_stmt *st;
 	int rc, stop = 0;
@@ -195,13 +194,13 @@ int store_report_pages(struct store *s, int64_t since, int64_t until,
 		       store_page_fn fn, void *ctx, struct ml_err *err)
 {
 	static const char sql[] =
-		"SELECT t.incident_id, t.at, t.message,"
-		" CASE WHEN json_valid(t.data_json) AND"
-		"  json_type(t.data_json, '$.channel') = 'text'"
-		"  THEN json_extract(t.data_json, '$.channel') END"
-		" FROM timeline t JOIN incidents i ON i.id = t.incident_id"
-		" WHERE t.kind = 'page' AND i.drill = 0 AND t.at >= ?"
-		" AND t.at < ? ORDER BY t.incident_id, t.id";
+	    "SELECT t.incident_id, t.at, t.message,"
+	    " CASE WHEN json_valid(t.data_json) AND"
+	    "  json_type(t.data_json, '$.channel') = 'text'"
+	    "  THEN json_extract(t.data_json, '$.channel') END"
+	    " FROM timeline t JOIN incidents i ON i.id = t.incident_id"
+	    " WHERE t.kind = 'page' AND i.drill = 0 AND t.at >= ?"
+	    " AND t.at < ? ORDER BY t.incident_id, t.id";
 	struct store_report_page p;
 	sqlite3_stmt *st;
 	int rc, stop = 0;
@@ -228,18 +227,18 @@ int store_report_alert_stats(struct store *s, int64_t since, int64_t until,
 			     json_t **out, struct ml_err *err)
 {
 	static const char sql[] =
-		"WITH w AS (SELECT i.id, (i.auto_resolved = 1 AND"
-		"  i.acked_at IS NULL AND NOT EXISTS (SELECT 1 FROM timeline t"
-		"  WHERE t.incident_id = i.id AND t.kind = 'note')) AS silent"
-		"  FROM incidents i WHERE i.drill = 0 AND i.created_at >= ?"
-		"  AND i.created_at < ?)"
-		" SELECT COALESCE(a.alertname, '(unnamed)') AS alertname,"
-		" COUNT(*) AS fired, SUM(a.count) AS repeats,"
-		" COUNT(DISTINCT a.incident_id) AS incidents,"
-		" COUNT(DISTINCT CASE WHEN w.silent THEN a.incident_id END)"
-		"  AS no_action"
-		" FROM alerts a JOIN w ON w.id = a.incident_id"
-		" GROUP BY 1 ORDER BY 1";
+	    "WITH w AS (SELECT i.id, (i.auto_resolved = 1 AND"
+	    "  i.acked_at IS NULL AND NOT EXISTS (SELECT 1 FROM timeline t"
+	    "  WHERE t.incident_id = i.id AND t.kind = 'note')) AS silent"
+	    "  FROM incidents i WHERE i.drill = 0 AND i.created_at >= ?"
+	    "  AND i.created_at < ?)"
+	    " SELECT COALESCE(a.alertname, '(unnamed)') AS alertname,"
+	    " COUNT(*) AS fired, SUM(a.count) AS repeats,"
+	    " COUNT(DISTINCT a.incident_id) AS incidents,"
+	    " COUNT(DISTINCT CASE WHEN w.silent THEN a.incident_id END)"
+	    "  AS no_action"
+	    " FROM alerts a JOIN w ON w.id = a.incident_id"
+	    " GROUP BY 1 ORDER BY 1";
 	sqlite3_stmt *st;
 	int rc;
 
@@ -253,13 +252,13 @@ int store_report_no_runbook(struct store *s, int64_t since, int64_t until,
 			    json_t **out, struct ml_err *err)
 {
 	static const char sql[] =
-		"SELECT COALESCE((SELECT a.alertname FROM alerts a"
-		"  WHERE a.incident_id = i.id ORDER BY a.id LIMIT 1), i.title,"
-		"  '(unnamed)') AS alertname,"
-		" COUNT(*) AS incidents, MAX(i.created_at) AS last_at"
-		" FROM incidents i WHERE i.drill = 0 AND i.runbook_id IS NULL"
-		" AND i.created_at >= ? AND i.created_at < ?"
-		" GROUP BY 1 ORDER BY 2 DESC, 3 DESC, 1";
+	    "SELECT COALESCE((SELECT a.alertname FROM alerts a"
+	    "  WHERE a.incident_id = i.id ORDER BY a.id LIMIT 1), i.title,"
+	    "  '(unnamed)') AS alertname,"
+	    " COUNT(*) AS incidents, MAX(i.created_at) AS last_at"
+	    " FROM incidents i WHERE i.drill = 0 AND i.runbook_id IS NULL"
+	    " AND i.created_at >= ? AND i.created_at < ?"
+	    " GROUP BY 1 ORDER BY 2 DESC, 3 DESC, 1";
 	sqlite3_stmt *st;
 	int rc;
 

@@ -33,8 +33,8 @@ struct store_action {
 /* Adds an action item to an existing incident and writes a timeline
  * entry (kind "action"). *id gets the new item's id. ML_ENOTFOUND when
  * the incident does not exist, ML_EINPUT for empty text. */
-int store_action_add(struct store *s, const struct store_action *a,
-		     int64_t now, int64_t *id, struct ml_err *err);
+int store_action_add(struct store *s, const struct store_action *a, int64_t now,
+		     int64_t *id, struct ml_err *err);
 
 /* Marks item id done (idempotent: a second call keeps the first done_at)
  * and writes a timeline entry on its incident. ML_ENOTFOUND when there is
@@ -45,9 +45,9 @@ int store_action_done(struct store *s, int64_t id, const char *actor,
 /* Filters for store_action_list; zero fields do not filter. */
 struct store_action_filter {
 	int64_t incident_id;
-	int open_only;	     /* status = open */
-	int64_t overdue_at;  /* open and due_at < overdue_at */
-	int include_drills;  /* items of drill incidents too */
+	int open_only;	    /* status = open */
+	int64_t overdue_at; /* open and due_at < overdue_at */
+	int include_drills; /* items of drill incidents too */
 };
 
 /* Action items (oldest first) as a JSON array of objects {id,
@@ -72,8 +72,7 @@ typedef int (*store_incident_fn)(void *ctx,
 
 /* Incidents of the window in creation order (then id). */
 int store_report_incidents(struct store *s, int64_t since, int64_t until,
-			   store_incident_fn fn, void *ctx,
-			   struct ml_err *err);
+			   store_incident_fn fn, void *ctx, struct ml_err *err);
 
 /* One timeline entry of kind "page" with its time in [since, until):
  * channel is data.channel or NULL. Ordered by incident, then entry. */

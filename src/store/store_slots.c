@@ -12,7 +12,7 @@ static int holder_of(struct store *s, const char *pool, const char *key,
 		     int64_t *holder, struct ml_err *err)
 {
 	static const char sql[] =
-		"SELECT run_id FROM run_slots WHERE pool = ? AND key = ?";
+	    "SELECT run_id FROM run_slots WHERE pool = ? AND key = ?";
 	sqlite3_stmt *st;
 	int rc;
 
@@ -32,7 +32,8 @@ static int holder_of(struct store *s, const char *pool, const char *key,
 static int pool_count(struct store *s, const char *pool, int64_t *n,
 		      struct ml_err *err)
 {
-	static const char sql[] = "SELECT count(*) FROM run_slots WHERE pool = ?";
+	static const char sql[] =
+	    "SELECT count(*) FROM run_slots WHERE pool = ?";
 	sqlite3_stmt *st;
 	int rc;
 
@@ -109,7 +110,7 @@ int store_slot_release(struct store *s, const char *pool, const char *key,
 	static const char one[] = "DELETE FROM run_slots WHERE pool = ?"
 				  " AND key = ? AND run_id = ?";
 	static const char pool_all[] =
-		"DELETE FROM run_slots WHERE pool = ? AND run_id = ?";
+	    "DELETE FROM run_slots WHERE pool = ? AND run_id = ?";
 	static const char all[] = "DELETE FROM run_slots WHERE run_id = ?";
 	int rc;
 
@@ -128,8 +129,8 @@ int store_slot_list(struct store *s, const char *pool, json_t **out,
 		    struct ml_err *err)
 {
 	static const char sql[] =
-		"SELECT pool, key, run_id, taken_at FROM run_slots"
-		" WHERE ?1 IS NULL OR pool = ?1 ORDER BY pool, key";
+	    "SELECT pool, key, run_id, taken_at FROM run_slots"
+	    " WHERE ?1 IS NULL OR pool = ?1 ORDER BY pool, key";
 	sqlite3_stmt *st;
 	int rc;
 

@@ -19,89 +19,89 @@
 static const struct migration {
 	const char *sql;
 	int (*fn)(sqlite3 *db); /* an SQLite result code; NULL: none */
-} migrations[] = {{
-	/* 1: the first schema */
-	"CREATE TABLE incidents ("
-	" id INTEGER PRIMARY KEY, group_key TEXT NOT NULL, title TEXT,"
-	" severity INTEGER NOT NULL, status TEXT NOT NULL,"
-	" runbook_id TEXT, source TEXT, drill INTEGER NOT NULL DEFAULT 0,"
-	" created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,"
-	" acked_at INTEGER, acked_by TEXT, resolved_at INTEGER,"
-	" resolved_by TEXT, auto_resolved INTEGER NOT NULL DEFAULT 0,"
-	" bridge_url TEXT, alert_count INTEGER NOT NULL DEFAULT 0,"
-	" last_payload_json TEXT);"
-	"CREATE INDEX incidents_open ON incidents(group_key, status);"
-	"CREATE INDEX incidents_created ON incidents(created_at);"
-	"CREATE TABLE alerts ("
-	" id INTEGER PRIMARY KEY, incident_id INTEGER NOT NULL,"
-	" fingerprint TEXT NOT NULL, status TEXT NOT NULL, alertname TEXT,"
-	" labels_json TEXT, annotations_json TEXT, starts_at INTEGER,"
-	" ends_at INTEGER, generator_url TEXT, first_seen INTEGER NOT NULL,"
-	" last_seen INTEGER NOT NULL, count INTEGER NOT NULL DEFAULT 1,"
-	" payload_json TEXT);"
-	"CREATE INDEX alerts_fp ON alerts(fingerprint, status);"
-	"CREATE INDEX alerts_incident ON alerts(incident_id);"
-	"CREATE TABLE timeline ("
-	" id INTEGER PRIMARY KEY, incident_id INTEGER NOT NULL,"
-	" at INTEGER NOT NULL, kind TEXT NOT NULL, actor TEXT,"
-	" message TEXT, data_json TEXT);"
-	"CREATE INDEX timeline_incident ON timeline(incident_id, id);"
-	"CREATE TABLE roles (incident_id INTEGER NOT NULL, role TEXT NOT NULL,"
-	" person TEXT NOT NULL, PRIMARY KEY (incident_id, role));"
-	"CREATE TABLE escalations (incident_id INTEGER PRIMARY KEY,"
-	" level INTEGER NOT NULL, next_at INTEGER NOT NULL,"
-	" repeats_done INTEGER NOT NULL DEFAULT 0);"
-	"CREATE TABLE runs (id INTEGER PRIMARY KEY, incident_id INTEGER,"
-	" runbook_id TEXT, mode TEXT NOT NULL, status TEXT NOT NULL,"
-	" pid INTEGER, created_at INTEGER NOT NULL, updated_at INTEGER,"
-	" record_json TEXT);"
-	"CREATE INDEX runs_status ON runs(status);"
-	"CREATE TABLE tokens (id INTEGER PRIMARY KEY, name TEXT NOT NULL,"
-	" role TEXT NOT NULL, hash TEXT NOT NULL UNIQUE,"
-	" created_at INTEGER NOT NULL);", NULL},
-	/* 2: postmortem action items (store_practice.h) */
-	{
-	"CREATE TABLE action_items ("
-	" id INTEGER PRIMARY KEY, incident_id INTEGER NOT NULL,"
-	" text TEXT NOT NULL, owner TEXT, due_at INTEGER,"
-	" status TEXT NOT NULL DEFAULT 'open', created_at INTEGER NOT NULL,"
-	" created_by TEXT, done_at INTEGER, done_by TEXT);"
-	"CREATE INDEX action_items_incident ON action_items(incident_id);"
-	"CREATE INDEX action_items_status ON action_items(status, due_at);",
-	NULL},
-	/* 3: computed fingerprints in the length-prefixed form */
-	{"", store_migrate_fingerprints},
-	/* 4: who a token is for and when it was last used (token ls) */
-	{"ALTER TABLE tokens ADD COLUMN person TEXT;"
-	 "ALTER TABLE tokens ADD COLUMN last_used_at INTEGER;"
-	 "CREATE INDEX tokens_name ON tokens(name);",
-	 NULL},
-	/* 5: the channel between a run and the service (store_chan.h) */
-	{"CREATE TABLE run_events (id INTEGER PRIMARY KEY,"
-	 " run_id INTEGER NOT NULL, at INTEGER NOT NULL, event TEXT NOT NULL,"
-	 " phase TEXT, step TEXT, line INTEGER, item TEXT, status TEXT,"
-	 " exit_code INTEGER, duration_ms INTEGER, output_tail TEXT,"
-	 " posted INTEGER NOT NULL DEFAULT 0);"
-	 "CREATE INDEX run_events_run ON run_events(run_id, id);"
-	 "CREATE INDEX run_events_posted ON run_events(posted, id);"
-	 "CREATE TABLE run_outbox (id INTEGER PRIMARY KEY,"
-	 " run_id INTEGER NOT NULL, created_at INTEGER NOT NULL, channel TEXT,"
-	 " message TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'pending',"
-	 " attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL,"
-	 " delivered_at INTEGER, last_error TEXT);"
-	 "CREATE INDEX run_outbox_due ON run_outbox(status, next_at);"
-	 "CREATE TABLE run_approvals (id INTEGER PRIMARY KEY,"
-	 " run_id INTEGER NOT NULL, created_at INTEGER NOT NULL,"
-	 " prompt TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'pending',"
-	 " expires_at INTEGER, decided_by TEXT, decided_at INTEGER,"
-	 " announced INTEGER NOT NULL DEFAULT 0);"
-	 "CREATE INDEX run_approvals_run ON run_approvals(run_id, status);"
-	 "CREATE TABLE run_slots (pool TEXT NOT NULL, key TEXT NOT NULL,"
-	 " run_id INTEGER NOT NULL, taken_at INTEGER NOT NULL,"
-	 " PRIMARY KEY (pool, key));"
-	 "CREATE INDEX run_slots_run ON run_slots(run_id);",
-	 NULL},
-	{NULL, NULL}};
+} migrations[] = {
+    {/* 1: the first schema */
+     "CREATE TABLE incidents ("
+     " id INTEGER PRIMARY KEY, group_key TEXT NOT NULL, title TEXT,"
+     " severity INTEGER NOT NULL, status TEXT NOT NULL,"
+     " runbook_id TEXT, source TEXT, drill INTEGER NOT NULL DEFAULT 0,"
+     " created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,"
+     " acked_at INTEGER, acked_by TEXT, resolved_at INTEGER,"
+     " resolved_by TEXT, auto_resolved INTEGER NOT NULL DEFAULT 0,"
+     " bridge_url TEXT, alert_count INTEGER NOT NULL DEFAULT 0,"
+     " last_payload_json TEXT);"
+     "CREATE INDEX incidents_open ON incidents(group_key, status);"
+     "CREATE INDEX incidents_created ON incidents(created_at);"
+     "CREATE TABLE alerts ("
+     " id INTEGER PRIMARY KEY, incident_id INTEGER NOT NULL,"
+     " fingerprint TEXT NOT NULL, status TEXT NOT NULL, alertname TEXT,"
+     " labels_json TEXT, annotations_json TEXT, starts_at INTEGER,"
+     " ends_at INTEGER, generator_url TEXT, first_seen INTEGER NOT NULL,"
+     " last_seen INTEGER NOT NULL, count INTEGER NOT NULL DEFAULT 1,"
+     " payload_json TEXT);"
+     "CREATE INDEX alerts_fp ON alerts(fingerprint, status);"
+     "CREATE INDEX alerts_incident ON alerts(incident_id);"
+     "CREATE TABLE timeline ("
+     " id INTEGER PRIMARY KEY, incident_id INTEGER NOT NULL,"
+     " at INTEGER NOT NULL, kind TEXT NOT NULL, actor TEXT,"
+     " message TEXT, data_json TEXT);"
+     "CREATE INDEX timeline_incident ON timeline(incident_id, id);"
+     "CREATE TABLE roles (incident_id INTEGER NOT NULL, role TEXT NOT NULL,"
+     " person TEXT NOT NULL, PRIMARY KEY (incident_id, role));"
+     "CREATE TABLE escalations (incident_id INTEGER PRIMARY KEY,"
+     " level INTEGER NOT NULL, next_at INTEGER NOT NULL,"
+     " repeats_done INTEGER NOT NULL DEFAULT 0);"
+     "CREATE TABLE runs (id INTEGER PRIMARY KEY, incident_id INTEGER,"
+     " runbook_id TEXT, mode TEXT NOT NULL, status TEXT NOT NULL,"
+     " pid INTEGER, created_at INTEGER NOT NULL, updated_at INTEGER,"
+     " record_json TEXT);"
+     "CREATE INDEX runs_status ON runs(status);"
+     "CREATE TABLE tokens (id INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+     " role TEXT NOT NULL, hash TEXT NOT NULL UNIQUE,"
+     " created_at INTEGER NOT NULL);",
+     NULL},
+    /* 2: postmortem action items (store_practice.h) */
+    {"CREATE TABLE action_items ("
+     " id INTEGER PRIMARY KEY, incident_id INTEGER NOT NULL,"
+     " text TEXT NOT NULL, owner TEXT, due_at INTEGER,"
+     " status TEXT NOT NULL DEFAULT 'open', created_at INTEGER NOT NULL,"
+     " created_by TEXT, done_at INTEGER, done_by TEXT);"
+     "CREATE INDEX action_items_incident ON action_items(incident_id);"
+     "CREATE INDEX action_items_status ON action_items(status, due_at);",
+     NULL},
+    /* 3: computed fingerprints in the length-prefixed form */
+    {"", store_migrate_fingerprints},
+    /* 4: who a token is for and when it was last used (token ls) */
+    {"ALTER TABLE tokens ADD COLUMN person TEXT;"
+     "ALTER TABLE tokens ADD COLUMN last_used_at INTEGER;"
+     "CREATE INDEX tokens_name ON tokens(name);",
+     NULL},
+    /* 5: the channel between a run and the service (store_chan.h) */
+    {"CREATE TABLE run_events (id INTEGER PRIMARY KEY,"
+     " run_id INTEGER NOT NULL, at INTEGER NOT NULL, event TEXT NOT NULL,"
+     " phase TEXT, step TEXT, line INTEGER, item TEXT, status TEXT,"
+     " exit_code INTEGER, duration_ms INTEGER, output_tail TEXT,"
+     " posted INTEGER NOT NULL DEFAULT 0);"
+     "CREATE INDEX run_events_run ON run_events(run_id, id);"
+     "CREATE INDEX run_events_posted ON run_events(posted, id);"
+     "CREATE TABLE run_outbox (id INTEGER PRIMARY KEY,"
+     " run_id INTEGER NOT NULL, created_at INTEGER NOT NULL, channel TEXT,"
+     " message TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'pending',"
+     " attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL,"
+     " delivered_at INTEGER, last_error TEXT);"
+     "CREATE INDEX run_outbox_due ON run_outbox(status, next_at);"
+     "CREATE TABLE run_approvals (id INTEGER PRIMARY KEY,"
+     " run_id INTEGER NOT NULL, created_at INTEGER NOT NULL,"
+     " prompt TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'pending',"
+     " expires_at INTEGER, decided_by TEXT, decided_at INTEGER,"
+     " announced INTEGER NOT NULL DEFAULT 0);"
+     "CREATE INDEX run_approvals_run ON run_approvals(run_id, status);"
+     "CREATE TABLE run_slots (pool TEXT NOT NULL, key TEXT NOT NULL,"
+     " run_id INTEGER NOT NULL, taken_at INTEGER NOT NULL,"
+     " PRIMARY KEY (pool, key));"
+     "CREATE INDEX run_slots_run ON run_slots(run_id);",
+     NULL},
+    {NULL, NULL}};
 
 int store_fail(struct store *s, struct ml_err *err, const char *what)
 {
@@ -163,8 +163,8 @@ static int prepare(struct store *s, const char *sql, sqlite3_stmt **st,
 			       NULL) != SQLITE_OK)
 		return store_fail(s, err, "prepare");
 	if (s->ncache == s->cache_cap) {
-		s->cache_cap = s->cache_cap ? s->cache_cap * 2
-					    : STORE_STMT_CACHE;
+		s->cache_cap =
+		    s->cache_cap ? s->cache_cap * 2 : STORE_STMT_CACHE;
 		s->cache = xrealloc(s->cache,
 				    (size_t)s->cache_cap * sizeof(*s->cache));
 	}
@@ -216,8 +216,9 @@ static json_t *col_placeholder(sqlite3_stmt *st, int col, const char *why)
 	const char *table = sqlite3_column_table_name(st, col);
 	const char *name = sqlite3_column_name(st, col);
 
-	fprintf(stderr, "mloncall: store: %s.%s of a row is %s; shown as an "
-			"error field\n",
+	fprintf(stderr,
+		"mloncall: store: %s.%s of a row is %s; shown as an "
+		"error field\n",
 		table ? table : "?", name ? name : "?", why);
 	return json_pack("{s:s}", "error", why);
 }
@@ -256,7 +257,8 @@ json_t *store_row_json(sqlite3_stmt *st)
 
 		if (len > 5 && !strcmp(name + len - 5, "_json")) {
 			char key[128];
-			snprintf(key, sizeof(key), "%.*s", (int)(len - 5), name);
+			snprintf(key, sizeof(key), "%.*s", (int)(len - 5),
+				 name);
 			json_object_set_new(o, key, store_col_json(st, i));
 			continue;
 		}
@@ -329,8 +331,8 @@ static int migrate(struct store *s, struct ml_err *err)
 int store_open(const char *url, struct store **out, struct ml_err *err)
 {
 	static const char *const pragmas =
-		"PRAGMA busy_timeout=5000; PRAGMA journal_mode=WAL;"
-		" PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
+	    "PRAGMA busy_timeout=5000; PRAGMA journal_mode=WAL;"
+	    " PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
 	struct store *s;
 	const char *path = url;
 	int rc;
@@ -349,7 +351,7 @@ int store_open(const char *url, struct store **out, struct ml_err *err)
 	s->path = xstrdup(path);
 	if (sqlite3_open_v2(path, &s->db,
 			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-				    SQLITE_OPEN_FULLMUTEX,
+				SQLITE_OPEN_FULLMUTEX,
 			    NULL) != SQLITE_OK) {
 		rc = ml_err_at(err, ML_EIO, path, 0, 0, "cannot open: %s",
 			       s->db ? sqlite3_errmsg(s->db) : "no memory");
@@ -433,8 +435,8 @@ int store_check(struct store *s, struct ml_err *err)
 	if (!ok)
 		ml_err_at(err, ML_EIO, s->path, 0, 0, "integrity check: %s",
 			  sqlite3_column_text(st, 0)
-				  ? (const char *)sqlite3_column_text(st, 0)
-				  : "failed");
+			      ? (const char *)sqlite3_column_text(st, 0)
+			      : "failed");
 	sqlite3_finalize(st);
 	return ok ? 0 : ML_EIO;
 }
@@ -498,6 +500,5 @@ int store_incident_exists(struct store *s, int64_t id, struct ml_err *err)
 		return 0;
 	if (rc != SQLITE_DONE)
 		return store_fail(s, err, "finding incident");
-	return ml_err_set(err, ML_ENOTFOUND, "no incident %lld",
-			  (long long)id);
+	return ml_err_set(err, ML_ENOTFOUND, "no incident %lld", (long long)id);
 }

@@ -23,8 +23,8 @@ static int name_taken(struct store *s, const char *name, int *taken,
 	sqlite3_reset(st);
 	*taken = rc == SQLITE_ROW;
 	return rc == SQLITE_ROW || rc == SQLITE_DONE
-		       ? 0
-		       : store_fail(s, err, "tokens");
+		   ? 0
+		   : store_fail(s, err, "tokens");
 }
 
 int store_token_add(struct store *s, const char *name, const char *role,
@@ -74,10 +74,10 @@ int store_token_lookup(struct store *s, const char *hash, int64_t now,
 		       char **role, char **who, struct ml_err *err)
 {
 	static const char sql[] =
-		"SELECT hash, role, id, COALESCE(last_used_at, 0),"
-		" COALESCE(NULLIF(person, ''), name) FROM tokens";
+	    "SELECT hash, role, id, COALESCE(last_used_at, 0),"
+	    " COALESCE(NULLIF(person, ''), name) FROM tokens";
 	static const char touch[] =
-		"UPDATE tokens SET last_used_at = ? WHERE id = ?";
+	    "UPDATE tokens SET last_used_at = ? WHERE id = ?";
 	size_t n = strlen(hash);
 	int64_t id = 0, last = 0;
 	sqlite3_stmt *st;
@@ -94,13 +94,13 @@ int store_token_lookup(struct store *s, const char *hash, int64_t now,
 		const char *h = (const char *)sqlite3_column_text(st, 0);
 		int eq = h && strlen(h) == n && ct_equal(h, hash, n);
 		if (eq && !*role) {
-			*role = xstrdup(
-				(const char *)sqlite3_column_text(st, 1));
+			*role =
+			    xstrdup((const char *)sqlite3_column_text(st, 1));
 			id = sqlite3_column_int64(st, 2);
 			last = sqlite3_column_int64(st, 3);
 			if (who)
-				*who = xstrdup((const char *)
-					sqlite3_column_text(st, 4));
+				*who = xstrdup(
+				    (const char *)sqlite3_column_text(st, 4));
 		}
 	}
 	sqlite3_reset(st);
@@ -114,8 +114,8 @@ int store_token_lookup(struct store *s, const char *hash, int64_t now,
 int store_token_list(struct store *s, json_t **out, struct ml_err *err)
 {
 	static const char sql[] =
-		"SELECT name, role, person, created_at, last_used_at"
-		" FROM tokens ORDER BY name, id";
+	    "SELECT name, role, person, created_at, last_used_at"
+	    " FROM tokens ORDER BY name, id";
 	sqlite3_stmt *st;
 	int rc;
 

@@ -12,38 +12,37 @@
 #include "incident/alert.h"
 
 static const char am_payload[] =
-	"{\"version\":\"4\",\"groupKey\":\"{}:{alertname=\\\"GPUHot\\\"}\","
-	"\"status\":\"firing\",\"receiver\":\"mloncall\","
-	"\"groupLabels\":{\"alertname\":\"GPUHot\"},"
-	"\"commonLabels\":{\"alertname\":\"GPUHot\"},"
-	"\"externalURL\":\"http://am:9093\",\"alerts\":["
-	"{\"status\":\"firing\",\"labels\":{\"alertname\":\"GPUHot\","
-	"\"severity\":\"critical\",\"node\":\"gpu-1\"},"
-	"\"annotations\":{\"summary\":\"GPU 3 at 91C\"},"
-	"\"startsAt\":\"2026-11-23T03:00:00.123Z\","
-	"\"endsAt\":\"0001-01-01T00:00:00Z\","
-	"\"generatorURL\":\"http://prom/graph\",\"fingerprint\":\"0f1e2d3c4b5a6978\"},"
-	"{\"status\":\"resolved\",\"labels\":{\"alertname\":\"GPUHot\","
-	"\"node\":\"gpu-2\"},\"annotations\":{},"
-	"\"startsAt\":\"2026-11-23T02:00:00Z\",\"endsAt\":\"2026-11-23T02:30:00Z\"}"
-	"]}";
+    "{\"version\":\"4\",\"groupKey\":\"{}:{alertname=\\\"GPUHot\\\"}\","
+    "\"status\":\"firing\",\"receiver\":\"mloncall\","
+    "\"groupLabels\":{\"alertname\":\"GPUHot\"},"
+    "\"commonLabels\":{\"alertname\":\"GPUHot\"},"
+    "\"externalURL\":\"http://am:9093\",\"alerts\":["
+    "{\"status\":\"firing\",\"labels\":{\"alertname\":\"GPUHot\","
+    "\"severity\":\"critical\",\"node\":\"gpu-1\"},"
+    "\"annotations\":{\"summary\":\"GPU 3 at 91C\"},"
+    "\"startsAt\":\"2026-11-23T03:00:00.123Z\","
+    "\"endsAt\":\"0001-01-01T00:00:00Z\","
+    "\"generatorURL\":\"http://prom/"
+    "graph\",\"fingerprint\":\"0f1e2d3c4b5a6978\"},"
+    "{\"status\":\"resolved\",\"labels\":{\"alertname\":\"GPUHot\","
+    "\"node\":\"gpu-2\"},\"annotations\":{},"
+    "\"startsAt\":\"2026-11-23T02:00:00Z\",\"endsAt\":\"2026-11-23T02:30:00Z\"}"
+    "]}";
 
 static void test_alertmanager_v4(void **state)
 {
 	struct alert_batch b;
 	struct ml_err err = {0};
 	(void)state;
-	assert_int_equal(alert_parse_alertmanager(am_payload,
-						  strlen(am_payload), 3, &b,
-						  &err),
+	assert_int_equal(alert_parse_alertmanager(
+			     am_payload, strlen(am_payload), 3, &b, &err),
 			 0);
 	assert_int_equal(b.n, 2);
 	assert_string_equal(b.v[0].rec.fingerprint, "0f1e2d3c4b5a6978");
 	assert_string_equal(b.v[0].rec.status, "firing");
 	assert_int_equal(b.v[0].rec.severity, 1);
 	assert_string_equal(b.v[0].rec.title, "GPU 3 at 91C");
-	assert_string_equal(b.v[0].rec.group_key,
-			    "{}:{alertname=\"GPUHot\"}");
+	assert_string_equal(b.v[0].rec.group_key, "{}:{alertname=\"GPUHot\"}");
 	assert_int_equal(b.v[0].rec.ends_at, 0); /* zero time = unset */
 	assert_int_equal(b.v[0].rec.starts_at % 1000, 123);
 	/* no fingerprint: hash of labels, 16 hex chars; default severity */
@@ -129,32 +128,31 @@ struct bad_case {
 static void test_broken_payloads(void **state)
 {
 	static const struct bad_case cases[] = {
-		{"", "malformed JSON"},
-		{"{", "malformed JSON"},
-		{"[]", "expected an Alertmanager webhook object"},
-		{"{\"version\":\"3\",\"alerts\":[]}", "version"},
-		{"{\"version\":\"4\"}", "alerts: missing"},
-		{"{\"alerts\":{}}", "alerts: missing or not a list"},
-		{"{\"alerts\":[1]}", "alerts[0]."},
-		{"{\"alerts\":[{}]}", "alerts[0].labels"},
-		{"{\"alerts\":[{\"labels\":{}}]}", "must not be empty"},
-		{"{\"alerts\":[{\"labels\":{\"a\":1}}]}", "labels.a"},
-		{"{\"alerts\":[{\"labels\":{\"a\":\"b\"},\"status\":\"odd\"}]}",
-		 "alerts[0].status"},
-		{"{\"alerts\":[{\"labels\":{\"a\":\"b\"},\"startsAt\":\"soon\"}]}",
-		 "alerts[0].startsAt"},
-		{"{\"alerts\":[{\"labels\":{\"a\":\"b\"},\"annotations\":[]}]}",
-		 "annotations"},
-		{"{\"alerts\":[],\"alerts\":[]}", "duplicate"},
-		{"{\"alerts\":[{\"labels\":{\"a\":\"\xff\xfe\"}}]}", "malformed"},
+	    {"", "malformed JSON"},
+	    {"{", "malformed JSON"},
+	    {"[]", "expected an Alertmanager webhook object"},
+	    {"{\"version\":\"3\",\"alerts\":[]}", "version"},
+	    {"{\"version\":\"4\"}", "alerts: missing"},
+	    {"{\"alerts\":{}}", "alerts: missing or not a list"},
+	    {"{\"alerts\":[1]}", "alerts[0]."},
+	    {"{\"alerts\":[{}]}", "alerts[0].labels"},
+	    {"{\"alerts\":[{\"labels\":{}}]}", "must not be empty"},
+	    {"{\"alerts\":[{\"labels\":{\"a\":1}}]}", "labels.a"},
+	    {"{\"alerts\":[{\"labels\":{\"a\":\"b\"},\"status\":\"odd\"}]}",
+	     "alerts[0].status"},
+	    {"{\"alerts\":[{\"labels\":{\"a\":\"b\"},\"startsAt\":\"soon\"}]}",
+	     "alerts[0].startsAt"},
+	    {"{\"alerts\":[{\"labels\":{\"a\":\"b\"},\"annotations\":[]}]}",
+	     "annotations"},
+	    {"{\"alerts\":[],\"alerts\":[]}", "duplicate"},
+	    {"{\"alerts\":[{\"labels\":{\"a\":\"\xff\xfe\"}}]}", "malformed"},
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct alert_batch b;
 		struct ml_err err = {0};
-		int rc = alert_parse_alertmanager(cases[i].body,
-						  strlen(cases[i].body), 3, &b,
-						  &err);
+		int rc = alert_parse_alertmanager(
+		    cases[i].body, strlen(cases[i].body), 3, &b, &err);
 		if (rc == 0 || !strstr(err.msg, cases[i].expect))
 			fail_msg("case %zu (%s): rc=%d msg=%s", i,
 				 cases[i].body, rc, err.msg);
@@ -196,9 +194,10 @@ static void test_huge_label_set(void **state)
 static void test_generic_forms(void **state)
 {
 	const char *forms[] = {
-		"{\"labels\":{\"alertname\":\"A\"}}",
-		"[{\"labels\":{\"alertname\":\"A\"}},{\"labels\":{\"alertname\":\"B\"}}]",
-		"{\"alerts\":[{\"labels\":{\"alertname\":\"A\"}}]}"};
+	    "{\"labels\":{\"alertname\":\"A\"}}",
+	    "[{\"labels\":{\"alertname\":\"A\"}},{\"labels\":{\"alertname\":"
+	    "\"B\"}}]",
+	    "{\"alerts\":[{\"labels\":{\"alertname\":\"A\"}}]}"};
 	const size_t want[] = {1, 2, 1};
 	(void)state;
 	for (int i = 0; i < 3; i++) {
@@ -230,15 +229,15 @@ static void test_severity_map(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_alertmanager_v4),
-		cmocka_unit_test(test_fingerprint_order_independent),
-		cmocka_unit_test(test_fingerprint_collisions),
-		cmocka_unit_test(test_fingerprint_sender_kept),
-		cmocka_unit_test(test_broken_payloads),
-		cmocka_unit_test(test_hostile_labels_are_strings),
-		cmocka_unit_test(test_huge_label_set),
-		cmocka_unit_test(test_generic_forms),
-		cmocka_unit_test(test_severity_map),
+	    cmocka_unit_test(test_alertmanager_v4),
+	    cmocka_unit_test(test_fingerprint_order_independent),
+	    cmocka_unit_test(test_fingerprint_collisions),
+	    cmocka_unit_test(test_fingerprint_sender_kept),
+	    cmocka_unit_test(test_broken_payloads),
+	    cmocka_unit_test(test_hostile_labels_are_strings),
+	    cmocka_unit_test(test_huge_label_set),
+	    cmocka_unit_test(test_generic_forms),
+	    cmocka_unit_test(test_severity_map),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

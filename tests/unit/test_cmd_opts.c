@@ -54,27 +54,29 @@ static int count_calls(void *opts, const struct cmd_opt *o, const char *val,
 static const char *const colors[] = {"auto", "always", "never", NULL};
 
 static const struct cmd_opt table[] = {
-	CMD_FLAG("verbose", 'v', struct t_opts, verbose),
-	CMD_FLAG("dry-run", 'n', struct t_opts, dry_run),
-	CMD_STR("name", 'N', struct t_opts, name),
-	CMD_INT("count", 'c', struct t_opts, count, 1, 520),
-	CMD_DUR("wait", 0, struct t_opts, wait_ms, 10, 3600000),
-	{.name = "color", .arg = CMD_ARG_ENUM, .off = offsetof(struct t_opts,
-							       color),
-	 .choices = colors},
-	CMD_LIST("tag", 't', struct t_opts, tag, "TAG"),
-	CMD_FN("kv", 0, set_kv),
-	CMD_FN_FLAG("ping", 0, count_calls),
-	CMD_NOT_HERE("weeks"),
-	{0}};
+    CMD_FLAG("verbose", 'v', struct t_opts, verbose),
+    CMD_FLAG("dry-run", 'n', struct t_opts, dry_run),
+    CMD_STR("name", 'N', struct t_opts, name),
+    CMD_INT("count", 'c', struct t_opts, count, 1, 520),
+    CMD_DUR("wait", 0, struct t_opts, wait_ms, 10, 3600000),
+    {.name = "color",
+     .arg = CMD_ARG_ENUM,
+     .off = offsetof(struct t_opts, color),
+     .choices = colors},
+    CMD_LIST("tag", 't', struct t_opts, tag, "TAG"),
+    CMD_FN("kv", 0, set_kv),
+    CMD_FN_FLAG("ping", 0, count_calls),
+    CMD_NOT_HERE("weeks"),
+    {0}};
 
-static const struct cmd_entry entry = {
-	.path = "test", .summary = "a test command", .opts = table,
-	.flags = CMD_OUTPUT};
+static const struct cmd_entry entry = {.path = "test",
+				       .summary = "a test command",
+				       .opts = table,
+				       .flags = CMD_OUTPUT};
 static const struct cmd_entry db_entry = {
-	.path = "test db", .summary = "db", .flags = CMD_DB};
+    .path = "test db", .summary = "db", .flags = CMD_DB};
 static const struct cmd_entry client_entry = {
-	.path = "test client", .summary = "client", .flags = CMD_CLIENT};
+    .path = "test client", .summary = "client", .flags = CMD_CLIENT};
 
 static char errbuf[4096];
 
@@ -106,7 +108,7 @@ static int parse_words(const struct cmd_entry *e, struct t_opts *o,
 	return rc;
 }
 
-#define PARSE(o, a, ...)                                                      \
+#define PARSE(o, a, ...)                                                       \
 	parse_words(&entry, (o), (a), (char *[]){__VA_ARGS__, NULL})
 
 static void test_long_forms(void **state)
@@ -184,9 +186,8 @@ static void test_repeatable(void **state)
 	struct cmd_args a = {0};
 
 	(void)state;
-	assert_int_equal(PARSE(&o, &a, "--tag", "a", "-tb", "--tag=c", "x",
-			       "-t", "d"),
-			 0);
+	assert_int_equal(
+	    PARSE(&o, &a, "--tag", "a", "-tb", "--tag=c", "x", "-t", "d"), 0);
 	assert_int_equal(o.tag.n, 4);
 	assert_string_equal(o.tag.v[0], "a");
 	assert_string_equal(o.tag.v[1], "b");
@@ -327,14 +328,13 @@ static void test_db_flag(void **state)
 	assert_string_equal(a.db, "env.db");
 	assert_int_equal(a.db_defaulted, 0);
 	a = (struct cmd_args){0};
-	assert_int_equal(parse_words(&db_entry, &o, &a,
-				     (char *[]){"--db", "x.db", NULL}),
-			 0);
+	assert_int_equal(
+	    parse_words(&db_entry, &o, &a, (char *[]){"--db", "x.db", NULL}),
+	    0);
 	assert_string_equal(a.db, "x.db");
 	a = (struct cmd_args){0};
-	assert_int_equal(parse_words(&db_entry, &o, &a,
-				     (char *[]){"-dy.db", NULL}),
-			 0);
+	assert_int_equal(
+	    parse_words(&db_entry, &o, &a, (char *[]){"-dy.db", NULL}), 0);
 	assert_string_equal(a.db, "y.db");
 	unsetenv("MLONCALL_DB");
 }
@@ -361,11 +361,10 @@ static void test_client_flag(void **state)
 	assert_null(a.client.server);
 	assert_string_equal(a.client.db, "f.db");
 	a = (struct cmd_args){0};
-	assert_int_equal(
-	    parse_words(&client_entry, &o, &a,
-			(char *[]){"--db", "f.db", "--server", "http://h:2",
-				   NULL}),
-	    0);
+	assert_int_equal(parse_words(&client_entry, &o, &a,
+				     (char *[]){"--db", "f.db", "--server",
+						"http://h:2", NULL}),
+			 0);
 	assert_string_equal(a.client.server, "http://h:2");
 	a = (struct cmd_args){0};
 	assert_int_equal(parse_words(&client_entry, &o, &a,
@@ -376,10 +375,9 @@ static void test_client_flag(void **state)
 	unsetenv("MLONCALL_TOKEN");
 }
 
-extern const struct cmd_entry cmd_check_entry, cmd_run_entry,
-	cmd_runbook_entry, cmd_runs_entry, cmd_serve_entry, cmd_incident_entry,
-	cmd_token_entry, cmd_drill_entry, cmd_oncall_entry, cmd_report_entry,
-	cmd_action_entry;
+extern const struct cmd_entry cmd_check_entry, cmd_run_entry, cmd_runbook_entry,
+    cmd_runs_entry, cmd_serve_entry, cmd_incident_entry, cmd_token_entry,
+    cmd_drill_entry, cmd_oncall_entry, cmd_report_entry, cmd_action_entry;
 
 static void check_documented(const struct cmd_entry *e)
 {
@@ -413,10 +411,10 @@ static void check_documented(const struct cmd_entry *e)
 static void test_every_option_in_help(void **state)
 {
 	const struct cmd_entry *const all[] = {
-		&cmd_check_entry,   &cmd_run_entry,	 &cmd_runbook_entry,
-		&cmd_runs_entry,    &cmd_serve_entry,	 &cmd_incident_entry,
-		&cmd_token_entry,   &cmd_drill_entry,	 &cmd_oncall_entry,
-		&cmd_report_entry,  &cmd_action_entry, NULL};
+	    &cmd_check_entry,  &cmd_run_entry,	  &cmd_runbook_entry,
+	    &cmd_runs_entry,   &cmd_serve_entry,  &cmd_incident_entry,
+	    &cmd_token_entry,  &cmd_drill_entry,  &cmd_oncall_entry,
+	    &cmd_report_entry, &cmd_action_entry, NULL};
 
 	(void)state;
 	for (const struct cmd_entry *const *e = all; *e; e++)
@@ -426,20 +424,20 @@ static void test_every_option_in_help(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_long_forms),
-		cmocka_unit_test(test_short_forms),
-		cmocka_unit_test(test_prefix_and_positionals),
-		cmocka_unit_test(test_double_dash),
-		cmocka_unit_test(test_repeatable),
-		cmocka_unit_test(test_unknown_did_you_mean),
-		cmocka_unit_test(test_ambiguous_and_not_here),
-		cmocka_unit_test(test_missing_value),
-		cmocka_unit_test(test_int_bounds),
-		cmocka_unit_test(test_duration_bounds),
-		cmocka_unit_test(test_enum_fn_output),
-		cmocka_unit_test(test_db_flag),
-		cmocka_unit_test(test_client_flag),
-		cmocka_unit_test(test_every_option_in_help),
+	    cmocka_unit_test(test_long_forms),
+	    cmocka_unit_test(test_short_forms),
+	    cmocka_unit_test(test_prefix_and_positionals),
+	    cmocka_unit_test(test_double_dash),
+	    cmocka_unit_test(test_repeatable),
+	    cmocka_unit_test(test_unknown_did_you_mean),
+	    cmocka_unit_test(test_ambiguous_and_not_here),
+	    cmocka_unit_test(test_missing_value),
+	    cmocka_unit_test(test_int_bounds),
+	    cmocka_unit_test(test_duration_bounds),
+	    cmocka_unit_test(test_enum_fn_output),
+	    cmocka_unit_test(test_db_flag),
+	    cmocka_unit_test(test_client_flag),
+	    cmocka_unit_test(test_every_option_in_help),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

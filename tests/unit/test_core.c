@@ -77,15 +77,31 @@ static void test_time_roundtrip(void **state)
  * and whatever is accepted formats back to the same text. */
 static void test_time_strict(void **state)
 {
-	static const char *const bad[] = {
-	    "2026-02-31", "2026-02-29", "2100-02-29", "2026-04-31",
-	    "2026-06-31", "2026-09-31", "2026-11-31", "2026-00-10",
-	    "2026-01-00", "2026-01-32", "2026-02-30T00:00:00Z",
-	    "2026-01-01T24:00:00Z", "2026-01-01T23:60:00Z",
-	    "2026-01-01T23:59:60Z", "2026-01-01T23:59:59+24:00",
-	    "2026-01-01T23:59:59+01:60", "2026-01-01T10:00Z",
-	    "2026-01-01T10:00:00", "2026-1-01", "2026-01-1", "+026-01-01",
-	    " 2026-01-01", "2026-01-01Z", "2026-01-01 ", "2026-01-01T1:00:00Z"};
+	static const char *const bad[] = {"2026-02-31",
+					  "2026-02-29",
+					  "2100-02-29",
+					  "2026-04-31",
+					  "2026-06-31",
+					  "2026-09-31",
+					  "2026-11-31",
+					  "2026-00-10",
+					  "2026-01-00",
+					  "2026-01-32",
+					  "2026-02-30T00:00:00Z",
+					  "2026-01-01T24:00:00Z",
+					  "2026-01-01T23:60:00Z",
+					  "2026-01-01T23:59:60Z",
+					  "2026-01-01T23:59:59+24:00",
+					  "2026-01-01T23:59:59+01:60",
+					  "2026-01-01T10:00Z",
+					  "2026-01-01T10:00:00",
+					  "2026-1-01",
+					  "2026-01-1",
+					  "+026-01-01",
+					  " 2026-01-01",
+					  "2026-01-01Z",
+					  "2026-01-01 ",
+					  "2026-01-01T1:00:00Z"};
 	static const char *const good[] = {
 	    "2024-02-29T00:00:00.000Z", "2000-02-29T23:59:59.999Z",
 	    "2026-12-31T23:59:59.000Z", "2026-01-31T00:00:00.000Z",
@@ -112,7 +128,8 @@ static void test_time_strict(void **state)
 			assert_int_equal(time_parse(d, &ms), 0);
 			time_format(ms, out, sizeof(out));
 			assert_memory_equal(out, d, 10);
-			snprintf(d, sizeof(d), "%04d-%02d-%02d", y, mo, last + 1);
+			snprintf(d, sizeof(d), "%04d-%02d-%02d", y, mo,
+				 last + 1);
 			assert_int_equal(time_parse(d, &ms), -1);
 		}
 	assert_int_equal(time_days_in_month(2024, 2), 29);
@@ -158,7 +175,8 @@ static void test_ydoc_positions(void **state)
 	struct ydoc doc;
 	const struct ydoc_node *steps;
 	(void)state;
-	assert_int_equal(ydoc_load_string(y, strlen(y), "t.yaml", &doc, &err), 0);
+	assert_int_equal(ydoc_load_string(y, strlen(y), "t.yaml", &doc, &err),
+			 0);
 	steps = ydoc_get(doc.root, "steps");
 	assert_non_null(steps);
 	assert_int_equal(steps->type, YDOC_SEQ);
@@ -171,11 +189,11 @@ static void test_ydoc_positions(void **state)
 static void test_ydoc_errors(void **state)
 {
 	static const char *const bad[] = {
-		"a: 1\na: 2\n",		   /* duplicate key */
-		"a: &x [1]\nb: *x\n",	   /* anchors */
-		"a: [1, 2\n",		   /* unterminated */
-		"a:\n\t- x\n",		   /* tab */
-		"{a: b}: c\n",		   /* non-scalar key */
+	    "a: 1\na: 2\n",	  /* duplicate key */
+	    "a: &x [1]\nb: *x\n", /* anchors */
+	    "a: [1, 2\n",	  /* unterminated */
+	    "a:\n\t- x\n",	  /* tab */
+	    "{a: b}: c\n",	  /* non-scalar key */
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -198,9 +216,9 @@ static void test_ydoc_deep(void **state)
 	(void)state;
 	for (int i = 0; i < 1000; i++)
 		buf_putc(&b, '[');
-	assert_int_equal(ydoc_load_string(b.data, b.len, "deep.yaml", &doc,
-					  &err),
-			 ML_EINPUT);
+	assert_int_equal(
+	    ydoc_load_string(b.data, b.len, "deep.yaml", &doc, &err),
+	    ML_EINPUT);
 	assert_non_null(strstr(err.msg, "nesting"));
 	ydoc_free(&doc);
 	buf_free(&b);
@@ -245,7 +263,8 @@ static void test_proc_env_not_spliced(void **state)
 	const char *env[] = {"ML_X=$(touch pwned-by-test); `touch pwned2`",
 			     NULL};
 	struct proc_opts o = {.shell_cmd = "printf %s \"$ML_X\"",
-			      .env_add = env, .timeout_ms = 10000};
+			      .env_add = env,
+			      .timeout_ms = 10000};
 	struct proc_result r;
 	struct ml_err err = {0};
 	(void)state;
@@ -260,9 +279,9 @@ static void test_proc_timeout_kills_group(void **state)
 {
 	/* The grandchild writes a file after 2 s unless it is killed. */
 	struct proc_opts o = {
-		.shell_cmd = "(sleep 2; touch grandchild-survived) & sleep 30",
-		.timeout_ms = 300,
-		.grace_ms = 200};
+	    .shell_cmd = "(sleep 2; touch grandchild-survived) & sleep 30",
+	    .timeout_ms = 300,
+	    .grace_ms = 200};
 	struct proc_result r;
 	struct ml_err err = {0};
 	(void)state;
@@ -278,7 +297,8 @@ static void test_proc_timeout_kills_group(void **state)
 static void test_proc_cap(void **state)
 {
 	struct proc_opts o = {.shell_cmd = "head -c 100000 /dev/zero",
-			      .cap = 1000, .timeout_ms = 10000};
+			      .cap = 1000,
+			      .timeout_ms = 10000};
 	struct proc_result r;
 	struct ml_err err = {0};
 	(void)state;
@@ -290,8 +310,10 @@ static void test_proc_cap(void **state)
 
 static void test_proc_stdin(void **state)
 {
-	struct proc_opts o = {.shell_cmd = "cat", .input = "hello",
-			      .input_len = 5, .timeout_ms = 10000};
+	struct proc_opts o = {.shell_cmd = "cat",
+			      .input = "hello",
+			      .input_len = 5,
+			      .timeout_ms = 10000};
 	struct proc_opts o2 = {.shell_cmd = "cat", .timeout_ms = 10000};
 	struct proc_result r;
 	struct ml_err err = {0};
@@ -323,9 +345,9 @@ static void test_time_mono(void **state)
  * spells reals; strings and integers that look alike are untouched. */
 static void test_json_reals_shortest(void **state)
 {
-	json_t *j = json_pack("[f,f,f,f,f,f,f,I,s]", 96.33, 0.35, 0.1 + 0.2,
-			      1e20, 1e-5, 3.0, -2.5, (json_int_t)7,
-			      "0.90000000000000002 \\\" 0.1");
+	json_t *j =
+	    json_pack("[f,f,f,f,f,f,f,I,s]", 96.33, 0.35, 0.1 + 0.2, 1e20, 1e-5,
+		      3.0, -2.5, (json_int_t)7, "0.90000000000000002 \\\" 0.1");
 	char *t = out_json_dumps(j, JSON_COMPACT);
 
 	(void)state;
@@ -346,16 +368,16 @@ static void test_ydoc_check_keys(void **state)
 	struct ml_err err = {0};
 
 	(void)state;
-	assert_int_equal(ydoc_load_string(text, strlen(text), "r.yaml", &d,
-					  &err), 0);
+	assert_int_equal(
+	    ydoc_load_string(text, strlen(text), "r.yaml", &d, &err), 0);
 	assert_int_equal(ydoc_check_keys(d.root, keys, "rule", "r.yaml", &err),
 			 ML_EINPUT);
 	assert_string_equal(err.msg, "unknown key `evrey` in rule; did you "
 				     "mean `every`?");
 	assert_int_equal(err.line, 2);
 	ydoc_free(&d);
-	assert_int_equal(ydoc_load_string(far, strlen(far), "r.yaml", &d,
-					  &err), 0);
+	assert_int_equal(ydoc_load_string(far, strlen(far), "r.yaml", &d, &err),
+			 0);
 	assert_int_equal(ydoc_check_keys(d.root, keys, NULL, "r.yaml", &err),
 			 ML_EINPUT);
 	assert_string_equal(err.msg, "unknown key `zzzzzz` (expected one of: "
@@ -366,24 +388,24 @@ static void test_ydoc_check_keys(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_dur_parse),
-		cmocka_unit_test(test_dur_format),
-		cmocka_unit_test(test_time_mono),
-		cmocka_unit_test(test_json_reals_shortest),
-		cmocka_unit_test(test_ydoc_check_keys),
-		cmocka_unit_test(test_time_roundtrip),
-		cmocka_unit_test(test_time_strict),
-		cmocka_unit_test(test_buf),
-		cmocka_unit_test(test_nearest),
-		cmocka_unit_test(test_ydoc_positions),
-		cmocka_unit_test(test_ydoc_errors),
-		cmocka_unit_test(test_ydoc_deep),
-		cmocka_unit_test(test_ydoc_json_types),
-		cmocka_unit_test(test_proc_basic),
-		cmocka_unit_test(test_proc_env_not_spliced),
-		cmocka_unit_test(test_proc_timeout_kills_group),
-		cmocka_unit_test(test_proc_cap),
-		cmocka_unit_test(test_proc_stdin),
+	    cmocka_unit_test(test_dur_parse),
+	    cmocka_unit_test(test_dur_format),
+	    cmocka_unit_test(test_time_mono),
+	    cmocka_unit_test(test_json_reals_shortest),
+	    cmocka_unit_test(test_ydoc_check_keys),
+	    cmocka_unit_test(test_time_roundtrip),
+	    cmocka_unit_test(test_time_strict),
+	    cmocka_unit_test(test_buf),
+	    cmocka_unit_test(test_nearest),
+	    cmocka_unit_test(test_ydoc_positions),
+	    cmocka_unit_test(test_ydoc_errors),
+	    cmocka_unit_test(test_ydoc_deep),
+	    cmocka_unit_test(test_ydoc_json_types),
+	    cmocka_unit_test(test_proc_basic),
+	    cmocka_unit_test(test_proc_env_not_spliced),
+	    cmocka_unit_test(test_proc_timeout_kills_group),
+	    cmocka_unit_test(test_proc_cap),
+	    cmocka_unit_test(test_proc_stdin),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

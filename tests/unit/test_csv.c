@@ -49,7 +49,8 @@ static void rows_of(const char *data, size_t n, char delim, struct buf *out,
 		buf_printf(out, "%llu:", (unsigned long long)line);
 		for (size_t i = 0; i < nf; i++) {
 			assert_int_equal(f[i].p[f[i].len], '\0');
-			buf_printf(out, "%s%.*s", i ? "|" : "", (int)f[i].len, f[i].p);
+			buf_printf(out, "%s%.*s", i ? "|" : "", (int)f[i].len,
+				   f[i].p);
 		}
 		buf_putc(out, '\n');
 	}
@@ -73,8 +74,10 @@ static void test_rfc4180(void **state)
 	expect_rows("a,b,c\n1,2,3\n", ',', "1:a|b|c\n2:1|2|3\n");
 	expect_rows("a,b\r\n1,2\r\n", ',', "1:a|b\n2:1|2\n");
 	expect_rows("a,b\n1,2", ',', "1:a|b\n2:1|2\n"); /* no final newline */
-	expect_rows("a,\"b,c\",\"say \"\"hi\"\"\"\n", ',', "1:a|b,c|say \"hi\"\n");
-	expect_rows("x,\"line1\nline2\",y\nz,w,v\n", ',', "1:x|line1\nline2|y\n3:z|w|v\n");
+	expect_rows("a,\"b,c\",\"say \"\"hi\"\"\"\n", ',',
+		    "1:a|b,c|say \"hi\"\n");
+	expect_rows("x,\"line1\nline2\",y\nz,w,v\n", ',',
+		    "1:x|line1\nline2|y\n3:z|w|v\n");
 	expect_rows("a,,\"\"\n,\n", ',', "1:a||\n2:|\n");
 	expect_rows("\xEF\xBB\xBFid,v\n1,2\n", ',', "1:id|v\n2:1|2\n");
 	expect_rows("a;b\n1;\"2;3\"\n", ';', "1:a|b\n2:1|2;3\n");
@@ -91,7 +94,8 @@ static void test_broken_quotes(void **state)
 	const char *d1 = "a,b\n1,\"open\n2,3\n";
 	(void)state;
 	rows_of(d1, strlen(d1), ',', &b, &is);
-	assert_string_equal(buf_str(&b), "1:a|b\n2:1|open\n2,3\n\n"); /* to EOF */
+	assert_string_equal(buf_str(&b),
+			    "1:a|b\n2:1|open\n2,3\n\n"); /* to EOF */
 	assert_int_equal(is.unterminated.count, 1);
 	assert_int_equal(is.unterminated.lines[0], 2);
 	buf_reset(&b);
@@ -114,7 +118,8 @@ static int load(const char *data, size_t n, int strict, struct csv_table *t,
 static void test_truncated_everywhere(void **state)
 {
 	const char *d = "id,name,score,ok\n1,\"Ann, \"\"A\"\"\",0.5,true\r\n"
-			"2,\"multi\nline\",1e3,false\n3,Bob,,TRUE\n4,\xC3\xA9t\xC3\xA9,-2.25,false\n";
+			"2,\"multi\nline\",1e3,false\n3,Bob,,TRUE\n4,"
+			"\xC3\xA9t\xC3\xA9,-2.25,false\n";
 	size_t n = strlen(d);
 	(void)state;
 	for (size_t cut = 0; cut <= n; cut++) {
@@ -231,7 +236,8 @@ static void test_big_field(void **state)
 	csv_table_free(&t);
 	/* a row over the limit is an error, not a crash */
 	struct csv_load_opts o = {.delim = ',', .max_row = 4096};
-	assert_int_equal(csv_table_load(put(b.data, b.len), &o, &t, &err), ML_EINPUT);
+	assert_int_equal(csv_table_load(put(b.data, b.len), &o, &t, &err),
+			 ML_EINPUT);
 	unlink(tmpl);
 	assert_non_null(strstr(err.msg, "row longer than"));
 	buf_free(&b);
@@ -255,7 +261,8 @@ static void test_gzip(void **state)
 	assert_true(csv_col_num(&t.cols[0], 2) == 3);
 	assert_int_equal(t.rd.truncated.count, 0);
 	csv_table_free(&t);
-	/* cut the gzip stream: what was inflated is kept, the cut is reported */
+	/* cut the gzip stream: what was inflated is kept, the cut is reported
+	 */
 	struct buf b = BUF_INIT;
 	assert_int_equal(buf_read_file(&b, path, 0), 0);
 	FILE *f = fopen(path, "wb");
@@ -278,8 +285,8 @@ static void test_utf8(void **state)
 	struct ml_err err = {0};
 	(void)state;
 	assert_true(csv_utf8_valid("\xC3\xA9", 2));
-	assert_false(csv_utf8_valid("\xC0\xAF", 2)); /* overlong */
-	assert_false(csv_utf8_valid("\xED\xA0\x80", 3)); /* surrogate */
+	assert_false(csv_utf8_valid("\xC0\xAF", 2));	     /* overlong */
+	assert_false(csv_utf8_valid("\xED\xA0\x80", 3));     /* surrogate */
 	assert_false(csv_utf8_valid("\xF4\x90\x80\x80", 4)); /* > U+10FFFF */
 	assert_int_equal(load(d, strlen(d), 0, &t, &err), 0);
 	assert_int_equal(t.cols[0].bad_utf8.count, 2);
@@ -292,21 +299,34 @@ static void test_utf8(void **state)
 
 static void test_parse_num(void **state)
 {
-	static const char *bad[] = {"", " ", "+", "-", ".", "1e", "1e+", "0x10",
-				    "1.2.3", "1,5", "abc", "--1", "1 2", "nanx",
-				    "e5", "in"};
-	static const char *good[] = {"0", "-0", "1.", ".5", "+3", " 7 ", "1e5",
-				     "1E-5", "123456789012345678901234567890",
-				     "0.000000000000000000000000001", "1e308",
-				     "4.9e-324", "2.2250738585072011e-308",
-				     "9007199254740993", "0.1", "179769313486231570000e288"};
+	static const char *bad[] = {"",	   " ",	   "+",	    "-",   ".",	  "1e",
+				    "1e+", "0x10", "1.2.3", "1,5", "abc", "--1",
+				    "1 2", "nanx", "e5",    "in"};
+	static const char *good[] = {"0",
+				     "-0",
+				     "1.",
+				     ".5",
+				     "+3",
+				     " 7 ",
+				     "1e5",
+				     "1E-5",
+				     "123456789012345678901234567890",
+				     "0.000000000000000000000000001",
+				     "1e308",
+				     "4.9e-324",
+				     "2.2250738585072011e-308",
+				     "9007199254740993",
+				     "0.1",
+				     "179769313486231570000e288"};
 	double v;
 	int isint;
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_int_equal(csv_parse_num(bad[i], strlen(bad[i]), &v, &isint), -1);
+		assert_int_equal(
+		    csv_parse_num(bad[i], strlen(bad[i]), &v, &isint), -1);
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-		assert_int_equal(csv_parse_num(good[i], strlen(good[i]), &v, &isint), 0);
+		assert_int_equal(
+		    csv_parse_num(good[i], strlen(good[i]), &v, &isint), 0);
 		assert_true(v == strtod(good[i], NULL));
 	}
 	assert_int_equal(csv_parse_num("NaN", 3, &v, &isint), 0);
@@ -330,11 +350,13 @@ static void test_parse_num(void **state)
 			s[o++] = (char)('0' + rand() % 10);
 		}
 		if (rand() % 3 == 0)
-			o += snprintf(s + o, sizeof(s) - (size_t)o, "e%d", rand() % 80 - 40);
+			o += snprintf(s + o, sizeof(s) - (size_t)o, "e%d",
+				      rand() % 80 - 40);
 		s[o] = '\0';
 		assert_int_equal(csv_parse_num(s, (size_t)o, &v, &isint), 0);
 		if (v != strtod(s, NULL)) {
-			print_error("%s: %.17g vs %.17g\n", s, v, strtod(s, NULL));
+			print_error("%s: %.17g vs %.17g\n", s, v,
+				    strtod(s, NULL));
 			fail();
 		}
 	}
@@ -347,8 +369,9 @@ static void test_fixed_point(void **state)
 	struct buf b = BUF_INIT;
 	struct csv_table t;
 	struct ml_err err = {0};
-	static const char *vals[] = {"1", "2.5", "-3.125", "0.000001", "1e3",
-				     "2147.483647", "12345678901", "0.1"};
+	static const char *vals[] = {"1",	    "2.5", "-3.125",
+				     "0.000001",    "1e3", "2147.483647",
+				     "12345678901", "0.1"};
 	(void)state;
 	buf_puts(&b, "v\n");
 	for (size_t i = 0; i < 8; i++)
@@ -356,7 +379,8 @@ static void test_fixed_point(void **state)
 	assert_int_equal(load(b.data, b.len, 0, &t, &err), 0);
 	assert_false(t.cols[0].is_fix); /* 12345678901 did not fit */
 	for (size_t i = 0; i < 8; i++)
-		assert_true(csv_col_num(&t.cols[0], i) == strtod(vals[i], NULL));
+		assert_true(csv_col_num(&t.cols[0], i) ==
+			    strtod(vals[i], NULL));
 	csv_table_free(&t);
 	buf_reset(&b);
 	buf_puts(&b, "v\n");
@@ -366,7 +390,8 @@ static void test_fixed_point(void **state)
 	assert_true(t.cols[0].is_fix);
 	assert_int_equal(t.cols[0].scale, 6);
 	for (size_t i = 0; i < 6; i++)
-		assert_true(csv_col_num(&t.cols[0], i) == strtod(vals[i], NULL));
+		assert_true(csv_col_num(&t.cols[0], i) ==
+			    strtod(vals[i], NULL));
 	csv_table_free(&t);
 	buf_free(&b);
 }
@@ -394,7 +419,8 @@ static void test_random_bytes(void **state)
 {
 	/* hostile input: random bytes biased to CSV syntax never crash the
 	 * reader (ASan checks the reads) and always give a clear result */
-	static const char alpha[] = ",,\"\"\n\r\xff\xc3" "a1.e-";
+	static const char alpha[] = ",,\"\"\n\r\xff\xc3"
+				    "a1.e-";
 	char data[600];
 	(void)state;
 	srand(3);
@@ -403,8 +429,9 @@ static void test_random_bytes(void **state)
 		struct csv_table t;
 		struct ml_err err = {0};
 		for (size_t i = 0; i < n; i++)
-			data[i] = rand() % 4 ? alpha[rand() % (sizeof(alpha) - 1)]
-					     : (char)rand();
+			data[i] = rand() % 4
+				      ? alpha[rand() % (sizeof(alpha) - 1)]
+				      : (char)rand();
 		int rc = load(data, n, 0, &t, &err);
 		assert_true(rc == 0 || rc == ML_EINPUT);
 		if (rc == 0)
@@ -429,7 +456,8 @@ static void test_limits(void **state)
 	assert_int_equal(t.nrows, 2);
 	csv_table_free(&t);
 	o.max_bytes = 11;
-	assert_int_equal(csv_table_load(put(data, 12), &o, &t, &err), ML_EINPUT);
+	assert_int_equal(csv_table_load(put(data, 12), &o, &t, &err),
+			 ML_EINPUT);
 	assert_string_equal(err.file, tmpl);
 	assert_non_null(strstr(err.msg, "more than 11 bytes"));
 	o.max_bytes = 0;
@@ -437,7 +465,8 @@ static void test_limits(void **state)
 	assert_int_equal(csv_table_load(put(data, 12), &o, &t, &err), 0);
 	csv_table_free(&t);
 	o.max_rows = 1;
-	assert_int_equal(csv_table_load(put(data, 12), &o, &t, &err), ML_EINPUT);
+	assert_int_equal(csv_table_load(put(data, 12), &o, &t, &err),
+			 ML_EINPUT);
 	assert_int_equal(err.line, 3);
 	assert_non_null(strstr(err.msg, "more than 1 rows"));
 	unlink(tmpl);
@@ -446,20 +475,20 @@ static void test_limits(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rfc4180),
-		cmocka_unit_test(test_broken_quotes),
-		cmocka_unit_test(test_truncated_everywhere),
-		cmocka_unit_test(test_table_types),
-		cmocka_unit_test(test_problems),
-		cmocka_unit_test(test_edge_files),
-		cmocka_unit_test(test_big_field),
-		cmocka_unit_test(test_gzip),
-		cmocka_unit_test(test_utf8),
-		cmocka_unit_test(test_parse_num),
-		cmocka_unit_test(test_fixed_point),
-		cmocka_unit_test(test_many_columns),
-		cmocka_unit_test(test_random_bytes),
-		cmocka_unit_test(test_limits),
+	    cmocka_unit_test(test_rfc4180),
+	    cmocka_unit_test(test_broken_quotes),
+	    cmocka_unit_test(test_truncated_everywhere),
+	    cmocka_unit_test(test_table_types),
+	    cmocka_unit_test(test_problems),
+	    cmocka_unit_test(test_edge_files),
+	    cmocka_unit_test(test_big_field),
+	    cmocka_unit_test(test_gzip),
+	    cmocka_unit_test(test_utf8),
+	    cmocka_unit_test(test_parse_num),
+	    cmocka_unit_test(test_fixed_point),
+	    cmocka_unit_test(test_many_columns),
+	    cmocka_unit_test(test_random_bytes),
+	    cmocka_unit_test(test_limits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -71,12 +71,11 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
 	if (!strcmp(url, "/moved"))
 		return answer(c, 302, "moved", "/");
 	if (!strcmp(url, "/echo")) {
-		const char *h = MHD_lookup_connection_value(
-		    c, MHD_HEADER_KIND, "X-Test");
+		const char *h =
+		    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Test");
 		struct buf b = BUF_INIT;
 		enum MHD_Result ret;
-		buf_printf(&b, "%s %s %s", method, h ? h : "-",
-			   buf_str(&u->b));
+		buf_printf(&b, "%s %s %s", method, h ? h : "-", buf_str(&u->b));
 		ret = answer(c, 200, buf_str(&b), NULL);
 		buf_free(&b);
 		return ret;

@@ -25,9 +25,12 @@ static int setup(void **state)
 	struct fx *f = calloc(1, sizeof(*f));
 	struct ml_err err = {0};
 	json_t *labels = json_pack("{s:s}", "alertname", "GPUHot");
-	struct store_alert a = {.fingerprint = "fp1", .status = "firing",
-				.alertname = "GPUHot", .severity = 2,
-				.labels = labels, .source = "test",
+	struct store_alert a = {.fingerprint = "fp1",
+				.status = "firing",
+				.alertname = "GPUHot",
+				.severity = 2,
+				.labels = labels,
+				.source = "test",
 				.payload = labels};
 	struct store_alert_result r;
 
@@ -91,27 +94,28 @@ static void test_each_action(void **state)
 
 	assert_int_equal(act(f, "ack", NULL, &err), 0);
 	assert_int_equal(act(f, "note", "{\"text\":\"looking\"}", &err), 0);
-	assert_int_equal(act(f, "update", "{\"text\":\"rolling back\"}",
-			     &err), 0);
+	assert_int_equal(act(f, "update", "{\"text\":\"rolling back\"}", &err),
+			 0);
 	assert_int_equal(act(f, "role",
 			     "{\"role\":\"incident_commander\","
-			     "\"person\":\"ana\"}", &err), 0);
-	assert_int_equal(act(f, "severity", "{\"severity\":\"P1\"}", &err),
+			     "\"person\":\"ana\"}",
+			     &err),
 			 0);
-	assert_int_equal(act(f, "bridge", "{\"url\":\"https://meet/x\"}",
-			     &err), 0);
+	assert_int_equal(act(f, "severity", "{\"severity\":\"P1\"}", &err), 0);
+	assert_int_equal(act(f, "bridge", "{\"url\":\"https://meet/x\"}", &err),
+			 0);
 	/* a field the action does not take (the API's actor) is ignored */
-	assert_int_equal(act(f, "resolve",
-			     "{\"reason\":\"fixed\",\"actor\":\"zed\"}", &err),
-			 0);
+	assert_int_equal(
+	    act(f, "resolve", "{\"reason\":\"fixed\",\"actor\":\"zed\"}", &err),
+	    0);
 	assert_int_equal(store_incident_get(f->s, 1, &inc, &err), 0);
 	assert_string_equal(json_string_value(json_object_get(inc, "status")),
 			    "resolved");
 	assert_int_equal(json_integer_value(json_object_get(inc, "severity")),
 			 1);
 	assert_string_equal(
-		json_string_value(json_object_get(inc, "bridge_url")),
-		"https://meet/x");
+	    json_string_value(json_object_get(inc, "bridge_url")),
+	    "https://meet/x");
 	json_decref(inc);
 	/* acking a resolved incident does not apply: ML_EINPUT (409) */
 	assert_int_equal(act(f, "ack", "{}", &err), ML_EINPUT);
@@ -143,9 +147,9 @@ static void test_refused_bodies(void **state)
 	assert_int_equal(act(f, "role", "{\"role\":\"operations\"}", &err),
 			 ML_EINPUT);
 	assert_string_equal(err.msg, "person: required");
-	assert_int_equal(act(f, "role",
-			     "{\"role\":\"jester\",\"person\":\"x\"}", &err),
-			 ML_EINPUT);
+	assert_int_equal(
+	    act(f, "role", "{\"role\":\"jester\",\"person\":\"x\"}", &err),
+	    ML_EINPUT);
 	assert_non_null(strstr(err.msg, "unknown role `jester`"));
 	assert_int_equal(act(f, "severity", "{\"severity\":\"P5\"}", &err),
 			 ML_EINPUT);
@@ -193,12 +197,10 @@ static void test_update_limit(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_each_action, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_refused_bodies, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_update_limit, setup,
-						teardown),
+	    cmocka_unit_test_setup_teardown(test_each_action, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_refused_bodies, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_update_limit, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

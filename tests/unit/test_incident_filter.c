@@ -146,11 +146,11 @@ static void test_set_pairs(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_keys),
-		cmocka_unit_test(test_since_rfc3339),
-		cmocka_unit_test(test_bad_values),
-		cmocka_unit_test(test_long_query_and_encoding),
-		cmocka_unit_test(test_set_pairs),
+	    cmocka_unit_test(test_keys),
+	    cmocka_unit_test(test_since_rfc3339),
+	    cmocka_unit_test(test_bad_values),
+	    cmocka_unit_test(test_long_query_and_encoding),
+	    cmocka_unit_test(test_set_pairs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

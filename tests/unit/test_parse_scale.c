@@ -37,8 +37,8 @@ static void yaml_many_keys(void **state)
 
 	(void)state;
 	big_yaml(&b, NULL);
-	assert_int_equal(ydoc_load_string(b.data, b.len, "big.yaml", &doc, &err),
-			 0);
+	assert_int_equal(
+	    ydoc_load_string(b.data, b.len, "big.yaml", &doc, &err), 0);
 	assert_int_equal(doc.root->n, MANY);
 	assert_string_equal(ydoc_key(doc.root, 0)->value, "k0");
 	assert_string_equal(ydoc_key(doc.root, MANY - 1)->value, "k199999");
@@ -55,8 +55,8 @@ static void yaml_dup_in_big_map(void **state)
 
 	(void)state;
 	big_yaml(&b, "k150000");
-	assert_int_equal(ydoc_load_string(b.data, b.len, "big.yaml", &doc, &err),
-			 ML_EINPUT);
+	assert_int_equal(
+	    ydoc_load_string(b.data, b.len, "big.yaml", &doc, &err), ML_EINPUT);
 	assert_string_equal(err.file, "big.yaml");
 	assert_int_equal(err.line, 200001);
 	assert_non_null(

@@ -20,11 +20,12 @@
 
 static const int64_t sla[5] = {0, 900000, 3600000, 14400000, 86400000};
 static const char *const sections[] = {
-	"## Summary",	    "## Impact",	    "## Detection",
-	"## Timeline",	    "### Status updates", "## Root cause",
-	"## Actions taken", "## What went well",  "## What went badly",
-	"## Where we got lucky", "## Action items",
-	"## Suggested runbook changes"};
+    "## Summary",	  "## Impact",
+    "## Detection",	  "## Timeline",
+    "### Status updates", "## Root cause",
+    "## Actions taken",	  "## What went well",
+    "## What went badly", "## Where we got lucky",
+    "## Action items",	  "## Suggested runbook changes"};
 
 static char *text(const char *s, size_t max)
 {
@@ -119,23 +120,24 @@ static void render(const char *inc, const char *runs, const char *actions,
 static void test_render_malformed(void **state)
 {
 	static const char *const incs[] = {
-		"{}",
-		"{\"id\": \"x\", \"severity\": 99, \"timeline\": 5,"
-		" \"alerts\": {\"a\": 1}, \"roles\": [1, null, \"x\"]}",
-		"{\"id\": 3, \"severity\": 0, \"created_at\": -5,"
-		" \"acked_at\": 1, \"resolved_at\": -1, \"title\": null,"
-		" \"alerts\": [1, {\"alertname\": 7, \"annotations\": []}],"
-		" \"timeline\": [null, {\"kind\": 1, \"at\": \"x\"}]}"};
+	    "{}",
+	    "{\"id\": \"x\", \"severity\": 99, \"timeline\": 5,"
+	    " \"alerts\": {\"a\": 1}, \"roles\": [1, null, \"x\"]}",
+	    "{\"id\": 3, \"severity\": 0, \"created_at\": -5,"
+	    " \"acked_at\": 1, \"resolved_at\": -1, \"title\": null,"
+	    " \"alerts\": [1, {\"alertname\": 7, \"annotations\": []}],"
+	    " \"timeline\": [null, {\"kind\": 1, \"at\": \"x\"}]}"};
 	static const char *const runs[] = {
-		"[1, null, {\"record\": \"not an object\"},"
-		" {\"record\": {\"steps\": {\"a\": 1}, \"diagnosis\": 7,"
-		"  \"facts\": [1]}},"
-		" {\"record\": {\"status\": \"no_diagnosis\","
-		"  \"facts\": {\"x\": 5, \"y\": {\"reasons\": [1, {}]}},"
-		"  \"steps\": [null, {\"result\": \"failed\", \"kind\": 5,"
-		"   \"output\": \"\\n\\n\"}],"
-		"  \"diagnosis\": {\"matched\": true, \"cases\": [{\"error\": 1}]}}}]",
-		"{\"not\": \"an array\"}"};
+	    "[1, null, {\"record\": \"not an object\"},"
+	    " {\"record\": {\"steps\": {\"a\": 1}, \"diagnosis\": 7,"
+	    "  \"facts\": [1]}},"
+	    " {\"record\": {\"status\": \"no_diagnosis\","
+	    "  \"facts\": {\"x\": 5, \"y\": {\"reasons\": [1, {}]}},"
+	    "  \"steps\": [null, {\"result\": \"failed\", \"kind\": 5,"
+	    "   \"output\": \"\\n\\n\"}],"
+	    "  \"diagnosis\": {\"matched\": true, \"cases\": [{\"error\": "
+	    "1}]}}}]",
+	    "{\"not\": \"an array\"}"};
 	struct buf out = BUF_INIT;
 
 	(void)state;
@@ -192,9 +194,13 @@ static int setup(void **state)
 	struct fx *f = calloc(1, sizeof(*f));
 	struct ml_err err = {0};
 	json_t *l = json_pack("{s:s}", "alertname", "A");
-	struct store_alert a = {.fingerprint = "fp", .status = "firing",
-				.alertname = "A", .severity = 2, .labels = l,
-				.source = "test", .payload = l};
+	struct store_alert a = {.fingerprint = "fp",
+				.status = "firing",
+				.alertname = "A",
+				.severity = 2,
+				.labels = l,
+				.source = "test",
+				.payload = l};
 	struct store_alert_result res;
 
 	snprintf(f->path, sizeof(f->path), "test-pm-%d.db", getpid());
@@ -227,8 +233,10 @@ static void test_actions_store(void **state)
 {
 	struct fx *f = *state;
 	struct ml_err err = {0};
-	struct store_action a = {.incident_id = f->inc, .text = "do it",
-				 .owner = "bob", .due_at = 5000,
+	struct store_action a = {.incident_id = f->inc,
+				 .text = "do it",
+				 .owner = "bob",
+				 .due_at = 5000,
 				 .actor = "alice"};
 	struct store_action_filter all = {0}, overdue = {.overdue_at = 6000},
 				   open = {.open_only = 1};
@@ -247,8 +255,8 @@ static void test_actions_store(void **state)
 	assert_int_equal(jget_int(json_array_get(list, 1), "done_at", 0), 3000);
 	assert_string_equal(jget_str(json_array_get(list, 1), "done_by", ""),
 			    "bob");
-	assert_true(json_is_null(json_object_get(json_array_get(list, 1),
-						 "due_at")));
+	assert_true(
+	    json_is_null(json_object_get(json_array_get(list, 1), "due_at")));
 	json_decref(list);
 	assert_int_equal(store_action_list(f->s, &overdue, &list, &err), 0);
 	assert_int_equal(json_array_size(list), 1);
@@ -280,7 +288,8 @@ static void test_pm_write(void **state)
 	struct ml_err err = {0};
 	struct buf out = BUF_INIT;
 
-	assert_int_equal(postmortem_write(f->s, 4242, &o, &out, &err), ML_ENOTFOUND);
+	assert_int_equal(postmortem_write(f->s, 4242, &o, &out, &err),
+			 ML_ENOTFOUND);
 	assert_int_equal(postmortem_write(f->s, f->inc, &o, &out, &err), 0);
 	assert_sections(buf_str(&out));
 	assert_non_null(strstr(buf_str(&out), "still open"));
@@ -290,14 +299,14 @@ static void test_pm_write(void **state)
 int main(void)
 {
 	const struct CMUnitTest plain[] = {
-		cmocka_unit_test(test_md_text),
-		cmocka_unit_test(test_md_code_and_times),
-		cmocka_unit_test(test_render_malformed),
-		cmocka_unit_test(test_render_huge),
+	    cmocka_unit_test(test_md_text),
+	    cmocka_unit_test(test_md_code_and_times),
+	    cmocka_unit_test(test_render_malformed),
+	    cmocka_unit_test(test_render_huge),
 	};
 	const struct CMUnitTest store[] = {
-		cmocka_unit_test(test_actions_store),
-		cmocka_unit_test(test_pm_write),
+	    cmocka_unit_test(test_actions_store),
+	    cmocka_unit_test(test_pm_write),
 	};
 	return cmocka_run_group_tests(plain, NULL, NULL) |
 	       cmocka_run_group_tests(store, setup, teardown);

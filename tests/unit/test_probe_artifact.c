@@ -451,13 +451,28 @@ static void test_manifest_parser(void **state)
  * message, and artifact_manifest_free frees each name once (ASan). */
 static void test_manifest_malformed_lines(void **state)
 {
-	static const char *const bad[] = {
-	    "e3b0\n", H64 "\n", H64 " a\n", H64 "\ta\n", H64 "  \n",
-	    H64 "  ./\n", "\\" H64 "  a\\\n", "\\" H64 "  a\\x\n",
-	    "\\\n", "\\" H64 "\n", "SHA256 (\n", "SHA256 () = " H64 "\n",
-	    "SHA256 (a) = \n", "SHA256 (a) " H64 "\n", "SHA256 (a) = zz\n",
-	    "zz" H64 "  a\n", H64 "zz  a\n", "  " H64 "  a\n", "{\n",
-	    "sha256:" H64 "  a\n", H64 "  a\n" H64B "  a\n" /* conflict */};
+	static const char *const bad[] = {"e3b0\n",
+					  H64 "\n",
+					  H64 " a\n",
+					  H64 "\ta\n",
+					  H64 "  \n",
+					  H64 "  ./\n",
+					  "\\" H64 "  a\\\n",
+					  "\\" H64 "  a\\x\n",
+					  "\\\n",
+					  "\\" H64 "\n",
+					  "SHA256 (\n",
+					  "SHA256 () = " H64 "\n",
+					  "SHA256 (a) = \n",
+					  "SHA256 (a) " H64 "\n",
+					  "SHA256 (a) = zz\n",
+					  "zz" H64 "  a\n",
+					  H64 "zz  a\n",
+					  "  " H64 "  a\n",
+					  "{\n",
+					  "sha256:" H64 "  a\n",
+					  H64 "  a\n" H64B
+					      "  a\n" /* conflict */};
 	static const char *const pre[] = {
 	    "", H64 "  a\n", H64 "  a\n" H64 "  a\n",
 	    H64 "  a\n" H64 "  a\n" H64 "  b\n" H64 "  c\n",
@@ -474,12 +489,12 @@ static void test_manifest_malformed_lines(void **state)
 				buf_puts(&b, pre[j]);
 				buf_puts(&b, bad[i]);
 				if (after)
-					buf_puts(&b, H64 "  d\n" H64 "  d\n"
-						     H64 "  e\n");
+					buf_puts(&b, H64 "  d\n" H64 "  d\n" H64
+							 "  e\n");
 				memset(&err, 0, sizeof(err));
 				if (parse(b.data, b.len, &m, &err) != ML_EINPUT)
-					fail_msg("bad %zu pre %zu: accepted",
-						 i, j);
+					fail_msg("bad %zu pre %zu: accepted", i,
+						 j);
 				assert_true(err.msg[0] != '\0');
 				artifact_manifest_free(&m);
 			}

@@ -301,12 +301,13 @@ static void test_pickle_globals(void **state)
 			buf_printf(&b, "cm%d\nf\n0", i);
 		buf_puts(&b, "cposix\nsystem\n0N.");
 		assert_int_equal(scan_bytes(b.data, b.len, &out), 0);
-		assert_int_equal(jget_bool(out, "globals_over_limit", 0), extra);
+		assert_int_equal(jget_bool(out, "globals_over_limit", 0),
+				 extra);
 		assert_int_equal(
 		    json_array_size(json_object_get(out, "globals")),
 		    CKPT_PKL_MAX_GLOBALS);
-		json_t *ff = json_pack("{s:s, s:[]}", "verdict", "healthy",
-				       "reasons");
+		json_t *ff =
+		    json_pack("{s:s, s:[]}", "verdict", "healthy", "reasons");
 		ckpt_pickle_globals(ff, out, "t");
 		assert_string_equal(jget_str(ff, "verdict", ""), "failed");
 		assert_int_equal(has_reason(ff, "too_many_globals"), extra);
@@ -428,15 +429,16 @@ static void same_on_disk(const char *name, size_t step)
 			size_t at = (cut * 7919) % (b.len ? b.len : 1);
 			if (flip && at < cut)
 				b.data[at] ^= 0x5a;
-			json_t *m = ckpt_check_mem(name, (uint8_t *)b.data, cut);
+			json_t *m =
+			    ckpt_check_mem(name, (uint8_t *)b.data, cut);
 			json_t *d = check(tmp_write("same.pt", b.data, cut), 0);
 			codes(m, &mem);
 			codes(d, &disk);
 			if (strcmp(mem.data, disk.data)) {
 				print_error("%s cut at %zu%s: memory %s, file "
-					    "%s\n", name, cut,
-					    flip ? " (flipped)" : "", mem.data,
-					    disk.data);
+					    "%s\n",
+					    name, cut, flip ? " (flipped)" : "",
+					    mem.data, disk.data);
 				fail();
 			}
 			json_decref(m);

@@ -27,8 +27,8 @@ static char *fixture(const char *name, size_t *len)
 	char path[512];
 	struct buf b = BUF_INIT;
 
-	snprintf(path, sizeof(path), "%s/dcgm/%s",
-		 dir ? dir : "tests/fixtures", name);
+	snprintf(path, sizeof(path), "%s/dcgm/%s", dir ? dir : "tests/fixtures",
+		 name);
 	assert_int_equal(buf_read_file(&b, path, 1 << 20), 0);
 	return buf_detach(&b, len);
 }
@@ -67,8 +67,9 @@ static const json_t *test_named(const json_t *f, const char *name)
 	const json_t *t;
 	size_t i;
 
-	json_array_foreach(json_object_get(f, "tests"), i, t) if (
-	    !strcmp(jget_str(t, "name", ""), name)) return t;
+	json_array_foreach(
+	    json_object_get(f, "tests"), i,
+	    t) if (!strcmp(jget_str(t, "name", ""), name)) return t;
 	return NULL;
 }
 
@@ -113,8 +114,7 @@ static void test_level3_fail(void **state)
 	assert_string_equal(jget_str(mem, "category", ""), "Hardware");
 	ids_equal(json_object_get(json_object_get(mem, "gpus"), "pass"),
 		  "[0,1,2,4,5,6,7]");
-	ids_equal(json_object_get(json_object_get(mem, "gpus"), "fail"),
-		  "[3]");
+	ids_equal(json_object_get(json_object_get(mem, "gpus"), "fail"), "[3]");
 	m = json_array_get(json_object_get(mem, "messages"), 0);
 	/* the 45-character chunks join back exactly */
 	assert_string_equal(jget_str(m, "text", ""),
@@ -123,9 +123,10 @@ static void test_level3_fail(void **state)
 	assert_int_equal(jget_int(m, "gpu", -1), 3);
 	tp = test_named(f, "Targeted Power");
 	m = json_array_get(json_object_get(tp, "messages"), 0);
-	assert_string_equal(jget_str(m, "text", ""),
-			    "Max power of 512.3 did not reach desired power "
-			    "minimum target_power_min_ratio of 560.0 for GPU 5");
+	assert_string_equal(
+	    jget_str(m, "text", ""),
+	    "Max power of 512.3 did not reach desired power "
+	    "minimum target_power_min_ratio of 560.0 for GPU 5");
 	assert_string_equal(jget_str(tp, "result", ""), "warn");
 	assert_string_equal(jget_str(test_named(f, "PCIe"), "all_gpus", ""),
 			    "pass");
@@ -137,8 +138,8 @@ static void test_json_matches_text(void **state)
 {
 	json_t *t = parse_fixture("diag-r3-fail.txt");
 	json_t *j = parse_fixture("diag-r3-fail.json");
-	const char *keys[] = {"verdict",     "result",	    "failed_gpus",
-			      "warned_gpus", "counts",	    "level",
+	const char *keys[] = {"verdict",      "result",		"failed_gpus",
+			      "warned_gpus",  "counts",		"level",
 			      "dcgm_version", "driver_version", NULL};
 	const json_t *m;
 	(void)state;
@@ -181,8 +182,8 @@ static void test_warn_skip_deploy(void **state)
 	pm = test_named(f, "Persistence Mode");
 	assert_string_equal(jget_str(pm, "result", ""), "pass");
 	assert_string_equal(
-	    jget_str(json_array_get(json_object_get(pm, "messages"), 0), "level",
-		     ""),
+	    jget_str(json_array_get(json_object_get(pm, "messages"), 0),
+		     "level", ""),
 	    "info");
 	json_decref(f);
 
@@ -246,9 +247,8 @@ static void test_truncated_every_byte(void **state)
 		char *t = fixture(files[k], &len);
 		/* every byte of the text; every 5th of the larger JSON */
 		size_t step = k == 1 ? 5 : 1;
-		for (size_t n = 0; n <= len; n += (n + step > len && n < len)
-							  ? len - n
-							  : step) {
+		for (size_t n = 0; n <= len;
+		     n += (n + step > len && n < len) ? len - n : step) {
 			struct ml_err err = {0};
 			char *cut = xmalloc(n ? n : 1);
 			json_t *f;
@@ -286,8 +286,7 @@ static void test_broken_input(void **state)
 	(void)state;
 	expect_bad("", "not dcgmi output");
 	expect_bad("hello\nworld\n", "not dcgmi output");
-	expect_bad("{\"DCGM GPU Diagnostic\": {\"test_categories\": [",
-		   "t:1:");
+	expect_bad("{\"DCGM GPU Diagnostic\": {\"test_categories\": [", "t:1:");
 	expect_bad("{\"a\": 1}", "not `dcgmi diag -j` output");
 	expect_bad("[1, 2]", "not dcgmi output");
 	expect_bad("{\"DCGM GPU Diagnostic\": {\"test_categories\": \"x\"}}",
@@ -302,7 +301,8 @@ static void test_hostile(void **state)
 	const char *wrong[] = {
 	    "{\"DCGM Diagnostic\": {\"runtime_error\": 7, \"test_categories\": "
 	    "[]}, \"metadata\": []}",
-	    "{\"DCGM GPU Diagnostic\": {\"test_categories\": [1, {\"category\": "
+	    "{\"DCGM GPU Diagnostic\": {\"test_categories\": [1, "
+	    "{\"category\": "
 	    "2}, {\"category\": \"Hardware\", \"tests\": {}}]}}",
 	    "{\"DCGM GPU Diagnostic\": {\"test_categories\": [{\"category\": "
 	    "\"Hardware\", \"tests\": [{\"name\": 3}, {\"name\": \"x\", "
@@ -326,9 +326,10 @@ static void test_hostile(void **state)
 	json_decref(f);
 	/* non-UTF-8, control bytes, bars inside a message, a NUL byte, a
 	 * huge GPU list and a huge message */
-	buf_puts(&b, "| Diagnostic | Result |\n|-----  Hardware  ---+---|\n"
-		     "| GPU Memory | Fail - GPU: 1 |\n| Warning | GPU 1 \xff\xfe "
-		     "bad | bytes \x01 here |\n| | more |\n");
+	buf_puts(&b,
+		 "| Diagnostic | Result |\n|-----  Hardware  ---+---|\n"
+		 "| GPU Memory | Fail - GPU: 1 |\n| Warning | GPU 1 \xff\xfe "
+		 "bad | bytes \x01 here |\n| | more |\n");
 	buf_add(&b, "| x\0y | Pass |\n", 15);
 	buf_puts(&b, "| PCIe | Pass - GPUs: ");
 	for (int i = 0; i < 100; i++)
@@ -342,16 +343,16 @@ static void test_hostile(void **state)
 	assert_string_equal(jget_str(f, "verdict", ""), "failed");
 	ids_equal(json_object_get(f, "failed_gpus"), "[1]");
 	assert_non_null(strstr(
-	    jget_str(json_array_get(
-			 json_object_get(test_named(f, "GPU Memory"), "messages"),
-			 0),
+	    jget_str(json_array_get(json_object_get(test_named(f, "GPU Memory"),
+						    "messages"),
+				    0),
 		     "text", ""),
 	    "GPU 1 ?? bad | bytes ? here"));
-	assert_true(strlen(jget_str(
-			json_array_get(json_object_get(test_named(f, "PCIe"),
-						       "messages"),
-				       0),
-			"text", "")) <= DCGM_MAX_MSG);
+	assert_true(
+	    strlen(jget_str(
+		json_array_get(
+		    json_object_get(test_named(f, "PCIe"), "messages"), 0),
+		"text", "")) <= DCGM_MAX_MSG);
 	json_decref(f);
 	/* a health incident whose wrapped text never ends stays capped */
 	buf_reset(&b);
@@ -368,13 +369,14 @@ static void test_hostile(void **state)
 	assert_non_null(f);
 	assert_string_equal(jget_str(f, "verdict", ""), "degraded");
 	ids_equal(json_object_get(f, "warned_gpus"), "[2]");
-	assert_true(strlen(jget_str(
-			json_array_get(
-			    json_object_get(
-				json_array_get(json_object_get(f, "entities"), 0),
-				"incidents"),
-			    0),
-			"message", "")) <= DCGM_MAX_MSG + 4);
+	assert_true(
+	    strlen(jget_str(
+		json_array_get(
+		    json_object_get(
+			json_array_get(json_object_get(f, "entities"), 0),
+			"incidents"),
+		    0),
+		"message", "")) <= DCGM_MAX_MSG + 4);
 	json_decref(f);
 	buf_free(&b);
 }
@@ -419,7 +421,8 @@ static void test_live(void **state)
 	assert_non_null(strstr(err.msg, "dcgmi not found"));
 	/* dcgmi exits non-zero when a test fails; its report still counts */
 	snprintf(body, sizeof(body),
-		 "echo \"$*\" > %s/args\n/bin/cat %s/dcgm/diag-r3-fail.txt\nexit 226\n",
+		 "echo \"$*\" > %s/args\n/bin/cat "
+		 "%s/dcgm/diag-r3-fail.txt\nexit 226\n",
 		 dir, fx ? fx : "tests/fixtures");
 	write_exec(dir, "dcgmi", body);
 	assert_int_equal(

@@ -649,10 +649,10 @@ static void test_live_fake_smi(void **state)
 	assert_string_equal(jget_str(facts, "verdict", ""), "failed");
 	assert_int_equal(jget_int(facts, "count", -1), 0);
 	assert_true(has_reason(facts, "gpu-unreachable"));
-	assert_non_null(strstr(jget_str(json_array_get(json_object_get(
-					    facts, "reasons"), 0),
-					"message", ""),
-			       "couldn't communicate"));
+	assert_non_null(strstr(
+	    jget_str(json_array_get(json_object_get(facts, "reasons"), 0),
+		     "message", ""),
+	    "couldn't communicate"));
 	json_decref(facts);
 
 	snprintf(path, sizeof(path), "%s/nvidia-smi", dir);

@@ -48,8 +48,8 @@ static void test_formats(void **state)
 	assert_int_equal(ip("sensor.txt", NULL, &f, &err), 0);
 	assert_string_equal(jget_str(f, "verdict", ""), "healthy");
 	s = json_array_get(json_object_get(f, "sensors"), 0);
-	assert_float_equal(
-	    jget_num(json_object_get(s, "thresholds"), "ucr", 0), 42, 1e-9);
+	assert_float_equal(jget_num(json_object_get(s, "thresholds"), "ucr", 0),
+			   42, 1e-9);
 	assert_true(json_is_null(
 	    json_object_get(json_object_get(s, "thresholds"), "unr")));
 	/* discrete sensors: hex state, no unit, not a finding */
@@ -84,14 +84,13 @@ static void test_node_states(void **state)
 	assert_int_equal(ip("chassis-off.txt", NULL, &f, &err), 0);
 	assert_string_equal(jget_str(f, "verdict", ""), "degraded");
 	json_decref(f);
-	assert_int_equal(ip("chassis-off.txt", ", \"expect-power\": \"off\"",
-			    &f, &err),
-			 0);
+	assert_int_equal(
+	    ip("chassis-off.txt", ", \"expect-power\": \"off\"", &f, &err), 0);
 	assert_string_equal(jget_str(f, "verdict", ""), "healthy");
 	json_decref(f);
-	assert_int_equal(ip("chassis-off.txt", ", \"expect-power\": \"up\"", &f,
-			    &err),
-			 ML_EUSAGE);
+	assert_int_equal(
+	    ip("chassis-off.txt", ", \"expect-power\": \"up\"", &f, &err),
+	    ML_EUSAGE);
 	assert_int_equal(ip("unreachable.txt", NULL, &f, &err), 0);
 	assert_string_equal(jget_str(f, "verdict", ""), "failed");
 	assert_false(jget_bool(f, "reachable", 1));
@@ -148,18 +147,18 @@ static void test_live(void **state)
 	snprintf(path, sizeof(path), "%s:%s", dir, old);
 	setenv("PATH", path, 1);
 	setenv("IPMI_PASSWORD", "s3cret", 1);
-	assert_int_equal(tp_run("ipmi",
-				"{\"host\": \"10.0.8.17\", \"user\": \"admin\"}",
-				&f, &err),
-			 0);
+	assert_int_equal(
+	    tp_run("ipmi", "{\"host\": \"10.0.8.17\", \"user\": \"admin\"}", &f,
+		   &err),
+	    0);
 	assert_string_equal(jget_str(f, "verdict", ""), "healthy");
 	assert_string_equal(jget_str(f, "power_state", ""), "on");
-	assert_string_equal(
-	    jget_str(json_object_get(f, "source"), "host", ""), "10.0.8.17");
+	assert_string_equal(jget_str(json_object_get(f, "source"), "host", ""),
+			    "10.0.8.17");
 	json_decref(f);
 	assert_int_equal(buf_read_file(&b, log, 0), 0);
 	assert_non_null(strstr(b.data, "-I lanplus -H 10.0.8.17 -U admin -E "
-					"sensor pw=s3cret"));
+				       "sensor pw=s3cret"));
 	assert_non_null(strstr(b.data, "-E chassis status"));
 	buf_free(&b);
 	/* a BMC that refuses the session */

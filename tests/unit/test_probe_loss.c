@@ -71,14 +71,15 @@ static void test_lines(void **state)
 	assert_int_equal(line("loss", &r), 0);
 	assert_int_equal(line("", &r), 0);
 	/* no step: implicit */
-	assert_int_equal(line("1563/1563 [====] - 12s 7ms/step - loss: 0.9", &r),
-			 1);
+	assert_int_equal(
+	    line("1563/1563 [====] - 12s 7ms/step - loss: 0.9", &r), 1);
 	assert_true(r.implicit);
 	/* timestamps */
-	assert_int_equal(loss_line_time("2026-11-23 08:00:05,250 INFO", 28, &ms),
-			 0);
+	assert_int_equal(
+	    loss_line_time("2026-11-23 08:00:05,250 INFO", 28, &ms), 0);
 	assert_int_equal(ms % 1000, 250);
-	assert_int_equal(loss_line_time("[2026-11-23T08:00:05Z] x", 24, &ms), 0);
+	assert_int_equal(loss_line_time("[2026-11-23T08:00:05Z] x", 24, &ms),
+			 0);
 	assert_int_equal(loss_line_time("2026-11-23", 10, &ms), -1);
 	assert_int_equal(loss_line_time("step 1 loss 2", 13, &ms), -1);
 }
@@ -104,7 +105,8 @@ static void test_formats(void **state)
 		assert_string_equal(jget_str(f, "verdict", ""), "healthy");
 		assert_string_equal(jget_str(f, "format", ""), cases[i].format);
 		assert_int_equal(jget_int(f, "records", 0), cases[i].records);
-		assert_int_equal(jget_int(f, "last_step", 0), cases[i].last_step);
+		assert_int_equal(jget_int(f, "last_step", 0),
+				 cases[i].last_step);
 		assert_string_equal(
 		    jget_str(json_object_get(f, "window"), "trend", ""),
 		    "decreasing");
@@ -137,7 +139,8 @@ static void test_findings(void **state)
 	assert_string_equal(jget_str(f, "verdict", ""), "degraded");
 	assert_int_equal(jget_int(f, "spike_count", 0), 1);
 	assert_int_equal(
-	    jget_int(json_array_get(json_object_get(f, "spikes"), 0), "step", 0),
+	    jget_int(json_array_get(json_object_get(f, "spikes"), 0), "step",
+		     0),
 	    2950);
 	assert_false(tp_has_reason(f, "loss-rising"));
 	json_decref(f);
@@ -146,18 +149,19 @@ static void test_findings(void **state)
 	assert_int_equal(jget_int(f, "spike_count", -1), 0);
 	json_decref(f);
 	setenv("MLONCALL_NOW", "2026-11-23T10:00:00Z", 1);
-	assert_int_equal(lo("plain.log", ", \"stale-after\": \"10m\"", &f, &err),
-			 0);
+	assert_int_equal(
+	    lo("plain.log", ", \"stale-after\": \"10m\"", &f, &err), 0);
 	assert_true(tp_has_reason(f, "log-stale"));
 	assert_float_equal(jget_num(f, "seconds_since_last", 0), 5700, 1e-9);
 	json_decref(f);
 	setenv("MLONCALL_NOW", "2026-11-23T08:26:00Z", 1);
-	assert_int_equal(lo("plain.log", ", \"stale-after\": \"10m\"", &f, &err),
-			 0);
+	assert_int_equal(
+	    lo("plain.log", ", \"stale-after\": \"10m\"", &f, &err), 0);
 	assert_false(tp_has_reason(f, "log-stale"));
 	json_decref(f);
 	unsetenv("MLONCALL_NOW");
-	assert_int_equal(lo("plain.log", ", \"window\": 2", &f, &err), ML_EUSAGE);
+	assert_int_equal(lo("plain.log", ", \"window\": 2", &f, &err),
+			 ML_EUSAGE);
 	assert_int_equal(lo("plain.log", ", \"spike-factor\": 0.5", &f, &err),
 			 ML_EUSAGE);
 }
@@ -168,8 +172,8 @@ static void test_resume(void **state)
 	struct ml_err err;
 	(void)state;
 
-	assert_int_equal(lo("resumed-ok.log", ", \"since-step\": 4000", &f, &err),
-			 0);
+	assert_int_equal(
+	    lo("resumed-ok.log", ", \"since-step\": 4000", &f, &err), 0);
 	s = json_object_get(f, "since");
 	assert_true(jget_bool(s, "continued", 0));
 	assert_int_equal(jget_int(s, "step_before", 0), 4000);
@@ -178,25 +182,25 @@ static void test_resume(void **state)
 	assert_int_equal(json_array_size(json_object_get(f, "step_resets")), 1);
 	assert_string_equal(jget_str(f, "verdict", ""), "healthy");
 	json_decref(f);
-	assert_int_equal(lo("resumed-scratch.log", ", \"since-step\": 4000", &f,
-			    &err),
-			 0);
+	assert_int_equal(
+	    lo("resumed-scratch.log", ", \"since-step\": 4000", &f, &err), 0);
 	s = json_object_get(f, "since");
 	assert_true(jget_bool(s, "restarted_from_scratch", 0));
 	assert_false(jget_bool(s, "continued", 1));
 	assert_true(tp_has_reason(f, "resume-broken"));
 	json_decref(f);
-	assert_int_equal(lo("resumed-bad-weights.log", ", \"since-step\": 4000",
-			    &f, &err),
-			 0);
+	assert_int_equal(
+	    lo("resumed-bad-weights.log", ", \"since-step\": 4000", &f, &err),
+	    0);
 	s = json_object_get(f, "since");
 	assert_false(jget_bool(s, "continued", 1));
 	assert_true(jget_num(s, "ratio", 0) > 5);
 	json_decref(f);
 	/* a log that never reached past the step */
-	assert_int_equal(lo("plain.log", ", \"since-step\": 9000", &f, &err), 0);
-	assert_int_equal(jget_int(json_object_get(f, "since"), "steps_after", 1),
+	assert_int_equal(lo("plain.log", ", \"since-step\": 9000", &f, &err),
 			 0);
+	assert_int_equal(
+	    jget_int(json_object_get(f, "since"), "steps_after", 1), 0);
 	assert_true(tp_has_reason(f, "resume-broken"));
 	json_decref(f);
 	/* a log of only the resumed run (no reset, starts after the step) */
@@ -226,7 +230,7 @@ static void test_broken(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_lines),  cmocka_unit_test(test_formats),
+	    cmocka_unit_test(test_lines),    cmocka_unit_test(test_formats),
 	    cmocka_unit_test(test_findings), cmocka_unit_test(test_resume),
 	    cmocka_unit_test(test_broken),
 	};

@@ -40,18 +40,16 @@ static void test_h100(void **state)
 	assert_int_equal(jget_int(row, "root", 0), -1);
 	assert_float_equal(jget_num(json_object_get(row, "ip"), "time_us", 0),
 			   31781.4, 1e-9);
-	assert_float_equal(jget_num(json_object_get(row, "oop"), "wrong", 1),
-			   0, 0);
+	assert_float_equal(jget_num(json_object_get(row, "oop"), "wrong", 1), 0,
+			   0);
 	json_decref(f);
-	assert_int_equal(nc("h100-8gpu.txt", ", \"expect-busbw\": 480", &f,
-			    &err),
-			 0);
+	assert_int_equal(
+	    nc("h100-8gpu.txt", ", \"expect-busbw\": 480", &f, &err), 0);
 	assert_string_equal(jget_str(f, "verdict", ""), "degraded");
 	assert_true(tp_has_reason(f, "busbw-low"));
 	json_decref(f);
-	assert_int_equal(nc("h100-8gpu.txt", ", \"expect-busbw\": 450", &f,
-			    &err),
-			 0);
+	assert_int_equal(
+	    nc("h100-8gpu.txt", ", \"expect-busbw\": 450", &f, &err), 0);
 	assert_string_equal(jget_str(f, "verdict", ""), "healthy");
 	json_decref(f);
 }
@@ -62,9 +60,8 @@ static void test_two_nodes_and_old(void **state)
 	struct ml_err err;
 	(void)state;
 
-	assert_int_equal(nc("2node-16gpu-tcp.txt", ", \"expect-busbw\": 300",
-			    &f, &err),
-			 0);
+	assert_int_equal(
+	    nc("2node-16gpu-tcp.txt", ", \"expect-busbw\": 300", &f, &err), 0);
 	assert_true(tp_has_reason(f, "busbw-low"));
 	assert_int_equal(json_array_size(json_object_get(f, "hosts")), 2);
 	assert_int_equal(jget_int(f, "gpus", 0), 16);
@@ -73,9 +70,8 @@ static void test_two_nodes_and_old(void **state)
 	assert_string_equal(jget_str(f, "verdict", ""), "healthy");
 	assert_int_equal(jget_int(f, "rows_count", 0), 25);
 	assert_float_equal(
-	    jget_num(json_object_get(json_array_get(json_object_get(f, "rows"),
-						    0),
-				     "oop"),
+	    jget_num(json_object_get(
+			 json_array_get(json_object_get(f, "rows"), 0), "oop"),
 		     "error", 1),
 	    0, 0);
 	assert_null(json_object_get(

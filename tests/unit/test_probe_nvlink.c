@@ -31,9 +31,9 @@ static void test_healthy_h100(void **state)
 	assert_int_equal(jget_int(f, "links_active", 0), 144);
 	assert_int_equal(jget_int(f, "links_inactive", -1), 0);
 	assert_float_equal(jget_num(f, "link_speed_gbs", 0), 26.562, 1e-9);
-	assert_int_equal(jget_int(json_object_get(f, "error_counters"),
-				  "crc_errors", -1),
-			 0);
+	assert_int_equal(
+	    jget_int(json_object_get(f, "error_counters"), "crc_errors", -1),
+	    0);
 	t = json_object_get(f, "topology");
 	assert_int_equal(jget_int(json_object_get(t, "pair_counts"), "NV18", 0),
 			 28);
@@ -46,8 +46,8 @@ static void test_healthy_h100(void **state)
 	    jget_str(json_object_get(json_object_get(t, "affinity"), "GPU5"),
 		     "cpu", ""),
 	    "56-111,168-223");
-	assert_string_equal(
-	    jget_str(json_object_get(t, "nics"), "NIC3", ""), "mlx5_3");
+	assert_string_equal(jget_str(json_object_get(t, "nics"), "NIC3", ""),
+			    "mlx5_3");
 	assert_string_equal(
 	    jget_str(json_object_get(json_object_get(t, "matrix"), "GPU1"),
 		     "NIC0", ""),
@@ -81,16 +81,15 @@ static void test_links_down(void **state)
 	assert_int_equal(json_array_size(in), 2);
 	assert_int_equal(jget_int(json_array_get(in, 1), "gpu", -1), 3);
 	assert_int_equal(jget_int(json_array_get(in, 1), "link", -1), 5);
-	assert_int_equal(jget_int(json_object_get(f, "error_counters"),
-				  "replay_errors", 0),
-			 112);
-	assert_int_equal(json_array_size(json_object_get(f, "links_with_errors")),
-			 1);
+	assert_int_equal(
+	    jget_int(json_object_get(f, "error_counters"), "replay_errors", 0),
+	    112);
+	assert_int_equal(
+	    json_array_size(json_object_get(f, "links_with_errors")), 1);
 	json_decref(f);
 	/* errors under the tolerance: no link-errors reason */
-	assert_int_equal(nv("h100-link-down.txt", ", \"max-errors\": 500", &f,
-			    &err),
-			 0);
+	assert_int_equal(
+	    nv("h100-link-down.txt", ", \"max-errors\": 500", &f, &err), 0);
 	assert_false(tp_has_reason(f, "link-errors"));
 	json_decref(f);
 }
@@ -106,24 +105,22 @@ static void test_gpu_on_pcie(void **state)
 	assert_true(tp_has_reason(f, "pair-without-nvlink"));
 	assert_int_equal(jget_int(f, "pairs_without_nvlink_count", 0), 7);
 	json_decref(f);
-	assert_int_equal(nv("h100-gpu5-pcie.txt", ", \"expect-nvlink\": \"none\"",
-			    &f, &err),
-			 0);
+	assert_int_equal(
+	    nv("h100-gpu5-pcie.txt", ", \"expect-nvlink\": \"none\"", &f, &err),
+	    0);
 	assert_false(tp_has_reason(f, "pair-without-nvlink"));
 	assert_int_equal(jget_int(f, "pairs_without_nvlink_count", 0), 7);
 	json_decref(f);
 	/* a job on 0-3 is fine; one on 4,5 was placed across PCIe */
-	assert_int_equal(nv("h100-all.txt", ", \"gpus\": \"0,1,2,3\"", &f,
-			    &err),
-			 0);
+	assert_int_equal(
+	    nv("h100-all.txt", ", \"gpus\": \"0,1,2,3\"", &f, &err), 0);
 	sel = json_object_get(f, "selected");
 	assert_true(jget_bool(sel, "all_nvlink", 0));
 	assert_true(jget_bool(sel, "same_numa", 0));
 	assert_string_equal(jget_str(sel, "worst_link", ""), "NV18");
 	json_decref(f);
-	assert_int_equal(nv("h100-gpu5-pcie.txt", ", \"gpus\": \"4,5\"", &f,
-			    &err),
-			 0);
+	assert_int_equal(
+	    nv("h100-gpu5-pcie.txt", ", \"gpus\": \"4,5\"", &f, &err), 0);
 	sel = json_object_get(f, "selected");
 	assert_false(jget_bool(sel, "all_nvlink", 1));
 	assert_string_equal(jget_str(sel, "worst_link", ""), "NODE");
@@ -140,9 +137,9 @@ static void test_gpu_on_pcie(void **state)
 			 ML_EUSAGE);
 	assert_int_equal(nv("h100-nvlink-s.txt", ", \"gpus\": \"0\"", &f, &err),
 			 ML_EINPUT);
-	assert_int_equal(nv("h100-all.txt", ", \"expect-nvlink\": \"some\"", &f,
-			    &err),
-			 ML_EUSAGE);
+	assert_int_equal(
+	    nv("h100-all.txt", ", \"expect-nvlink\": \"some\"", &f, &err),
+	    ML_EUSAGE);
 }
 
 static void test_pcie_node(void **state)
@@ -154,21 +151,22 @@ static void test_pcie_node(void **state)
 	assert_int_equal(nv("a100-pcie.txt", NULL, &f, &err), 0);
 	assert_string_equal(jget_str(f, "verdict", ""), "healthy");
 	assert_true(tp_has_reason(f, "no-nvlink"));
-	assert_false(jget_bool(json_object_get(f, "topology"),
-			       "nvlink_expected", 1));
+	assert_false(
+	    jget_bool(json_object_get(f, "topology"), "nvlink_expected", 1));
 	assert_int_equal(jget_int(f, "pairs_without_nvlink_count", 0), 6);
 	json_decref(f);
-	assert_int_equal(nv("a100-pcie.txt", ", \"expect-nvlink\": \"all\"", &f,
-			    &err),
-			 0);
+	assert_int_equal(
+	    nv("a100-pcie.txt", ", \"expect-nvlink\": \"all\"", &f, &err), 0);
 	assert_string_equal(jget_str(f, "verdict", ""), "degraded");
 	json_decref(f);
 	/* a blank-separated paste of an old driver's matrix */
 	assert_int_equal(nv("pasted-blanks-topo.txt", NULL, &f, &err), 0);
 	assert_string_equal(
-	    jget_str(json_object_get(json_object_get(json_object_get(
-					 f, "topology"), "matrix"), "GPU2"),
-		     "mlx4_0", ""),
+	    jget_str(
+		json_object_get(
+		    json_object_get(json_object_get(f, "topology"), "matrix"),
+		    "GPU2"),
+		"mlx4_0", ""),
 	    "PHB");
 	json_decref(f);
 }
@@ -191,10 +189,11 @@ static void test_variants(void **state)
 	p = tp_tmp(ansi, sizeof(ansi) - 1);
 	snprintf(args, sizeof(args), "{\"from\": \"%s\"}", p);
 	assert_int_equal(tp_run("nvlink", args, &f, &err), 0);
-	assert_int_equal(jget_int(json_object_get(json_object_get(
-				      f, "topology"), "pair_counts"),
-				  "NV12", 0),
-			 1);
+	assert_int_equal(
+	    jget_int(
+		json_object_get(json_object_get(f, "topology"), "pair_counts"),
+		"NV12", 0),
+	    1);
 	json_decref(f);
 	unlink(p);
 	free(p);
@@ -204,9 +203,9 @@ static void test_variants(void **state)
 	assert_true(tp_has_reason(f, "link-slow"));
 	assert_true(tp_has_reason(f, "link-status-unknown"));
 	assert_true(tp_has_reason(f, "link-errors"));
-	assert_int_equal(jget_int(json_object_get(f, "error_counters"),
-				  "crc_flit_error", 0),
-			 3);
+	assert_int_equal(
+	    jget_int(json_object_get(f, "error_counters"), "crc_flit_error", 0),
+	    3);
 	assert_string_equal(jget_str(f, "verdict", ""), "degraded");
 	json_decref(f);
 	unlink(p);
@@ -262,8 +261,8 @@ static void test_live(void **state)
 	setenv("PATH", path, 1);
 	assert_int_equal(tp_run("nvlink", "{}", &f, &err), 0);
 	assert_string_equal(jget_str(f, "verdict", ""), "healthy");
-	assert_string_equal(
-	    jget_str(json_object_get(f, "source"), "kind", ""), "live");
+	assert_string_equal(jget_str(json_object_get(f, "source"), "kind", ""),
+			    "live");
 	assert_int_equal(jget_int(f, "links_active", 0), 144);
 	json_decref(f);
 	fake_smi(dir, "echo 'NVIDIA-SMI has failed because it couldn'\"'\"'t "
@@ -282,9 +281,12 @@ static void test_live(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_healthy_h100), cmocka_unit_test(test_links_down),
-	    cmocka_unit_test(test_gpu_on_pcie),	 cmocka_unit_test(test_pcie_node),
-	    cmocka_unit_test(test_variants),	 cmocka_unit_test(test_broken),
+	    cmocka_unit_test(test_healthy_h100),
+	    cmocka_unit_test(test_links_down),
+	    cmocka_unit_test(test_gpu_on_pcie),
+	    cmocka_unit_test(test_pcie_node),
+	    cmocka_unit_test(test_variants),
+	    cmocka_unit_test(test_broken),
 	    cmocka_unit_test(test_live),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -503,8 +503,8 @@ static void test_reserved_env_names(void **state)
 	rb.procedure = STEPS(RUN("touch \"$dir/ran\"; printf '%s|%s|%s' "
 				 "\"$ML_PARAM_PATH\" \"$LD_PRELOAD\" "
 				 "\"$ML_PARAM_LD_PRELOAD\" > \"$dir/env\""));
-	assert_int_equal(exec_real(&rb, &o, &rec, "PATH", "/evil",
-				   "LD_PRELOAD", "/evil.so", NULL),
+	assert_int_equal(exec_real(&rb, &o, &rec, "PATH", "/evil", "LD_PRELOAD",
+				   "/evil.so", NULL),
 			 RB_RUN_SUCCEEDED);
 	assert_true(exists("ran"));
 	got = slurp("env");
@@ -552,9 +552,8 @@ static void test_probe_step_timeout(void **state)
 {
 	struct rb_runbook rb = base();
 	struct rb_exec_opts o = {0};
-	struct rb_step p =
-	    PROBE("command", json_pack("{s:s}", "cmd", "sleep 20; echo {}"),
-		  NULL);
+	struct rb_step p = PROBE(
+	    "command", json_pack("{s:s}", "cmd", "sleep 20; echo {}"), NULL);
 	int64_t t0 = time_mono_ms();
 	json_t *rec;
 	(void)state;
@@ -563,10 +562,10 @@ static void test_probe_step_timeout(void **state)
 	assert_int_equal(exec_real(&rb, &o, &rec, NULL),
 			 RB_RUN_FAILED_PRECHECKS);
 	assert_true(time_mono_ms() - t0 < 5000);
-	assert_non_null(strstr(
-	    jget_str(json_array_get(json_object_get(rec, "steps"), 0),
-		     "error", ""),
-	    "timed out"));
+	assert_non_null(
+	    strstr(jget_str(json_array_get(json_object_get(rec, "steps"), 0),
+			    "error", ""),
+		   "timed out"));
 	json_decref(rec);
 	json_decref(p.with);
 }
@@ -581,16 +580,16 @@ static void test_secrets_masked(void **state)
 	struct rb_step notify = {.kind = RB_STEP_NOTIFY,
 				 .message = "token is hunter2-s3cr3t"};
 	struct rb_step notify2 = {.kind = RB_STEP_NOTIFY,
-				  .message = "in ${dir}: tok=$token, $5 $nope ${dir"};
+				  .message =
+				      "in ${dir}: tok=$token, $5 $nope ${dir"};
 	char *dump, *progress = NULL;
 	size_t plen = 0;
 	json_t *rec;
 	(void)state;
 	rb.params = ps;
 	rb.n_params = 2;
-	rb.procedure =
-	    STEPS(RUN("echo \"token=$token\"; echo \"$token\" >&2"), notify,
-		  notify2);
+	rb.procedure = STEPS(RUN("echo \"token=$token\"; echo \"$token\" >&2"),
+			     notify, notify2);
 	o.progress = open_memstream(&progress, &plen);
 	o.record_path = NULL;
 	assert_int_equal(exec_real(&rb, &o, &rec, "token", secret, NULL),
@@ -810,7 +809,8 @@ static enum rb_run_status exec_mock(struct rb_runbook *rb, struct mock *m,
 				    json_t **rec)
 {
 	struct rb_exec_ops ops = {m,	   m_run, m_probe,  m_confirm,
-				  m_sleep, m_now, m_notify, 0, NULL, NULL, NULL};
+				  m_sleep, m_now, m_notify, 0,
+				  NULL,	   NULL,  NULL};
 	struct rb_exec_opts o = {0};
 	json_t *params = json_pack("{s:s}", "dir", "/nonexistent");
 	enum rb_run_status st;
@@ -876,7 +876,8 @@ static void test_mock_dry_run_runs_no_command(void **state)
 	struct rb_runbook rb = base();
 	struct mock m = {.pass_on = 1};
 	struct rb_exec_ops ops = {&m,	   m_run, m_probe,  m_confirm,
-				  m_sleep, m_now, m_notify, 0, NULL, NULL, NULL};
+				  m_sleep, m_now, m_notify, 0,
+				  NULL,	   NULL,  NULL};
 	struct rb_exec_opts o = {0};
 	json_t *params = json_pack("{s:s}", "dir", "/x"), *rec;
 	enum rb_run_status st;

@@ -150,9 +150,8 @@ static void test_json_and_set(void **state)
 			 0);
 	assert_int_equal(r, 1);
 	assert_int_equal(rb_expr_env_set(f->env, "http", NULL, &err), 0);
-	assert_int_equal(rb_expr_eval_bool(f->env, "http == nil", "f", 1, 1, &r,
-					   &err),
-			 0);
+	assert_int_equal(
+	    rb_expr_eval_bool(f->env, "http == nil", "f", 1, 1, &r, &err), 0);
 	assert_int_equal(r, 1);
 }
 

@@ -128,8 +128,8 @@ static size_t count(const char *text, const struct rb_lint_opts *o,
 
 #define GOOD_TAIL                                                              \
 	"title: t\nowner: o\nseverity: P3\nreviewed: 2026-11-01\n"             \
-	"trigger: [\"alertname = X\"]\n"                                   \
-	"prechecks: [{run: \"true\", read_only: true}]\n"         \
+	"trigger: [\"alertname = X\"]\n"                                       \
+	"prechecks: [{run: \"true\", read_only: true}]\n"                      \
 	"verify: [{run: \"true\"}]\nrollback: {none: true, reason: r}\n"
 
 static void test_standard(void **state)
@@ -384,7 +384,8 @@ static void test_scanners_random(void **state)
 		len = (seed >> 16) % (sizeof(text) - 1);
 		for (size_t k = 0; k < len; k++) {
 			seed = seed * 1103515245u + 12345u;
-			text[k] = alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
+			text[k] =
+			    alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
 		}
 		text[len] = '\0';
 		rb_lint_shell_refs(text, count_ref, &n);
@@ -414,8 +415,8 @@ static void test_large_runbook(void **state)
 	for (int i = 0; i < 5000; i++)
 		buf_printf(&b, "  - run: echo %d\n    name: step %d\n", i, i);
 	ml_err_clear(&err);
-	assert_int_equal(rb_load_string(buf_str(&b), b.len, "big.yaml", &rb, &err),
-			 0);
+	assert_int_equal(
+	    rb_load_string(buf_str(&b), b.len, "big.yaml", &rb, &err), 0);
 	assert_int_equal(rb->procedure.n, 5000);
 	rb_lint_runbook(rb, &opts, &l);
 	assert_true(l.n > 0);

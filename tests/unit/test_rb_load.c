@@ -397,8 +397,7 @@ static void test_load_dir(void **state)
 	assert_int_equal(rb_find_by_id(ex, "gpu-oom", &rb, &err), 0);
 	assert_string_equal(rb->id, "gpu-oom");
 	rb_free(rb);
-	assert_int_equal(rb_find_by_id(ex, "gpu-om", &rb, &err),
-			 ML_ENOTFOUND);
+	assert_int_equal(rb_find_by_id(ex, "gpu-om", &rb, &err), ML_ENOTFOUND);
 	assert_null(rb);
 	assert_non_null(strstr(err.msg, "did you mean `gpu-oom`?"));
 	free(ex);

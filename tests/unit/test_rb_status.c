@@ -44,8 +44,8 @@ static void test_trans_names(void **state)
 		assert_int_equal(rb_trans_parse(n, &back), 0);
 		assert_int_equal(back, i);
 		for (int j = 0; j < i; j++)
-			assert_string_not_equal(n,
-						rb_trans_name((enum rb_trans)j));
+			assert_string_not_equal(
+			    n, rb_trans_name((enum rb_trans)j));
 	}
 	assert_string_equal(rb_trans_name(RB_TRANS_LAST), "unknown");
 }
@@ -74,8 +74,7 @@ static char *read_doc(void)
 	char *s = calloc(1, 1 << 20);
 	size_t n;
 
-	snprintf(path, sizeof(path), "%s/docs/run-record.md",
-		 src ? src : ".");
+	snprintf(path, sizeof(path), "%s/docs/run-record.md", src ? src : ".");
 	f = fopen(path, "r");
 	assert_non_null(f);
 	assert_non_null(s);
@@ -144,8 +143,8 @@ static void test_summary_diagnosis(void **state)
 	    " \"cause\": \"disk-full\", \"when\": \"disk.used_pct >= 95\","
 	    " \"seen\": {\"disk.used_pct\": 97}}}",
 	    0, NULL);
-	json_t *none = json_loads("{\"diagnosis\": {\"matched\": false}}", 0,
-				  NULL);
+	json_t *none =
+	    json_loads("{\"diagnosis\": {\"matched\": false}}", 0, NULL);
 	struct buf b = BUF_INIT;
 
 	(void)state;

@@ -480,7 +480,8 @@ static void test_mock_probes_confirm_clock(void **state)
 	mini_init(&m);
 	rb_mock_init(&ctx, s, &s->v[0], &m.rb);
 	rb_mock_ops(&ctx, &ops);
-	assert_int_equal(ops.run_probe(ops.ctx, "gpu", NULL, NULL, 0, &f, &err), 0);
+	assert_int_equal(ops.run_probe(ops.ctx, "gpu", NULL, NULL, 0, &f, &err),
+			 0);
 	assert_int_equal(jget_int(f, "n", 0), 1);
 	assert_string_equal(jget_str(f, "verdict", ""), "healthy");
 	json_decref(f);
@@ -494,15 +495,15 @@ static void test_mock_probes_confirm_clock(void **state)
 	assert_int_equal(ops.run_probe(ops.ctx, "oom", NULL, NULL, 0, &f, &err),
 			 ML_EUSAGE);
 	oom_args = json_pack("{s:s}", "from", "train.log");
-	assert_int_equal(ops.run_probe(ops.ctx, "oom", NULL, oom_args, 0, &f, &err),
-			 ML_EIO);
+	assert_int_equal(
+	    ops.run_probe(ops.ctx, "oom", NULL, oom_args, 0, &f, &err), ML_EIO);
 	json_decref(oom_args);
 	assert_null(f);
 	assert_non_null(strstr(err.msg, "no such file"));
 	/* a probe the scenario does not mock (not a registered probe either,
 	 * so its arguments are not checked first) */
-	assert_int_equal(ops.run_probe(ops.ctx, "dcgm", NULL, NULL, 0, &f, &err),
-			 ML_EINPUT);
+	assert_int_equal(
+	    ops.run_probe(ops.ctx, "dcgm", NULL, NULL, 0, &f, &err), ML_EINPUT);
 	assert_non_null(strstr(err.msg, "unmocked probe: dcgm"));
 	assert_non_null(
 	    strstr(jget_str(json_array_get(ctx.unmocked, 0), "snippet", ""),
@@ -517,7 +518,8 @@ static void test_mock_probes_confirm_clock(void **state)
 	assert_int_equal(ops.now_ms(ops.ctx) - ctx.start_ms, 120000);
 	assert_int_equal(ops.notify(ops.ctx, "oncall", "rolled back", &err), 0);
 	assert_int_equal(json_array_size(ctx.notified), 1);
-	assert_int_equal(json_array_size(ctx.probes), 6); /* 3 gpu, 2 oom, dcgm */
+	assert_int_equal(json_array_size(ctx.probes),
+			 6); /* 3 gpu, 2 oom, dcgm */
 	rb_mock_free(&ctx);
 	rb_test_suite_free(s);
 }

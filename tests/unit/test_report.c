@@ -51,11 +51,15 @@ static int64_t open_inc(struct fx *f, const char *alertname, int sev,
 {
 	char fp[32];
 	json_t *labels = json_pack("{s:s}", "alertname", alertname);
-	struct store_alert a = {.fingerprint = fp, .status = "firing",
-				.alertname = alertname, .severity = sev,
-				.runbook_id = runbook, .labels = labels,
+	struct store_alert a = {.fingerprint = fp,
+				.status = "firing",
+				.alertname = alertname,
+				.severity = sev,
+				.runbook_id = runbook,
+				.labels = labels,
 				.source = drill ? "drill" : "test",
-				.payload = labels, .drill = drill};
+				.payload = labels,
+				.drill = drill};
 	struct store_alert_result res;
 	struct ml_err err = {0};
 
@@ -69,8 +73,8 @@ static int64_t open_inc(struct fx *f, const char *alertname, int sev,
 static void auto_resolve(struct fx *f, int64_t id, int64_t at)
 {
 	char fp[32];
-	struct store_alert a = {.fingerprint = fp, .status = "resolved",
-				.source = "test"};
+	struct store_alert a = {
+	    .fingerprint = fp, .status = "resolved", .source = "test"};
 	struct store_alert_result res;
 	struct ml_err err = {0};
 	json_t *inc = NULL;
@@ -84,14 +88,14 @@ static void auto_resolve(struct fx *f, int64_t id, int64_t at)
 	assert_true(res.resolved_incident);
 }
 
-static void ack_resolve(struct fx *f, int64_t id, int64_t created,
-			int64_t tta)
+static void ack_resolve(struct fx *f, int64_t id, int64_t created, int64_t tta)
 {
 	struct ml_err err = {0};
-	assert_int_equal(store_incident_ack(f->s, id, "bob", created + tta,
-					    &err), 0);
+	assert_int_equal(
+	    store_incident_ack(f->s, id, "bob", created + tta, &err), 0);
 	assert_int_equal(store_incident_resolve(f->s, id, "bob", NULL,
-						created + 2 * tta, &err), 0);
+						created + 2 * tta, &err),
+			 0);
 }
 
 /* The main population: per week and severity, ack delays v * SLA/60
@@ -105,8 +109,8 @@ static void main_population(struct fx *f)
 			for (int j = 0; j < per_week[s]; j++) {
 				int64_t at = f->since + w * WEEK + 6 * 3600000 +
 					     j * (5 * DAY / per_week[s]);
-				int64_t id = open_inc(f, "Main", s, "main", 0,
-						      at);
+				int64_t id =
+				    open_inc(f, "Main", s, "main", 0, at);
 				ack_resolve(f, id, at,
 					    (v[s]++ % 100 + 1) * sla[s] / 60);
 			}
@@ -119,8 +123,9 @@ static void page(struct fx *f, int64_t id, int64_t at, const char *msg,
 	json_t *d = channel ? json_pack("{s:s, s:b}", "channel", channel,
 					"delivered", 1)
 			    : NULL;
-	assert_int_equal(store_timeline_add(f->s, id, at, "page", "mloncall",
-					    msg, d, &err), 0);
+	assert_int_equal(
+	    store_timeline_add(f->s, id, at, "page", "mloncall", msg, d, &err),
+	    0);
 	json_decref(d);
 }
 
@@ -142,8 +147,9 @@ static void pages(struct fx *f)
 			page(f, j, at + k, a1, "slack");
 			ack_resolve(f, j, at, 1000);
 		}
-		page(f, id, at + 100, "paged bob (secondary, level 2) "
-				      "(no notification channel configured)",
+		page(f, id, at + 100,
+		     "paged bob (secondary, level 2) "
+		     "(no notification channel configured)",
 		     NULL);
 		page(f, id, at + 200, "notified the team via slack: delivered",
 		     "slack");
@@ -151,18 +157,25 @@ static void pages(struct fx *f)
 			continue;
 		for (int k = 0; k < 3; k++) {
 			int64_t j = open_inc(f, "Paged", 2, "main", 0, at);
-			page(f, j, at + 1, "paged carol (primary, level 1) via "
-					   "slack: delivered", "slack");
-			page(f, j, at + 2, "paged carol (primary, level 1) via "
-					   "pager: delivered", "pager");
+			page(f, j, at + 1,
+			     "paged carol (primary, level 1) via "
+			     "slack: delivered",
+			     "slack");
+			page(f, j, at + 2,
+			     "paged carol (primary, level 1) via "
+			     "pager: delivered",
+			     "pager");
 			ack_resolve(f, j, at, 1000);
 		}
 		/* one incident paged carol twice (the policy repeated) */
 		for (int k = 0; k < 2; k++) {
-			page(f, id, at + 300 + k * 10, "paged carol (primary, "
-				"level 1) via slack: delivered", "slack");
-			page(f, id, at + 301 + k * 10, "paged carol (primary, "
-				"level 1) via pager: HTTP 503 then delivered",
+			page(f, id, at + 300 + k * 10,
+			     "paged carol (primary, "
+			     "level 1) via slack: delivered",
+			     "slack");
+			page(f, id, at + 301 + k * 10,
+			     "paged carol (primary, "
+			     "level 1) via pager: HTTP 503 then delivered",
 			     "pager");
 		}
 	}
@@ -183,10 +196,10 @@ static void noise_and_edges(struct fx *f)
 	for (int k = 0; k < 21; k++) {
 		int64_t id = open_inc(f, "CPUHigh", 4, "cpu", 0, base + k);
 		if (k >= 10)
-			assert_int_equal(store_incident_note(f->s, id, "eve",
-							     "looked, fine",
-							     base + k + 1, &err),
-					 0);
+			assert_int_equal(
+			    store_incident_note(f->s, id, "eve", "looked, fine",
+						base + k + 1, &err),
+			    0);
 		auto_resolve(f, id, base + k + 2 * MIN);
 	}
 	for (int k = 0; k < 3; k++)
@@ -196,21 +209,25 @@ static void noise_and_edges(struct fx *f)
 		open_inc(f, "StillOpen", 2, "main", 0, f->now - 3 * 3600000);
 	for (int k = 0; k < 50; k++) {
 		int64_t id = open_inc(f, "Drill", 1, "main", 1, base + k);
-		page(f, id, base + k, "paged dave (primary, level 1) via "
-				      "slack: delivered", "slack");
+		page(f, id, base + k,
+		     "paged dave (primary, level 1) via "
+		     "slack: delivered",
+		     "slack");
 		ack_resolve(f, id, base + k, 5 * DAY);
 	}
 	for (int k = 0; k < 100; k++)
-		ack_resolve(f, open_inc(f, "Old", 1, "main", 0,
-					f->since - DAY + k),
-			    f->since - DAY + k, 10 * DAY);
+		ack_resolve(
+		    f, open_inc(f, "Old", 1, "main", 0, f->since - DAY + k),
+		    f->since - DAY + k, 10 * DAY);
 }
 
 static void item(struct fx *f, int64_t inc, const char *owner, int64_t due,
 		 int64_t created, int64_t done)
 {
-	struct store_action a = {.incident_id = inc, .text = "fix it",
-				 .owner = owner, .due_at = due,
+	struct store_action a = {.incident_id = inc,
+				 .text = "fix it",
+				 .owner = owner,
+				 .due_at = due,
 				 .actor = "alice"};
 	struct ml_err err = {0};
 	int64_t id;
@@ -226,7 +243,8 @@ static void item(struct fx *f, int64_t inc, const char *owner, int64_t due,
  * unowned), one due later. A drill's overdue item is not counted. */
 static void actions(struct fx *f)
 {
-	int64_t old = t0("2026-10-10T00:00:00Z"), young = t0("2026-11-20T00:00:00Z");
+	int64_t old = t0("2026-10-10T00:00:00Z"),
+		young = t0("2026-11-20T00:00:00Z");
 	int64_t inc = open_inc(f, "Old", 2, "main", 0, old);
 	int64_t drill = open_inc(f, "Drill", 2, "main", 1, young);
 
@@ -252,8 +270,8 @@ static void write_file(const char *dir, const char *name, const char *text)
 	fclose(fp);
 }
 
-#define RB(id, extra)                                                         \
-	"id: " id "\ntitle: t\nseverity: P3\n" extra                          \
+#define RB(id, extra)                                                          \
+	"id: " id "\ntitle: t\nseverity: P3\n" extra                           \
 	"procedure:\n  - run: \"true\"\nrollback:\n  - run: \"true\"\n"
 
 static void runbooks(struct fx *f)
@@ -331,9 +349,9 @@ static const json_t *sev_row(const json_t *r, const char *name)
 	const json_t *row;
 	size_t i;
 
-	json_array_foreach(json_object_get(r, "response"), i, row)
-		if (!strcmp(jget_str(row, "severity", ""), name))
-			return row;
+	json_array_foreach(
+	    json_object_get(r, "response"), i,
+	    row) if (!strcmp(jget_str(row, "severity", ""), name)) return row;
 	fail_msg("no response row %s", name);
 	return NULL;
 }
@@ -341,7 +359,8 @@ static const json_t *sev_row(const json_t *r, const char *name)
 static void test_mtta_mttr(void **state)
 {
 	struct fx *f = *state;
-	const json_t *p1 = sev_row(f->report, "P1"), *p3 = sev_row(f->report, "P3");
+	const json_t *p1 = sev_row(f->report, "P1"),
+		     *p3 = sev_row(f->report, "P3");
 
 	/* 400 P1: values 1..100 x 15s, four times: median 50.5, p90 90.1 */
 	assert_int_equal(jget_int(p1, "incidents", 0), 400);
@@ -376,13 +395,13 @@ static void test_sla_and_open(void **state)
 	assert_int_equal(jget_int(p4, "acknowledged", 0), 400);
 	/* drills (50 P1, 1 P2) and 100 old incidents are not counted */
 	assert_int_equal(jget_int(all, "incidents", 0), 400 + 831 + 1200 + 464);
-	assert_int_equal(jget_int(json_object_get(f->report, "sla_breaches"),
-				  "total", 0),
-			 160 + 325 + 480 + 160);
-	assert_int_equal(json_array_size(json_object_get(
-				 json_object_get(f->report, "sla_breaches"),
-				 "worst")),
-			 10);
+	assert_int_equal(
+	    jget_int(json_object_get(f->report, "sla_breaches"), "total", 0),
+	    160 + 325 + 480 + 160);
+	assert_int_equal(
+	    json_array_size(json_object_get(
+		json_object_get(f->report, "sla_breaches"), "worst")),
+	    10);
 }
 
 static void test_weeks(void **state)
@@ -414,11 +433,9 @@ static const json_t *person(const json_t *r, const char *name)
 	const json_t *p;
 	size_t i;
 
-	json_array_foreach(json_object_get(json_object_get(r, "pages"),
-					   "people"),
-			   i, p)
-		if (!strcmp(jget_str(p, "person", ""), name))
-			return p;
+	json_array_foreach(
+	    json_object_get(json_object_get(r, "pages"), "people"), i,
+	    p) if (!strcmp(jget_str(p, "person", ""), name)) return p;
 	return NULL;
 }
 
@@ -433,27 +450,26 @@ static void test_pages(void **state)
 	assert_int_equal(jget_int(alice, "pages", 0), 19);
 	assert_int_equal(jget_int(alice, "max_week", 0), 12);
 	assert_string_equal(jget_str(alice, "band", ""), "unhealthy");
-	assert_string_equal(jget_str(json_array_get(json_object_get(alice,
-								    "weeks"),
-						    2),
-				     "band", ""),
-			    "none");
+	assert_string_equal(
+	    jget_str(json_array_get(json_object_get(alice, "weeks"), 2), "band",
+		     ""),
+	    "none");
 	assert_int_equal(jget_int(bob, "pages", 0), 4);
 	assert_string_equal(jget_str(bob, "band", ""), "healthy");
 	assert_int_equal(jget_int(carol, "pages", 0), 5);
 	assert_string_equal(jget_str(carol, "band", ""), "warning");
 	assert_null(person(f->report, "dave"));
 	assert_int_equal(json_array_size(json_object_get(
-				 json_object_get(f->report, "pages"), "people")),
+			     json_object_get(f->report, "pages"), "people")),
 			 3);
 	/* sorted by pages, most first */
-	assert_string_equal(jget_str(json_array_get(json_object_get(
-						     json_object_get(f->report,
-								     "pages"),
-						     "people"),
-					     0),
-				     "person", ""),
-			    "alice");
+	assert_string_equal(
+	    jget_str(json_array_get(
+			 json_object_get(json_object_get(f->report, "pages"),
+					 "people"),
+			 0),
+		     "person", ""),
+	    "alice");
 }
 
 static void test_alerts(void **state)
@@ -465,7 +481,8 @@ static void test_alerts(void **state)
 	assert_int_equal(json_array_size(noisy), 1);
 	assert_string_equal(jget_str(json_array_get(noisy, 0), "alertname", ""),
 			    "DiskFlap");
-	assert_int_equal(jget_int(json_array_get(noisy, 0), "no_action", 0), 40);
+	assert_int_equal(jget_int(json_array_get(noisy, 0), "no_action", 0),
+			 40);
 	assert_int_equal(json_array_size(gaps), 2);
 	assert_string_equal(jget_str(json_array_get(gaps, 0), "alertname", ""),
 			    "DiskFlap");
@@ -567,12 +584,12 @@ static void test_empty(void **state)
 	unlink(path);
 	assert_int_equal(store_open(path, &s, &err), 0);
 	assert_int_equal(report_build(s, &o, &r, &err), 0);
-	assert_true(json_is_null(json_object_get(
-		json_array_get(json_object_get(r, "response"), 0),
-		"mtta_median_ms")));
+	assert_true(json_is_null(
+	    json_object_get(json_array_get(json_object_get(r, "response"), 0),
+			    "mtta_median_ms")));
 	assert_true(json_is_null(json_object_get(r, "runbooks")));
-	assert_true(json_is_null(json_object_get(
-		json_object_get(r, "action_items"), "pct")));
+	assert_true(json_is_null(
+	    json_object_get(json_object_get(r, "action_items"), "pct")));
 	assert_int_equal(json_array_size(json_object_get(r, "weeks")), 6);
 	report_text(r, &t);
 	buf_reset(&t);
@@ -587,11 +604,10 @@ static void test_empty(void **state)
  * view, and are escaped in the HTML one. */
 static void test_hostile_names(void **state)
 {
-	json_t *r = json_pack("{s:[{s:s, s:i}], s:[{s:s, s:i}]}",
-			      "noisy_alerts", "alertname",
-			      "a\x1b[2J\nb<script>", "fired", 9,
-			      "no_runbook", "alertname", "c\rd", "incidents",
-			      1);
+	json_t *r =
+	    json_pack("{s:[{s:s, s:i}], s:[{s:s, s:i}]}", "noisy_alerts",
+		      "alertname", "a\x1b[2J\nb<script>", "fired", 9,
+		      "no_runbook", "alertname", "c\rd", "incidents", 1);
 	struct buf t = BUF_INIT;
 
 	(void)state;
@@ -610,19 +626,19 @@ static void test_hostile_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_mtta_mttr),
-		cmocka_unit_test(test_sla_and_open),
-		cmocka_unit_test(test_weeks),
-		cmocka_unit_test(test_pages),
-		cmocka_unit_test(test_alerts),
-		cmocka_unit_test(test_actions),
-		cmocka_unit_test(test_runbooks),
-		cmocka_unit_test(test_views),
+	    cmocka_unit_test(test_mtta_mttr),
+	    cmocka_unit_test(test_sla_and_open),
+	    cmocka_unit_test(test_weeks),
+	    cmocka_unit_test(test_pages),
+	    cmocka_unit_test(test_alerts),
+	    cmocka_unit_test(test_actions),
+	    cmocka_unit_test(test_runbooks),
+	    cmocka_unit_test(test_views),
 	};
 	const struct CMUnitTest plain[] = {
-		cmocka_unit_test(test_helpers),
-		cmocka_unit_test(test_empty),
-		cmocka_unit_test(test_hostile_names),
+	    cmocka_unit_test(test_helpers),
+	    cmocka_unit_test(test_empty),
+	    cmocka_unit_test(test_hostile_names),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown) |
 	       cmocka_run_group_tests(plain, NULL, NULL);

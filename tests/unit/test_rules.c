@@ -18,17 +18,17 @@
 #include "incident/svc_rules.h"
 
 static const char good[] =
-	"rules:\n"
-	"  - name: IrisAccuracyLow\n"
-	"    every: 5s\n"
-	"    probe: prom\n"
-	"    with: {metrics_url: \"http://127.0.0.1:9/metrics\",\n"
-	"           select: irisd_online_accuracy}\n"
-	"    when: \"prom.value ~= nil and prom.value < 0.9\"\n"
-	"    for: 20s\n"
-	"    keep_firing_for: 1m\n"
-	"    labels: {severity: P2, service: irisd}\n"
-	"    annotations: {summary: accuracy low}\n";
+    "rules:\n"
+    "  - name: IrisAccuracyLow\n"
+    "    every: 5s\n"
+    "    probe: prom\n"
+    "    with: {metrics_url: \"http://127.0.0.1:9/metrics\",\n"
+    "           select: irisd_online_accuracy}\n"
+    "    when: \"prom.value ~= nil and prom.value < 0.9\"\n"
+    "    for: 20s\n"
+    "    keep_firing_for: 1m\n"
+    "    labels: {severity: P2, service: irisd}\n"
+    "    annotations: {summary: accuracy low}\n";
 
 /* Loads a config text; returns rc and fills cfg and err. */
 static int load(const char *text, struct svc_config *cfg, struct ml_err *err)
@@ -50,7 +50,8 @@ static void test_state_machine_for(void **state)
 	(void)state;
 	/* 20s `for:`, evaluated every 5s */
 	assert_int_equal(svc_rule_step(&st, 0, 20000, 0, 0), RULE_EV_NONE);
-	assert_int_equal(svc_rule_step(&st, 1, 20000, 0, 5000), RULE_EV_PENDING);
+	assert_int_equal(svc_rule_step(&st, 1, 20000, 0, 5000),
+			 RULE_EV_PENDING);
 	assert_int_equal(st.state, RULE_PENDING);
 	assert_int_equal(svc_rule_step(&st, 1, 20000, 0, 10000), RULE_EV_NONE);
 	assert_int_equal(svc_rule_step(&st, 1, 20000, 0, 24999), RULE_EV_NONE);
@@ -60,7 +61,8 @@ static void test_state_machine_for(void **state)
 	assert_int_equal(st.fired_at, 25000);
 	/* firing stays firing without new events */
 	assert_int_equal(svc_rule_step(&st, 1, 20000, 0, 30000), RULE_EV_NONE);
-	assert_int_equal(svc_rule_step(&st, 0, 20000, 0, 35000), RULE_EV_RESOLVE);
+	assert_int_equal(svc_rule_step(&st, 0, 20000, 0, 35000),
+			 RULE_EV_RESOLVE);
 	assert_int_equal(st.state, RULE_INACTIVE);
 	assert_int_equal(st.resolved_at, 35000);
 	assert_int_equal(svc_rule_step(&st, 0, 20000, 0, 40000), RULE_EV_NONE);
@@ -73,8 +75,10 @@ static void test_state_machine_flap(void **state)
 	/* a dip shorter than `for:` never fires; the clock restarts */
 	assert_int_equal(svc_rule_step(&st, 1, 20000, 0, 0), RULE_EV_PENDING);
 	assert_int_equal(svc_rule_step(&st, 1, 20000, 0, 15000), RULE_EV_NONE);
-	assert_int_equal(svc_rule_step(&st, 0, 20000, 0, 19000), RULE_EV_CANCEL);
-	assert_int_equal(svc_rule_step(&st, 1, 20000, 0, 21000), RULE_EV_PENDING);
+	assert_int_equal(svc_rule_step(&st, 0, 20000, 0, 19000),
+			 RULE_EV_CANCEL);
+	assert_int_equal(svc_rule_step(&st, 1, 20000, 0, 21000),
+			 RULE_EV_PENDING);
 	assert_int_equal(svc_rule_step(&st, 1, 20000, 0, 40000), RULE_EV_NONE);
 	assert_int_equal(svc_rule_step(&st, 1, 20000, 0, 41000), RULE_EV_FIRE);
 	/* for: 0 fires at the first true evaluation */
@@ -113,8 +117,10 @@ static void test_load_and_eval(void **state)
 	struct svc_rule_eval st = {0};
 	enum svc_rule_event ev;
 	const struct svc_rule *r;
-	json_t *low = json_pack("{s:s, s:f}", "verdict", "healthy", "value", 0.4);
-	json_t *ok = json_pack("{s:s, s:f}", "verdict", "healthy", "value", 0.97);
+	json_t *low =
+	    json_pack("{s:s, s:f}", "verdict", "healthy", "value", 0.4);
+	json_t *ok =
+	    json_pack("{s:s, s:f}", "verdict", "healthy", "value", 0.97);
 	json_t *none = json_pack("{s:s, s:n}", "verdict", "unknown", "value");
 	(void)state;
 
@@ -163,9 +169,8 @@ static void test_eval_error_keeps_state(void **state)
 			      &cfg, &err),
 			 0);
 	st.state = RULE_FIRING;
-	assert_int_not_equal(svc_rule_eval(&cfg.rules->v[0], &st, facts, 5,
-					   &ev, &err),
-			     0);
+	assert_int_not_equal(
+	    svc_rule_eval(&cfg.rules->v[0], &st, facts, 5, &ev, &err), 0);
 	assert_int_equal(st.state, RULE_FIRING);
 	assert_non_null(strstr(err.msg, "nothing"));
 	json_decref(facts);
@@ -179,39 +184,40 @@ static void test_broken_configs(void **state)
 		const char *text, *want;
 		int line;
 	} cases[] = {
-		{"rules: {a: 1}\n", "expected a list of rules", 1},
-		{"rules:\n  - 3\n", "expected a rule", 2},
-		{"rules:\n  - {probe: prom, when: \"true\"}\n", "name:", 2},
-		{"rules:\n  - {name: A, probe: nope, when: \"true\"}\n",
-		 "unknown probe `nope`", 2},
-		{"rules:\n  - {name: A, probe: prom, with: {bogus: 1}, when: "
-		 "\"true\"}\n",
-		 "bogus", 2},
-		{"rules:\n  - {name: A, probe: prom, with: [1], when: "
-		 "\"true\"}\n",
-		 "expected a mapping", 2},
-		{"rules:\n  - {name: A, probe: prom}\n", "when:", 2},
-		{"rules:\n  - name: A\n    probe: prom\n    when: \"1 +\"\n", "", 4},
-		{"rules:\n  - {name: A, probe: prom, when: \"true\", every: "
-		 "0s}\n",
-		 "above 0", 2},
-		{"rules:\n  - {name: A, probe: prom, when: \"true\", for: "
-		 "soon}\n",
-		 "duration", 2},
-		{"rules:\n  - {name: A, probe: prom, when: \"true\", labels: "
-		 "[x]}\n",
-		 "mapping of names", 2},
-		{"rules:\n  - {name: A, probe: prom, when: \"true\", labels: "
-		 "{a: {b: c}}}\n",
-		 "text value", 2},
-		{"rules:\n  - {name: A, probe: prom, when: \"true\", evry: "
-		 "1s}\n",
-		 "did you mean `every`", 2},
-		{"rules:\n  - {name: A, probe: prom, when: \"true\"}\n"
-		 "  - {name: A, probe: prom, when: \"true\"}\n",
-		 "same name", 3},
-		{"rules:\n  - {name: \"\", probe: prom, when: \"true\"}\n",
-		 "empty", 2},
+	    {"rules: {a: 1}\n", "expected a list of rules", 1},
+	    {"rules:\n  - 3\n", "expected a rule", 2},
+	    {"rules:\n  - {probe: prom, when: \"true\"}\n", "name:", 2},
+	    {"rules:\n  - {name: A, probe: nope, when: \"true\"}\n",
+	     "unknown probe `nope`", 2},
+	    {"rules:\n  - {name: A, probe: prom, with: {bogus: 1}, when: "
+	     "\"true\"}\n",
+	     "bogus", 2},
+	    {"rules:\n  - {name: A, probe: prom, with: [1], when: "
+	     "\"true\"}\n",
+	     "expected a mapping", 2},
+	    {"rules:\n  - {name: A, probe: prom}\n", "when:", 2},
+	    {"rules:\n  - name: A\n    probe: prom\n    when: \"1 +\"\n", "",
+	     4},
+	    {"rules:\n  - {name: A, probe: prom, when: \"true\", every: "
+	     "0s}\n",
+	     "above 0", 2},
+	    {"rules:\n  - {name: A, probe: prom, when: \"true\", for: "
+	     "soon}\n",
+	     "duration", 2},
+	    {"rules:\n  - {name: A, probe: prom, when: \"true\", labels: "
+	     "[x]}\n",
+	     "mapping of names", 2},
+	    {"rules:\n  - {name: A, probe: prom, when: \"true\", labels: "
+	     "{a: {b: c}}}\n",
+	     "text value", 2},
+	    {"rules:\n  - {name: A, probe: prom, when: \"true\", evry: "
+	     "1s}\n",
+	     "did you mean `every`", 2},
+	    {"rules:\n  - {name: A, probe: prom, when: \"true\"}\n"
+	     "  - {name: A, probe: prom, when: \"true\"}\n",
+	     "same name", 3},
+	    {"rules:\n  - {name: \"\", probe: prom, when: \"true\"}\n", "empty",
+	     2},
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -236,7 +242,8 @@ static void test_payload_roundtrip(void **state)
 				   .resolved_at = 1795424460000LL};
 	struct alert_batch b = {0};
 	json_t *facts = json_pack("{s:s, s:f}", "verdict", "degraded", "value",
-				  0.42), *p;
+				  0.42),
+	       *p;
 	char *text;
 	(void)state;
 
@@ -245,18 +252,18 @@ static void test_payload_roundtrip(void **state)
 		const char *status = k ? "resolved" : "firing";
 		p = svc_rule_payload(&cfg.rules->v[0], &st, status, facts);
 		text = json_dumps(p, JSON_COMPACT);
-		assert_int_equal(alert_parse_alertmanager(text, strlen(text), 3,
-							  &b, &err),
-				 0);
+		assert_int_equal(
+		    alert_parse_alertmanager(text, strlen(text), 3, &b, &err),
+		    0);
 		assert_int_equal(b.n, 1);
 		assert_string_equal(b.v[0].rec.status, status);
 		assert_string_equal(b.v[0].rec.alertname, "IrisAccuracyLow");
 		assert_int_equal(b.v[0].rec.severity, 2);
 		assert_string_equal(b.v[0].rec.title, "accuracy low");
-		assert_string_equal(jget_str(json_object_get(b.v[0].json,
-							     "annotations"),
-					     "value", ""),
-				    "value = 0.42");
+		assert_string_equal(
+		    jget_str(json_object_get(b.v[0].json, "annotations"),
+			     "value", ""),
+		    "value = 0.42");
 		assert_int_equal(b.v[0].rec.starts_at, 1795424400000LL);
 		if (k)
 			assert_int_equal(b.v[0].rec.ends_at, 1795424460000LL);
@@ -271,13 +278,13 @@ static void test_payload_roundtrip(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_state_machine_for),
-		cmocka_unit_test(test_state_machine_flap),
-		cmocka_unit_test(test_keep_firing_for),
-		cmocka_unit_test(test_load_and_eval),
-		cmocka_unit_test(test_eval_error_keeps_state),
-		cmocka_unit_test(test_broken_configs),
-		cmocka_unit_test(test_payload_roundtrip),
+	    cmocka_unit_test(test_state_machine_for),
+	    cmocka_unit_test(test_state_machine_flap),
+	    cmocka_unit_test(test_keep_firing_for),
+	    cmocka_unit_test(test_load_and_eval),
+	    cmocka_unit_test(test_eval_error_keeps_state),
+	    cmocka_unit_test(test_broken_configs),
+	    cmocka_unit_test(test_payload_roundtrip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

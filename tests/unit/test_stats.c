@@ -47,7 +47,8 @@ static void test_igamc_chi2(void **state)
 	near(p, 0.021637370719493086, "chisquare p");
 	double exp0[] = {15, 0, 45};
 	stats_chisquare(obs, exp0, 3, &st, &p);
-	assert_true(isinf(st) && p == 0); /* a new category: scipy gives inf, 0 */
+	assert_true(isinf(st) &&
+		    p == 0); /* a new category: scipy gives inf, 0 */
 }
 
 static void test_kolmogorov(void **state)
@@ -55,22 +56,31 @@ static void test_kolmogorov(void **state)
 	static const struct {
 		long n;
 		double x, sf;
-	} k[] = {{10, 0.2, 0.7487190399999999},	  {10, 0.35, 0.1339605462624991},
-		 {10, 0.6, 0.0005681672000000003}, {100, 0.05, 0.9532159710635725},
-		 {100, 0.1, 0.2526927570063874},   {100, 0.2, 0.0005551927327988775},
-		 {1000, 0.02, 0.8108971656895577}, {1000, 0.05, 0.013012074781090332},
-		 {5000, 0.004, 0.9999977369528622}, {200000, 0.003, 0.0545369786611305},
-		 {50, 0.019, 1.0},		  {50, 0.99, 2.0000000000000889e-100}};
+	} k[] = {{10, 0.2, 0.7487190399999999},
+		 {10, 0.35, 0.1339605462624991},
+		 {10, 0.6, 0.0005681672000000003},
+		 {100, 0.05, 0.9532159710635725},
+		 {100, 0.1, 0.2526927570063874},
+		 {100, 0.2, 0.0005551927327988775},
+		 {1000, 0.02, 0.8108971656895577},
+		 {1000, 0.05, 0.013012074781090332},
+		 {5000, 0.004, 0.9999977369528622},
+		 {200000, 0.003, 0.0545369786611305},
+		 {50, 0.019, 1.0},
+		 {50, 0.99, 2.0000000000000889e-100}};
 	(void)state;
 	for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
 		char what[64];
-		snprintf(what, sizeof(what), "kstwo.sf(%g, %ld)", k[i].x, k[i].n);
+		snprintf(what, sizeof(what), "kstwo.sf(%g, %ld)", k[i].x,
+			 k[i].n);
 		near(stats_kolmogn_sf(k[i].n, k[i].x), k[i].sf, what);
 	}
 	near(stats_smirnov(10, 0.3), 0.1354635556, "smirnov(10,0.3)");
 	near(stats_smirnov(100, 0.1), 0.1265906584562817, "smirnov(100,0.1)");
-	near(stats_smirnov(1000, 0.05), 0.006506037390545166, "smirnov(1000,.05)");
-	assert_true(stats_kolmogn_sf(10, 0) == 1 && stats_kolmogn_sf(10, 1) == 0);
+	near(stats_smirnov(1000, 0.05), 0.006506037390545166,
+	     "smirnov(1000,.05)");
+	assert_true(stats_kolmogn_sf(10, 0) == 1 &&
+		    stats_kolmogn_sf(10, 1) == 0);
 	assert_true(isnan(stats_kolmogn_sf(0, 0.5)));
 }
 
@@ -106,13 +116,15 @@ static void test_distances(void **state)
 	near(stats_ndtr(1.5), 0.9331927987311419, "ndtr(1.5)");
 	near(stats_ndtr(-3.0), 0.0013498980316300933, "ndtr(-3)");
 	size_t ne = stats_sturges_edges(a, 5, b, 4, &e);
-	double want[] = {0.1, 0.6799999999999999, 1.26, 1.8399999999999999, 2.42, 3.0};
+	double want[] = {
+	    0.1, 0.6799999999999999, 1.26, 1.8399999999999999, 2.42, 3.0};
 	assert_int_equal(ne, 6);
 	for (size_t i = 0; i < ne; i++)
 		assert_true(e[i] == want[i]); /* bit-identical to numpy */
 	double cnt[5];
 	stats_hist_sorted(b, 4, e, ne, cnt);
-	assert_true(cnt[0] == 2 && cnt[1] == 1 && cnt[2] == 0 && cnt[3] == 0 && cnt[4] == 1);
+	assert_true(cnt[0] == 2 && cnt[1] == 1 && cnt[2] == 0 && cnt[3] == 0 &&
+		    cnt[4] == 1);
 	free(e);
 	/* PSI: identical proportions give 0; zero filling as Evidently */
 	double f[] = {0.5, 0, 0.5};
@@ -142,7 +154,8 @@ static void test_sort(void **state)
 	(void)state;
 	srand(7);
 	for (size_t i = 0; i < n; i++) {
-		v[i] = ((double)rand() / RAND_MAX - 0.5) * pow(10, rand() % 20 - 10);
+		v[i] = ((double)rand() / RAND_MAX - 0.5) *
+		       pow(10, rand() % 20 - 10);
 		if (i % 1000 == 0)
 			v[i] = i % 2000 ? -0.0 : INFINITY;
 		w[i] = v[i];
@@ -164,11 +177,11 @@ static void test_sort(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_igamc_chi2),
-		cmocka_unit_test(test_kolmogorov),
-		cmocka_unit_test(test_ks_2samp),
-		cmocka_unit_test(test_distances),
-		cmocka_unit_test(test_sort),
+	    cmocka_unit_test(test_igamc_chi2),
+	    cmocka_unit_test(test_kolmogorov),
+	    cmocka_unit_test(test_ks_2samp),
+	    cmocka_unit_test(test_distances),
+	    cmocka_unit_test(test_sort),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -97,10 +97,10 @@ static void test_dedup_and_autoresolve(void **state)
 	assert_string_equal(jget_str(inc, "status", ""), "resolved");
 	assert_int_equal(jget_int(inc, "auto_resolved", 0), 1);
 	assert_int_equal(json_array_size(json_object_get(inc, "alerts")), 2);
-	assert_int_equal(jget_int(json_array_get(json_object_get(inc, "alerts"),
-						 0),
-				  "count", 0),
-			 2);
+	assert_int_equal(
+	    jget_int(json_array_get(json_object_get(inc, "alerts"), 0), "count",
+		     0),
+	    2);
 	json_decref(inc);
 	/* firing again after resolution opens a new incident */
 	apply(f->s, "fp1", "g1", "firing", 6000, &r);
@@ -121,28 +121,26 @@ static void test_actions(void **state)
 	apply(f->s, "fpA", "gA", "firing", 1000, &r);
 	assert_int_equal(store_incident_ack(f->s, 1, "alice", 2000, &err), 0);
 	assert_int_equal(store_incident_ack(f->s, 1, "alice", 2500, &err), 0);
-	assert_int_equal(store_incident_note(f->s, 1, "bob", "looking", 3000,
-					     &err),
-			 0);
+	assert_int_equal(
+	    store_incident_note(f->s, 1, "bob", "looking", 3000, &err), 0);
 	assert_int_equal(store_incident_note(f->s, 1, "bob", "", 3000, &err),
 			 ML_EINPUT);
 	assert_int_equal(store_incident_role(f->s, 1, "bob",
 					     "incident_commander", "carol",
 					     3100, &err),
 			 0);
-	assert_int_equal(store_incident_role(f->s, 1, "bob", "king", "x", 3100,
-					     &err),
-			 ML_EINPUT);
+	assert_int_equal(
+	    store_incident_role(f->s, 1, "bob", "king", "x", 3100, &err),
+	    ML_EINPUT);
 	assert_int_equal(store_incident_severity(f->s, 1, "bob", 1, 3200, &err),
 			 0);
 	assert_int_equal(store_incident_severity(f->s, 1, "bob", 7, 3200, &err),
 			 ML_EINPUT);
-	assert_int_equal(store_incident_bridge(f->s, 1, "bob",
-					       "https://meet/x", 3300, &err),
-			 0);
-	assert_int_equal(store_incident_resolve(f->s, 1, "alice", "fixed",
-						4000, &err),
-			 0);
+	assert_int_equal(
+	    store_incident_bridge(f->s, 1, "bob", "https://meet/x", 3300, &err),
+	    0);
+	assert_int_equal(
+	    store_incident_resolve(f->s, 1, "alice", "fixed", 4000, &err), 0);
 	assert_int_equal(store_incident_ack(f->s, 1, "alice", 5000, &err),
 			 ML_EINPUT);
 	assert_int_equal(store_incident_ack(f->s, 42, "alice", 5000, &err),
@@ -152,9 +150,9 @@ static void test_actions(void **state)
 	assert_int_equal(jget_int(inc, "severity", 0), 1);
 	assert_string_equal(jget_str(inc, "bridge_url", ""), "https://meet/x");
 	assert_string_equal(
-		jget_str(json_array_get(json_object_get(inc, "roles"), 0),
-			 "person", ""),
-		"carol");
+	    jget_str(json_array_get(json_object_get(inc, "roles"), 0), "person",
+		     ""),
+	    "carol");
 	/* opened, route, alert, ack, note, role, severity, bridge, resolved */
 	assert_int_equal(json_array_size(json_object_get(inc, "timeline")), 9);
 	json_decref(inc);
@@ -174,9 +172,9 @@ static void test_timers_and_runs_survive_reopen(void **state)
 	assert_int_equal(store_run_create(f->s, 1, "gpu-oom", "diagnose", 1000,
 					  &run_id, &err),
 			 0);
-	assert_int_equal(store_run_update(f->s, run_id, "running", 123, NULL,
-					  1100, &err),
-			 0);
+	assert_int_equal(
+	    store_run_update(f->s, run_id, "running", 123, NULL, 1100, &err),
+	    0);
 	store_close(f->s);
 	assert_int_equal(store_open(f->path, &f->s, &err), 0);
 	assert_int_equal(store_escalation_due(f->s, 4999, &due, &err), 0);
@@ -206,17 +204,20 @@ static void test_tokens(void **state)
 	struct ml_err err = {0};
 	char *role = NULL;
 
-	assert_int_equal(store_token_add(f->s, "am", "responder", NULL, "abcd", 1,
-					 &err),
+	assert_int_equal(
+	    store_token_add(f->s, "am", "responder", NULL, "abcd", 1, &err), 0);
+	assert_int_equal(
+	    store_token_add(f->s, "x", "god", NULL, "ef01", 1, &err),
+	    ML_EINPUT);
+	assert_int_equal(store_token_lookup(f->s, "abcd", 1, &role, NULL, &err),
 			 0);
-	assert_int_equal(store_token_add(f->s, "x", "god", NULL, "ef01", 1, &err),
-			 ML_EINPUT);
-	assert_int_equal(store_token_lookup(f->s, "abcd", 1, &role, NULL, &err), 0);
 	assert_string_equal(role, "responder");
 	free(role);
-	assert_int_equal(store_token_lookup(f->s, "abce", 1, &role, NULL, &err), 0);
+	assert_int_equal(store_token_lookup(f->s, "abce", 1, &role, NULL, &err),
+			 0);
 	assert_null(role);
-	assert_int_equal(store_token_lookup(f->s, "abc", 1, &role, NULL, &err), 0);
+	assert_int_equal(store_token_lookup(f->s, "abc", 1, &role, NULL, &err),
+			 0);
 	assert_null(role);
 }
 
@@ -228,22 +229,23 @@ static void test_token_ls_revoke_dup(void **state)
 	char *role = NULL;
 	int n = 0;
 
-	assert_int_equal(store_token_add(f->s, "am", "responder", "ops",
-					 "aaaa", 1000, &err),
-			 0);
+	assert_int_equal(
+	    store_token_add(f->s, "am", "responder", "ops", "aaaa", 1000, &err),
+	    0);
 	/* a second token of one name is refused, the first kept */
-	assert_int_equal(store_token_add(f->s, "am", "admin", NULL, "bbbb",
-					 2000, &err),
-			 ML_EINPUT);
+	assert_int_equal(
+	    store_token_add(f->s, "am", "admin", NULL, "bbbb", 2000, &err),
+	    ML_EINPUT);
 	assert_non_null(strstr(err.msg, "already exists"));
-	assert_int_equal(store_token_lookup(f->s, "bbbb", 3000, &role, NULL, &err), 0);
+	assert_int_equal(
+	    store_token_lookup(f->s, "bbbb", 3000, &role, NULL, &err), 0);
 	assert_null(role);
 	/* last use: stamped on success, then at most once a minute */
-	assert_int_equal(store_token_lookup(f->s, "aaaa", 100000, &role, NULL, &err),
-			 0);
+	assert_int_equal(
+	    store_token_lookup(f->s, "aaaa", 100000, &role, NULL, &err), 0);
 	free(role);
-	assert_int_equal(store_token_lookup(f->s, "aaaa", 130000, &role, NULL, &err),
-			 0);
+	assert_int_equal(
+	    store_token_lookup(f->s, "aaaa", 130000, &role, NULL, &err), 0);
 	free(role);
 	assert_int_equal(store_token_list(f->s, &list, &err), 0);
 	assert_int_equal(json_array_size(list), 1);
@@ -253,8 +255,8 @@ static void test_token_ls_revoke_dup(void **state)
 			 100000);
 	assert_null(json_object_get(json_array_get(list, 0), "hash"));
 	json_decref(list);
-	assert_int_equal(store_token_lookup(f->s, "aaaa", 160000, &role, NULL, &err),
-			 0);
+	assert_int_equal(
+	    store_token_lookup(f->s, "aaaa", 160000, &role, NULL, &err), 0);
 	free(role);
 	assert_int_equal(store_token_list(f->s, &list, &err), 0);
 	assert_int_equal(jget_int(json_array_get(list, 0), "last_used_at", 0),
@@ -263,8 +265,8 @@ static void test_token_ls_revoke_dup(void **state)
 	/* revoke: the hash no longer authenticates; unknown name: ENOTFOUND */
 	assert_int_equal(store_token_revoke(f->s, "am", &n, &err), 0);
 	assert_int_equal(n, 1);
-	assert_int_equal(store_token_lookup(f->s, "aaaa", 200000, &role, NULL, &err),
-			 0);
+	assert_int_equal(
+	    store_token_lookup(f->s, "aaaa", 200000, &role, NULL, &err), 0);
 	assert_null(role);
 	assert_int_equal(store_token_revoke(f->s, "am", &n, &err),
 			 ML_ENOTFOUND);
@@ -335,8 +337,8 @@ static void test_fingerprint_migration(void **state)
 	struct fx *f = *state;
 	struct store_alert_result r;
 	struct ml_err err = {0};
-	json_t *labels = json_pack("{s:s, s:s}", "alertname", "GPUHot", "node",
-				   "n1"),
+	json_t *labels =
+		   json_pack("{s:s, s:s}", "alertname", "GPUHot", "node", "n1"),
 	       *inc = NULL;
 	char old[17], neu[17], sql[512];
 
@@ -351,15 +353,16 @@ static void test_fingerprint_migration(void **state)
 	store_close(f->s);
 	f->s = NULL;
 	/* make it the store an older mloncall wrote: schema 2, old form */
-	snprintf(sql, sizeof(sql),
-		 "UPDATE alerts SET fingerprint = '%s' WHERE fingerprint = '%s';"
-		 "UPDATE incidents SET group_key = '%s' WHERE group_key = '%s';"
-		 "DROP INDEX tokens_name; ALTER TABLE tokens DROP COLUMN person;"
-		 "ALTER TABLE tokens DROP COLUMN last_used_at;"
-		 "DROP TABLE run_events; DROP TABLE run_outbox;"
-		 "DROP TABLE run_approvals; DROP TABLE run_slots;"
-		 "PRAGMA user_version = 2;",
-		 old, neu, old, neu);
+	snprintf(
+	    sql, sizeof(sql),
+	    "UPDATE alerts SET fingerprint = '%s' WHERE fingerprint = '%s';"
+	    "UPDATE incidents SET group_key = '%s' WHERE group_key = '%s';"
+	    "DROP INDEX tokens_name; ALTER TABLE tokens DROP COLUMN person;"
+	    "ALTER TABLE tokens DROP COLUMN last_used_at;"
+	    "DROP TABLE run_events; DROP TABLE run_outbox;"
+	    "DROP TABLE run_approvals; DROP TABLE run_slots;"
+	    "PRAGMA user_version = 2;",
+	    old, neu, old, neu);
 	raw_sql(f->path, sql);
 	assert_int_equal(store_open(f->path, &f->s, &err), 0);
 	assert_int_equal(store_schema_version(f->s), 5);
@@ -440,21 +443,20 @@ static void test_stmt_cache_past_64(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_dedup_and_autoresolve,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_actions, setup, teardown),
-		cmocka_unit_test_setup_teardown(
-			test_timers_and_runs_survive_reopen, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_token_ls_revoke_dup, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_fingerprint_migration,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_list_filters, setup,
-						teardown),
-		cmocka_unit_test(test_not_a_database),
-		cmocka_unit_test_setup_teardown(test_stmt_cache_past_64, setup,
-						teardown),
+	    cmocka_unit_test_setup_teardown(test_dedup_and_autoresolve, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_actions, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_timers_and_runs_survive_reopen,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_token_ls_revoke_dup, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_fingerprint_migration, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_list_filters, setup, teardown),
+	    cmocka_unit_test(test_not_a_database),
+	    cmocka_unit_test_setup_teardown(test_stmt_cache_past_64, setup,
+					    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

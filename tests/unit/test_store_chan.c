@@ -43,8 +43,7 @@ static int setup(void **state)
 
 	snprintf(f->path, sizeof(f->path), "test-chan-%d.db", getpid());
 	unlink(f->path);
-	if (store_open(f->path, &f->s, &err) != 0 ||
-	    store_begin(f->s, &err) ||
+	if (store_open(f->path, &f->s, &err) != 0 || store_begin(f->s, &err) ||
 	    store_alert_apply(f->s, &a, 1000, &r, &err) ||
 	    store_commit(f->s, &err) ||
 	    store_run_create(f->s, r.incident_id, "rb", "remediate", 1000,
@@ -77,9 +76,9 @@ static enum store_slot_res take(struct store *s, const char *key, int64_t run,
 	enum store_slot_res res;
 	struct ml_err err = {0};
 
-	assert_int_equal(store_slot_take(s, "nodes", key, run, limit, 5, &res,
-					 holder, &err),
-			 0);
+	assert_int_equal(
+	    store_slot_take(s, "nodes", key, run, limit, 5, &res, holder, &err),
+	    0);
 	return res;
 }
 
@@ -208,9 +207,8 @@ static void test_slot_concurrent_threads(void **state)
 
 	for (int i = 0; i < TAKERS; i++) {
 		a[i] = (struct targ){f->path, 200 + i, 0};
-		assert_int_equal(pthread_create(&th[i], NULL, taker_thread,
-						&a[i]),
-				 0);
+		assert_int_equal(
+		    pthread_create(&th[i], NULL, taker_thread, &a[i]), 0);
 	}
 	for (int i = 0; i < TAKERS; i++) {
 		pthread_join(th[i], NULL);
@@ -229,12 +227,11 @@ static void test_outbox_once_retry_giveup(void **state)
 	int gave_up = 0;
 	json_t *due;
 
-	assert_int_equal(store_outbox_add(f->s, f->run, "#ml-oncall", "hello",
-					  10, &a, &err),
-			 0);
-	assert_int_equal(store_outbox_add(f->s, f->run, NULL, "bye", 10, &b,
-					  &err),
-			 0);
+	assert_int_equal(
+	    store_outbox_add(f->s, f->run, "#ml-oncall", "hello", 10, &a, &err),
+	    0);
+	assert_int_equal(
+	    store_outbox_add(f->s, f->run, NULL, "bye", 10, &b, &err), 0);
 	assert_int_equal(store_outbox_due(f->s, 10, 0, &due, &err), 0);
 	assert_int_equal(json_array_size(due), 2);
 	assert_int_equal(jget_int(json_array_get(due, 0), "incident_id", 0),
@@ -245,9 +242,8 @@ static void test_outbox_once_retry_giveup(void **state)
 	/* delivered: never due again, and a second mark changes nothing */
 	assert_int_equal(store_outbox_mark(f->s, a, 1, NULL, 0, 20, NULL, &err),
 			 0);
-	assert_int_equal(store_outbox_mark(f->s, a, 0, "late", 0, 30, &gave_up,
-					   &err),
-			 0);
+	assert_int_equal(
+	    store_outbox_mark(f->s, a, 0, "late", 0, 30, &gave_up, &err), 0);
 	assert_false(gave_up);
 	/* failed: due again at retry_at, given up after the last attempt */
 	for (int i = 1; i <= STORE_OUTBOX_ATTEMPTS; i++) {
@@ -283,8 +279,8 @@ static int timeline_has(struct store *s, int64_t inc, const char *text)
 	int found = 0;
 
 	assert_int_equal(store_incident_get(s, inc, &i, &err), 0);
-	json_array_foreach(json_object_get(i, "timeline"), k, e)
-		found |= strstr(jget_str(e, "message", ""), text) != NULL;
+	json_array_foreach(json_object_get(i, "timeline"), k, e) found |=
+	    strstr(jget_str(e, "message", ""), text) != NULL;
 	json_decref(i);
 	return found;
 }
@@ -299,12 +295,11 @@ static void test_approval_decide_expire(void **state)
 	json_t *l;
 
 	/* nothing asked: nothing to decide */
-	assert_int_equal(store_approval_decide(f->s, f->run, 1, "ana", 5, NULL,
-					       &err),
-			 ML_ENOTFOUND);
-	assert_int_equal(store_approval_add(f->s, f->run, "Drain n1?", 10, 99,
-					    &a, &err),
-			 0);
+	assert_int_equal(
+	    store_approval_decide(f->s, f->run, 1, "ana", 5, NULL, &err),
+	    ML_ENOTFOUND);
+	assert_int_equal(
+	    store_approval_add(f->s, f->run, "Drain n1?", 10, 99, &a, &err), 0);
 	assert_int_equal(store_approval_unannounced(f->s, &l, &err), 0);
 	assert_int_equal(json_array_size(l), 1);
 	json_decref(l);
@@ -312,33 +307,30 @@ static void test_approval_decide_expire(void **state)
 	assert_int_equal(store_approval_unannounced(f->s, &l, &err), 0);
 	assert_int_equal(json_array_size(l), 0);
 	json_decref(l);
-	assert_int_equal(store_approval_decide(f->s, f->run, 1, "ana", 20, &got,
-					       &err),
-			 0);
+	assert_int_equal(
+	    store_approval_decide(f->s, f->run, 1, "ana", 20, &got, &err), 0);
 	assert_int_equal(got, a);
 	assert_int_equal(store_approval_status(f->s, a, st, &by, &err), 0);
 	assert_string_equal(st, "approved");
 	assert_string_equal(by, "ana");
 	free(by);
-	assert_true(timeline_has(f->s, f->incident, "approval approved by ana"));
+	assert_true(
+	    timeline_has(f->s, f->incident, "approval approved by ana"));
 	/* decided once: a second decision and a late expiry change nothing */
-	assert_int_equal(store_approval_decide(f->s, f->run, 0, "bo", 30, NULL,
-					       &err),
-			 ML_ENOTFOUND);
+	assert_int_equal(
+	    store_approval_decide(f->s, f->run, 0, "bo", 30, NULL, &err),
+	    ML_ENOTFOUND);
 	assert_int_equal(store_approval_expire(f->s, a, 40, st, &err), 0);
 	assert_string_equal(st, "approved");
 	/* deny, and expire */
-	assert_int_equal(store_approval_add(f->s, f->run, "Reboot?", 50, 99,
-					    &b, &err),
-			 0);
-	assert_int_equal(store_approval_decide(f->s, f->run, 0, "bo", 60, NULL,
-					       &err),
-			 0);
+	assert_int_equal(
+	    store_approval_add(f->s, f->run, "Reboot?", 50, 99, &b, &err), 0);
+	assert_int_equal(
+	    store_approval_decide(f->s, f->run, 0, "bo", 60, NULL, &err), 0);
 	assert_int_equal(store_approval_status(f->s, b, st, NULL, &err), 0);
 	assert_string_equal(st, "denied");
-	assert_int_equal(store_approval_add(f->s, f->run, "Again?", 70, 99, &b,
-					    &err),
-			 0);
+	assert_int_equal(
+	    store_approval_add(f->s, f->run, "Again?", 70, 99, &b, &err), 0);
 	assert_int_equal(store_approval_expire(f->s, b, 100, st, &err), 0);
 	assert_string_equal(st, "expired");
 	assert_true(timeline_has(f->s, f->incident, "approval expired"));
@@ -357,9 +349,8 @@ static int confirm_with(struct fx *f, int approver, int *yes)
 	pid_t pid = 0;
 	int rc, st = 0;
 
-	assert_int_equal(rb_channel_init(&ch, f->s, f->run, rb_exec_real_ops(),
-					 &err),
-			 0);
+	assert_int_equal(
+	    rb_channel_init(&ch, f->s, f->run, rb_exec_real_ops(), &err), 0);
 	ch.approval_timeout_ms = approver ? 20000 : 300;
 	ch.poll_ms = 20;
 	rb_channel_ops(&ch, &ops);
@@ -424,12 +415,11 @@ static void test_channel_events_notify(void **state)
 	struct ml_err err = {0};
 	json_t *l;
 
-	assert_int_equal(rb_channel_init(&ch, f->s, 999, rb_exec_real_ops(),
-					 &err),
-			 ML_ENOTFOUND);
-	assert_int_equal(rb_channel_init(&ch, f->s, f->run, rb_exec_real_ops(),
-					 &err),
-			 0);
+	assert_int_equal(
+	    rb_channel_init(&ch, f->s, 999, rb_exec_real_ops(), &err),
+	    ML_ENOTFOUND);
+	assert_int_equal(
+	    rb_channel_init(&ch, f->s, f->run, rb_exec_real_ops(), &err), 0);
 	rb_channel_ops(&ch, &ops);
 	step_rec(&ops, "started", NULL, 0);
 	step_rec(&ops, "finished", "failed", 3);
@@ -443,10 +433,10 @@ static void test_channel_events_notify(void **state)
 			    "done\n");
 	assert_int_equal(jget_int(json_array_get(l, 0), "incident_id", 0),
 			 f->incident);
-	assert_int_equal(store_event_posted(
-				 f->s, jget_int(json_array_get(l, 0), "id", 0),
-				 &err),
-			 0);
+	assert_int_equal(
+	    store_event_posted(f->s, jget_int(json_array_get(l, 0), "id", 0),
+			       &err),
+	    0);
 	json_decref(l);
 	assert_int_equal(store_event_unposted(f->s, 0, &l, &err), 0);
 	assert_int_equal(json_array_size(l), 1);
@@ -461,20 +451,20 @@ static void test_channel_events_notify(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_slot_limit_double_release,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_slot_concurrent_processes,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_slot_concurrent_threads,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_outbox_once_retry_giveup,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_approval_decide_expire,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_channel_confirm, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_channel_events_notify,
-						setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_slot_limit_double_release,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_slot_concurrent_processes,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_slot_concurrent_threads, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_outbox_once_retry_giveup,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_approval_decide_expire, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_channel_confirm, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_channel_events_notify, setup,
+					    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,8 +22,9 @@ static int tp_has_reason(const json_t *facts, const char *code)
 	size_t i;
 	json_t *r;
 
-	json_array_foreach(json_object_get(facts, "reasons"), i, r)
-	    if (!strcmp(jget_str(r, "code", ""), code)) return 1;
+	json_array_foreach(
+	    json_object_get(facts, "reasons"), i,
+	    r) if (!strcmp(jget_str(r, "code", ""), code)) return 1;
 	return 0;
 }
 
@@ -114,8 +115,8 @@ static void tp_robust(const char *name, const void *data, size_t n,
 /* Prefixes of the fixture through tp_robust: every length up to 256
  * bytes (headers), then every step-th, then the whole file. (Each run
  * costs a few ms under ASan; the step keeps a test file under ~5 s.) */
-static void tp_truncations(const char *name, const char *dir,
-			   const char *file, size_t step, const char *extra)
+static void tp_truncations(const char *name, const char *dir, const char *file,
+			   size_t step, const char *extra)
 {
 	struct buf b = BUF_INIT;
 

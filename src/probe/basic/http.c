@@ -30,8 +30,8 @@ static void judge(const struct probe_ctx *ctx, json_t *f,
 	jset_int(f, "status", status);
 	jset_int(f, "body_bytes", (long long)r->body_total);
 	if (needle) {
-		int m = r->body.len && memmem(r->body.data, r->body.len,
-					      needle, strlen(needle));
+		int m = r->body.len && memmem(r->body.data, r->body.len, needle,
+					      strlen(needle));
 		jset_bool(f, "body_match", m);
 		if (!m)
 			probe_reason(f, PV_FAILED, "body",

@@ -23,8 +23,8 @@ static int col_wanted(const json_t *list, const char *name)
 
 	if (!list || !json_array_size(list))
 		return 1;
-	json_array_foreach(list, i, v) if (!strcmp(json_string_value(v), name))
-		return 1;
+	json_array_foreach(list, i,
+			   v) if (!strcmp(json_string_value(v), name)) return 1;
 	return 0;
 }
 
@@ -57,8 +57,8 @@ static void *col_worker(void *arg)
 }
 
 /* Runs the jobs on two threads (one when a thread cannot start). */
-static void run_jobs(struct col_job *jobs, size_t n, size_t nref,
-		     size_t ncur, const struct drift_cfg *cfg)
+static void run_jobs(struct col_job *jobs, size_t n, size_t nref, size_t ncur,
+		     const struct drift_cfg *cfg)
 {
 	struct col_work w0 = {jobs, n, 0, 2, nref, ncur, cfg};
 	struct col_work w1 = {jobs, n, 1, 2, nref, ncur, cfg};
@@ -109,7 +109,8 @@ static void test_columns(struct csv_table *ref, struct csv_table *cur,
 		}
 		json_array_append_new(cols, jobs[i].out);
 		if (jobs[i].hist)
-			json_object_set_new(hists, jobs[i].rc->name, jobs[i].hist);
+			json_object_set_new(hists, jobs[i].rc->name,
+					    jobs[i].hist);
 	}
 	free(jobs);
 	for (size_t i = 0; i < cur->ncols; i++)
@@ -127,7 +128,7 @@ static void sort_columns(json_t *cols)
 	size_t i;
 
 	json_array_foreach(cols, i, v)
-		json_array_append(jget_bool(v, "drifted", 0) ? d : n, v);
+	    json_array_append(jget_bool(v, "drifted", 0) ? d : n, v);
 	json_array_clear(cols);
 	json_array_extend(cols, d);
 	json_array_extend(cols, n);
@@ -152,7 +153,8 @@ static void summarize(json_t *facts, json_t *cols, double share_thr)
 	if (dataset)
 		probe_reason(facts, PV_DEGRADED, "dataset_drift",
 			     "dataset drift: %zu of %zu columns drifted "
-			     "(share %.2f >= %.2f)", k, n, share, share_thr);
+			     "(share %.2f >= %.2f)",
+			     k, n, share, share_thr);
 	else if (k)
 		probe_reason(facts, PV_HEALTHY, "column_drift",
 			     "%zu of %zu columns drifted (share %.2f < %.2f)",
@@ -230,8 +232,7 @@ static int load_both(const json_t *a, struct csv_table *ref,
 	return 0;
 }
 
-static int run(const struct probe_ctx *ctx, json_t **facts,
-	       struct ml_err *err)
+static int run(const struct probe_ctx *ctx, json_t **facts, struct ml_err *err)
 {
 	const json_t *a = ctx->args;
 	struct csv_table ref, cur;
@@ -246,7 +247,8 @@ static int run(const struct probe_ctx *ctx, json_t **facts,
 	*facts = NULL;
 	if (!(share > 0 && share <= 1))
 		return ml_err_set(err, ML_EUSAGE,
-				  "--drift-share must be in (0, 1], not %g", share);
+				  "--drift-share must be in (0, 1], not %g",
+				  share);
 	if (!isnan(cfg.threshold) && !(cfg.threshold > 0))
 		return ml_err_set(err, ML_EUSAGE,
 				  "--threshold must be above 0, not %g",
@@ -254,7 +256,8 @@ static int run(const struct probe_ctx *ctx, json_t **facts,
 	if (!drift_test_known(cfg.test))
 		return ml_err_set(err, ML_EUSAGE,
 				  "unknown --test `%s` (auto, ks, wasserstein, "
-				  "chisquare, z, jensenshannon, psi)", cfg.test);
+				  "chisquare, z, jensenshannon, psi)",
+				  cfg.test);
 	if ((rc = load_both(a, &ref, &cur, err)))
 		return rc;
 	t1 = time_mono_s();
@@ -269,8 +272,11 @@ static int run(const struct probe_ctx *ctx, json_t **facts,
 	summarize(f, cols, share);
 	t2 = time_mono_s();
 	if (timings)
-		fprintf(stderr, "timings: parse ref %.3fs (%.0f MB/s) and cur (in parallel) "
-			"%.3fs (%.0f MB/s), sort+tests (2 threads) %.3fs, total %.3fs\n",
+		fprintf(stderr,
+			"timings: parse ref %.3fs (%.0f MB/s) and cur (in "
+			"parallel) "
+			"%.3fs (%.0f MB/s), sort+tests (2 threads) %.3fs, "
+			"total %.3fs\n",
 			ref.t_parse, ref.bytes / 1e6 / (ref.t_parse + 1e-9),
 			cur.t_parse, cur.bytes / 1e6 / (cur.t_parse + 1e-9),
 			t2 - t1, t2 - t0);
@@ -295,17 +301,18 @@ static void render(const json_t *facts, struct buf *out)
 
 	buf_printf(out, "drift: %s\n", jget_str(facts, "verdict", "?"));
 	json_array_foreach(json_object_get(facts, "reasons"), i, r)
-		buf_printf(out, "  %s: %s\n", jget_str(r, "level", ""),
-			   jget_str(r, "message", ""));
+	    buf_printf(out, "  %s: %s\n", jget_str(r, "level", ""),
+		       jget_str(r, "message", ""));
 	buf_printf(out, "\n%-24s %-4s %-14s %12s %10s  %s\n", "COLUMN", "TYPE",
 		   "TEST", "SCORE", "THRESHOLD", "DRIFT");
 	json_array_foreach(json_object_get(facts, "columns"), i, v)
-		buf_printf(out, "%-24s %-4s %-14s %12.6g %10g  %s\n",
-			   jget_str(v, "column", ""), jget_str(v, "type", ""),
-			   jget_str(v, "test", ""), jget_num(v, "score", NAN),
-			   jget_num(v, "threshold", NAN),
-			   jget_bool(v, "drifted", 0) ? "DRIFT" : "-");
-	buf_printf(out, "\n%lld of %lld columns drifted (share %.2f, dataset "
+	    buf_printf(out, "%-24s %-4s %-14s %12.6g %10g  %s\n",
+		       jget_str(v, "column", ""), jget_str(v, "type", ""),
+		       jget_str(v, "test", ""), jget_num(v, "score", NAN),
+		       jget_num(v, "threshold", NAN),
+		       jget_bool(v, "drifted", 0) ? "DRIFT" : "-");
+	buf_printf(out,
+		   "\n%lld of %lld columns drifted (share %.2f, dataset "
 		   "drift at %.2f): %s\n",
 		   jget_int(s, "drifted", 0), jget_int(s, "columns", 0),
 		   jget_num(s, "share", 0), jget_num(s, "share_threshold", 0),
@@ -316,44 +323,44 @@ static void render(const json_t *facts, struct buf *out)
 }
 
 static const struct probe_opt opts[] = {
-	{"ref", PO_PATH, "reference CSV (training data); .gz is fine", NULL, 0, 1},
-	{"cur", PO_PATH, "current CSV (serving data); .gz is fine", NULL, 0, 1},
-	{"test", PO_STRING,
-	 "auto, ks, wasserstein, chisquare, z, jensenshannon or psi", "auto",
-	 0, 0},
-	{"threshold", PO_NUM,
-	 "drift threshold of the test (p-value tests: drift when p < it; "
-	 "distances: when >= it)", NULL, 0, 0},
-	{"drift-share", PO_NUM, "dataset drift when this share of columns drifted",
-	 "0.5", 0, 0},
-	{"columns", PO_LIST, "only these columns (repeatable)", NULL, 0, 0},
-	{"ignore", PO_LIST, "skip these columns (repeatable)", NULL, 0, 0},
-	{"delimiter", PO_STRING, "field separator (one character or `tab`)",
-	 ",", 0, 0},
-	{"strict", PO_BOOL, "any malformed row or value is an error", NULL, 0, 0},
-	{"html", PO_PATH, "also write a self-contained HTML report here", NULL,
-	 0, 0},
-	CSV_LIMIT_OPTS,
-	{0}};
+    {"ref", PO_PATH, "reference CSV (training data); .gz is fine", NULL, 0, 1},
+    {"cur", PO_PATH, "current CSV (serving data); .gz is fine", NULL, 0, 1},
+    {"test", PO_STRING,
+     "auto, ks, wasserstein, chisquare, z, jensenshannon or psi", "auto", 0, 0},
+    {"threshold", PO_NUM,
+     "drift threshold of the test (p-value tests: drift when p < it; "
+     "distances: when >= it)",
+     NULL, 0, 0},
+    {"drift-share", PO_NUM, "dataset drift when this share of columns drifted",
+     "0.5", 0, 0},
+    {"columns", PO_LIST, "only these columns (repeatable)", NULL, 0, 0},
+    {"ignore", PO_LIST, "skip these columns (repeatable)", NULL, 0, 0},
+    {"delimiter", PO_STRING, "field separator (one character or `tab`)", ",", 0,
+     0},
+    {"strict", PO_BOOL, "any malformed row or value is an error", NULL, 0, 0},
+    {"html", PO_PATH, "also write a self-contained HTML report here", NULL, 0,
+     0},
+    CSV_LIMIT_OPTS,
+    {0}};
 
 const struct probe_def probe_drift = {
-	.name = "drift",
-	.summary = "data drift between a reference and a current CSV",
-	.help = "Per column: numeric with at most 1,000 reference values: "
-		"two-sample KS\n(p < 0.05); more: Wasserstein distance "
-		"normed by the reference std (>= 0.1).\nCategorical: "
-		"chi-square (Z test for two values), p < 0.05; more than "
-		"1,000\nvalues: Jensen-Shannon distance (base 2) >= 0.1. "
-		"Dataset drift when at least\n--drift-share of the columns "
-		"drifted (exit 1). See docs/probes/drift.md.\n\n"
-		"Examples:\n"
-		"  mloncall check drift --ref train.csv --cur today.csv\n"
-		"  mloncall check drift --ref a.csv.gz --cur b.csv.gz --test psi "
-		"-o json\n"
-		"  mloncall check drift --ref a.csv --cur b.csv --html "
-		"drift.html --columns age --columns income\n",
-	.read_only = 1,
-	.opts = opts,
-	.run = run,
-	.render = render,
+    .name = "drift",
+    .summary = "data drift between a reference and a current CSV",
+    .help = "Per column: numeric with at most 1,000 reference values: "
+	    "two-sample KS\n(p < 0.05); more: Wasserstein distance "
+	    "normed by the reference std (>= 0.1).\nCategorical: "
+	    "chi-square (Z test for two values), p < 0.05; more than "
+	    "1,000\nvalues: Jensen-Shannon distance (base 2) >= 0.1. "
+	    "Dataset drift when at least\n--drift-share of the columns "
+	    "drifted (exit 1). See docs/probes/drift.md.\n\n"
+	    "Examples:\n"
+	    "  mloncall check drift --ref train.csv --cur today.csv\n"
+	    "  mloncall check drift --ref a.csv.gz --cur b.csv.gz --test psi "
+	    "-o json\n"
+	    "  mloncall check drift --ref a.csv --cur b.csv --html "
+	    "drift.html --columns age --columns income\n",
+    .read_only = 1,
+    .opts = opts,
+    .run = run,
+    .render = render,
 };

@@ -54,8 +54,8 @@ static char *fmt_num(double v)
 }
 
 /* Categories of two sorted numeric samples (their distinct values). */
-static int cats_from_num(const double *a, size_t na, const double *b,
-			 size_t nb, struct cats *c)
+static int cats_from_num(const double *a, size_t na, const double *b, size_t nb,
+			 struct cats *c)
 {
 	size_t i = 0, j = 0, k = 0;
 
@@ -281,15 +281,15 @@ static void decide(struct res *r, double thr)
 	r->score = is_p ? r->p : (isnan(r->score) ? r->stat : r->score);
 	r->drifted = is_p ? r->score < r->thr : r->score >= r->thr;
 	if (!strcmp(r->test, "psi"))
-		r->extra_k = "psi_band",
-		r->extra_v = r->score < 0.1	 ? "stable"
-			     : r->score < 0.25 ? "moderate"
-					       : "significant";
+		r->extra_k = "psi_band", r->extra_v = r->score < 0.1 ? "stable"
+						      : r->score < 0.25
+							  ? "moderate"
+							  : "significant";
 }
 
-static const char *const known_tests[] = {"auto", "ks", "wasserstein",
-					  "chisquare", "z", "jensenshannon",
-					  "psi", NULL};
+static const char *const known_tests[] = {"auto",      "ks", "wasserstein",
+					  "chisquare", "z",  "jensenshannon",
+					  "psi",       NULL};
 
 int drift_test_known(const char *name)
 {
@@ -300,8 +300,8 @@ int drift_test_known(const char *name)
 }
 
 /* Histogram for the report: proportions per bin or per category. */
-static json_t *make_hist(const double *a, size_t na, const double *b,
-			 size_t nb, const struct cats *cat)
+static json_t *make_hist(const double *a, size_t na, const double *b, size_t nb,
+			 const struct cats *cat)
 {
 	json_t *h = json_object(), *lab = json_array(), *r = json_array(),
 	       *c = json_array();
@@ -314,13 +314,17 @@ static json_t *make_hist(const double *a, size_t na, const double *b,
 			size_t best = k;
 			for (size_t i = 0; i < k; i++)
 				if (!used[i] &&
-				    (best == k || cat->ref[i] + cat->cur[i] >
-							  cat->ref[best] + cat->cur[best]))
+				    (best == k ||
+				     cat->ref[i] + cat->cur[i] >
+					 cat->ref[best] + cat->cur[best]))
 					best = i;
 			used[best] = 1;
-			json_array_append_new(lab, json_string(cat->label[best]));
-			json_array_append_new(r, json_real(cat->ref[best] / (double)na));
-			json_array_append_new(c, json_real(cat->cur[best] / (double)nb));
+			json_array_append_new(lab,
+					      json_string(cat->label[best]));
+			json_array_append_new(
+			    r, json_real(cat->ref[best] / (double)na));
+			json_array_append_new(
+			    c, json_real(cat->cur[best] / (double)nb));
 		}
 		free(used);
 	} else {
@@ -334,10 +338,13 @@ static json_t *make_hist(const double *a, size_t na, const double *b,
 			for (size_t i = 0; i + 1 < ne; i++) {
 				struct buf l = BUF_INIT;
 				buf_printf(&l, "%.4g", edges[i]);
-				json_array_append_new(lab, json_string(buf_str(&l)));
+				json_array_append_new(lab,
+						      json_string(buf_str(&l)));
 				buf_free(&l);
-				json_array_append_new(r, json_real(cr[i] / (double)na));
-				json_array_append_new(c, json_real(cc[i] / (double)nb));
+				json_array_append_new(
+				    r, json_real(cr[i] / (double)na));
+				json_array_append_new(
+				    c, json_real(cc[i] / (double)nb));
 			}
 		}
 		free(edges);
@@ -438,16 +445,18 @@ static json_t *drift_numeric(struct csv_col *ref, size_t nref,
 	size_t nuniq = stats_nunique_union(a, na, b, nb);
 	if (!test || !strcmp(test, "auto"))
 		test = default_num_test(na, nuniq);
-	int need_cat = !strcmp(test, "chisquare") || !strcmp(test, "z") ||
-		       ((!strcmp(test, "jensenshannon") || !strcmp(test, "psi")) &&
-			stats_nunique_sorted(a, na) <= 20);
+	int need_cat =
+	    !strcmp(test, "chisquare") || !strcmp(test, "z") ||
+	    ((!strcmp(test, "jensenshannon") || !strcmp(test, "psi")) &&
+	     stats_nunique_sorted(a, na) <= 20);
 	if (need_cat && cats_from_num(a, na, b, nb, &cat))
 		goto out;
 	run_test(test, a, na, b, nb, need_cat ? &cat : NULL, &r);
 	decide(&r, cfg->threshold);
 	o = res_json(ref->name, "num", na, nb, &r);
 	if (cfg->want_hist)
-		*hist = make_hist(a, na, b, nb, nuniq <= 20 && need_cat ? &cat : NULL);
+		*hist = make_hist(a, na, b, nb,
+				  nuniq <= 20 && need_cat ? &cat : NULL);
 out:
 	cats_free(&cat);
 	if (own_a)

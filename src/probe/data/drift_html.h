@@ -11,7 +11,7 @@
  * histogram of reference vs current from hists[column] ({"labels", "ref",
  * "cur"} proportions). No scripts, no external resources. Returns 0 or
  * ML_EIO with err filled. */
-int drift_html_write(const char *path, const json_t *facts,
-		     const json_t *hists, struct ml_err *err);
+int drift_html_write(const char *path, const json_t *facts, const json_t *hists,
+		     struct ml_err *err);
 
 #endif

@@ -96,8 +96,14 @@ static json_t *per_class(const struct csv_table *t, const struct qcols *q,
 		json_t *o = json_object();
 		jset_str(o, "class", q->label->levels[c]);
 		jset_int(o, "support", (long long)(tp[c] + fn[c]));
-		jset_real(o, "precision", tp[c] + fp[c] ? (double)tp[c] / (double)(tp[c] + fp[c]) : NAN);
-		jset_real(o, "recall", tp[c] + fn[c] ? (double)tp[c] / (double)(tp[c] + fn[c]) : NAN);
+		jset_real(o, "precision",
+			  tp[c] + fp[c]
+			      ? (double)tp[c] / (double)(tp[c] + fp[c])
+			      : NAN);
+		jset_real(o, "recall",
+			  tp[c] + fn[c]
+			      ? (double)tp[c] / (double)(tp[c] + fn[c])
+			      : NAN);
 		json_array_append_new(arr, o);
 	}
 	free(tp), free(fp), free(fn);
@@ -165,17 +171,19 @@ static json_t *windows(json_t *facts, const struct csv_table *t,
 		jset_str(o, "start", when);
 		set_acc(o, w[i].rows, w[i].correct);
 		json_array_append_new(arr, o);
-		if (!isnan(min_acc) && (double)w[i].correct / w[i].rows < min_acc) {
+		if (!isnan(min_acc) &&
+		    (double)w[i].correct / w[i].rows < min_acc) {
 			if (!low++)
-				probe_reason(facts, PV_DEGRADED, "low_accuracy",
-					     "window %s: accuracy %.4f below %.4f",
-					     when, (double)w[i].correct / w[i].rows,
-					     min_acc);
+				probe_reason(
+				    facts, PV_DEGRADED, "low_accuracy",
+				    "window %s: accuracy %.4f below %.4f", when,
+				    (double)w[i].correct / w[i].rows, min_acc);
 		}
 	}
 	if (low > 1)
 		probe_reason(facts, PV_DEGRADED, "low_accuracy",
-			     "%zu windows in all below accuracy %.4f", low, min_acc);
+			     "%zu windows in all below accuracy %.4f", low,
+			     min_acc);
 	free(w);
 	return arr;
 }
@@ -203,17 +211,18 @@ static void deploy_drop(json_t *facts, const struct csv_table *t,
 	json_object_set_new(o, "after", a);
 	if (n[0] && n[1]) {
 		double drop = (double)c[0] / n[0] - (double)c[1] / n[1], z, p;
-		stats_ztest((double)c[0], (double)n[0], (double)c[1], (double)n[1],
-			    &z, &p);
+		stats_ztest((double)c[0], (double)n[0], (double)c[1],
+			    (double)n[1], &z, &p);
 		jset_real(o, "drop", drop);
 		jset_real(o, "p_value", p);
 		jset_real(o, "max_drop", max_drop);
 		if (drop > max_drop)
-			probe_reason(facts, PV_DEGRADED, "accuracy_drop",
-				     "accuracy dropped %.4f -> %.4f after the deploy "
-				     "(%.2f points > %.2f; p = %.3g)",
-				     (double)c[0] / n[0], (double)c[1] / n[1],
-				     drop * 100, max_drop * 100, p);
+			probe_reason(
+			    facts, PV_DEGRADED, "accuracy_drop",
+			    "accuracy dropped %.4f -> %.4f after the deploy "
+			    "(%.2f points > %.2f; p = %.3g)",
+			    (double)c[0] / n[0], (double)c[1] / n[1],
+			    drop * 100, max_drop * 100, p);
 	} else {
 		probe_reason(facts, PV_UNKNOWN, "no_deploy_split",
 			     "no labeled rows on one side of the deploy time");
@@ -230,17 +239,22 @@ static void gap(json_t *facts, double online, double offline)
 	jset_real(o, "online_accuracy", online);
 	jset_real(o, "offline_accuracy", offline);
 	jset_real(o, "gap", g);
-	jset_str(o, "band", g <= 0.01 ? "fine" : g <= 0.02 ? "watch" : "mismatch");
+	jset_str(o, "band",
+		 g <= 0.01   ? "fine"
+		 : g <= 0.02 ? "watch"
+			     : "mismatch");
 	json_object_set_new(facts, "online_offline", o);
 	if (g > 0.02)
-		probe_reason(facts, PV_DEGRADED, "training_serving_mismatch",
-			     "online accuracy %.4f is %.2f points below offline "
-			     "%.4f (> 2 points: training-serving mismatch)",
-			     online, g * 100, offline);
+		probe_reason(
+		    facts, PV_DEGRADED, "training_serving_mismatch",
+		    "online accuracy %.4f is %.2f points below offline "
+		    "%.4f (> 2 points: training-serving mismatch)",
+		    online, g * 100, offline);
 	else if (g > 0.01)
 		probe_reason(facts, PV_HEALTHY, "gap_watch",
 			     "online accuracy %.2f points below offline (1-2 "
-			     "points: watch)", g * 100);
+			     "points: watch)",
+			     g * 100);
 }
 
 static int find_cols(const struct csv_table *t, const json_t *a,
@@ -254,7 +268,8 @@ static int find_cols(const struct csv_table *t, const json_t *a,
 		const char *name = jget_str(a, keys[i], "");
 		if (!(*dst[i] = csv_table_col(t, name)))
 			return ml_err_at(err, ML_EINPUT, t->file, 1, 0,
-					 "no column `%s` (set --%s)", name, keys[i]);
+					 "no column `%s` (set --%s)", name,
+					 keys[i]);
 	}
 	const char *off = jget_str(a, "offline-col", NULL);
 	if (off && !(q->offline = csv_table_col(t, off)))
@@ -271,12 +286,13 @@ static int load(const json_t *a, struct csv_table *t, struct ml_err *err)
 				jget_str(a, "offline-col", NULL), NULL};
 	const enum csv_type types[4] = {CSV_STRING, CSV_STRING, CSV_STRING,
 					CSV_STRING};
-	struct csv_load_opts o = {.delim = ',', .force_names = names,
-				  .force_types = types};
+	struct csv_load_opts o = {
+	    .delim = ',', .force_names = names, .force_types = types};
 	int rc;
 
 	o.strict = jget_bool(a, "strict", 0);
-	if ((rc = csv_delim_parse(jget_str(a, "delimiter", ","), &o.delim, err)))
+	if ((rc =
+		 csv_delim_parse(jget_str(a, "delimiter", ","), &o.delim, err)))
 		return rc;
 	if ((rc = csv_limits_args(a, &o, err)))
 		return rc;
@@ -309,7 +325,8 @@ static int analyze(const struct probe_ctx *ctx, struct csv_table *t,
 	uint64_t rows, correct, unl;
 	json_t *all = json_object();
 
-	if (!pmap || !lt || (q->offline && !(omap = code_map(q->offline, q->label)))) {
+	if (!pmap || !lt ||
+	    (q->offline && !(omap = code_map(q->offline, q->label)))) {
 		free(pmap), free(lt), json_decref(all);
 		return ml_err_set(err, ML_ENOMEM, "out of memory");
 	}
@@ -320,17 +337,21 @@ static int analyze(const struct probe_ctx *ctx, struct csv_table *t,
 	json_object_set_new(f, "classes", per_class(t, q, pmap));
 	if (win <= 0)
 		win = 3600000;
-	json_object_set_new(f, "windows", windows(f, t, q, pmap, lt, win,
-						  jget_num(a, "min-accuracy", NAN)));
+	json_object_set_new(
+	    f, "windows",
+	    windows(f, t, q, pmap, lt, win, jget_num(a, "min-accuracy", NAN)));
 	const char *dep = jget_str(a, "deploy-time", NULL);
 	int64_t dep_ms;
 	if (dep && time_parse(dep, &dep_ms)) {
 		free(pmap), free(lt), free(omap);
-		return ml_err_set(err, ML_EUSAGE, "--deploy-time `%s`: expected "
-				  "RFC 3339 (2026-11-23T08:00:00Z)", dep);
+		return ml_err_set(err, ML_EUSAGE,
+				  "--deploy-time `%s`: expected "
+				  "RFC 3339 (2026-11-23T08:00:00Z)",
+				  dep);
 	}
 	if (dep)
-		deploy_drop(f, t, q, pmap, lt, dep_ms, jget_num(a, "max-drop", 0.02));
+		deploy_drop(f, t, q, pmap, lt, dep_ms,
+			    jget_num(a, "max-drop", 0.02));
 	double off = jget_num(a, "offline-accuracy", NAN);
 	if (omap) {
 		uint64_t orows, ocorrect, ounl;
@@ -345,8 +366,7 @@ static int analyze(const struct probe_ctx *ctx, struct csv_table *t,
 	return 0;
 }
 
-static int run(const struct probe_ctx *ctx, json_t **facts,
-	       struct ml_err *err)
+static int run(const struct probe_ctx *ctx, json_t **facts, struct ml_err *err)
 {
 	struct csv_table t;
 	struct qcols q = {0};
@@ -364,9 +384,10 @@ static int run(const struct probe_ctx *ctx, json_t **facts,
 	json_object_set_new(f, "data", csv_table_summary(&t));
 	np = (uint64_t)jget_int(json_object_get(f, "data"), "problem_count", 0);
 	if (np)
-		probe_reason(f, PV_HEALTHY, "input_problems",
-			     "%llu problem(s) while reading (see data.problems)",
-			     (unsigned long long)np);
+		probe_reason(
+		    f, PV_HEALTHY, "input_problems",
+		    "%llu problem(s) while reading (see data.problems)",
+		    (unsigned long long)np);
 	rc = analyze(ctx, &t, &q, f, err);
 	csv_table_free(&t);
 	if (rc) {
@@ -382,65 +403,73 @@ static void render(const json_t *facts, struct buf *out)
 	const json_t *o = json_object_get(facts, "overall"), *v;
 	size_t i;
 
-	buf_printf(out, "quality: %s  accuracy %.4f over %lld labeled rows "
-		   "(%lld unlabeled)\n", jget_str(facts, "verdict", "?"),
+	buf_printf(out,
+		   "quality: %s  accuracy %.4f over %lld labeled rows "
+		   "(%lld unlabeled)\n",
+		   jget_str(facts, "verdict", "?"),
 		   jget_num(o, "accuracy", NAN), jget_int(o, "rows", 0),
 		   jget_int(o, "unlabeled", 0));
 	json_array_foreach(json_object_get(facts, "reasons"), i, v)
-		buf_printf(out, "  %s: %s\n", jget_str(v, "level", ""),
-			   jget_str(v, "message", ""));
+	    buf_printf(out, "  %s: %s\n", jget_str(v, "level", ""),
+		       jget_str(v, "message", ""));
 	buf_printf(out, "\n%-26s %8s %9s\n", "WINDOW", "ROWS", "ACCURACY");
 	json_array_foreach(json_object_get(facts, "windows"), i, v)
-		buf_printf(out, "%-26s %8lld %9.4f\n", jget_str(v, "start", ""),
-			   jget_int(v, "rows", 0), jget_num(v, "accuracy", NAN));
-	buf_printf(out, "\n%-20s %8s %9s %9s\n", "CLASS", "SUPPORT", "PRECISION",
-		   "RECALL");
-	json_array_foreach(json_object_get(facts, "classes"), i, v)
-		buf_printf(out, "%-20s %8lld %9.4f %9.4f\n", jget_str(v, "class", ""),
-			   jget_int(v, "support", 0), jget_num(v, "precision", NAN),
-			   jget_num(v, "recall", NAN));
+	    buf_printf(out, "%-26s %8lld %9.4f\n", jget_str(v, "start", ""),
+		       jget_int(v, "rows", 0), jget_num(v, "accuracy", NAN));
+	buf_printf(out, "\n%-20s %8s %9s %9s\n", "CLASS", "SUPPORT",
+		   "PRECISION", "RECALL");
+	json_array_foreach(json_object_get(facts, "classes"), i, v) buf_printf(
+	    out, "%-20s %8lld %9.4f %9.4f\n", jget_str(v, "class", ""),
+	    jget_int(v, "support", 0), jget_num(v, "precision", NAN),
+	    jget_num(v, "recall", NAN));
 }
 
 static const struct probe_opt opts[] = {
-	{"data", PO_PATH, "predictions CSV (.gz is fine; - = stdin)", NULL, 1, 1},
-	{"timestamp-col", PO_STRING, "column with the time (RFC 3339 or epoch s)",
-	 "timestamp", 0, 0},
-	{"prediction-col", PO_STRING, "column with the served prediction",
-	 "prediction", 0, 0},
-	{"label-col", PO_STRING, "column with the true label (empty = not yet)",
-	 "label", 0, 0},
-	{"window", PO_DURATION, "accuracy per window of this length", "1h", 0, 0},
-	{"min-accuracy", PO_NUM, "windows below this accuracy are a finding",
-	 NULL, 0, 0},
-	{"deploy-time", PO_STRING, "RFC 3339 time of a deploy: accuracy before "
-	 "vs after", NULL, 0, 0},
-	{"max-drop", PO_NUM, "accuracy drop after the deploy that is a finding",
-	 "0.02", 0, 0},
-	{"offline-accuracy", PO_NUM, "offline (evaluation) accuracy to compare "
-	 "the online one with", NULL, 0, 0},
-	{"offline-col", PO_STRING, "column with the offline model's prediction "
-	 "for the same rows", NULL, 0, 0},
-	{"delimiter", PO_STRING, "field separator (one character or `tab`)",
-	 ",", 0, 0},
-	{"strict", PO_BOOL, "malformed rows are an error", NULL, 0, 0},
-	CSV_LIMIT_OPTS,
-	{0}};
+    {"data", PO_PATH, "predictions CSV (.gz is fine; - = stdin)", NULL, 1, 1},
+    {"timestamp-col", PO_STRING, "column with the time (RFC 3339 or epoch s)",
+     "timestamp", 0, 0},
+    {"prediction-col", PO_STRING, "column with the served prediction",
+     "prediction", 0, 0},
+    {"label-col", PO_STRING, "column with the true label (empty = not yet)",
+     "label", 0, 0},
+    {"window", PO_DURATION, "accuracy per window of this length", "1h", 0, 0},
+    {"min-accuracy", PO_NUM, "windows below this accuracy are a finding", NULL,
+     0, 0},
+    {"deploy-time", PO_STRING,
+     "RFC 3339 time of a deploy: accuracy before "
+     "vs after",
+     NULL, 0, 0},
+    {"max-drop", PO_NUM, "accuracy drop after the deploy that is a finding",
+     "0.02", 0, 0},
+    {"offline-accuracy", PO_NUM,
+     "offline (evaluation) accuracy to compare "
+     "the online one with",
+     NULL, 0, 0},
+    {"offline-col", PO_STRING,
+     "column with the offline model's prediction "
+     "for the same rows",
+     NULL, 0, 0},
+    {"delimiter", PO_STRING, "field separator (one character or `tab`)", ",", 0,
+     0},
+    {"strict", PO_BOOL, "malformed rows are an error", NULL, 0, 0},
+    CSV_LIMIT_OPTS,
+    {0}};
 
 const struct probe_def probe_quality = {
-	.name = "quality",
-	.summary = "model accuracy over time, online vs offline gap, deploy drop",
-	.help = "Reads predictions (timestamp, prediction, label). Findings "
-		"(exit 1): online\naccuracy more than 2 points below offline "
-		"(training-serving mismatch; 1-2\npoints is noted as `watch`), "
-		"a drop after --deploy-time above --max-drop,\nwindows below "
-		"--min-accuracy. See docs/probes/quality.md.\n\n"
-		"Examples:\n"
-		"  mloncall check quality preds.csv --window 1h\n"
-		"  mloncall check quality preds.csv --offline-accuracy 0.93\n"
-		"  mloncall check quality preds.csv --deploy-time "
-		"2026-11-20T14:00:00Z -o json\n",
-	.read_only = 1,
-	.opts = opts,
-	.run = run,
-	.render = render,
+    .name = "quality",
+    .summary = "model accuracy over time, online vs offline gap, deploy drop",
+    .help = "Reads predictions (timestamp, prediction, label). Findings "
+	    "(exit 1): online\naccuracy more than 2 points below offline "
+	    "(training-serving mismatch; 1-2\npoints is noted as `watch`), "
+	    "a drop after --deploy-time above --max-drop,\nwindows below "
+	    "--min-accuracy. See docs/probes/quality.md.\n\n"
+	    "Examples:\n"
+	    "  mloncall check quality preds.csv --window 1h\n"
+	    "  mloncall check quality preds.csv --offline-accuracy 0.93\n"
+	    "  mloncall check quality preds.csv --deploy-time "
+	    "2026-11-20T14:00:00Z -o json\n",
+    .read_only = 1,
+    .opts = opts,
+    .run = run,
+    .render = render,
 };

@@ -73,7 +73,8 @@ static void dup_rows(const struct csv_table *t, struct csv_col *const *cols,
 		size_t i = h & (cap - 1);
 		for (; slot[i]; i = (i + 1) & (cap - 1)) {
 			size_t o = slot[i] - 1, k;
-			for (k = 0; k < n && cell(cols[k], o) == cell(cols[k], r); k++)
+			for (k = 0;
+			     k < n && cell(cols[k], o) == cell(cols[k], r); k++)
 				;
 			if (k == n)
 				break;
@@ -106,8 +107,9 @@ static void check_num(json_t *facts, const struct csv_table *t,
 		allowed = xcalloc(sc->nallowed + 1, sizeof(*allowed));
 		for (size_t i = 0; i < sc->nallowed; i++) {
 			int isint;
-			if (csv_parse_num(sc->allowed[i], strlen(sc->allowed[i]),
-					  &allowed[i], &isint))
+			if (csv_parse_num(sc->allowed[i],
+					  strlen(sc->allowed[i]), &allowed[i],
+					  &isint))
 				allowed[i] = NAN;
 		}
 	}
@@ -119,7 +121,8 @@ static void check_num(json_t *facts, const struct csv_table *t,
 			continue;
 		if (sc->type == CSV_INT && v != floor(v))
 			csv_issue_add(&nonint, ln);
-		if ((sc->has_min && v < sc->min) || (sc->has_max && v > sc->max))
+		if ((sc->has_min && v < sc->min) ||
+		    (sc->has_max && v > sc->max))
 			csv_issue_add(&range, ln);
 		for (k = 0; allowed && k < sc->nallowed && allowed[k] != v; k++)
 			;
@@ -130,20 +133,24 @@ static void check_num(json_t *facts, const struct csv_table *t,
 	if (nonint.count) {
 		buf_printf(&m, "%llu values are not integers (type int)",
 			   (unsigned long long)nonint.count);
-		finding(facts, PV_FAILED, "type_mismatch", sc->name, &nonint, m.data);
+		finding(facts, PV_FAILED, "type_mismatch", sc->name, &nonint,
+			m.data);
 	}
 	if (range.count) {
 		buf_reset(&m);
-		buf_printf(&m, "%llu values out of range [", (unsigned long long)range.count);
+		buf_printf(&m, "%llu values out of range [",
+			   (unsigned long long)range.count);
 		buf_printf(&m, sc->has_min ? "%g, " : "-inf, ", sc->min);
 		buf_printf(&m, sc->has_max ? "%g]" : "inf]", sc->max);
-		finding(facts, PV_DEGRADED, "out_of_range", sc->name, &range, m.data);
+		finding(facts, PV_DEGRADED, "out_of_range", sc->name, &range,
+			m.data);
 	}
 	if (notallowed.count) {
 		buf_reset(&m);
 		buf_printf(&m, "%llu values not in the allowed list",
 			   (unsigned long long)notallowed.count);
-		finding(facts, PV_DEGRADED, "not_allowed", sc->name, &notallowed, m.data);
+		finding(facts, PV_DEGRADED, "not_allowed", sc->name,
+			&notallowed, m.data);
 	}
 	buf_free(&m);
 }
@@ -162,7 +169,8 @@ static void check_text(json_t *facts, const struct csv_table *t,
 	for (uint32_t k = 0; k < c->nlevels; k++) {
 		if (sc->allowed && !in_list(sc->allowed, c->levels[k]))
 			bad[k] |= 1;
-		if (sc->has_regex && regexec(&sc->regex, c->levels[k], 0, NULL, 0))
+		if (sc->has_regex &&
+		    regexec(&sc->regex, c->levels[k], 0, NULL, 0))
 			bad[k] |= 2;
 	}
 	for (size_t r = 0; r < t->nrows; r++) {
@@ -178,13 +186,15 @@ static void check_text(json_t *facts, const struct csv_table *t,
 	if (notallowed.count) {
 		buf_printf(&m, "%llu values not in the allowed list",
 			   (unsigned long long)notallowed.count);
-		finding(facts, PV_DEGRADED, "not_allowed", sc->name, &notallowed, m.data);
+		finding(facts, PV_DEGRADED, "not_allowed", sc->name,
+			&notallowed, m.data);
 	}
 	if (nomatch.count) {
 		buf_reset(&m);
 		buf_printf(&m, "%llu values do not match /%s/",
 			   (unsigned long long)nomatch.count, sc->regex_src);
-		finding(facts, PV_DEGRADED, "regex_mismatch", sc->name, &nomatch, m.data);
+		finding(facts, PV_DEGRADED, "regex_mismatch", sc->name,
+			&nomatch, m.data);
 	}
 	buf_free(&m);
 }
@@ -262,7 +272,8 @@ static void check_key(json_t *facts, const struct schema_def *s,
 		for (size_t i = 0; i < s->nkey; i++)
 			buf_printf(&m, "%s%s", i ? ", " : "", s->key[i]);
 		buf_putc(&m, ')');
-		finding(facts, PV_DEGRADED, "duplicate_key", NULL, &dup, m.data);
+		finding(facts, PV_DEGRADED, "duplicate_key", NULL, &dup,
+			m.data);
 	}
 	buf_free(&m);
 }
@@ -275,21 +286,21 @@ static void check_problems(json_t *facts, const struct csv_table *t)
 		size_t off;
 		const char *kind, *msg;
 		enum probe_verdict lv;
-	} tab[] = {
-		{offsetof(struct csv_table, rd.unterminated), "corrupt",
-		 "unterminated quoted field (the file is cut or corrupt)", PV_FAILED},
-		{offsetof(struct csv_table, rd.truncated), "corrupt",
-		 "truncated or corrupt gzip data", PV_FAILED},
-		{offsetof(struct csv_table, rd.bad_quote), "bad_quote",
-		 "text after a closing quote", PV_DEGRADED},
-		{offsetof(struct csv_table, ragged_short), "short_row",
-		 "rows with fewer fields than the header", PV_DEGRADED},
-		{offsetof(struct csv_table, ragged_long), "long_row",
-		 "rows with more fields than the header", PV_DEGRADED}};
+	} tab[] = {{offsetof(struct csv_table, rd.unterminated), "corrupt",
+		    "unterminated quoted field (the file is cut or corrupt)",
+		    PV_FAILED},
+		   {offsetof(struct csv_table, rd.truncated), "corrupt",
+		    "truncated or corrupt gzip data", PV_FAILED},
+		   {offsetof(struct csv_table, rd.bad_quote), "bad_quote",
+		    "text after a closing quote", PV_DEGRADED},
+		   {offsetof(struct csv_table, ragged_short), "short_row",
+		    "rows with fewer fields than the header", PV_DEGRADED},
+		   {offsetof(struct csv_table, ragged_long), "long_row",
+		    "rows with more fields than the header", PV_DEGRADED}};
 
 	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
 		const struct csv_issue *is =
-			(const void *)((const char *)t + tab[i].off);
+		    (const void *)((const char *)t + tab[i].off);
 		if (is->count)
 			finding(facts, tab[i].lv, tab[i].kind, NULL, is,
 				tab[i].msg);
@@ -322,9 +333,10 @@ static void check_all(json_t *facts, const struct schema_def *s,
 		for (size_t k = 0; k < s->ncols && !known; k++)
 			known = !strcmp(s->cols[k].name, t->cols[i].name);
 		if (!known)
-			finding(facts, PV_DEGRADED, "unexpected_column",
-				t->cols[i].name, NULL,
-				"column not in the schema (allow_extra: false)");
+			finding(
+			    facts, PV_DEGRADED, "unexpected_column",
+			    t->cols[i].name, NULL,
+			    "column not in the schema (allow_extra: false)");
 	}
 	check_key(facts, s, t);
 	buf_free(&m);
@@ -338,7 +350,8 @@ static int write_schema(const char *data, const char *out, const json_t *a,
 	struct buf b = BUF_INIT;
 	int rc;
 
-	if ((rc = csv_delim_parse(jget_str(a, "delimiter", ","), &o.delim, err)))
+	if ((rc =
+		 csv_delim_parse(jget_str(a, "delimiter", ","), &o.delim, err)))
 		return rc;
 	if ((rc = csv_limits_args(a, &o, err)))
 		return rc;
@@ -352,18 +365,19 @@ static int write_schema(const char *data, const char *out, const json_t *a,
 		json_object_set_new(*facts, "data", csv_table_summary(&t));
 		jset_str(*facts, "schema_written", out);
 		probe_reason(*facts, PV_HEALTHY, "schema_written",
-			     "schema with %zu columns written to %s", t.ncols, out);
+			     "schema with %zu columns written to %s", t.ncols,
+			     out);
 	}
 	buf_free(&b);
 	csv_table_free(&t);
 	return rc;
 }
 
-static int run(const struct probe_ctx *ctx, json_t **facts,
-	       struct ml_err *err)
+static int run(const struct probe_ctx *ctx, json_t **facts, struct ml_err *err)
 {
 	const json_t *a = ctx->args;
-	const char *data = jget_str(a, "data", ""), *sp = jget_str(a, "schema", NULL);
+	const char *data = jget_str(a, "data", ""),
+		   *sp = jget_str(a, "schema", NULL);
 	const char *wr = jget_str(a, "write-schema", NULL);
 	struct csv_load_opts o = {.delim = ','};
 	struct schema_def s;
@@ -372,7 +386,8 @@ static int run(const struct probe_ctx *ctx, json_t **facts,
 
 	*facts = NULL;
 	if (wr && ctx->dry_run)
-		return ml_err_set(err, ML_EUSAGE, "--write-schema writes a file: "
+		return ml_err_set(err, ML_EUSAGE,
+				  "--write-schema writes a file: "
 				  "not in a dry run");
 	if (wr)
 		return write_schema(data, wr, a, facts, err);
@@ -411,7 +426,8 @@ static int run(const struct probe_ctx *ctx, json_t **facts,
 	json_object_set_new(f, "data", csv_table_summary(&t));
 	json_object_set_new(f, "findings", json_array());
 	check_all(f, &s, &t);
-	jset_int(f, "finding_count", (long long)json_array_size(json_object_get(f, "findings")));
+	jset_int(f, "finding_count",
+		 (long long)json_array_size(json_object_get(f, "findings")));
 	csv_table_free(&t);
 	schema_def_free(&s);
 	*facts = f;
@@ -428,39 +444,40 @@ static void render(const json_t *facts, struct buf *out)
 		   jget_int(d, "rows", 0),
 		   json_array_size(json_object_get(d, "columns")));
 	json_array_foreach(json_object_get(facts, "reasons"), i, r)
-		buf_printf(out, "  %-8s %-18s %s\n", jget_str(r, "level", ""),
-			   jget_str(r, "code", ""), jget_str(r, "message", ""));
+	    buf_printf(out, "  %-8s %-18s %s\n", jget_str(r, "level", ""),
+		       jget_str(r, "code", ""), jget_str(r, "message", ""));
 	if (!json_array_size(json_object_get(facts, "reasons")))
 		buf_puts(out, "  no findings\n");
 }
 
 static const struct probe_opt opts[] = {
-	{"data", PO_PATH, "CSV file to check (.gz is fine; - = stdin)", NULL, 1, 1},
-	{"schema", PO_PATH, "schema YAML (see docs/probes/schema.md)", NULL, 0, 0},
-	{"write-schema", PO_PATH,
-	 "infer a schema from DATA (a known-good file) and write it here", NULL,
-	 0, 0},
-	{"delimiter", PO_STRING, "field separator (one character or `tab`)",
-	 ",", 0, 0},
-	{"strict", PO_BOOL, "malformed rows or values are an error (exit 2)",
-	 NULL, 0, 0},
-	CSV_LIMIT_OPTS,
-	{0}};
+    {"data", PO_PATH, "CSV file to check (.gz is fine; - = stdin)", NULL, 1, 1},
+    {"schema", PO_PATH, "schema YAML (see docs/probes/schema.md)", NULL, 0, 0},
+    {"write-schema", PO_PATH,
+     "infer a schema from DATA (a known-good file) and write it here", NULL, 0,
+     0},
+    {"delimiter", PO_STRING, "field separator (one character or `tab`)", ",", 0,
+     0},
+    {"strict", PO_BOOL, "malformed rows or values are an error (exit 2)", NULL,
+     0, 0},
+    CSV_LIMIT_OPTS,
+    {0}};
 
 const struct probe_def probe_schema = {
-	.name = "schema",
-	.summary = "CSV data against a schema: columns, types, nulls, ranges, keys",
-	.help = "Findings (exit 1): missing_column, type_mismatch, corrupt "
-		"(failed); nulls,\nout_of_range, not_allowed, regex_mismatch, "
-		"duplicate, duplicate_key,\nunexpected_column, invalid_number, "
-		"short_row, long_row, bad_quote (degraded).\nEach names the "
-		"column, the count and the first line numbers.\n\n"
-		"Examples:\n"
-		"  mloncall check schema good.csv --write-schema schema.yaml\n"
-		"  mloncall check schema today.csv --schema schema.yaml\n"
-		"  mloncall check schema today.csv.gz --schema schema.yaml -o json\n",
-	.read_only = 1,
-	.opts = opts,
-	.run = run,
-	.render = render,
+    .name = "schema",
+    .summary = "CSV data against a schema: columns, types, nulls, ranges, keys",
+    .help =
+	"Findings (exit 1): missing_column, type_mismatch, corrupt "
+	"(failed); nulls,\nout_of_range, not_allowed, regex_mismatch, "
+	"duplicate, duplicate_key,\nunexpected_column, invalid_number, "
+	"short_row, long_row, bad_quote (degraded).\nEach names the "
+	"column, the count and the first line numbers.\n\n"
+	"Examples:\n"
+	"  mloncall check schema good.csv --write-schema schema.yaml\n"
+	"  mloncall check schema today.csv --schema schema.yaml\n"
+	"  mloncall check schema today.csv.gz --schema schema.yaml -o json\n",
+    .read_only = 1,
+    .opts = opts,
+    .run = run,
+    .render = render,
 };

@@ -11,11 +11,11 @@
 #include "core/ydoc.h"
 #include "stats/stats.h"
 
-static int bad(struct ml_err *err, const char *file,
-	       const struct ydoc_node *n, const char *what)
+static int bad(struct ml_err *err, const char *file, const struct ydoc_node *n,
+	       const char *what)
 {
-	return ml_err_at(err, ML_EINPUT, file, n ? n->line : 0,
-			 n ? n->col : 0, "%s", what);
+	return ml_err_at(err, ML_EINPUT, file, n ? n->line : 0, n ? n->col : 0,
+			 "%s", what);
 }
 
 static int get_bool(const struct ydoc_node *n, int *v)
@@ -58,10 +58,9 @@ static char **str_list(const struct ydoc_node *n, size_t *count)
 	return l;
 }
 
-static const char *const col_keys[] = {"name",	  "type",    "nullable",
-				       "required", "min",     "max",
-				       "allowed",  "regex",   "unique",
-				       NULL};
+static const char *const col_keys[] = {"name",	 "type", "nullable", "required",
+				       "min",	 "max",	 "allowed",  "regex",
+				       "unique", NULL};
 
 /* One `columns:` entry. */
 static int load_col(const char *file, const struct ydoc_node *m,
@@ -72,7 +71,8 @@ static int load_col(const char *file, const struct ydoc_node *m,
 	c->nullable = c->required = 1;
 	c->line = m->line;
 	if (m->type != YDOC_MAP)
-		return bad(err, file, m, "a column must be a mapping with `name:`");
+		return bad(err, file, m,
+			   "a column must be a mapping with `name:`");
 	for (size_t i = 0; i < m->n; i++) {
 		const char *k = ydoc_key(m, i)->value;
 		size_t j;
@@ -81,19 +81,22 @@ static int load_col(const char *file, const struct ydoc_node *m,
 		if (!col_keys[j]) {
 			const char *near = str_nearest(k, col_keys);
 			ml_err_at(err, ML_EINPUT, file, ydoc_key(m, i)->line,
-				  ydoc_key(m, i)->col, "unknown column key `%s`%s%s%s",
-				  k, near ? "; did you mean `" : "", near ? near : "",
-				  near ? "`?" : "");
+				  ydoc_key(m, i)->col,
+				  "unknown column key `%s`%s%s%s", k,
+				  near ? "; did you mean `" : "",
+				  near ? near : "", near ? "`?" : "");
 			return ML_EINPUT;
 		}
 	}
 	v = ydoc_get(m, "name");
 	if (!v || v->type != YDOC_SCALAR || !v->len)
-		return bad(err, file, v ? v : m, "a column needs `name:` (a string)");
+		return bad(err, file, v ? v : m,
+			   "a column needs `name:` (a string)");
 	c->name = xstrdup(v->value);
 	if ((v = ydoc_get(m, "type")) &&
 	    (v->type != YDOC_SCALAR || csv_type_parse(v->value, &c->type)))
-		return bad(err, file, v, "`type:` must be int, float, bool or string");
+		return bad(err, file, v,
+			   "`type:` must be int, float, bool or string");
 	if ((v = ydoc_get(m, "nullable")) && get_bool(v, &c->nullable))
 		return bad(err, file, v, "`nullable:` must be true or false");
 	if ((v = ydoc_get(m, "required")) && get_bool(v, &c->required))
@@ -112,7 +115,8 @@ static int load_col(const char *file, const struct ydoc_node *m,
 			return bad(err, file, v, "`regex:` must be a string");
 		c->regex_src = xstrdup(v->value);
 		if (regcomp(&c->regex, v->value, REG_EXTENDED | REG_NOSUB))
-			return bad(err, file, v, "`regex:` is not a valid POSIX "
+			return bad(err, file, v,
+				   "`regex:` is not a valid POSIX "
 				   "extended regular expression");
 		c->has_regex = 1;
 	}
@@ -125,7 +129,8 @@ static int load_doc(const struct ydoc *d, struct schema_def *s,
 	const struct ydoc_node *r = d->root, *cols, *v;
 
 	if (!r || r->type != YDOC_MAP)
-		return bad(err, s->file, r, "a schema must be a mapping with "
+		return bad(err, s->file, r,
+			   "a schema must be a mapping with "
 			   "`columns:`");
 	cols = ydoc_get(r, "columns");
 	if (!cols || cols->type != YDOC_SEQ)
@@ -140,9 +145,11 @@ static int load_doc(const struct ydoc *d, struct schema_def *s,
 				   "allow_extra, version)");
 	}
 	if ((v = ydoc_get(r, "allow_extra")) && get_bool(v, &s->allow_extra))
-		return bad(err, s->file, v, "`allow_extra:` must be true or false");
+		return bad(err, s->file, v,
+			   "`allow_extra:` must be true or false");
 	if ((v = ydoc_get(r, "key")) && !(s->key = str_list(v, &s->nkey)))
-		return bad(err, s->file, v, "`key:` must be a list of column names");
+		return bad(err, s->file, v,
+			   "`key:` must be a list of column names");
 	s->cols = xcalloc(cols->n ? cols->n : 1, sizeof(*s->cols));
 	for (size_t i = 0; i < cols->n; i++) {
 		int rc = load_col(s->file, cols->items[i], &s->cols[i], err);
@@ -157,8 +164,7 @@ static int load_doc(const struct ydoc *d, struct schema_def *s,
 	return 0;
 }
 
-int schema_def_load(const char *path, struct schema_def *s,
-		    struct ml_err *err)
+int schema_def_load(const char *path, struct schema_def *s, struct ml_err *err)
 {
 	struct ydoc d = {0};
 	int rc;
@@ -246,10 +252,11 @@ static void infer_num(const struct csv_table *t, const struct csv_col *c,
 
 void schema_def_infer(const struct csv_table *t, struct buf *out)
 {
-	buf_puts(out, "# Inferred by `mloncall check schema --write-schema` from ");
+	buf_puts(out,
+		 "# Inferred by `mloncall check schema --write-schema` from ");
 	buf_puts(out, t->file);
 	buf_puts(out, "\n# Review the bounds before using it as a contract.\n"
-		 "version: 1\ncolumns:\n");
+		      "version: 1\ncolumns:\n");
 	for (size_t i = 0; i < t->ncols; i++) {
 		const struct csv_col *c = &t->cols[i];
 		enum csv_type ty = c->type == CSV_EMPTY ? CSV_STRING : c->type;

@@ -37,8 +37,7 @@ struct schema_def {
 
 /* Loads a schema file. Errors (ML_EINPUT with file:line:col, or
  * ML_ENOTFOUND) name what was expected. Free with schema_def_free(). */
-int schema_def_load(const char *path, struct schema_def *s,
-		    struct ml_err *err);
+int schema_def_load(const char *path, struct schema_def *s, struct ml_err *err);
 
 /* Frees everything; a zeroed schema is a no-op. */
 void schema_def_free(struct schema_def *s);

@@ -87,7 +87,8 @@ static int read_from(const char *from, struct buf *b, struct ml_err *err)
 {
 	if (!strcmp(from, "-")) {
 		if (buf_read_fd(b, 0, DCGM_MAX_INPUT) != 0)
-			return ml_err_set(err, errno == EFBIG ? ML_EINPUT : ML_EIO,
+			return ml_err_set(err,
+					  errno == EFBIG ? ML_EINPUT : ML_EIO,
 					  "cannot read stdin: %s",
 					  errno == EFBIG ? "input too large"
 							 : strerror(errno));
@@ -95,12 +96,13 @@ static int read_from(const char *from, struct buf *b, struct ml_err *err)
 	}
 	if (buf_read_file(b, from, DCGM_MAX_INPUT) != 0)
 		return ml_err_set(err,
-				  errno == ENOENT   ? ML_ENOTFOUND
+				  errno == ENOENT  ? ML_ENOTFOUND
 				  : errno == EFBIG ? ML_EINPUT
 						   : ML_EIO,
 				  "cannot read %s: %s", from,
-				  errno == EFBIG ? "file too large (64 MiB at most)"
-						 : strerror(errno));
+				  errno == EFBIG
+				      ? "file too large (64 MiB at most)"
+				      : strerror(errno));
 	return 0;
 }
 
@@ -145,8 +147,8 @@ static int run(const struct probe_ctx *ctx, json_t **facts, struct ml_err *err)
 	int rc;
 
 	*facts = NULL;
-	if ((rc = check_args(mode, level,
-			     jget_str(ctx->args, "gpus", NULL), err)) != 0) {
+	if ((rc = check_args(mode, level, jget_str(ctx->args, "gpus", NULL),
+			     err)) != 0) {
 		json_decref(src);
 		return rc;
 	}
@@ -171,8 +173,10 @@ static int run(const struct probe_ctx *ctx, json_t **facts, struct ml_err *err)
 	}
 	if (has_level || (!from && !strcmp(mode, "diag")))
 		jset_int(r.facts, "level", level);
-	jset_str(src, "kind", !from ? "live" : strcmp(from, "-") ? "file"
-								  : "stdin");
+	jset_str(src, "kind",
+		 !from		     ? "live"
+		 : strcmp(from, "-") ? "file"
+				     : "stdin");
 	jset_str(src, "from", from);
 	json_object_set_new(r.facts, "source", src);
 	dcgm_report_finish(&r);
@@ -221,13 +225,15 @@ static void render(const json_t *facts, struct buf *out)
 		buf_printf(out,
 			   "diag level %s%s, result %s: %lld fail, %lld "
 			   "warn, %lld pass, %lld skip",
-			   lv, jget_bool(facts, "level_inferred", 0) ? " (inferred)"
-								     : "",
+			   lv,
+			   jget_bool(facts, "level_inferred", 0) ? " (inferred)"
+								 : "",
 			   jget_str(facts, "result", "none"),
 			   jget_int(c, "fail", 0), jget_int(c, "warn", 0),
 			   jget_int(c, "pass", 0), jget_int(c, "skip", 0));
 	if (jget_str(facts, "dcgm_version", NULL))
-		buf_printf(out, "; DCGM %s", jget_str(facts, "dcgm_version", ""));
+		buf_printf(out, "; DCGM %s",
+			   jget_str(facts, "dcgm_version", ""));
 	if (jget_str(facts, "driver_version", NULL))
 		buf_printf(out, ", driver %s",
 			   jget_str(facts, "driver_version", ""));
@@ -240,10 +246,9 @@ static void render(const json_t *facts, struct buf *out)
 			   "RESULT", "GPUS");
 	json_array_foreach(json_object_get(facts, "tests"), i, t)
 	{
-		buf_printf(out, "  %-12s %-26s %-6s ",
-			   jget_str(t, "category", "?"),
-			   jget_str(t, "name", "?"),
-			   jget_str(t, "result", "?"));
+		buf_printf(
+		    out, "  %-12s %-26s %-6s ", jget_str(t, "category", "?"),
+		    jget_str(t, "name", "?"), jget_str(t, "result", "?"));
 		render_gpus(t, out);
 		buf_puts(out, "\n");
 	}
@@ -254,17 +259,17 @@ static const struct probe_opt opts[] = {
      "saved `dcgmi diag` (text or -j JSON) or `dcgmi health -c` output; "
      "- reads stdin",
      NULL, 0, 0},
-    {"mode", PO_STRING, "live: diag (dcgmi diag -r LEVEL) or health "
-			"(dcgmi health -c)",
+    {"mode", PO_STRING,
+     "live: diag (dcgmi diag -r LEVEL) or health "
+     "(dcgmi health -c)",
      "diag", 0, 0},
     {"level", PO_INT,
      "diagnostic level 1-4 (live: run it, default 1; with --from: "
      "record it instead of inferring it)",
      NULL, 0, 0},
-    {"gpus", PO_STRING, "live: only these GPU ids (dcgmi diag -i 0,1)",
-     NULL, 0, 0},
-    {"timeout", PO_DURATION, "live: kill dcgmi after this long", "60m", 0,
+    {"gpus", PO_STRING, "live: only these GPU ids (dcgmi diag -i 0,1)", NULL, 0,
      0},
+    {"timeout", PO_DURATION, "live: kill dcgmi after this long", "60m", 0, 0},
     {0}};
 
 const struct probe_def probe_dcgm = {

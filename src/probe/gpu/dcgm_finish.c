@@ -12,15 +12,16 @@
 /* Tests that only the longer levels run (dcgmi diag reference). */
 static int level_of_test(const char *name)
 {
-	static const char *const l4[] = {"EUD Test", "CPU EUD Test", "Pulse Test",
-					 "eud", "pulse_test", NULL};
-	static const char *const l3[] = {"Targeted Power", "Memory Bandwidth",
-					 "Memtest", "targeted_power",
-					 "memory_bandwidth", "memtest", NULL};
-	static const char *const l2[] = {"Diagnostic", "Targeted Stress",
-					 "SM Stress", "GPU Memory", "PCIe",
-					 "diagnostic", "targeted_stress",
-					 "sm_stress", "memory", "pcie", NULL};
+	static const char *const l4[] = {"EUD Test",   "CPU EUD Test",
+					 "Pulse Test", "eud",
+					 "pulse_test", NULL};
+	static const char *const l3[] = {
+	    "Targeted Power",	"Memory Bandwidth", "Memtest", "targeted_power",
+	    "memory_bandwidth", "memtest",	    NULL};
+	static const char *const l2[] = {
+	    "Diagnostic", "Targeted Stress", "SM Stress", "GPU Memory", "PCIe",
+	    "diagnostic", "targeted_stress", "sm_stress", "memory",	"pcie",
+	    NULL};
 
 	for (int i = 0; l4[i]; i++)
 		if (!strcmp(name, l4[i]))
@@ -38,8 +39,8 @@ static int level_of_test(const char *name)
  * warning messages name. */
 static json_t *gpus_of(const json_t *t, const char *s)
 {
-	json_t *out = json_deep_copy(
-	    json_object_get(json_object_get(t, "gpus"), s));
+	json_t *out =
+	    json_deep_copy(json_object_get(json_object_get(t, "gpus"), s));
 	const json_t *m;
 	size_t i;
 
@@ -66,9 +67,9 @@ static json_t *texts(const json_t *t)
 	const json_t *m;
 	size_t i;
 
-	json_array_foreach(json_object_get(t, "messages"), i, m)
-	    if (strcmp(jget_str(m, "level", ""), "info"))
-		json_array_append(a, json_object_get(m, "text"));
+	json_array_foreach(json_object_get(t, "messages"), i,
+			   m) if (strcmp(jget_str(m, "level", ""), "info"))
+	    json_array_append(a, json_object_get(m, "text"));
 	return a;
 }
 
@@ -168,23 +169,22 @@ static void finish_health(json_t *f, int *counts)
 		const char *h = jget_str(e, "health", "");
 		int gpu = !strcmp(jget_str(e, "group", ""), "GPU");
 		if (gpu && !strcmp(h, "Failure"))
-			json_array_append_new(fg,
-					      json_integer(jget_int(e, "id", 0)));
+			json_array_append_new(
+			    fg, json_integer(jget_int(e, "id", 0)));
 		else if (gpu && !strcmp(h, "Warning"))
-			json_array_append_new(wg,
-					      json_integer(jget_int(e, "id", 0)));
+			json_array_append_new(
+			    wg, json_integer(jget_int(e, "id", 0)));
 		json_array_foreach(json_object_get(e, "incidents"), k, inc)
 		{
 			const char *ih = jget_str(inc, "health", "");
 			int bad = !strcmp(ih, "Failure");
 			counts[bad ? 0 : 1]++;
-			probe_reason(f, bad ? PV_FAILED : PV_DEGRADED,
-				     bad ? "health-failure" : "health-warning",
-				     "%s %lld: %s %s: %.300s",
-				     jget_str(e, "group", "?"),
-				     jget_int(e, "id", -1),
-				     jget_str(inc, "system", "?"), ih,
-				     jget_str(inc, "message", ""));
+			probe_reason(
+			    f, bad ? PV_FAILED : PV_DEGRADED,
+			    bad ? "health-failure" : "health-warning",
+			    "%s %lld: %s %s: %.300s", jget_str(e, "group", "?"),
+			    jget_int(e, "id", -1), jget_str(inc, "system", "?"),
+			    ih, jget_str(inc, "message", ""));
 		}
 	}
 	json_object_set_new(f, "failed_gpus", fg);

@@ -88,20 +88,20 @@ static void one_test(struct dcgm_report *r, const char *cat, const json_t *te)
 	json_array_foreach(json_object_get(te, "results"), i, res)
 	{
 		const json_t *s = json_object_get(res, "status");
-		int st = json_is_string(s)
-			     ? dcgm_status_word(json_string_value(s),
-						strcspn(json_string_value(s),
-							" "))
-			     : -1;
+		int st =
+		    json_is_string(s)
+			? dcgm_status_word(json_string_value(s),
+					   strcspn(json_string_value(s), " "))
+			: -1;
 		if (st < 0)
 			continue; /* NOT_RUN and unknown words */
-		dcgm_test_result(t, (enum dcgm_status)st,
-				 result_gpu(res, dep));
+		dcgm_test_result(t, (enum dcgm_status)st, result_gpu(res, dep));
 		messages(r, t, res, st);
 	}
 	if (!json_array_size(json_object_get(te, "results")) &&
 	    json_is_string(json_object_get(sum, "status"))) {
-		const char *s = json_string_value(json_object_get(sum, "status"));
+		const char *s =
+		    json_string_value(json_object_get(sum, "status"));
 		int st = dcgm_status_word(s, strcspn(s, " "));
 		if (st >= 0)
 			dcgm_test_result(t, (enum dcgm_status)st, -1);

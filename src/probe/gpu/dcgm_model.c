@@ -35,10 +35,10 @@ int dcgm_status_word(const char *s, size_t n)
 	static const struct {
 		const char *w;
 		enum dcgm_status s;
-	} words[] = {{"pass", DS_PASS},	   {"passed", DS_PASS},
-		     {"fail", DS_FAIL},	   {"failed", DS_FAIL},
-		     {"warn", DS_WARN},	   {"warning", DS_WARN},
-		     {"skip", DS_SKIP},	   {"skipped", DS_SKIP}};
+	} words[] = {{"pass", DS_PASS}, {"passed", DS_PASS},
+		     {"fail", DS_FAIL}, {"failed", DS_FAIL},
+		     {"warn", DS_WARN}, {"warning", DS_WARN},
+		     {"skip", DS_SKIP}, {"skipped", DS_SKIP}};
 
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
 		if (strlen(words[i].w) == n && !strncasecmp(s, words[i].w, n))
@@ -67,8 +67,7 @@ static json_t *clean_str(const char *s)
 	return j;
 }
 
-json_t *dcgm_test(struct dcgm_report *r, const char *category,
-		  const char *name)
+json_t *dcgm_test(struct dcgm_report *r, const char *category, const char *name)
 {
 	json_t *tests = json_object_get(r->facts, "tests"), *t, *g;
 	json_t *cat = clean_str(category), *nm = clean_str(name);
@@ -175,9 +174,9 @@ json_t *dcgm_message(struct dcgm_report *r, json_t *t, const char *level,
 	jset_str(m, "level", level);
 	json_object_set_new(m, "gpu",
 			    gpu >= 0 ? json_integer(gpu) : json_null());
-	json_object_set_new(m, "error_id", error_id >= 0
-					       ? json_integer(error_id)
-					       : json_null());
+	json_object_set_new(m, "error_id",
+			    error_id >= 0 ? json_integer(error_id)
+					  : json_null());
 	set_text(m, text);
 	if (t && json_array_size(list) >= DCGM_MAX_MSGS) {
 		jset_int(t, "messages_dropped",

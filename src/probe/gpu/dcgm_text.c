@@ -18,9 +18,9 @@
 #define DCGM_CHUNK 45
 
 struct row {
-	char *name;   /* trimmed */
-	char *value;  /* one leading blank removed, trailing blanks kept */
-	size_t vtrim; /* length of value without trailing blanks */
+	char *name;    /* trimmed */
+	char *value;   /* one leading blank removed, trailing blanks kept */
+	size_t vtrim;  /* length of value without trailing blanks */
 	size_t indent; /* blanks before the name */
 };
 
@@ -250,10 +250,10 @@ static void diag_row(struct tstate *st, const struct row *w)
 	{
 		char *v = trim_dup(w->value, w->vtrim);
 		if (result_cell(NULL, v))
-			result_cell(dcgm_test(r, st->section ? st->section
-							     : "Unknown",
-					      w->name),
-				    v);
+			result_cell(
+			    dcgm_test(r, st->section ? st->section : "Unknown",
+				      w->name),
+			    v);
 		free(v);
 	}
 }
@@ -297,8 +297,7 @@ static void health_row(struct tstate *st, const struct row *w)
 			json_array_append_new(json_object_get(f, "entities"),
 					      st->entity);
 			st->incident = NULL;
-		} else if (w->indent > 2 && strcmp(n, "Errors") &&
-			   st->entity) {
+		} else if (w->indent > 2 && strcmp(n, "Errors") && st->entity) {
 			st->incident = json_object();
 			jset_str(st->incident, "system", n);
 			jset_str(st->incident, "health", v);

@@ -259,10 +259,10 @@ static json_t *make_facts(struct gpu_read *r, const struct gpu_src *s,
 	size_t i;
 
 	json_array_foreach(r->problems, i, p)
-		probe_reason(facts, PV_FAILED, "gpu-unreachable",
-			     "%s: drain the node, read the kernel log (mloncall "
-			     "check xid), then reset the GPU or reboot",
-			     json_string_value(p));
+	    probe_reason(facts, PV_FAILED, "gpu-unreachable",
+			 "%s: drain the node, read the kernel log (mloncall "
+			 "check xid), then reset the GPU or reboot",
+			 json_string_value(p));
 	gpu_judge(facts, r->gpus, t);
 	jset_str(src, "kind", r->kind);
 	jset_str(src, "from", s->from);

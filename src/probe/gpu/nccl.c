@@ -16,7 +16,8 @@
 /* Sizes of the sweep the parameter line announces, or -1 when unknown. */
 static long expected_rows(const json_t *p)
 {
-	long long lo = jget_int(p, "minBytes", -1), hi = jget_int(p, "maxBytes", -1);
+	long long lo = jget_int(p, "minBytes", -1),
+		  hi = jget_int(p, "maxBytes", -1);
 	long long step = jget_int(p, "step", -1);
 	const char *kind = jget_str(p, "step_kind", "");
 	long n = 0;
@@ -50,8 +51,7 @@ static long long row_wrong(const json_t *r)
 }
 
 /* Sizes, bandwidths and wrong counts over the complete rows. */
-static void row_facts(json_t *facts, const struct nccl_data *d,
-		      double expect)
+static void row_facts(json_t *facts, const struct nccl_data *d, double expect)
 {
 	const json_t *r, *maxr = NULL;
 	double peak = -1;
@@ -72,7 +72,8 @@ static void row_facts(json_t *facts, const struct nccl_data *d,
 	}
 	jset_int(facts, "rows_count", (long long)complete);
 	if (maxr) {
-		jset_int(facts, "max_size_bytes", jget_int(maxr, "size_bytes", 0));
+		jset_int(facts, "max_size_bytes",
+			 jget_int(maxr, "size_bytes", 0));
 		jset_real(facts, "max_size_busbw_gbs", row_busbw(maxr));
 		jset_real(facts, "peak_busbw_gbs", peak);
 	} else {
@@ -90,14 +91,15 @@ static void row_facts(json_t *facts, const struct nccl_data *d,
 		probe_reason(facts, PV_DEGRADED, "busbw-low",
 			     "bus bandwidth %.2f GB/s at %lld bytes, below the "
 			     "expected %.2f GB/s",
-			     row_busbw(maxr),
-			     jget_int(maxr, "size_bytes", 0), expect);
+			     row_busbw(maxr), jget_int(maxr, "size_bytes", 0),
+			     expect);
 }
 
 /* complete / last size / hang reasons. */
 static void progress_facts(json_t *facts, const struct nccl_data *d)
 {
-	const json_t *last = json_array_get(d->rows, json_array_size(d->rows) - 1);
+	const json_t *last =
+	    json_array_get(d->rows, json_array_size(d->rows) - 1);
 	long exp = expected_rows(d->params);
 	int complete = d->avg_busbw >= 0;
 	char buf_n[32];
@@ -106,7 +108,8 @@ static void progress_facts(json_t *facts, const struct nccl_data *d)
 
 	jset_bool(facts, "complete", complete);
 	if (last)
-		jset_int(facts, "last_size_bytes", jget_int(last, "size_bytes", 0));
+		jset_int(facts, "last_size_bytes",
+			 jget_int(last, "size_bytes", 0));
 	else
 		json_object_set_new(facts, "last_size_bytes", json_null());
 	if (exp >= 0)
@@ -166,9 +169,8 @@ static int run(const struct probe_ctx *ctx, json_t **facts, struct ml_err *err)
 		jset_real(f, "avg_busbw_gbs", d.avg_busbw);
 	else
 		json_object_set_new(f, "avg_busbw_gbs", json_null());
-	json_array_foreach(d.errors, i, r) if (i == 0)
-	    probe_reason(f, PV_FAILED, "nccl-error", "%.300s",
-			 json_string_value(r));
+	json_array_foreach(d.errors, i, r) if (i == 0) probe_reason(
+	    f, PV_FAILED, "nccl-error", "%.300s", json_string_value(r));
 	row_facts(f, &d, expect);
 	progress_facts(f, &d);
 	if (d.out_of_bounds > 0)
@@ -180,13 +182,14 @@ static int run(const struct probe_ctx *ctx, json_t **facts, struct ml_err *err)
 		size_t k;
 		json_t *e;
 		int seen = 0;
-		json_array_foreach(hosts, k, e) seen |= h && !strcmp(json_string_value(e), h);
+		json_array_foreach(hosts, k, e) seen |=
+		    h && !strcmp(json_string_value(e), h);
 		if (h && !seen)
 			json_array_append_new(hosts, json_string(h));
 	}
-	jset_int(f, "gpus", json_array_size(d.ranks)
-				? (long long)json_array_size(d.ranks)
-				: jget_int(d.params, "nGpus", 0));
+	jset_int(f, "gpus",
+		 json_array_size(d.ranks) ? (long long)json_array_size(d.ranks)
+					  : jget_int(d.params, "nGpus", 0));
 	json_object_set_new(f, "hosts", hosts);
 	json_object_set(f, "params", d.params);
 	json_object_set(f, "errors", d.errors);
@@ -214,7 +217,8 @@ static void render(const json_t *facts, struct buf *out)
 		   jget_num(facts, "avg_busbw_gbs", 0),
 		   jget_num(facts, "max_size_busbw_gbs", 0),
 		   jget_int(facts, "max_size_bytes", 0),
-		   jget_int(facts, "wrong_total", 0), jget_int(facts, "gpus", 0),
+		   jget_int(facts, "wrong_total", 0),
+		   jget_int(facts, "gpus", 0),
 		   json_array_size(json_object_get(facts, "hosts")));
 	json_array_foreach(json_object_get(facts, "reasons"), i, r)
 	    buf_printf(out, "  [%s] %s: %s\n", jget_str(r, "level", "?"),
@@ -225,8 +229,8 @@ static const struct probe_opt opts[] = {
     {"from", PO_PATH, "nccl-tests output (all_reduce_perf ...); - for stdin",
      NULL, 1, 1},
     {"expect-busbw", PO_NUM,
-     "bus bandwidth (GB/s) the largest size must reach; below: degraded",
-     NULL, 0, 0},
+     "bus bandwidth (GB/s) the largest size must reach; below: degraded", NULL,
+     0, 0},
     {0}};
 
 const struct probe_def probe_nccl = {
@@ -235,19 +239,22 @@ const struct probe_def probe_nccl = {
 	       "results, hangs",
     .help =
 	"Reads the output of an nccl-tests benchmark (all_reduce_perf,\n"
-	"all_gather_perf, ...): per message size the out-of-place and in-place\n"
+	"all_gather_perf, ...): per message size the out-of-place and "
+	"in-place\n"
 	"time, algbw, busbw and #wrong; the \"# Avg bus bandwidth\" line;\n"
 	"ranks and hosts; NCCL WARN / Test failure lines. Output that stops\n"
 	"mid-table without the average is a hang (complete: false).\n"
 	"\n"
-	"Verdict: failed on wrong results, NCCL failures or an incomplete run;\n"
+	"Verdict: failed on wrong results, NCCL failures or an incomplete "
+	"run;\n"
 	"degraded when the bus bandwidth at the largest size is below\n"
 	"--expect-busbw.\n"
 	"\n"
 	"Examples:\n"
 	"  all_reduce_perf -b 8 -e 8G -f 2 -g 8 | tee ar.log\n"
 	"  mloncall check nccl ar.log --expect-busbw 400\n"
-	"  mpirun ... all_reduce_perf -b 1G -e 8G | mloncall check nccl - -o json\n",
+	"  mpirun ... all_reduce_perf -b 1G -e 8G | mloncall check nccl - -o "
+	"json\n",
     .read_only = 1,
     .opts = opts,
     .run = run,

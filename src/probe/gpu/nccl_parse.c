@@ -45,8 +45,8 @@ static size_t words(const char *s, char ***out)
 
 static enum nccl_col col_of(const char *w, int *is_error)
 {
-	static const char *const names[] = {"size", "count", "type",
-					    "redop", "root", "time",
+	static const char *const names[] = {"size",  "count", "type",
+					    "redop", "root",  "time",
 					    "algbw", "busbw", "#wrong"};
 
 	for (int i = 0; i < 9; i++)
@@ -187,7 +187,8 @@ static int halves(struct nccl_data *d, json_t *row, char **w, size_t n)
 			break;
 		case NC_WRONG:
 			if (half) {
-				num_or_null(half, d->error_col ? "error" : "wrong",
+				num_or_null(half,
+					    d->error_col ? "error" : "wrong",
 					    w[i]);
 				complete++;
 			}
@@ -209,7 +210,8 @@ static int row(struct nccl_data *d, const char *s, long lineno)
 	int ok = 0;
 
 	if (d->ncols && n >= 3 && toolio_num(w[0], 0, &size) == 0 &&
-	    size >= 0 && size < 9e18 && strspn(w[0], "0123456789") == strlen(w[0]) &&
+	    size >= 0 && size < 9e18 &&
+	    strspn(w[0], "0123456789") == strlen(w[0]) &&
 	    json_array_size(d->rows) < NCCL_MAX_ROWS) {
 		o = json_object();
 		jset_int(o, "size_bytes", (long long)size);
@@ -264,7 +266,8 @@ void nccl_parse(struct nccl_data *d, const char *text, size_t len)
 		d->lines++;
 		if (is_error_line(c)) {
 			if (json_array_size(d->errors) < NCCL_MAX_ERRORS)
-				json_array_append_new(d->errors, json_string(c));
+				json_array_append_new(d->errors,
+						      json_string(c));
 		} else if (c[0] == '#') {
 			comment(d, c);
 		} else {

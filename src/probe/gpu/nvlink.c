@@ -116,9 +116,9 @@ static void link_facts(json_t *facts, const struct nvlink_gpu *g,
 	if (l->state == NVL_INACTIVE) {
 		s->in++;
 		buf_printf(&s->ids, "%s%d", s->ids.len ? "," : "", l->id);
-		json_array_append_new(t->inactive,
-				      json_pack("{s:i, s:i}", "gpu", g->index,
-						"link", l->id));
+		json_array_append_new(
+		    t->inactive,
+		    json_pack("{s:i, s:i}", "gpu", g->index, "link", l->id));
 	}
 	if (l->state == NVL_ACTIVE && t->max > 0 && l->speed_gbs < 0.9 * t->max)
 		probe_reason(facts, PV_DEGRADED, "link-slow",
@@ -134,10 +134,10 @@ static void link_facts(json_t *facts, const struct nvlink_gpu *g,
 	}
 	s->etot += e;
 	if (e > o->max_errors) {
-		json_array_append_new(
-		    t->with_errors, json_pack("{s:i, s:i, s:O}", "gpu",
-					      g->index, "link", l->id,
-					      "errors", l->errors));
+		json_array_append_new(t->with_errors,
+				      json_pack("{s:i, s:i, s:O}", "gpu",
+						g->index, "link", l->id,
+						"errors", l->errors));
 		probe_reason(facts, PV_DEGRADED, "link-errors",
 			     "GPU %d link %d: %lld NVLink error(s) "
 			     "(CRC/replay/recovery), more than %lld",
@@ -192,13 +192,14 @@ static void gpus_facts(json_t *facts, const struct nvlink_data *d,
 		       const struct nvlink_opts *o, int *any_active)
 {
 	json_t *arr = json_array();
-	struct nvlink_tot t = {json_array(), json_array(), json_object(),
-			    0, 0, 0, 0};
+	struct nvlink_tot t = {
+	    json_array(), json_array(), json_object(), 0, 0, 0, 0};
 	double usual = usual_speed(d, &t.max);
 
 	*any_active = t.max > 0;
 	for (size_t i = 0; i < d->ngpus; i++)
-		json_array_append_new(arr, gpu_facts(facts, &d->gpus[i], o, &t));
+		json_array_append_new(arr,
+				      gpu_facts(facts, &d->gpus[i], o, &t));
 	jset_int(facts, "gpu_count", (long long)d->ngpus);
 	jset_int(facts, "links_per_gpu", t.maxlinks);
 	if (usual > 0)
@@ -275,8 +276,8 @@ static int run(const struct probe_ctx *ctx, json_t **facts, struct ml_err *err)
 		nvlink_parse(&d, buf_str(&b), b.len);
 		if (!d.saw_status && !d.saw_errors && !d.saw_topo &&
 		    (from || !json_array_size(notes)))
-			rc = ml_err_at(err, ML_EINPUT, from ? from : "nvidia-smi",
-				       0, 0,
+			rc = ml_err_at(err, ML_EINPUT,
+				       from ? from : "nvidia-smi", 0, 0,
 				       "no `nvidia-smi nvlink -s/-e` or "
 				       "`topo -m` output found in %ld line(s)",
 				       d.lines);
@@ -284,16 +285,18 @@ static int run(const struct probe_ctx *ctx, json_t **facts, struct ml_err *err)
 	if (rc == 0) {
 		*facts = probe_facts_new("nvlink");
 		jset_str(src, "kind",
-			 !from ? "live" : strcmp(from, "-") ? "file" : "stdin");
+			 !from		     ? "live"
+			 : strcmp(from, "-") ? "file"
+					     : "stdin");
 		jset_str(src, "from", from);
 		json_object_set(src, "command_errors", notes);
 		json_object_set_new(*facts, "source", src);
 		src = NULL;
 		if (!d.saw_status && !d.saw_errors && !d.saw_topo)
-			probe_reason(*facts, PV_FAILED, "nvidia-smi-failed",
-				     "nvidia-smi failed: %s",
-				     jget_str(json_array_get(notes, 0), "error",
-					      "?"));
+			probe_reason(
+			    *facts, PV_FAILED, "nvidia-smi-failed",
+			    "nvidia-smi failed: %s",
+			    jget_str(json_array_get(notes, 0), "error", "?"));
 		gpus_facts(*facts, &d, &o, &any_active);
 		if (!any_active && d.saw_status)
 			probe_reason(*facts,
@@ -303,7 +306,8 @@ static int run(const struct probe_ctx *ctx, json_t **facts, struct ml_err *err)
 				     "no-nvlink",
 				     "no active NVLink on any GPU: a PCIe-only "
 				     "node, or NVLink down everywhere");
-		rc = nvlink_topo_facts(*facts, &d, o.expect_nvlink, o.gpus, err);
+		rc =
+		    nvlink_topo_facts(*facts, &d, o.expect_nvlink, o.gpus, err);
 		if (rc) {
 			json_decref(*facts);
 			*facts = NULL;
@@ -335,14 +339,12 @@ static void render(const json_t *facts, struct buf *out)
 	if (json_array_size(json_object_get(facts, "gpus")))
 		buf_printf(out, "  %-4s %-26s %7s %9s %9s %7s\n", "GPU", "NAME",
 			   "ACTIVE", "INACTIVE", "GB/s", "ERRORS");
-	json_array_foreach(json_object_get(facts, "gpus"), i, g)
-	    buf_printf(out, "  %-4lld %-26.26s %3lld/%-3lld %9lld %9.1f %7lld\n",
-		       jget_int(g, "index", 0), jget_str(g, "name", "?"),
-		       jget_int(g, "links_active", 0),
-		       jget_int(g, "links_total", 0),
-		       jget_int(g, "links_inactive", 0),
-		       jget_num(g, "bandwidth_gbs", 0),
-		       jget_int(g, "errors_total", 0));
+	json_array_foreach(json_object_get(facts, "gpus"), i, g) buf_printf(
+	    out, "  %-4lld %-26.26s %3lld/%-3lld %9lld %9.1f %7lld\n",
+	    jget_int(g, "index", 0), jget_str(g, "name", "?"),
+	    jget_int(g, "links_active", 0), jget_int(g, "links_total", 0),
+	    jget_int(g, "links_inactive", 0), jget_num(g, "bandwidth_gbs", 0),
+	    jget_int(g, "errors_total", 0));
 	if (json_is_object(t)) {
 		const char *k;
 		json_t *v;
@@ -368,8 +370,7 @@ static const struct probe_opt opts[] = {
      "active NVLinks each GPU must have (18 on H100 SXM); 0: every link "
      "listed",
      "0", 0, 0},
-    {"max-errors", PO_INT, "NVLink error counts tolerated per link", "0", 0,
-     0},
+    {"max-errors", PO_INT, "NVLink error counts tolerated per link", "0", 0, 0},
     {"gpus", PO_STRING,
      "GPU indices a job got (0,1,2,3): are they NVLink-connected, on one "
      "NUMA node?",
@@ -384,10 +385,12 @@ const struct probe_def probe_nvlink = {
 	"Reads `nvidia-smi nvlink -s` (per-link speed or <inactive>),\n"
 	"`nvidia-smi nvlink -e` (CRC/replay/recovery counters) and\n"
 	"`nvidia-smi topo -m` (which GPU pairs talk over NV#, which over\n"
-	"PCIe: PIX, PXB, PHB, NODE, SYS; CPU and NUMA affinity). Live, it runs\n"
+	"PCIe: PIX, PXB, PHB, NODE, SYS; CPU and NUMA affinity). Live, it "
+	"runs\n"
 	"the three; --from reads a file with any mix of their output.\n"
 	"\n"
-	"Verdict: degraded when a link is inactive on a GPU of a node that has\n"
+	"Verdict: degraded when a link is inactive on a GPU of a node that "
+	"has\n"
 	"NVLink, a link runs slower than the others, a link has errors, or a\n"
 	"GPU pair expected on NVLink shows SYS/PHB/...; failed when\n"
 	"nvidia-smi itself fails.\n"
@@ -395,7 +398,8 @@ const struct probe_def probe_nvlink = {
 	"Examples:\n"
 	"  mloncall check nvlink\n"
 	"  mloncall check nvlink --from node7-nvlink.txt --expect-links 18\n"
-	"  nvidia-smi topo -m | mloncall check nvlink --from - --gpus 0,1,2,3\n",
+	"  nvidia-smi topo -m | mloncall check nvlink --from - --gpus "
+	"0,1,2,3\n",
     .read_only = 1,
     .opts = opts,
     .run = run,

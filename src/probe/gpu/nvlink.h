@@ -37,7 +37,7 @@ struct nvlink_gpu {
 struct nvlink_topo {
 	char **dev;
 	size_t ndev;
-	char **cell;	    /* ndev * ndev; NULL where a row was missing */
+	char **cell; /* ndev * ndev; NULL where a row was missing */
 	char **cpu_aff, **numa_aff, **gpu_numa; /* per device or NULL */
 	int *row_seen;
 	json_t *nic_names; /* {"NIC0": "mlx5_0"} */
@@ -72,7 +72,7 @@ void nvlink_topo_free(struct nvlink_topo *t);
  * ML_EUSAGE / ML_EINPUT when gpus is malformed or names a GPU the matrix
  * lacks. */
 int nvlink_topo_facts(json_t *facts, const struct nvlink_data *d,
-		   const char *expect, const char *gpus, struct ml_err *err);
+		      const char *expect, const char *gpus, struct ml_err *err);
 
 /* Frees everything d owns. */
 void nvlink_free(struct nvlink_data *d);

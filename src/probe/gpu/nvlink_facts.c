@@ -129,7 +129,8 @@ static void short_pairs(json_t *facts, const struct nvlink_topo *t,
 		probe_reason(facts, PV_DEGRADED, "pair-without-nvlink",
 			     "%ld GPU pair(s) expected on NVLink go over "
 			     "PCIe/SMP: %s%s",
-			     nw, buf_str(&w), nw > NVL_PAIRS_IN_MSG ? ", ..." : "");
+			     nw, buf_str(&w),
+			     nw > NVL_PAIRS_IN_MSG ? ", ..." : "");
 	if (expected && nf)
 		probe_reason(facts, PV_DEGRADED, "pair-fewer-nvlinks",
 			     "%ld GPU pair(s) have fewer NVLinks than NV%d: "
@@ -176,8 +177,8 @@ static int pick(const struct nvlink_topo *t, const char *gpus, size_t **idx,
 	return 0;
 }
 
-static int selected(json_t *facts, const struct nvlink_topo *t, const char *gpus,
-		    int node_has_nv, struct ml_err *err)
+static int selected(json_t *facts, const struct nvlink_topo *t,
+		    const char *gpus, int node_has_nv, struct ml_err *err)
 {
 	size_t *idx, n;
 	json_t *o, *list = json_array(), *numa = json_array();
@@ -192,10 +193,13 @@ static int selected(json_t *facts, const struct nvlink_topo *t, const char *gpus
 	for (size_t a = 0; a < n; a++) {
 		const char *nn = t->numa_aff[idx[a]];
 		int seen = 0;
-		json_array_append_new(list, json_integer(atoi(t->dev[idx[a]] + 3)));
+		json_array_append_new(list,
+				      json_integer(atoi(t->dev[idx[a]] + 3)));
 		for (size_t k = 0; k < json_array_size(numa); k++)
-			seen |= nn && !strcmp(json_string_value(
-					       json_array_get(numa, k)), nn);
+			seen |=
+			    nn &&
+			    !strcmp(json_string_value(json_array_get(numa, k)),
+				    nn);
 		if (nn && !seen)
 			json_array_append_new(numa, json_string(nn));
 		for (size_t b = a + 1; b < n; b++) {
@@ -224,7 +228,7 @@ static int selected(json_t *facts, const struct nvlink_topo *t, const char *gpus
 }
 
 int nvlink_topo_facts(json_t *facts, const struct nvlink_data *d,
-		   const char *expect, const char *gpus, struct ml_err *err)
+		      const char *expect, const char *gpus, struct ml_err *err)
 {
 	const struct nvlink_topo *t = &d->topo;
 	struct nvlink_pairs p = {0, 0, 0, NULL};
@@ -234,7 +238,8 @@ int nvlink_topo_facts(json_t *facts, const struct nvlink_data *d,
 	if (!d->saw_topo || !t->ndev) {
 		json_object_set_new(facts, "topology", json_null());
 		jset_int(facts, "pairs_without_nvlink_count", 0);
-		json_object_set_new(facts, "pairs_without_nvlink", json_array());
+		json_object_set_new(facts, "pairs_without_nvlink",
+				    json_array());
 		json_object_set_new(facts, "selected", json_null());
 		if (gpus)
 			return ml_err_set(err, ML_EINPUT,

@@ -19,7 +19,7 @@
 
 struct nvlink_parser {
 	struct nvlink_data *d;
-	struct nvlink_gpu *gpu;   /* GPU block of -s / -e output, or NULL */
+	struct nvlink_gpu *gpu;	  /* GPU block of -s / -e output, or NULL */
 	struct nvlink_link *link; /* "Link N:" block of counters, or NULL */
 };
 
@@ -118,7 +118,8 @@ static char *counter_key(const char *s, size_t n)
 }
 
 /* "Name: 123" into l->errors; 1 when the text had that form. */
-static int counter(struct nvlink_parser *ps, struct nvlink_link *l, const char *s)
+static int counter(struct nvlink_parser *ps, struct nvlink_link *l,
+		   const char *s)
 {
 	const char *c = strrchr(s, ':');
 	double v;

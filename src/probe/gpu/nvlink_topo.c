@@ -12,7 +12,6 @@
 #include "probe/gpu/gpu.h"
 #include "probe/gpu/nvlink.h"
 
-
 /* Removes ESC [ ... letter sequences; returns a new string. */
 static char *strip_ansi(const char *s, size_t n)
 {
@@ -150,8 +149,8 @@ static void header(struct nvlink_topo *t, char **f, size_t n)
 		if (k >= 0 && t->naff < 3)
 			t->aff_kind[t->naff++] = k;
 		else if (k < 0 && *f[i] && !t->naff && t->ndev < NVL_MAX_DEVS) {
-			t->dev = xrealloc(t->dev,
-					  (t->ndev + 1) * sizeof(*t->dev));
+			t->dev =
+			    xrealloc(t->dev, (t->ndev + 1) * sizeof(*t->dev));
 			t->dev[t->ndev++] = xstrdup(f[i]);
 		}
 	}

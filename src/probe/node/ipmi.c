@@ -17,12 +17,12 @@
 
 /* Chassis status keys whose value "true" is a fault. */
 static const char *const fault_keys[] = {
-    "power_overload", "main_power_fault", "power_control_fault",
-    "drive_fault", "cooling_fan_fault", NULL};
+    "power_overload", "main_power_fault",  "power_control_fault",
+    "drive_fault",    "cooling_fan_fault", NULL};
 
 /* Runs `ipmitool [lan args] what...` into b; returns 0 or an error. */
-static int live_one(const json_t *args, const char *const *what,
-		    struct buf *b, struct ml_err *err)
+static int live_one(const json_t *args, const char *const *what, struct buf *b,
+		    struct ml_err *err)
 {
 	const char *argv[16];
 	const char *host = jget_str(args, "host", NULL);
@@ -177,9 +177,12 @@ static int run(const struct probe_ctx *ctx, json_t **facts, struct ml_err *err)
 		return rc;
 	}
 	*facts = probe_facts_new("ipmi");
-	src = json_pack("{s:s, s:s?, s:s?}", "kind",
-			!from ? "live" : strcmp(from, "-") ? "file" : "stdin",
-			"from", from, "host", jget_str(ctx->args, "host", NULL));
+	src =
+	    json_pack("{s:s, s:s?, s:s?}", "kind",
+		      !from		  ? "live"
+		      : strcmp(from, "-") ? "file"
+					  : "stdin",
+		      "from", from, "host", jget_str(ctx->args, "host", NULL));
 	json_object_set_new(*facts, "source", src);
 	jset_bool(*facts, "reachable", d.error == NULL);
 	jset_str(*facts, "error", d.error);
@@ -198,18 +201,17 @@ static void render(const json_t *facts, struct buf *out)
 	const json_t *r, *s;
 	size_t i;
 
-	buf_printf(out,
-		   "ipmi: %s: BMC %s, power %s; %lld sensor(s): %lld ok, "
-		   "%lld warning, %lld critical, %lld no reading\n",
-		   jget_str(facts, "verdict", "unknown"),
-		   jget_bool(facts, "reachable", 0) ? "reachable"
-						    : "UNREACHABLE",
-		   jget_str(facts, "power_state", "unknown"),
-		   jget_int(facts, "sensor_count", 0),
-		   jget_int(facts, "ok_count", 0),
-		   jget_int(facts, "warning_count", 0),
-		   jget_int(facts, "critical_count", 0),
-		   jget_int(facts, "no_reading_count", 0));
+	buf_printf(
+	    out,
+	    "ipmi: %s: BMC %s, power %s; %lld sensor(s): %lld ok, "
+	    "%lld warning, %lld critical, %lld no reading\n",
+	    jget_str(facts, "verdict", "unknown"),
+	    jget_bool(facts, "reachable", 0) ? "reachable" : "UNREACHABLE",
+	    jget_str(facts, "power_state", "unknown"),
+	    jget_int(facts, "sensor_count", 0), jget_int(facts, "ok_count", 0),
+	    jget_int(facts, "warning_count", 0),
+	    jget_int(facts, "critical_count", 0),
+	    jget_int(facts, "no_reading_count", 0));
 	json_array_foreach(json_object_get(facts, "reasons"), i, r)
 	    buf_printf(out, "  [%s] %s: %s\n", jget_str(r, "level", "?"),
 		       jget_str(r, "code", "?"), jget_str(r, "message", ""));
@@ -235,8 +237,7 @@ static const struct probe_opt opts[] = {
      "IPMI_PASSWORD",
      NULL, 0, 0},
     {"user", PO_STRING, "BMC user name (-U)", NULL, 0, 0},
-    {"interface", PO_STRING, "ipmitool interface with --host", "lanplus", 0,
-     0},
+    {"interface", PO_STRING, "ipmitool interface with --host", "lanplus", 0, 0},
     {"expect-power", PO_STRING, "power state that is healthy: on, off, any",
      "on", 0, 0},
     {0}};
@@ -253,12 +254,14 @@ const struct probe_def probe_ipmi = {
 	"RMCP+ session\", no /dev/ipmi0) is a finding: reachable false.\n"
 	"\n"
 	"Verdict: failed when the BMC is unreachable, a sensor is critical or\n"
-	"non-recoverable, or a chassis fault is set; degraded for non-critical\n"
+	"non-recoverable, or a chassis fault is set; degraded for "
+	"non-critical\n"
 	"sensors and an unexpected power state.\n"
 	"\n"
 	"Examples:\n"
 	"  sudo mloncall check ipmi\n"
-	"  IPMI_PASSWORD=... mloncall check ipmi --host 10.0.8.17 --user admin\n"
+	"  IPMI_PASSWORD=... mloncall check ipmi --host 10.0.8.17 --user "
+	"admin\n"
 	"  ipmitool sdr | mloncall check ipmi --from - -o json\n",
     .read_only = 1,
     .opts = opts,

@@ -18,8 +18,8 @@
 
 /* Texts that mean the BMC (or the local IPMI device) did not answer. */
 static const char *const unreachable[] = {
-    "Unable to establish",	    /* IPMI v2 / RMCP+ session, LAN session */
-    "Could not open device",	    /* no /dev/ipmi0 (driver not loaded) */
+    "Unable to establish",   /* IPMI v2 / RMCP+ session, LAN session */
+    "Could not open device", /* no /dev/ipmi0 (driver not loaded) */
     "Get Session Challenge command failed",
     "Activate Session command failed",
     "insufficient resources for session",
@@ -32,9 +32,9 @@ int ipmi_status_rank(const char *s)
 	static const struct {
 		const char *w;
 		int r;
-	} map[] = {{"ok", 0},  {"ns", 1},  {"na", 1},	{"nc", 2},
-		   {"lnc", 2}, {"unc", 2}, {"cr", 3},	{"lcr", 3},
-		   {"ucr", 3}, {"nr", 4},  {"lnr", 4},	{"unr", 4}};
+	} map[] = {{"ok", 0},  {"ns", 1},  {"na", 1},  {"nc", 2},
+		   {"lnc", 2}, {"unc", 2}, {"cr", 3},  {"lcr", 3},
+		   {"ucr", 3}, {"nr", 4},  {"lnr", 4}, {"unr", 4}};
 
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
 		if (!strcasecmp(s, map[i].w))
@@ -66,8 +66,8 @@ static void reading(json_t *o, const char *text, const char *unit)
 	jset_str(o, "unit", unit ? (*unit ? unit : NULL) : (*end ? end : NULL));
 }
 
-static json_t *sensor_new(const char *name, const char *raw,
-			  const char *status, long line)
+static json_t *sensor_new(const char *name, const char *raw, const char *status,
+			  long line)
 {
 	json_t *o = json_object();
 	int r = ipmi_status_rank(status);

@@ -472,8 +472,8 @@ static const struct probe_opt opts[] = {
     {"from", PO_PATH, "exposition text file, or - for stdin", NULL, 1, 0},
     {"metrics_url", PO_STRING, "URL of a /metrics page to parse", NULL, 0, 0},
     {"metric", PO_STRING, "histogram base name (without _bucket)", NULL, 0, 0},
-    {"select", PO_STRING, "read the value of these samples (a selector)",
-     NULL, 0, 0},
+    {"select", PO_STRING, "read the value of these samples (a selector)", NULL,
+     0, 0},
     {"quantiles", PO_STRING, "quantiles to compute", "0.5,0.99", 0, 0},
     {"labels", PO_STRING, "label selector, e.g. job=\"api\",code=~\"2..\"",
      NULL, 0, 0},
@@ -489,7 +489,8 @@ static const struct probe_opt opts[] = {
     {"period", PO_DURATION, "SLO period for the error budget", "30d", 0, 0},
     {"window", PO_DURATION,
      "watch metrics_url this long: quantiles over the increase, select "
-     "min/max", NULL, 0, 0},
+     "min/max",
+     NULL, 0, 0},
     {"timeout", PO_DURATION, "HTTP timeout", "30s", 0, 0},
     {0},
 };

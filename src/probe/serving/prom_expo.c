@@ -373,8 +373,8 @@ static struct prom_family *family_get(struct lexer *lx, const char *name)
 		return &e->families[json_integer_value(j)];
 	if (e->nfamilies == lx->famcap) {
 		lx->famcap = lx->famcap ? 2 * lx->famcap : 16;
-		e->families = xrealloc(e->families,
-				       lx->famcap * sizeof(*e->families));
+		e->families =
+		    xrealloc(e->families, lx->famcap * sizeof(*e->families));
 	}
 	json_object_set_new_nocheck(lx->famidx, name,
 				    json_integer((json_int_t)e->nfamilies));

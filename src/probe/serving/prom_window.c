@@ -59,8 +59,8 @@ int prom_window_delta(const struct prom_expo *first,
 		json_object_set_new(idx, k, json_integer((json_int_t)i));
 		free(k);
 	}
-	out->samples = xcalloc(last->nsamples ? last->nsamples : 1,
-			       sizeof(*out->samples));
+	out->samples =
+	    xcalloc(last->nsamples ? last->nsamples : 1, sizeof(*out->samples));
 	out->nsamples = last->nsamples;
 	out->families = last->families;
 	out->nfamilies = last->nfamilies;
@@ -68,12 +68,13 @@ int prom_window_delta(const struct prom_expo *first,
 		const struct prom_sample *s = &last->samples[i];
 		char *k = series_key(s);
 		json_t *j = json_object_get(idx, k);
-		double prev = j ? first->samples[json_integer_value(j)].value : 0;
+		double prev =
+		    j ? first->samples[json_integer_value(j)].value : 0;
 
 		out->samples[i] = *s;
 		/* a drop is a counter reset: the new value is the increase */
-		out->samples[i].value = s->value >= prev ? s->value - prev
-							 : s->value;
+		out->samples[i].value =
+		    s->value >= prev ? s->value - prev : s->value;
 		free(k);
 	}
 	json_decref(idx);
@@ -87,8 +88,8 @@ void prom_window_delta_free(struct prom_expo *d)
 }
 
 /* Tracks the select value of one scrape in stats. */
-static void track(const struct prom_expo *e, const char *select,
-		  json_t *stats, struct ml_err *err)
+static void track(const struct prom_expo *e, const char *select, json_t *stats,
+		  struct ml_err *err)
 {
 	json_t *f = json_object();
 	const json_t *v;
@@ -98,8 +99,10 @@ static void track(const struct prom_expo *e, const char *select,
 		double x = json_number_value(v);
 		double lo = jget_num(stats, "value_min", INFINITY);
 		double hi = jget_num(stats, "value_max", -INFINITY);
-		json_object_set_new(stats, "value_min", json_real(x < lo ? x : lo));
-		json_object_set_new(stats, "value_max", json_real(x > hi ? x : hi));
+		json_object_set_new(stats, "value_min",
+				    json_real(x < lo ? x : lo));
+		json_object_set_new(stats, "value_max",
+				    json_real(x > hi ? x : hi));
 		jset_int(stats, "value_samples",
 			 jget_int(stats, "value_samples", 0) + 1);
 	}
@@ -139,7 +142,8 @@ int prom_window_collect(const json_t *args, volatile sig_atomic_t *cancel,
 		}
 	}
 	if (!rc && cancel && *cancel)
-		rc = ml_err_set(err, ML_EIO, "prom: window cut short (stopping)");
+		rc = ml_err_set(err, ML_EIO,
+				"prom: window cut short (stopping)");
 	if (!rc && n == 1) /* no time for a second scrape */
 		rc = scrape(url, timeout, last, err);
 out:

@@ -41,7 +41,8 @@ static const char *base_name(const char *s)
 /* The manifest entry for file f, or NULL. For a single-file check the
  * entry may name the file with a folder in front. */
 static const struct artifact_entry *entry_for(const struct artifact_manifest *m,
-					 const struct artifact_file *f, int is_dir)
+					      const struct artifact_file *f,
+					      int is_dir)
 {
 	size_t lo = 0, hi = m->n;
 
@@ -66,8 +67,9 @@ static void check_file(json_t *f, const struct artifact_file *a,
 {
 	if (a->err) {
 		list_add(f, "unreadable",
-			 json_pack("{s:o, s:s}", "path", artifact_json_name(a->rel),
-				   "error", strerror(a->err)));
+			 json_pack("{s:o, s:s}", "path",
+				   artifact_json_name(a->rel), "error",
+				   strerror(a->err)));
 	} else if (!e) {
 		list_add(f, "extra", artifact_json_name(a->rel));
 	} else if (memcmp(e->sha, a->sha, 32) ||
@@ -104,7 +106,8 @@ static void compare(json_t *f, const struct artifact_list *l,
 		if (used[i])
 			continue;
 		if (is_dir)
-			list_add(f, "missing", artifact_json_name(m->v[i].name));
+			list_add(f, "missing",
+				 artifact_json_name(m->v[i].name));
 		else
 			ignored++;
 	}
@@ -113,7 +116,8 @@ static void compare(json_t *f, const struct artifact_list *l,
 		/* the one file is not in the manifest: it is missing there */
 		json_array_clear(json_object_get(f, "extra"));
 		jset_int(f, "extra_count", 0);
-		list_add(f, "missing", artifact_json_name(l->n ? l->v[0].rel : ""));
+		list_add(f, "missing",
+			 artifact_json_name(l->n ? l->v[0].rel : ""));
 	}
 	jset_int(f, "ok", ok);
 	jset_int(f, "ignored", ignored);
@@ -186,8 +190,8 @@ static void summarize(json_t *f, const struct artifact_list *l, int threads)
 		if (l->v[i].skip) {
 			list_add(f, "skipped",
 				 json_pack("{s:o, s:s}", "path",
-					   artifact_json_name(l->v[i].rel), "reason",
-					   l->v[i].skip));
+					   artifact_json_name(l->v[i].rel),
+					   "reason", l->v[i].skip));
 			continue;
 		}
 		if (!l->v[i].err) {
@@ -209,14 +213,14 @@ static void list_hashes(json_t *f, const struct artifact_list *l)
 		if (!l->v[i].skip && !l->v[i].err)
 			json_array_append_new(
 			    a, json_pack("{s:o, s:o, s:I}", "path",
-					 artifact_json_name(l->v[i].rel), "sha256",
-					 hex_json(l->v[i].sha), "size",
-					 (json_int_t)l->v[i].size));
+					 artifact_json_name(l->v[i].rel),
+					 "sha256", hex_json(l->v[i].sha),
+					 "size", (json_int_t)l->v[i].size));
 		else if (l->v[i].err)
 			list_add(f, "unreadable",
 				 json_pack("{s:o, s:s}", "path",
-					   artifact_json_name(l->v[i].rel), "error",
-					   strerror(l->v[i].err)));
+					   artifact_json_name(l->v[i].rel),
+					   "error", strerror(l->v[i].err)));
 	json_object_set_new(f, "entries", a);
 }
 
@@ -258,7 +262,7 @@ static int run(const struct probe_ctx *ctx, json_t **facts, struct ml_err *err)
 	rc = artifact_walk(path, skip, skip_list(ctx, skip), &l, &is_dir, err);
 	if (!rc)
 		rc = artifact_hash(&l, (int)jget_int(ctx->args, "threads", 0),
-			      ctx->progress, ctx->cancel, &threads, err);
+				   ctx->progress, ctx->cancel, &threads, err);
 	if (!rc) {
 		*facts = new_facts(ctx);
 		jset_str(*facts, "manifest_format", mpath ? m.format : NULL);

@@ -57,8 +57,9 @@ struct artifact_skip {
  * err = ENOENT. Other non-regular files get skip set. Returns 0, or
  * ML_ENOTFOUND/ML_EIO naming root (a subfolder that cannot be read is an
  * entry with err, not a failure). */
-int artifact_walk(const char *root, const struct artifact_skip *skip, size_t nskip,
-	     struct artifact_list *out, int *is_dir, struct ml_err *err);
+int artifact_walk(const char *root, const struct artifact_skip *skip,
+		  size_t nskip, struct artifact_list *out, int *is_dir,
+		  struct ml_err *err);
 
 /* Frees what l owns and zeroes it; NULL is a no-op. */
 void artifact_list_free(struct artifact_list *l);
@@ -70,7 +71,7 @@ void artifact_list_free(struct artifact_list *l);
  * Returns 0 or ML_EINTERNAL (OpenSSL or thread failure). *used gets the thread
  * count. */
 int artifact_hash(struct artifact_list *l, int nthreads, FILE *progress,
-	     volatile sig_atomic_t *cancel, int *used, struct ml_err *err);
+		  volatile sig_atomic_t *cancel, int *used, struct ml_err *err);
 
 /* One manifest entry. */
 struct artifact_entry {
@@ -92,11 +93,11 @@ struct artifact_manifest {
  * '#' comments skipped). name labels errors. Returns 0 or ML_EINPUT with
  * file:line. m must be zeroed. */
 int artifact_manifest_parse(const char *data, size_t len, const char *name,
-		       struct artifact_manifest *m, struct ml_err *err);
+			    struct artifact_manifest *m, struct ml_err *err);
 
 /* Reads and parses the manifest file path. */
 int artifact_manifest_load(const char *path, struct artifact_manifest *m,
-		      struct ml_err *err);
+			   struct ml_err *err);
 
 void artifact_manifest_free(struct artifact_manifest *m);
 
@@ -110,7 +111,7 @@ void artifact_manifest_strip(struct artifact_manifest *m, const char *prefix);
  * GNU escaping. Returns 0, ML_EINPUT (a non-UTF-8 name in JSON) or
  * ML_EIO. */
 int artifact_manifest_write(const char *path, const struct artifact_list *l,
-		       struct ml_err *err);
+			    struct ml_err *err);
 
 /* Lower-case hex of a digest into out[65]. */
 void artifact_hex(const unsigned char sha[32], char out[65]);

@@ -173,7 +173,7 @@ static int start_workers(struct pool *p, int n, pthread_t *tids)
 }
 
 int artifact_hash(struct artifact_list *l, int nthreads, FILE *progress,
-	     volatile sig_atomic_t *cancel, int *used, struct ml_err *err)
+		  volatile sig_atomic_t *cancel, int *used, struct ml_err *err)
 {
 	struct pool p = {.l = l, .cancel = cancel};
 	pthread_t *tids;

@@ -286,7 +286,7 @@ static int sort_entries(struct artifact_manifest *m, const char *file,
 }
 
 int artifact_manifest_parse(const char *data, size_t len, const char *name,
-		       struct artifact_manifest *m, struct ml_err *err)
+			    struct artifact_manifest *m, struct ml_err *err)
 {
 	size_t i = 0;
 	int rc;
@@ -302,7 +302,7 @@ int artifact_manifest_parse(const char *data, size_t len, const char *name,
 }
 
 int artifact_manifest_load(const char *path, struct artifact_manifest *m,
-		      struct ml_err *err)
+			   struct ml_err *err)
 {
 	struct buf b = BUF_INIT;
 	int rc;
@@ -407,7 +407,7 @@ static int json_manifest(struct buf *b, const struct artifact_list *l,
 }
 
 int artifact_manifest_write(const char *path, const struct artifact_list *l,
-		       struct ml_err *err)
+			    struct ml_err *err)
 {
 	struct buf b = BUF_INIT;
 	int rc = 0;

@@ -13,7 +13,7 @@
 #include "core/xmalloc.h"
 
 static struct artifact_file *add(struct artifact_list *l, const char *rel,
-			    const char *path)
+				 const char *path)
 {
 	struct artifact_file *f;
 
@@ -66,8 +66,8 @@ static void push_dir(struct dirstack *s, const char *rel)
 
 /* Classifies one directory entry and adds it to l or the stack. */
 static void visit(const char *root, const char *rel, int dfd, const char *name,
-		  const struct artifact_skip *skip, size_t nskip, struct artifact_list *l,
-		  struct dirstack *dirs)
+		  const struct artifact_skip *skip, size_t nskip,
+		  struct artifact_list *l, struct dirstack *dirs)
 {
 	struct buf r = BUF_INIT, p = BUF_INIT;
 	struct stat st, tst;
@@ -135,8 +135,9 @@ static int by_rel(const void *a, const void *b)
 		      ((const struct artifact_file *)b)->rel);
 }
 
-int artifact_walk(const char *root, const struct artifact_skip *skip, size_t nskip,
-	     struct artifact_list *out, int *is_dir, struct ml_err *err)
+int artifact_walk(const char *root, const struct artifact_skip *skip,
+		  size_t nskip, struct artifact_list *out, int *is_dir,
+		  struct ml_err *err)
 {
 	struct dirstack dirs = {0};
 	struct stat st;

@@ -1,9 +1,8 @@
 /* ckpt.h: internal interfaces of the `checkpoint` probe: the input file
- * (read by ranges), the zip reader, the pickle scanner, the safetensors and legacy
- * torch.save checkers and folder mode. Each checker adds what it finds to
- * a per-file JSON object ("file facts") with its own "verdict" and
- * "reasons" (probe_reason works on it). Nothing here ever executes a
- * pickle. */
+ * (read by ranges), the zip reader, the pickle scanner, the safetensors and
+ * legacy torch.save checkers and folder mode. Each checker adds what it finds
+ * to a per-file JSON object ("file facts") with its own "verdict" and "reasons"
+ * (probe_reason works on it). Nothing here ever executes a pickle. */
 #ifndef ML_CKPT_H
 #define ML_CKPT_H
 

@@ -1,6 +1,7 @@
 /* ckpt_file.c: one checkpoint file: open it, read byte ranges of it,
  * detect its format by content (zip, legacy torch.save magic, safetensors
- * header), run the format's checker, and keep the file facts' shape the same for all. */
+ * header), run the format's checker, and keep the file facts' shape the same
+ * for all. */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -71,8 +72,7 @@ struct head {
 
 static int looks_safetensors(const struct head *h)
 {
-	return h->n >= 9 && h->p[8] == '{' && !h->p[5] && !h->p[6] &&
-	       !h->p[7];
+	return h->n >= 9 && h->p[8] == '{' && !h->p[5] && !h->p[6] && !h->p[7];
 }
 
 /* A zip local header or empty-archive EOCD at byte 0. */
@@ -149,8 +149,7 @@ static void dispatch(const struct ckpt_file *f, const struct ckpt_opts *o,
 }
 
 /* New file facts for f, checked. */
-static json_t *check_open(const struct ckpt_file *f,
-			    const struct ckpt_opts *o)
+static json_t *check_open(const struct ckpt_file *f, const struct ckpt_opts *o)
 {
 	json_t *ff = json_pack("{s:o, s:s, s:I, s:s, s:[]}", "path",
 			       ckpt_jstr(f->path, strlen(f->path), 4096),

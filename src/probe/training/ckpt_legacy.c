@@ -131,7 +131,8 @@ static void records(const struct ckpt_file *f, uint64_t off, json_t *keys,
 		const char *key = json_string_value(k);
 		json_t *s = json_object_get(storages, key);
 		uint64_t n, es = (uint64_t)jget_int(s, "elem_size", 0);
-		if (f->size - off < 8 || !(p = ckpt_bytes(f, off, 8, scratch))) {
+		if (f->size - off < 8 ||
+		    !(p = ckpt_bytes(f, off, 8, scratch))) {
 			probe_reason(ff, PV_FAILED, "truncated",
 				     "file ends before storage %s", key);
 			return;
@@ -184,11 +185,12 @@ void ckpt_legacy_check(const struct ckpt_file *f, const struct ckpt_opts *o,
 	records(f, off, json_object_get(keys, "root_strings"),
 		json_object_get(data, "storages"), &scratch, ff);
 	if (o->deep)
-		ckpt_deep_sha256(f, o, ff,
-				 "the legacy format has no checksums: a flipped "
-				 "bit in tensor data cannot be detected; "
-				 "compare sha256 with a manifest (check "
-				 "artifact)");
+		ckpt_deep_sha256(
+		    f, o, ff,
+		    "the legacy format has no checksums: a flipped "
+		    "bit in tensor data cannot be detected; "
+		    "compare sha256 with a manifest (check "
+		    "artifact)");
 out:
 	buf_free(&scratch);
 	json_decref(proto);

@@ -52,7 +52,7 @@ struct pk_state {
 	struct pk **memo;
 	size_t nmemo, capmemo;
 	struct pk *root;
-	json_t *globals; /* distinct dotted names seen, in order */
+	json_t *globals;  /* distinct dotted names seen, in order */
 	struct pk **gtab; /* hash set of the global nodes in globals */
 	size_t gcap, gcount;
 	int globals_over; /* more distinct globals than CKPT_PKL_MAX_GLOBALS */

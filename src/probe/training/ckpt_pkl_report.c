@@ -128,7 +128,8 @@ void ckpt_pickle_fail(json_t *ff, const struct ml_err *err)
 	if (err->code == ML_EUNSUPPORTED)
 		probe_reason(ff, PV_FAILED, "pickle_limit",
 			     "%s; the rest was not scanned for code, so the "
-			     "file is not trusted", err->msg);
+			     "file is not trusted",
+			     err->msg);
 	else
 		probe_reason(ff, PV_FAILED, "pickle", "%s", err->msg);
 }

@@ -193,8 +193,7 @@ static int local_header(const struct ckpt_file *f, struct zip *z,
 	}
 	e->data_off = e->lho + 30 + rd(p + 26, 2) + rd(p + 28, 2);
 	if (rd(p + 26, 2) != e->nlen || room < want ||
-	    e->data_off > z->cd_off ||
-	    memcmp(p + 30, e->name, e->nlen)) {
+	    e->data_off > z->cd_off || memcmp(p + 30, e->name, e->nlen)) {
 		probe_reason(ff, PV_FAILED, "zip_local_header",
 			     "entry %s: local header at byte %llu does not "
 			     "match the central directory",
@@ -296,7 +295,8 @@ static int zip_read(const struct ckpt_file *f, struct zip *z, json_t *ff)
 			     "is truncated or its central directory is gone");
 		return -1;
 	}
-	p = ckpt_bytes(f, (uint64_t)e, 22, &z->scratch); /* found, so readable */
+	p = ckpt_bytes(f, (uint64_t)e, 22,
+		       &z->scratch); /* found, so readable */
 	if (!p)
 		return -1;
 	count = rd(p + 10, 2);

@@ -109,11 +109,12 @@ static int run(const struct probe_ctx *ctx, json_t **facts, struct ml_err *err)
 		loss_parse_line(&log, s, n, it.lineno);
 	buf_free(&b);
 	if (!log.n) {
-		rc = ml_err_at(err, ML_EINPUT, from, 0, 0,
-			       "no training loss found in %ld line(s) (expected "
-			       "`step N loss X`, `{'loss': X}`, `lm loss: X`, "
-			       "JSON lines with \"loss\")",
-			       it.lineno);
+		rc =
+		    ml_err_at(err, ML_EINPUT, from, 0, 0,
+			      "no training loss found in %ld line(s) (expected "
+			      "`step N loss X`, `{'loss': X}`, `lm loss: X`, "
+			      "JSON lines with \"loss\")",
+			      it.lineno);
 		loss_log_free(&log);
 		return rc;
 	}
@@ -158,8 +159,8 @@ static void render(const json_t *f, struct buf *out)
 
 static const struct probe_opt opts[] = {
     {"from", PO_PATH, "training log; - reads stdin", NULL, 1, 1},
-    {"window", PO_INT, "records in the rolling window (median, trend)", "50",
-     0, 0},
+    {"window", PO_INT, "records in the rolling window (median, trend)", "50", 0,
+     0},
     {"spike-factor", PO_NUM, "a spike is a loss above this x rolling median",
      "3", 0, 0},
     {"rise-pct", PO_NUM,
@@ -167,15 +168,14 @@ static const struct probe_opt opts[] = {
      "above its first half's",
      "10", 0, 0},
     {"since-step", PO_INT,
-     "resume check: the checkpoint step training restarted from", NULL, 0,
-     0},
+     "resume check: the checkpoint step training restarted from", NULL, 0, 0},
     {"resume-tolerance", PO_NUM,
      "resume check: first loss after since-step at most this x the loss "
      "before",
      "1.5", 0, 0},
     {"stale-after", PO_DURATION,
-     "degraded when the last timestamped line is older (a hung job)", NULL,
-     0, 0},
+     "degraded when the last timestamped line is older (a hung job)", NULL, 0,
+     0},
     {0}};
 
 const struct probe_def probe_loss = {
@@ -187,7 +187,8 @@ const struct probe_def probe_loss = {
 	"forms: `step 100 loss 2.31`, `step: 100, loss: 2.31`, Megatron-LM\n"
 	"`iteration 100/ 5000 | ... | lm loss: 2.315E+00 |`, HF Trainer\n"
 	"`{'loss': 2.31, ..., 'epoch': 0.5}`, Keras `loss: 2.31` lines,\n"
-	"JSON lines (`{\"step\": 100, \"loss\": 2.31, \"time\": ...}`). Leading\n"
+	"JSON lines (`{\"step\": 100, \"loss\": 2.31, \"time\": ...}`). "
+	"Leading\n"
 	"timestamps give steps per second and the age of the last line.\n"
 	"Validation losses (val_, eval_) are skipped.\n"
 	"\n"

@@ -8,10 +8,10 @@
 
 struct loss_rec {
 	long long step;
-	double loss;   /* may be NaN or +-Inf: the log said so */
-	int64_t t_ms;  /* wall time of the line, when has_t */
+	double loss;  /* may be NaN or +-Inf: the log said so */
+	int64_t t_ms; /* wall time of the line, when has_t */
 	int has_t;
-	int implicit;  /* step not in the line: previous step + 1 */
+	int implicit; /* step not in the line: previous step + 1 */
 	long line;
 };
 
@@ -19,7 +19,7 @@ struct loss_log {
 	struct loss_rec *r;
 	size_t n, cap;
 	long lines;
-	long long epoch; /* last "Epoch N/M" seen, or -1 */
+	long long epoch;    /* last "Epoch N/M" seen, or -1 */
 	const char *format; /* "text", "json", "hf-dict", "megatron", "keras" */
 };
 

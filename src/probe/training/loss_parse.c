@@ -22,8 +22,8 @@
 /* Longest line looked at for a loss (longer ones are not log lines). */
 #define LOSS_MAX_LINE 65536
 
-static void add(struct loss_log *log, long long step, int implicit,
-		double loss, const int64_t *t, long lineno)
+static void add(struct loss_log *log, long long step, int implicit, double loss,
+		const int64_t *t, long lineno)
 {
 	struct loss_rec *r;
 
@@ -98,9 +98,9 @@ static size_t number_at(const char *p, const char *end, double *v)
 /* Is the word at w (len k) preceded by a validation marker? */
 static int is_eval(const char *start, const char *w)
 {
-	static const char *const pre[] = {"val_", "val/", "eval_", "eval/",
-					  "valid", "test_", "test/",
-					  "validation ", "val ", NULL};
+	static const char *const pre[] = {
+	    "val_",  "val/",  "eval_",	     "eval/", "valid",
+	    "test_", "test/", "validation ", "val ",  NULL};
 	for (int i = 0; pre[i]; i++) {
 		size_t l = strlen(pre[i]);
 		if ((size_t)(w - start) >= l && !strncasecmp(w - l, pre[i], l))
@@ -119,7 +119,8 @@ static int keyed(const char *s, const char *end, const char *key, double *v,
 	for (const char *p = s; p + k <= end; p++) {
 		const char *q = p + k;
 		if (strncasecmp(p, key, k) ||
-		    (p > s && (isalnum((unsigned char)p[-1]) || p[-1] == '_')) ||
+		    (p > s &&
+		     (isalnum((unsigned char)p[-1]) || p[-1] == '_')) ||
 		    (q < end && (isalnum((unsigned char)*q) || *q == '_')))
 			continue;
 		if (skip_eval && is_eval(s, p))
@@ -135,11 +136,11 @@ static int keyed(const char *s, const char *end, const char *key, double *v,
 static int json_line(struct loss_log *log, const char *s, size_t n,
 		     const int64_t *t, long lineno)
 {
-	static const char *const lk[] = {"loss", "train_loss", "train/loss",
-					 "lm loss", "lm_loss", NULL};
-	static const char *const sk[] = {"step", "global_step", "iteration",
-					 "iter", "_step", "trainer/global_step",
-					 NULL};
+	static const char *const lk[] = {"loss",    "train_loss", "train/loss",
+					 "lm loss", "lm_loss",	  NULL};
+	static const char *const sk[] = {
+	    "step",  "global_step",	    "iteration", "iter",
+	    "_step", "trainer/global_step", NULL};
 	static const char *const tk[] = {"time", "timestamp", "_timestamp",
 					 NULL};
 	json_t *j = json_loadb(s, n, 0, NULL), *v = NULL;
@@ -158,7 +159,8 @@ static int json_line(struct loss_log *log, const char *s, size_t n,
 			st = json_object_get(j, sk[i]);
 		for (i = 0; tk[i] && !tt; i++)
 			tt = json_object_get(j, tk[i]);
-		if (json_is_string(tt) && time_parse(json_string_value(tt), &tm) == 0)
+		if (json_is_string(tt) &&
+		    time_parse(json_string_value(tt), &tm) == 0)
 			tp = &tm;
 		else if (json_is_number(tt) && json_number_value(tt) > 0 &&
 			 json_number_value(tt) < 1e11)
@@ -184,8 +186,7 @@ static void epoch_of(struct loss_log *log, const char *s, const char *end)
 		log->epoch = (long long)v;
 }
 
-void loss_parse_line(struct loss_log *log, const char *s, size_t n,
-		     long lineno)
+void loss_parse_line(struct loss_log *log, const char *s, size_t n, long lineno)
 {
 	const char *end = s + n;
 	int64_t tm;
@@ -199,8 +200,8 @@ void loss_parse_line(struct loss_log *log, const char *s, size_t n,
 		t = &tm;
 	while (s < end && isspace((unsigned char)*s))
 		s++;
-	if (s < end && *s == '{' && json_line(log, s, (size_t)(end - s), t,
-					      lineno))
+	if (s < end && *s == '{' &&
+	    json_line(log, s, (size_t)(end - s), t, lineno))
 		return;
 	epoch_of(log, s, end);
 	if (!keyed(s, end, "lm loss", &loss, 1) &&
@@ -219,7 +220,7 @@ void loss_parse_line(struct loss_log *log, const char *s, size_t n,
 	if (!log->format)
 		log->format = memmem(s, (size_t)(end - s), "lm loss", 7)
 				  ? "megatron"
-			      : *s == '{' ? "hf-dict"
+			      : *s == '{'	? "hf-dict"
 			      : log->epoch >= 0 ? "keras"
 						: "text";
 }

@@ -32,7 +32,7 @@ void loss_since(json_t *facts, const struct loss_log *log,
 	/* the loss at the checkpoint: before the reset, or before the first
 	 * step after S in a continuous log */
 	for (size_t i = 0; i < (last_reset ? last_reset
-				   : first ? (size_t)(first - log->r)
+				: first	   ? (size_t)(first - log->r)
 					   : log->n);
 	     i++)
 		if (log->r[i].step <= o->since_step)

@@ -70,10 +70,11 @@ void loss_spikes(json_t *facts, const struct loss_log *log,
 				if (json_array_size(list) < LOSS_MAX_LISTED)
 					json_array_append_new(
 					    list,
-					    json_pack("{s:I, s:f, s:f, s:i}",
-						      "step", (json_int_t)r->step,
-						      "loss", r->loss, "median",
-						      med, "line", (int)r->line));
+					    json_pack(
+						"{s:I, s:f, s:f, s:i}", "step",
+						(json_int_t)r->step, "loss",
+						r->loss, "median", med, "line",
+						(int)r->line));
 			}
 		}
 		roll_add(&w, r->loss);
@@ -127,9 +128,9 @@ void loss_trend(json_t *facts, const struct loss_log *log,
 			    ? (b - a) / fabs(a) * 100
 			    : NAN;
 	const char *trend = !isfinite(change) ? NULL
-			    : change < -1      ? "decreasing"
-			    : change > 1       ? "increasing"
-					       : "flat";
+			    : change < -1     ? "decreasing"
+			    : change > 1      ? "increasing"
+					      : "flat";
 
 	json_t *win = json_object();
 
@@ -139,8 +140,8 @@ void loss_trend(json_t *facts, const struct loss_log *log,
 	jset_real(win, "change_pct", change);
 	jset_str(win, "trend", trend);
 	json_object_set_new(facts, "window", win);
-	jset_bool(facts, "plateau", trend && !strcmp(trend, "flat") &&
-					log->n - from >= 10);
+	jset_bool(facts, "plateau",
+		  trend && !strcmp(trend, "flat") && log->n - from >= 10);
 	if (isfinite(change) && change > o->rise_pct)
 		probe_reason(facts, PV_DEGRADED, "loss-rising",
 			     "loss rose %.1f%% over the last %zu records "
@@ -158,7 +159,8 @@ void loss_resets(json_t *facts, const struct loss_log *log, size_t *last_reset)
 
 	*last_reset = 0;
 	for (size_t i = 1; i < log->n; i++)
-		if (!log->r[i].implicit && log->r[i].step < log->r[i - 1].step) {
+		if (!log->r[i].implicit &&
+		    log->r[i].step < log->r[i - 1].step) {
 			*last_reset = i;
 			if (json_array_size(list) < LOSS_MAX_LISTED)
 				json_array_append_new(
@@ -166,7 +168,8 @@ void loss_resets(json_t *facts, const struct loss_log *log, size_t *last_reset)
 				    json_pack("{s:i, s:I, s:I}", "line",
 					      (int)log->r[i].line, "from",
 					      (json_int_t)log->r[i - 1].step,
-					      "to", (json_int_t)log->r[i].step));
+					      "to",
+					      (json_int_t)log->r[i].step));
 		}
 	json_object_set_new(facts, "step_resets", list);
 }

@@ -10,12 +10,12 @@
 #include "probe/training/loss.h"
 
 struct loss_opts {
-	size_t window;	     /* records in the rolling window (>= 5) */
-	double spike_factor; /* spike: loss > factor x rolling median */
-	double rise_pct;     /* loss-rising: window median up by more */
+	size_t window;	      /* records in the rolling window (>= 5) */
+	double spike_factor;  /* spike: loss > factor x rolling median */
+	double rise_pct;      /* loss-rising: window median up by more */
 	long long since_step; /* resume check from this step; -1: none */
-	double tolerance;    /* resume: first loss <= tolerance x before */
-	int64_t stale_ms;    /* log-stale when the last line is older; 0 */
+	double tolerance;     /* resume: first loss <= tolerance x before */
+	int64_t stale_ms;     /* log-stale when the last line is older; 0 */
 };
 
 /* spike_count, spikes_in_window, spikes; reasons loss-spike, old-spikes */
@@ -30,8 +30,7 @@ void loss_trend(json_t *facts, const struct loss_log *log,
 
 /* step_resets; *last_reset: index of the record after the last reset
  * (0: none). */
-void loss_resets(json_t *facts, const struct loss_log *log,
-		 size_t *last_reset);
+void loss_resets(json_t *facts, const struct loss_log *log, size_t *last_reset);
 
 /* steps_per_second, last_time, seconds_since_last over records from
  * index from; reason log-stale. */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/dur.h"
+#include "core/jdepth.h"
 #include "core/xmalloc.h"
 #include "serve.h"
 
@@ -216,37 +217,12 @@ void srv_error(struct srv_resp *r, int status, const char *fmt, ...)
 	srv_json(r, status, json_pack("{s:s}", "error", msg));
 }
 
-/* Nonzero when brackets outside strings nest deeper than max. jansson
- * parses recursively (up to 2048 levels), which can overflow a
- * connection thread's stack; no irisd body needs more than 3 levels. */
-static int too_deep(const char *p, size_t len, int max)
-{
-	int depth = 0, in_str = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		if (in_str) {
-			if (p[i] == '\\')
-				i++;
-			else if (p[i] == '"')
-				in_str = 0;
-		} else if (p[i] == '"') {
-			in_str = 1;
-		} else if (p[i] == '[' || p[i] == '{') {
-			if (++depth > max)
-				return 1;
-		} else if (p[i] == ']' || p[i] == '}') {
-			depth--;
-		}
-	}
-	return 0;
-}
-
 json_t *srv_parse_body(const char *body, size_t len, struct srv_resp *r)
 {
 	json_error_t je;
 	json_t *o;
 
-	if (too_deep(body, len, SRV_MAX_DEPTH)) {
+	if (jdepth_over(body, len, SRV_MAX_DEPTH)) {
 		srv_error(r, 400, "body: nested deeper than %d levels",
 			  SRV_MAX_DEPTH);
 		return NULL;

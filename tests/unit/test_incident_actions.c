@@ -12,6 +12,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "tstore.h"
+
 #include "incident/actions.h"
 #include "store/store_comms.h"
 
@@ -49,14 +51,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	char p[80];
 
 	store_close(f->s);
-	unlink(f->path);
-	snprintf(p, sizeof(p), "%s-wal", f->path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", f->path);
-	unlink(p);
+	tstore_unlink(f->path);
 	free(f);
 	return 0;
 }

@@ -58,7 +58,7 @@ static int exec_decide(const struct cmd_entry *self, int argc, char **argv)
 #define DECIDE_HELP(verb, what)                                                \
 	"Usage: mloncall runs " verb " RUN --db PATH [--as WHO]\n"             \
 	"\n" what                                                              \
-	" the confirm step run RUN of the incident service waits for\n"        \
+	" the confirm step that run RUN of the incident service waits for\n"   \
 	"(the timeline says which run asks, and what). The decision and who\n" \
 	"made it go on the incident's timeline.\n"                             \
 	"\n"                                                                   \

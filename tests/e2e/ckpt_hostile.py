@@ -114,7 +114,8 @@ for where in ("magic", "protocol", "sys_info", "data", "storage_keys"):
     legacy("legacy_evil_%s.pt" % where, where)
 # 3: 1,001 harmless (not allowlisted) globals, then posix.system
 many = b"".join(glob("harmless%d" % i, "f") + b"0" for i in range(1001))
-torch_zip("globals_1001.pt", state(GOOD_T, many + EVIL), {"0": DATA4})
+torch_zip("globals_1001.pt", state(GOOD_T, many + EVIL), {"0": DATA4}, 1,
+          "posix.system;991 more globals")
 # 3: past the limit of distinct globals: failed, never waved through
 many = b"".join(glob("harmless%d" % i, "f") + b"0" for i in range(5000))
 torch_zip("globals_5000.pt", state(GOOD_T, many), {"0": DATA4}, 1,

@@ -49,12 +49,16 @@ static void merge_unsafe(json_t *ff, const json_t *unsafe)
 	json_decref(seen);
 }
 
+/* Most unsafe_global reasons listed one by one; the rest are counted in
+ * one more reason (the facts' unsafe_globals keeps every name). */
+#define CKPT_REASONS_PER_KIND 10
+
 void ckpt_pickle_globals(json_t *ff, const json_t *scan, const char *what)
 {
 	const json_t *unsafe = json_object_get(scan, "unsafe_globals");
 	char who[256];
 	json_t *g;
-	size_t i;
+	size_t i, shown = 0, more = 0;
 
 	snprintf(who, sizeof(who), "%s%spickle", what ? what : "",
 		 what ? " " : "");
@@ -62,6 +66,7 @@ void ckpt_pickle_globals(json_t *ff, const json_t *scan, const char *what)
 	    !jget_bool(scan, "globals_over_limit", 0))
 		return;
 	merge_unsafe(ff, unsafe);
+	/* code first, so it leads what a person reads */
 	json_array_foreach(unsafe, i, g)
 	{
 		const char *s = json_string_value(g);
@@ -70,13 +75,28 @@ void ckpt_pickle_globals(json_t *ff, const json_t *scan, const char *what)
 				     "%s imports %s, which can run code: "
 				     "never torch.load this file",
 				     who, s);
-		else
-			probe_reason(ff, PV_DEGRADED, "unsafe_global",
-				     "%s imports %s, outside the "
-				     "weights_only allowlist: "
-				     "torch.load(weights_only=True) refuses it",
-				     who, s);
 	}
+	json_array_foreach(unsafe, i, g)
+	{
+		const char *s = json_string_value(g);
+		if (ckpt_global_class(s) == 2)
+			continue;
+		if (++shown > CKPT_REASONS_PER_KIND) {
+			more++;
+			continue;
+		}
+		probe_reason(ff, PV_DEGRADED, "unsafe_global",
+			     "%s imports %s, outside the weights_only "
+			     "allowlist: torch.load(weights_only=True) refuses "
+			     "it",
+			     who, s);
+	}
+	if (more)
+		probe_reason(ff, PV_DEGRADED, "unsafe_global",
+			     "%s imports %zu more globals outside the "
+			     "weights_only allowlist (all are listed in "
+			     "unsafe_globals)",
+			     who, more);
 	if (jget_bool(scan, "globals_over_limit", 0))
 		probe_reason(ff, PV_FAILED, "too_many_globals",
 			     "%s names more than %d distinct globals: too many "

@@ -23,17 +23,21 @@ int out_parse(const char *s, enum out_fmt *fmt)
 	return 0;
 }
 
-/* The shortest %.Ng (N = 15..17) of v that reads back to v, spelled as
- * jansson spells a real. out needs 32 bytes. */
-static void real_shortest(double v, char *out, size_t n)
+void out_real_text(double v, char *out, size_t n)
 {
-	char *e;
-
 	for (int prec = 15; prec <= 17; prec++) {
 		snprintf(out, n, "%.*g", prec, v);
 		if (strtod(out, NULL) == v)
 			break;
 	}
+}
+
+/* out_real_text, spelled as jansson spells a real. out needs 32 bytes. */
+static void real_shortest(double v, char *out, size_t n)
+{
+	char *e;
+
+	out_real_text(v, out, n);
 	if (!strchr(out, '.') && !strchr(out, 'e'))
 		strncat(out, ".0", n - strlen(out) - 1);
 	if ((e = strchr(out, 'e')) != NULL) {

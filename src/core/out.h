@@ -16,6 +16,11 @@ int out_parse(const char *s, enum out_fmt *fmt);
  * same double (out_json_dumps). Returns 0 or -1 on write error. */
 int out_json(FILE *f, const json_t *j);
 
+/* Writes v as the shortest %.15g, %.16g or %.17g that strtod reads back
+ * to the same double ("0.35", "2", "1e+20"): for text made from a number,
+ * such as a param's value in a shell's environment. n >= 32. */
+void out_real_text(double v, char *out, size_t n);
+
 /* json_dumps(j, flags), but every real printed as the shortest of %.15g,
  * %.16g, %.17g that strtod reads back to the same double (96.33, not
  * 96.329999999999998), spelled as jansson spells reals (a ".0" when

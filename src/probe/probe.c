@@ -42,8 +42,8 @@ static json_t *coerce(const struct probe_opt *o, json_t *v)
 				snprintf(tmp, sizeof(tmp), "%lld",
 					 (long long)json_integer_value(v));
 			else
-				snprintf(tmp, sizeof(tmp), "%.17g",
-					 json_real_value(v));
+				out_real_text(json_real_value(v), tmp,
+					      sizeof(tmp));
 			return json_string(tmp);
 		}
 		return NULL;

@@ -7,6 +7,7 @@
 
 #include "core/buf.h"
 #include "core/dur.h"
+#include "core/out.h"
 #include "core/strutil.h"
 #include "core/xmalloc.h"
 #include "runbook/rb_exec_int.h"
@@ -20,9 +21,11 @@ static char *value_text(const json_t *v)
 		return xstrdup(json_string_value(v));
 	if (json_is_integer(v))
 		buf_printf(&b, "%lld", (long long)json_integer_value(v));
-	else if (json_is_real(v))
-		buf_printf(&b, "%.17g", json_real_value(v));
-	else if (json_is_boolean(v))
+	else if (json_is_real(v)) {
+		char tmp[32];
+		out_real_text(json_real_value(v), tmp, sizeof(tmp));
+		buf_puts(&b, tmp);
+	} else if (json_is_boolean(v))
 		buf_puts(&b, json_is_true(v) ? "true" : "false");
 	else
 		return NULL;

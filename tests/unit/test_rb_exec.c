@@ -921,6 +921,17 @@ static void test_params_resolve(void **state)
 	json_decref(out);
 	json_decref(given);
 
+	/* a real from a test file or a drill reaches the shell in its
+	 * shortest form, not as 0.34999999999999998 */
+	given = json_pack("{s:s, s:f}", "need", "x", "mode", 0.35);
+	assert_int_equal(rb_params_resolve(&rb, given, &out, &err), ML_EUSAGE);
+	json_decref(given);
+	given = json_pack("{s:f}", "need", 0.35);
+	assert_int_equal(rb_params_resolve(&rb, given, &out, &err), 0);
+	assert_string_equal(jget_str(out, "need", ""), "0.35");
+	json_decref(out);
+	json_decref(given);
+
 	given = json_pack("{s:s}", "nedd", "x");
 	assert_int_equal(rb_params_resolve(&rb, given, &out, &err), ML_EUSAGE);
 	assert_non_null(strstr(err.msg, "did you mean `need`"));

@@ -26,24 +26,12 @@ static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	struct ml_err err = {0};
-	json_t *labels = json_pack("{s:s}", "alertname", "GPUHot");
-	struct store_alert a = {.fingerprint = "fp1",
-				.status = "firing",
-				.alertname = "GPUHot",
-				.severity = 2,
-				.labels = labels,
-				.source = "test",
-				.payload = labels};
-	struct store_alert_result r;
+	int64_t incident;
 
 	snprintf(f->path, sizeof(f->path), "test-actions-%d.db", getpid());
-	unlink(f->path);
-	if (store_open(f->path, &f->s, &err) != 0 ||
-	    store_begin(f->s, &err) != 0 ||
-	    store_alert_apply(f->s, &a, 1000, &r, &err) != 0 ||
-	    store_commit(f->s, &err) != 0)
+	if (tstore_open_incident(f->path, "fp1", "GPUHot", &f->s, &incident,
+				 &err))
 		return -1;
-	json_decref(labels);
 	*state = f;
 	return 0;
 }

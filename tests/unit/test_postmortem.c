@@ -195,23 +195,10 @@ static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	struct ml_err err = {0};
-	json_t *l = json_pack("{s:s}", "alertname", "A");
-	struct store_alert a = {.fingerprint = "fp",
-				.status = "firing",
-				.alertname = "A",
-				.severity = 2,
-				.labels = l,
-				.source = "test",
-				.payload = l};
-	struct store_alert_result res;
 
 	snprintf(f->path, sizeof(f->path), "test-pm-%d.db", getpid());
-	unlink(f->path);
-	if (store_open(f->path, &f->s, &err) ||
-	    store_alert_apply(f->s, &a, 1000, &res, &err))
+	if (tstore_open_incident(f->path, "fp", "A", &f->s, &f->inc, &err))
 		return -1;
-	f->inc = res.incident_id;
-	json_decref(l);
 	*state = f;
 	return 0;
 }

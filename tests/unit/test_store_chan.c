@@ -33,26 +33,13 @@ static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	struct ml_err err = {0};
-	json_t *labels = json_pack("{s:s}", "alertname", "GPUHot");
-	struct store_alert a = {.fingerprint = "fp",
-				.status = "firing",
-				.alertname = "GPUHot",
-				.severity = 2,
-				.labels = labels,
-				.source = "test",
-				.payload = labels};
-	struct store_alert_result r;
 
 	snprintf(f->path, sizeof(f->path), "test-chan-%d.db", getpid());
-	unlink(f->path);
-	if (store_open(f->path, &f->s, &err) != 0 || store_begin(f->s, &err) ||
-	    store_alert_apply(f->s, &a, 1000, &r, &err) ||
-	    store_commit(f->s, &err) ||
-	    store_run_create(f->s, r.incident_id, "rb", "remediate", 1000,
+	if (tstore_open_incident(f->path, "fp", "GPUHot", &f->s, &f->incident,
+				 &err) ||
+	    store_run_create(f->s, f->incident, "rb", "remediate", 1000,
 			     &f->run, &err))
 		return -1;
-	f->incident = r.incident_id;
-	json_decref(labels);
 	*state = f;
 	return 0;
 }
